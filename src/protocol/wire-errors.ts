@@ -1,0 +1,50 @@
+/**
+ * The `-ERR` texts nats-server sends, byte for byte. Official clients match some of them by
+ * substring (nats.js `core/src/errors.ts`), so they must never be reworded. Sources are
+ * nats-server `server/client.go`, `server/parser.go` and `server/errors.go`.
+ */
+export const WireError = {
+  /** parser.go: unknown verb or bad byte after a payload. Closes. */
+  UnknownProtocolOperation: "Unknown Protocol Operation",
+  /** First op was not CONNECT, or the credentials were refused. Closes. */
+  AuthorizationViolation: "Authorization Violation",
+  /** No CONNECT within the auth timeout. Closes. */
+  AuthenticationTimeout: "Authentication Timeout",
+  /** PUB/HPUB size above `max_payload`, checked on the control line. Closes. */
+  MaxPayloadViolation: "Maximum Payload Violation",
+  /** Control line longer than `max_control_line`. Closes. (Lowercase, as nats-server.) */
+  MaxControlLineExceeded: "maximum control line exceeded",
+  /** Sent after INFO to a connection over `max_connections`. Closes. */
+  MaxConnectionsExceeded: "maximum connections exceeded",
+  /** SUB over `max_subscriptions`. The connection stays open. */
+  MaxSubscriptionsExceeded: "maximum subscriptions exceeded",
+  /** SUB with an invalid subject. The connection stays open. */
+  InvalidSubject: "Invalid Subject",
+  /** PUB to a wildcard/invalid subject in pedantic mode; the message is still routed. */
+  InvalidPublishSubject: "Invalid Publish Subject",
+  /** Too many unanswered PINGs. Closes. */
+  StaleConnection: "Stale Connection",
+  /** CONNECT `protocol` outside 0..1. Closes. */
+  InvalidClientProtocol: "invalid client protocol",
+  /** CONNECT `no_responders` without `headers`. Closes. */
+  NoRespondersRequiresHeaders: "no responders requires headers support",
+} as const;
+
+export type WireErrorText = (typeof WireError)[keyof typeof WireError];
+
+/** client.go pubPermissionViolation. The connection stays open. */
+export function publishViolation(subject: string): string {
+  return `Permissions Violation for Publish to "${subject}"`;
+}
+
+/** client.go replySubjectViolation. The connection stays open. */
+export function replyViolation(reply: string): string {
+  return `Permissions Violation for Publish with Reply of "${reply}"`;
+}
+
+/** client.go subPermissionViolation. The connection stays open. */
+export function subscribeViolation(subject: string, queue?: string): string {
+  return queue === undefined
+    ? `Permissions Violation for Subscription to "${subject}"`
+    : `Permissions Violation for Subscription to "${subject}" using queue "${queue}"`;
+}

@@ -1,0 +1,444 @@
+/**
+ * One client connection: handshake, the meaning of each op, limits, keepalive, and the
+ * outbound queue with its slow-consumer policy. Behaviour follows nats-server's
+ * `server/client.go`; comments name the function whose observable behaviour is matched.
+ */
+import type { Duplex } from "node:stream";
+import { FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../constants.ts";
+import {
+  encodeError,
+  hmsgControlLine,
+  msgControlLine,
+  noRespondersFrame,
+  OK_FRAME,
+  PING_FRAME,
+  PONG_FRAME,
+} from "../protocol/encoder.ts";
+import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../protocol/parser.ts";
+import { WireError } from "../protocol/wire-errors.ts";
+import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts";
+import type { Sublist } from "../subjects/sublist.ts";
+import { CloseReason, type CloseReasonText } from "./close-reason.ts";
+import { applyConnect, defaultConnectOptions, type ConnectOptions } from "./connect-options.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { OutboundBuffer } from "./outbound-buffer.ts";
+import { routeMessage } from "./router.ts";
+import { Subscription, type MessageSink } from "./subscription.ts";
+
+/** Counters shared by every client of one server (for `varz` and the events). */
+export interface TrafficStats {
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+  slowConsumers: number;
+}
+
+/** What a client needs from its server; keeps the client testable and the server private. */
+export interface ClientHost {
+  readonly options: ResolvedOptions;
+  readonly sublist: Sublist<Subscription>;
+  readonly stats: TrafficStats;
+  /** Queues the client to be flushed at the end of the current I/O turn. */
+  scheduleFlush(client: Client): void;
+  /** The client is gone; called once. */
+  clientClosed(client: Client, reason: CloseReasonText): void;
+  /** A client was cut for not keeping up. */
+  slowConsumer(client: Client, reason: CloseReasonText): void;
+}
+
+/** How the bytes of a connection reached us. */
+export interface ConnectionInfo {
+  /** Transport name: `tcp`, `memory`, or whatever a host passes to `server.handle()`. */
+  transport: string;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export class Client implements ProtocolHandler, MessageSink {
+  readonly cid: number;
+  readonly info: Readonly<ConnectionInfo>;
+  /** When the connection was accepted (ms since epoch). */
+  readonly start = Date.now();
+  /** What the client declared in CONNECT (defaults until then). */
+  connectOptions: ConnectOptions = defaultConnectOptions();
+  echo = true;
+  inMsgs = 0;
+  outMsgs = 0;
+  inBytes = 0;
+  outBytes = 0;
+  /** Last time the client sent anything (ms since epoch). */
+  lastActivity = this.start;
+  closeReason: CloseReasonText | undefined;
+
+  readonly #host: ClientHost;
+  readonly #stream: Duplex;
+  readonly #parser: ProtocolParser;
+  readonly #subs = new Map<string, Subscription>();
+  readonly #out = new OutboundBuffer();
+  #flushScheduled = false;
+  /** Bytes handed to the stream that it has not written out yet. */
+  #streamBacklog = 0;
+  #closed = false;
+  #connectReceived = false;
+
+  #pingTimer: NodeJS.Timeout | undefined;
+  #pingsOut = 0;
+  #lastPingReceived = 0;
+  #writeDeadlineTimer: NodeJS.Timeout | undefined;
+
+  constructor(host: ClientHost, cid: number, stream: Duplex, info: ConnectionInfo) {
+    this.#host = host;
+    this.cid = cid;
+    this.#stream = stream;
+    this.info = info;
+    const { maxControlLine, maxPayload } = host.options;
+    this.#parser = new ProtocolParser(this, { maxControlLine, maxPayload });
+    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
+    stream.on("end", () => this.close(CloseReason.ClientClosed));
+    stream.on("close", () => this.close(CloseReason.ClientClosed));
+    stream.on("error", () => this.close(CloseReason.ReadError));
+    stream.on("drain", () => this.#onDrain());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Subscriptions of this connection, by sid. */
+  get subscriptions(): ReadonlyMap<string, Subscription> {
+    return this.#subs;
+  }
+
+  /** Outbound bytes queued and not yet written out by the transport. */
+  get pendingBytes(): number {
+    return this.#out.queued + this.#streamBacklog;
+  }
+
+  /** Sends INFO and starts the keepalive; the server calls this once after accepting. */
+  greet(infoFrame: Buffer): void {
+    this.#queueFrame(infoFrame);
+    this.#setPingTimer(this.#firstPingDelay());
+  }
+
+  /** Sends `-ERR` then closes, as nats-server does for the errors that end a connection. */
+  closeWithError(text: string, reason: CloseReasonText): void {
+    if (this.#closed) return;
+    this.#queueFrame(encodeError(text));
+    this.close(reason);
+  }
+
+  /**
+   * Ends the connection: removes its subscriptions, flushes what is queued (the `-ERR` that
+   * explains the close, typically) and ends the stream. Safe to call more than once.
+   */
+  close(reason: CloseReasonText): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.closeReason = reason;
+    this.#parser.halt();
+    this.#clearPingTimer();
+    if (this.#writeDeadlineTimer !== undefined) clearTimeout(this.#writeDeadlineTimer);
+    this.#host.sublist.removeBatch(this.#subs.values());
+    this.#subs.clear();
+    const isSlow = reason === CloseReason.SlowConsumerPendingBytes || reason === CloseReason.SlowConsumerWriteDeadline;
+    if (isSlow) {
+      // Nothing more can reach a client that is not reading: drop, don't queue.
+      this.#out.clear();
+      this.#stream.destroy();
+    } else {
+      this.#writeOut();
+      this.#stream.end();
+      // A peer that never reads would keep a half-closed socket open; don't wait for it.
+      setTimeout(() => this.#stream.destroy(), 1000).unref();
+    }
+    this.#host.clientClosed(this, reason);
+  }
+
+  // ---- ProtocolHandler: one method per op -------------------------------------------------
+
+  /** client.go processConnect. */
+  onConnect(json: string): void {
+    const next = applyConnect(json, this.connectOptions);
+    if (next === undefined) {
+      this.close(CloseReason.ProtocolViolation);
+      return;
+    }
+    this.connectOptions = next;
+    this.#connectReceived = true;
+    this.echo = next.echo;
+    this.#parser.headers = next.headers;
+    if (next.account !== "" || next.newAccount) {
+      this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+      return;
+    }
+    if (next.protocol < 0 || next.protocol > PROTO_VERSION) {
+      this.closeWithError(WireError.InvalidClientProtocol, CloseReason.BadClientProtocolVersion);
+      return;
+    }
+    if (next.noResponders && !next.headers) {
+      this.closeWithError(WireError.NoRespondersRequiresHeaders, CloseReason.NoRespondersRequiresHeaders);
+      return;
+    }
+    if (next.verbose) this.#queueFrame(OK_FRAME);
+    // As setFirstPingTimer: the keepalive restarts from CONNECT.
+    this.#clearPingTimer();
+    this.#setPingTimer(this.#firstPingDelay());
+  }
+
+  /** client.go processInboundClientMsg. */
+  onPub(subject: string, reply: string, headerSize: number, payload: Buffer): void {
+    const size = payload.length;
+    this.inMsgs++;
+    this.inBytes += size;
+    const stats = this.#host.stats;
+    stats.inMsgs++;
+    stats.inBytes += size;
+    const opts = this.connectOptions;
+    // nats-server sends this at the control line and still routes the message.
+    if (opts.pedantic && !isValidLiteralSubject(subject)) this.#queueFrame(encodeError(WireError.InvalidPublishSubject));
+    if (opts.verbose) this.#queueFrame(OK_FRAME);
+    const delivered = routeMessage(this.#host.sublist, this, subject, reply, headerSize, payload);
+    if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
+  }
+
+  /** client.go parseSub / processSubEx. */
+  onSub(subject: string, queue: string | undefined, sid: string): void {
+    const { maxSubscriptions } = this.#host.options;
+    if (maxSubscriptions > 0 && this.#subs.size >= maxSubscriptions) {
+      this.#queueFrame(encodeError(WireError.MaxSubscriptionsExceeded));
+      return;
+    }
+    if (!this.#subs.has(sid)) {
+      // Queue names are not validated further by nats-server: any token without blanks.
+      const sub = new Subscription(this, subject, queue, sid);
+      if ((queue !== undefined && !isValidQueueName(queue)) || !this.#host.sublist.insert(sub)) {
+        this.#queueFrame(encodeError(WireError.InvalidSubject));
+        return;
+      }
+      this.#subs.set(sid, sub);
+    }
+    // A duplicate sid keeps the existing subscription and still gets +OK, as nats-server.
+    if (this.connectOptions.verbose) this.#queueFrame(OK_FRAME);
+  }
+
+  /** client.go processUnsub: an unknown sid is ignored; max <= delivered removes at once. */
+  onUnsub(sid: string, max: number): void {
+    const sub = this.#subs.get(sid);
+    if (this.connectOptions.verbose) this.#queueFrame(OK_FRAME);
+    if (sub === undefined) return;
+    if (max > 0 && max > sub.delivered) {
+      sub.max = max;
+    } else {
+      this.#removeSubscription(sub);
+    }
+  }
+
+  onPing(): void {
+    this.#lastPingReceived = Date.now();
+    this.#queueFrame(PONG_FRAME);
+  }
+
+  onPong(): void {
+    this.#pingsOut = 0;
+  }
+
+  /** client.go processErr: a client that sends -ERR is closed. */
+  onClientError(): void {
+    this.close(CloseReason.ParseError);
+  }
+
+  // ---- MessageSink ------------------------------------------------------------------------
+
+  /** client.go deliverMsg: frame the message for this client and queue it. */
+  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, payload: Buffer): boolean {
+    if (this.#closed) return false;
+    if (sub.max > 0) {
+      if (sub.delivered >= sub.max) return false;
+      if (++sub.delivered >= sub.max) this.#removeSubscription(sub);
+    } else {
+      sub.delivered++;
+    }
+    const out = this.#out;
+    if (headerSize < 0) {
+      out.appendLatin1(msgControlLine(subject, sub.sid, reply, payload.length));
+      out.appendBytes(payload);
+    } else if (this.connectOptions.headers) {
+      out.appendLatin1(hmsgControlLine(subject, sub.sid, reply, headerSize, payload.length));
+      out.appendBytes(payload);
+    } else {
+      // The subscriber did not ask for headers: strip them, as nats-server does.
+      const body = headerSize === 0 ? payload : payload.subarray(headerSize);
+      out.appendLatin1(msgControlLine(subject, sub.sid, reply, body.length));
+      out.appendBytes(body);
+    }
+    out.appendLatin1("\r\n");
+    const size = headerSize > 0 && !this.connectOptions.headers ? payload.length - headerSize : payload.length;
+    this.outMsgs++;
+    this.outBytes += size;
+    const stats = this.#host.stats;
+    stats.outMsgs++;
+    stats.outBytes += size;
+    this.#afterQueue();
+    return true;
+  }
+
+  // ---- outbound -----------------------------------------------------------------------------
+
+  #queueFrame(frame: Buffer): void {
+    if (this.#closed) return;
+    this.#out.appendBytes(frame);
+    this.#afterQueue();
+  }
+
+  #afterQueue(): void {
+    if (this.#out.queued + this.#streamBacklog > this.#host.options.maxPending) {
+      // client.go queueOutbound: over max_pending the client is cut, with no -ERR.
+      this.#host.slowConsumer(this, CloseReason.SlowConsumerPendingBytes);
+      this.close(CloseReason.SlowConsumerPendingBytes);
+      return;
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      this.#host.scheduleFlush(this);
+    }
+  }
+
+  /** Writes everything queued in one go; the server calls it once per I/O turn. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    this.#writeOut();
+  }
+
+  #writeOut(): void {
+    if (this.#out.queued === 0) return;
+    const chunks = this.#out.take();
+    const stream = this.#stream;
+    if (stream.destroyed || !stream.writable) return;
+    let ok = true;
+    if (chunks.length === 1) {
+      ok = stream.write(chunks[0]);
+    } else {
+      stream.cork();
+      for (const chunk of chunks) ok = stream.write(chunk);
+      stream.uncork();
+    }
+    this.#streamBacklog = stream.writableLength;
+    if (!ok && this.#writeDeadlineTimer === undefined && !this.#closed) {
+      // The peer is not keeping up: it has write_deadline to drain, or it is cut.
+      this.#writeDeadlineTimer = setTimeout(() => {
+        this.#writeDeadlineTimer = undefined;
+        this.#host.slowConsumer(this, CloseReason.SlowConsumerWriteDeadline);
+        this.close(CloseReason.SlowConsumerWriteDeadline);
+      }, this.#host.options.writeDeadline);
+      this.#writeDeadlineTimer.unref();
+    }
+  }
+
+  #onDrain(): void {
+    this.#streamBacklog = this.#stream.writableLength;
+    if (this.#writeDeadlineTimer !== undefined) {
+      clearTimeout(this.#writeDeadlineTimer);
+      this.#writeDeadlineTimer = undefined;
+    }
+  }
+
+  // ---- inbound ------------------------------------------------------------------------------
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.lastActivity = Date.now();
+    let err: ParseErrorCode;
+    try {
+      err = this.#parser.parse(chunk);
+    } catch {
+      // Nothing a client sends may throw into the host: treat it as a protocol violation.
+      err = ParseError.UnknownOperation;
+    }
+    if (err !== ParseError.None) this.#onParseError(err);
+  }
+
+  /** What nats-server does for each way a read can fail (parser.go, client.go). */
+  #onParseError(err: ParseErrorCode): void {
+    switch (err) {
+      case ParseError.UnknownOperation:
+        this.closeWithError(WireError.UnknownProtocolOperation, CloseReason.ParseError);
+        break;
+      case ParseError.ControlLineTooLong:
+        this.closeWithError(WireError.MaxControlLineExceeded, CloseReason.MaxControlLineExceeded);
+        break;
+      case ParseError.PayloadTooLarge:
+        this.closeWithError(WireError.MaxPayloadViolation, CloseReason.MaxPayloadExceeded);
+        break;
+      case ParseError.ConnectRequired:
+        this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+        break;
+      case ParseError.BadArguments:
+        this.close(CloseReason.ProtocolViolation);
+        break;
+      case ParseError.HeadersNotSupported:
+        this.close(CloseReason.MsgHeaderViolation);
+        break;
+      case ParseError.Halted:
+        break;
+    }
+  }
+
+  #removeSubscription(sub: Subscription): void {
+    if (this.#subs.get(sub.sid) === sub) this.#subs.delete(sub.sid);
+    this.#host.sublist.remove(sub);
+  }
+
+  /**
+   * client.go processInboundClientMsg: a request nobody received gets a 503 status, sent only
+   * to the requester's own plain subscription that matches the reply subject.
+   */
+  #sendNoResponders(reply: string): void {
+    const { psubs } = this.#host.sublist.match(reply);
+    for (const sub of psubs) {
+      if (sub.sink === this) {
+        this.#queueFrame(noRespondersFrame(reply, sub.sid));
+        return;
+      }
+    }
+  }
+
+  // ---- keepalive ----------------------------------------------------------------------------
+
+  #firstPingDelay(): number {
+    const interval = this.#host.options.pingInterval;
+    const d = Math.min(interval, FIRST_CLIENT_PING_INTERVAL);
+    // Up to 20% jitter so that clients connected together are not pinged together.
+    return d + Math.floor(Math.random() * (d / 5));
+  }
+
+  #setPingTimer(delay: number): void {
+    this.#pingTimer = setTimeout(() => this.#onPingTimer(), delay);
+    this.#pingTimer.unref();
+  }
+
+  #clearPingTimer(): void {
+    if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
+    this.#pingTimer = undefined;
+  }
+
+  /** client.go processPingTimer: ping only idle clients; too many unanswered is stale. */
+  #onPingTimer(): void {
+    this.#pingTimer = undefined;
+    if (this.#closed) return;
+    const { pingInterval, pingMax } = this.#host.options;
+    const now = Date.now();
+    // Before CONNECT nats-server has no RTT yet and always pings.
+    const idle = !this.#connectReceived || (now - this.lastActivity >= pingInterval && now - this.#lastPingReceived >= pingInterval);
+    if (idle) {
+      if (this.#pingsOut + 1 > pingMax) {
+        this.closeWithError(WireError.StaleConnection, CloseReason.StaleConnection);
+        return;
+      }
+      this.#pingsOut++;
+      this.#queueFrame(PING_FRAME);
+    }
+    this.#setPingTimer(pingInterval);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Sublist } from "../subjects/sublist.ts";
+import type { MessageSink, Subscription } from "./subscription.ts";
+
+/**
+ * Delivers one published message to everyone interested: every plain subscription, and one
+ * member of each queue group, picked at random as nats-server does (a random start, then the
+ * first member that takes it, client.go processMsgResults). Synchronous, and nothing here
+ * waits on a subscriber: a slow one is cut by its own connection, never awaited.
+ *
+ * Returns whether anyone received the message (the no-responders signal).
+ */
+export function routeMessage(
+  sublist: Sublist<Subscription>,
+  publisher: MessageSink | undefined,
+  subject: string,
+  reply: string,
+  headerSize: number,
+  payload: Buffer,
+): boolean {
+  const result = sublist.match(subject);
+  const psubs = result.psubs;
+  const qsubs = result.qsubs;
+  const noEcho = publisher !== undefined && !publisher.echo;
+  let delivered = false;
+  for (let i = 0; i < psubs.length; i++) {
+    const sub = psubs[i]!;
+    if (noEcho && sub.sink === publisher) continue;
+    if (sub.sink.deliver(sub, subject, reply, headerSize, payload)) delivered = true;
+  }
+  for (let g = 0; g < qsubs.length; g++) {
+    const group = qsubs[g]!;
+    const n = group.length;
+    const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+    for (let k = 0; k < n; k++) {
+      const sub = group[(start + k) % n]!;
+      if (noEcho && sub.sink === publisher) continue;
+      if (sub.sink.deliver(sub, subject, reply, headerSize, payload)) {
+        delivered = true;
+        break;
+      }
+    }
+  }
+  return delivered;
+}

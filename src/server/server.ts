@@ -1,0 +1,253 @@
+/**
+ * The broker: options, lifecycle, listeners, the client table, and typed events. Every kind
+ * of connection enters through {@link Server.handle}, and all of them share one `Sublist`.
+ */
+import { randomBytes } from "node:crypto";
+import type { Server as NetServer } from "node:net";
+import type { Duplex } from "node:stream";
+import { TypedEmitter } from "tiny-typed-emitter";
+import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
+import { ServerClosedError } from "../errors.ts";
+import { encodeInfo } from "../protocol/encoder.ts";
+import { WireError } from "../protocol/wire-errors.ts";
+import { Sublist } from "../subjects/sublist.ts";
+import { listenTcp } from "../transport/tcp.ts";
+import { CloseReason, type CloseReasonText } from "./close-reason.ts";
+import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "./client.ts";
+import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.ts";
+import type { Subscription } from "./subscription.ts";
+
+/** What the events say about a connection. */
+export interface ClientEventInfo {
+  /** Connection id, as INFO `client_id` and `/connz` `cid`. */
+  cid: number;
+  transport: string;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** CONNECT `name`, once known. */
+  name: string;
+}
+
+/** Events a {@link Server} emits. */
+export interface ServerEvents {
+  /** The client port is open. */
+  listening: (address: { host: string; port: number }) => void;
+  "client:connect": (client: ClientEventInfo) => void;
+  "client:close": (client: ClientEventInfo, reason: CloseReasonText) => void;
+  /** A client was cut for falling behind (pending bytes or write deadline). No `-ERR` is sent, as nats-server. */
+  "slow-consumer": (client: ClientEventInfo, reason: CloseReasonText) => void;
+  /** A listener failed, or something unexpected happened that did not stop the server. */
+  error: (err: Error) => void;
+}
+
+/** Options for {@link Server.handle}. */
+export type HandleOptions = ConnectionInfo;
+
+/** nats-server ids are 56 base32 characters starting with N (a server nkey); ours look alike. */
+function newServerId(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bytes = randomBytes(55);
+  let id = "N";
+  for (const b of bytes) id += alphabet[b & 31];
+  return id;
+}
+
+export class Server extends TypedEmitter<ServerEvents> {
+  /** Unique id of this server, as INFO `server_id`. */
+  readonly id = newServerId();
+  readonly #options: ResolvedOptions;
+  readonly #sublist = new Sublist<Subscription>();
+  readonly #clients = new Map<number, Client>();
+  readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
+  readonly #host: ClientHost;
+  #nextCid = 1;
+  #tcp: NetServer | undefined;
+  #port: number | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #dirty: Client[] = [];
+  #flushQueued = false;
+  /** INFO JSON up to (not including) the per-client fields. */
+  #infoPrefix = "";
+
+  constructor(options: ServerOptions = {}) {
+    super();
+    this.#options = resolveOptions(options);
+    this.#buildInfoPrefix();
+    const server = this;
+    this.#host = {
+      options: this.#options,
+      sublist: this.#sublist,
+      stats: this.#stats,
+      scheduleFlush: (client) => server.#scheduleFlush(client),
+      clientClosed: (client, reason) => server.#onClientClosed(client, reason),
+      slowConsumer: (client, reason) => {
+        server.#stats.slowConsumers++;
+        server.#options.logger.warn(`${describe(client)} - Slow Consumer Detected: ${reason}`);
+        server.emit("slow-consumer", eventInfo(client), reason);
+      },
+    };
+  }
+
+  /** The options in force, defaults filled in. */
+  get options(): ResolvedOptions {
+    return this.#options;
+  }
+
+  /** The client port once listening (the real one when `port: 0` was asked). */
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  /** `nats://host:port` once listening, for clients to connect to. */
+  get url(): string | undefined {
+    if (this.#port === undefined) return undefined;
+    const host = this.#options.host.includes(":") ? `[${this.#options.host}]` : this.#options.host;
+    return `nats://${host}:${this.#port}`;
+  }
+
+  /** Open client connections. */
+  get numClients(): number {
+    return this.#clients.size;
+  }
+
+  /** Subscriptions across every connection. */
+  get numSubscriptions(): number {
+    return this.#sublist.count;
+  }
+
+  /** Message and byte counters since start, as `/varz`. */
+  get stats(): Readonly<TrafficStats> {
+    return this.#stats;
+  }
+
+  /**
+   * Opens the configured client port; with no `port` option there is nothing to open and the
+   * bus stays in-process. Resolves once connections are accepted.
+   */
+  async listen(): Promise<void> {
+    if (this.#closed) throw new ServerClosedError();
+    if (this.#options.port === undefined || this.#tcp !== undefined) return;
+    const { host, port } = this.#options;
+    this.#tcp = await listenTcp(host, port, (socket) =>
+      this.handle(socket, { transport: "tcp", remoteAddress: socket.remoteAddress, remotePort: socket.remotePort }),
+    );
+    this.#tcp.on("error", (err) => this.emit("error", err));
+    const address = this.#tcp.address();
+    this.#port = typeof address === "object" && address !== null ? address.port : port;
+    this.#buildInfoPrefix();
+    this.#options.logger.info(`Listening for client connections on ${host}:${this.#port}`);
+    this.emit("listening", { host, port: this.#port });
+  }
+
+  /**
+   * Serves the NATS client protocol over any duplex byte stream: a socket, one end of an
+   * in-memory pipe, a child's stdio. Same parser, limits and routing as every other client.
+   */
+  handle(stream: Duplex, options: HandleOptions = { transport: "custom" }): void {
+    if (this.#closed) {
+      stream.destroy();
+      return;
+    }
+    const cid = this.#nextCid++;
+    const client = new Client(this.#host, cid, stream, options);
+    this.#clients.set(cid, client);
+    client.greet(this.#infoFor(client));
+    // server.go: INFO goes out first, then the max-connections check.
+    if (this.#clients.size > this.#options.maxConnections) {
+      client.closeWithError(WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
+      return;
+    }
+    this.#options.logger.debug(`${describe(client)} - Client connection created`);
+    this.emit("client:connect", eventInfo(client));
+  }
+
+  /** Closes every connection, timer and listener. Safe to call more than once. */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#closed = true;
+    this.#closing = (async () => {
+      const tcp = this.#tcp;
+      this.#tcp = undefined;
+      const closedListener = tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
+      await closedListener;
+      this.#options.logger.info("Server Exiting..");
+    })();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #scheduleFlush(client: Client): void {
+    this.#dirty.push(client);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      // Runs once the current read (or timer) callback returns: everything a batch of input
+      // produced for each client goes out in one write, like nats-server's flushClients.
+      process.nextTick(this.#flushAll);
+    }
+  }
+
+  readonly #flushAll = (): void => {
+    this.#flushQueued = false;
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+  };
+
+  #onClientClosed(client: Client, reason: CloseReasonText): void {
+    if (this.#clients.get(client.cid) !== client) return;
+    this.#clients.delete(client.cid);
+    this.#options.logger.debug(`${describe(client)} - Client connection closed: ${reason}`);
+    this.emit("client:close", eventInfo(client), reason);
+  }
+
+  #buildInfoPrefix(): void {
+    const { host, serverName, maxPayload } = this.#options;
+    // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do.
+    const fields = {
+      server_id: this.id,
+      server_name: serverName ?? this.id,
+      version: SERVER_VERSION,
+      proto: PROTO_VERSION,
+      go: `node${process.versions.node}`,
+      host,
+      port: this.#port ?? this.#options.port ?? 0,
+      headers: true,
+      max_payload: maxPayload,
+    };
+    const json = JSON.stringify(fields);
+    this.#infoPrefix = json.slice(0, -1);
+  }
+
+  #infoFor(client: Client): Buffer {
+    let json = `${this.#infoPrefix},"client_id":${client.cid}`;
+    if (client.info.remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(client.info.remoteAddress)}`;
+    return encodeInfo(`${json}}`);
+  }
+}
+
+function eventInfo(client: Client): ClientEventInfo {
+  return {
+    cid: client.cid,
+    transport: client.info.transport,
+    remoteAddress: client.info.remoteAddress,
+    remotePort: client.info.remotePort,
+    name: client.connectOptions.name,
+  };
+}
+
+/** nats-server's log prefix for a client: `127.0.0.1:53412 - cid:5`. */
+function describe(client: Client): string {
+  const { remoteAddress, remotePort, transport } = client.info;
+  const where = remoteAddress !== undefined ? `${remoteAddress}:${remotePort ?? 0}` : transport;
+  return `${where} - cid:${client.cid}`;
+}
+
+/** Creates a broker. Nothing listens until {@link Server.listen}; in-process use needs no port. */
+export function createServer(options: ServerOptions = {}): Server {
+  return new Server(options);
+}
