@@ -498,6 +498,8 @@ export class ProtocolParser {
     if (this.#argBuf === undefined) this.#argBuf = Buffer.allocUnsafe(this.#maxControlLine + 2);
     buf.copy(this.#argBuf, this.#argLen, start, end);
     this.#argLen = total;
+    // The rest of the line continues at the start of the next chunk.
+    this.#argStart = 0;
     return ParseError.None;
   }
 

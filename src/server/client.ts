@@ -15,7 +15,7 @@ import {
   PONG_FRAME,
 } from "../protocol/encoder.ts";
 import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../protocol/parser.ts";
-import { WireError } from "../protocol/wire-errors.ts";
+import { subscribeViolation, WireError } from "../protocol/wire-errors.ts";
 import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
@@ -24,6 +24,9 @@ import type { ResolvedOptions } from "./options.ts";
 import { OutboundBuffer } from "./outbound-buffer.ts";
 import { routeMessage } from "./router.ts";
 import { Subscription, type MessageSink } from "./subscription.ts";
+
+/** Queue group name nats-server keeps for itself (client.go `sysGroup`). */
+const SYSTEM_QUEUE_GROUP = "_sys_";
 
 /** Counters shared by every client of one server (for `varz` and the events). */
 export interface TrafficStats {
@@ -188,6 +191,8 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** client.go processInboundClientMsg. */
   onPub(subject: string, reply: string, headerSize: number, payload: Buffer): void {
+    // An empty header block is no header at all: nats-server delivers `HPUB a 0 2` as MSG.
+    if (headerSize === 0) headerSize = -1;
     const size = payload.length;
     this.inMsgs++;
     this.inBytes += size;
@@ -204,6 +209,11 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** client.go parseSub / processSubEx. */
   onSub(subject: string, queue: string | undefined, sid: string): void {
+    if (queue === SYSTEM_QUEUE_GROUP) {
+      // client.go processSubEx: `_sys_` is reserved for the server's own queue subscriptions.
+      this.#queueFrame(encodeError(subscribeViolation(subject, queue)));
+      return;
+    }
     const { maxSubscriptions } = this.#host.options;
     if (maxSubscriptions > 0 && this.#subs.size >= maxSubscriptions) {
       this.#queueFrame(encodeError(WireError.MaxSubscriptionsExceeded));
@@ -268,12 +278,12 @@ export class Client implements ProtocolHandler, MessageSink {
       out.appendBytes(payload);
     } else {
       // The subscriber did not ask for headers: strip them, as nats-server does.
-      const body = headerSize === 0 ? payload : payload.subarray(headerSize);
+      const body = payload.subarray(headerSize);
       out.appendLatin1(msgControlLine(subject, sub.sid, reply, body.length));
       out.appendBytes(body);
     }
     out.appendLatin1("\r\n");
-    const size = headerSize > 0 && !this.connectOptions.headers ? payload.length - headerSize : payload.length;
+    const size = headerSize >= 0 && !this.connectOptions.headers ? payload.length - headerSize : payload.length;
     this.outMsgs++;
     this.outBytes += size;
     const stats = this.#host.stats;
