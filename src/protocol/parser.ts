@@ -17,11 +17,12 @@ export interface ProtocolHandler {
   /** `CONNECT <json>`; the JSON text is decoded as UTF-8. */
   onConnect(json: string): void;
   /**
-   * `PUB`/`HPUB` with its complete payload. `headerSize` is -1 for PUB; for HPUB it is the
-   * length of the header block at the start of `payload` (0 is allowed: no headers).
-   * `payload` may be a view into the read chunk: copy it to keep it past this call.
+   * `PUB`/`HPUB` with its complete payload, which is `data[start, end)`. `headerSize` is -1
+   * for PUB; for HPUB it is the length of the header block at the start of the payload (0 is
+   * allowed: no headers). `data` may be the read chunk itself: copy the region to keep it past
+   * this call. (A region rather than a view: a view per message costs an allocation.)
    */
-  onPub(subject: string, reply: string, headerSize: number, payload: Buffer): void;
+  onPub(subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): void;
   /** `SUB <subject> [queue] <sid>`; `queue` is undefined for a plain subscription. */
   onSub(subject: string, queue: string | undefined, sid: string): void;
   /** `UNSUB <sid> [max]`; `max` is -1 when absent or not a number (nats-server unsubscribes at once). */
@@ -425,7 +426,7 @@ export class ProtocolParser {
             if (end + 2 <= len) {
               if (buf[end] !== CR || buf[end + 1] !== LF) return ParseError.UnknownOperation;
               this.#state = State.OP_START;
-              this.#handler.onPub(this.#pubSubject, this.#pubReply, this.#pubHeaderSize, buf.subarray(start, end));
+              this.#handler.onPub(this.#pubSubject, this.#pubReply, this.#pubHeaderSize, buf, start, end);
               if (this.#halted) return ParseError.Halted;
               i = end + 1;
             } else {
@@ -458,7 +459,7 @@ export class ProtocolParser {
           this.#payloadBuf = undefined;
           this.#payloadLen = 0;
           this.#state = State.OP_START;
-          this.#handler.onPub(this.#pubSubject, this.#pubReply, this.#pubHeaderSize, payload);
+          this.#handler.onPub(this.#pubSubject, this.#pubReply, this.#pubHeaderSize, payload, 0, payload.length);
           if (this.#halted) return ParseError.Halted;
           break;
         }

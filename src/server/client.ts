@@ -7,8 +7,6 @@ import type { Duplex } from "node:stream";
 import { FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../constants.ts";
 import {
   encodeError,
-  hmsgControlLine,
-  msgControlLine,
   noRespondersFrame,
   OK_FRAME,
   PING_FRAME,
@@ -190,10 +188,10 @@ export class Client implements ProtocolHandler, MessageSink {
   }
 
   /** client.go processInboundClientMsg. */
-  onPub(subject: string, reply: string, headerSize: number, payload: Buffer): void {
+  onPub(subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
     // An empty header block is no header at all: nats-server delivers `HPUB a 0 2` as MSG.
     if (headerSize === 0) headerSize = -1;
-    const size = payload.length;
+    const size = end - start;
     this.inMsgs++;
     this.inBytes += size;
     const stats = this.#host.stats;
@@ -203,7 +201,7 @@ export class Client implements ProtocolHandler, MessageSink {
     // nats-server sends this at the control line and still routes the message.
     if (opts.pedantic && !isValidLiteralSubject(subject)) this.#queueFrame(encodeError(WireError.InvalidPublishSubject));
     if (opts.verbose) this.#queueFrame(OK_FRAME);
-    const delivered = routeMessage(this.#host.sublist, this, subject, reply, headerSize, payload);
+    const delivered = routeMessage(this.#host.sublist, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
   }
 
@@ -261,7 +259,7 @@ export class Client implements ProtocolHandler, MessageSink {
   // ---- MessageSink ------------------------------------------------------------------------
 
   /** client.go deliverMsg: frame the message for this client and queue it. */
-  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, payload: Buffer): boolean {
+  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
     if (this.#closed) return false;
     if (sub.max > 0) {
       if (sub.delivered >= sub.max) return false;
@@ -271,19 +269,17 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     const out = this.#out;
     if (headerSize < 0) {
-      out.appendLatin1(msgControlLine(subject, sub.sid, reply, payload.length));
-      out.appendBytes(payload);
+      out.appendControlLine(sub.msgPrefix(subject), reply, -1, end - start);
     } else if (this.connectOptions.headers) {
-      out.appendLatin1(hmsgControlLine(subject, sub.sid, reply, headerSize, payload.length));
-      out.appendBytes(payload);
+      out.appendControlLine(sub.hmsgPrefix(subject), reply, headerSize, end - start);
     } else {
       // The subscriber did not ask for headers: strip them, as nats-server does.
-      const body = payload.subarray(headerSize);
-      out.appendLatin1(msgControlLine(subject, sub.sid, reply, body.length));
-      out.appendBytes(body);
+      start += headerSize;
+      out.appendControlLine(sub.msgPrefix(subject), reply, -1, end - start);
     }
-    out.appendLatin1("\r\n");
-    const size = headerSize >= 0 && !this.connectOptions.headers ? payload.length - headerSize : payload.length;
+    out.appendRegion(data, start, end);
+    out.appendCrlf();
+    const size = end - start;
     this.outMsgs++;
     this.outBytes += size;
     const stats = this.#host.stats;

@@ -5,11 +5,14 @@
  * slab around it. The slab is dropped at each flush and the next one sized from recent
  * traffic, so an idle connection holds no buffer at all.
  */
+import { CONTROL_TAIL_ROOM, writeControlLineTail } from "../protocol/encoder.ts";
 
 /** Payloads at or below this size are copied; larger ones are referenced. */
 const COPY_THRESHOLD = 4096;
 const MIN_SLAB = 1024;
 const MAX_SLAB = 64 * 1024;
+const CR = 13;
+const LF = 10;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -27,24 +30,41 @@ export class OutboundBuffer {
     return this.#queued;
   }
 
-  appendLatin1(s: string): void {
-    // A latin1 string never takes more bytes than it has chars.
-    this.#reserve(s.length);
-    this.#pos += this.#slab.write(s, this.#pos, "latin1");
-    this.#queued += s.length;
+  /** Queues a whole frame (INFO, PONG, -ERR...). */
+  appendBytes(b: Buffer): void {
+    this.appendRegion(b, 0, b.length);
   }
 
-  appendBytes(b: Buffer): void {
-    const n = b.length;
+  /** Queues `data[start, end)`: copied when small, referenced when large. */
+  appendRegion(data: Buffer, start: number, end: number): void {
+    const n = end - start;
     if (n > COPY_THRESHOLD) {
       this.#sealSlab();
-      this.#chunks.push(b);
+      this.#chunks.push(data.subarray(start, end));
     } else {
       this.#reserve(n);
-      b.copy(this.#slab, this.#pos);
+      if (n > 0) data.copy(this.#slab, this.#pos, start, end);
       this.#pos += n;
     }
     this.#queued += n;
+  }
+
+  /** Queues a MSG/HMSG control line: its cached `prefix`, then the tail (see the encoder). */
+  appendControlLine(prefix: Buffer, reply: string, headerSize: number, totalSize: number): void {
+    this.#reserve(prefix.length + reply.length + CONTROL_TAIL_ROOM);
+    const slab = this.#slab;
+    slab.set(prefix, this.#pos);
+    const end = writeControlLineTail(slab, this.#pos + prefix.length, reply, headerSize, totalSize);
+    this.#queued += end - this.#pos;
+    this.#pos = end;
+  }
+
+  /** Queues the CRLF that ends a payload. */
+  appendCrlf(): void {
+    this.#reserve(2);
+    this.#slab[this.#pos++] = CR;
+    this.#slab[this.#pos++] = LF;
+    this.#queued += 2;
   }
 
   /** Hands over everything queued, in order; the buffer is empty afterwards. */

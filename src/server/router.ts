@@ -15,7 +15,9 @@ export function routeMessage(
   subject: string,
   reply: string,
   headerSize: number,
-  payload: Buffer,
+  data: Buffer,
+  start: number,
+  end: number,
 ): boolean {
   const result = sublist.match(subject);
   const psubs = result.psubs;
@@ -25,16 +27,16 @@ export function routeMessage(
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
     if (noEcho && sub.sink === publisher) continue;
-    if (sub.sink.deliver(sub, subject, reply, headerSize, payload)) delivered = true;
+    if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) delivered = true;
   }
   for (let g = 0; g < qsubs.length; g++) {
     const group = qsubs[g]!;
     const n = group.length;
-    const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+    const first = n === 1 ? 0 : Math.floor(Math.random() * n);
     for (let k = 0; k < n; k++) {
-      const sub = group[(start + k) % n]!;
+      const sub = group[(first + k) % n]!;
       if (noEcho && sub.sink === publisher) continue;
-      if (sub.sink.deliver(sub, subject, reply, headerSize, payload)) {
+      if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) {
         delivered = true;
         break;
       }
