@@ -9,6 +9,8 @@ import { CONTROL_TAIL_ROOM, writeControlLineTail } from "../protocol/encoder.ts"
 
 /** Payloads at or below this size are copied; larger ones are referenced. */
 const COPY_THRESHOLD = 4096;
+/** Up to this many bytes, a plain loop copies faster than `Buffer#copy`. */
+const SMALL_COPY = 64;
 const MIN_SLAB = 1024;
 const MAX_SLAB = 64 * 1024;
 const CR = 13;
@@ -43,8 +45,15 @@ export class OutboundBuffer {
       this.#chunks.push(data.subarray(start, end));
     } else {
       this.#reserve(n);
-      if (n > 0) data.copy(this.#slab, this.#pos, start, end);
-      this.#pos += n;
+      const slab = this.#slab;
+      const pos = this.#pos;
+      if (n <= SMALL_COPY) {
+        // Buffer#copy costs more in argument checks than a short loop costs in total.
+        for (let i = 0; i < n; i++) slab[pos + i] = data[start + i]!;
+      } else {
+        data.copy(slab, pos, start, end);
+      }
+      this.#pos = pos + n;
     }
     this.#queued += n;
   }

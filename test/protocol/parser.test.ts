@@ -16,8 +16,8 @@ class Recorder implements ProtocolHandler {
   onConnect(json: string): void {
     this.ops.push(["CONNECT", json]);
   }
-  onPub(subject: string, reply: string, headerSize: number, payload: Buffer): void {
-    this.ops.push(["PUB", subject, reply, headerSize, payload.toString("latin1")]);
+  onPub(subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
+    this.ops.push(["PUB", subject, reply, headerSize, data.toString("latin1", start, end)]);
   }
   onSub(subject: string, queue: string | undefined, sid: string): void {
     this.ops.push(["SUB", subject, queue, sid]);
@@ -212,17 +212,20 @@ describe("protocol parser", () => {
     assert.deepEqual(ok.ops, [["CONNECT", "{}"]]);
   });
 
-  it("hands a payload that arrived whole as a view into the chunk, and a split one as its own copy", () => {
-    const payloads: Buffer[] = [];
+  it("hands a payload that arrived whole as a region of the chunk, and a split one as its own copy", () => {
+    const payloads: [Buffer, number, number][] = [];
     const rec = new Recorder();
-    rec.onPub = (_s, _r, _h, payload) => void payloads.push(payload);
+    rec.onPub = (_s, _r, _h, data, start, end) => void payloads.push([data, start, end]);
     const parser = new ProtocolParser(rec);
     const chunk = Buffer.from("PUB a 3\r\nabc\r\n");
     parser.parse(chunk);
-    assert.equal(payloads[0]!.buffer, chunk.buffer);
-    parser.parse(Buffer.from("PUB a 3\r\na"));
+    assert.deepEqual(payloads[0], [chunk, 9, 12]);
+    const first = Buffer.from("PUB a 3\r\na");
+    parser.parse(first);
     parser.parse(Buffer.from("bc\r\n"));
-    assert.equal(payloads[1]!.toString(), "abc");
+    const [data, start, end] = payloads[1]!;
+    assert.notEqual(data, first);
+    assert.equal(data.toString("latin1", start, end), "abc");
   });
 
   it("stops at once when the handler halts it", () => {
