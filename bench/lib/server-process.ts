@@ -6,8 +6,8 @@
  * is not capped by the default open-files limit, then `setpriv --pdeathsig KILL` so a
  * coordinator killed with SIGKILL still takes its servers down. `exec` keeps one pid from
  * bash to the server, so /proc/<pid> is the server itself, not a wrapper. Our broker runs as
- * `node --import tsx src/cli.ts` rather than `npx tsx src/cli.ts`: npx and the tsx CLI each
- * add a parent process, and the CPU and RSS we read must be the broker's own.
+ * shipped, `node dist/cli.js` (built by bench/run.ts first): no npx or tsx wrapper process and
+ * no TypeScript loader in the CPU and RSS we read.
  */
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
@@ -31,7 +31,7 @@ export interface ServerHandle {
 }
 
 export interface LaunchOptions {
-  /** Repository root: our broker's CLI is `src/cli.ts` under it. */
+  /** Repository root: our broker's compiled CLI is `dist/cli.js` under it. */
   root: string;
   /** Open-files limit asked for with `ulimit -n` (silently left as is if not allowed). */
   nofile: number;
@@ -75,7 +75,7 @@ function serverCommand(kind: ServerKind, options: LaunchOptions): string[] {
   const listen = ["-a", "127.0.0.1", "-p", "-1"];
   if (kind === "nats-server") return [natsServerBinary(), ...listen];
   const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
-  return [process.execPath, "--import", "tsx", ...profile, join(options.root, "src", "cli.ts"), ...listen];
+  return [process.execPath, ...profile, join(options.root, "dist", "cli.js"), ...listen];
 }
 
 const setpriv = findOnPath("setpriv", ["/usr/bin/setpriv"]);
