@@ -5,7 +5,12 @@
 
 export const ErrorCode = {
   InvalidOption: "NATS_EMBEDDED_INVALID_OPTION",
+  InvalidConfig: "NATS_EMBEDDED_INVALID_CONFIG",
+  InvalidArgument: "NATS_EMBEDDED_INVALID_ARGUMENT",
   ServerClosed: "NATS_EMBEDDED_SERVER_CLOSED",
+  NoResponders: "NATS_EMBEDDED_NO_RESPONDERS",
+  Timeout: "NATS_EMBEDDED_TIMEOUT",
+  MaxPayload: "NATS_EMBEDDED_MAX_PAYLOAD",
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -34,5 +39,41 @@ export class ServerClosedError extends NatsEmbeddedError {
   constructor(message = "the server is closed") {
     super(ErrorCode.ServerClosed, message);
     this.name = "ServerClosedError";
+  }
+}
+
+/** An argument of the in-process API cannot work (empty subject, bad header name...). */
+export class InvalidArgumentError extends NatsEmbeddedError {
+  readonly argument: string;
+  constructor(argument: string, problem: string) {
+    super(ErrorCode.InvalidArgument, `${argument}: ${problem}`);
+    this.name = "InvalidArgumentError";
+    this.argument = argument;
+  }
+}
+
+/** A request reached no subscriber (what clients get as a 503 status). */
+export class NoRespondersError extends NatsEmbeddedError {
+  readonly subject: string;
+  constructor(subject: string) {
+    super(ErrorCode.NoResponders, `no responders: '${subject}'`);
+    this.name = "NoRespondersError";
+    this.subject = subject;
+  }
+}
+
+/** A request got no reply in time. */
+export class TimeoutError extends NatsEmbeddedError {
+  constructor(message = "timeout") {
+    super(ErrorCode.Timeout, message);
+    this.name = "TimeoutError";
+  }
+}
+
+/** A message larger than `maxPayload`, refused as a client's would be. */
+export class MaxPayloadError extends NatsEmbeddedError {
+  constructor(size: number, max: number) {
+    super(ErrorCode.MaxPayload, `message of ${size} bytes exceeds max_payload ${max}`);
+    this.name = "MaxPayloadError";
   }
 }

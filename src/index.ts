@@ -9,7 +9,25 @@ export type { Logger } from "./server/logger.ts";
 export type { TrafficStats } from "./server/client.ts";
 export { CloseReason } from "./server/close-reason.ts";
 export type { CloseReasonText } from "./server/close-reason.ts";
-export { NatsEmbeddedError, InvalidOptionError, ServerClosedError, ErrorCode } from "./errors.ts";
+export {
+  NatsEmbeddedError,
+  InvalidOptionError,
+  InvalidArgumentError,
+  ServerClosedError,
+  NoRespondersError,
+  TimeoutError,
+  MaxPayloadError,
+  ErrorCode,
+} from "./errors.ts";
+export { DirectMsg } from "./direct/direct-message.ts";
+export type { Payload } from "./direct/direct-message.ts";
+export { DirectSubscription } from "./direct/direct-subscription.ts";
+export type { SubscribeOptions } from "./direct/direct-subscription.ts";
+export type { PublishOptions, RequestOptions } from "./direct/direct-api.ts";
+export { MsgHeaders, headers } from "./direct/headers.ts";
+export type { HeadersInit } from "./direct/headers.ts";
+export { Tap } from "./direct/tap.ts";
+export type { TapOptions } from "./direct/tap.ts";
 export type { ErrorCodeValue } from "./errors.ts";
 export {
   SERVER_VERSION,

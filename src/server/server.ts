@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Server as NetServer } from "node:net";
-import type { Duplex } from "node:stream";
+import { duplexPair, type Duplex } from "node:stream";
 import { TypedEmitter } from "tiny-typed-emitter";
 import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
 import { ServerClosedError } from "../errors.ts";
@@ -16,6 +16,12 @@ import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "./client.ts";
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.ts";
 import type { Subscription } from "./subscription.ts";
+import { DirectApi, type PublishOptions, type RequestOptions } from "../direct/direct-api.ts";
+import type { DirectMsg, Payload } from "../direct/direct-message.ts";
+import type { DirectSubscription, SubscribeOptions } from "../direct/direct-subscription.ts";
+import type { Tap, TapOptions } from "../direct/tap.ts";
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import { connectInProcess, registerInProcessServer } from "../transport/in-process-client.ts";
 
 /** What the events say about a connection. */
 export interface ClientEventInfo {
@@ -38,6 +44,8 @@ export interface ServerEvents {
   "slow-consumer": (client: ClientEventInfo, reason: CloseReasonText) => void;
   /** A listener failed, or something unexpected happened that did not stop the server. */
   error: (err: Error) => void;
+  /** An in-process subscription's callback threw; delivery went on. */
+  "subscription:error": (err: unknown, subscription: { subject: string; queue: string | undefined; sid: number }) => void;
 }
 
 /** Options for {@link Server.handle}. */
@@ -60,6 +68,9 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #clients = new Map<number, Client>();
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
+  readonly #direct: DirectApi;
+  /** Set once `connect()` made this server reachable by the in-process client transport. */
+  #unregister: (() => void) | undefined;
   #nextCid = 1;
   #tcp: NetServer | undefined;
   #port: number | undefined;
@@ -87,6 +98,24 @@ export class Server extends TypedEmitter<ServerEvents> {
         server.emit("slow-consumer", eventInfo(client), reason);
       },
     };
+    this.#direct = new DirectApi({
+      sublist: this.#sublist,
+      stats: this.#stats,
+      maxPayload: this.#options.maxPayload,
+      maxPending: this.#options.maxPending,
+      get isClosed() {
+        return server.#closed;
+      },
+      callbackError: (err, sub) => {
+        server.#options.logger.error(`in-process subscription "${sub.subject}" callback threw: ${String(err)}`);
+        server.emit("subscription:error", err, { subject: sub.subject, queue: sub.queue, sid: sub.sid });
+      },
+      slowConsumer: (sub) => {
+        server.#stats.slowConsumers++;
+        const info = { cid: 0, transport: "direct", remoteAddress: undefined, remotePort: undefined, name: sub.subject };
+        server.emit("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
+      },
+    });
   }
 
   /** The options in force, defaults filled in. */
@@ -162,6 +191,52 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.emit("client:connect", eventInfo(client));
   }
 
+  /**
+   * Publishes in-process, with no protocol bytes: network subscribers get it as MSG/HMSG,
+   * in-process ones as a message object. Returns whether anyone received it.
+   */
+  publish(subject: string, data?: Payload, options?: PublishOptions): boolean {
+    return this.#direct.publish(subject, data, options);
+  }
+
+  /** Subscribes in-process: a callback, or an async iterator of messages (nats.js-shaped). */
+  subscribe(subject: string, options?: SubscribeOptions): DirectSubscription {
+    return this.#direct.subscribe(subject, options);
+  }
+
+  /** Request/reply in-process; rejects at once with `NoRespondersError` when nobody listens. */
+  request(subject: string, data?: Payload, options?: RequestOptions): Promise<DirectMsg> {
+    return this.#direct.request(subject, data, options);
+  }
+
+  /** Records what crosses the bus on `subject`, from any client, for tests to assert on. */
+  tap(subject: string, options?: TapOptions): Tap {
+    return this.#direct.tap(subject, options);
+  }
+
+  /**
+   * A client connection with no socket: the returned end of an in-memory pipe speaks the NATS
+   * protocol to this server (same parser, limits and routing as TCP). Hand it to any client
+   * that takes a duplex stream.
+   */
+  inProcessConn(): Duplex {
+    if (this.#closed) throw new ServerClosedError();
+    const [clientEnd, serverEnd] = duplexPair();
+    this.handle(serverEnd, { transport: "memory" });
+    return clientEnd;
+  }
+
+  /**
+   * The official client (`@nats-io/transport-node`), connected over an in-memory pipe: the whole
+   * nats.js API, JetStream and KV included, with no socket. `servers` is ignored; reconnect is
+   * off by default (a pipe does not drop).
+   */
+  connect(options: ConnectionOptions = {}): Promise<NatsConnection> {
+    if (this.#closed) return Promise.reject(new ServerClosedError());
+    this.#unregister ??= registerInProcessServer(this.id, this);
+    return connectInProcess(this.id, options);
+  }
+
   /** Closes every connection, timer and listener. Safe to call more than once. */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
@@ -170,6 +245,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       const tcp = this.#tcp;
       this.#tcp = undefined;
       const closedListener = tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));
+      this.#unregister?.();
+      this.#direct.close();
       for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
       await closedListener;
       this.#options.logger.info("Server Exiting..");

@@ -1,0 +1,229 @@
+/**
+ * The in-process API with no protocol bytes at all: publish, subscribe, request and tap,
+ * shaped like nats.js. Direct subscribers live in the same sublist as network clients and
+ * are reached by the same router, so wildcards, queue groups (mixed with network members),
+ * headers, `max` and no-responders behave exactly the same.
+ */
+import { randomBytes } from "node:crypto";
+import { InvalidArgumentError, MaxPayloadError, NoRespondersError, ServerClosedError, TimeoutError } from "../errors.ts";
+import type { TrafficStats } from "../server/client.ts";
+import { routeMessage } from "../server/router.ts";
+import { Subscription } from "../server/subscription.ts";
+import { isValidSubject } from "../subjects/subject.ts";
+import type { Sublist } from "../subjects/sublist.ts";
+import { DirectMsg, type Payload } from "./direct-message.ts";
+import { DirectSubscription, type DirectSubscriptionHost, type SubscribeOptions } from "./direct-subscription.ts";
+import { MsgHeaders, type HeadersInit } from "./headers.ts";
+import { Tap, type TapHost, type TapOptions } from "./tap.ts";
+
+/** Options of `server.publish()`. */
+export interface PublishOptions {
+  headers?: HeadersInit;
+  reply?: string;
+}
+
+/** Options of `server.request()`. */
+export interface RequestOptions {
+  /** Milliseconds to wait for the reply. Default 1000, as nats.js. */
+  timeout?: number;
+  headers?: HeadersInit;
+}
+
+/** What the direct API needs from the server. */
+export interface DirectHost {
+  readonly sublist: Sublist<Subscription>;
+  readonly stats: TrafficStats;
+  readonly maxPayload: number;
+  readonly maxPending: number;
+  readonly isClosed: boolean;
+  callbackError(err: unknown, sub: DirectSubscription): void;
+  slowConsumer(sub: DirectSubscription): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+const DEFAULT_REQUEST_TIMEOUT = 1000;
+/**
+ * A callback that publishes runs inside the publish that reached it; past this depth further
+ * publishes wait for a microtask, so two callbacks answering each other cannot overflow the stack.
+ */
+const MAX_NESTED_PUBLISH = 32;
+
+interface PendingRequest {
+  resolve: (msg: DirectMsg) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+function toBuffer(data: Payload | undefined): Buffer {
+  if (data === undefined) return EMPTY;
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (Buffer.isBuffer(data)) return data;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function checkPublishSubject(subject: string): void {
+  // As nats.js: an empty subject or one with whitespace is refused before anything is sent.
+  if (typeof subject !== "string" || subject === "" || /\s/.test(subject)) {
+    throw new InvalidArgumentError("subject", `"${String(subject)}" is not a valid subject`);
+  }
+}
+
+export class DirectApi {
+  readonly #host: DirectHost;
+  readonly #subscriptions = new Set<DirectSubscription>();
+  readonly #taps = new Set<Tap>();
+  #nextSid = 1;
+  #depth = 0;
+  /** Request/reply: one wildcard inbox subscription for every request, as nats.js does. */
+  #inboxPrefix = "";
+  #inboxSub: DirectSubscription | undefined;
+  readonly #requests = new Map<string, PendingRequest>();
+  #nextRequest = 1;
+  readonly #subHost: DirectSubscriptionHost & TapHost;
+
+  constructor(host: DirectHost) {
+    this.#host = host;
+    const respond = (subject: string, data?: Payload, options?: { headers?: MsgHeaders }): boolean =>
+      this.publish(subject, data, options);
+    this.#subHost = {
+      respond,
+      maxPending: host.maxPending,
+      unsubscribe: (entry) => void host.sublist.remove(entry),
+      callbackError: (err, sub) => host.callbackError(err, sub),
+      slowConsumer: (sub) => host.slowConsumer(sub),
+    };
+  }
+
+  /** Number of live direct subscriptions (taps and the request inbox included). */
+  get size(): number {
+    return this.#subscriptions.size + this.#taps.size;
+  }
+
+  /**
+   * Publishes a message to everyone interested, network clients included. Returns whether
+   * anyone received it. Throws on an invalid subject or a payload over `maxPayload`.
+   */
+  publish(subject: string, data?: Payload, options: PublishOptions = {}): boolean {
+    if (this.#host.isClosed) throw new ServerClosedError();
+    checkPublishSubject(subject);
+    const reply = options.reply ?? "";
+    if (reply !== "") checkPublishSubject(reply);
+    let payload = toBuffer(data);
+    let headerSize = -1;
+    if (options.headers !== undefined) {
+      const block = MsgHeaders.from(options.headers).encode();
+      headerSize = block.length;
+      payload = Buffer.concat([block, payload]);
+    }
+    if (payload.length > this.#host.maxPayload) throw new MaxPayloadError(payload.length, this.#host.maxPayload);
+    const stats = this.#host.stats;
+    stats.inMsgs++;
+    stats.inBytes += payload.length;
+    if (this.#depth >= MAX_NESTED_PUBLISH) {
+      queueMicrotask(() => this.#route(subject, reply, headerSize, payload));
+      return true;
+    }
+    return this.#route(subject, reply, headerSize, payload);
+  }
+
+  /** Subscribes in-process; see {@link SubscribeOptions}. */
+  subscribe(subject: string, options: SubscribeOptions = {}): DirectSubscription {
+    if (this.#host.isClosed) throw new ServerClosedError();
+    if (!isValidSubject(subject)) throw new InvalidArgumentError("subject", `"${subject}" is not a valid subject`);
+    const sid = this.#nextSid++;
+    const sub = new DirectSubscription(this.#subHost, sid, subject, options);
+    const entry = new Subscription(sub, subject, options.queue, String(sid));
+    if (options.max !== undefined && options.max > 0) entry.max = options.max;
+    sub.entry = entry;
+    if (!this.#host.sublist.insert(entry)) {
+      throw new InvalidArgumentError("queue", `"${String(options.queue)}" is not a valid queue group name`);
+    }
+    this.#subscriptions.add(sub);
+    void sub.closed.then(() => this.#subscriptions.delete(sub));
+    return sub;
+  }
+
+  /**
+   * Sends a request and resolves with the first reply. Rejects with `NoRespondersError` at
+   * once when nobody received the request, and with `TimeoutError` after `timeout` ms.
+   */
+  request(subject: string, data?: Payload, options: RequestOptions = {}): Promise<DirectMsg> {
+    if (this.#host.isClosed) return Promise.reject(new ServerClosedError());
+    const inbox = this.#inbox();
+    const token = String(this.#nextRequest++);
+    const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT;
+    return new Promise<DirectMsg>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#requests.delete(token);
+        reject(new TimeoutError(`request to '${subject}' timed out after ${timeout} ms`));
+      }, timeout);
+      this.#requests.set(token, { resolve, reject, timer });
+      let delivered: boolean;
+      try {
+        delivered = this.publish(subject, data, { reply: `${inbox}${token}`, ...(options.headers && { headers: options.headers }) });
+      } catch (err) {
+        clearTimeout(timer);
+        this.#requests.delete(token);
+        reject(err as Error);
+        return;
+      }
+      if (!delivered && this.#requests.has(token)) {
+        clearTimeout(timer);
+        this.#requests.delete(token);
+        reject(new NoRespondersError(subject));
+      }
+    });
+  }
+
+  /** Starts recording the messages that cross the bus on `subject` (wildcards allowed). */
+  tap(subject: string, options: TapOptions = {}): Tap {
+    if (this.#host.isClosed) throw new ServerClosedError();
+    if (!isValidSubject(subject)) throw new InvalidArgumentError("subject", `"${subject}" is not a valid subject`);
+    const tap = new Tap(this.#subHost, subject, options);
+    const entry = new Subscription(tap, subject, undefined, `tap.${this.#nextSid++}`);
+    tap.entry = entry;
+    this.#host.sublist.insert(entry);
+    this.#taps.add(tap);
+    return tap;
+  }
+
+  /** Ends every direct subscription and tap and fails pending requests (server shutdown). */
+  close(): void {
+    for (const sub of [...this.#subscriptions]) sub.unsubscribe();
+    this.#subscriptions.clear();
+    for (const tap of this.#taps) tap.close();
+    this.#taps.clear();
+    for (const pending of this.#requests.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new ServerClosedError("the server closed before the reply came"));
+    }
+    this.#requests.clear();
+    this.#inboxSub = undefined;
+  }
+
+  #route(subject: string, reply: string, headerSize: number, payload: Buffer): boolean {
+    this.#depth++;
+    try {
+      return routeMessage(this.#host.sublist, undefined, subject, reply, headerSize, payload, 0, payload.length);
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #inbox(): string {
+    if (this.#inboxSub === undefined) {
+      this.#inboxPrefix = `_INBOX.${randomBytes(16).toString("base64url").replace(/[-_]/g, "x")}.`;
+      this.#inboxSub = this.subscribe(`${this.#inboxPrefix}*`, {
+        callback: (_err, msg) => {
+          const token = msg.subject.slice(this.#inboxPrefix.length);
+          const pending = this.#requests.get(token);
+          if (pending === undefined) return;
+          this.#requests.delete(token);
+          clearTimeout(pending.timer);
+          pending.resolve(msg);
+        },
+      });
+    }
+    return this.#inboxPrefix;
+  }
+}

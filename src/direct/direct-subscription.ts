@@ -1,0 +1,199 @@
+/**
+ * An in-process subscription: it sits in the same sublist as every network client's and is
+ * delivered by the same router, but receives message objects instead of protocol bytes.
+ * Shaped like nats.js `Subscription`: a callback, or an async iterator; `unsubscribe(max?)`,
+ * `drain()`, `getReceived()`.
+ */
+import type { MessageSink, Subscription } from "../server/subscription.ts";
+import { DirectMsg, type Responder } from "./direct-message.ts";
+
+/** Options of `server.subscribe()`, as nats.js `SubscriptionOptions`. */
+export interface SubscribeOptions {
+  /** Queue group: each message goes to one member of the group (members may be network clients too). */
+  queue?: string;
+  /** Unsubscribe by itself after this many messages. */
+  max?: number;
+  /**
+   * Called synchronously for each message, in delivery order. Without it the subscription is
+   * an async iterator. A callback that throws is reported on the server's
+   * `subscription:error` event; delivery goes on.
+   */
+  callback?: (err: Error | null, msg: DirectMsg) => void;
+}
+
+/** What a direct subscription needs from the server. */
+export interface DirectSubscriptionHost {
+  readonly respond: Responder;
+  /** Outbound bytes a subscriber may have queued, as `max_pending` for clients. */
+  readonly maxPending: number;
+  unsubscribe(entry: Subscription): void;
+  callbackError(err: unknown, sub: DirectSubscription): void;
+  slowConsumer(sub: DirectSubscription): void;
+}
+
+export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg> {
+  readonly echo = true;
+  readonly subject: string;
+  readonly queue: string | undefined;
+  readonly sid: number;
+  /** The sublist entry (set by the server right after construction). */
+  entry!: Subscription;
+
+  readonly #host: DirectSubscriptionHost;
+  readonly #callback: SubscribeOptions["callback"];
+  #received = 0;
+  #dropped = 0;
+  #closed = false;
+  /** Iterator mode: messages waiting to be read, and their payload bytes. */
+  #queued: DirectMsg[] = [];
+  #queuedHead = 0;
+  #queuedBytes = 0;
+  #waiter: ((result: IteratorResult<DirectMsg>) => void) | undefined;
+  #iterating = false;
+  readonly #done: Promise<void>;
+  #resolveDone!: () => void;
+
+  constructor(host: DirectSubscriptionHost, sid: number, subject: string, options: SubscribeOptions) {
+    this.#host = host;
+    this.sid = sid;
+    this.subject = subject;
+    this.queue = options.queue;
+    this.#callback = options.callback;
+    this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /** Messages delivered so far (nats.js `getReceived`). */
+  getReceived(): number {
+    return this.#received;
+  }
+
+  /** Messages queued and not read yet (iterator mode). */
+  getPending(): number {
+    return this.#queued.length - this.#queuedHead;
+  }
+
+  /** Messages dropped because the reader fell more than `maxPending` bytes behind. */
+  getDropped(): number {
+    return this.#dropped;
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Resolves once the subscription has ended and every queued message was read. */
+  get closed(): Promise<void> {
+    return this.#done;
+  }
+
+  /** The router's side: called once per message for this subscription. */
+  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
+    if (this.#closed) return false;
+    if (sub.max > 0) {
+      if (sub.delivered >= sub.max) return false;
+      if (++sub.delivered >= sub.max) this.#end();
+    } else {
+      sub.delivered++;
+    }
+    this.#received++;
+    const headerBlock = headerSize > 0 ? data.subarray(start, start + headerSize) : undefined;
+    const payload = data.subarray(headerSize > 0 ? start + headerSize : start, end);
+    const msg = new DirectMsg(subject, reply, this.sid, payload, headerBlock, this.#host.respond);
+    const callback = this.#callback;
+    if (callback !== undefined) {
+      try {
+        callback(null, msg);
+      } catch (err) {
+        this.#host.callbackError(err, this);
+      }
+      if (this.#closed) this.#resolveDone();
+      return true;
+    }
+    this.#enqueue(msg, payload.length);
+    return true;
+  }
+
+  /**
+   * Stops the subscription; with `max`, after that many messages in total (as nats.js). Queued
+   * messages can still be read.
+   */
+  unsubscribe(max?: number): void {
+    if (this.#closed) return;
+    if (max !== undefined && max > 0 && max > this.entry.delivered) {
+      this.entry.max = max;
+      return;
+    }
+    this.#end();
+  }
+
+  /** Unsubscribes and resolves once every message already queued has been read. */
+  async drain(): Promise<void> {
+    this.unsubscribe();
+    await this.#done;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<DirectMsg> {
+    if (this.#callback !== undefined) throw new TypeError("a subscription with a callback is not iterable");
+    if (this.#iterating) throw new TypeError("a subscription can be iterated only once");
+    this.#iterating = true;
+    return {
+      next: () => this.#next(),
+      return: () => {
+        this.unsubscribe();
+        this.#queued = [];
+        this.#queuedHead = 0;
+        this.#queuedBytes = 0;
+        this.#resolveDone();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+
+  #enqueue(msg: DirectMsg, size: number): void {
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter({ value: msg, done: false });
+      return;
+    }
+    if (this.#queuedBytes + size > this.#host.maxPending) {
+      // As a client over max_pending: the reader is not keeping up. Drop rather than grow.
+      this.#dropped++;
+      this.#host.slowConsumer(this);
+      return;
+    }
+    this.#queued.push(msg);
+    this.#queuedBytes += size;
+  }
+
+  #next(): Promise<IteratorResult<DirectMsg>> {
+    if (this.#queuedHead < this.#queued.length) {
+      const msg = this.#queued[this.#queuedHead]!;
+      this.#queued[this.#queuedHead++] = undefined as unknown as DirectMsg;
+      this.#queuedBytes -= msg.data.byteLength;
+      if (this.#queuedHead === this.#queued.length) {
+        this.#queued = [];
+        this.#queuedHead = 0;
+      }
+      return Promise.resolve({ value: msg, done: false });
+    }
+    if (this.#closed) {
+      this.#resolveDone();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  /** Leaves the sublist; an iterator ends once its queue is empty. */
+  #end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#host.unsubscribe(this.entry);
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter({ value: undefined, done: true });
+    }
+    if (this.#callback !== undefined || this.getPending() === 0) this.#resolveDone();
+  }
+}
