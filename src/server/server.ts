@@ -222,6 +222,11 @@ export class Server extends TypedEmitter<ServerEvents> {
   inProcessConn(): Duplex {
     if (this.#closed) throw new ServerClosedError();
     const [clientEnd, serverEnd] = duplexPair();
+    // Node 20's duplexPair does not tell one end that the other was destroyed; a socket
+    // would, and both sides rely on it to notice a hang-up. Hooking _destroy rather than the
+    // 'close' event: clients (nats.js among them) remove every listener before destroying.
+    linkDestroy(clientEnd, serverEnd);
+    linkDestroy(serverEnd, clientEnd);
     this.handle(serverEnd, { transport: "memory" });
     return clientEnd;
   }
@@ -305,6 +310,15 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (client.info.remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(client.info.remoteAddress)}`;
     return encodeInfo(`${json}}`);
   }
+}
+
+/** Destroying `a` destroys `b` too. */
+function linkDestroy(a: Duplex, b: Duplex): void {
+  const original = a._destroy.bind(a);
+  a._destroy = (err, callback) => {
+    b.destroy();
+    original(err, callback);
+  };
 }
 
 function eventInfo(client: Client): ClientEventInfo {
