@@ -161,7 +161,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#tcp = await listenTcp(host, port, (socket) =>
       this.handle(socket, { transport: "tcp", remoteAddress: socket.remoteAddress, remotePort: socket.remotePort }),
     );
-    this.#tcp.on("error", (err) => this.emit("error", err));
+    this.#tcp.on("error", (err) => this.#reportError(err));
     const address = this.#tcp.address();
     this.#port = typeof address === "object" && address !== null ? address.port : port;
     this.#buildInfoPrefix();
@@ -261,6 +261,15 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * An 'error' event with no listener would throw into the host (EventEmitter's rule); a
+   * broker must not take its host down for an accept error, so without a listener it is logged.
+   */
+  #reportError(err: Error): void {
+    if (this.listenerCount("error") > 0) this.emit("error", err);
+    else this.#options.logger.error(err.message);
   }
 
   #scheduleFlush(client: Client): void {
