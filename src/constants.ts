@@ -59,5 +59,14 @@ export const DEFAULT_WRITE_DEADLINE = 10 * 1000;
 /** Time a client has to send CONNECT when authentication is required (nats-server `AUTH_TIMEOUT`). */
 export const AUTH_TIMEOUT = 2 * 1000;
 
-/** Recently closed connections kept for monitoring. */
+/** Recently closed connections kept for monitoring (nats-server `DEFAULT_MAX_CLOSED_CLIENTS`). */
 export const DEFAULT_MAX_CLOSED_CLIENTS = 10_000;
+
+/**
+ * Lame duck mode spreads the closing of clients over this long, so that they do not all
+ * reconnect elsewhere at once (nats-server `DEFAULT_LAME_DUCK_DURATION`, 2 minutes).
+ */
+export const DEFAULT_LAME_DUCK_DURATION = 2 * 60 * 1000;
+
+/** Lame duck mode waits this long before closing the first client (nats-server: 10 s). */
+export const DEFAULT_LAME_DUCK_GRACE_PERIOD = 10 * 1000;

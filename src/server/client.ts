@@ -71,6 +71,10 @@ export class Client implements ProtocolHandler, MessageSink {
   /** Last time the client sent anything (ms since epoch). */
   lastActivity = this.start;
   closeReason: CloseReasonText | undefined;
+  /** Round-trip time in ms: from accept to CONNECT, then from each server PING to its PONG. */
+  rtt = 0;
+  /** The subscriptions the connection had when it closed (for `/connz?state=closed`). */
+  closedSubscriptions: readonly { subject: string; queue: string | undefined; sid: string; msgs: number; max: number }[] = [];
 
   readonly #host: ClientHost;
   readonly #stream: Duplex;
@@ -85,6 +89,7 @@ export class Client implements ProtocolHandler, MessageSink {
 
   #pingTimer: NodeJS.Timeout | undefined;
   #pingsOut = 0;
+  #pingSentAt = 0;
   #lastPingReceived = 0;
   #writeDeadlineTimer: NodeJS.Timeout | undefined;
 
@@ -140,6 +145,13 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#parser.halt();
     this.#clearPingTimer();
     if (this.#writeDeadlineTimer !== undefined) clearTimeout(this.#writeDeadlineTimer);
+    this.closedSubscriptions = [...this.#subs.values()].map((sub) => ({
+      subject: sub.subject,
+      queue: sub.queue,
+      sid: sub.sid,
+      msgs: sub.delivered,
+      max: sub.max,
+    }));
     this.#host.sublist.removeBatch(this.#subs.values());
     this.#subs.clear();
     const isSlow = reason === CloseReason.SlowConsumerPendingBytes || reason === CloseReason.SlowConsumerWriteDeadline;
@@ -166,6 +178,7 @@ export class Client implements ProtocolHandler, MessageSink {
       return;
     }
     this.connectOptions = next;
+    if (!this.#connectReceived) this.rtt = Math.max(1, Date.now() - this.start);
     this.#connectReceived = true;
     this.echo = next.echo;
     this.#parser.headers = next.headers;
@@ -249,6 +262,15 @@ export class Client implements ProtocolHandler, MessageSink {
 
   onPong(): void {
     this.#pingsOut = 0;
+    if (this.#pingSentAt !== 0) {
+      this.rtt = Math.max(1, Date.now() - this.#pingSentAt);
+      this.#pingSentAt = 0;
+    }
+  }
+
+  /** Queues a frame from the server (an async INFO, say). */
+  send(frame: Buffer): void {
+    this.#queueFrame(frame);
   }
 
   /** client.go processErr: a client that sends -ERR is closed. */
@@ -443,6 +465,7 @@ export class Client implements ProtocolHandler, MessageSink {
         return;
       }
       this.#pingsOut++;
+      this.#pingSentAt = now;
       this.#queueFrame(PING_FRAME);
     }
     this.#setPingTimer(pingInterval);

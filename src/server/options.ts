@@ -1,4 +1,7 @@
 import {
+  DEFAULT_LAME_DUCK_DURATION,
+  DEFAULT_LAME_DUCK_GRACE_PERIOD,
+  DEFAULT_MAX_CLOSED_CLIENTS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_SUBSCRIPTIONS,
   DEFAULT_PING_INTERVAL,
@@ -40,6 +43,45 @@ export interface ServerOptions {
   writeDeadline?: number;
   /** Where log lines go; silent by default. Any pino-shaped logger works. */
   logger?: Logger;
+  /**
+   * Monitoring HTTP port (nats-server `http`, CLI `-m`): `/varz`, `/connz`, `/subsz`,
+   * `/healthz`, `/metrics` and a dashboard. A port number, or `{ port, host }` (host defaults
+   * to `host`). Off by default.
+   */
+  http?: number | { port: number; host?: string };
+  /** WebSocket listener for browser clients (nats-server `websocket`). Off by default. */
+  websocket?: WebSocketOptions;
+  /** Recently closed connections kept for `/connz?state=closed`. Default 10000. */
+  maxClosedClients?: number;
+  /** Lame duck mode: time over which remaining clients are closed, ms. Default 120000. */
+  lameDuckDuration?: number;
+  /** Lame duck mode: wait before closing the first client, ms. Default 10000. */
+  lameDuckGracePeriod?: number;
+}
+
+/** nats-server's `websocket { }` block. */
+export interface WebSocketOptions {
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Bind address; defaults to `host`. */
+  host?: string;
+  /** Plain `ws://` (nats-server requires saying so explicitly, as `no_tls: true`). */
+  noTls?: boolean;
+  /** Offer permessage-deflate. Default false. */
+  compression?: boolean;
+  /** Accept only browsers whose Origin matches the request's Host. Default false. */
+  sameOrigin?: boolean;
+  /** Accept only these origins (e.g. `https://app.example.com`); empty = any. */
+  allowedOrigins?: string[];
+}
+
+export interface ResolvedWebSocketOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly noTls: boolean;
+  readonly compression: boolean;
+  readonly sameOrigin: boolean;
+  readonly allowedOrigins: readonly string[];
 }
 
 /** Options with every default filled in. */
@@ -56,6 +98,11 @@ export interface ResolvedOptions {
   readonly pingMax: number;
   readonly writeDeadline: number;
   readonly logger: Logger;
+  readonly http: { readonly port: number; readonly host: string } | undefined;
+  readonly websocket: ResolvedWebSocketOptions | undefined;
+  readonly maxClosedClients: number;
+  readonly lameDuckDuration: number;
+  readonly lameDuckGracePeriod: number;
 }
 
 function checkInteger(name: string, value: number | undefined, min: number, fallback: number): number {
@@ -68,16 +115,14 @@ function checkInteger(name: string, value: number | undefined, min: number, fall
 
 /** Validates options up front, so a bad value fails at `createServer`, not at the first client. */
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
-  if (options.port !== undefined) checkInteger("port", options.port, 0, 0);
-  if (options.port !== undefined && options.port > 65535) {
-    throw new InvalidOptionError("port", `must be <= 65535, got ${options.port}`);
-  }
+  if (options.port !== undefined) checkPort("port", options.port);
   if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) {
     throw new InvalidOptionError("host", "must be a non-empty string");
   }
+  const host = options.host ?? "127.0.0.1";
   return {
     port: options.port,
-    host: options.host ?? "127.0.0.1",
+    host,
     serverName: options.serverName,
     maxPayload: checkInteger("maxPayload", options.maxPayload, 1, MAX_PAYLOAD_SIZE),
     maxControlLine: checkInteger("maxControlLine", options.maxControlLine, 32, MAX_CONTROL_LINE_SIZE),
@@ -88,5 +133,34 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     pingMax: checkInteger("pingMax", options.pingMax, 0, DEFAULT_PING_MAX_OUT),
     writeDeadline: checkInteger("writeDeadline", options.writeDeadline, 1, DEFAULT_WRITE_DEADLINE),
     logger: options.logger ?? silentLogger,
+    http: resolveHttp(options.http, host),
+    websocket: resolveWebSocket(options.websocket, host),
+    maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
+    lameDuckDuration: checkInteger("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
+    lameDuckGracePeriod: checkInteger("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
+  };
+}
+
+function checkPort(name: string, port: number): number {
+  checkInteger(name, port, 0, 0);
+  if (port > 65535) throw new InvalidOptionError(name, `must be <= 65535, got ${port}`);
+  return port;
+}
+
+function resolveHttp(http: ServerOptions["http"], host: string): ResolvedOptions["http"] {
+  if (http === undefined) return undefined;
+  if (typeof http === "number") return { port: checkPort("http", http), host };
+  return { port: checkPort("http.port", http.port), host: http.host ?? host };
+}
+
+function resolveWebSocket(ws: WebSocketOptions | undefined, host: string): ResolvedWebSocketOptions | undefined {
+  if (ws === undefined) return undefined;
+  return {
+    port: checkPort("websocket.port", ws.port),
+    host: ws.host ?? host,
+    noTls: ws.noTls ?? false,
+    compression: ws.compression ?? false,
+    sameOrigin: ws.sameOrigin ?? false,
+    allowedOrigins: [...(ws.allowedOrigins ?? [])],
   };
 }

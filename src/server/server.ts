@@ -3,6 +3,7 @@
  * of connection enters through {@link Server.handle}, and all of them share one `Sublist`.
  */
 import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Server as NetServer } from "node:net";
 import { duplexPair, type Duplex } from "node:stream";
 import { TypedEmitter } from "tiny-typed-emitter";
@@ -22,6 +23,10 @@ import type { DirectSubscription, SubscribeOptions } from "../direct/direct-subs
 import type { Tap, TapOptions } from "../direct/tap.ts";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { connectInProcess, registerInProcessServer } from "../transport/in-process-client.ts";
+import { listenWebSocket } from "../transport/websocket.ts";
+import { startMonitorServer } from "../monitor/monitor-server.ts";
+import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "./introspection.ts";
+import type { Listener } from "./listener.ts";
 
 /** What the events say about a connection. */
 export interface ClientEventInfo {
@@ -74,8 +79,18 @@ export class Server extends TypedEmitter<ServerEvents> {
   #nextCid = 1;
   #tcp: NetServer | undefined;
   #port: number | undefined;
+  #websocket: Listener | undefined;
+  #monitor: Listener | undefined;
+  /** When the server was created (ms since epoch), as `/varz` `start`. */
+  readonly #startTime = Date.now();
+  #totalConnections = 0;
+  readonly #closedClients: ClosedClientRecord[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
+  #lameDuck: Promise<void> | undefined;
+  #listenersClosed: Promise<void> | undefined;
+  /** Aborted by close(), to cut short anything still waiting (lame duck timers). */
+  readonly #stopping = new AbortController();
   #dirty: Client[] = [];
   #flushQueued = false;
   /** INFO JSON up to (not including) the per-client fields. */
@@ -156,17 +171,53 @@ export class Server extends TypedEmitter<ServerEvents> {
    */
   async listen(): Promise<void> {
     if (this.#closed) throw new ServerClosedError();
-    if (this.#options.port === undefined || this.#tcp !== undefined) return;
-    const { host, port } = this.#options;
-    this.#tcp = await listenTcp(host, port, (socket) =>
-      this.handle(socket, { transport: "tcp", remoteAddress: socket.remoteAddress, remotePort: socket.remotePort }),
-    );
-    this.#tcp.on("error", (err) => this.#reportError(err));
-    const address = this.#tcp.address();
-    this.#port = typeof address === "object" && address !== null ? address.port : port;
-    this.#buildInfoPrefix();
-    this.#options.logger.info(`Listening for client connections on ${host}:${this.#port}`);
-    this.emit("listening", { host, port: this.#port });
+    const { host, port, websocket, http, logger } = this.#options;
+    if (port !== undefined && this.#tcp === undefined) {
+      this.#tcp = await listenTcp(host, port, (socket) =>
+        this.handle(socket, { transport: "tcp", remoteAddress: socket.remoteAddress, remotePort: socket.remotePort }),
+      );
+      this.#tcp.on("error", (err) => this.#reportError(err));
+      const address = this.#tcp.address();
+      this.#port = typeof address === "object" && address !== null ? address.port : port;
+      this.#buildInfoPrefix();
+      logger.info(`Listening for client connections on ${host}:${this.#port}`);
+      this.emit("listening", { host, port: this.#port });
+    }
+    if (websocket !== undefined && this.#websocket === undefined) {
+      this.#websocket = await listenWebSocket(websocket, (stream, info) => this.handle(stream, { transport: "websocket", ...info }));
+      logger.info(`Listening for websocket clients on ws://${websocket.host}:${this.#websocket.port}`);
+    }
+    if (http !== undefined && this.#monitor === undefined) {
+      this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
+      logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
+    }
+  }
+
+  /** Every open port, by kind (`nats`, `websocket`, `monitoring`), once listening. */
+  get ports(): ServerIntrospection["ports"] {
+    const ports: { -readonly [K in keyof ServerIntrospection["ports"]]: ServerIntrospection["ports"][K] } = {};
+    if (this.#port !== undefined) ports.nats = { host: this.#options.host, port: this.#port };
+    if (this.#websocket !== undefined) ports.websocket = { host: this.#websocket.host, port: this.#websocket.port };
+    if (this.#monitor !== undefined) ports.monitoring = { host: this.#monitor.host, port: this.#monitor.port };
+    return ports;
+  }
+
+  /** @internal Read-only state for the monitoring endpoints. */
+  [kIntrospect](): ServerIntrospection {
+    const server = this;
+    return {
+      id: this.id,
+      name: this.#options.serverName ?? this.id,
+      version: SERVER_VERSION,
+      startTime: this.#startTime,
+      options: this.#options,
+      stats: this.#stats,
+      sublist: this.#sublist,
+      clients: () => server.#clients.values(),
+      closedClients: () => server.#closedClients,
+      ports: this.ports,
+      totalConnections: this.#totalConnections,
+    };
   }
 
   /**
@@ -181,6 +232,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const cid = this.#nextCid++;
     const client = new Client(this.#host, cid, stream, options);
     this.#clients.set(cid, client);
+    this.#totalConnections++;
     client.greet(this.#infoFor(client));
     // server.go: INFO goes out first, then the max-connections check.
     if (this.#clients.size > this.#options.maxConnections) {
@@ -242,18 +294,54 @@ export class Server extends TypedEmitter<ServerEvents> {
     return connectInProcess(this.id, options);
   }
 
+  /**
+   * Lame duck mode, as nats-server's (SIGUSR2): stop accepting connections, tell protocol-1
+   * clients with an INFO carrying `"ldm": true` (the official client reports an `ldm` status
+   * and prepares to reconnect elsewhere), wait `lameDuckGracePeriod`, then close the remaining
+   * clients spread over `lameDuckDuration` so they don't all reconnect at once, and shut down.
+   */
+  async lameDuck(): Promise<void> {
+    if (this.#closed) return this.close();
+    if (this.#lameDuck !== undefined) return this.#lameDuck;
+    this.#lameDuck = (async () => {
+      const { lameDuckDuration, lameDuckGracePeriod, logger } = this.#options;
+      logger.info("Entering lame duck mode, stop accepting new clients");
+      void this.#closeClientListeners();
+      for (const client of this.#clients.values()) {
+        if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client)},"ldm":true}`));
+      }
+      const signal = this.#stopping.signal;
+      await sleep(lameDuckGracePeriod, signal);
+      const clients = [...this.#clients.values()];
+      const step = clients.length > 0 ? lameDuckDuration / clients.length : 0;
+      for (const client of clients) {
+        if (this.#closed) break;
+        client.close(CloseReason.ServerShutdown);
+        if (step > 0) await sleep(step, signal);
+      }
+      await this.close();
+    })();
+    return this.#lameDuck;
+  }
+
+  /** Whether lame duck mode has begun. */
+  get inLameDuckMode(): boolean {
+    return this.#lameDuck !== undefined;
+  }
+
   /** Closes every connection, timer and listener. Safe to call more than once. */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
+    this.#stopping.abort();
     this.#closing = (async () => {
-      const tcp = this.#tcp;
-      this.#tcp = undefined;
-      const closedListener = tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));
+      const listenersClosed = this.#closeClientListeners();
+      const monitor = this.#monitor;
+      this.#monitor = undefined;
       this.#unregister?.();
       this.#direct.close();
       for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
-      await closedListener;
+      await Promise.all([listenersClosed, monitor?.close()]);
       this.#options.logger.info("Server Exiting..");
     })();
     return this.#closing;
@@ -261,6 +349,24 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Stops accepting clients (TCP and WebSocket); the monitoring port stays up. Resolves once
+   * the listeners are fully closed, which for TCP means once every accepted socket has ended:
+   * call it first, close the clients, then await it.
+   */
+  #closeClientListeners(): Promise<void> {
+    if (this.#listenersClosed !== undefined) return this.#listenersClosed;
+    const tcp = this.#tcp;
+    const websocket = this.#websocket;
+    this.#tcp = undefined;
+    this.#websocket = undefined;
+    this.#listenersClosed = Promise.all([
+      tcp === undefined ? undefined : new Promise<void>((resolve) => tcp.close(() => resolve())),
+      websocket?.close(),
+    ]).then(() => undefined);
+    return this.#listenersClosed;
   }
 
   /**
@@ -292,8 +398,36 @@ export class Server extends TypedEmitter<ServerEvents> {
   #onClientClosed(client: Client, reason: CloseReasonText): void {
     if (this.#clients.get(client.cid) !== client) return;
     this.#clients.delete(client.cid);
+    this.#recordClosed(client, reason);
     this.#options.logger.debug(`${describe(client)} - Client connection closed: ${reason}`);
     this.emit("client:close", eventInfo(client), reason);
+  }
+
+  /** Keeps what `/connz?state=closed` shows of a closed connection, bounded. */
+  #recordClosed(client: Client, reason: CloseReasonText): void {
+    const max = this.#options.maxClosedClients;
+    if (max === 0) return;
+    const { name, lang, version } = client.connectOptions;
+    this.#closedClients.push({
+      cid: client.cid,
+      transport: client.info.transport,
+      remoteAddress: client.info.remoteAddress,
+      remotePort: client.info.remotePort,
+      start: client.start,
+      stop: Date.now(),
+      lastActivity: client.lastActivity,
+      reason,
+      name,
+      lang,
+      version,
+      rtt: client.rtt,
+      inMsgs: client.inMsgs,
+      outMsgs: client.outMsgs,
+      inBytes: client.inBytes,
+      outBytes: client.outBytes,
+      subscriptions: client.closedSubscriptions,
+    });
+    if (this.#closedClients.length > max) this.#closedClients.splice(0, this.#closedClients.length - max);
   }
 
   #buildInfoPrefix(): void {
@@ -315,10 +449,20 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   #infoFor(client: Client): Buffer {
+    return encodeInfo(`${this.#clientInfoJson(client)}}`);
+  }
+
+  /** The INFO JSON for one client, without its closing brace (so fields can follow). */
+  #clientInfoJson(client: Client): string {
     let json = `${this.#infoPrefix},"client_id":${client.cid}`;
     if (client.info.remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(client.info.remoteAddress)}`;
-    return encodeInfo(`${json}}`);
+    return json;
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts (close() must not wait for lame duck timers). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /** Destroying `a` destroys `b` too. */

@@ -1,0 +1,54 @@
+/**
+ * Read-only views of a running server for monitoring (`/varz`, `/connz`, `/subsz`) and the
+ * ports file. Internal: reached through a symbol so it stays out of the public API.
+ */
+import type { Sublist } from "../subjects/sublist.ts";
+import type { Client, TrafficStats } from "./client.ts";
+import type { CloseReasonText } from "./close-reason.ts";
+import type { ResolvedOptions } from "./options.ts";
+import type { Subscription } from "./subscription.ts";
+
+export const kIntrospect: unique symbol = Symbol("nats-embedded.introspect");
+
+/** What is kept of a connection after it closed, for `/connz?state=closed`. */
+export interface ClosedClientRecord {
+  readonly cid: number;
+  readonly transport: string;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** ms since epoch. */
+  readonly start: number;
+  /** ms since epoch. */
+  readonly stop: number;
+  readonly lastActivity: number;
+  readonly reason: CloseReasonText;
+  readonly name: string;
+  readonly lang: string;
+  readonly version: string;
+  /** ms; 0 when never measured. */
+  readonly rtt: number;
+  readonly inMsgs: number;
+  readonly outMsgs: number;
+  readonly inBytes: number;
+  readonly outBytes: number;
+  /** Subjects (and queues) the connection was subscribed to when it closed. */
+  readonly subscriptions: readonly { subject: string; queue: string | undefined; sid: string; msgs: number; max: number }[];
+}
+
+export interface ServerIntrospection {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  /** ms since epoch. */
+  readonly startTime: number;
+  readonly options: ResolvedOptions;
+  readonly stats: Readonly<TrafficStats>;
+  readonly sublist: Sublist<Subscription>;
+  /** Open network connections (in-process subscriptions are not connections). */
+  clients(): IterableIterator<Client>;
+  /** Recently closed connections, oldest first, bounded by `maxClosedClients`. */
+  closedClients(): readonly ClosedClientRecord[];
+  /** Every open port, by kind. */
+  readonly ports: Readonly<Partial<Record<"nats" | "websocket" | "monitoring", { host: string; port: number }>>>;
+  readonly totalConnections: number;
+}

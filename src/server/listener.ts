@@ -1,0 +1,13 @@
+/** An open port of the server (clients, WebSocket, monitoring), as the server keeps it. */
+export interface Listener {
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting and releases the port. */
+  close(): Promise<void>;
+}
+
+/** Where a listener binds: `port` 0 picks a free port. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
