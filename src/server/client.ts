@@ -13,13 +13,14 @@ import {
   PONG_FRAME,
 } from "../protocol/encoder.ts";
 import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../protocol/parser.ts";
-import { subscribeViolation, WireError } from "../protocol/wire-errors.ts";
+import { publishViolation, replyViolation, subscribeViolation, WireError } from "../protocol/wire-errors.ts";
 import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { applyConnect, defaultConnectOptions, type ConnectOptions } from "./connect-options.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { OutboundBuffer } from "./outbound-buffer.ts";
+import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import { routeMessage } from "./router.ts";
 import { Subscription, type MessageSink } from "./subscription.ts";
 
@@ -213,6 +214,14 @@ export class Client implements ProtocolHandler, MessageSink {
     const opts = this.connectOptions;
     // nats-server sends this at the control line and still routes the message.
     if (opts.pedantic && !isValidLiteralSubject(subject)) this.#queueFrame(encodeError(WireError.InvalidPublishSubject));
+    if (isReservedPublishSubject(subject)) {
+      this.#queueFrame(encodeError(publishViolation(subject)));
+      return;
+    }
+    if (reply !== "" && isReservedReply(reply)) {
+      this.#queueFrame(encodeError(replyViolation(reply)));
+      return;
+    }
     if (opts.verbose) this.#queueFrame(OK_FRAME);
     const delivered = routeMessage(this.#host.sublist, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);

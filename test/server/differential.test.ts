@@ -407,6 +407,20 @@ const scripts: Script[] = [
     ],
   },
   {
+    name: "reserved subjects: _GR_. publish and _R_./$JS.ACK./_GR_. replies are permission violations",
+    steps: [
+      { send: connect({ verbose: true, pedantic: false }) },
+      { send: `SUB > 1${CRLF}` },
+      { send: pub("_GR_.x.y", "g") },
+      { send: pub("foo", "r", "_R_.abc") },
+      { send: pub("foo", "j", "$JS.ACK.s.c.1") },
+      { send: pub("foo", "k", "_GR_.a.b") },
+      { send: pub("foo", "_R_ alone is not reserved", "_R_") },
+      { send: pub("_GR_", "short is fine") },
+      ...sync(),
+    ],
+  },
+  {
     name: "duplicate sid: second SUB ignored",
     steps: [
       { send: connect({}) },
