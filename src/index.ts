@@ -27,6 +27,16 @@ export type { PublishOptions, RequestOptions } from "./direct/direct-api.ts";
 export { MsgHeaders, headers } from "./direct/headers.ts";
 export type { HeadersInit } from "./direct/headers.ts";
 export { Tap } from "./direct/tap.ts";
+export type {
+  AuthOptions,
+  AuthenticateFn,
+  AuthContext,
+  AuthenticatedUser,
+  AuthResult,
+  ConnectCredentials,
+  UserConfig,
+} from "./auth/authenticator.ts";
+export type { Permissions, SubjectPermission, ResponsePermission } from "./auth/permissions.ts";
 export type { TapOptions } from "./direct/tap.ts";
 export type { ErrorCodeValue } from "./errors.ts";
 export {

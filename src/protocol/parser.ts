@@ -50,6 +50,11 @@ export const ParseError = {
   ConnectRequired: 6,
   /** The connection stopped the parser (it closed while handling an op). */
   Halted: 7,
+  /**
+   * The connection paused the parser while handling an op (an asynchronous authentication);
+   * the rest of the chunk starts at `resumeOffset` and must be parsed after `resume()`.
+   */
+  Paused: 8,
 } as const;
 export type ParseErrorCode = (typeof ParseError)[keyof typeof ParseError];
 
@@ -154,6 +159,8 @@ export class ProtocolParser {
   #argBuf: Buffer | undefined;
   #argLen = 0;
   #halted = false;
+  #paused = false;
+  #resumeOffset = 0;
 
   /** Pending PUB/HPUB, set when its control line is complete. */
   #pubSubject = "";
@@ -177,6 +184,23 @@ export class ProtocolParser {
 
   get halted(): boolean {
     return this.#halted;
+  }
+
+  /**
+   * Stops after the op being handled; `parse()` then returns {@link ParseError.Paused} and
+   * `resumeOffset` says where the unparsed rest of that chunk starts.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+  }
+
+  /** Where the unparsed rest of the chunk starts after {@link ParseError.Paused}. */
+  get resumeOffset(): number {
+    return this.#resumeOffset;
   }
 
   /** Bytes buffered for a split control line or payload (bounded by the limits). */
@@ -417,7 +441,10 @@ export class ProtocolParser {
             return ParseError.None;
           }
           const err = this.#endControlLine(buf, nl);
-          if (err !== ParseError.None) return err;
+          if (err !== ParseError.None) {
+            if (err === ParseError.Paused) this.#resumeOffset = nl + 1;
+            return err;
+          }
           i = nl;
           if ((this.#state as StateCode) === State.MSG_PAYLOAD) {
             // The payload starts after the newline: take it whole if it is all here.
@@ -573,7 +600,8 @@ export class ProtocolParser {
         this.#handler.onClientError(line.toString("utf8", start, end));
         break;
     }
-    return this.#halted ? ParseError.Halted : ParseError.None;
+    if (this.#halted) return ParseError.Halted;
+    return this.#paused ? ParseError.Paused : ParseError.None;
   }
 
   /** PUB <subject> [reply] <size> / HPUB <subject> [reply] <hdr> <total>, as client.go processPub. */

@@ -4,7 +4,9 @@
  * `server/client.go`; comments name the function whose observable behaviour is matched.
  */
 import type { Duplex } from "node:stream";
-import { FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../constants.ts";
+import { AUTH_TIMEOUT, FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../constants.ts";
+import type { AuthContext, AuthenticatedUser, Authenticator, AuthResult } from "../auth/authenticator.ts";
+import { CompiledPermissions } from "../auth/permissions.ts";
 import {
   encodeError,
   noRespondersFrame,
@@ -23,6 +25,9 @@ import { OutboundBuffer } from "./outbound-buffer.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import { routeMessage } from "./router.ts";
 import { Subscription, type MessageSink } from "./subscription.ts";
+
+/** Reply subjects an allow_responses client may track at once; the oldest go first. */
+const MAX_TRACKED_REPLIES = 10_000;
 
 /** Queue group name nats-server keeps for itself (client.go `sysGroup`). */
 const SYSTEM_QUEUE_GROUP = "_sys_";
@@ -47,6 +52,8 @@ export interface ClientHost {
   clientClosed(client: Client, reason: CloseReasonText): void;
   /** A client was cut for not keeping up. */
   slowConsumer(client: Client, reason: CloseReasonText): void;
+  /** Authentication in force (it can change at runtime: `server.setAuth`). */
+  readonly auth: Authenticator;
 }
 
 /** How the bytes of a connection reached us. */
@@ -74,6 +81,8 @@ export class Client implements ProtocolHandler, MessageSink {
   closeReason: CloseReasonText | undefined;
   /** Round-trip time in ms: from accept to CONNECT, then from each server PING to its PONG. */
   rtt = 0;
+  /** The authenticated user (`authorized_user` in `/connz`), once known. */
+  user: string | undefined;
   /** The subscriptions the connection had when it closed (for `/connz?state=closed`). */
   closedSubscriptions: readonly { subject: string; queue: string | undefined; sid: string; msgs: number; max: number }[] = [];
 
@@ -91,6 +100,15 @@ export class Client implements ProtocolHandler, MessageSink {
   #pingTimer: NodeJS.Timeout | undefined;
   #pingsOut = 0;
   #pingSentAt = 0;
+  /** Authentication: the nonce INFO carried, the timer, and the outcome. */
+  #nonce: string | undefined;
+  #authTimer: NodeJS.Timeout | undefined;
+  #authenticated = false;
+  #perms: CompiledPermissions | undefined;
+  /** allow_responses: reply subjects this client may publish to, with use counts. */
+  #replies: Map<string, { n: number; t: number }> | undefined;
+  /** Input held back while an asynchronous authentication runs. */
+  #held: Buffer | undefined;
   #lastPingReceived = 0;
   #writeDeadlineTimer: NodeJS.Timeout | undefined;
 
@@ -123,9 +141,27 @@ export class Client implements ProtocolHandler, MessageSink {
   }
 
   /** Sends INFO and starts the keepalive; the server calls this once after accepting. */
-  greet(infoFrame: Buffer): void {
+  greet(infoFrame: Buffer, nonce: string | undefined): void {
+    this.#nonce = nonce;
     this.#queueFrame(infoFrame);
     this.#setPingTimer(this.#firstPingDelay());
+    const auth = this.#host.auth;
+    if (!auth.required) {
+      this.#authenticated = true;
+      return;
+    }
+    // Without no_auth_user the first op must be CONNECT (parser.go authSet).
+    if (auth.noAuthUser === undefined) this.#parser.requireConnect = true;
+    this.#authTimer = setTimeout(() => {
+      this.#authTimer = undefined;
+      if (!this.#authenticated) this.closeWithError(WireError.AuthenticationTimeout, CloseReason.AuthenticationTimeout);
+    }, auth.timeout ?? AUTH_TIMEOUT);
+    this.#authTimer.unref();
+  }
+
+  /** The nonce this connection's INFO carried (nkey authentication), if any. */
+  get nonce(): string | undefined {
+    return this.#nonce;
   }
 
   /** Sends `-ERR` then closes, as nats-server does for the errors that end a connection. */
@@ -146,6 +182,7 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#parser.halt();
     this.#clearPingTimer();
     if (this.#writeDeadlineTimer !== undefined) clearTimeout(this.#writeDeadlineTimer);
+    if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
     this.closedSubscriptions = [...this.#subs.values()].map((sub) => ({
       subject: sub.subject,
       queue: sub.queue,
@@ -183,6 +220,47 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#connectReceived = true;
     this.echo = next.echo;
     this.#parser.headers = next.headers;
+    const auth = this.#host.auth;
+    if (auth.required) {
+      let result: AuthResult | Promise<AuthResult>;
+      try {
+        result = auth.authenticate(next, this.#authContext(), this.#nonce);
+      } catch {
+        result = false;
+      }
+      if (result instanceof Promise) {
+        // Nothing after CONNECT may run before the verdict: hold the input until then.
+        this.#parser.pause();
+        this.#stream.pause();
+        result.then(
+          (r) => this.#afterAuthentication(next, r, true),
+          () => this.#afterAuthentication(next, false, true),
+        );
+        return;
+      }
+      this.#afterAuthentication(next, result, false);
+      return;
+    }
+    this.#finishConnect(next);
+  }
+
+  #afterAuthentication(next: ConnectOptions, result: AuthResult, resumeInput: boolean): void {
+    if (this.#closed) return;
+    if (result === false || result === null || result === undefined) {
+      this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+      return;
+    }
+    this.#authenticated = true;
+    this.#parser.requireConnect = false;
+    if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
+    this.#authTimer = undefined;
+    this.#setUser(result);
+    this.#finishConnect(next);
+    if (resumeInput) this.#resumeInput();
+  }
+
+  /** The rest of processConnect, once the client is who it says it is. */
+  #finishConnect(next: ConnectOptions): void {
     if (next.account !== "" || next.newAccount) {
       this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
       return;
@@ -201,6 +279,103 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#setPingTimer(this.#firstPingDelay());
   }
 
+  #setUser(user: AuthenticatedUser): void {
+    this.user = user.user;
+    this.#perms = user.permissions === undefined ? undefined : new CompiledPermissions(user.permissions);
+    this.#replies = this.#perms?.responses !== undefined ? new Map() : undefined;
+  }
+
+  #authContext(): AuthContext {
+    return { transport: this.info.transport, remoteAddress: this.info.remoteAddress, tls: undefined };
+  }
+
+  /**
+   * Authentication changed at runtime (`server.setAuth`): check this client again. A client
+   * that no longer passes is closed; one whose permissions changed loses the subscriptions
+   * they no longer allow, each with the -ERR nats-server sends on a config reload.
+   */
+  reauthenticate(): void {
+    if (this.#closed) return;
+    const auth = this.#host.auth;
+    if (!auth.required) {
+      this.#authenticated = true;
+      this.user = undefined;
+      this.#perms = undefined;
+      this.#replies = undefined;
+      return;
+    }
+    if (!this.#connectReceived) {
+      if (auth.noAuthUser !== undefined) this.#setUser(auth.noAuthUser);
+      return;
+    }
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = auth.authenticate(this.connectOptions, this.#authContext(), this.#nonce);
+    } catch {
+      result = false;
+    }
+    const apply = (r: AuthResult): void => {
+      if (this.#closed) return;
+      if (r === false || r === null || r === undefined) {
+        this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+        return;
+      }
+      this.#setUser(r);
+      const perms = this.#perms;
+      if (perms === undefined) return;
+      for (const sub of [...this.#subs.values()]) {
+        if (!perms.canSubscribe(sub.subject, sub.queue)) {
+          this.#removeSubscription(sub);
+          this.#queueFrame(encodeError(subscribeViolation(sub.subject, sub.queue)));
+        } else {
+          sub.denyCheck = perms.needsDeliveryCheck(sub.subject);
+        }
+      }
+    };
+    if (result instanceof Promise) result.then(apply, () => apply(false));
+    else apply(result);
+  }
+
+  #resumeInput(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    this.#parser.resume();
+    if (held !== undefined && held.length > 0) this.#onData(held);
+    if (!this.#closed && this.#held === undefined) this.#stream.resume();
+  }
+
+  /** client.go pubAllowedFullCheck: static lists, then allow_responses replies. */
+  #canPublish(perms: CompiledPermissions, subject: string): boolean {
+    if (perms.canPublish(subject)) return true;
+    const replies = this.#replies;
+    const resp = perms.responses;
+    if (replies === undefined || resp === undefined) return false;
+    const entry = replies.get(subject);
+    if (entry === undefined) return false;
+    entry.n++;
+    if (entry.n > resp.max || Date.now() - entry.t > resp.expires) {
+      replies.delete(subject);
+      return false;
+    }
+    if (entry.n >= resp.max) replies.delete(subject);
+    return true;
+  }
+
+  /** allow_responses: a request delivered to us makes its reply subject publishable for a while. */
+  #allowReply(reply: string): void {
+    const replies = this.#replies!;
+    replies.set(reply, { n: 0, t: Date.now() });
+    if (replies.size > MAX_TRACKED_REPLIES) {
+      // Oldest first (Map order); expired or not, a client cannot hold more than this many.
+      const drop = replies.size - MAX_TRACKED_REPLIES;
+      let i = 0;
+      for (const key of replies.keys()) {
+        if (i++ >= drop) break;
+        replies.delete(key);
+      }
+    }
+  }
+
   /** client.go processInboundClientMsg. */
   onPub(subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
     // An empty header block is no header at all: nats-server delivers `HPUB a 0 2` as MSG.
@@ -214,7 +389,7 @@ export class Client implements ProtocolHandler, MessageSink {
     const opts = this.connectOptions;
     // nats-server sends this at the control line and still routes the message.
     if (opts.pedantic && !isValidLiteralSubject(subject)) this.#queueFrame(encodeError(WireError.InvalidPublishSubject));
-    if (isReservedPublishSubject(subject)) {
+    if (isReservedPublishSubject(subject) || (this.#perms !== undefined && !this.#canPublish(this.#perms, subject))) {
       this.#queueFrame(encodeError(publishViolation(subject)));
       return;
     }
@@ -229,8 +404,9 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** client.go parseSub / processSubEx. */
   onSub(subject: string, queue: string | undefined, sid: string): void {
-    if (queue === SYSTEM_QUEUE_GROUP) {
-      // client.go processSubEx: `_sys_` is reserved for the server's own queue subscriptions.
+    const perms = this.#perms;
+    // client.go processSubEx: `_sys_` is reserved for the server's own queue subscriptions.
+    if (queue === SYSTEM_QUEUE_GROUP || (perms !== undefined && !perms.canSubscribe(subject, queue))) {
       this.#queueFrame(encodeError(subscribeViolation(subject, queue)));
       return;
     }
@@ -242,6 +418,7 @@ export class Client implements ProtocolHandler, MessageSink {
     if (!this.#subs.has(sid)) {
       // Queue names are not validated further by nats-server: any token without blanks.
       const sub = new Subscription(this, subject, queue, sid);
+      if (perms !== undefined) sub.denyCheck = perms.needsDeliveryCheck(subject);
       if ((queue !== undefined && !isValidQueueName(queue)) || !this.#host.sublist.insert(sub)) {
         this.#queueFrame(encodeError(WireError.InvalidSubject));
         return;
@@ -292,6 +469,8 @@ export class Client implements ProtocolHandler, MessageSink {
   /** client.go deliverMsg: frame the message for this client and queue it. */
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
     if (this.#closed) return false;
+    // client.go checkDenySub: a wildcard subscription overlapping a denied subject is filtered here.
+    if (sub.denyCheck && this.#perms!.deniesDelivery(subject)) return false;
     if (sub.max > 0) {
       if (sub.delivered >= sub.max) return false;
       if (++sub.delivered >= sub.max) this.#removeSubscription(sub);
@@ -310,6 +489,7 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     out.appendRegion(data, start, end);
     out.appendCrlf();
+    if (reply !== "" && this.#replies !== undefined) this.#allowReply(reply);
     const size = end - start;
     this.outMsgs++;
     this.outBytes += size;
@@ -385,7 +565,17 @@ export class Client implements ProtocolHandler, MessageSink {
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
+    if (this.#held !== undefined) {
+      // Paused for authentication; a chunk already in flight waits with the rest.
+      this.#held = Buffer.concat([this.#held, chunk]);
+      return;
+    }
     this.lastActivity = Date.now();
+    if (!this.#authenticated && !this.#connectReceived && this.#host.auth.noAuthUser !== undefined) {
+      const first = chunk[0];
+      // parser.go: a first op other than CONNECT makes the client the no_auth_user.
+      if (first !== 0x43 && first !== 0x63) this.#afterNoAuthUser();
+    }
     let err: ParseErrorCode;
     try {
       err = this.#parser.parse(chunk);
@@ -393,7 +583,18 @@ export class Client implements ProtocolHandler, MessageSink {
       // Nothing a client sends may throw into the host: treat it as a protocol violation.
       err = ParseError.UnknownOperation;
     }
+    if (err === ParseError.Paused) {
+      this.#held = chunk.subarray(this.#parser.resumeOffset);
+      return;
+    }
     if (err !== ParseError.None) this.#onParseError(err);
+  }
+
+  #afterNoAuthUser(): void {
+    this.#authenticated = true;
+    if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
+    this.#authTimer = undefined;
+    this.#setUser(this.#host.auth.noAuthUser!);
   }
 
   /** What nats-server does for each way a read can fail (parser.go, client.go). */
@@ -418,6 +619,7 @@ export class Client implements ProtocolHandler, MessageSink {
         this.close(CloseReason.MsgHeaderViolation);
         break;
       case ParseError.Halted:
+      case ParseError.Paused:
         break;
     }
   }

@@ -13,6 +13,7 @@ import {
 } from "../constants.ts";
 import { InvalidOptionError } from "../errors.ts";
 import { silentLogger, type Logger } from "./logger.ts";
+import type { AuthOptions } from "../auth/authenticator.ts";
 
 /** Options of {@link createServer}. Every limit defaults to nats-server's value. */
 export interface ServerOptions {
@@ -51,6 +52,12 @@ export interface ServerOptions {
   http?: number | { port: number; host?: string };
   /** WebSocket listener for browser clients (nats-server `websocket`). Off by default. */
   websocket?: WebSocketOptions;
+  /**
+   * Authentication and permissions (nats-server's `authorization { }` block): a token, a
+   * user/password, `users` with passwords, bcrypt hashes or nkeys and per-user permissions,
+   * `noAuthUser`, or your own `authenticate` function. Off by default.
+   */
+  authorization?: AuthOptions;
   /** Recently closed connections kept for `/connz?state=closed`. Default 10000. */
   maxClosedClients?: number;
   /** Lame duck mode: time over which remaining clients are closed, ms. Default 120000. */
@@ -100,6 +107,7 @@ export interface ResolvedOptions {
   readonly logger: Logger;
   readonly http: { readonly port: number; readonly host: string } | undefined;
   readonly websocket: ResolvedWebSocketOptions | undefined;
+  readonly authorization: AuthOptions | undefined;
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
@@ -135,6 +143,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     logger: options.logger ?? silentLogger,
     http: resolveHttp(options.http, host),
     websocket: resolveWebSocket(options.websocket, host),
+    authorization: options.authorization,
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkInteger("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkInteger("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),

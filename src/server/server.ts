@@ -26,6 +26,8 @@ import { connectInProcess, registerInProcessServer } from "../transport/in-proce
 import { listenWebSocket } from "../transport/websocket.ts";
 import { startMonitorServer } from "../monitor/monitor-server.ts";
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "./introspection.ts";
+import { Authenticator, type AuthOptions } from "../auth/authenticator.ts";
+import { newNonce } from "../auth/credentials.ts";
 import type { Listener } from "./listener.ts";
 
 /** What the events say about a connection. */
@@ -74,6 +76,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
   readonly #direct: DirectApi;
+  #auth: Authenticator;
   /** Set once `connect()` made this server reachable by the in-process client transport. */
   #unregister: (() => void) | undefined;
   #nextCid = 1;
@@ -99,9 +102,13 @@ export class Server extends TypedEmitter<ServerEvents> {
   constructor(options: ServerOptions = {}) {
     super();
     this.#options = resolveOptions(options);
+    this.#auth = new Authenticator(this.#options.authorization);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
+      get auth() {
+        return server.#auth;
+      },
       options: this.#options,
       sublist: this.#sublist,
       stats: this.#stats,
@@ -233,7 +240,8 @@ export class Server extends TypedEmitter<ServerEvents> {
     const client = new Client(this.#host, cid, stream, options);
     this.#clients.set(cid, client);
     this.#totalConnections++;
-    client.greet(this.#infoFor(client));
+    const nonce = this.#auth.needsNonce ? newNonce() : undefined;
+    client.greet(this.#infoFor(client, nonce), nonce);
     // server.go: INFO goes out first, then the max-connections check.
     if (this.#clients.size > this.#options.maxConnections) {
       client.closeWithError(WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
@@ -292,6 +300,19 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#closed) return Promise.reject(new ServerClosedError());
     this.#unregister ??= registerInProcessServer(this.id, this);
     return connectInProcess(this.id, options);
+  }
+
+  /**
+   * Replaces authentication and permissions at runtime, without a restart. Every connected
+   * client is checked again: one that no longer passes is closed with
+   * `Authorization Violation`; one whose permissions changed loses the subscriptions they no
+   * longer allow (with nats-server's permissions violation for each).
+   */
+  setAuth(auth: AuthOptions | undefined): void {
+    if (this.#closed) throw new ServerClosedError();
+    this.#auth = new Authenticator(auth);
+    this.#buildInfoPrefix();
+    for (const client of [...this.#clients.values()]) client.reauthenticate();
   }
 
   /**
@@ -433,6 +454,9 @@ export class Server extends TypedEmitter<ServerEvents> {
   #buildInfoPrefix(): void {
     const { host, serverName, maxPayload } = this.#options;
     // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do.
+    const auth = this.#auth;
+    // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do. With a
+    // no_auth_user, INFO says no auth is required (server.go createClient).
     const fields = {
       server_id: this.id,
       server_name: serverName ?? this.id,
@@ -442,14 +466,16 @@ export class Server extends TypedEmitter<ServerEvents> {
       host,
       port: this.#port ?? this.#options.port ?? 0,
       headers: true,
+      ...(auth.required && auth.noAuthUser === undefined && { auth_required: true }),
       max_payload: maxPayload,
     };
     const json = JSON.stringify(fields);
     this.#infoPrefix = json.slice(0, -1);
   }
 
-  #infoFor(client: Client): Buffer {
-    return encodeInfo(`${this.#clientInfoJson(client)}}`);
+  #infoFor(client: Client, nonce: string | undefined): Buffer {
+    const json = this.#clientInfoJson(client);
+    return encodeInfo(nonce === undefined ? `${json}}` : `${json},"nonce":"${nonce}"}`);
   }
 
   /** The INFO JSON for one client, without its closing brace (so fields can follow). */

@@ -23,6 +23,8 @@ export class Subscription implements SublistEntry {
   delivered = 0;
   /** Auto-unsubscribe after this many messages (`UNSUB <sid> <max>`); 0 = never. */
   max = 0;
+  /** A wildcard subscription overlapping its owner's deny list: check each delivery. */
+  denyCheck = false;
   /**
    * `MSG <subject> <sid> ` / `HMSG <subject> <sid> ` for the last subject delivered: a literal
    * subscription always hits, a wildcard one while the same subject repeats. Saves building and

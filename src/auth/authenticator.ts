@@ -1,0 +1,153 @@
+/**
+ * Who may connect, and as whom: nats-server's authentication methods (auth.go
+ * processClientOrLeafAuthentication) — a token, a single user/password, a list of users
+ * (plain or bcrypt passwords, or nkeys signing the server's nonce), `no_auth_user` — and a
+ * host-supplied `authenticate` function that can replace them all.
+ */
+import { InvalidOptionError } from "../errors.ts";
+import { checkSecret, verifyNonceSignature } from "./credentials.ts";
+import type { Permissions } from "./permissions.ts";
+
+/** One entry of `users`: a user with a password, or an nkey user. */
+export interface UserConfig {
+  /** User name (for password users). */
+  user?: string;
+  /** Plain text or a bcrypt hash (`$2a$...`). */
+  password?: string;
+  /** Public user nkey (`U...`): the client proves it holds the seed by signing the nonce. */
+  nkey?: string;
+  permissions?: Permissions;
+}
+
+/** What a client said in CONNECT that matters to authentication. */
+export interface ConnectCredentials {
+  user: string;
+  pass: string;
+  authToken: string;
+  nkey: string;
+  sig: string;
+  jwt: string;
+  name: string;
+  lang: string;
+  version: string;
+}
+
+/** Where the connection came from. */
+export interface AuthContext {
+  transport: string;
+  remoteAddress: string | undefined;
+  /** Present for TLS connections. */
+  tls: { authorized: boolean; subject: string | undefined } | undefined;
+}
+
+/** A successful authentication: who the client is and what it may do. */
+export interface AuthenticatedUser {
+  /** Shown in monitoring and logs (nats-server `authorized_user`). */
+  user: string;
+  /** Undefined means everything is allowed. */
+  permissions?: Permissions | undefined;
+}
+
+/** A refusal is `false` (or null/undefined); anything else must be an {@link AuthenticatedUser}. */
+export type AuthResult = AuthenticatedUser | false | null | undefined;
+
+/** The host's own authentication, sync or async. */
+export type AuthenticateFn = (connect: ConnectCredentials, context: AuthContext) => AuthResult | Promise<AuthResult>;
+
+/** nats-server's `authorization { }` block, plus the host hook. */
+export interface AuthOptions {
+  /** A single token (`auth_token` in CONNECT); plain or bcrypt. */
+  token?: string;
+  /** A single user. */
+  user?: string;
+  password?: string;
+  /** Users with passwords and/or nkeys, each with optional permissions. */
+  users?: UserConfig[];
+  /** Clients that send no credentials connect as this user (must be in `users`). */
+  noAuthUser?: string;
+  /** Milliseconds a client has to authenticate. Default 2000 (nats-server `AUTH_TIMEOUT`). */
+  timeout?: number;
+  /** Decides alone when given: return a user (and permissions) or a refusal. */
+  authenticate?: AuthenticateFn;
+}
+
+/** Authentication compiled from {@link AuthOptions}. */
+export class Authenticator {
+  /** Whether clients must authenticate at all. */
+  readonly required: boolean;
+  /** Whether INFO carries a nonce (nkey users exist, or the host's hook may want one). */
+  readonly needsNonce: boolean;
+  readonly timeout: number | undefined;
+  readonly noAuthUser: AuthenticatedUser | undefined;
+  readonly #options: AuthOptions;
+  readonly #byName = new Map<string, UserConfig>();
+  readonly #byNkey = new Map<string, UserConfig>();
+
+  constructor(options: AuthOptions | undefined) {
+    this.#options = options ?? {};
+    const o = this.#options;
+    for (const u of o.users ?? []) {
+      if (u.nkey !== undefined) {
+        if (!/^U[A-Z2-7]{55}$/.test(u.nkey)) throw new InvalidOptionError("authorization.users", `"${u.nkey}" is not a user nkey`);
+        this.#byNkey.set(u.nkey, u);
+      }
+      if (u.user !== undefined) this.#byName.set(u.user, u);
+      if (u.user === undefined && u.nkey === undefined) throw new InvalidOptionError("authorization.users", "an entry needs a user or an nkey");
+    }
+    if ((o.user === undefined) !== (o.password === undefined)) {
+      throw new InvalidOptionError("authorization", "user and password go together");
+    }
+    if (o.token !== undefined && (o.user !== undefined || (o.users?.length ?? 0) > 0)) {
+      // nats-server refuses this combination too.
+      throw new InvalidOptionError("authorization", "a token cannot be combined with users");
+    }
+    if (o.timeout !== undefined && (!Number.isInteger(o.timeout) || o.timeout <= 0)) {
+      throw new InvalidOptionError("authorization.timeout", `must be a positive integer (ms), got ${o.timeout}`);
+    }
+    this.required = o.token !== undefined || o.user !== undefined || (o.users?.length ?? 0) > 0 || o.authenticate !== undefined;
+    this.needsNonce = this.#byNkey.size > 0 || o.authenticate !== undefined;
+    this.timeout = o.timeout;
+    if (o.noAuthUser !== undefined) {
+      const entry = this.#byName.get(o.noAuthUser);
+      if (entry === undefined) throw new InvalidOptionError("authorization.noAuthUser", `"${o.noAuthUser}" is not in users`);
+      this.noAuthUser = { user: o.noAuthUser, permissions: entry.permissions };
+    }
+  }
+
+  /** Checks a CONNECT; `nonce` is the one this connection's INFO carried, if any. */
+  authenticate(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
+    const o = this.#options;
+    if (o.authenticate !== undefined) return o.authenticate(connect, context);
+    if (connect.nkey !== "" && this.#byNkey.size > 0) {
+      const entry = this.#byNkey.get(connect.nkey);
+      if (entry === undefined || nonce === undefined || !verifyNonceSignature(connect.nkey, nonce, connect.sig)) return false;
+      return { user: connect.nkey, permissions: entry.permissions };
+    }
+    if (connect.user !== "" && this.#byName.size > 0) {
+      const entry = this.#byName.get(connect.user);
+      if (entry?.password === undefined) return false;
+      return then(checkSecret(connect.pass, entry.password), (ok) => ok && { user: connect.user, permissions: entry.permissions });
+    }
+    if (o.token !== undefined) {
+      if (connect.authToken === "") return this.#noAuth(connect);
+      return then(checkSecret(connect.authToken, o.token), (ok) => ok && { user: "[token]" });
+    }
+    if (o.user !== undefined && o.password !== undefined) {
+      if (connect.user === "") return this.#noAuth(connect);
+      if (connect.user !== o.user) return false;
+      return then(checkSecret(connect.pass, o.password), (ok) => ok && { user: o.user! });
+    }
+    return this.#noAuth(connect);
+  }
+
+  /** No credentials: `no_auth_user` if configured and the client sent none at all. */
+  #noAuth(connect: ConnectCredentials): AuthResult {
+    const sentNothing = connect.user === "" && connect.pass === "" && connect.authToken === "" && connect.nkey === "";
+    return sentNothing ? this.noAuthUser ?? false : false;
+  }
+}
+
+/** Applies `fn` to a value or a promise of it, staying synchronous when the value is. */
+function then<T, R>(value: T | Promise<T>, fn: (v: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}

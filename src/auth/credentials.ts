@@ -1,0 +1,49 @@
+/**
+ * Checking secrets: passwords and tokens (plain or bcrypt, as nats-server's config allows)
+ * and nkey signatures over the server's nonce. Plain secrets are compared in constant time.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { fromPublic } from "@nats-io/nkeys";
+import bcrypt from "bcryptjs";
+
+/** nats-server treats a configured secret starting with `$2` followed by a cost as bcrypt (auth.go). */
+const BCRYPT_PREFIX = /^\$2[abxy]?\$\d\d\$/;
+
+export function isBcrypt(secret: string): boolean {
+  return BCRYPT_PREFIX.test(secret);
+}
+
+/** Constant time whatever the lengths: both sides are hashed to the same size first. */
+function constantTimeEqual(a: string, b: string): boolean {
+  const da = createHash("sha256").update(a, "utf8").digest();
+  const db = createHash("sha256").update(b, "utf8").digest();
+  return timingSafeEqual(da, db) && a.length === b.length;
+}
+
+/**
+ * Does `given` (from CONNECT) match `configured`? bcrypt hashes are checked asynchronously
+ * (bcryptjs yields to the event loop, so a login does not stall other clients).
+ */
+export function checkSecret(given: string, configured: string): boolean | Promise<boolean> {
+  if (isBcrypt(configured)) return bcrypt.compare(given, configured);
+  return constantTimeEqual(given, configured);
+}
+
+/** 11 random bytes, base64url without padding: 15 characters, as nats-server's nonce (nkey.go). */
+export function newNonce(): string {
+  return randomBytes(11).toString("base64url");
+}
+
+/**
+ * Verifies that `sig` is the user's ed25519 signature of `nonce`. nats-server accepts raw-url
+ * and standard base64 for the signature (auth.go).
+ */
+export function verifyNonceSignature(nkey: string, nonce: string, sig: string): boolean {
+  try {
+    const key = fromPublic(nkey);
+    const signature = Buffer.from(sig.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    return key.verify(Buffer.from(nonce, "utf8"), signature);
+  } catch {
+    return false;
+  }
+}
