@@ -36,8 +36,8 @@ export interface ConnectCredentials {
 export interface AuthContext {
   transport: string;
   remoteAddress: string | undefined;
-  /** Present for TLS connections. */
-  tls: { authorized: boolean; subject: string | undefined } | undefined;
+  /** Present for TLS connections: whether the client certificate verified, and what it names. */
+  tls: { authorized: boolean; subject: string | undefined; altNames: readonly string[] } | undefined;
 }
 
 /** A successful authentication: who the client is and what it may do. */
@@ -82,9 +82,15 @@ export class Authenticator {
   readonly #options: AuthOptions;
   readonly #byName = new Map<string, UserConfig>();
   readonly #byNkey = new Map<string, UserConfig>();
+  readonly #mapCertificates: boolean;
 
-  constructor(options: AuthOptions | undefined) {
+  /**
+   * @param mapCertificates TLS `verifyAndMap`: a verified client certificate names the user
+   *   (an email or DNS subjectAltName, the full subject, or its CN must equal a `users` name).
+   */
+  constructor(options: AuthOptions | undefined, mapCertificates = false) {
     this.#options = options ?? {};
+    this.#mapCertificates = mapCertificates;
     const o = this.#options;
     for (const u of o.users ?? []) {
       if (u.nkey !== undefined) {
@@ -118,6 +124,7 @@ export class Authenticator {
   authenticate(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
     const o = this.#options;
     if (o.authenticate !== undefined) return o.authenticate(connect, context);
+    if (this.#mapCertificates && this.#byName.size > 0 && context.tls !== undefined) return this.#fromCertificate(context.tls);
     if (connect.nkey !== "" && this.#byNkey.size > 0) {
       const entry = this.#byNkey.get(connect.nkey);
       if (entry === undefined || nonce === undefined || !verifyNonceSignature(connect.nkey, nonce, connect.sig)) return false;
@@ -138,6 +145,18 @@ export class Authenticator {
       return then(checkSecret(connect.pass, o.password), (ok) => ok && { user: o.user! });
     }
     return this.#noAuth(connect);
+  }
+
+  /** TLS verify_and_map: the certificate's names, most specific first, against `users`. */
+  #fromCertificate(tls: NonNullable<AuthContext["tls"]>): AuthResult {
+    if (!tls.authorized) return false;
+    const cn = /(?:^|,)CN=([^,]+)/.exec(tls.subject ?? "")?.[1];
+    for (const name of [...tls.altNames, tls.subject, cn]) {
+      if (name === undefined) continue;
+      const entry = this.#byName.get(name);
+      if (entry !== undefined) return { user: name, permissions: entry.permissions };
+    }
+    return false;
   }
 
   /** No credentials: `no_auth_user` if configured and the client sent none at all. */

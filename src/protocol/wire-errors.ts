@@ -26,6 +26,8 @@ export const WireError = {
   StaleConnection: "Stale Connection",
   /** CONNECT `protocol` outside 0..1. Closes. */
   InvalidClientProtocol: "invalid client protocol",
+  /** A TLS server's client never started the handshake (server.go tlsTimeout). Closes. */
+  TlsRequired: "Secure Connection - TLS Required",
   /** CONNECT `no_responders` without `headers`. Closes. */
   NoRespondersRequiresHeaders: "no responders requires headers support",
 } as const;

@@ -7,6 +7,7 @@ import type { Duplex } from "node:stream";
 import { AUTH_TIMEOUT, FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../constants.ts";
 import type { AuthContext, AuthenticatedUser, Authenticator, AuthResult } from "../auth/authenticator.ts";
 import { CompiledPermissions } from "../auth/permissions.ts";
+import type { PeerIdentity } from "../transport/tls.ts";
 import {
   encodeError,
   noRespondersFrame,
@@ -60,8 +61,10 @@ export interface ClientHost {
 export interface ConnectionInfo {
   /** Transport name: `tcp`, `memory`, or whatever a host passes to `server.handle()`. */
   transport: string;
-  remoteAddress?: string;
-  remotePort?: number;
+  remoteAddress?: string | undefined;
+  remotePort?: number | undefined;
+  /** Set for TLS connections: what the client certificate says. */
+  tls?: PeerIdentity | undefined;
 }
 
 export class Client implements ProtocolHandler, MessageSink {
@@ -141,9 +144,9 @@ export class Client implements ProtocolHandler, MessageSink {
   }
 
   /** Sends INFO and starts the keepalive; the server calls this once after accepting. */
-  greet(infoFrame: Buffer, nonce: string | undefined): void {
+  greet(infoFrame: Buffer | undefined, nonce: string | undefined): void {
     this.#nonce = nonce;
-    this.#queueFrame(infoFrame);
+    if (infoFrame !== undefined) this.#queueFrame(infoFrame);
     this.#setPingTimer(this.#firstPingDelay());
     const auth = this.#host.auth;
     if (!auth.required) {
@@ -286,7 +289,12 @@ export class Client implements ProtocolHandler, MessageSink {
   }
 
   #authContext(): AuthContext {
-    return { transport: this.info.transport, remoteAddress: this.info.remoteAddress, tls: undefined };
+    const tls = this.info.tls;
+    return {
+      transport: this.info.transport,
+      remoteAddress: this.info.remoteAddress,
+      tls: tls === undefined ? undefined : { authorized: tls.authorized, subject: tls.subject, altNames: tls.altNames },
+    };
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 import { InvalidOptionError } from "../errors.ts";
 import { silentLogger, type Logger } from "./logger.ts";
 import type { AuthOptions } from "../auth/authenticator.ts";
+import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 
 /** Options of {@link createServer}. Every limit defaults to nats-server's value. */
 export interface ServerOptions {
@@ -58,6 +59,12 @@ export interface ServerOptions {
    * `noAuthUser`, or your own `authenticate` function. Off by default.
    */
   authorization?: AuthOptions;
+  /**
+   * TLS for client connections (nats-server's `tls { }`): INFO says `tls_required` and the
+   * client upgrades on the same port; `verify` for mutual TLS, `verifyAndMap` to take the user
+   * from the client certificate. Off by default.
+   */
+  tls?: TlsOptions;
   /** Recently closed connections kept for `/connz?state=closed`. Default 10000. */
   maxClosedClients?: number;
   /** Lame duck mode: time over which remaining clients are closed, ms. Default 120000. */
@@ -108,6 +115,7 @@ export interface ResolvedOptions {
   readonly http: { readonly port: number; readonly host: string } | undefined;
   readonly websocket: ResolvedWebSocketOptions | undefined;
   readonly authorization: AuthOptions | undefined;
+  readonly tls: ResolvedTls | undefined;
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
@@ -144,6 +152,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     http: resolveHttp(options.http, host),
     websocket: resolveWebSocket(options.websocket, host),
     authorization: options.authorization,
+    tls: resolveTls(options.tls),
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkInteger("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkInteger("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Server as NetServer } from "node:net";
+import type { Server as NetServer, Socket } from "node:net";
 import { duplexPair, type Duplex } from "node:stream";
 import { TypedEmitter } from "tiny-typed-emitter";
 import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
@@ -28,6 +28,8 @@ import { startMonitorServer } from "../monitor/monitor-server.ts";
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "./introspection.ts";
 import { Authenticator, type AuthOptions } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/credentials.ts";
+import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
+import { encodeError } from "../protocol/encoder.ts";
 import type { Listener } from "./listener.ts";
 
 /** What the events say about a connection. */
@@ -102,7 +104,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   constructor(options: ServerOptions = {}) {
     super();
     this.#options = resolveOptions(options);
-    this.#auth = new Authenticator(this.#options.authorization);
+    this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -180,9 +182,11 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#closed) throw new ServerClosedError();
     const { host, port, websocket, http, logger } = this.#options;
     if (port !== undefined && this.#tcp === undefined) {
-      this.#tcp = await listenTcp(host, port, (socket) =>
-        this.handle(socket, { transport: "tcp", remoteAddress: socket.remoteAddress, remotePort: socket.remotePort }),
-      );
+      const tls = this.#options.tls;
+      this.#tcp = await listenTcp(host, port, (socket) => {
+        if (tls !== undefined) this.#acceptTls(socket, tls);
+        else this.handle(socket, { transport: "tcp", remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+      });
       this.#tcp.on("error", (err) => this.#reportError(err));
       const address = this.#tcp.address();
       this.#port = typeof address === "object" && address !== null ? address.port : port;
@@ -236,12 +240,23 @@ export class Server extends TypedEmitter<ServerEvents> {
       stream.destroy();
       return;
     }
-    const cid = this.#nextCid++;
-    const client = new Client(this.#host, cid, stream, options);
+    this.#admit(stream, options, this.#nextCid++, undefined);
+  }
+
+  /**
+   * Creates the client for an accepted stream. `greeted` is set when INFO already went out
+   * (in plain text, before a TLS upgrade) with that nonce.
+   */
+  #admit(stream: Duplex, info: ConnectionInfo, cid: number, greeted: { nonce: string | undefined } | undefined): void {
+    const client = new Client(this.#host, cid, stream, info);
     this.#clients.set(cid, client);
     this.#totalConnections++;
-    const nonce = this.#auth.needsNonce ? newNonce() : undefined;
-    client.greet(this.#infoFor(client, nonce), nonce);
+    if (greeted === undefined) {
+      const nonce = this.#auth.needsNonce ? newNonce() : undefined;
+      client.greet(this.#infoFor(cid, info.remoteAddress, nonce), nonce);
+    } else {
+      client.greet(undefined, greeted.nonce);
+    }
     // server.go: INFO goes out first, then the max-connections check.
     if (this.#clients.size > this.#options.maxConnections) {
       client.closeWithError(WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
@@ -249,6 +264,35 @@ export class Server extends TypedEmitter<ServerEvents> {
     }
     this.#options.logger.debug(`${describe(client)} - Client connection created`);
     this.emit("client:connect", eventInfo(client));
+  }
+
+  /** A TCP client on a TLS server: INFO in plain text, then the upgrade (or TLS first). */
+  #acceptTls(socket: Socket, tls: ResolvedTls): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const base = { transport: "tcp", remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+    const cid = this.#nextCid++;
+    let nonce: string | undefined;
+    if (!tls.handshakeFirst) {
+      nonce = this.#auth.needsNonce ? newNonce() : undefined;
+      socket.write(this.#infoFor(cid, base.remoteAddress, nonce));
+    }
+    startTls(
+      socket,
+      tls,
+      (secure) => {
+        const info = { ...base, tls: peerIdentity(secure, tls.verify) };
+        this.#admit(secure, info, cid, tls.handshakeFirst ? undefined : { nonce });
+      },
+      (reason) => {
+        // server.go tlsTimeout: a client that never started TLS is told why it is cut.
+        if (reason === "timeout" && !socket.destroyed) socket.end(encodeError(WireError.TlsRequired));
+        setTimeout(() => socket.destroy(), 100).unref();
+        this.#options.logger.debug(`${base.remoteAddress}:${base.remotePort} - cid:${cid} - TLS handshake ${reason === "timeout" ? "timeout" : "error"}`);
+      },
+    );
   }
 
   /**
@@ -310,7 +354,7 @@ export class Server extends TypedEmitter<ServerEvents> {
    */
   setAuth(auth: AuthOptions | undefined): void {
     if (this.#closed) throw new ServerClosedError();
-    this.#auth = new Authenticator(auth);
+    this.#auth = new Authenticator(auth, this.#options.tls?.verifyAndMap);
     this.#buildInfoPrefix();
     for (const client of [...this.#clients.values()]) client.reauthenticate();
   }
@@ -329,7 +373,9 @@ export class Server extends TypedEmitter<ServerEvents> {
       logger.info("Entering lame duck mode, stop accepting new clients");
       void this.#closeClientListeners();
       for (const client of this.#clients.values()) {
-        if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client)},"ldm":true}`));
+        if (client.connectOptions.protocol >= PROTO_VERSION) {
+          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info.remoteAddress)},"ldm":true}`));
+        }
       }
       const signal = this.#stopping.signal;
       await sleep(lameDuckGracePeriod, signal);
@@ -455,6 +501,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const { host, serverName, maxPayload } = this.#options;
     // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do.
     const auth = this.#auth;
+    const tls = this.#options.tls;
     // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do. With a
     // no_auth_user, INFO says no auth is required (server.go createClient).
     const fields = {
@@ -467,26 +514,27 @@ export class Server extends TypedEmitter<ServerEvents> {
       port: this.#port ?? this.#options.port ?? 0,
       headers: true,
       ...(auth.required && auth.noAuthUser === undefined && { auth_required: true }),
+      ...(tls !== undefined && { tls_required: true }),
+      ...(tls?.verify === true && { tls_verify: true }),
       max_payload: maxPayload,
     };
     const json = JSON.stringify(fields);
     this.#infoPrefix = json.slice(0, -1);
   }
 
-  #infoFor(client: Client, nonce: string | undefined): Buffer {
-    const json = this.#clientInfoJson(client);
+  #infoFor(cid: number, remoteAddress: string | undefined, nonce: string | undefined): Buffer {
+    const json = this.#clientInfoJson(cid, remoteAddress);
     return encodeInfo(nonce === undefined ? `${json}}` : `${json},"nonce":"${nonce}"}`);
   }
 
   /** The INFO JSON for one client, without its closing brace (so fields can follow). */
-  #clientInfoJson(client: Client): string {
-    let json = `${this.#infoPrefix},"client_id":${client.cid}`;
-    if (client.info.remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(client.info.remoteAddress)}`;
+  #clientInfoJson(cid: number, remoteAddress: string | undefined): string {
+    let json = `${this.#infoPrefix},"client_id":${cid}`;
+    if (remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(remoteAddress)}`;
     return json;
   }
 }
 
-/** Waits `ms`, or less if `signal` aborts (close() must not wait for lame duck timers). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -1,0 +1,144 @@
+/**
+ * TLS for client connections, the way nats-server does it: INFO goes out in plain text with
+ * `tls_required`, then the client starts a TLS handshake on the same socket (or, with
+ * `handshakeFirst`, TLS comes before anything). A client that never starts TLS is told
+ * `Secure Connection - TLS Required` when the handshake times out (server.go tlsTimeout).
+ */
+import { readFileSync } from "node:fs";
+import type { Socket } from "node:net";
+import { createSecureContext, TLSSocket, type PeerCertificate, type SecureContext } from "node:tls";
+import { InvalidOptionError } from "../errors.ts";
+
+/** The `tls` option: PEM text (or Buffers), or file paths as in nats-server's config. */
+export interface TlsOptions {
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** CA certificates to verify client certificates against. */
+  ca?: string | Buffer;
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+  /** Require and verify a client certificate (mutual TLS). */
+  verify?: boolean;
+  /** As `verify`, and authenticate the client as the user its certificate names. */
+  verifyAndMap?: boolean;
+  /** Milliseconds for the handshake. Default 2000 (nats-server `tls.timeout`). */
+  timeout?: number;
+  /** TLS before INFO, for clients that ask for it (nats-server `handshake_first`). */
+  handshakeFirst?: boolean;
+}
+
+export interface ResolvedTls {
+  readonly context: SecureContext;
+  readonly verify: boolean;
+  readonly verifyAndMap: boolean;
+  readonly timeout: number;
+  readonly handshakeFirst: boolean;
+}
+
+/** What a verified client certificate says, for authentication. */
+export interface PeerIdentity {
+  readonly authorized: boolean;
+  /** The subject as an RFC 2253 string (`CN=alice,O=Acme`), if a certificate was sent. */
+  readonly subject: string | undefined;
+  /** Email and DNS names from the certificate's subjectAltName. */
+  readonly altNames: readonly string[];
+}
+
+const DEFAULT_TLS_TIMEOUT = 2000;
+
+function pem(name: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined {
+  if (value !== undefined) return value;
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new InvalidOptionError(`tls.${name}File`, `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function resolveTls(options: TlsOptions | undefined): ResolvedTls | undefined {
+  if (options === undefined) return undefined;
+  const cert = pem("cert", options.cert, options.certFile);
+  const key = pem("key", options.key, options.keyFile);
+  const ca = pem("ca", options.ca, options.caFile);
+  if (cert === undefined || key === undefined) throw new InvalidOptionError("tls", "needs a certificate and its key");
+  const verify = options.verify === true || options.verifyAndMap === true;
+  if (verify && ca === undefined) throw new InvalidOptionError("tls", "verify needs the CA that signs client certificates (ca)");
+  let context: SecureContext;
+  try {
+    context = createSecureContext({ cert, key, ...(ca !== undefined && { ca }) });
+  } catch (err) {
+    throw new InvalidOptionError("tls", `certificate or key unusable: ${(err as Error).message}`);
+  }
+  return {
+    context,
+    verify,
+    verifyAndMap: options.verifyAndMap === true,
+    timeout: options.timeout ?? DEFAULT_TLS_TIMEOUT,
+    handshakeFirst: options.handshakeFirst === true,
+  };
+}
+
+/** RFC 2253 order (most specific first), as nats-server prints a certificate subject. */
+function subjectString(cert: PeerCertificate): string | undefined {
+  const subject = cert.subject as unknown as Record<string, string | string[]> | undefined;
+  if (subject === undefined) return undefined;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(subject)) for (const value of Array.isArray(v) ? v : [v]) parts.push(`${k}=${value}`);
+  return parts.reverse().join(",");
+}
+
+/**
+ * What the client certificate says. `verified`: the handshake ran with `requestCert` and
+ * `rejectUnauthorized`, which OpenSSL enforces itself (a missing or unverifiable certificate
+ * fails the handshake), so a finished handshake means a verified certificate. (A standalone
+ * server TLSSocket does not fill in `authorized`; only tls.Server's connection path does.)
+ */
+export function peerIdentity(socket: TLSSocket, verified: boolean): PeerIdentity {
+  const cert = socket.getPeerCertificate();
+  const hasCert = cert !== null && typeof cert === "object" && Object.keys(cert).length > 0;
+  const altNames = hasCert && typeof cert.subjectaltname === "string"
+    ? cert.subjectaltname.split(/,\s*/).map((n) => n.replace(/^(email|DNS):/, ""))
+    : [];
+  return { authorized: verified && hasCert, subject: hasCert ? subjectString(cert) : undefined, altNames };
+}
+
+/**
+ * Wraps an accepted socket in TLS. `onSecure` gets the encrypted stream once the handshake is
+ * done; `onFail` is told why it never was (the caller writes any -ERR to the plain socket).
+ */
+export function startTls(
+  socket: Socket,
+  tls: ResolvedTls,
+  onSecure: (secure: TLSSocket) => void,
+  onFail: (reason: "timeout" | "handshake") => void,
+): void {
+  const secure = new TLSSocket(socket, {
+    isServer: true,
+    secureContext: tls.context,
+    requestCert: tls.verify,
+    rejectUnauthorized: tls.verify,
+  });
+  let settled = false;
+  const timer = setTimeout(() => {
+    if (settled) return;
+    settled = true;
+    onFail("timeout");
+  }, tls.timeout);
+  timer.unref();
+  secure.once("secure", () => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    onSecure(secure);
+  });
+  const fail = (): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    onFail("handshake");
+  };
+  secure.once("error", fail);
+  secure.once("close", fail);
+}
