@@ -11,6 +11,7 @@ export const ErrorCode = {
   NoResponders: "NATS_EMBEDDED_NO_RESPONDERS",
   Timeout: "NATS_EMBEDDED_TIMEOUT",
   MaxPayload: "NATS_EMBEDDED_MAX_PAYLOAD",
+  PermissionViolation: "NATS_EMBEDDED_PERMISSION_VIOLATION",
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -75,5 +76,13 @@ export class MaxPayloadError extends NatsEmbeddedError {
   constructor(size: number, max: number) {
     super(ErrorCode.MaxPayload, `message of ${size} bytes exceeds max_payload ${max}`);
     this.name = "MaxPayloadError";
+  }
+}
+
+/** An in-process call acting as a user that the user's permissions do not allow. */
+export class PermissionViolationError extends NatsEmbeddedError {
+  constructor(text: string) {
+    super(ErrorCode.PermissionViolation, text);
+    this.name = "PermissionViolationError";
   }
 }

@@ -17,13 +17,14 @@ export {
   NoRespondersError,
   TimeoutError,
   MaxPayloadError,
+  PermissionViolationError,
   ErrorCode,
 } from "./errors.ts";
 export { DirectMsg } from "./direct/direct-message.ts";
 export type { Payload } from "./direct/direct-message.ts";
 export { DirectSubscription } from "./direct/direct-subscription.ts";
 export type { SubscribeOptions } from "./direct/direct-subscription.ts";
-export type { PublishOptions, RequestOptions } from "./direct/direct-api.ts";
+export type { PublishOptions, RequestOptions, UserScopedApi } from "./direct/direct-api.ts";
 export { MsgHeaders, headers } from "./direct/headers.ts";
 export type { HeadersInit } from "./direct/headers.ts";
 export { Tap } from "./direct/tap.ts";

@@ -147,6 +147,12 @@ export class Authenticator {
     return this.#noAuth(connect);
   }
 
+  /** A configured user by name (or nkey), for `server.as(name)`. */
+  lookup(name: string): AuthenticatedUser | undefined {
+    const entry = this.#byName.get(name) ?? this.#byNkey.get(name);
+    return entry === undefined ? undefined : { user: name, permissions: entry.permissions };
+  }
+
   /** TLS verify_and_map: the certificate's names, most specific first, against `users`. */
   #fromCertificate(tls: NonNullable<AuthContext["tls"]>): AuthResult {
     if (!tls.authorized) return false;

@@ -11,7 +11,13 @@ import { routeMessage } from "../server/router.ts";
 import { Subscription } from "../server/subscription.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import type { Sublist } from "../subjects/sublist.ts";
-import { DirectMsg, type Payload } from "./direct-message.ts";
+import { DirectMsg, type Payload, type Responder } from "./direct-message.ts";
+import { PermissionViolationError } from "../errors.ts";
+import { publishViolation, replyViolation, subscribeViolation } from "../protocol/wire-errors.ts";
+import { isReservedPublishSubject, isReservedReply } from "../server/reserved.ts";
+import { PublishGuard } from "../auth/publish-guard.ts";
+import { CompiledPermissions } from "../auth/permissions.ts";
+import type { AuthenticatedUser } from "../auth/authenticator.ts";
 import { DirectSubscription, type DirectSubscriptionHost, type SubscribeOptions } from "./direct-subscription.ts";
 import { MsgHeaders, type HeadersInit } from "./headers.ts";
 import { Tap, type TapHost, type TapOptions } from "./tap.ts";
@@ -27,6 +33,14 @@ export interface RequestOptions {
   /** Milliseconds to wait for the reply. Default 1000, as nats.js. */
   timeout?: number;
   headers?: HeadersInit;
+}
+
+/** The direct API acting as one user (`server.as(user)`). */
+export interface UserScopedApi {
+  readonly user: string;
+  publish(subject: string, data?: Payload, options?: PublishOptions): boolean;
+  subscribe(subject: string, options?: SubscribeOptions): DirectSubscription;
+  request(subject: string, data?: Payload, options?: RequestOptions): Promise<DirectMsg>;
 }
 
 /** What the direct API needs from the server. */
@@ -103,11 +117,16 @@ export class DirectApi {
    * Publishes a message to everyone interested, network clients included. Returns whether
    * anyone received it. Throws on an invalid subject or a payload over `maxPayload`.
    */
-  publish(subject: string, data?: Payload, options: PublishOptions = {}): boolean {
+  publish(subject: string, data?: Payload, options: PublishOptions = {}, guard?: PublishGuard): boolean {
     if (this.#host.isClosed) throw new ServerClosedError();
     checkPublishSubject(subject);
     const reply = options.reply ?? "";
     if (reply !== "") checkPublishSubject(reply);
+    if (guard !== undefined) {
+      // As for a network client of that user: reserved subjects and permissions.
+      if (isReservedPublishSubject(subject) || !guard.canPublish(subject)) throw new PermissionViolationError(publishViolation(subject));
+      if (reply !== "" && isReservedReply(reply)) throw new PermissionViolationError(replyViolation(reply));
+    }
     let payload = toBuffer(data);
     let headerSize = -1;
     if (options.headers !== undefined) {
@@ -127,11 +146,15 @@ export class DirectApi {
   }
 
   /** Subscribes in-process; see {@link SubscribeOptions}. */
-  subscribe(subject: string, options: SubscribeOptions = {}): DirectSubscription {
+  subscribe(subject: string, options: SubscribeOptions = {}, guard?: PublishGuard): DirectSubscription {
     if (this.#host.isClosed) throw new ServerClosedError();
     if (!isValidSubject(subject)) throw new InvalidArgumentError("subject", `"${subject}" is not a valid subject`);
+    if (guard !== undefined && (options.queue === "_sys_" || !guard.permissions.canSubscribe(subject, options.queue))) {
+      throw new PermissionViolationError(subscribeViolation(subject, options.queue));
+    }
     const sid = this.#nextSid++;
-    const sub = new DirectSubscription(this.#subHost, sid, subject, options);
+    const host = guard === undefined ? this.#subHost : { ...this.#subHost, respond: this.#scopedRespond(guard) };
+    const sub = new DirectSubscription(host, sid, subject, options, guard);
     const entry = new Subscription(sub, subject, options.queue, String(sid));
     if (options.max !== undefined && options.max > 0) entry.max = options.max;
     sub.entry = entry;
@@ -147,7 +170,7 @@ export class DirectApi {
    * Sends a request and resolves with the first reply. Rejects with `NoRespondersError` at
    * once when nobody received the request, and with `TimeoutError` after `timeout` ms.
    */
-  request(subject: string, data?: Payload, options: RequestOptions = {}): Promise<DirectMsg> {
+  request(subject: string, data?: Payload, options: RequestOptions = {}, guard?: PublishGuard): Promise<DirectMsg> {
     if (this.#host.isClosed) return Promise.reject(new ServerClosedError());
     const inbox = this.#inbox();
     const token = String(this.#nextRequest++);
@@ -160,7 +183,7 @@ export class DirectApi {
       this.#requests.set(token, { resolve, reject, timer });
       let delivered: boolean;
       try {
-        delivered = this.publish(subject, data, { reply: `${inbox}${token}`, ...(options.headers && { headers: options.headers }) });
+        delivered = this.publish(subject, data, { reply: `${inbox}${token}`, ...(options.headers && { headers: options.headers }) }, guard);
       } catch (err) {
         clearTimeout(timer);
         this.#requests.delete(token);
@@ -173,6 +196,24 @@ export class DirectApi {
         reject(new NoRespondersError(subject));
       }
     });
+  }
+
+  /**
+   * The same API acting as `user`: that user's permissions apply exactly as to a network
+   * client of theirs (violations throw {@link PermissionViolationError} with nats-server's text).
+   */
+  as(user: AuthenticatedUser): UserScopedApi {
+    const guard = user.permissions === undefined ? undefined : new PublishGuard(new CompiledPermissions(user.permissions));
+    return {
+      user: user.user,
+      publish: (subject, data, options) => this.publish(subject, data, options, guard),
+      subscribe: (subject, options) => this.subscribe(subject, options, guard),
+      request: (subject, data, options) => this.request(subject, data, options, guard),
+    };
+  }
+
+  #scopedRespond(guard: PublishGuard): Responder {
+    return (subject, data, options) => this.publish(subject, data, options, guard);
   }
 
   /** Starts recording the messages that cross the bus on `subject` (wildcards allowed). */

@@ -5,6 +5,7 @@
  * `drain()`, `getReceived()`.
  */
 import type { MessageSink, Subscription } from "../server/subscription.ts";
+import type { PublishGuard } from "../auth/publish-guard.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
 
 /** Options of `server.subscribe()`, as nats.js `SubscriptionOptions`. */
@@ -53,8 +54,14 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(host: DirectSubscriptionHost, sid: number, subject: string, options: SubscribeOptions) {
+  /** Set for a subscription made as a user: that user's permissions apply to what it receives. */
+  readonly #guard: PublishGuard | undefined;
+  readonly #denyCheck: boolean;
+
+  constructor(host: DirectSubscriptionHost, sid: number, subject: string, options: SubscribeOptions, guard?: PublishGuard) {
     this.#host = host;
+    this.#guard = guard;
+    this.#denyCheck = guard?.permissions.needsDeliveryCheck(subject) ?? false;
     this.sid = sid;
     this.subject = subject;
     this.queue = options.queue;
@@ -89,6 +96,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   /** The router's side: called once per message for this subscription. */
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
     if (this.#closed) return false;
+    if (this.#denyCheck && this.#guard!.permissions.deniesDelivery(subject)) return false;
     if (sub.max > 0) {
       if (sub.delivered >= sub.max) return false;
       if (++sub.delivered >= sub.max) this.#end();
@@ -96,6 +104,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
       sub.delivered++;
     }
     this.#received++;
+    if (reply !== "") this.#guard?.noteDelivery(reply);
     const headerBlock = headerSize > 0 ? data.subarray(start, start + headerSize) : undefined;
     const payload = data.subarray(headerSize > 0 ? start + headerSize : start, end);
     const msg = new DirectMsg(subject, reply, this.sid, payload, headerBlock, this.#host.respond);

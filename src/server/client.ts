@@ -7,6 +7,7 @@ import type { Duplex } from "node:stream";
 import { AUTH_TIMEOUT, FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../constants.ts";
 import type { AuthContext, AuthenticatedUser, Authenticator, AuthResult } from "../auth/authenticator.ts";
 import { CompiledPermissions } from "../auth/permissions.ts";
+import { PublishGuard } from "../auth/publish-guard.ts";
 import type { PeerIdentity } from "../transport/tls.ts";
 import {
   encodeError,
@@ -26,9 +27,6 @@ import { OutboundBuffer } from "./outbound-buffer.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import { routeMessage } from "./router.ts";
 import { Subscription, type MessageSink } from "./subscription.ts";
-
-/** Reply subjects an allow_responses client may track at once; the oldest go first. */
-const MAX_TRACKED_REPLIES = 10_000;
 
 /** Queue group name nats-server keeps for itself (client.go `sysGroup`). */
 const SYSTEM_QUEUE_GROUP = "_sys_";
@@ -108,8 +106,7 @@ export class Client implements ProtocolHandler, MessageSink {
   #authTimer: NodeJS.Timeout | undefined;
   #authenticated = false;
   #perms: CompiledPermissions | undefined;
-  /** allow_responses: reply subjects this client may publish to, with use counts. */
-  #replies: Map<string, { n: number; t: number }> | undefined;
+  #publishGuard: PublishGuard | undefined;
   /** Input held back while an asynchronous authentication runs. */
   #held: Buffer | undefined;
   #lastPingReceived = 0;
@@ -285,7 +282,7 @@ export class Client implements ProtocolHandler, MessageSink {
   #setUser(user: AuthenticatedUser): void {
     this.user = user.user;
     this.#perms = user.permissions === undefined ? undefined : new CompiledPermissions(user.permissions);
-    this.#replies = this.#perms?.responses !== undefined ? new Map() : undefined;
+    this.#publishGuard = this.#perms === undefined ? undefined : new PublishGuard(this.#perms);
   }
 
   #authContext(): AuthContext {
@@ -309,7 +306,7 @@ export class Client implements ProtocolHandler, MessageSink {
       this.#authenticated = true;
       this.user = undefined;
       this.#perms = undefined;
-      this.#replies = undefined;
+      this.#publishGuard = undefined;
       return;
     }
     if (!this.#connectReceived) {
@@ -352,38 +349,6 @@ export class Client implements ProtocolHandler, MessageSink {
     if (!this.#closed && this.#held === undefined) this.#stream.resume();
   }
 
-  /** client.go pubAllowedFullCheck: static lists, then allow_responses replies. */
-  #canPublish(perms: CompiledPermissions, subject: string): boolean {
-    if (perms.canPublish(subject)) return true;
-    const replies = this.#replies;
-    const resp = perms.responses;
-    if (replies === undefined || resp === undefined) return false;
-    const entry = replies.get(subject);
-    if (entry === undefined) return false;
-    entry.n++;
-    if (entry.n > resp.max || Date.now() - entry.t > resp.expires) {
-      replies.delete(subject);
-      return false;
-    }
-    if (entry.n >= resp.max) replies.delete(subject);
-    return true;
-  }
-
-  /** allow_responses: a request delivered to us makes its reply subject publishable for a while. */
-  #allowReply(reply: string): void {
-    const replies = this.#replies!;
-    replies.set(reply, { n: 0, t: Date.now() });
-    if (replies.size > MAX_TRACKED_REPLIES) {
-      // Oldest first (Map order); expired or not, a client cannot hold more than this many.
-      const drop = replies.size - MAX_TRACKED_REPLIES;
-      let i = 0;
-      for (const key of replies.keys()) {
-        if (i++ >= drop) break;
-        replies.delete(key);
-      }
-    }
-  }
-
   /** client.go processInboundClientMsg. */
   onPub(subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
     // An empty header block is no header at all: nats-server delivers `HPUB a 0 2` as MSG.
@@ -397,7 +362,7 @@ export class Client implements ProtocolHandler, MessageSink {
     const opts = this.connectOptions;
     // nats-server sends this at the control line and still routes the message.
     if (opts.pedantic && !isValidLiteralSubject(subject)) this.#queueFrame(encodeError(WireError.InvalidPublishSubject));
-    if (isReservedPublishSubject(subject) || (this.#perms !== undefined && !this.#canPublish(this.#perms, subject))) {
+    if (isReservedPublishSubject(subject) || (this.#publishGuard !== undefined && !this.#publishGuard.canPublish(subject))) {
       this.#queueFrame(encodeError(publishViolation(subject)));
       return;
     }
@@ -497,7 +462,7 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     out.appendRegion(data, start, end);
     out.appendCrlf();
-    if (reply !== "" && this.#replies !== undefined) this.#allowReply(reply);
+    if (reply !== "" && this.#publishGuard !== undefined) this.#publishGuard.noteDelivery(reply);
     const size = end - start;
     this.outMsgs++;
     this.outBytes += size;

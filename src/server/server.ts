@@ -8,7 +8,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { duplexPair, type Duplex } from "node:stream";
 import { TypedEmitter } from "tiny-typed-emitter";
 import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
-import { ServerClosedError } from "../errors.ts";
+import { InvalidArgumentError, ServerClosedError } from "../errors.ts";
 import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
@@ -17,7 +17,7 @@ import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "./client.ts";
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.ts";
 import type { Subscription } from "./subscription.ts";
-import { DirectApi, type PublishOptions, type RequestOptions } from "../direct/direct-api.ts";
+import { DirectApi, type PublishOptions, type RequestOptions, type UserScopedApi } from "../direct/direct-api.ts";
 import type { DirectMsg, Payload } from "../direct/direct-message.ts";
 import type { DirectSubscription, SubscribeOptions } from "../direct/direct-subscription.ts";
 import type { Tap, TapOptions } from "../direct/tap.ts";
@@ -26,7 +26,7 @@ import { connectInProcess, registerInProcessServer } from "../transport/in-proce
 import { listenWebSocket } from "../transport/websocket.ts";
 import { startMonitorServer } from "../monitor/monitor-server.ts";
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "./introspection.ts";
-import { Authenticator, type AuthOptions } from "../auth/authenticator.ts";
+import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
@@ -311,6 +311,16 @@ export class Server extends TypedEmitter<ServerEvents> {
   /** Request/reply in-process; rejects at once with `NoRespondersError` when nobody listens. */
   request(subject: string, data?: Payload, options?: RequestOptions): Promise<DirectMsg> {
     return this.#direct.request(subject, data, options);
+  }
+
+  /**
+   * The in-process API acting as a user: a name from `authorization.users`, or a user with
+   * permissions given directly. Without it the in-process API is fully trusted.
+   */
+  as(user: string | AuthenticatedUser): UserScopedApi {
+    const resolved = typeof user === "string" ? this.#auth.lookup(user) : user;
+    if (resolved === undefined) throw new InvalidArgumentError("user", `"${String(user)}" is not a configured user`);
+    return this.#direct.as(resolved);
   }
 
   /** Records what crosses the bus on `subject`, from any client, for tests to assert on. */
