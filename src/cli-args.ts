@@ -1,9 +1,15 @@
 /**
- * nats-server's command-line flags mapped onto `createServer` options. Kept apart from the
- * entry point so it can be tested without starting anything.
+ * nats-server's command-line flags, and how they combine with a configuration file. Kept apart
+ * from the entry point so it can be tested without starting anything.
+ *
+ * Flags read as Go's `flag` package reads them (server/opts.go `ConfigureOptions`): one or two
+ * dashes, `-p 4222` or `-p=4222`, a value may start with a dash (`-p -1`), booleans take no
+ * value but accept `-D=false`; parsing stops at `--` or at the first word that is not a flag.
+ * As in nats-server, flags override the configuration file, which overrides the defaults.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULT_HOST, DEFAULT_PORT } from "./constants.ts";
+import type { MappedConfig } from "./config/to-options.ts";
+import type { RunSettings } from "./config/reload.ts";
 import { InvalidOptionError } from "./errors.ts";
 import type { ServerOptions } from "./server/options.ts";
 
@@ -14,95 +20,212 @@ Server Options:
     -p, --port <port>                Use port for clients (default: ${DEFAULT_PORT}, -1 for random)
     -n, --name, --server_name <name> Server name (default: server id)
         --max_payload <bytes>        Maximum message payload (default: 1MB)
+    -m, --http_port <port>           Monitoring port for /varz, /connz... (-1 for random)
+    -c, --config <file>              Configuration file (flags override it)
+        --ports_file_dir <dir>       Write nats-server_<pid>.ports there once listening
 
 Logging Options:
+    -l, --log <file>                 Log to this file instead of stderr
     -D, --debug                      Enable debugging output
     -V, --trace                      Trace the raw protocol
     -DV                              Debug and trace
+
+Signals:
+    SIGHUP                           Reload the configuration file
+    SIGUSR2                          Lame duck mode: close clients gradually, then stop
+    SIGINT, SIGTERM                  Stop
 
 Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
 `;
 
-/** Flags as nats-server names them (Go's flag package: one or two dashes, `=` optional). */
-const FLAGS = {
-  addr: { type: "string", short: "a" },
-  net: { type: "string" },
-  port: { type: "string", short: "p" },
-  name: { type: "string", short: "n" },
-  server_name: { type: "string" },
-  max_payload: { type: "string" },
-  debug: { type: "boolean", short: "D" },
-  trace: { type: "boolean", short: "V" },
-  DV: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "v" },
-} as const satisfies ParseArgsConfig["options"];
+/** What a flag sets. */
+const Target = {
+  Host: "host",
+  Port: "port",
+  Name: "name",
+  MaxPayload: "maxPayload",
+  HttpPort: "httpPort",
+  Config: "config",
+  Log: "log",
+  PortsFileDir: "portsFileDir",
+  Debug: "debug",
+  Trace: "trace",
+  DebugTrace: "debugTrace",
+  Help: "help",
+  Version: "version",
+} as const;
+type TargetValue = (typeof Target)[keyof typeof Target];
 
-type FlagName = keyof typeof FLAGS;
-
-function flagByName(name: string): FlagName | undefined {
-  for (const [long, spec] of Object.entries(FLAGS)) {
-    if (long === name || ("short" in spec && spec.short === name)) return long as FlagName;
-  }
-  return undefined;
+interface FlagSpec {
+  readonly target: TargetValue;
+  readonly boolean: boolean;
 }
 
-/**
- * Rewrites Go-style arguments into the `--long=value` form `util.parseArgs` understands:
- * Go accepts `-port 4222`, `--port 4222` and `-p -1` (a value may start with a dash).
- */
-export function normalizeArgs(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--?([^=-][^=]*)(?:=(.*))?$/.exec(arg);
-    const name = m === null ? undefined : flagByName(m[1]!);
-    if (m === null || name === undefined) {
-      out.push(arg);
-      continue;
-    }
-    if (FLAGS[name].type === "boolean") {
-      out.push(`--${name}`);
-    } else if (m[2] !== undefined) {
-      out.push(`--${name}=${m[2]}`);
-    } else if (i + 1 < argv.length) {
-      out.push(`--${name}=${argv[++i]}`);
-    } else {
-      out.push(`--${name}`);
-    }
-  }
-  return out;
-}
+const text = (target: TargetValue): FlagSpec => ({ target, boolean: false });
+const flag = (target: TargetValue): FlagSpec => ({ target, boolean: true });
 
-function parseInteger(flag: string, text: string): number {
-  if (!/^-?\d+$/.test(text)) throw new InvalidOptionError(flag, `needs an integer, got "${text}"`);
-  return Number(text);
+/** nats-server's flag names (each spelling a separate Go flag, hence no short/long pairing). */
+const FLAGS: ReadonlyMap<string, FlagSpec> = new Map([
+  ["a", text(Target.Host)],
+  ["addr", text(Target.Host)],
+  ["net", text(Target.Host)],
+  ["p", text(Target.Port)],
+  ["port", text(Target.Port)],
+  ["n", text(Target.Name)],
+  ["name", text(Target.Name)],
+  ["server_name", text(Target.Name)],
+  ["max_payload", text(Target.MaxPayload)],
+  ["m", text(Target.HttpPort)],
+  ["http_port", text(Target.HttpPort)],
+  ["c", text(Target.Config)],
+  ["config", text(Target.Config)],
+  ["l", text(Target.Log)],
+  ["log", text(Target.Log)],
+  ["ports_file_dir", text(Target.PortsFileDir)],
+  ["D", flag(Target.Debug)],
+  ["debug", flag(Target.Debug)],
+  ["V", flag(Target.Trace)],
+  ["trace", flag(Target.Trace)],
+  ["VV", flag(Target.Trace)],
+  ["DV", flag(Target.DebugTrace)],
+  ["DVV", flag(Target.DebugTrace)],
+  ["h", flag(Target.Help)],
+  ["help", flag(Target.Help)],
+  ["v", flag(Target.Version)],
+  ["version", flag(Target.Version)],
+]);
+
+/** What the flags set, and only that: a flag not given leaves the file's value in place. */
+export interface CliFlags {
+  readonly options: Omit<ServerOptions, "logger">;
+  readonly debug?: boolean;
+  readonly trace?: boolean;
+  readonly configFile?: string;
+  readonly logFile?: string;
+  readonly portsFileDir?: string;
+  /** `-m 0`: no monitoring port, whatever the file says. */
+  readonly noHttp?: boolean;
 }
 
 /** What the command line asks for. */
-export type CliRequest =
-  | { readonly help: true }
-  | { readonly version: true }
-  | { readonly options: ServerOptions; readonly debug: boolean; readonly trace: boolean };
+export type CliRequest = { readonly help: true } | { readonly version: true } | { readonly flags: CliFlags };
 
-/** Turns command-line arguments into server options, or a request for help/version. */
-export function optionsFromArgs(argv: readonly string[]): CliRequest {
-  const { values } = parseArgs({ args: normalizeArgs(argv), options: FLAGS, strict: true, allowPositionals: false });
-  if (values.help === true) return { help: true };
-  if (values.version === true) return { version: true };
-  const options: ServerOptions = { host: values.addr ?? values.net ?? DEFAULT_HOST, port: DEFAULT_PORT };
-  if (values.port !== undefined) {
-    const port = parseInteger("port", values.port);
-    // nats-server: -1 asks for a random port.
-    options.port = port === -1 ? 0 : port;
-  }
-  const name = values.name ?? values.server_name;
-  if (name !== undefined) options.serverName = name;
-  if (values.max_payload !== undefined) options.maxPayload = parseInteger("max_payload", values.max_payload);
-  const debug = values.debug === true || values.DV === true;
-  const trace = values.trace === true || values.DV === true;
-  return { options, debug, trace };
+/** Go's `strconv.ParseBool`, which `-D=false` goes through. */
+function parseGoBool(name: string, value: string): boolean {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+  throw new Error(`invalid boolean value "${value}" for -${name}: parse error`);
 }
 
+function parseInteger(flagName: string, value: string): number {
+  if (!/^[+-]?\d+$/.test(value)) throw new InvalidOptionError(flagName, `needs an integer, got "${value}"`);
+  return Number(value);
+}
+
+/** Turns command-line arguments into flags, or a request for help or the version. */
+export function parseCommandLine(argv: readonly string[]): CliRequest {
+  const options: Omit<ServerOptions, "logger"> = {};
+  const flags: { -readonly [K in keyof CliFlags]: CliFlags[K] } = { options };
+  let help = false;
+  let version = false;
+  let httpOff = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") break;
+    const match = /^--?([^-=][^=]*)(?:=([\s\S]*))?$/.exec(arg);
+    if (match === null) {
+      // nats-server's ProcessCommandLineArgs: the words `version` and `help`, nothing else.
+      if (arg === "version") version = true;
+      else if (arg === "help") help = true;
+      else throw new Error(`unrecognized command: "${arg}"`);
+      continue;
+    }
+    const name = match[1]!;
+    const spec = FLAGS.get(name);
+    if (spec === undefined) throw new Error(`flag provided but not defined: -${name}`);
+    let value = match[2];
+    if (spec.boolean) {
+      const on = value === undefined ? true : parseGoBool(name, value);
+      switch (spec.target) {
+        case Target.Debug:
+          flags.debug = on;
+          break;
+        case Target.Trace:
+          flags.trace = on;
+          break;
+        case Target.DebugTrace:
+          flags.debug = on;
+          flags.trace = on;
+          break;
+        case Target.Help:
+          help = on;
+          break;
+        case Target.Version:
+          version = on;
+          break;
+      }
+      continue;
+    }
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new Error(`flag needs an argument: -${name}`);
+      value = argv[++i]!;
+    }
+    switch (spec.target) {
+      case Target.Host:
+        options.host = value;
+        break;
+      case Target.Port: {
+        // nats-server: -1 asks for a random port, 0 means the default one.
+        const port = parseInteger("port", value);
+        options.port = port === -1 ? 0 : port === 0 ? DEFAULT_PORT : port;
+        break;
+      }
+      case Target.Name:
+        options.serverName = value;
+        break;
+      case Target.MaxPayload:
+        options.maxPayload = parseInteger("max_payload", value);
+        break;
+      case Target.HttpPort: {
+        // As the client port: -1 asks for a random port; 0, nats-server's default, means none.
+        const port = parseInteger("http_port", value);
+        if (port === 0) httpOff = true;
+        else options.http = port === -1 ? 0 : port;
+        break;
+      }
+      case Target.Config:
+        flags.configFile = value;
+        break;
+      case Target.Log:
+        flags.logFile = value;
+        break;
+      case Target.PortsFileDir:
+        flags.portsFileDir = value;
+        break;
+    }
+  }
+  if (help) return { help: true };
+  if (version) return { version: true };
+  if (httpOff && options.http === undefined) flags.noHttp = true;
+  return { flags };
+}
+
+/** Defaults, then the configuration file, then the flags: what the broker runs with. */
+export function resolveSettings(flags: CliFlags, config?: Pick<MappedConfig, "options" | "cli">): RunSettings {
+  const options: Omit<ServerOptions, "logger"> = { host: DEFAULT_HOST, port: DEFAULT_PORT, ...config?.options, ...flags.options };
+  // `-m` sets the monitoring port only; a host the file gave it stays (nats-server's HTTPHost).
+  const fileHttp = config?.options.http;
+  if (typeof flags.options.http === "number" && typeof fileHttp === "object" && fileHttp.host !== undefined) {
+    options.http = { port: flags.options.http, host: fileHttp.host };
+  }
+  if (flags.noHttp === true) delete options.http;
+  return {
+    options,
+    debug: flags.debug ?? config?.cli.debug ?? false,
+    trace: flags.trace ?? config?.cli.trace ?? false,
+    logFile: flags.logFile ?? config?.cli.logFile,
+    portsFileDir: flags.portsFileDir ?? config?.cli.portsFileDir,
+  };
+}

@@ -4,7 +4,10 @@
  */
 export { createServer, Server } from "./server/server.ts";
 export type { ServerEvents, ClientEventInfo, HandleOptions } from "./server/server.ts";
-export type { ServerOptions, ResolvedOptions } from "./server/options.ts";
+export type { ServerOptions, ResolvedOptions, ReloadableOptions, WebSocketOptions } from "./server/options.ts";
+export type { TlsOptions } from "./transport/tls.ts";
+export { ConfigError, loadConfigFile, parseConfig, parseConfigFile } from "./config/index.ts";
+export type { ConfigProblem, LoadedConfig } from "./config/index.ts";
 export type { Logger } from "./server/logger.ts";
 export type { TrafficStats } from "./server/client.ts";
 export { CloseReason } from "./server/close-reason.ts";

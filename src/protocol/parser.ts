@@ -148,8 +148,8 @@ export class ProtocolParser {
   requireConnect = false;
 
   readonly #handler: ProtocolHandler;
-  readonly #maxControlLine: number;
-  readonly #maxPayload: number;
+  #maxControlLine: number;
+  #maxPayload: number;
 
   #state: StateCode = State.OP_START;
   #argOp: ArgOpCode = ArgOp.None;
@@ -175,6 +175,12 @@ export class ProtocolParser {
     this.#handler = handler;
     this.#maxControlLine = options.maxControlLine ?? MAX_CONTROL_LINE_SIZE;
     this.#maxPayload = options.maxPayload ?? MAX_PAYLOAD_SIZE;
+  }
+
+  /** New limits (a configuration reload); they apply from the next control line. */
+  setLimits(options: ParserOptions): void {
+    if (options.maxControlLine !== undefined) this.#maxControlLine = options.maxControlLine;
+    if (options.maxPayload !== undefined) this.#maxPayload = options.maxPayload;
   }
 
   /** Stops parsing for good: the connection calls this when it closes mid-chunk. */

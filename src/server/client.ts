@@ -427,6 +427,15 @@ export class Client implements ProtocolHandler, MessageSink {
     }
   }
 
+  /** The server's limits changed (`server.reload`): the parser and the keepalive follow. */
+  applyLimits(): void {
+    const { maxControlLine, maxPayload } = this.#host.options;
+    this.#parser.setLimits({ maxControlLine, maxPayload });
+    if (this.#closed || this.#pingTimer === undefined) return;
+    this.#clearPingTimer();
+    this.#setPingTimer(this.#host.options.pingInterval);
+  }
+
   /** Queues a frame from the server (an async INFO, say). */
   send(frame: Buffer): void {
     this.#queueFrame(frame);

@@ -19,6 +19,11 @@ import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.
 /** Options of {@link createServer}. Every limit defaults to nats-server's value. */
 export interface ServerOptions {
   /**
+   * A nats-server configuration file to read first; options given here override it (as the
+   * command line overrides a file for nats-server). Keys not supported yet are logged as warnings.
+   */
+  configFile?: string;
+  /**
    * TCP port for clients. `0` picks a free port (read it back from `server.port`). Leave it
    * out to open no port at all: the bus is then reachable in-process only.
    */
@@ -98,6 +103,12 @@ export interface ResolvedWebSocketOptions {
   readonly allowedOrigins: readonly string[];
 }
 
+/** What `server.reload()` can change while running (as nats-server's config reload). */
+export type ReloadableOptions = Pick<
+  ServerOptions,
+  "maxPayload" | "maxControlLine" | "maxConnections" | "pingInterval" | "pingMax" | "writeDeadline" | "authorization"
+>;
+
 /** Options with every default filled in. */
 export interface ResolvedOptions {
   readonly port: number | undefined;
@@ -121,12 +132,19 @@ export interface ResolvedOptions {
   readonly lameDuckGracePeriod: number;
 }
 
-function checkInteger(name: string, value: number | undefined, min: number, fallback: number): number {
+function checkInteger(name: string, value: number | undefined, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(name, `must be an integer >= ${min}, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(name, `must be an integer from ${min} to ${max}, got ${String(value)}`);
   }
   return value;
+}
+
+/** Node fires a timer longer than 2^31-1 ms at once, so longer durations are refused. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkTimer(name: string, value: number | undefined, min: number, fallback: number): number {
+  return checkInteger(name, value, min, fallback, MAX_TIMER_MS);
 }
 
 /** Validates options up front, so a bad value fails at `createServer`, not at the first client. */
@@ -136,26 +154,30 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     throw new InvalidOptionError("host", "must be a non-empty string");
   }
   const host = options.host ?? "127.0.0.1";
+  const maxPayload = checkInteger("maxPayload", options.maxPayload, 1, MAX_PAYLOAD_SIZE);
+  const maxPending = checkInteger("maxPending", options.maxPending, 1, MAX_PENDING_SIZE);
+  // nats-server refuses this too: one message could never be delivered.
+  if (maxPayload > maxPending) throw new InvalidOptionError("maxPayload", `(${maxPayload}) cannot be higher than maxPending (${maxPending})`);
   return {
     port: options.port,
     host,
     serverName: options.serverName,
-    maxPayload: checkInteger("maxPayload", options.maxPayload, 1, MAX_PAYLOAD_SIZE),
+    maxPayload,
     maxControlLine: checkInteger("maxControlLine", options.maxControlLine, 32, MAX_CONTROL_LINE_SIZE),
     maxConnections: checkInteger("maxConnections", options.maxConnections, 1, DEFAULT_MAX_CONNECTIONS),
     maxSubscriptions: checkInteger("maxSubscriptions", options.maxSubscriptions, 0, DEFAULT_MAX_SUBSCRIPTIONS),
-    maxPending: checkInteger("maxPending", options.maxPending, 1, MAX_PENDING_SIZE),
-    pingInterval: checkInteger("pingInterval", options.pingInterval, 1, DEFAULT_PING_INTERVAL),
+    maxPending,
+    pingInterval: checkTimer("pingInterval", options.pingInterval, 1, DEFAULT_PING_INTERVAL),
     pingMax: checkInteger("pingMax", options.pingMax, 0, DEFAULT_PING_MAX_OUT),
-    writeDeadline: checkInteger("writeDeadline", options.writeDeadline, 1, DEFAULT_WRITE_DEADLINE),
+    writeDeadline: checkTimer("writeDeadline", options.writeDeadline, 1, DEFAULT_WRITE_DEADLINE),
     logger: options.logger ?? silentLogger,
     http: resolveHttp(options.http, host),
     websocket: resolveWebSocket(options.websocket, host),
     authorization: options.authorization,
     tls: resolveTls(options.tls),
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
-    lameDuckDuration: checkInteger("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
-    lameDuckGracePeriod: checkInteger("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
+    lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
+    lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
   };
 }
 

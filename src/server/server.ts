@@ -15,7 +15,9 @@ import { Sublist } from "../subjects/sublist.ts";
 import { listenTcp } from "../transport/tcp.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "./client.ts";
-import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.ts";
+import { loadConfigFile } from "../config/load.ts";
+import { silentLogger } from "./logger.ts";
+import { resolveOptions, type ReloadableOptions, type ResolvedOptions, type ServerOptions } from "./options.ts";
 import type { Subscription } from "./subscription.ts";
 import { DirectApi, type PublishOptions, type RequestOptions, type UserScopedApi } from "../direct/direct-api.ts";
 import type { DirectMsg, Payload } from "../direct/direct-message.ts";
@@ -72,7 +74,9 @@ function newServerId(): string {
 export class Server extends TypedEmitter<ServerEvents> {
   /** Unique id of this server, as INFO `server_id`. */
   readonly id = newServerId();
-  readonly #options: ResolvedOptions;
+  /** The options as given, to re-resolve on reload; and as in force. */
+  #input: ServerOptions;
+  #options: ResolvedOptions;
   readonly #sublist = new Sublist<Subscription>();
   readonly #clients = new Map<number, Client>();
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
@@ -103,7 +107,8 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   constructor(options: ServerOptions = {}) {
     super();
-    this.#options = resolveOptions(options);
+    this.#input = withConfigFile(options);
+    this.#options = resolveOptions(this.#input);
     this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
     this.#buildInfoPrefix();
     const server = this;
@@ -111,7 +116,9 @@ export class Server extends TypedEmitter<ServerEvents> {
       get auth() {
         return server.#auth;
       },
-      options: this.#options,
+      get options() {
+        return server.#options;
+      },
       sublist: this.#sublist,
       stats: this.#stats,
       scheduleFlush: (client) => server.#scheduleFlush(client),
@@ -125,8 +132,12 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#direct = new DirectApi({
       sublist: this.#sublist,
       stats: this.#stats,
-      maxPayload: this.#options.maxPayload,
-      maxPending: this.#options.maxPending,
+      get maxPayload() {
+        return server.#options.maxPayload;
+      },
+      get maxPending() {
+        return server.#options.maxPending;
+      },
       get isClosed() {
         return server.#closed;
       },
@@ -357,6 +368,30 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   /**
+   * Changes limits and authentication at runtime, all or nothing (an invalid value throws and
+   * changes nothing), as nats-server's configuration reload: new limits apply to connected
+   * clients from their next op, keepalives re-arm, clients over a lowered `maxConnections` are
+   * closed newest first, and a new `authorization` re-checks every client (see `setAuth`).
+   */
+  reload(changes: ReloadableOptions): void {
+    if (this.#closed) throw new ServerClosedError();
+    const input: ServerOptions = { ...this.#input, ...changes };
+    const next = resolveOptions(input);
+    const auth = "authorization" in changes ? new Authenticator(next.authorization, next.tls?.verifyAndMap) : this.#auth;
+    this.#input = input;
+    this.#options = next;
+    this.#auth = auth;
+    this.#buildInfoPrefix();
+    for (const client of this.#clients.values()) client.applyLimits();
+    const excess = this.#clients.size - next.maxConnections;
+    if (excess > 0) {
+      const newest = [...this.#clients.values()].slice(-excess);
+      for (const client of newest) client.closeWithError(WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
+    }
+    if ("authorization" in changes) for (const client of [...this.#clients.values()]) client.reauthenticate();
+  }
+
+  /**
    * Replaces authentication and permissions at runtime, without a restart. Every connected
    * client is checked again: one that no longer passes is closed with
    * `Authorization Violation`; one whose permissions changed loses the subscriptions they no
@@ -364,6 +399,8 @@ export class Server extends TypedEmitter<ServerEvents> {
    */
   setAuth(auth: AuthOptions | undefined): void {
     if (this.#closed) throw new ServerClosedError();
+    this.#input = { ...this.#input, authorization: auth };
+    this.#options = resolveOptions(this.#input);
     this.#auth = new Authenticator(auth, this.#options.tls?.verifyAndMap);
     this.#buildInfoPrefix();
     for (const client of [...this.#clients.values()]) client.reauthenticate();
@@ -391,10 +428,10 @@ export class Server extends TypedEmitter<ServerEvents> {
       await sleep(lameDuckGracePeriod, signal);
       const clients = [...this.#clients.values()];
       const step = clients.length > 0 ? lameDuckDuration / clients.length : 0;
-      for (const client of clients) {
+      for (let i = 0; i < clients.length; i++) {
         if (this.#closed) break;
-        client.close(CloseReason.ServerShutdown);
-        if (step > 0) await sleep(step, signal);
+        clients[i]!.close(CloseReason.ServerShutdown);
+        if (step > 0 && i < clients.length - 1) await sleep(step, signal);
       }
       await this.close();
     })();
@@ -545,6 +582,20 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 }
 
+/**
+ * Options read from `configFile` (if any) under the ones given: a bad file throws a
+ * ConfigError naming file, line and column; unsupported keys become warnings on the logger.
+ */
+function withConfigFile(options: ServerOptions): ServerOptions {
+  const { configFile, ...given } = options;
+  if (configFile === undefined) return options;
+  const loaded = loadConfigFile(configFile);
+  const merged: ServerOptions = { ...loaded.options, ...given };
+  for (const warning of loaded.warnings) (merged.logger ?? silentLogger).warn(warning);
+  return merged;
+}
+
+/** Waits `ms`, or less if `signal` aborts (close() must not wait for lame duck timers). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return delay(ms, undefined, { signal }).catch(() => undefined);
 }

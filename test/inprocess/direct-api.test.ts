@@ -168,7 +168,7 @@ describe("direct API", () => {
   });
 
   it("drops for a reader that falls max_pending bytes behind, and says so", async (t) => {
-    const server = createServer({ maxPending: 1000 });
+    const server = createServer({ maxPending: 1000, maxPayload: 1000 });
     t.after(() => server.close());
     const slow: string[] = [];
     server.on("slow-consumer", (info) => slow.push(info.transport));

@@ -188,7 +188,7 @@ describe("slow consumers", () => {
   }
 
   it("cuts a subscriber over max_pending while another keeps receiving everything", async (t) => {
-    const server = await startBroker(t, { maxPending: 256 * 1024 });
+    const server = await startBroker(t, { maxPending: 256 * 1024, maxPayload: 64 * 1024 });
     const events: string[] = [];
     server.on("slow-consumer", (_c, reason) => events.push(reason));
     // A paused socket does not see its own close, so watch the server's side of it.

@@ -1,0 +1,425 @@
+/**
+ * The parsed configuration mapped onto `createServer` options, one key at a time, with
+ * nats-server's types and meanings (server/opts.go `processConfigFileLine`). Keys that only the
+ * command line uses (logging, the ports file) come back apart, in `cli`.
+ *
+ * Like nats-server, every problem is collected and reported at once: a value of the wrong type
+ * or out of range, or a key nats-server does not know, is a {@link ConfigError} naming the key,
+ * file, line and column; a key we do not support yet is a warning.
+ */
+import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../constants.ts";
+import type { ServerOptions, WebSocketOptions } from "../server/options.ts";
+import { ConfigError, type ConfigProblem } from "./config-error.ts";
+import { formatGoDuration, parseGoDuration } from "./duration.ts";
+import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
+import { describeValue, formatPosition, type ConfigEntry, type ConfigMap, type SourcePosition } from "./value.ts";
+
+/** Settings of the command line that a configuration file may set. */
+export interface CliConfig {
+  /** `debug`: log at `[DBG]`. */
+  debug?: boolean;
+  /** `trace` (or `trace_verbose`): log the protocol at `[TRC]`. */
+  trace?: boolean;
+  /** `logfile` / `log_file`: log to this file instead of stderr. */
+  logFile?: string;
+  /** `ports_file_dir`: write `nats-server_<pid>.ports` there once listening. */
+  portsFileDir?: string;
+}
+
+/** What a configuration asks for. */
+export interface MappedConfig {
+  /** The `createServer` options the file sets (only those it sets). */
+  readonly options: ServerOptions;
+  readonly cli: CliConfig;
+  /** `file:line:column: ...` for every key that was ignored. */
+  readonly warnings: readonly string[];
+}
+
+/** nats-server's limit for `max_payload` and `max_control_line` (they are int32 there). */
+const MAX_INT32 = 2 ** 31 - 1;
+
+/** The longest delay Node's timers support; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The smallest `max_control_line` our server accepts (server/options.ts). */
+const MIN_CONTROL_LINE = 32;
+
+interface Draft {
+  readonly options: ServerOptions;
+  readonly cli: CliConfig;
+  readonly warnings: string[];
+  /** Where each option was set, for the checks across options. */
+  readonly setAt: Map<keyof ServerOptions, ConfigEntry>;
+}
+
+type Mapper = (entry: ConfigEntry, draft: Draft) => void;
+
+/** Maps a parsed configuration onto options. Throws {@link ConfigError} listing every problem. */
+export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: string } = {}): MappedConfig {
+  const draft: Draft = { options: {}, cli: {}, warnings: [], setAt: new Map() };
+  const problems: ConfigProblem[] = [];
+  if (parsed.entries.size === 0) draft.warnings.push(`${context.file ?? parsed.pos.file}: config has no values or is empty`);
+  for (const entry of parsed.entries.values()) {
+    const name = entry.key.toLowerCase();
+    const info = NATS_SERVER_KEYS.get(name);
+    try {
+      if (info === undefined) {
+        // A key that only serves as a $variable is not an option.
+        if (!entry.usedAsVariable) throw problem(entry, `unknown field ${JSON.stringify(entry.key)}`);
+        continue;
+      }
+      const why = info.why === undefined ? "" : ` (${info.why})`;
+      switch (info.status) {
+        case KeyStatus.Supported:
+          MAPPERS[name]!(entry, draft);
+          break;
+        case KeyStatus.NotYet:
+          draft.warnings.push(`${formatPosition(entry.keyPos)}: ${JSON.stringify(entry.key)} is not supported yet${why}; ignored`);
+          break;
+        case KeyStatus.Never:
+          draft.warnings.push(`${formatPosition(entry.keyPos)}: ${JSON.stringify(entry.key)} is not supported by nats-embedded${why}; ignored`);
+          break;
+        case KeyStatus.Refused:
+          throw problem(entry, `${JSON.stringify(entry.key)} is not supported yet, and ${info.why}: remove it to run without it`);
+      }
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  // server.go validateOptions: a message that may not be queued can never be delivered.
+  const payload = draft.options.maxPayload ?? MAX_PAYLOAD_SIZE;
+  const pending = draft.options.maxPending ?? MAX_PENDING_SIZE;
+  if (payload > pending) {
+    const entry = draft.setAt.get("maxPayload") ?? draft.setAt.get("maxPending")!;
+    problems.push(problem(entry, `max_payload (${payload}) cannot be higher than max_pending (${pending})`).problems[0]!);
+  }
+  if (problems.length > 0) throw ConfigError.of(problems);
+  return { options: draft.options, cli: draft.cli, warnings: draft.warnings };
+}
+
+// --- one mapper per key -----------------------------------------------------------------------
+
+function set<K extends keyof ServerOptions>(draft: Draft, entry: ConfigEntry, option: K, value: ServerOptions[K]): void {
+  draft.options[option] = value;
+  draft.setAt.set(option, entry);
+}
+
+const MAPPERS: Readonly<Record<string, Mapper>> = {
+  listen(entry, draft) {
+    const { host, port } = listenAddress(entry);
+    if (host !== "") set(draft, entry, "host", host);
+    set(draft, entry, "port", clientPort(entry, port));
+  },
+  port(entry, draft) {
+    set(draft, entry, "port", clientPort(entry, integer(entry)));
+  },
+  host(entry, draft) {
+    set(draft, entry, "host", nonEmptyString(entry));
+  },
+  net(entry, draft) {
+    set(draft, entry, "host", nonEmptyString(entry));
+  },
+  server_name(entry, draft) {
+    const name = nonEmptyString(entry);
+    if (name.includes(" ")) throw problem(entry, "server name cannot contain spaces");
+    set(draft, entry, "serverName", name);
+  },
+  max_payload(entry, draft) {
+    set(draft, entry, "maxPayload", integerIn(entry, 1, MAX_INT32));
+  },
+  max_control_line(entry, draft) {
+    set(draft, entry, "maxControlLine", integerIn(entry, MIN_CONTROL_LINE, MAX_INT32));
+  },
+  max_pending(entry, draft) {
+    set(draft, entry, "maxPending", integerIn(entry, 1, Number.MAX_SAFE_INTEGER));
+  },
+  max_connections(entry, draft) {
+    const value = integer(entry);
+    // nats-server: 0 (or less) lets no client in at all; our server needs room for one.
+    if (value <= 0) throw problem(entry, `${JSON.stringify(entry.key)} of ${value} lets no client connect; nats-embedded needs at least 1`);
+    set(draft, entry, "maxConnections", value);
+  },
+  max_conn(entry, draft) {
+    MAPPERS["max_connections"]!(entry, draft);
+  },
+  max_subscriptions(entry, draft) {
+    // 0 is unlimited, and so is a negative value in nats-server.
+    set(draft, entry, "maxSubscriptions", Math.max(0, integer(entry)));
+  },
+  max_subs(entry, draft) {
+    MAPPERS["max_subscriptions"]!(entry, draft);
+  },
+  ping_interval(entry, draft) {
+    set(draft, entry, "pingInterval", duration(entry, draft));
+  },
+  ping_max(entry, draft) {
+    set(draft, entry, "pingMax", integerIn(entry, 0, Number.MAX_SAFE_INTEGER));
+  },
+  write_deadline(entry, draft) {
+    set(draft, entry, "writeDeadline", duration(entry, draft));
+  },
+  debug(entry, draft) {
+    draft.cli.debug = boolean(entry);
+  },
+  trace(entry, draft) {
+    draft.cli.trace = boolean(entry);
+  },
+  trace_verbose(entry, draft) {
+    // nats-server: verbose tracing implies tracing; we have no system account to trace more of.
+    draft.cli.trace = boolean(entry);
+  },
+  logfile(entry, draft) {
+    draft.cli.logFile = nonEmptyString(entry);
+  },
+  log_file(entry, draft) {
+    draft.cli.logFile = nonEmptyString(entry);
+  },
+  ports_file_dir(entry, draft) {
+    draft.cli.portsFileDir = nonEmptyString(entry);
+  },
+  http(entry, draft) {
+    const { host, port } = listenAddress(entry);
+    monitoring(draft, entry, listenerPort(entry, port), host);
+  },
+  http_port(entry, draft) {
+    monitoring(draft, entry, listenerPort(entry, integer(entry)), "");
+  },
+  monitor_port(entry, draft) {
+    MAPPERS["http_port"]!(entry, draft);
+  },
+  websocket(entry, draft) {
+    const websocket = websocketBlock(entry, draft);
+    if (websocket === undefined) delete draft.options.websocket;
+    else set(draft, entry, "websocket", websocket);
+  },
+  ws(entry, draft) {
+    MAPPERS["websocket"]!(entry, draft);
+  },
+  max_closed_clients(entry, draft) {
+    set(draft, entry, "maxClosedClients", integerIn(entry, 0, Number.MAX_SAFE_INTEGER));
+  },
+  lame_duck_duration(entry, draft) {
+    // opts.go: a duration string, at least 30 seconds.
+    const ms = durationString(entry);
+    if (ms < 30_000) throw problem(entry, `invalid lame_duck_duration of ${formatGoDuration(ms)}, minimum is 30 seconds`);
+    set(draft, entry, "lameDuckDuration", ms);
+  },
+  lame_duck_grace_period(entry, draft) {
+    const ms = durationString(entry);
+    if (ms < 0) throw problem(entry, "invalid lame_duck_grace_period, needs to be positive");
+    set(draft, entry, "lameDuckGracePeriod", ms);
+  },
+};
+
+/** `http`, `http_port`: the monitoring port (undefined: off), on `host` or the client host. */
+function monitoring(draft: Draft, entry: ConfigEntry, port: number | undefined, host: string): void {
+  if (port === undefined) {
+    delete draft.options.http;
+    return;
+  }
+  set(draft, entry, "http", host === "" ? port : { port, host });
+}
+
+/** Keys of the `websocket` block (opts.go `parseWebsocket`) we ignore with a warning. */
+const WEBSOCKET_NOT_YET = new Set([
+  "advertise",
+  "handshake_timeout",
+  "jwt_cookie",
+  "user_cookie",
+  "pass_cookie",
+  "token_cookie",
+  "headers",
+  "ping_interval",
+  "no_auth_user",
+]);
+
+const WEBSOCKET_ORIGINS = new Set(["allowed_origins", "allowed_origin", "allow_origins", "allow_origin", "origins", "origin"]);
+
+/**
+ * The `websocket { }` block, as opts.go `parseWebsocket` and websocket.go's checks: no port (or
+ * 0) means no WebSocket listener; without TLS, which we do not have yet, `no_tls: true` is
+ * required. Undefined when the listener is off.
+ */
+function websocketBlock(entry: ConfigEntry, draft: Draft): WebSocketOptions | undefined {
+  if (entry.value.kind !== "map") throw wrongType(entry, "a block");
+  const problems: ConfigProblem[] = [];
+  let port: number | undefined;
+  const ws: Omit<WebSocketOptions, "port"> = {};
+  for (const sub of entry.value.entries.values()) {
+    const name = sub.key.toLowerCase();
+    try {
+      if (name === "listen") {
+        const address = listenAddress(sub);
+        if (address.host !== "") ws.host = address.host;
+        port = listenerPort(sub, address.port);
+      } else if (name === "port") {
+        port = listenerPort(sub, integer(sub));
+      } else if (name === "host" || name === "net") {
+        ws.host = nonEmptyString(sub);
+      } else if (name === "no_tls") {
+        ws.noTls = boolean(sub);
+      } else if (name === "same_origin") {
+        ws.sameOrigin = boolean(sub);
+      } else if (name === "compress" || name === "compression") {
+        ws.compression = boolean(sub);
+      } else if (WEBSOCKET_ORIGINS.has(name)) {
+        ws.allowedOrigins = origins(sub);
+      } else if (name === "tls") {
+        throw problem(sub, '"tls" in "websocket" is not supported yet, and starting without it would serve WebSocket clients in plain text: remove it, and set no_tls: true, to run without it');
+      } else if (name === "authorization" || name === "authentication") {
+        throw problem(sub, `${JSON.stringify(sub.key)} in "websocket" is not supported yet, and starting without it would let any client in: remove it to run without it`);
+      } else if (WEBSOCKET_NOT_YET.has(name)) {
+        draft.warnings.push(`${formatPosition(sub.keyPos)}: ${JSON.stringify(sub.key)} in "websocket" is not supported yet; ignored`);
+      } else if (!sub.usedAsVariable) {
+        throw problem(sub, `unknown field ${JSON.stringify(sub.key)}`);
+      }
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0) throw ConfigError.of(problems);
+  if (port === undefined) return undefined;
+  if (ws.noTls !== true) throw problem(entry, "websocket requires TLS configuration: TLS is not supported yet, so set no_tls: true");
+  return { port, ...ws };
+}
+
+/** `allowed_origins`: a string or an array of strings, each a URL. */
+function origins(entry: ConfigEntry): string[] {
+  const value = entry.value;
+  const items = value.kind === "array" ? value.items : [value];
+  return items.map((item) => {
+    if (item.kind !== "string") throw problem(entry, `error parsing allowed origins: expected strings, got ${describeValue(item)}`);
+    if (!URL.canParse(item.value)) throw problem(entry, `unable to parse allowed origin ${JSON.stringify(item.value)}`);
+    return item.value;
+  });
+}
+
+// --- value checks -----------------------------------------------------------------------------
+
+function problem(entry: ConfigEntry, message: string, at: SourcePosition = entry.keyPos): ConfigError {
+  return new ConfigError(message, at, { key: entry.key });
+}
+
+function wrongType(entry: ConfigEntry, expected: string): ConfigError {
+  const value = entry.value;
+  let hint = "";
+  if (expected === "an integer" && value.kind === "string" && /^\d+\s*[kmgtpe]i?b?$/i.test(value.value)) {
+    hint = ` (write ${value.value} without quotes for a size)`;
+  }
+  return problem(entry, `${JSON.stringify(entry.key)} must be ${expected}, got ${describeValue(value)}${hint}`);
+}
+
+function integer(entry: ConfigEntry): number {
+  if (entry.value.kind !== "integer") throw wrongType(entry, "an integer");
+  return entry.value.value;
+}
+
+function integerIn(entry: ConfigEntry, min: number, max: number): number {
+  const value = integer(entry);
+  if (value < min) throw problem(entry, `${JSON.stringify(entry.key)} must be at least ${min}, got ${value}`);
+  if (value > max) throw problem(entry, `${JSON.stringify(entry.key)} value is too big (${value}, the most is ${max})`);
+  return value;
+}
+
+function boolean(entry: ConfigEntry): boolean {
+  if (entry.value.kind !== "boolean") throw wrongType(entry, "a boolean (true/false, yes/no, on/off)");
+  return entry.value.value;
+}
+
+function nonEmptyString(entry: ConfigEntry): string {
+  if (entry.value.kind !== "string") throw wrongType(entry, "a string");
+  if (entry.value.value === "") throw problem(entry, `${JSON.stringify(entry.key)} must not be empty`);
+  return entry.value.value;
+}
+
+function checkPortRange(entry: ConfigEntry, port: number): void {
+  if (port < -1 || port > 65535) throw problem(entry, `${JSON.stringify(entry.key)} must be a port between -1 and 65535, got ${port}`);
+}
+
+/** nats-server's client port: -1 asks for a random port, 0 means the default port. */
+function clientPort(entry: ConfigEntry, port: number): number {
+  checkPortRange(entry, port);
+  return port === -1 ? 0 : port === 0 ? DEFAULT_PORT : port;
+}
+
+/** Another listener's port (monitoring, WebSocket): -1 asks for a random port, 0 means none. */
+function listenerPort(entry: ConfigEntry, port: number): number | undefined {
+  checkPortRange(entry, port);
+  return port === -1 ? 0 : port === 0 ? undefined : port;
+}
+
+/**
+ * `listen` (and `http`): a port, or `host:port` as Go's `net.SplitHostPort` reads it
+ * (`[::1]:4222`, `:4222`). The port as written; an empty host when none is given.
+ */
+function listenAddress(entry: ConfigEntry): { host: string; port: number } {
+  const value = entry.value;
+  if (value.kind === "integer") return { host: "", port: value.value };
+  if (value.kind !== "string") throw wrongType(entry, 'a port or "host:port"');
+  const text = value.value;
+  let host: string;
+  let portText: string;
+  const bracketed = /^\[([^\]]*)\]:([^:]*)$/.exec(text);
+  if (bracketed !== null) {
+    host = bracketed[1]!;
+    portText = bracketed[2]!;
+  } else {
+    const colon = text.lastIndexOf(":");
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (colon < 0 || host.includes(":") || host.includes("[") || host.includes("]")) {
+      throw problem(entry, `could not parse address string ${JSON.stringify(text)}`);
+    }
+  }
+  if (!/^[+-]?\d+$/.test(portText)) throw problem(entry, `could not parse port ${JSON.stringify(portText)}`);
+  return { host, port: Number(portText) };
+}
+
+/**
+ * `ping_interval`, `write_deadline`: a Go duration string, or (the old way, with a warning, as
+ * nats-server) an integer number of seconds. Milliseconds out, within what a Node timer can do.
+ */
+function duration(entry: ConfigEntry, draft: Draft): number {
+  const value = entry.value;
+  let ms: number;
+  if (value.kind === "string") {
+    try {
+      ms = parseGoDuration(value.value);
+    } catch (err) {
+      throw problem(entry, `error parsing ${entry.key}: ${(err as Error).message}`);
+    }
+  } else if (value.kind === "integer") {
+    let note = `${entry.key} should be converted to a duration`;
+    if (/[a-z]/i.test(value.raw)) {
+      // `ping_interval: 2m` is the integer 2,000,000 (m = 10^6), then read as seconds.
+      note += `; ${value.raw} reads as ${value.value} seconds (a size suffix): write "${value.raw}" in quotes for a duration`;
+    }
+    draft.warnings.push(`${formatPosition(entry.keyPos)}: invalid use of field ${JSON.stringify(entry.key)}: ${note}`);
+    ms = value.value * 1000;
+  } else {
+    throw wrongType(entry, 'a duration such as "2m" or "10s"');
+  }
+  ms = Math.round(ms);
+  if (ms < 1) throw problem(entry, `${JSON.stringify(entry.key)} must be at least 1ms, got ${formatGoDuration(ms)}`);
+  return withinTimer(entry, ms);
+}
+
+/** A duration that must be written as a string (opts.go reads `lame_duck_*` with `v.(string)`). */
+function durationString(entry: ConfigEntry): number {
+  if (entry.value.kind !== "string") throw wrongType(entry, 'a duration string such as "2m" or "30s"');
+  try {
+    return withinTimer(entry, Math.round(parseGoDuration(entry.value.value)));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw problem(entry, `error parsing ${entry.key}: ${(err as Error).message}`);
+  }
+}
+
+function withinTimer(entry: ConfigEntry, ms: number): number {
+  if (ms > MAX_TIMER_MS) {
+    throw problem(entry, `${JSON.stringify(entry.key)} of ${formatGoDuration(ms)} is longer than the longest timer Node supports (${formatGoDuration(MAX_TIMER_MS)})`);
+  }
+  return ms;
+}
