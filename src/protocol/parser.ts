@@ -127,6 +127,9 @@ const LF = 10;
 const SPACE = 32;
 const TAB = 9;
 
+/** Subjects up to this long are remembered for reuse by the next PUB. */
+const LAST_SUBJECT_MAX = 64;
+
 /** Longest size field nats-server parses (`parseSize`: 9 digits, 999 MB); longer is an error. */
 const MAX_SIZE_DIGITS = 9;
 
@@ -164,6 +167,10 @@ export class ProtocolParser {
 
   /** Pending PUB/HPUB, set when its control line is complete. */
   #pubSubject = "";
+  /** The last PUB subject's bytes and string (see #subjectString); long subjects are not kept. */
+  readonly #lastSubjectBytes = Buffer.alloc(LAST_SUBJECT_MAX);
+  #lastSubjectLength = -1;
+  #lastSubject = "";
   #pubReply = "";
   #pubHeaderSize = -1;
   #pubSize = 0;
@@ -632,11 +639,35 @@ export class ProtocolParser {
     if (size < 0) return ParseError.BadArguments;
     if (this.#pubHeaderSize > size) return ParseError.BadArguments;
     if (this.#maxPayload >= 0 && size > this.#maxPayload) return ParseError.PayloadTooLarge;
-    this.#pubSubject = line.toString("latin1", fieldStart[0], fieldEnd[0]);
+    this.#pubSubject = this.#subjectString(line, fieldStart[0]!, fieldEnd[0]!);
     this.#pubReply = hasReply ? line.toString("latin1", fieldStart[1], fieldEnd[1]) : "";
     this.#pubSize = size;
     this.#state = State.MSG_PAYLOAD;
     return ParseError.None;
+  }
+
+  /**
+   * The subject as a string, reusing the previous PUB's string when the bytes are the same:
+   * publishers mostly repeat a subject, and comparing a few bytes is cheaper than decoding
+   * them (and keeps the subject cache's lookups on one string instance).
+   */
+  #subjectString(line: Buffer, start: number, end: number): string {
+    const n = end - start;
+    const last = this.#lastSubjectBytes;
+    if (n === this.#lastSubjectLength && n <= last.length) {
+      let i = 0;
+      while (i < n && line[start + i] === last[i]) i++;
+      if (i === n) return this.#lastSubject;
+    }
+    const subject = line.toString("latin1", start, end);
+    if (n <= last.length) {
+      line.copy(last, 0, start, end);
+      this.#lastSubjectLength = n;
+      this.#lastSubject = subject;
+    } else {
+      this.#lastSubjectLength = -1;
+    }
+    return subject;
   }
 
   #startSplitPayload(buf: Buffer, start: number, len: number): ParseErrorCode {

@@ -237,6 +237,17 @@ describe("protocol parser", () => {
     assert.equal(parser.parse(Buffer.from("SUB foo 1\r\n")), ParseError.Halted);
   });
 
+  it("never hands out a stale subject when consecutive PUBs differ by a byte", () => {
+    const out = parseAllWays("PUB a.b 1\r\nx\r\nPUB a.c 1\r\nx\r\nPUB a.c 1\r\nx\r\nPUB a.cd 1\r\nx\r\nPUB b.c 1\r\nx\r\n");
+    assert.deepEqual(
+      out.ops.map((op) => op[1]),
+      ["a.b", "a.c", "a.c", "a.cd", "b.c"],
+    );
+    const long = "x".repeat(100);
+    const both = parseAllWays(`PUB ${long}.1 1\r\nx\r\nPUB ${long}.2 1\r\nx\r\n`);
+    assert.deepEqual(both.ops.map((op) => op[1]), [`${long}.1`, `${long}.2`]);
+  });
+
   it("parses a large pipelined batch of messages", () => {
     const n = 5000;
     const input = Buffer.from("PUB foo.bar 16\r\n0123456789abcdef\r\n".repeat(n));
