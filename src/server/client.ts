@@ -63,6 +63,11 @@ export interface ConnectionInfo {
   remotePort?: number | undefined;
   /** Set for TLS connections: what the client certificate says. */
   tls?: PeerIdentity | undefined;
+  /**
+   * Told why the connection is closing, just before the stream ends, so a transport can
+   * carry it (the WebSocket close frame carries nats-server's status for each reason).
+   */
+  onClosing?: ((reason: CloseReasonText) => void) | undefined;
 }
 
 export class Client implements ProtocolHandler, MessageSink {
@@ -179,6 +184,7 @@ export class Client implements ProtocolHandler, MessageSink {
     if (this.#closed) return;
     this.#closed = true;
     this.closeReason = reason;
+    this.info.onClosing?.(reason);
     this.#parser.halt();
     this.#clearPingTimer();
     if (this.#writeDeadlineTimer !== undefined) clearTimeout(this.#writeDeadlineTimer);
@@ -583,7 +589,8 @@ export class Client implements ProtocolHandler, MessageSink {
   #onParseError(err: ParseErrorCode): void {
     switch (err) {
       case ParseError.UnknownOperation:
-        this.closeWithError(WireError.UnknownProtocolOperation, CloseReason.ParseError);
+        // client.go readLoop: a parse error closes as a protocol violation.
+        this.closeWithError(WireError.UnknownProtocolOperation, CloseReason.ProtocolViolation);
         break;
       case ParseError.ControlLineTooLong:
         this.closeWithError(WireError.MaxControlLineExceeded, CloseReason.MaxControlLineExceeded);

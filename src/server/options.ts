@@ -15,6 +15,7 @@ import { InvalidOptionError } from "../errors.ts";
 import { silentLogger, type Logger } from "./logger.ts";
 import type { AuthOptions } from "../auth/authenticator.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
+import { checkWebSocketOptions } from "../transport/websocket.ts";
 
 /** Options of {@link createServer}. Every limit defaults to nats-server's value. */
 export interface ServerOptions {
@@ -195,7 +196,7 @@ function resolveHttp(http: ServerOptions["http"], host: string): ResolvedOptions
 
 function resolveWebSocket(ws: WebSocketOptions | undefined, host: string): ResolvedWebSocketOptions | undefined {
   if (ws === undefined) return undefined;
-  return {
+  const resolved: ResolvedWebSocketOptions = {
     port: checkPort("websocket.port", ws.port),
     host: ws.host ?? host,
     noTls: ws.noTls ?? false,
@@ -203,4 +204,7 @@ function resolveWebSocket(ws: WebSocketOptions | undefined, host: string): Resol
     sameOrigin: ws.sameOrigin ?? false,
     allowedOrigins: [...(ws.allowedOrigins ?? [])],
   };
+  // Refused at createServer(), not after the client port is already open.
+  checkWebSocketOptions(resolved);
+  return resolved;
 }

@@ -104,6 +104,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   #flushQueued = false;
   /** INFO JSON up to (not including) the per-client fields. */
   #infoPrefix = "";
+  /** The same for WebSocket clients. */
+  #wsInfoPrefix = "";
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -206,8 +208,13 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.emit("listening", { host, port: this.#port });
     }
     if (websocket !== undefined && this.#websocket === undefined) {
-      this.#websocket = await listenWebSocket(websocket, (stream, info) => this.handle(stream, { transport: "websocket", ...info }));
+      this.#websocket = await listenWebSocket(websocket, (stream, info) => this.handle(stream, { transport: "websocket", ...info }), {
+        maxPayload: this.#options.maxPayload,
+        logger,
+      });
+      this.#buildInfoPrefix();
       logger.info(`Listening for websocket clients on ws://${websocket.host}:${this.#websocket.port}`);
+      logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
     }
     if (http !== undefined && this.#monitor === undefined) {
       this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
@@ -264,7 +271,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#totalConnections++;
     if (greeted === undefined) {
       const nonce = this.#auth.needsNonce ? newNonce() : undefined;
-      client.greet(this.#infoFor(cid, info.remoteAddress, nonce), nonce);
+      client.greet(this.#infoFor(cid, info, nonce), nonce);
     } else {
       client.greet(undefined, greeted.nonce);
     }
@@ -288,7 +295,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     let nonce: string | undefined;
     if (!tls.handshakeFirst) {
       nonce = this.#auth.needsNonce ? newNonce() : undefined;
-      socket.write(this.#infoFor(cid, base.remoteAddress, nonce));
+      socket.write(this.#infoFor(cid, base, nonce));
     }
     startTls(
       socket,
@@ -421,7 +428,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       void this.#closeClientListeners();
       for (const client of this.#clients.values()) {
         if (client.connectOptions.protocol >= PROTO_VERSION) {
-          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info.remoteAddress)},"ldm":true}`));
+          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true}`));
         }
       }
       const signal = this.#stopping.signal;
@@ -565,19 +572,24 @@ export class Server extends TypedEmitter<ServerEvents> {
       ...(tls?.verify === true && { tls_verify: true }),
       max_payload: maxPayload,
     };
-    const json = JSON.stringify(fields);
-    this.#infoPrefix = json.slice(0, -1);
+    this.#infoPrefix = JSON.stringify(fields).slice(0, -1);
+    // nats-server 2.10.16+: WebSocket clients are told the WebSocket listener's host and port,
+    // and no TCP TLS flags (the WebSocket listener has its own TLS, not supported yet).
+    const ws = this.#websocket;
+    const wsFields = Object.fromEntries(Object.entries(fields).filter(([key]) => key !== "tls_required" && key !== "tls_verify"));
+    this.#wsInfoPrefix = JSON.stringify(ws === undefined ? wsFields : { ...wsFields, host: ws.host, port: ws.port }).slice(0, -1);
   }
 
-  #infoFor(cid: number, remoteAddress: string | undefined, nonce: string | undefined): Buffer {
-    const json = this.#clientInfoJson(cid, remoteAddress);
+  #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {
+    const json = this.#clientInfoJson(cid, info);
     return encodeInfo(nonce === undefined ? `${json}}` : `${json},"nonce":"${nonce}"}`);
   }
 
   /** The INFO JSON for one client, without its closing brace (so fields can follow). */
-  #clientInfoJson(cid: number, remoteAddress: string | undefined): string {
-    let json = `${this.#infoPrefix},"client_id":${cid}`;
-    if (remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(remoteAddress)}`;
+  #clientInfoJson(cid: number, info: ConnectionInfo): string {
+    const prefix = info.transport === "websocket" ? this.#wsInfoPrefix : this.#infoPrefix;
+    let json = `${prefix},"client_id":${cid}`;
+    if (info.remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(info.remoteAddress)}`;
     return json;
   }
 }
