@@ -31,6 +31,20 @@ export type { PublishOptions, RequestOptions, UserScopedApi } from "./direct/dir
 export { MsgHeaders, headers } from "./direct/headers.ts";
 export type { HeadersInit } from "./direct/headers.ts";
 export { Tap } from "./direct/tap.ts";
+export { MonitorRequestError } from "./monitor/query.ts";
+export type {
+  Varz,
+  Connz,
+  ConnInfo,
+  ConnzOptions,
+  ConnzSort,
+  ConnState,
+  SubDetail,
+  Subsz,
+  SubszOptions,
+  SublistStatsJson,
+  HealthStatus,
+} from "./monitor/index.ts";
 export type {
   AuthOptions,
   AuthenticateFn,

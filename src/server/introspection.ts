@@ -3,6 +3,7 @@
  * ports file. Internal: reached through a symbol so it stays out of the public API.
  */
 import type { Sublist } from "../subjects/sublist.ts";
+import type { Tap, TapOptions } from "../direct/tap.ts";
 import type { Client, TrafficStats } from "./client.ts";
 import type { CloseReasonText } from "./close-reason.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -22,6 +23,8 @@ export interface ClosedClientRecord {
   readonly stop: number;
   readonly lastActivity: number;
   readonly reason: CloseReasonText;
+  /** The user the connection had authenticated as, if any (`authorized_user`). */
+  readonly user: string | undefined;
   readonly name: string;
   readonly lang: string;
   readonly version: string;
@@ -51,4 +54,9 @@ export interface ServerIntrospection {
   /** Every open port, by kind. */
   readonly ports: Readonly<Partial<Record<"nats" | "websocket" | "monitoring", { host: string; port: number }>>>;
   readonly totalConnections: number;
+  /**
+   * Records what crosses the bus on `subject`: the dashboard's live tail. Present only when
+   * the tail is switched on (`http: { tail: true }`), since it shows message contents.
+   */
+  tap?: (subject: string, options?: TapOptions) => Tap;
 }

@@ -54,9 +54,10 @@ export interface ServerOptions {
   /**
    * Monitoring HTTP port (nats-server `http`, CLI `-m`): `/varz`, `/connz`, `/subsz`,
    * `/healthz`, `/metrics` and a dashboard. A port number, or `{ port, host }` (host defaults
-   * to `host`). Off by default.
+   * to `host`). `tail: true` adds the dashboard's live tail of messages, off by default since
+   * it shows message contents to whoever reaches the port. Off by default.
    */
-  http?: number | { port: number; host?: string };
+  http?: number | { port: number; host?: string; tail?: boolean };
   /** WebSocket listener for browser clients (nats-server `websocket`). Off by default. */
   websocket?: WebSocketOptions;
   /**
@@ -124,7 +125,7 @@ export interface ResolvedOptions {
   readonly pingMax: number;
   readonly writeDeadline: number;
   readonly logger: Logger;
-  readonly http: { readonly port: number; readonly host: string } | undefined;
+  readonly http: { readonly port: number; readonly host: string; readonly tail: boolean } | undefined;
   readonly websocket: ResolvedWebSocketOptions | undefined;
   readonly authorization: AuthOptions | undefined;
   readonly tls: ResolvedTls | undefined;
@@ -190,8 +191,8 @@ function checkPort(name: string, port: number): number {
 
 function resolveHttp(http: ServerOptions["http"], host: string): ResolvedOptions["http"] {
   if (http === undefined) return undefined;
-  if (typeof http === "number") return { port: checkPort("http", http), host };
-  return { port: checkPort("http.port", http.port), host: http.host ?? host };
+  if (typeof http === "number") return { port: checkPort("http", http), host, tail: false };
+  return { port: checkPort("http.port", http.port), host: http.host ?? host, tail: http.tail === true };
 }
 
 function resolveWebSocket(ws: WebSocketOptions | undefined, host: string): ResolvedWebSocketOptions | undefined {

@@ -27,6 +27,18 @@ import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { connectInProcess, registerInProcessServer } from "../transport/in-process-client.ts";
 import { listenWebSocket } from "../transport/websocket.ts";
 import { startMonitorServer } from "../monitor/monitor-server.ts";
+import {
+  connz,
+  healthz,
+  subsz,
+  varz,
+  type Connz,
+  type ConnzOptions,
+  type HealthStatus,
+  type Subsz,
+  type SubszOptions,
+  type Varz,
+} from "../monitor/index.ts";
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "./introspection.ts";
 import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/credentials.ts";
@@ -222,6 +234,26 @@ export class Server extends TypedEmitter<ServerEvents> {
     }
   }
 
+  /** nats-server's `/varz`, in-process. */
+  varz(): Varz {
+    return varz(this[kIntrospect]());
+  }
+
+  /** nats-server's `/connz`, in-process; throws `MonitorRequestError` for options nats-server refuses. */
+  connz(options?: ConnzOptions): Connz {
+    return connz(this[kIntrospect](), options);
+  }
+
+  /** nats-server's `/subsz`, in-process. */
+  subsz(options?: SubszOptions): Subsz {
+    return subsz(this[kIntrospect](), options);
+  }
+
+  /** nats-server's `/healthz`, in-process. */
+  healthz(): HealthStatus {
+    return healthz(this[kIntrospect]());
+  }
+
   /** Every open port, by kind (`nats`, `websocket`, `monitoring`), once listening. */
   get ports(): ServerIntrospection["ports"] {
     const ports: { -readonly [K in keyof ServerIntrospection["ports"]]: ServerIntrospection["ports"][K] } = {};
@@ -246,6 +278,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       closedClients: () => server.#closedClients,
       ports: this.ports,
       totalConnections: this.#totalConnections,
+      ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
   }
 
@@ -538,6 +571,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       stop: Date.now(),
       lastActivity: client.lastActivity,
       reason,
+      user: client.user,
       name,
       lang,
       version,

@@ -1,0 +1,10 @@
+/**
+ * The monitoring data as functions of a server's introspection view, for the server's
+ * in-process `varz()`, `connz()`, `subsz()`, `healthz()` and for the HTTP listener.
+ */
+export { varz, type Varz, type WebsocketVarz } from "./varz.ts";
+export { connz, CONNZ_SORTS, DEFAULT_CONN_LIST_SIZE, type Connz, type ConnInfo, type ConnzOptions, type ConnzSort, type SubDetail } from "./connz.ts";
+export { subsz, DEFAULT_SUB_LIST_SIZE, type Subsz, type SubszOptions, type SublistStatsJson } from "./subsz.ts";
+export { healthz, type HealthStatus } from "./healthz.ts";
+export { MonitorRequestError, type ConnState } from "./query.ts";
+export { startMonitorServer } from "./monitor-server.ts";
