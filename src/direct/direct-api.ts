@@ -49,12 +49,12 @@ export interface DirectHost {
   readonly stats: TrafficStats;
   readonly maxPayload: number;
   readonly maxPending: number;
-  readonly isClosed: boolean;
   callbackError(err: unknown, sub: DirectSubscription): void;
   slowConsumer(sub: DirectSubscription): void;
 }
 
 const EMPTY = Buffer.alloc(0);
+const WHITESPACE = /\s/;
 const DEFAULT_REQUEST_TIMEOUT = 1000;
 /**
  * A callback that publishes runs inside the publish that reached it; past this depth further
@@ -77,7 +77,7 @@ function toBuffer(data: Payload | undefined): Buffer {
 
 function checkPublishSubject(subject: string): void {
   // As nats.js: an empty subject or one with whitespace is refused before anything is sent.
-  if (typeof subject !== "string" || subject === "" || /\s/.test(subject)) {
+  if (typeof subject !== "string" || subject === "" || WHITESPACE.test(subject)) {
     throw new InvalidArgumentError("subject", `"${String(subject)}" is not a valid subject`);
   }
 }
@@ -88,6 +88,10 @@ export class DirectApi {
   readonly #taps = new Set<Tap>();
   #nextSid = 1;
   #depth = 0;
+  #lastCheckedSubject: string | undefined;
+  #closed = false;
+  /** Kept here rather than read through the host on every publish; `setMaxPayload` follows reloads. */
+  #maxPayload: number;
   /** Request/reply: one wildcard inbox subscription for every request, as nats.js does. */
   #inboxPrefix = "";
   #inboxSub: DirectSubscription | undefined;
@@ -97,6 +101,7 @@ export class DirectApi {
 
   constructor(host: DirectHost) {
     this.#host = host;
+    this.#maxPayload = host.maxPayload;
     const respond = (subject: string, data?: Payload, options?: { headers?: MsgHeaders }): boolean =>
       this.publish(subject, data, options);
     this.#subHost = {
@@ -117,10 +122,14 @@ export class DirectApi {
    * Publishes a message to everyone interested, network clients included. Returns whether
    * anyone received it. Throws on an invalid subject or a payload over `maxPayload`.
    */
-  publish(subject: string, data?: Payload, options: PublishOptions = {}, guard?: PublishGuard): boolean {
-    if (this.#host.isClosed) throw new ServerClosedError();
-    checkPublishSubject(subject);
-    const reply = options.reply ?? "";
+  publish(subject: string, data?: Payload, options?: PublishOptions, guard?: PublishGuard): boolean {
+    if (this.#closed) throw new ServerClosedError();
+    // Publishers repeat subjects: remember the last one that passed the check.
+    if (subject !== this.#lastCheckedSubject) {
+      checkPublishSubject(subject);
+      this.#lastCheckedSubject = subject;
+    }
+    const reply = options?.reply ?? "";
     if (reply !== "") checkPublishSubject(reply);
     if (guard !== undefined) {
       // As for a network client of that user: reserved subjects and permissions.
@@ -129,15 +138,17 @@ export class DirectApi {
     }
     let payload = toBuffer(data);
     let headerSize = -1;
-    if (options.headers !== undefined) {
-      const block = MsgHeaders.from(options.headers).encode();
+    const headers = options?.headers;
+    if (headers !== undefined) {
+      const block = MsgHeaders.from(headers).encode();
       headerSize = block.length;
       payload = Buffer.concat([block, payload]);
     }
-    if (payload.length > this.#host.maxPayload) throw new MaxPayloadError(payload.length, this.#host.maxPayload);
+    const size = payload.length;
+    if (size > this.#maxPayload) throw new MaxPayloadError(size, this.#maxPayload);
     const stats = this.#host.stats;
     stats.inMsgs++;
-    stats.inBytes += payload.length;
+    stats.inBytes += size;
     if (this.#depth >= MAX_NESTED_PUBLISH) {
       queueMicrotask(() => this.#route(subject, reply, headerSize, payload));
       return true;
@@ -147,7 +158,7 @@ export class DirectApi {
 
   /** Subscribes in-process; see {@link SubscribeOptions}. */
   subscribe(subject: string, options: SubscribeOptions = {}, guard?: PublishGuard): DirectSubscription {
-    if (this.#host.isClosed) throw new ServerClosedError();
+    if (this.#closed) throw new ServerClosedError();
     if (!isValidSubject(subject)) throw new InvalidArgumentError("subject", `"${subject}" is not a valid subject`);
     if (guard !== undefined && (options.queue === "_sys_" || !guard.permissions.canSubscribe(subject, options.queue))) {
       throw new PermissionViolationError(subscribeViolation(subject, options.queue));
@@ -171,7 +182,7 @@ export class DirectApi {
    * once when nobody received the request, and with `TimeoutError` after `timeout` ms.
    */
   request(subject: string, data?: Payload, options: RequestOptions = {}, guard?: PublishGuard): Promise<DirectMsg> {
-    if (this.#host.isClosed) return Promise.reject(new ServerClosedError());
+    if (this.#closed) return Promise.reject(new ServerClosedError());
     const inbox = this.#inbox();
     const token = String(this.#nextRequest++);
     const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT;
@@ -218,7 +229,7 @@ export class DirectApi {
 
   /** Starts recording the messages that cross the bus on `subject` (wildcards allowed). */
   tap(subject: string, options: TapOptions = {}): Tap {
-    if (this.#host.isClosed) throw new ServerClosedError();
+    if (this.#closed) throw new ServerClosedError();
     if (!isValidSubject(subject)) throw new InvalidArgumentError("subject", `"${subject}" is not a valid subject`);
     const tap = new Tap(this.#subHost, subject, options);
     const entry = new Subscription(tap, subject, undefined, `tap.${this.#nextSid++}`);
@@ -228,8 +239,14 @@ export class DirectApi {
     return tap;
   }
 
+  /** The server's max_payload changed (`server.reload`). */
+  setMaxPayload(maxPayload: number): void {
+    this.#maxPayload = maxPayload;
+  }
+
   /** Ends every direct subscription and tap and fails pending requests (server shutdown). */
   close(): void {
+    this.#closed = true;
     for (const sub of [...this.#subscriptions]) sub.unsubscribe();
     this.#subscriptions.clear();
     for (const tap of this.#taps) tap.close();

@@ -1,7 +1,8 @@
 /**
  * A message delivered to an in-process subscriber, shaped like nats.js `Msg`: `subject`,
- * `data`, `reply`, `headers`, `respond()`, `string()`, `json()`. `data` is a view of the
- * publisher's bytes, not a copy; headers are decoded only when asked for.
+ * `data`, `reply`, `headers`, `respond()`, `string()`, `json()`. It keeps a region of the
+ * publisher's bytes and makes views of it only when asked: `data` is a view, not a copy, and
+ * headers are decoded on first access, so delivering costs one small object.
  */
 import { MsgHeaders } from "./headers.ts";
 
@@ -17,25 +18,42 @@ export class DirectMsg {
   readonly reply: string;
   /** The subscription's id. */
   readonly sid: number;
-  /** The payload (without the header block): a view, valid as long as you hold it. */
-  readonly data: Uint8Array;
-  readonly #headerBlock: Uint8Array | undefined;
-  #headers: MsgHeaders | undefined;
+  readonly #buffer: Buffer;
+  /** Payload start (after any header block) and end in `#buffer`. */
+  readonly #start: number;
+  readonly #end: number;
+  /** Header block length; 0 when the message has none. */
+  readonly #headerSize: number;
   readonly #respond: Responder;
+  #data: Uint8Array | undefined;
+  #headers: MsgHeaders | undefined;
 
-  constructor(subject: string, reply: string, sid: number, data: Uint8Array, headerBlock: Uint8Array | undefined, respond: Responder) {
+  /** `buffer[start, end)` is the whole message: `headerSize` header bytes, then the payload. */
+  constructor(subject: string, reply: string, sid: number, buffer: Buffer, start: number, end: number, headerSize: number, respond: Responder) {
     this.subject = subject;
     this.reply = reply;
     this.sid = sid;
-    this.data = data;
-    this.#headerBlock = headerBlock;
+    this.#buffer = buffer;
+    this.#headerSize = headerSize > 0 ? headerSize : 0;
+    this.#start = start + this.#headerSize;
+    this.#end = end;
     this.#respond = respond;
+  }
+
+  /** Bytes of the whole message, headers included (for pending-bytes accounting). */
+  get size(): number {
+    return this.#end - this.#start + this.#headerSize;
+  }
+
+  /** The payload (without the header block): a view of the publisher's bytes. */
+  get data(): Uint8Array {
+    return (this.#data ??= this.#buffer.subarray(this.#start, this.#end));
   }
 
   /** Headers, decoded on first access; undefined when the message has none. */
   get headers(): MsgHeaders | undefined {
-    if (this.#headerBlock === undefined) return undefined;
-    return (this.#headers ??= MsgHeaders.decode(this.#headerBlock));
+    if (this.#headerSize === 0) return undefined;
+    return (this.#headers ??= MsgHeaders.decode(this.#buffer.subarray(this.#start - this.#headerSize, this.#start)));
   }
 
   /** Publishes `data` to the reply subject; false when the message has no reply subject. */
@@ -46,7 +64,7 @@ export class DirectMsg {
 
   /** The payload as UTF-8 text. */
   string(): string {
-    return Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength).toString("utf8");
+    return this.#buffer.toString("utf8", this.#start, this.#end);
   }
 
   /** The payload parsed as JSON. */

@@ -105,9 +105,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
     }
     this.#received++;
     if (reply !== "") this.#guard?.noteDelivery(reply);
-    const headerBlock = headerSize > 0 ? data.subarray(start, start + headerSize) : undefined;
-    const payload = data.subarray(headerSize > 0 ? start + headerSize : start, end);
-    const msg = new DirectMsg(subject, reply, this.sid, payload, headerBlock, this.#host.respond);
+    const msg = new DirectMsg(subject, reply, this.sid, data, start, end, headerSize, this.#host.respond);
     const callback = this.#callback;
     if (callback !== undefined) {
       try {
@@ -118,7 +116,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
       if (this.#closed) this.#resolveDone();
       return true;
     }
-    this.#enqueue(msg, payload.length);
+    this.#enqueue(msg, end - start);
     return true;
   }
 
@@ -179,7 +177,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
     if (this.#queuedHead < this.#queued.length) {
       const msg = this.#queued[this.#queuedHead]!;
       this.#queued[this.#queuedHead++] = undefined as unknown as DirectMsg;
-      this.#queuedBytes -= msg.data.byteLength;
+      this.#queuedBytes -= msg.size;
       if (this.#queuedHead === this.#queued.length) {
         this.#queued = [];
         this.#queuedHead = 0;

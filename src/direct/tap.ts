@@ -59,8 +59,7 @@ export class Tap implements MessageSink {
     if (this.#closed) return false;
     // A copy: the test reads it later, after the publisher may have reused its buffer.
     const copy = Buffer.from(data.subarray(start, end));
-    const headerBlock = headerSize > 0 ? copy.subarray(0, headerSize) : undefined;
-    const msg = new DirectMsg(subject, reply, 0, copy.subarray(Math.max(headerSize, 0)), headerBlock, this.#host.respond);
+    const msg = new DirectMsg(subject, reply, 0, copy, 0, copy.length, headerSize, this.#host.respond);
     this.#messages.push(msg);
     if (this.#messages.length > this.#limit) {
       this.#messages.shift();

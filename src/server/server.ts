@@ -140,29 +140,22 @@ export class Server extends TypedEmitter<ServerEvents> {
       slowConsumer: (client, reason) => {
         server.#stats.slowConsumers++;
         server.#options.logger.warn(`${describe(client)} - Slow Consumer Detected: ${reason}`);
-        server.emit("slow-consumer", eventInfo(client), reason);
+        server.#emitSafely("slow-consumer", eventInfo(client), reason);
       },
     };
     this.#direct = new DirectApi({
       sublist: this.#sublist,
       stats: this.#stats,
-      get maxPayload() {
-        return server.#options.maxPayload;
-      },
-      get maxPending() {
-        return server.#options.maxPending;
-      },
-      get isClosed() {
-        return server.#closed;
-      },
+      maxPayload: this.#options.maxPayload,
+      maxPending: this.#options.maxPending,
       callbackError: (err, sub) => {
         server.#options.logger.error(`in-process subscription "${sub.subject}" callback threw: ${String(err)}`);
-        server.emit("subscription:error", err, { subject: sub.subject, queue: sub.queue, sid: sub.sid });
+        server.#emitSafely("subscription:error", err, { subject: sub.subject, queue: sub.queue, sid: sub.sid });
       },
       slowConsumer: (sub) => {
         server.#stats.slowConsumers++;
         const info = { cid: 0, transport: "direct", remoteAddress: undefined, remotePort: undefined, name: sub.subject };
-        server.emit("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
+        server.#emitSafely("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
       },
     });
   }
@@ -217,7 +210,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#port = typeof address === "object" && address !== null ? address.port : port;
       this.#buildInfoPrefix();
       logger.info(`Listening for client connections on ${host}:${this.#port}`);
-      this.emit("listening", { host, port: this.#port });
+      this.#emitSafely("listening", { host, port: this.#port });
     }
     if (websocket !== undefined && this.#websocket === undefined) {
       this.#websocket = await listenWebSocket(websocket, (stream, info) => this.handle(stream, { transport: "websocket", ...info }), {
@@ -314,7 +307,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       return;
     }
     this.#options.logger.debug(`${describe(client)} - Client connection created`);
-    this.emit("client:connect", eventInfo(client));
+    this.#emitSafely("client:connect", eventInfo(client));
   }
 
   /** A TCP client on a TLS server: INFO in plain text, then the upgrade (or TLS first). */
@@ -422,6 +415,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#options = next;
     this.#auth = auth;
     this.#buildInfoPrefix();
+    this.#direct.setMaxPayload(next.maxPayload);
     for (const client of this.#clients.values()) client.applyLimits();
     const excess = this.#clients.size - next.maxConnections;
     if (excess > 0) {
@@ -524,12 +518,32 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   /**
+   * Events fire from inside message delivery and connection handling: a listener that throws
+   * must not break delivery, cut an innocent client, or escape into the host. Its error is
+   * reported on 'error' (or logged when nobody listens there).
+   */
+  #emitSafely<E extends Exclude<keyof ServerEvents, "error">>(event: E, ...args: Parameters<ServerEvents[E]>): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      this.#reportError(new Error(`a "${event}" listener threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    }
+  }
+
+  /**
    * An 'error' event with no listener would throw into the host (EventEmitter's rule); a
    * broker must not take its host down for an accept error, so without a listener it is logged.
    */
   #reportError(err: Error): void {
-    if (this.listenerCount("error") > 0) this.emit("error", err);
-    else this.#options.logger.error(err.message);
+    try {
+      if (this.listenerCount("error") > 0) {
+        this.emit("error", err);
+        return;
+      }
+    } catch {
+      // An 'error' listener that throws has nowhere left to report to: log it below.
+    }
+    this.#options.logger.error(err.message);
   }
 
   #scheduleFlush(client: Client): void {
@@ -554,7 +568,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#clients.delete(client.cid);
     this.#recordClosed(client, reason);
     this.#options.logger.debug(`${describe(client)} - Client connection closed: ${reason}`);
-    this.emit("client:close", eventInfo(client), reason);
+    this.#emitSafely("client:close", eventInfo(client), reason);
   }
 
   /** Keeps what `/connz?state=closed` shows of a closed connection, bounded. */
