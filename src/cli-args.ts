@@ -11,7 +11,9 @@ import { DEFAULT_HOST, DEFAULT_PORT } from "./constants.ts";
 import type { MappedConfig } from "./config/to-options.ts";
 import type { RunSettings } from "./config/reload.ts";
 import { InvalidOptionError } from "./errors.ts";
+import type { AuthOptions } from "./auth/authenticator.ts";
 import type { ServerOptions } from "./server/options.ts";
+import type { TlsOptions } from "./transport/tls.ts";
 
 export const USAGE = `Usage: nats-embedded [options]
 
@@ -23,6 +25,18 @@ Server Options:
     -m, --http_port <port>           Monitoring port for /varz, /connz... (-1 for random)
     -c, --config <file>              Configuration file (flags override it)
         --ports_file_dir <dir>       Write nats-server_<pid>.ports there once listening
+
+Authorization Options:
+        --user <user>                User required for connections
+        --pass <password>            Password required for connections
+        --auth <token>               Authorization token required for connections
+
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
 
 Logging Options:
     -l, --log <file>                 Log to this file instead of stderr
@@ -50,6 +64,14 @@ const Target = {
   Config: "config",
   Log: "log",
   PortsFileDir: "portsFileDir",
+  User: "user",
+  Pass: "pass",
+  Auth: "auth",
+  Tls: "tls",
+  TlsCert: "tlsCert",
+  TlsKey: "tlsKey",
+  TlsCaCert: "tlsCaCert",
+  TlsVerify: "tlsVerify",
   Debug: "debug",
   Trace: "trace",
   DebugTrace: "debugTrace",
@@ -84,6 +106,14 @@ const FLAGS: ReadonlyMap<string, FlagSpec> = new Map([
   ["l", text(Target.Log)],
   ["log", text(Target.Log)],
   ["ports_file_dir", text(Target.PortsFileDir)],
+  ["user", text(Target.User)],
+  ["pass", text(Target.Pass)],
+  ["auth", text(Target.Auth)],
+  ["tls", flag(Target.Tls)],
+  ["tlscert", text(Target.TlsCert)],
+  ["tlskey", text(Target.TlsKey)],
+  ["tlscacert", text(Target.TlsCaCert)],
+  ["tlsverify", flag(Target.TlsVerify)],
   ["D", flag(Target.Debug)],
   ["debug", flag(Target.Debug)],
   ["V", flag(Target.Trace)],
@@ -107,6 +137,19 @@ export interface CliFlags {
   readonly portsFileDir?: string;
   /** `-m 0`: no monitoring port, whatever the file says. */
   readonly noHttp?: boolean;
+  /** `--user`, `--pass`, `--auth`: each replaces the file's (see {@link resolveSettings}). */
+  readonly auth?: { readonly user?: string; readonly password?: string; readonly token?: string };
+  /** The `--tls*` flags given (`enabled` is `--tls`'s value, if given). */
+  readonly tls?: TlsFlags;
+}
+
+/** nats-server's TLS flags, as given. */
+export interface TlsFlags {
+  readonly enabled?: boolean;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly ca?: string;
+  readonly verify?: boolean;
 }
 
 /** What the command line asks for. */
@@ -131,6 +174,8 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
   let help = false;
   let version = false;
   let httpOff = false;
+  let auth: { user?: string; password?: string; token?: string } | undefined;
+  let tls: { -readonly [K in keyof TlsFlags]: TlsFlags[K] } | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") break;
@@ -164,6 +209,12 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
           break;
         case Target.Version:
           version = on;
+          break;
+        case Target.Tls:
+          (tls ??= {}).enabled = on;
+          break;
+        case Target.TlsVerify:
+          (tls ??= {}).verify = on;
           break;
       }
       continue;
@@ -204,17 +255,46 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
       case Target.PortsFileDir:
         flags.portsFileDir = value;
         break;
+      case Target.User:
+        (auth ??= {}).user = value;
+        break;
+      case Target.Pass:
+        (auth ??= {}).password = value;
+        break;
+      case Target.Auth:
+        (auth ??= {}).token = value;
+        break;
+      case Target.TlsCert:
+        (tls ??= {}).cert = value;
+        break;
+      case Target.TlsKey:
+        (tls ??= {}).key = value;
+        break;
+      case Target.TlsCaCert:
+        (tls ??= {}).ca = value;
+        break;
     }
   }
   if (help) return { help: true };
   if (version) return { version: true };
   if (httpOff && options.http === undefined) flags.noHttp = true;
+  if (auth !== undefined) flags.auth = auth;
+  if (tls !== undefined) flags.tls = tls;
   return { flags };
 }
 
-/** Defaults, then the configuration file, then the flags: what the broker runs with. */
+/**
+ * Defaults, then the configuration file, then the flags: what the broker runs with. Throws
+ * `Error` for flags that cannot apply (`--tls` without a certificate, say).
+ */
 export function resolveSettings(flags: CliFlags, config?: Pick<MappedConfig, "options" | "cli">): RunSettings {
   const options: Omit<ServerOptions, "logger"> = { host: DEFAULT_HOST, port: DEFAULT_PORT, ...config?.options, ...flags.options };
+  const authorization = authFromFlags(flags.auth, config?.options.authorization);
+  if (authorization === undefined) delete options.authorization;
+  else options.authorization = authorization;
+  const tls = tlsFromFlags(flags.tls, config?.options.tls);
+  if (tls === undefined) delete options.tls;
+  else options.tls = tls;
   // `-m` sets the monitoring port only; a host the file gave it stays (nats-server's HTTPHost).
   const fileHttp = config?.options.http;
   if (typeof flags.options.http === "number" && typeof fileHttp === "object" && fileHttp.host !== undefined) {
@@ -228,4 +308,54 @@ export function resolveSettings(flags: CliFlags, config?: Pick<MappedConfig, "op
     logFile: flags.logFile ?? config?.cli.logFile,
     portsFileDir: flags.portsFileDir ?? config?.cli.portsFileDir,
   };
+}
+
+/**
+ * `--user`, `--pass` and `--auth` over the file's `authorization`. Each flag replaces the same
+ * field of the file (opts.go MergeOptions); a token and a user are alternatives, so a flag
+ * giving one drops the file's other. With the file's `users`, the flags are refused: nats-server
+ * would accept both, a mix its configuration file refuses. So are a user without a password and
+ * a password without a user (with which nats-server requires no authentication at all).
+ */
+function authFromFlags(given: CliFlags["auth"], file: AuthOptions | undefined): AuthOptions | undefined {
+  if (given === undefined) return file;
+  if (given.token !== undefined && (given.user !== undefined || given.password !== undefined)) {
+    throw new Error("--auth cannot be combined with --user/--pass: a client authenticates with one or the other");
+  }
+  if (file?.users !== undefined && file.users.length > 0) {
+    throw new Error("--user, --pass and --auth cannot be combined with the users of the configuration file's authorization block");
+  }
+  const out: AuthOptions = { ...file };
+  if (given.token !== undefined) {
+    if (given.token === "") throw new Error("--auth needs a token");
+    out.token = given.token;
+    delete out.user;
+    delete out.password;
+  } else {
+    if (given.user !== undefined) out.user = given.user;
+    if (given.password !== undefined) out.password = given.password;
+    delete out.token;
+    if (out.user === undefined || out.user === "") throw new Error("--pass needs --user (without a user, nats-server would require no authentication at all)");
+    if (out.password === undefined) throw new Error("--user needs --pass");
+  }
+  return out;
+}
+
+/**
+ * The `--tls*` flags over the file's `tls`, as nats-server's ConfigureOptions: `--tls=false`
+ * turns TLS off, whatever else is given; any other TLS flag (`--tlsverify` included) turns it
+ * on with the certificate, key and CA of the flags alone, which must give a certificate and a
+ * key. The file's `timeout`, `handshake_first` and `verify_and_map` stay.
+ */
+function tlsFromFlags(given: TlsFlags | undefined, file: TlsOptions | undefined): TlsOptions | undefined {
+  if (given === undefined) return file;
+  if (given.enabled === false) return undefined;
+  if (given.cert === undefined || given.cert === "") throw new Error("TLS Server certificate must be present and valid (--tlscert)");
+  if (given.key === undefined || given.key === "") throw new Error("TLS Server private key must be present and valid (--tlskey)");
+  const out: TlsOptions = { certFile: given.cert, keyFile: given.key, verify: given.verify === true };
+  if (given.ca !== undefined && given.ca !== "") out.caFile = given.ca;
+  if (file?.timeout !== undefined) out.timeout = file.timeout;
+  if (file?.handshakeFirst !== undefined) out.handshakeFirst = file.handshakeFirst;
+  if (file?.verifyAndMap !== undefined) out.verifyAndMap = file.verifyAndMap;
+  return out;
 }

@@ -12,24 +12,10 @@ import { parseCommandLine, resolveSettings, USAGE, type CliFlags } from "./cli-a
 import { ConfigError } from "./config/config-error.ts";
 import { loadConfigFile, type LoadedConfig } from "./config/load.ts";
 import { listenerUrls, removePortsFile, writePortsFile } from "./config/ports-file.ts";
-import { planReload, type ReloadableOptions, type RunSettings } from "./config/reload.ts";
+import { planReload, type RunSettings } from "./config/reload.ts";
 import { SERVER_VERSION } from "./constants.ts";
 import { consoleLogger, LogDestination, type ConsoleLogger } from "./console-logger.ts";
 import { createServer, type Server } from "./server/server.ts";
-
-/**
- * The server method a reload needs and src/server does not have yet: apply new limits to a
- * running server (INFO for new clients, each open connection's limits, the ping timers).
- * TODO(lead): `Server.reload(options: ReloadableOptions)`; until then a reload that changes a
- * limit is refused, whole, with a message saying so.
- */
-interface Reloadable {
-  reload(options: ReloadableOptions): void | Promise<void>;
-}
-
-function canReload(server: Server): server is Server & Reloadable {
-  return typeof (server as Partial<Reloadable>).reload === "function";
-}
 
 /** What the running broker needs to reload: its flags, its settings in force, its outputs. */
 interface Running {
@@ -69,8 +55,10 @@ function unpublishPorts(running: Running): void {
 
 /**
  * SIGHUP: reads the configuration file again and applies what changed, all or nothing, as
- * nats-server's `Reload`. Flags still override the file. Logs each change as nats-server does
- * (`Reloaded: max_payload = 2048`), or why nothing was applied.
+ * nats-server's `Reload`. Flags still override the file. Limits and authorization go to
+ * `Server.reload`, which re-checks every connected client against the new users and
+ * permissions. Logs each change as nats-server does (`Reloaded: max_payload = 2048`,
+ * `Reloaded: authorization users`), or why nothing was applied.
  */
 async function reloadConfiguration(running: Running): Promise<void> {
   const { logger, flags } = running;
@@ -82,15 +70,17 @@ async function reloadConfiguration(running: Running): Promise<void> {
   } catch (err) {
     return fail((err as Error).message);
   }
+  let next: RunSettings;
+  try {
+    next = resolveSettings(flags, config);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   for (const warning of config.warnings) logger.warn(warning);
-  const next = resolveSettings(flags, config);
   const plan = planReload(running.settings, next);
   const refused = plan.refused[0];
   if (refused !== undefined) return fail(`config reload not supported for ${refused.key}: old=${refused.from}, new=${refused.to}`);
-  const limits = plan.changes.filter((change) => change.appliesTo === "server").map((change) => change.key);
-  if (limits.length > 0 && !canReload(running.server)) {
-    return fail(`config reload not supported yet for ${limits.join(", ")}: the server cannot change its limits while running`);
-  }
+  const toServer = plan.changes.some((change) => change.appliesTo === "server");
   // Everything that can fail goes first: the new log file, then the server.
   const previousLog = running.output.path;
   try {
@@ -98,9 +88,9 @@ async function reloadConfiguration(running: Running): Promise<void> {
   } catch (err) {
     return fail(`cannot open log file: ${(err as Error).message}`);
   }
-  if (limits.length > 0) {
+  if (toServer) {
     try {
-      await (running.server as Server & Reloadable).reload(plan.server);
+      running.server.reload(plan.server);
     } catch (err) {
       running.output.use(previousLog);
       return fail((err as Error).message);
@@ -111,7 +101,7 @@ async function reloadConfiguration(running: Running): Promise<void> {
   if (movePortsFile) unpublishPorts(running);
   running.settings = next;
   if (movePortsFile) publishPorts(running);
-  for (const change of plan.changes) logger.info(`Reloaded: ${change.key} = ${change.to}`);
+  for (const change of plan.changes) logger.info(`Reloaded: ${change.key}${change.to === undefined ? "" : ` = ${change.to}`}`);
   logger.info(`Reloaded server configuration`);
 }
 
@@ -144,7 +134,13 @@ async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
   }
-  const settings = resolveSettings(flags, config);
+  let settings: RunSettings;
+  try {
+    settings = resolveSettings(flags, config);
+  } catch (err) {
+    process.stderr.write(`nats-embedded: ${(err as Error).message}\n`);
+    return 1;
+  }
   const output = new LogDestination();
   try {
     output.use(settings.logFile);

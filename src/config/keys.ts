@@ -33,7 +33,6 @@ const never = (why: string): KeyInfo => ({ status: KeyStatus.Never, why });
 const supported: KeyInfo = { status: KeyStatus.Supported };
 
 const AUTH = "starting without it would let any client in";
-const TLS = "starting without it would serve clients in plain text";
 const JWT = "decentralized (JWT) authentication is not built; starting without it would let any client in";
 
 /** Keyed by the lower-case name (nats-server matches top-level keys case-insensitively). */
@@ -68,11 +67,13 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["lame_duck_duration", supported],
   ["lame_duck_grace_period", supported],
   ["max_closed_clients", supported],
+  ["authorization", supported],
+  ["no_auth_user", supported],
+  ["tls", supported],
 
-  // Security features not built yet: refused rather than silently dropped.
-  ["authorization", refused(AUTH)],
+  // Security features not built yet: refused rather than silently dropped. (Inside the supported
+  // `authorization` and `tls` blocks, security.ts refuses or warns about each key likewise.)
   ["accounts", refused(AUTH)],
-  ["tls", refused(TLS)],
   ["operator", refused(JWT)],
   ["operators", refused(JWT)],
   ["root", refused(JWT)],
@@ -99,7 +100,6 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["default_js_domain", notYet("JetStream")],
   ["leafnodes", notYet("leaf nodes")],
   ["leaf", notYet("leaf nodes")],
-  ["no_auth_user", notYet("authentication")],
   ["system_account", notYet("accounts")],
   ["system", notYet("accounts")],
   ["no_system_account", notYet("accounts")],
@@ -107,7 +107,7 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["no_sys_acc", notYet("accounts")],
   ["mappings", notYet("subject mappings")],
   ["maps", notYet("subject mappings")],
-  ["allow_non_tls", notYet("TLS")],
+  ["allow_non_tls", notYet("TLS optional for clients: with tls set, every client must use TLS")],
   ["server_tags", notYet()],
   ["server_metadata", notYet()],
   ["client_advertise", notYet()],

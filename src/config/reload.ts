@@ -1,9 +1,13 @@
 /**
  * What a configuration reload (SIGHUP) changes, decided as nats-server's `diffOptions`
- * (server/reload.go): limits, logging and the ports file change on a running server; the
- * address, port, name, `max_subscriptions`, `max_pending`, the monitoring and WebSocket
- * listeners and the lame duck settings do not, and asking for that fails the whole reload (nats-server: "config reload not supported for ..."), leaving everything as
- * it was. A random port (-1) in the new file keeps the port in use.
+ * (server/reload.go): limits, authorization (users, permissions, token, no_auth_user, timeout),
+ * logging and the ports file change on a running server; the address, port, name,
+ * `max_subscriptions`, `max_pending`, the monitoring and WebSocket listeners, the lame duck
+ * settings and (for now) `tls` do not, and asking for that fails the whole reload (nats-server:
+ * "config reload not supported for ..."), leaving everything as it was. A random port (-1) in
+ * the new file keeps the port in use.
+ *
+ * Secrets never reach the log: an authorization change is named (`authorization users`), not shown.
  */
 import {
   DEFAULT_LAME_DUCK_DURATION,
@@ -19,8 +23,12 @@ import {
   MAX_PENDING_SIZE,
 } from "../constants.ts";
 import { isDeepStrictEqual } from "node:util";
-import type { ServerOptions } from "../server/options.ts";
+import type { AuthOptions } from "../auth/authenticator.ts";
+import type { ReloadableOptions, ServerOptions } from "../server/options.ts";
+import type { TlsOptions } from "../transport/tls.ts";
 import { formatGoDuration } from "./duration.ts";
+
+export type { ReloadableOptions };
 
 /** Everything the command line runs with: server options (no logger) and its own settings. */
 export interface RunSettings {
@@ -32,21 +40,15 @@ export interface RunSettings {
 }
 
 /**
- * The server options a running server can take on (nats-server reloads exactly these): the
- * argument of the `Server.reload()` the command line needs.
+ * One changed setting, named and formatted as nats-server logs it (`max_payload`, `2m0s`).
+ * Changes of secrets (`authorization token`, `authorization users`) have no `from` and `to`.
  */
-export type ReloadableOptions = Pick<
-  ServerOptions,
-  "maxPayload" | "maxControlLine" | "maxConnections" | "pingInterval" | "pingMax" | "writeDeadline"
->;
-
-/** One changed setting, named and formatted as nats-server logs it (`max_payload`, `2m0s`). */
 export interface ReloadChange {
   readonly key: string;
   /** Who applies it: the server (`Server.reload`) or the command line (logging, ports file). */
   readonly appliesTo: "server" | "command-line";
-  readonly from: string;
-  readonly to: string;
+  readonly from?: string;
+  readonly to?: string;
 }
 
 export interface ReloadPlan {
@@ -79,11 +81,14 @@ const SERVER_FIELDS: Readonly<Partial<Record<ServerField, FieldSpec>>> = {
   port: { key: "port", reloadable: false, fallback: undefined },
   maxConnections: { key: "max_connections", reloadable: true, fallback: DEFAULT_MAX_CONNECTIONS },
   maxSubscriptions: { key: "max_subscriptions", reloadable: false, fallback: DEFAULT_MAX_SUBSCRIPTIONS },
+  authorization: { key: "authorization", reloadable: true, fallback: undefined },
   pingInterval: { key: "ping_interval", reloadable: true, fallback: DEFAULT_PING_INTERVAL, format: duration },
   pingMax: { key: "ping_max", reloadable: true, fallback: DEFAULT_PING_MAX_OUT },
   maxControlLine: { key: "max_control_line", reloadable: true, fallback: MAX_CONTROL_LINE_SIZE },
   maxPayload: { key: "max_payload", reloadable: true, fallback: MAX_PAYLOAD_SIZE },
   maxPending: { key: "max_pending", reloadable: false, fallback: MAX_PENDING_SIZE },
+  // nats-server reloads its certificates (and TLS settings); we cannot yet.
+  tls: { key: "tls", reloadable: false, fallback: undefined, format: (value) => describeTls(value as TlsOptions) },
   writeDeadline: { key: "write_deadline", reloadable: true, fallback: DEFAULT_WRITE_DEADLINE, format: duration },
   http: { key: "http", reloadable: false, fallback: undefined, format: (value) => JSON.stringify(value) },
   websocket: { key: "websocket", reloadable: false, fallback: undefined, format: (value) => JSON.stringify(value) },
@@ -118,7 +123,8 @@ export function planReload(current: RunSettings, next: RunSettings): ReloadPlan 
       continue;
     }
     server[field] = after;
-    changes.push(change);
+    if (field === "authorization") changes.push(...authorizationChanges(before as AuthOptions | undefined, after as AuthOptions | undefined));
+    else changes.push(change);
   }
   const cliFields = [
     ["trace", current.trace, next.trace],
@@ -130,4 +136,43 @@ export function planReload(current: RunSettings, next: RunSettings): ReloadPlan 
     if (before !== after) changes.push({ key, appliesTo: "command-line", from: show(before), to: show(after) });
   }
   return { changes, server: server as ReloadableOptions, refused };
+}
+
+/** The default of `authorization.timeout` (nats-server AUTH_TIMEOUT). */
+const DEFAULT_AUTH_TIMEOUT = 2000;
+
+/**
+ * What changed in `authorization`, as nats-server's reload logs it (`authorization users`,
+ * `authorization token`, `authorization timeout = 1s`): named, secrets not shown.
+ */
+function authorizationChanges(before: AuthOptions | undefined, after: AuthOptions | undefined): ReloadChange[] {
+  const b = before ?? {};
+  const a = after ?? {};
+  const changes: ReloadChange[] = [];
+  const named = (key: string): void => {
+    changes.push({ key, appliesTo: "server" });
+  };
+  const users = (o: AuthOptions, nkeys: boolean) => (o.users ?? []).filter((u) => (u.nkey !== undefined) === nkeys);
+  if (b.user !== a.user) named("authorization username");
+  if (b.password !== a.password) named("authorization password");
+  if (b.token !== a.token) named("authorization token");
+  if (b.timeout !== a.timeout) {
+    changes.push({ key: "authorization timeout", appliesTo: "server", from: formatGoDuration(b.timeout ?? DEFAULT_AUTH_TIMEOUT), to: formatGoDuration(a.timeout ?? DEFAULT_AUTH_TIMEOUT) });
+  }
+  if (!isDeepStrictEqual(users(b, false), users(a, false))) named("authorization users");
+  if (!isDeepStrictEqual(users(b, true), users(a, true))) named("authorization nkey users");
+  if (b.noAuthUser !== a.noAuthUser) changes.push({ key: "no_auth_user", appliesTo: "server", from: show(b.noAuthUser), to: show(a.noAuthUser) });
+  if (b.authenticate !== a.authenticate) named("authorization authenticate");
+  if (changes.length === 0) named("authorization");
+  return changes;
+}
+
+/** A `tls` option for a log line: files and switches, never certificate or key material. */
+function describeTls(tls: TlsOptions): string {
+  const { cert, key, ca, ...rest } = tls;
+  const shown: Record<string, unknown> = { ...rest };
+  if (cert !== undefined) shown["cert"] = "<pem>";
+  if (key !== undefined) shown["key"] = "<pem>";
+  if (ca !== undefined) shown["ca"] = "<pem>";
+  return JSON.stringify(shown);
 }

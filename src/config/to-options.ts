@@ -9,10 +9,12 @@
  */
 import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../constants.ts";
 import type { ServerOptions, WebSocketOptions } from "../server/options.ts";
+import { boolean, collect, integer, integerIn, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
-import { describeValue, formatPosition, type ConfigEntry, type ConfigMap, type SourcePosition } from "./value.ts";
+import { authorizationBlock, tlsBlock } from "./security.ts";
+import { describeValue, formatPosition, type ConfigEntry, type ConfigMap } from "./value.ts";
 
 /** Settings of the command line that a configuration file may set. */
 export interface CliConfig {
@@ -38,9 +40,6 @@ export interface MappedConfig {
 /** nats-server's limit for `max_payload` and `max_control_line` (they are int32 there). */
 const MAX_INT32 = 2 ** 31 - 1;
 
-/** The longest delay Node's timers support; a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** The smallest `max_control_line` our server accepts (server/options.ts). */
 const MIN_CONTROL_LINE = 32;
 
@@ -50,6 +49,10 @@ interface Draft {
   readonly warnings: string[];
   /** Where each option was set, for the checks across options. */
   readonly setAt: Map<keyof ServerOptions, ConfigEntry>;
+  /** `authorization`: present (even if it failed), and the names of its `users` list. */
+  authorization?: { readonly userNames: ReadonlySet<string> | undefined; readonly passwordless: readonly string[] } | "failed";
+  /** `no_auth_user`, checked against `authorization` once every key is read. */
+  noAuthUser?: { readonly name: string; readonly entry: ConfigEntry };
 }
 
 type Mapper = (entry: ConfigEntry, draft: Draft) => void;
@@ -87,6 +90,9 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
       problems.push(...err.problems);
     }
   }
+  collect(problems, () => applyNoAuthUser(draft));
+  // Users without a password are for certificates; without verify_and_map, say what that means.
+  if (typeof draft.authorization === "object" && draft.options.tls?.verifyAndMap !== true) draft.warnings.push(...draft.authorization.passwordless);
   // server.go validateOptions: a message that may not be queued can never be delivered.
   const payload = draft.options.maxPayload ?? MAX_PAYLOAD_SIZE;
   const pending = draft.options.maxPending ?? MAX_PENDING_SIZE;
@@ -96,6 +102,20 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
   }
   if (problems.length > 0) throw ConfigError.of(problems);
   return { options: draft.options, cli: draft.cli, warnings: draft.warnings };
+}
+
+/**
+ * `no_auth_user` (auth.go validateNoAuthUser): a user of the `authorization` block's `users`,
+ * whom clients that send no credentials connect as. Not checked when `authorization` failed.
+ */
+function applyNoAuthUser(draft: Draft): void {
+  const noAuth = draft.noAuthUser;
+  if (noAuth === undefined || draft.authorization === "failed") return;
+  const { name, entry } = noAuth;
+  const names = draft.authorization?.userNames;
+  if (names === undefined) throw problem(entry, `no_auth_user: ${JSON.stringify(name)} present, but users are not defined`);
+  if (!names.has(name)) throw problem(entry, `no_auth_user: ${JSON.stringify(name)} not present as user in authorization block`);
+  draft.options.authorization = { ...draft.options.authorization, noAuthUser: name };
 }
 
 // --- one mapper per key -----------------------------------------------------------------------
@@ -205,6 +225,19 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
     if (ms < 30_000) throw problem(entry, `invalid lame_duck_duration of ${formatGoDuration(ms)}, minimum is 30 seconds`);
     set(draft, entry, "lameDuckDuration", ms);
   },
+  authorization(entry, draft) {
+    draft.authorization = "failed";
+    const { options, userNames, passwordless } = authorizationBlock(entry, draft.warnings);
+    draft.authorization = { userNames, passwordless };
+    // no_auth_user is merged in once every key is read.
+    set(draft, entry, "authorization", options);
+  },
+  no_auth_user(entry, draft) {
+    draft.noAuthUser = { name: nonEmptyString(entry), entry };
+  },
+  tls(entry, draft) {
+    set(draft, entry, "tls", tlsBlock(entry, draft.warnings));
+  },
   lame_duck_grace_period(entry, draft) {
     const ms = durationString(entry);
     if (ms < 0) throw problem(entry, "invalid lame_duck_grace_period, needs to be positive");
@@ -298,42 +331,6 @@ function origins(entry: ConfigEntry): string[] {
 
 // --- value checks -----------------------------------------------------------------------------
 
-function problem(entry: ConfigEntry, message: string, at: SourcePosition = entry.keyPos): ConfigError {
-  return new ConfigError(message, at, { key: entry.key });
-}
-
-function wrongType(entry: ConfigEntry, expected: string): ConfigError {
-  const value = entry.value;
-  let hint = "";
-  if (expected === "an integer" && value.kind === "string" && /^\d+\s*[kmgtpe]i?b?$/i.test(value.value)) {
-    hint = ` (write ${value.value} without quotes for a size)`;
-  }
-  return problem(entry, `${JSON.stringify(entry.key)} must be ${expected}, got ${describeValue(value)}${hint}`);
-}
-
-function integer(entry: ConfigEntry): number {
-  if (entry.value.kind !== "integer") throw wrongType(entry, "an integer");
-  return entry.value.value;
-}
-
-function integerIn(entry: ConfigEntry, min: number, max: number): number {
-  const value = integer(entry);
-  if (value < min) throw problem(entry, `${JSON.stringify(entry.key)} must be at least ${min}, got ${value}`);
-  if (value > max) throw problem(entry, `${JSON.stringify(entry.key)} value is too big (${value}, the most is ${max})`);
-  return value;
-}
-
-function boolean(entry: ConfigEntry): boolean {
-  if (entry.value.kind !== "boolean") throw wrongType(entry, "a boolean (true/false, yes/no, on/off)");
-  return entry.value.value;
-}
-
-function nonEmptyString(entry: ConfigEntry): string {
-  if (entry.value.kind !== "string") throw wrongType(entry, "a string");
-  if (entry.value.value === "") throw problem(entry, `${JSON.stringify(entry.key)} must not be empty`);
-  return entry.value.value;
-}
-
 function checkPortRange(entry: ConfigEntry, port: number): void {
   if (port < -1 || port > 65535) throw problem(entry, `${JSON.stringify(entry.key)} must be a port between -1 and 65535, got ${port}`);
 }
@@ -415,11 +412,4 @@ function durationString(entry: ConfigEntry): number {
     if (err instanceof ConfigError) throw err;
     throw problem(entry, `error parsing ${entry.key}: ${(err as Error).message}`);
   }
-}
-
-function withinTimer(entry: ConfigEntry, ms: number): number {
-  if (ms > MAX_TIMER_MS) {
-    throw problem(entry, `${JSON.stringify(entry.key)} of ${formatGoDuration(ms)} is longer than the longest timer Node supports (${formatGoDuration(MAX_TIMER_MS)})`);
-  }
-  return ms;
 }

@@ -71,6 +71,64 @@ describe("cli arguments", () => {
     });
   });
 
+  it("reads --user, --pass and --auth", () => {
+    assert.deepEqual(flags(["--user", "alice", "--pass=pw"]), { options: {}, auth: { user: "alice", password: "pw" } });
+    assert.deepEqual(flags(["-auth", "s3cr3t"]), { options: {}, auth: { token: "s3cr3t" } });
+    assert.deepEqual(resolveSettings(flags(["--user", "alice", "--pass", "pw"])).options.authorization, { user: "alice", password: "pw" });
+    assert.deepEqual(resolveSettings(flags(["--auth", "t"])).options.authorization, { token: "t" });
+  });
+
+  it("lets --user, --pass and --auth replace the file's, keeping the rest of its authorization", () => {
+    const file = (authorization: object) => ({ options: { authorization }, cli: {} });
+    // Each flag replaces its own field (nats-server's MergeOptions).
+    assert.deepEqual(resolveSettings(flags(["--user", "bob"]), file({ user: "alice", password: "pw", timeout: 500 })).options.authorization, { user: "bob", password: "pw", timeout: 500 });
+    // A token and a user are alternatives: the flag's drops the file's other.
+    assert.deepEqual(resolveSettings(flags(["--auth", "t"]), file({ user: "alice", password: "pw" })).options.authorization, { token: "t" });
+    assert.deepEqual(resolveSettings(flags(["--user", "u", "--pass", "p"]), file({ token: "t" })).options.authorization, { user: "u", password: "p" });
+  });
+
+  it("refuses authentication flags that would not protect anything, or be ignored", () => {
+    assert.throws(() => resolveSettings(flags(["--pass", "p"])), /--pass needs --user \(without a user, nats-server would require no authentication at all\)/);
+    assert.throws(() => resolveSettings(flags(["--user", "u"])), /--user needs --pass/);
+    assert.throws(() => resolveSettings(flags(["--auth", "t", "--user", "u", "--pass", "p"])), /--auth cannot be combined with --user\/--pass/);
+    assert.throws(() => resolveSettings(flags(["--auth", ""])), /--auth needs a token/);
+    const users = { options: { authorization: { users: [{ user: "a", password: "a" }] } }, cli: {} };
+    assert.throws(() => resolveSettings(flags(["--auth", "t"]), users), /cannot be combined with the users of the configuration file's authorization block/);
+  });
+
+  it("reads the TLS flags as nats-server: any of them turns TLS on with the flags' files, --tls=false turns it off", () => {
+    assert.deepEqual(flags(["--tls", "--tlscert", "c.pem", "--tlskey=k.pem", "-tlscacert", "ca.pem", "--tlsverify"]), {
+      options: {},
+      tls: { enabled: true, cert: "c.pem", key: "k.pem", ca: "ca.pem", verify: true },
+    });
+    assert.deepEqual(resolveSettings(flags(["--tls", "--tlscert", "c.pem", "--tlskey", "k.pem"])).options.tls, { certFile: "c.pem", keyFile: "k.pem", verify: false });
+    // --tlsverify implies --tls.
+    assert.deepEqual(resolveSettings(flags(["--tlsverify", "--tlscert", "c.pem", "--tlskey", "k.pem", "--tlscacert", "ca.pem"])).options.tls, {
+      certFile: "c.pem",
+      keyFile: "k.pem",
+      verify: true,
+      caFile: "ca.pem",
+    });
+    const file = { options: { tls: { certFile: "/f/c.pem", keyFile: "/f/k.pem", caFile: "/f/ca.pem", verify: true, timeout: 500, handshakeFirst: true } }, cli: {} };
+    // The flags' certificate, key, CA and verify replace the file's; its timeout and handshake_first stay.
+    assert.deepEqual(resolveSettings(flags(["--tlscert", "c.pem", "--tlskey", "k.pem"]), file).options.tls, {
+      certFile: "c.pem",
+      keyFile: "k.pem",
+      verify: false,
+      timeout: 500,
+      handshakeFirst: true,
+    });
+    assert.equal(resolveSettings(flags(["--tls=false", "--tlsverify"]), file).options.tls, undefined);
+    assert.deepEqual(resolveSettings(flags([]), file).options.tls, file.options.tls);
+  });
+
+  it("refuses TLS flags without a certificate and key, as nats-server", () => {
+    assert.throws(() => resolveSettings(flags(["--tls"])), /^Error: TLS Server certificate must be present and valid/);
+    assert.throws(() => resolveSettings(flags(["--tlsverify", "--tlscert", "c.pem"])), /^Error: TLS Server private key must be present and valid/);
+    const file = { options: { tls: { certFile: "/f/c.pem", keyFile: "/f/k.pem" } }, cli: {} };
+    assert.throws(() => resolveSettings(flags(["--tlsverify"]), file), /TLS Server certificate must be present and valid/);
+  });
+
   it("answers help and version, as flags or as nats-server's words", () => {
     assert.deepEqual(parseCommandLine(["--help"]), { help: true });
     assert.deepEqual(parseCommandLine(["-h"]), { help: true });
@@ -122,7 +180,7 @@ describe("cli process", () => {
   it("prints the usage on --help and the version on --version", async (t) => {
     const help = startCli(t, ["--help"]);
     assert.equal(await help.exitCode(), 0);
-    assert.match(help.stdout(), /-c, --config <file>[\s\S]*--ports_file_dir <dir>[\s\S]*-l, --log <file>/);
+    assert.match(help.stdout(), /-c, --config <file>[\s\S]*--ports_file_dir <dir>[\s\S]*--user <user>[\s\S]*--tlsverify[\s\S]*-l, --log <file>/);
     const version = startCli(t, ["--version"]);
     assert.equal(await version.exitCode(), 0);
     assert.match(version.stdout(), /^nats-embedded: v\d+\.\d+\.\d+\n$/);

@@ -1,6 +1,6 @@
 /**
- * What a SIGHUP reload changes, decided as nats-server's reload.go: limits and logging change,
- * address, port, name, max_subscriptions and max_pending do not.
+ * What a SIGHUP reload changes, decided as nats-server's reload.go: limits, authorization and
+ * logging change; address, port, name, max_subscriptions, max_pending and (for now) tls do not.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -68,6 +68,45 @@ describe("config reload plan", () => {
       changed.refused.map((c) => `${c.key}: old=${c.from}, new=${c.to}`),
       ["http: old=8222, new=8223", "lame_duck_duration: old=2m0s, new=1m0s"],
     );
+  });
+
+  it("hands authorization changes to the server, named as nats-server logs them, secrets never shown", () => {
+    const before = next({ options: { authorization: { users: [{ user: "a", password: "pa" }, { user: "b", password: "pb" }], timeout: 2000 } } });
+    const after = next({
+      options: { authorization: { users: [{ user: "a", password: "pa", permissions: { subscribe: ["x"] } }], timeout: 1000, noAuthUser: "a" } },
+    });
+    const plan = planReload(before, after);
+    assert.deepEqual(plan.refused, []);
+    assert.deepEqual(plan.server, { authorization: after.options.authorization });
+    assert.deepEqual(plan.changes, [
+      { key: "authorization timeout", appliesTo: "server", from: "2s", to: "1s" },
+      { key: "authorization users", appliesTo: "server" },
+      { key: "no_auth_user", appliesTo: "server", from: "<unset>", to: "a" },
+    ]);
+    const tokens = planReload(next({ options: { authorization: { token: "old-secret" } } }), next({ options: { authorization: { user: "u", password: "new-secret" } } }));
+    assert.deepEqual(tokens.changes.map((c) => c.key), ["authorization username", "authorization password", "authorization token"]);
+    assert.doesNotMatch(JSON.stringify(tokens.changes), /secret/);
+    const nkeys = planReload(base, next({ options: { authorization: { users: [{ nkey: "UABC" }] } } }));
+    assert.deepEqual(nkeys.changes.map((c) => c.key), ["authorization nkey users"]);
+  });
+
+  it("removes authorization when the file no longer has it, and leaves equal blocks alone", () => {
+    const auth = { users: [{ user: "a", password: "a", permissions: { publish: { allow: ["x"] } } }] };
+    assert.deepEqual(planReload(next({ options: { authorization: auth } }), next({ options: { authorization: structuredClone(auth) } })), { changes: [], server: {}, refused: [] });
+    const removed = planReload(next({ options: { authorization: auth } }), base);
+    assert.ok("authorization" in removed.server);
+    assert.equal(removed.server.authorization, undefined);
+    assert.deepEqual(removed.changes.map((c) => c.key), ["authorization users"]);
+  });
+
+  it("refuses a tls change, as nats-server 2.9 would reload it but we cannot yet, showing no key material", () => {
+    const tls = { certFile: "/c.pem", keyFile: "/k.pem" };
+    const plan = planReload(next({ options: { tls } }), next({ options: { tls: { ...tls, verify: true, caFile: "/ca.pem" } } }));
+    assert.deepEqual(plan.refused.map((c) => `${c.key}: old=${c.from}, new=${c.to}`), [
+      'tls: old={"certFile":"/c.pem","keyFile":"/k.pem"}, new={"certFile":"/c.pem","keyFile":"/k.pem","verify":true,"caFile":"/ca.pem"}',
+    ]);
+    const pem = planReload(base, next({ options: { tls: { cert: "-----BEGIN CERTIFICATE-----", key: "-----BEGIN PRIVATE KEY-----" } } }));
+    assert.equal(pem.refused[0]!.to, '{"cert":"<pem>","key":"<pem>"}');
   });
 
   it("refuses a change of an option it does not know", () => {
