@@ -97,9 +97,10 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
     if (this.#closed) return false;
     if (this.#denyCheck && this.#guard!.permissions.deniesDelivery(subject)) return false;
+    let last = false;
     if (sub.max > 0) {
       if (sub.delivered >= sub.max) return false;
-      if (++sub.delivered >= sub.max) this.#end();
+      last = ++sub.delivered >= sub.max;
     } else {
       sub.delivered++;
     }
@@ -113,10 +114,12 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
       } catch (err) {
         this.#host.callbackError(err, this);
       }
-      if (this.#closed) this.#resolveDone();
-      return true;
+    } else {
+      this.#enqueue(msg, end - start);
     }
-    this.#enqueue(msg, end - start);
+    // The message that reaches max is delivered first, then the subscription ends (as nats.js).
+    if (last) this.#end();
+    if (this.#closed && callback !== undefined) this.#resolveDone();
     return true;
   }
 

@@ -132,6 +132,23 @@ describe("direct API", () => {
     assert.equal(later.isClosed(), true);
   });
 
+  it("delivers the message that reaches max to an iterator already waiting", async (t) => {
+    const server = createServer();
+    t.after(() => server.close());
+    const sub = server.subscribe("a", { max: 2 });
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const m of sub) got.push(m.string());
+    })();
+    await new Promise((r) => setImmediate(r));
+    for (const n of ["1", "2", "3"]) {
+      server.publish("a", n);
+      await new Promise((r) => setImmediate(r));
+    }
+    await reading;
+    assert.deepEqual(got, ["1", "2"]);
+  });
+
   it("drains: queued messages are still read, then the iterator ends", async (t) => {
     const server = createServer();
     t.after(() => server.close());
