@@ -1,15 +1,22 @@
 /**
- * End-to-end benchmark: nats-embedded against the reference nats-server, side by side.
+ * The benchmark: nats-embedded against its references, side by side, in one run.
  *
- *   npm run bench                   # full: 5 alternating runs of every scenario (~4 min on 2 cores)
- *   npm run bench -- --quick        # smoke run (< 1 min), results to a temp dir
+ *   npm run bench                   # full: 5 alternating runs of every scenario (~7 min on 2 cores)
+ *   npm run bench -- --quick        # smoke run (~1 min), results to a temp dir
+ *   npm run bench -- --only inprocess      # one set (or a list of scenario ids), results to a temp dir
  *   npm run bench -- --profile pubsub-16   # one profiled run of our broker, top self-time functions
  *
- * Each sample starts a fresh server (ours through its CLI, nats-server from Debian), drives
- * one scenario with separate load processes (bench/load/), reads the server's CPU and peak
- * RSS from /proc, and stops it. The two servers alternate which goes first in each run, so
- * drift over time (thermal, page cache, other tenants) falls on both. A full run writes
- * bench/results/<date>.json, docs/bench-ratios.svg and the README table.
+ * End to end: each sample starts a fresh server (ours through its CLI, nats-server from
+ * Debian), drives one scenario with separate load processes (bench/load/), reads the server's
+ * CPU and peak RSS from /proc, and stops it. The two servers alternate which goes first in each
+ * run, so drift over time (thermal, page cache, other tenants) falls on both.
+ *
+ * In-process (bench/inprocess/): the broker inside the measuring process, against
+ * eventemitter3, mqemitter and Aedes (publish → subscriber), nats-server over loopback
+ * (request/reply) and a spawned nats-server (start-up for a test). Each sample is a fresh probe
+ * process; contenders take turns going first.
+ *
+ * A full run writes bench/results/<date>.json, docs/bench-ratios.svg and the README tables.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -18,7 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBenchArgs, USAGE, type BenchArgs } from "./lib/args.ts";
 import { installCleanup, killAll } from "./lib/children.ts";
-import { collectEnvironment } from "./lib/environment.ts";
+import { collectEnvironment, loadAverage } from "./lib/environment.ts";
 import { capIdleConnections, SERVER_NOFILE } from "./lib/limits.ts";
 import { planOutputs, writeOutputs } from "./lib/outputs.ts";
 import { formatProfile, summarizeProfile } from "./lib/profile-summary.ts";
@@ -29,11 +36,13 @@ import { runSample, type SampleRecord } from "./lib/sampler.ts";
 import { buildScenarios, SIZES, type Sizes } from "./lib/scenarios.ts";
 import type { Scenario } from "./lib/scenario.ts";
 import { SERVER_KINDS, type ServerKind } from "./lib/server-process.ts";
+import { buildInProcessScenarios, IN_PROCESS_SIZES, type InProcessScenario, type InProcessSizes } from "./inprocess/plan.ts";
+import { probeCount, runInProcess } from "./inprocess/runner.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Hard bounds: the whole run, and one sample (server start and stop included). */
-const BUDGET_MS = { full: 15 * 60_000, quick: 3 * 60_000 } as const;
+const BUDGET_MS = { full: 20 * 60_000, quick: 4 * 60_000 } as const;
 const SAMPLE_TIMEOUT_MS = { full: 60_000, quick: 30_000 } as const;
 
 let progress: Progress | undefined;
@@ -42,7 +51,12 @@ interface Plan {
   scenarios: Scenario[];
   /** The mode's sizes after any cap (idle connections vs open-files limits). */
   sizes: Sizes;
+  inProcess: InProcessScenario[];
+  inProcessSizes: InProcessSizes;
 }
+
+/** `--only` names scenario ids, or "e2e" / "inprocess" for a whole set. */
+const SET_NAMES = { e2e: "e2e", inprocess: "inprocess" } as const;
 
 function selectScenarios(args: BenchArgs, notes: string[]): Plan {
   const sizes = { ...SIZES[args.mode] };
@@ -50,11 +64,24 @@ function selectScenarios(args: BenchArgs, notes: string[]): Plan {
   sizes.idleConnections = cap.connections;
   if (cap.note !== undefined) notes.push(cap.note);
   const all = buildScenarios(sizes);
+  const inProcessSizes = IN_PROCESS_SIZES[args.mode];
+  const allInProcess = buildInProcessScenarios(inProcessSizes);
+  if (args.profile !== undefined && !all.some((s) => s.id === args.profile)) {
+    throw new Error(`--profile takes an end-to-end scenario id, got "${args.profile}"\n\n${USAGE}`);
+  }
   const wanted = args.profile !== undefined ? [args.profile] : args.only;
-  if (wanted === undefined) return { scenarios: all, sizes };
-  const unknown = wanted.filter((id) => !all.some((s) => s.id === id));
+  if (wanted === undefined) return { scenarios: all, sizes, inProcess: allInProcess, inProcessSizes };
+  const ids = wanted.flatMap((id) =>
+    id === SET_NAMES.e2e ? all.map((s) => s.id) : id === SET_NAMES.inprocess ? allInProcess.map((s) => s.id) : [id],
+  );
+  const unknown = ids.filter((id) => !all.some((s) => s.id === id) && !allInProcess.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`unknown scenario id(s): ${unknown.join(", ")}\n\n${USAGE}`);
-  return { scenarios: all.filter((s) => wanted.includes(s.id)), sizes };
+  return {
+    scenarios: all.filter((s) => ids.includes(s.id)),
+    sizes,
+    inProcess: args.profile !== undefined ? [] : allInProcess.filter((s) => ids.includes(s.id)),
+    inProcessSizes,
+  };
 }
 
 /** Runs the scenario once against our broker under --cpu-prof and prints where its CPU went. */
@@ -79,11 +106,11 @@ async function profile(scenario: Scenario, args: BenchArgs): Promise<number> {
   return 0;
 }
 
-async function benchmark(args: BenchArgs, { scenarios, sizes }: Plan, notes: string[]): Promise<number> {
+async function benchmark(args: BenchArgs, { scenarios, sizes, inProcess, inProcessSizes }: Plan, notes: string[]): Promise<number> {
   const started = Date.now();
   const date = new Date().toISOString();
   const environment = collectEnvironment(ROOT);
-  const total = scenarios.length * args.runs * SERVER_KINDS.length;
+  const total = scenarios.length * args.runs * SERVER_KINDS.length + probeCount(inProcess, args.runs);
   progress = new Progress(total);
   const results: BenchResults = {
     benchmark: "end-to-end",
@@ -118,8 +145,14 @@ async function benchmark(args: BenchArgs, { scenarios, sizes }: Plan, notes: str
     }
     results.scenarios.push(summarize(scenario, samples));
   }
+  if (inProcess.length > 0) {
+    const run = await runInProcess(inProcess, { root: ROOT, runs: args.runs, sizes: inProcessSizes, progress });
+    results.inProcess = run.results;
+    failures += run.failures;
+  }
   progress.finish();
   results.durationSec = (Date.now() - started) / 1000;
+  results.environment.loadAverageAtEnd = loadAverage();
 
   const plan = planOutputs(ROOT, results, { partial: args.only !== undefined, out: args.out });
   const said = writeOutputs(ROOT, plan, results);

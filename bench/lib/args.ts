@@ -4,15 +4,21 @@ import type { Mode } from "./scenarios.ts";
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick            smoke run (< 1 min): small counts, 2 runs each; outputs go to a temp dir
-  --runs <n>         runs per scenario per server (default 5 full, 2 quick)
-  --only <ids>       comma-separated scenario ids (outputs go to a temp dir)
+  --quick            smoke run (~1 min): small counts, 2 runs each; outputs go to a temp dir
+  --runs <n>         runs per scenario per server or contender (default 5 full, 2 quick)
+  --only <ids>       comma-separated scenario ids, or "e2e" / "inprocess" for either set
+                     (outputs go to a temp dir)
   --profile <id>     run scenario <id> once against nats-embedded under node --cpu-prof,
                      print the top self-time functions; writes no results
   --out <dir>        write results, chart and table under <dir> instead of the repository
   -h, --help         this text
 
-Scenario ids: pub-16 pub-1k pubsub-16 pubsub-1k fanout-4 queue-4 req-rep idle-conns
+End-to-end ids (nats-embedded vs nats-server over TCP, fresh server per run):
+  pub-16 pub-1k pubsub-16 pubsub-1k fanout-4 queue-4 req-rep idle-conns
+In-process ids (fresh process per sample, bench/inprocess/):
+  direct-1 direct-4 direct-10k   server.publish → subscriber vs eventemitter3, mqemitter, Aedes
+  rr-16                          request/reply: direct API, server.connect(), nats-server
+  startup                        createServer + connect + first request vs spawning nats-server
 `;
 
 export interface BenchArgs {

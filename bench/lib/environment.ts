@@ -18,6 +18,13 @@ export interface Environment {
   clientLibrary: string;
   /** 1-minute load average when the run started: other work on the box makes numbers noisy. */
   loadAverageAtStart: number;
+  /** The same when the run ended (set by the coordinator). */
+  loadAverageAtEnd?: number;
+}
+
+/** The 1-minute load average, two decimals. */
+export function loadAverage(): number {
+  return Math.round(os.loadavg()[0]! * 100) / 100;
 }
 
 function tryRun(file: string, args: readonly string[], cwd?: string): string {
@@ -46,7 +53,7 @@ export function collectEnvironment(root: string): Environment {
     cores: cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()}`,
-    loadAverageAtStart: Math.round(os.loadavg()[0]! * 100) / 100,
+    loadAverageAtStart: loadAverage(),
     clientLibrary: `@nats-io/transport-node ${packageVersion(join(root, "node_modules", "@nats-io", "transport-node", "package.json"))}`,
   };
 }

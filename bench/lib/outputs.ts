@@ -6,7 +6,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { END_MARKER, markdownTable, START_MARKER, writeIntoReadme } from "./report-markdown.ts";
+import {
+  END_MARKER,
+  IN_PROCESS_END_MARKER,
+  IN_PROCESS_START_MARKER,
+  inProcessSection,
+  markdownTable,
+  START_MARKER,
+  writeBetweenMarkers,
+  writeIntoReadme,
+} from "./report-markdown.ts";
 import { ratiosSvg } from "./report-svg.ts";
 import type { BenchResults } from "./results.ts";
 
@@ -17,6 +26,8 @@ export interface OutputPlan {
   readme: string | undefined;
   /** Where the table goes when the README or its markers are missing. */
   fallbackMarkdown: string;
+  /** docs/in-process.md, whose in-process figures are regenerated between their own markers. */
+  inProcessDoc: string | undefined;
   inRepository: boolean;
 }
 
@@ -29,11 +40,12 @@ export function planOutputs(root: string, results: Pick<BenchResults, "date" | "
       svg: join(root, "docs", "bench-ratios.svg"),
       readme: join(root, "README.md"),
       fallbackMarkdown: join(root, "bench", "results", "latest.md"),
+      inProcessDoc: join(root, "docs", "in-process.md"),
       inRepository,
     };
   }
   const dir = options.out ?? join(tmpdir(), `nats-embedded-bench-${results.mode}`);
-  return { json: join(dir, `${day}.json`), svg: join(dir, "bench-ratios.svg"), readme: undefined, fallbackMarkdown: join(dir, "latest.md"), inRepository };
+  return { json: join(dir, `${day}.json`), svg: join(dir, "bench-ratios.svg"), readme: undefined, fallbackMarkdown: join(dir, "latest.md"), inProcessDoc: undefined, inRepository };
 }
 
 /** Writes the JSON, the chart and the table; returns human-readable lines saying what went where. */
@@ -46,11 +58,16 @@ export function writeOutputs(root: string, plan: OutputPlan, results: BenchResul
   writeFileSync(plan.svg, ratiosSvg(results));
   said.push(`chart:   ${show(plan.svg)}`);
   const table = markdownTable(results, show(plan.json));
+  const section = inProcessSection(results, show(plan.json));
+  if (plan.inProcessDoc !== undefined && section !== undefined) {
+    const written = writeBetweenMarkers(plan.inProcessDoc, IN_PROCESS_START_MARKER, IN_PROCESS_END_MARKER, section);
+    said.push(written ? `figures: ${show(plan.inProcessDoc)} (between the bench:inprocess markers)` : `figures: ${show(plan.inProcessDoc)} or its markers are missing, left alone`);
+  }
   if (plan.readme !== undefined && writeIntoReadme(plan.readme, table)) {
     said.push(`table:   ${show(plan.readme)} (between the bench markers)`);
     return said;
   }
-  writeFileSync(plan.fallbackMarkdown, `# End-to-end benchmark\n\n${table}\n`);
+  writeFileSync(plan.fallbackMarkdown, `# Benchmark\n\n${table}\n`);
   const why = plan.readme === undefined ? "not a full run: the README is left alone" : `${show(plan.readme)} or its ${START_MARKER} / ${END_MARKER} markers are missing`;
   said.push(`table:   ${show(plan.fallbackMarkdown)} (${why})`);
   return said;

@@ -2,6 +2,7 @@
  * The result file's shape, and the medians and ratios computed from the samples. Every
  * number shown in the Markdown table or the chart comes from here, never typed by hand.
  */
+import type { InProcessResults } from "../inprocess/results.ts";
 import type { Environment } from "./environment.ts";
 import type { SampleRecord } from "./sampler.ts";
 import type { MetricSpec, Scenario } from "./scenario.ts";
@@ -43,6 +44,8 @@ export interface BenchResults {
   sizes: Sizes;
   notes: string[];
   scenarios: ScenarioResult[];
+  /** The in-process scenarios (bench/inprocess/), when the run included any. */
+  inProcess?: InProcessResults;
 }
 
 export function summarize(scenario: Scenario, samples: Record<ServerKind, SampleRecord[]>): ScenarioResult {
@@ -75,12 +78,13 @@ function valueOf(sample: SampleRecord, key: string): number | undefined {
 /** Formats a metric value for tables: rates with thousands separators, small values with decimals. */
 export function formatValue(value: number | undefined, unit: string): string {
   if (value === undefined) return "—";
-  if (unit === "msgs/s") return Math.round(value).toLocaleString("en-US");
+  if (unit.endsWith("/s")) return Math.round(value).toLocaleString("en-US");
   if (value >= 100) return value.toFixed(0);
   if (value >= 10) return value.toFixed(1);
   return value.toFixed(2);
 }
 
 export function formatRatio(value: number | undefined): string {
-  return value === undefined ? "—" : `${value >= 10 ? value.toFixed(1) : value.toFixed(2)}×`;
+  if (value === undefined) return "—";
+  return `${value >= 10 ? value.toFixed(1) : value >= 0.01 ? value.toFixed(2) : value.toPrecision(1)}×`;
 }
