@@ -38,6 +38,32 @@ describe("lame duck mode", () => {
     assert.equal(server.numClients, 0);
   });
 
+  it("an official client given two servers sees ldm and reconnects to the other one", async (t) => {
+    const a = createServer({ port: 0, lameDuckGracePeriod: 50, lameDuckDuration: 50 });
+    const b = createServer({ port: 0 });
+    await a.listen();
+    await b.listen();
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const nc = await connect({ servers: [a.url!, b.url!], noRandomize: true, reconnectTimeWait: 50 });
+    t.after(() => nc.close());
+    assert.equal(nc.getServer(), `127.0.0.1:${a.port}`);
+    const seen: string[] = [];
+    const reconnected = (async () => {
+      for await (const s of nc.status()) {
+        seen.push(s.type);
+        if (s.type === "reconnect") return;
+      }
+    })();
+    await a.lameDuck();
+    await reconnected;
+    assert.ok(seen.includes("ldm"), `statuses: ${seen.join(",")}`);
+    assert.equal(nc.getServer(), `127.0.0.1:${b.port}`);
+    const sub = nc.subscribe("after", { max: 1 });
+    nc.publish("after", "on b");
+    for await (const m of sub) assert.equal(m.string(), "on b");
+    assert.equal(b.numClients, 1);
+  });
+
   it("is cut short by close()", async () => {
     const server = createServer({ port: 0, lameDuckGracePeriod: 60_000 });
     await server.listen();
