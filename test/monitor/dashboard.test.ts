@@ -7,34 +7,20 @@
  * Without Chromium the test is skipped locally and fails under CI=true. With
  * UPDATE_DASHBOARD_PNG=1 the screenshot is written to docs/dashboard.png.
  */
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "../helpers/chromium.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createServer } from "../../src/index.ts";
 import { startTailableMonitor, until } from "./monitor-helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOT = new URL("../../docs/dashboard.png", import.meta.url).pathname;
 
 test("the dashboard shows live numbers, tables, charts and the live tail in headless Chromium", { timeout: 90_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    assert.notEqual(process.env["CI"], "true", `${CHROMIUM} is missing: .ci/run must apt-get install chromium`);
-    t.skip(`${CHROMIUM} not installed (apt-get install -y chromium)`);
-    return;
-  }
+  if (!requireChromium(t)) return;
   const { chromium } = await import("playwright-core");
 
   const server = createServer({ host: "127.0.0.1", port: 0, serverName: "orders-bus", maxPending: 256 * 1024, maxPayload: 64 * 1024 });

@@ -4,32 +4,16 @@
  * reach a TCP subscriber, and messages published over TCP and in-process must appear in the
  * page. Skipped locally without /usr/bin/chromium; under CI=true a missing browser fails.
  */
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "../helpers/chromium.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { connect } from "@nats-io/transport-node";
 import { startChatExample, CHAT_SUBJECT } from "../../examples/browser/server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 test("the chat page talks to TCP and in-process clients through the embedded broker", { timeout: 90_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    // CI installs chromium (.ci/run); there, a missing browser must fail, not skip.
-    assert.notEqual(process.env["CI"], "true", "chromium is not installed: .ci/run must apt-get install it");
-    t.skip("chromium not installed (apt-get install -y chromium); browser test skipped");
-    return;
-  }
+  if (!requireChromium(t)) return;
   const chat = await startChatExample({ pagePort: 0, natsPort: 0, websocketPort: 0 });
   t.after(() => chat.close());
   const transports: string[] = [];
