@@ -28,6 +28,9 @@ import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import { routeMessage } from "./router.ts";
 import { Subscription, type MessageSink } from "./subscription.ts";
 
+/** Input parsed per event-loop turn at most, in bytes (a socket read is at most 64 KiB anyway). */
+const INPUT_SLICE = 64 * 1024;
+
 /** Queue group name nats-server keeps for itself (client.go `sysGroup`). */
 const SYSTEM_QUEUE_GROUP = "_sys_";
 
@@ -564,6 +567,13 @@ export class Client implements ProtocolHandler, MessageSink {
       // parser.go: a first op other than CONNECT makes the client the no_auth_user.
       if (first !== 0x43 && first !== 0x63) this.#afterNoAuthUser();
     }
+    // A huge chunk (a memory pipe can deliver one write of any size) is taken a slice per
+    // event-loop turn, so one client's batch cannot hold up every other client.
+    let rest: Buffer | undefined;
+    if (chunk.length > INPUT_SLICE) {
+      rest = chunk.subarray(INPUT_SLICE);
+      chunk = chunk.subarray(0, INPUT_SLICE);
+    }
     let err: ParseErrorCode;
     try {
       err = this.#parser.parse(chunk);
@@ -572,10 +582,22 @@ export class Client implements ProtocolHandler, MessageSink {
       err = ParseError.UnknownOperation;
     }
     if (err === ParseError.Paused) {
-      this.#held = chunk.subarray(this.#parser.resumeOffset);
+      // Authentication runs; it resumes the input when it is done.
+      const held = chunk.subarray(this.#parser.resumeOffset);
+      this.#held = rest === undefined ? held : Buffer.concat([held, rest]);
       return;
     }
-    if (err !== ParseError.None) this.#onParseError(err);
+    if (err !== ParseError.None) {
+      this.#onParseError(err);
+      return;
+    }
+    if (rest !== undefined && !this.#closed) {
+      this.#held = rest;
+      this.#stream.pause();
+      setImmediate(() => {
+        if (!this.#closed) this.#resumeInput();
+      });
+    }
   }
 
   #afterNoAuthUser(): void {
