@@ -16,6 +16,7 @@ import {
   writeBetweenMarkers,
   writeIntoReadme,
 } from "./report-markdown.ts";
+import { PERF_END_MARKER, PERF_START_MARKER, perfSection } from "./report-perf.ts";
 import { ratiosSvg } from "./report-svg.ts";
 import type { BenchResults } from "./results.ts";
 
@@ -28,6 +29,8 @@ export interface OutputPlan {
   fallbackMarkdown: string;
   /** docs/in-process.md, whose in-process figures are regenerated between their own markers. */
   inProcessDoc: string | undefined;
+  /** docs/performance.md, whose targets and end-to-end figures are regenerated between their markers. */
+  perfDoc?: string | undefined;
   inRepository: boolean;
 }
 
@@ -41,6 +44,7 @@ export function planOutputs(root: string, results: Pick<BenchResults, "date" | "
       readme: join(root, "README.md"),
       fallbackMarkdown: join(root, "bench", "results", "latest.md"),
       inProcessDoc: join(root, "docs", "in-process.md"),
+      perfDoc: join(root, "docs", "performance.md"),
       inRepository,
     };
   }
@@ -62,6 +66,10 @@ export function writeOutputs(root: string, plan: OutputPlan, results: BenchResul
   if (plan.inProcessDoc !== undefined && section !== undefined) {
     const written = writeBetweenMarkers(plan.inProcessDoc, IN_PROCESS_START_MARKER, IN_PROCESS_END_MARKER, section);
     said.push(written ? `figures: ${show(plan.inProcessDoc)} (between the bench:inprocess markers)` : `figures: ${show(plan.inProcessDoc)} or its markers are missing, left alone`);
+  }
+  if (plan.perfDoc !== undefined && results.scenarios.length > 0) {
+    const written = writeBetweenMarkers(plan.perfDoc, PERF_START_MARKER, PERF_END_MARKER, perfSection(results, show(plan.json)));
+    said.push(written ? `figures: ${show(plan.perfDoc)} (between the bench:perf markers)` : `figures: ${show(plan.perfDoc)} or its markers are missing, left alone`);
   }
   if (plan.readme !== undefined && writeIntoReadme(plan.readme, table)) {
     said.push(`table:   ${show(plan.readme)} (between the bench markers)`);

@@ -72,6 +72,23 @@ function writeDecimal(buf: Buffer, pos: number, value: number): number {
     buf[pos] = 48 + value;
     return pos + 1;
   }
+  // Message sizes are mostly a few digits: no division loop for those.
+  if (value < 100) {
+    const t = (value / 10) | 0;
+    buf[pos] = 48 + t;
+    buf[pos + 1] = 48 + value - t * 10;
+    return pos + 2;
+  }
+  if (value < 10000) {
+    const d = value < 1000 ? 3 : 4;
+    let v = value;
+    for (let k = pos + d - 1; k >= pos; k--) {
+      const q = (v / 10) | 0;
+      buf[k] = 48 + v - q * 10;
+      v = q;
+    }
+    return pos + d;
+  }
   let digits = 0;
   for (let v = value; v > 0; v = Math.floor(v / 10)) digits++;
   let end = pos + digits;

@@ -19,13 +19,13 @@ import {
 import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../protocol/parser.ts";
 import { publishViolation, replyViolation, subscribeViolation, WireError } from "../protocol/wire-errors.ts";
 import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts";
-import type { Sublist } from "../subjects/sublist.ts";
+import type { MatchResult, Sublist } from "../subjects/sublist.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { applyConnect, defaultConnectOptions, type ConnectOptions } from "./connect-options.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { OutboundBuffer } from "./outbound-buffer.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
-import { routeMessage } from "./router.ts";
+import { routeResult } from "./router.ts";
 import { Subscription, type MessageSink } from "./subscription.ts";
 
 /** Input parsed per event-loop turn at most, in bytes (a socket read is at most 64 KiB anyway). */
@@ -118,6 +118,15 @@ export class Client implements ProtocolHandler, MessageSink {
   /** Input held back while an asynchronous authentication runs. */
   #held: Buffer | undefined;
   #lastPingReceived = 0;
+  /**
+   * Per-connection cache of the last published subject's match result (nats-server's per-client
+   * `in.results`), valid while the sublist's `genId` is unchanged: a publisher repeating a
+   * subject skips even the sublist's cache lookup.
+   */
+  #l1Sublist: Sublist<Subscription> | undefined;
+  #l1Subject = "";
+  #l1GenId = -1;
+  #l1Result: MatchResult<Subscription> | undefined;
   #writeDeadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(host: ClientHost, cid: number, stream: Duplex, info: ConnectionInfo) {
@@ -380,7 +389,18 @@ export class Client implements ProtocolHandler, MessageSink {
       return;
     }
     if (opts.verbose) this.#queueFrame(OK_FRAME);
-    const delivered = routeMessage(this.#host.sublist, this, subject, reply, headerSize, data, start, end);
+    const sublist = this.#host.sublist;
+    let result = this.#l1Result;
+    if (subject === this.#l1Subject && sublist === this.#l1Sublist && sublist.genId === this.#l1GenId) {
+      sublist.noteCachedMatch();
+    } else {
+      result = sublist.match(subject);
+      this.#l1Sublist = sublist;
+      this.#l1Subject = subject;
+      this.#l1GenId = sublist.genId;
+      this.#l1Result = result;
+    }
+    const delivered = routeResult(result!, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
   }
 
@@ -470,16 +490,14 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     const out = this.#out;
     if (headerSize < 0) {
-      out.appendControlLine(sub.msgPrefix(subject), reply, -1, end - start);
+      out.appendMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
     } else if (this.connectOptions.headers) {
-      out.appendControlLine(sub.hmsgPrefix(subject), reply, headerSize, end - start);
+      out.appendMessage(sub.hmsgPrefix(subject), reply, headerSize, data, start, end);
     } else {
       // The subscriber did not ask for headers: strip them, as nats-server does.
       start += headerSize;
-      out.appendControlLine(sub.msgPrefix(subject), reply, -1, end - start);
+      out.appendMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
     }
-    out.appendRegion(data, start, end);
-    out.appendCrlf();
     if (reply !== "" && this.#publishGuard !== undefined) this.#publishGuard.noteDelivery(reply);
     const size = end - start;
     this.outMsgs++;

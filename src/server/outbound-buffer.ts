@@ -68,6 +68,45 @@ export class OutboundBuffer {
     this.#pos = end;
   }
 
+  /**
+   * Queues a whole MSG/HMSG frame: the control line (cached `prefix`, then the tail as
+   * {@link appendControlLine}), the payload `data[start, end)` (copied when small, referenced
+   * when large, as {@link appendRegion}) and the closing CRLF, with one check for room.
+   */
+  appendMessage(prefix: Buffer, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
+    const n = end - start;
+    const pl = prefix.length;
+    const copy = n <= COPY_THRESHOLD;
+    this.#reserve(pl + reply.length + CONTROL_TAIL_ROOM + (copy ? n + 2 : 0));
+    const slab = this.#slab;
+    let pos = this.#pos;
+    const begin = pos;
+    if (pl <= SMALL_COPY) {
+      for (let i = 0; i < pl; i++) slab[pos + i] = prefix[i]!;
+    } else {
+      slab.set(prefix, pos);
+    }
+    pos = writeControlLineTail(slab, pos + pl, reply, headerSize, n);
+    if (copy) {
+      if (n <= SMALL_COPY) {
+        for (let i = 0; i < n; i++) slab[pos + i] = data[start + i]!;
+      } else {
+        data.copy(slab, pos, start, end);
+      }
+      pos += n;
+      slab[pos++] = CR;
+      slab[pos++] = LF;
+      this.#pos = pos;
+      this.#queued += pos - begin;
+    } else {
+      this.#pos = pos;
+      this.#queued += pos - begin + n;
+      this.#sealSlab();
+      this.#chunks.push(data.subarray(start, end));
+      this.appendCrlf();
+    }
+  }
+
   /** Queues the CRLF that ends a payload. */
   appendCrlf(): void {
     this.#reserve(2);

@@ -1,4 +1,4 @@
-import type { Sublist } from "../subjects/sublist.ts";
+import type { MatchResult, Sublist } from "../subjects/sublist.ts";
 import type { MessageSink, Subscription } from "./subscription.ts";
 
 /**
@@ -19,7 +19,20 @@ export function routeMessage(
   start: number,
   end: number,
 ): boolean {
-  const result = sublist.match(subject);
+  return routeResult(sublist.match(subject), publisher, subject, reply, headerSize, data, start, end);
+}
+
+/** {@link routeMessage} for a match result the caller already has (its own cache of it). */
+export function routeResult(
+  result: MatchResult<Subscription>,
+  publisher: MessageSink | undefined,
+  subject: string,
+  reply: string,
+  headerSize: number,
+  data: Buffer,
+  start: number,
+  end: number,
+): boolean {
   const psubs = result.psubs;
   const qsubs = result.qsubs;
   const noEcho = publisher !== undefined && !publisher.echo;

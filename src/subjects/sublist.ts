@@ -211,6 +211,15 @@ export class Sublist<S extends SublistEntry> {
   }
 
   /**
+   * Counts a match answered by a caller's own cache of an earlier {@link match} result (still
+   * current: {@link genId} unchanged), so the statistics read as if it had asked again.
+   */
+  noteCachedMatch(): void {
+    this.#matches++;
+    if (this.#cache !== null) this.#cacheHits++;
+  }
+
+  /**
    * Whether any subscription matches `subject`. Stops at the first one found and does not
    * populate the cache (nats-server HasInterest); not counted in the match statistics.
    */
