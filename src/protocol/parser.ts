@@ -681,7 +681,11 @@ export class ProtocolParser {
       end = nl;
     }
     this.#argStart = 0;
-    if (end > start && line[end - 1] === CR) end--;
+    // parser.go sets `drop` at any CR in the line and cuts one byte before the LF: the usual
+    // trailing CR, or, with a stray CR and a bare LF, the line's last byte. Applied the same way
+    // whether or not the line was split across reads, so segmentation never changes the result.
+    const cr = line.indexOf(CR, start);
+    if (cr >= 0 && cr < end) end--;
     if (end - start > this.#maxControlLine) return ParseError.ControlLineTooLong;
 
     const op = this.#argOp;
@@ -694,7 +698,7 @@ export class ProtocolParser {
         if (!this.headers) return ParseError.HeadersNotSupported;
         return this.#pubArgs(line, start, end, true);
       case ArgOp.Sub: {
-        const n = splitFields(line, start, end);
+        const n = splitFields(line, start, end, true);
         if (n === 2) {
           const subject = line.toString("latin1", fieldStart[0], fieldEnd[0]);
           const sid = line.toString("latin1", fieldStart[1], fieldEnd[1]);
@@ -710,7 +714,7 @@ export class ProtocolParser {
         break;
       }
       case ArgOp.Unsub: {
-        const n = splitFields(line, start, end);
+        const n = splitFields(line, start, end, true);
         if (n === 1) {
           this.#handler.onUnsub(line.toString("latin1", fieldStart[0], fieldEnd[0]), -1);
         } else if (n === 2) {
@@ -816,12 +820,13 @@ export class ProtocolParser {
  * Splits `line[start, end)` on spaces and tabs into the shared field arrays; returns the count
  * (capped so a line of many fields cannot overrun them: any count above 4 is an error anyway).
  */
-function splitFields(line: Buffer, start: number, end: number): number {
+function splitFields(line: Buffer, start: number, end: number, crIsBlank = false): number {
   let n = 0;
   let fs = -1;
   for (let i = start; i < end; i++) {
     const b = line[i];
-    if (b === SPACE || b === TAB) {
+    // SUB and UNSUB split as client.go splitArg, which counts CR (and LF) as blanks; PUB does not.
+    if (b === SPACE || b === TAB || (crIsBlank && (b === CR || b === LF))) {
       if (fs >= 0) {
         if (n === 8) return 9;
         fieldStart[n] = fs;

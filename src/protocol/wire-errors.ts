@@ -34,19 +34,37 @@ export const WireError = {
 
 export type WireErrorText = (typeof WireError)[keyof typeof WireError];
 
+const GO_ESCAPES: Readonly<Record<number, string>> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\" };
+
+/**
+ * A quoted string as Go's `%q` writes one, which nats-server uses for subjects in permission
+ * errors: quotes, backslashes and control bytes escaped, everything else as is.
+ */
+export function goQuote(text: string): string {
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const named = GO_ESCAPES[c];
+    if (named !== undefined) out += named;
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else out += text[i];
+  }
+  return `${out}"`;
+}
+
 /** client.go pubPermissionViolation. The connection stays open. */
 export function publishViolation(subject: string): string {
-  return `Permissions Violation for Publish to "${subject}"`;
+  return `Permissions Violation for Publish to ${goQuote(subject)}`;
 }
 
 /** client.go replySubjectViolation. The connection stays open. */
 export function replyViolation(reply: string): string {
-  return `Permissions Violation for Publish with Reply of "${reply}"`;
+  return `Permissions Violation for Publish with Reply of ${goQuote(reply)}`;
 }
 
 /** client.go subPermissionViolation. The connection stays open. */
 export function subscribeViolation(subject: string, queue?: string): string {
   return queue === undefined
-    ? `Permissions Violation for Subscription to "${subject}"`
-    : `Permissions Violation for Subscription to "${subject}" using queue "${queue}"`;
+    ? `Permissions Violation for Subscription to ${goQuote(subject)}`
+    : `Permissions Violation for Subscription to ${goQuote(subject)} using queue ${goQuote(queue)}`;
 }

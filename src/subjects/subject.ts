@@ -89,7 +89,28 @@ export function subjectHasWildcard(subject: string): boolean {
  * fails here. Such a subject can never be subscribed to literally either.
  */
 export function isValidLiteralSubject(subject: string): boolean {
-  return isValidSubject(subject) && !subjectHasWildcard(subject);
+  // As sublist.go isValidLiteralSubject: tokens only, whitespace is not looked at.
+  return isValidSubscribeSubject(subject) && !subjectHasWildcard(subject);
+}
+
+/**
+ * What sublist.go Insert accepts for a SUB: no empty token and nothing after `>`. Unlike
+ * {@link isValidSubject} it does not look at whitespace, which the wire's field splitting has
+ * already removed except for the blanks nats-server keeps (a form feed, say).
+ */
+export function isValidSubscribeSubject(subject: string): boolean {
+  const len = subject.length;
+  if (len === 0) return false;
+  let tokenStart = 0;
+  let sawFwc = false;
+  for (let i = 0; i <= len; i++) {
+    if (i < len && subject.charCodeAt(i) !== DOT) continue;
+    const tokenLength = i - tokenStart;
+    if (tokenLength === 0 || sawFwc) return false;
+    if (tokenLength === 1 && subject.charCodeAt(tokenStart) === GT) sawFwc = true;
+    tokenStart = i + 1;
+  }
+  return true;
 }
 
 /**

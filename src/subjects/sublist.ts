@@ -8,7 +8,7 @@
  */
 
 import { CacheEviction, type ResultCache, SL_CACHE_MAX, SweepingMapCache } from "./result-cache.ts";
-import { isValidQueueName, isValidSubject, subjectHasWildcard, subjectMatches } from "./subject.ts";
+import { isValidQueueName, isValidSubscribeSubject, subjectHasWildcard, subjectMatches } from "./subject.ts";
 import {
   addChild,
   childOf,
@@ -134,7 +134,7 @@ export class Sublist<S extends SublistEntry> {
     const subject = sub.subject;
     const queue = sub.queue;
     // Validate first: nats-server creates nodes before finding a bad token and leaves them.
-    if (!isValidSubject(subject) || (queue !== undefined && !isValidQueueName(queue))) return false;
+    if (!isValidSubscribeSubject(subject) || (queue !== undefined && !isValidQueueName(queue))) return false;
     const toks = this.#tokens;
     const n = this.#tokenize(subject);
     let level = this.#root;

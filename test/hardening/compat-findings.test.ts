@@ -1,7 +1,7 @@
 /**
  * Differences from nats-server 2.9.10 found by scripts/differential-fuzz.ts (seed 6), kept as
  * regression tests. Each `expected` is what Debian's nats-server 2.9.10 replied to the same
- * bytes. They are marked `todo` until src/ is fixed; remove the `todo` then.
+ * bytes; each one failed before the fix it documents.
  *
  * Root causes, in nats-server's source:
  * - client.go `splitArg` (used by SUB and UNSUB) splits fields on ' ', '\t', '\r' and '\n';
@@ -80,11 +80,9 @@ const cases: { name: string; input: string; expected: { reply: string; closed: b
   },
 ];
 
-const TODO = "differs from nats-server 2.9.10 (see the header of this file); fix in src/protocol/parser.ts (field split), src/subjects/subject.ts (whitespace) and the permission -ERR quoting";
-
 describe("compatibility findings from the differential fuzz", () => {
   for (const c of cases) {
-    it(c.name, { todo: TODO }, async (t) => {
+    it(c.name, async (t) => {
       const server = await startBroker(t);
       assert.deepEqual(await probe(server.port, c.input), c.expected);
     });

@@ -4,6 +4,7 @@ import {
   isValidLiteralSubject,
   isValidQueueName,
   isValidSubject,
+  isValidSubscribeSubject,
   subjectHasWildcard,
   subjectMatches,
 } from "../../src/subjects/subject.ts";
@@ -81,8 +82,17 @@ table("isValidLiteralSubject", isValidLiteralSubject, [
   ["foo..bar", false, "empty token"],
   [".foo", false, "leading dot"],
   ["foo.", false, "trailing dot"],
-  ["foo bar", false, "whitespace"],
-  ["foo\fbar", false, "form feed (stricter than nats-server, see JSDoc)"],
+  // sublist.go isValidLiteralSubject looks at tokens only (pedantic PUB): whitespace is a byte.
+  ["foo bar", true, "whitespace is not looked at"],
+  ["foo\fbar", true, "form feed is not looked at"],
+]);
+
+table("isValidSubscribeSubject", isValidSubscribeSubject, [
+  ["foo.*.>", true, "wildcards"],
+  ["foo\f.a", true, "a form feed the wire keeps: sublist.go Insert accepts it"],
+  ["", false, "empty"],
+  ["foo..bar", false, "empty token"],
+  ["foo.>.bar", false, "token after >"],
 ]);
 
 table("isValidQueueName", isValidQueueName, [

@@ -143,7 +143,7 @@ describe("Sublist matching", () => {
 describe("Sublist insert", () => {
   test("rejects invalid subjects and queue names without throwing", () => {
     const sl = new Sublist<Sub>();
-    for (const subject of ["", ".", "foo.", ".foo", "foo..bar", "foo.>.bar", ">.foo", "foo bar", "foo\tbar"]) {
+    for (const subject of ["", ".", "foo.", ".foo", "foo..bar", "foo.>.bar", ">.foo"]) {
       assert.equal(sl.insert(sub(subject)), false, JSON.stringify(subject));
     }
     assert.equal(sl.insert(qsub("foo", "")), false, "empty queue");
