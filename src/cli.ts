@@ -153,7 +153,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const warning of config?.warnings ?? []) logger.warn(warning);
     let server: Server;
     try {
-      server = createServer({ ...settings.options, logger });
+      server = createServer({ ...settings.options, logger, trace: settings.trace });
     } catch (err) {
       logger.error((err as Error).message);
       return 1;

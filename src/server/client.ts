@@ -128,6 +128,8 @@ export class Client implements ProtocolHandler, MessageSink {
   #l1GenId = -1;
   #l1Result: MatchResult<Subscription> | undefined;
   #writeDeadlineTimer: NodeJS.Timeout | undefined;
+  /** `-V`: every protocol op in and out goes to the logger's trace level, as nats-server. */
+  readonly #trace: boolean;
 
   constructor(host: ClientHost, cid: number, stream: Duplex, info: ConnectionInfo) {
     this.#host = host;
@@ -136,6 +138,7 @@ export class Client implements ProtocolHandler, MessageSink {
     this.info = info;
     const { maxControlLine, maxPayload } = host.options;
     this.#parser = new ProtocolParser(this, { maxControlLine, maxPayload });
+    this.#trace = host.options.trace;
     stream.on("data", (chunk: Buffer) => this.#onData(chunk));
     stream.on("end", () => this.close(CloseReason.ClientClosed));
     stream.on("close", () => this.close(CloseReason.ClientClosed));
@@ -184,6 +187,7 @@ export class Client implements ProtocolHandler, MessageSink {
   /** Sends `-ERR` then closes, as nats-server does for the errors that end a connection. */
   closeWithError(text: string, reason: CloseReasonText): void {
     if (this.#closed) return;
+    if (this.#trace) this.#traceOut("-ERR", `'${text}'`);
     this.#queueFrame(encodeError(text));
     this.close(reason);
   }
@@ -228,6 +232,7 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** client.go processConnect. */
   onConnect(json: string): void {
+    if (this.#trace) this.#traceIn("CONNECT", redactSecrets(json));
     const next = applyConnect(json, this.connectOptions);
     if (next === undefined) {
       this.close(CloseReason.ProtocolViolation);
@@ -369,6 +374,7 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** client.go processInboundClientMsg. */
   onPub(subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
+    if (this.#trace) this.#traceIn(headerSize < 0 ? "PUB" : "HPUB", [subject, reply, headerSize < 0 ? "" : String(headerSize), String(end - start)].filter((f) => f !== "").join(" "));
     // An empty header block is no header at all: nats-server delivers `HPUB a 0 2` as MSG.
     if (headerSize === 0) headerSize = -1;
     const size = end - start;
@@ -406,6 +412,7 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** client.go parseSub / processSubEx. */
   onSub(subject: string, queue: string | undefined, sid: string): void {
+    if (this.#trace) this.#traceIn("SUB", queue === undefined ? `${subject} ${sid}` : `${subject} ${queue} ${sid}`);
     const perms = this.#perms;
     // client.go processSubEx: `_sys_` is reserved for the server's own queue subscriptions.
     if (queue === SYSTEM_QUEUE_GROUP || (perms !== undefined && !perms.canSubscribe(subject, queue))) {
@@ -433,6 +440,7 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** client.go processUnsub: an unknown sid is ignored; max <= delivered removes at once. */
   onUnsub(sid: string, max: number): void {
+    if (this.#trace) this.#traceIn("UNSUB", max < 0 ? sid : `${sid} ${max}`);
     const sub = this.#subs.get(sid);
     if (this.connectOptions.verbose) this.#queueFrame(OK_FRAME);
     if (sub === undefined) return;
@@ -444,16 +452,35 @@ export class Client implements ProtocolHandler, MessageSink {
   }
 
   onPing(): void {
+    if (this.#trace) {
+      this.#traceIn("PING");
+      this.#traceOut("PONG");
+    }
     this.#lastPingReceived = Date.now();
     this.#queueFrame(PONG_FRAME);
   }
 
   onPong(): void {
+    if (this.#trace) this.#traceIn("PONG");
     this.#pingsOut = 0;
     if (this.#pingSentAt !== 0) {
       this.rtt = Math.max(1, Date.now() - this.#pingSentAt);
       this.#pingSentAt = 0;
     }
+  }
+
+  /** nats-server's trace lines: `<addr> - cid:<n> - <<- [OP args]`. */
+  #traceIn(op: string, arg?: string): void {
+    this.#host.options.logger.trace(`${this.#tracePrefix()} - <<- [${arg === undefined ? op : `${op} ${arg}`}]`);
+  }
+
+  #traceOut(op: string, arg?: string): void {
+    this.#host.options.logger.trace(`${this.#tracePrefix()} - ->> [${arg === undefined ? op : `${op} ${arg}`}]`);
+  }
+
+  #tracePrefix(): string {
+    const { remoteAddress, remotePort, transport } = this.info;
+    return `${remoteAddress !== undefined ? `${remoteAddress}:${remotePort ?? 0}` : transport} - cid:${this.cid}`;
   }
 
   /** The server's limits changed (`server.reload`): the parser and the keepalive follow. */
@@ -488,6 +515,7 @@ export class Client implements ProtocolHandler, MessageSink {
     } else {
       sub.delivered++;
     }
+    if (this.#trace) this.#traceOut(headerSize < 0 ? "MSG" : "HMSG", [subject, sub.sid, reply, String(end - start)].filter((f) => f !== "").join(" "));
     const out = this.#out;
     if (headerSize < 0) {
       out.appendMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
@@ -706,8 +734,14 @@ export class Client implements ProtocolHandler, MessageSink {
       }
       this.#pingsOut++;
       this.#pingSentAt = now;
+      if (this.#trace) this.#traceOut("PING");
       this.#queueFrame(PING_FRAME);
     }
     this.#setPingTimer(pingInterval);
   }
+}
+
+/** CONNECT as traced: passwords and tokens replaced, as nats-server's removePassFromTrace. */
+function redactSecrets(json: string): string {
+  return json.replace(/("(?:pass|auth_token|sig|jwt)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"');
 }

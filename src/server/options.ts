@@ -51,6 +51,8 @@ export interface ServerOptions {
   writeDeadline?: number;
   /** Where log lines go; silent by default. Any pino-shaped logger works. */
   logger?: Logger;
+  /** Log every protocol op in and out at the logger's trace level (nats-server `trace`, `-V`). */
+  trace?: boolean;
   /**
    * Monitoring HTTP port (nats-server `http`, CLI `-m`): `/varz`, `/connz`, `/subsz`,
    * `/healthz`, `/metrics` and a dashboard. A port number, or `{ port, host }` (host defaults
@@ -125,6 +127,7 @@ export interface ResolvedOptions {
   readonly pingMax: number;
   readonly writeDeadline: number;
   readonly logger: Logger;
+  readonly trace: boolean;
   readonly http: { readonly port: number; readonly host: string; readonly tail: boolean } | undefined;
   readonly websocket: ResolvedWebSocketOptions | undefined;
   readonly authorization: AuthOptions | undefined;
@@ -173,6 +176,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     pingMax: checkInteger("pingMax", options.pingMax, 0, DEFAULT_PING_MAX_OUT),
     writeDeadline: checkTimer("writeDeadline", options.writeDeadline, 1, DEFAULT_WRITE_DEADLINE),
     logger: options.logger ?? silentLogger,
+    trace: options.trace === true,
     http: resolveHttp(options.http, host),
     websocket: resolveWebSocket(options.websocket, host),
     authorization: options.authorization,

@@ -145,3 +145,27 @@ describe("server lifecycle", () => {
     assert.ok(lines.some((l) => l.startsWith("Listening for client connections on 127.0.0.1:")));
   });
 });
+
+describe("protocol tracing", () => {
+  it("with trace on, logs every op in and out as nats-server -V does, secrets redacted", async () => {
+    const lines: string[] = [];
+    const noop = (): void => {};
+    const server = createServer({ trace: true, logger: { error: noop, warn: noop, info: noop, debug: noop, trace: (m) => void lines.push(m) } });
+    const pipe = server.inProcessConn();
+    let text = "";
+    pipe.on("data", (b: Buffer) => (text += b.toString()));
+    pipe.write('CONNECT {"verbose":false,"user":"u","pass":"hunter2"}\r\nSUB a 1\r\nPUB a 2\r\nhi\r\nPING\r\n');
+    await eventually(() => text.includes("PONG"), "PONG");
+    await server.close();
+    const ops = lines.map((l) => l.replace(/^memory - cid:\d+ - /, ""));
+    assert.deepEqual(ops, [
+      '<<- [CONNECT {"verbose":false,"user":"u","pass":"[REDACTED]"}]',
+      "<<- [SUB a 1]",
+      "<<- [PUB a 2]",
+      "->> [MSG a 1 2]",
+      "<<- [PING]",
+      "->> [PONG]",
+    ]);
+    assert.ok(!lines.join("\n").includes("hunter2"));
+  });
+});
