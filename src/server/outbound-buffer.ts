@@ -45,66 +45,36 @@ export class OutboundBuffer {
       this.#chunks.push(data.subarray(start, end));
     } else {
       this.#reserve(n);
-      const slab = this.#slab;
-      const pos = this.#pos;
-      if (n <= SMALL_COPY) {
-        // Buffer#copy costs more in argument checks than a short loop costs in total.
-        for (let i = 0; i < n; i++) slab[pos + i] = data[start + i]!;
-      } else {
-        data.copy(slab, pos, start, end);
-      }
-      this.#pos = pos + n;
+      this.#pos = copyBytes(data, start, end, this.#slab, this.#pos);
     }
     this.#queued += n;
   }
 
-  /** Queues a MSG/HMSG control line: its cached `prefix`, then the tail (see the encoder). */
-  appendControlLine(prefix: Buffer, reply: string, headerSize: number, totalSize: number): void {
-    this.#reserve(prefix.length + reply.length + CONTROL_TAIL_ROOM);
-    const slab = this.#slab;
-    slab.set(prefix, this.#pos);
-    const end = writeControlLineTail(slab, this.#pos + prefix.length, reply, headerSize, totalSize);
-    this.#queued += end - this.#pos;
-    this.#pos = end;
-  }
-
   /**
-   * Queues a whole MSG/HMSG frame: the control line (cached `prefix`, then the tail as
-   * {@link appendControlLine}), the payload `data[start, end)` (copied when small, referenced
-   * when large, as {@link appendRegion}) and the closing CRLF, with one check for room.
+   * Queues a whole MSG/HMSG frame: the control line (the subscription's cached `prefix`, then
+   * the tail written by the encoder), the payload `data[start, end)` (copied when small,
+   * referenced when large) and the closing CRLF, with one check for room in the common case.
    */
   appendMessage(prefix: Buffer, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
     const n = end - start;
-    const pl = prefix.length;
     const copy = n <= COPY_THRESHOLD;
-    this.#reserve(pl + reply.length + CONTROL_TAIL_ROOM + (copy ? n + 2 : 0));
+    this.#reserve(prefix.length + reply.length + CONTROL_TAIL_ROOM + (copy ? n + 2 : 0));
     const slab = this.#slab;
-    let pos = this.#pos;
-    const begin = pos;
-    if (pl <= SMALL_COPY) {
-      for (let i = 0; i < pl; i++) slab[pos + i] = prefix[i]!;
-    } else {
-      slab.set(prefix, pos);
-    }
-    pos = writeControlLineTail(slab, pos + pl, reply, headerSize, n);
-    if (copy) {
-      if (n <= SMALL_COPY) {
-        for (let i = 0; i < n; i++) slab[pos + i] = data[start + i]!;
-      } else {
-        data.copy(slab, pos, start, end);
-      }
-      pos += n;
-      slab[pos++] = CR;
-      slab[pos++] = LF;
+    const begin = this.#pos;
+    let pos = copyBytes(prefix, 0, prefix.length, slab, begin);
+    pos = writeControlLineTail(slab, pos, reply, headerSize, n);
+    if (!copy) {
       this.#pos = pos;
       this.#queued += pos - begin;
-    } else {
-      this.#pos = pos;
-      this.#queued += pos - begin + n;
-      this.#sealSlab();
-      this.#chunks.push(data.subarray(start, end));
+      this.appendRegion(data, start, end);
       this.appendCrlf();
+      return;
     }
+    pos = copyBytes(data, start, end, slab, pos);
+    slab[pos++] = CR;
+    slab[pos++] = LF;
+    this.#pos = pos;
+    this.#queued += pos - begin;
   }
 
   /** Queues the CRLF that ends a payload. */
@@ -152,4 +122,18 @@ export class OutboundBuffer {
     this.#start = 0;
     this.#pos = 0;
   }
+}
+
+/**
+ * Copies `src[start, end)` into `dst` at `pos`; returns the position after it. Buffer#copy
+ * costs more in argument checks than a short loop costs in total, so short runs are looped.
+ */
+function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, pos: number): number {
+  const n = end - start;
+  if (n <= SMALL_COPY) {
+    for (let i = 0; i < n; i++) dst[pos + i] = src[start + i]!;
+  } else {
+    src.copy(dst, pos, start, end);
+  }
+  return pos + n;
 }

@@ -109,7 +109,7 @@ export interface Workload {
  *   headers, 17 B in all), one `nobody` (2 B, no subscriber) and 3 × `limited` (1 B);
  * - `closer-c` subscribes `x` and hangs up (`Client Closed`);
  * - `big-d` announces a payload over the limit (`Maximum Message Payload Exceeded`);
- * - `garbage-e` sends an unknown operation (`Parse Error`).
+ * - `garbage-e` sends an unknown operation (`Protocol Violation`, as nats-server).
  *
  * Totals: in 19 msgs / 84 B; out 17 msgs / 81 B (foo.* 11 with the HPUB, bar 4, limited 2);
  * 2 connections open, 5 accepted, 2 subscriptions left, 5 inserted, 3 removed.

@@ -34,12 +34,8 @@ describe("encoder", () => {
   it("queues control lines, small copies and large references in order", () => {
     const out = new OutboundBuffer();
     const big = Buffer.alloc(10_000, 0x61);
-    out.appendControlLine(encodeMsgPrefix("s", "9"), "inbox.1", -1, 3);
-    out.appendRegion(Buffer.from("xxabcxx"), 2, 5);
-    out.appendCrlf();
-    out.appendControlLine(encodeMsgPrefix("s", "9"), "", -1, big.length);
-    out.appendRegion(big, 0, big.length);
-    out.appendCrlf();
+    out.appendMessage(encodeMsgPrefix("s", "9"), "inbox.1", -1, Buffer.from("xxabcxx"), 2, 5);
+    out.appendMessage(encodeMsgPrefix("s", "9"), "", -1, big, 0, big.length);
     const expected = `MSG s 9 inbox.1 3\r\nabc\r\nMSG s 9 10000\r\n${"a".repeat(10_000)}\r\n`;
     assert.equal(out.queued, expected.length);
     const chunks = out.take();
@@ -55,9 +51,9 @@ describe("encoder", () => {
     let expected = "";
     for (let i = 0; i < 2000; i++) {
       const reply = `_INBOX.${"r".repeat(i % 50)}.${i}`;
-      out.appendControlLine(encodeMsgPrefix(`subj.${i}`, String(i)), reply, -1, i);
-      out.appendCrlf();
-      expected += `MSG subj.${i} ${i} ${reply} ${i}\r\n\r\n`;
+      const payload = Buffer.alloc(i % 300, 0x7a);
+      out.appendMessage(encodeMsgPrefix(`subj.${i}`, String(i)), reply, -1, payload, 0, payload.length);
+      expected += `MSG subj.${i} ${i} ${reply} ${payload.length}\r\n${payload.toString()}\r\n`;
     }
     assert.equal(Buffer.concat(out.take()).toString("latin1"), expected);
   });
