@@ -52,6 +52,22 @@ describe("direct API", () => {
     }
   });
 
+  it("sees subscriptions made and removed between two publishes on one subject", async (t) => {
+    // The direct publisher remembers its last subject's match; a sublist change must end that.
+    const server = createServer();
+    t.after(() => server.close());
+    const got: string[] = [];
+    const first = server.subscribe("same", { callback: (_e, m) => void got.push(`1:${m.string()}`) });
+    server.publish("same", "a");
+    const second = server.subscribe("same", { callback: (_e, m) => void got.push(`2:${m.string()}`) });
+    server.publish("same", "b");
+    first.unsubscribe();
+    server.publish("same", "c");
+    second.unsubscribe();
+    assert.equal(server.publish("same", "d"), false);
+    assert.deepEqual(got, ["1:a", "1:b", "2:b", "2:c"]);
+  });
+
   it("crosses to and from TCP clients, headers included", async (t) => {
     const server = await startBroker(t);
     const nc = await tcpClient(t, server.url);
