@@ -1,0 +1,121 @@
+/**
+ * The memory store: `storage: "memory"` streams and tests. Messages live in the index entries
+ * themselves; consumer state lives in plain objects that last as long as the store.
+ */
+import { IndexedStreamStore } from "./indexed-store.ts";
+import type {
+  ConsumerState,
+  ConsumerStore,
+  StoreFactory,
+  StoreLimits,
+  StoredMessage,
+  StreamStore,
+} from "./stream-store.ts";
+
+/** Bytes a message counts for, as nats-server's memStoreMsgSize: subject + header + data + 16. */
+export function memoryStoreMessageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {
+  return Buffer.byteLength(subject) + (headers?.length ?? 0) + data.length + 16;
+}
+
+interface MemoryEntry extends StoredMessage {
+  readonly size: number;
+}
+
+export class MemoryStore extends IndexedStreamStore<MemoryEntry> {
+  readonly #consumers = new Map<string, MemoryConsumerStore>();
+
+  constructor(limits: StoreLimits) {
+    super(limits);
+  }
+
+  protected writeMessage(seq: number, subject: string, headers: Uint8Array | undefined, data: Uint8Array, timeNs: bigint): MemoryEntry {
+    // Copies, so a caller reusing its buffers cannot change what was stored.
+    return {
+      seq,
+      subject,
+      headers: headers === undefined ? undefined : new Uint8Array(headers),
+      data: new Uint8Array(data),
+      timeNs,
+      size: memoryStoreMessageSize(subject, headers, data),
+    };
+  }
+
+  protected readMessage(entry: MemoryEntry): StoredMessage {
+    return { seq: entry.seq, subject: entry.subject, headers: entry.headers, data: entry.data, timeNs: entry.timeNs };
+  }
+
+  protected persistChanges(): void {
+    // Nothing to persist in memory.
+  }
+
+  protected flushStorage(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected closeStorage(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected destroyStorage(): Promise<void> {
+    this.#consumers.clear();
+    return Promise.resolve();
+  }
+
+  consumerStore(name: string): ConsumerStore {
+    let store = this.#consumers.get(name);
+    if (store === undefined) {
+      store = new MemoryConsumerStore(() => this.#consumers.delete(name));
+      this.#consumers.set(name, store);
+    }
+    return store;
+  }
+}
+
+/** Keeps a consumer's config and state for the life of its stream's memory store. */
+export class MemoryConsumerStore implements ConsumerStore {
+  #config: unknown;
+  #state: ConsumerState | undefined;
+  readonly #onDelete: () => void;
+
+  constructor(onDelete: () => void) {
+    this.#onDelete = onDelete;
+  }
+
+  saveConfig(config: unknown): void {
+    this.#config = structuredClone(config);
+  }
+
+  loadConfig(): unknown {
+    return structuredClone(this.#config);
+  }
+
+  save(state: ConsumerState): void {
+    this.#state = structuredClone(state);
+  }
+
+  load(): ConsumerState | undefined {
+    return this.#state === undefined ? undefined : structuredClone(this.#state);
+  }
+
+  delete(): Promise<void> {
+    this.#config = undefined;
+    this.#state = undefined;
+    this.#onDelete();
+    return Promise.resolve();
+  }
+}
+
+/** Memory streams do not outlive the process, so there is never anything to recover. */
+export class MemoryStoreFactory implements StoreFactory {
+  open(_stream: string, _config: unknown, limits: StoreLimits): Promise<StreamStore> {
+    return Promise.resolve(new MemoryStore(limits));
+  }
+
+  recover(): Promise<Array<{ name: string; config: unknown; consumers: Array<{ name: string; config: unknown }> }>> {
+    return Promise.resolve([]);
+  }
+
+  saveConfig(): void {
+    // Nothing outlives the process.
+  }
+}
