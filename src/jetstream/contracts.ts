@@ -12,6 +12,15 @@ export interface BusApi {
   subscribe(subject: string, options: { queue?: string; callback: (err: Error | null, msg: DirectMsg) => void }): { unsubscribe(): void };
   /** True when some subscriber (any kind of client) matches `subject`: push consumers check their deliver subject. */
   hasInterest(subject: string): boolean;
+  /**
+   * Delivers a stored message to the subscribers of `deliverSubject` while presenting it as
+   * `subject`, as nats-server's internal client does: a pull request's inbox (or a push
+   * consumer's deliver subject) receives `HMSG orders.1 <sid> $JS.ACK.… …`, so clients see the
+   * message's original subject. Matching is on `deliverSubject` only (queue groups included);
+   * `headers` is a raw header block (`NATS/1.0\r\n…\r\n\r\n`). Returns whether anyone got it.
+   * Implemented with the router: `routeResult(sublist.match(deliverSubject), undefined, subject, …)`.
+   */
+  deliver(deliverSubject: string, subject: string, data: Uint8Array, options?: { reply?: string; headers?: Uint8Array }): boolean;
 }
 
 /** A stream as the consumer side sees it. */
