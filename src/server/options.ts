@@ -16,6 +16,8 @@ import { silentLogger, type Logger } from "./logger.ts";
 import type { AuthOptions } from "../auth/authenticator.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 import { checkWebSocketOptions } from "../transport/websocket.ts";
+import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
+import { resolveLeafNodes, type LeafNodeOptions, type ResolvedLeafNodes } from "../leafnode/options.ts";
 
 /** Options of {@link createServer}. Every limit defaults to nats-server's value. */
 export interface ServerOptions {
@@ -80,6 +82,11 @@ export interface ServerOptions {
   lameDuckDuration?: number;
   /** Lame duck mode: wait before closing the first client, ms. Default 10000. */
   lameDuckGracePeriod?: number;
+  /**
+   * Leaf nodes (nats-server's `leafnodes { }`): `remotes` to join as a leaf node, and/or a
+   * `port` where leaf nodes join this server as their hub. Started by `listen()`. Off by default.
+   */
+  leafnodes?: LeafNodeOptions;
 }
 
 /** nats-server's `websocket { }` block. */
@@ -135,6 +142,7 @@ export interface ResolvedOptions {
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
+  readonly leafnodes: ResolvedLeafNodes | undefined;
 }
 
 function checkInteger(name: string, value: number | undefined, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -184,6 +192,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
+    leafnodes: resolveLeafNodes(options.leafnodes),
   };
 }
 

@@ -45,6 +45,10 @@ import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener } from "./listener.ts";
+import { JetStream } from "../jetstream/jetstream.ts";
+import { createBus } from "../jetstream/bus.ts";
+import { LeafNodes, type LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
+import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 
 /** What the events say about a connection. */
 export interface ClientEventInfo {
@@ -69,6 +73,12 @@ export interface ServerEvents {
   error: (err: Error) => void;
   /** An in-process subscription's callback threw; delivery went on. */
   "subscription:error": (err: unknown, subscription: { subject: string; queue: string | undefined; sid: number }) => void;
+  /** A leaf node link completed its handshake (either side). */
+  "leafnode:connect": (link: LeafLinkInfo) => void;
+  /** A leaf node link ended. */
+  "leafnode:close": (link: LeafLinkInfo, reason: string) => void;
+  /** The other end of a leaf node link sent `-ERR` (a loop, an authorization failure...). */
+  "leafnode:error": (link: LeafLinkInfo, text: string) => void;
 }
 
 /** Options for {@link Server.handle}. */
@@ -89,11 +99,15 @@ export class Server extends TypedEmitter<ServerEvents> {
   /** The options as given, to re-resolve on reload; and as in force. */
   #input: ServerOptions;
   #options: ResolvedOptions;
-  readonly #sublist = new Sublist<Subscription>();
+  readonly #sublist: Sublist<Subscription>;
+  /** Leaf node remotes, port and links; undefined when none are configured. */
+  readonly #leafNodes: LeafNodes | undefined;
   readonly #clients = new Map<number, Client>();
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
   readonly #direct: DirectApi;
+  /** The JetStream service, when enabled: a client of the bus like nats-server's. */
+  readonly #jetstream: JetStream | undefined;
   #auth: Authenticator;
   /** Set once `connect()` made this server reachable by the in-process client transport. */
   #unregister: (() => void) | undefined;
@@ -124,6 +138,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#input = withConfigFile(options);
     this.#options = resolveOptions(this.#input);
     this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
+    // Only leaf nodes need to hear of interest changes: without them the sublist is the plain one.
+    const leafConfig = this.#options.leafnodes;
+    const observed = leafConfig === undefined ? undefined : new ObservedSublist();
+    this.#sublist = observed ?? new Sublist<Subscription>();
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -158,6 +176,37 @@ export class Server extends TypedEmitter<ServerEvents> {
         server.#emitSafely("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
       },
     });
+    const jetstream = this.#options.jetstream;
+    this.#jetstream = jetstream === undefined ? undefined : new JetStream(createBus(this.#sublist, this.#direct), jetstream, this.#options.logger);
+    this.#leafNodes =
+      observed === undefined || leafConfig === undefined
+        ? undefined
+        : new LeafNodes(
+            {
+              get options() {
+                return server.#options;
+              },
+              sublist: observed,
+              stats: this.#stats,
+              serverId: this.id,
+              serverName: this.#options.serverName ?? this.id,
+              nextCid: () => server.#nextCid++,
+              linkUp: (link) => server.#emitSafely("leafnode:connect", link),
+              linkDown: (link, reason) => server.#emitSafely("leafnode:close", link, reason),
+              linkError: (link, text) => server.#emitSafely("leafnode:error", link, text),
+            },
+            leafConfig,
+          );
+  }
+
+  /** Leaf node links that completed their handshake, both those we dialed and those that dialed us. */
+  get leafNodes(): LeafLinkInfo[] {
+    return this.#leafNodes?.links() ?? [];
+  }
+
+  /** The leaf node port once listening (the real one when `leafnodes.port: 0` was asked). */
+  get leafNodePort(): number | undefined {
+    return this.#leafNodes?.port;
   }
 
   /** The options in force, defaults filled in. */
@@ -225,6 +274,9 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
       logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
     }
+    await this.#leafNodes?.start();
+    // "Server is ready" means stored streams are back and the JetStream API answers.
+    await this.#jetstream?.ready;
   }
 
   /** nats-server's `/varz`, in-process. */
@@ -487,9 +539,11 @@ export class Server extends TypedEmitter<ServerEvents> {
       const monitor = this.#monitor;
       this.#monitor = undefined;
       this.#unregister?.();
+      // JetStream first: consumers stop and stores flush while the bus still works.
+      await this.#jetstream?.close();
       this.#direct.close();
       for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
-      await Promise.all([listenersClosed, monitor?.close()]);
+      await Promise.all([listenersClosed, monitor?.close(), this.#leafNodes?.close()]);
       this.#options.logger.info("Server Exiting..");
     })();
     return this.#closing;
@@ -619,6 +673,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       ...(tls !== undefined && { tls_required: true }),
       ...(tls?.verify === true && { tls_verify: true }),
       max_payload: maxPayload,
+      ...(this.#options.jetstream !== undefined && { jetstream: true }),
+      ...(this.#options.jetstream?.domain !== undefined && { domain: this.#options.jetstream.domain }),
     };
     this.#infoPrefix = JSON.stringify(fields).slice(0, -1);
     // nats-server 2.10.16+: WebSocket clients are told the WebSocket listener's host and port,

@@ -1,0 +1,645 @@
+/**
+ * One leaf node connection, either side of it: the link this broker dialed to a hub
+ * ("solicit", we are the spoke) or one a leaf node dialed to us ("accept", we are its hub).
+ *
+ * The link is one more kind of subscriber in the server's one `Sublist`: every interest the
+ * peer announces (`LS+`) becomes a {@link Subscription} whose sink is this link, so the one
+ * router delivers local publishes to it and it frames them as `LMSG`/`HMSG` (leafnode.go
+ * sendLeafMsg). What arrives from the peer goes back to the manager, which routes it to local
+ * subscribers and other links, never back to this one.
+ */
+import type { Duplex } from "node:stream";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { Socket } from "node:net";
+import { readFileSync } from "node:fs";
+import { fromSeed } from "@nats-io/nkeys";
+import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
+import { CompiledPermissions, type Permissions } from "../auth/permissions.ts";
+import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
+import { encodeError, encodeInfo, PING_FRAME, PONG_FRAME } from "../protocol/encoder.ts";
+import { OutboundBuffer } from "../server/outbound-buffer.ts";
+import { Subscription, type MessageSink } from "../server/subscription.ts";
+import { Sublist, type MatchResult } from "../subjects/sublist.ts";
+import { isValidSubject } from "../subjects/subject.ts";
+import { LeafParseError, LeafParser, type LeafProtocolHandler } from "./leaf-parser.ts";
+import { encodeLeafSub, encodeLeafUnsub, interestKey, leafMsgPrefix, LDS_PREFIX } from "./leaf-encoder.ts";
+import type { LinkHost } from "./link-host.ts";
+import type { ResolvedLeafRemote } from "./options.ts";
+
+/** Which end of the link we are. */
+export type LeafRole = "solicit" | "accept";
+
+/** What a closed link tells its manager. */
+export interface LeafCloseInfo {
+  readonly reason: string;
+  /** A loop was detected (either side): don't redial soon. */
+  readonly loop: boolean;
+  /** The handshake completed at some point. */
+  readonly established: boolean;
+}
+
+/** Parameters of the solicit side: the remote and the URL dialed. */
+export interface SolicitParams {
+  readonly remote: ResolvedLeafRemote;
+  readonly url: URL;
+}
+
+const EMPTY_QUEUES: readonly string[] = [];
+
+export class LeafLink implements LeafProtocolHandler, MessageSink {
+  /** Links never get their own messages back: the router skips them as publishers (nats-server leafs are always no-echo). */
+  readonly echo = false;
+  readonly role: LeafRole;
+  readonly cid: number;
+  readonly start = Date.now();
+  /** The peer's server id and name, from its INFO (solicit) or CONNECT (accept). */
+  peerId = "";
+  peerName = "";
+  /** Hub URLs the peer advertised (`leafnode_urls`), for reconnecting elsewhere. */
+  advertisedUrls: readonly string[] = [];
+  inMsgs = 0;
+  outMsgs = 0;
+  inBytes = 0;
+  outBytes = 0;
+
+  readonly #host: LinkHost;
+  #stream: Duplex;
+  readonly #parser: LeafParser;
+  readonly #out = new OutboundBuffer();
+  readonly #solicit: SolicitParams | undefined;
+  /** The peer's interest: one subscription per subject (and queue), also in the server's sublist. */
+  readonly #remote = new Sublist<Subscription>();
+  readonly #remoteByKey = new Map<string, Subscription>();
+  /** What we told the peer we are interested in, counted per subject (and queue), as nats-server `smap`. */
+  readonly #smap = new Map<string, number>();
+  #established = false;
+  /** Set once the whole interest map went out; from then on each change is sent as it happens. */
+  #interestSent = false;
+  #closed = false;
+  #loop = false;
+  #infoReceived = false;
+  #flushQueued = false;
+  #peerHeaders = true;
+  /** Hub-imposed (solicit) or user (accept) permissions; undefined = all allowed. */
+  #perms: CompiledPermissions | undefined;
+  #nonce: string | undefined;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #pingsOut = 0;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  /** `LMSG <subject> ` for the last plain message sent, as clients cache their MSG prefix. */
+  #lastPlainSubject = "";
+  #lastPlainPrefix: Buffer | undefined;
+  #lastHeaderSubject = "";
+  #lastHeaderPrefix: Buffer | undefined;
+
+  constructor(host: LinkHost, stream: Duplex, role: LeafRole, cid: number, solicit?: SolicitParams) {
+    this.#host = host;
+    this.#stream = stream;
+    this.role = role;
+    this.cid = cid;
+    this.#solicit = solicit;
+    const { maxControlLine, maxPayload } = host.options;
+    // A hub may send messages up to its own max_payload; allow some room beyond ours for control lines with queue lists.
+    this.#parser = new LeafParser(this, { maxControlLine: Math.max(maxControlLine, 64 * 1024), maxPayload: Math.max(maxPayload, 64 * 1024 * 1024) });
+    this.#attach(stream);
+    // Leaf handshake must finish in time (nats-server leafnode AuthTimeout / INFO wait).
+    this.#handshakeTimer = setTimeout(() => {
+      if (!this.#established) this.#fail("Authentication Timeout", role === "accept" ? "Authentication Timeout" : undefined);
+    }, host.handshakeTimeout);
+    this.#handshakeTimer.unref();
+  }
+
+  get established(): boolean {
+    return this.#established;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Subjects (and queues) the peer is interested in, for monitoring and tests. */
+  get remoteInterest(): number {
+    return this.#remoteByKey.size;
+  }
+
+  /** Subjects (and queues) we told the peer about. */
+  get localInterest(): number {
+    return this.#smap.size;
+  }
+
+  #attach(stream: Duplex): void {
+    stream.on("data", this.#onData);
+    stream.on("end", this.#onEnd);
+    stream.on("close", this.#onEnd);
+    stream.on("error", this.#onError);
+  }
+
+  #detach(stream: Duplex): void {
+    stream.off("data", this.#onData);
+    stream.off("end", this.#onEnd);
+    stream.off("close", this.#onEnd);
+    stream.off("error", this.#onError);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#closed) return;
+    let err: number;
+    try {
+      err = this.#parser.parse(chunk);
+    } catch (e) {
+      // Nothing a peer sends may throw into the host.
+      this.#host.logger.error(`leafnode cid:${this.cid} - ${String(e)}`);
+      err = LeafParseError.UnknownOperation;
+    }
+    if (err === LeafParseError.None) return;
+    switch (err) {
+      case LeafParseError.ControlLineTooLong:
+        this.#fail("Maximum Control Line Exceeded", "Maximum Control Line Exceeded");
+        break;
+      case LeafParseError.PayloadTooLarge:
+        this.#fail("Maximum Message Payload Exceeded", "Maximum Payload Violation");
+        break;
+      default:
+        this.#fail("Parse Error", "Unknown Protocol Operation");
+    }
+  };
+
+  readonly #onEnd = (): void => this.close("Client Closed");
+  readonly #onError = (): void => this.close("Read Error");
+
+  // ---- handshake ----------------------------------------------------------------------------
+
+  /** Accept side: our INFO goes first (leafnode.go createLeafNode). */
+  greet(infoJson: (nonce: string | undefined) => string, nonce: string | undefined): void {
+    this.#nonce = nonce;
+    this.#queue(encodeInfo(infoJson(nonce)));
+  }
+
+  onInfo(json: string): void {
+    let info: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+      info = parsed as Record<string, unknown>;
+    } catch {
+      this.#fail("Parse Error", "Unknown Protocol Operation");
+      return;
+    }
+    if (this.role === "accept") return; // A spoke's INFO carries nothing we act on.
+    const urls = info["leafnode_urls"];
+    if (Array.isArray(urls)) this.advertisedUrls = urls.filter((u): u is string => typeof u === "string");
+    if (this.#infoReceived) {
+      // Later INFOs (leafnode.go sendPermsAndAccountInfo): the hub's permissions for us.
+      this.#applyHubPermissions(info);
+      return;
+    }
+    this.#infoReceived = true;
+    // leafnode.go processLeafnodeInfo: a client port answers with no client_id / leafnode_urls.
+    if (typeof info["client_id"] !== "number" || info["client_id"] === 0 || !Array.isArray(urls)) {
+      this.#host.logger.error(`leafnode cid:${this.cid} - attempted to connect to wrong port (not a leafnode port)`);
+      this.close("Wrong Port");
+      return;
+    }
+    this.peerId = typeof info["server_id"] === "string" ? info["server_id"] : "";
+    this.peerName = typeof info["server_name"] === "string" ? info["server_name"] : this.peerId;
+    this.#peerHeaders = info["headers"] === true;
+    this.#nonce = typeof info["nonce"] === "string" ? info["nonce"] : undefined;
+    this.#applyHubPermissions(info);
+    const wantTls = info["tls_required"] === true || this.#solicit?.remote.tls !== undefined || this.#solicit?.url.protocol === "tls:";
+    if (wantTls && !(this.#stream as Partial<TLSSocket>).encrypted) {
+      this.#upgradeToTls();
+      return;
+    }
+    this.#sendConnect();
+  }
+
+  #upgradeToTls(): void {
+    const solicit = this.#solicit!;
+    const plain = this.#stream as Socket;
+    this.#detach(plain);
+    const t = solicit.remote.tls ?? {};
+    const secure = tlsConnect({
+      socket: plain,
+      servername: t.serverName ?? (/^[\d.]+$|:/.test(solicit.url.hostname) ? undefined : solicit.url.hostname),
+      ca: t.ca ?? (t.caFile !== undefined ? readFileSync(t.caFile) : undefined),
+      cert: t.cert ?? (t.certFile !== undefined ? readFileSync(t.certFile) : undefined),
+      key: t.key ?? (t.keyFile !== undefined ? readFileSync(t.keyFile) : undefined),
+      rejectUnauthorized: t.rejectUnauthorized ?? true,
+    });
+    this.#stream = secure;
+    secure.once("secureConnect", () => {
+      if (this.#closed) return;
+      this.#attach(secure);
+      this.#sendConnect();
+    });
+    secure.once("error", (err) => {
+      this.#host.logger.error(`leafnode cid:${this.cid} - TLS handshake error: ${err.message}`);
+      this.close("TLS Handshake Error");
+    });
+  }
+
+  /** leafnode.go sendLeafConnect: server-ish fields, credentials, and never `lang`. */
+  #sendConnect(): void {
+    const { remote, url } = this.#solicit!;
+    const connect: Record<string, unknown> = {
+      version: SERVER_VERSION,
+      server_id: this.#host.serverId,
+      name: this.#host.serverName,
+      headers: true,
+      protocol: PROTO_VERSION,
+    };
+    const nonce = this.#nonce ?? "";
+    if (remote.nkeySeed !== undefined) {
+      const kp = fromSeed(new TextEncoder().encode(remote.nkeySeed));
+      const sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");
+      if (remote.jwt !== undefined) connect["jwt"] = remote.jwt;
+      else connect["nkey"] = kp.getPublicKey();
+      connect["sig"] = sig;
+    }
+    const urlUser = url.username !== "" ? decodeURIComponent(url.username) : undefined;
+    const urlPass = url.password !== "" ? decodeURIComponent(url.password) : undefined;
+    const user = urlUser ?? remote.user;
+    const pass = urlUser !== undefined ? urlPass : remote.password;
+    if (user !== undefined) {
+      connect["user"] = user;
+      if (pass !== undefined) connect["pass"] = pass;
+      else connect["auth_token"] = user; // leafnode.go: a user with no password is a token.
+    } else if (remote.token !== undefined) {
+      connect["auth_token"] = remote.token;
+    }
+    this.#queue(Buffer.from(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`, "utf8"));
+    // The hub answers an auth failure with -ERR and a close; otherwise we are in.
+    this.#establish();
+  }
+
+  /** Accept side: the spoke's CONNECT (leafnode.go processLeafNodeConnect). */
+  onConnect(json: string): void {
+    if (this.role === "solicit" || this.#established) return;
+    let c: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+      c = parsed as Record<string, unknown>;
+    } catch {
+      this.#fail("Protocol Violation", undefined);
+      return;
+    }
+    if (typeof c["lang"] === "string" && c["lang"] !== "") {
+      // A client on the leaf port (leafnode.go): told so and cut.
+      this.#fail("Protocol Violation", "attempted to connect to leaf node port");
+      return;
+    }
+    const str = (k: string): string => (typeof c[k] === "string" ? (c[k] as string) : "");
+    this.peerId = str("server_id");
+    this.peerName = str("name") || this.peerId;
+    this.#peerHeaders = c["headers"] === true;
+    const creds: ConnectCredentials = {
+      user: str("user"),
+      pass: str("pass"),
+      authToken: str("auth_token"),
+      nkey: str("nkey"),
+      sig: str("sig"),
+      jwt: str("jwt"),
+      name: this.peerName,
+      lang: "",
+      version: str("version"),
+    };
+    const verdict = this.#host.authenticate(creds, this.#nonce);
+    const apply = (user: AuthenticatedUser | false): void => {
+      if (this.#closed) return;
+      if (user === false) {
+        this.#fail("Authentication Failure", "Authorization Violation");
+        return;
+      }
+      if (user.permissions !== undefined) this.#perms = new CompiledPermissions(user.permissions);
+      this.#establish();
+    };
+    if (verdict instanceof Promise) verdict.then(apply, () => apply(false));
+    else apply(verdict);
+  }
+
+  #establish(): void {
+    if (this.#established || this.#closed) return;
+    this.#established = true;
+    if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+    this.#setPingTimer();
+    this.#host.established(this);
+  }
+
+  /**
+   * The hub's view of what we may do (leafnode.go processLeafnodeInfo): its `export` is what
+   * we may publish to it, its `import` what we may subscribe to, plus our own deny lists.
+   */
+  #applyHubPermissions(info: Record<string, unknown>): void {
+    const remote = this.#solicit?.remote;
+    const exp = asPermission(info["export"]);
+    const imp = asPermission(info["import"]);
+    const denyExports = remote?.denyExports ?? [];
+    const denyImports = remote?.denyImports ?? [];
+    if (exp === undefined && imp === undefined && denyExports.length === 0 && denyImports.length === 0) return;
+    const perms: Permissions = {
+      publish: { ...(exp?.allow !== undefined && { allow: exp.allow }), deny: [...(exp?.deny ?? []), ...denyExports] },
+      subscribe: { ...(imp?.allow !== undefined && { allow: imp.allow }), deny: [...(imp?.deny ?? []), ...denyImports] },
+    };
+    this.#perms = new CompiledPermissions(perms);
+  }
+
+  // ---- interest: what we tell the peer ------------------------------------------------------
+
+  /**
+   * Adds `delta` to what we advertise for `subject` (and `queue`) and tells the peer when it
+   * matters: the first and last for a subject, every change of a queue group's weight
+   * (leafnode.go updateSmap).
+   */
+  updateInterest(subject: string, queue: string | undefined, delta: number): void {
+    if (this.#closed) return;
+    const key = interestKey(subject, queue);
+    const n = this.#smap.get(key) ?? 0;
+    if (delta < 0 && n === 0) return;
+    const next = n + delta;
+    if (next > 0) this.#smap.set(key, next);
+    else this.#smap.delete(key);
+    if (!this.#interestSent) return;
+    const changed = queue !== undefined || (n <= 0 && next > 0) || (n > 0 && next <= 0);
+    if (changed && this.#mayAdvertise(subject, queue)) this.#queue(next > 0 ? encodeLeafSub(subject, queue, next) : encodeLeafUnsub(subject, queue));
+  }
+
+  /** Sends the whole interest map at once, right after the handshake (initLeafNodeSmapAndSendSubs). */
+  sendAllInterest(): void {
+    this.#interestSent = true;
+    for (const [key, n] of this.#smap) {
+      const space = key.indexOf(" ");
+      const subject = space < 0 ? key : key.slice(0, space);
+      const queue = space < 0 ? undefined : key.slice(space + 1);
+      if (this.#mayAdvertise(subject, queue)) this.#queue(encodeLeafSub(subject, queue, n));
+    }
+  }
+
+  /** leafnode.go sendLeafNodeSubUpdate: a spoke only asks for what the hub lets it import. */
+  #mayAdvertise(subject: string, queue: string | undefined): boolean {
+    if (this.#perms === undefined || subject.startsWith(LDS_PREFIX)) return true;
+    return this.role === "solicit" ? this.#perms.canSubscribe(subject, queue) : true;
+  }
+
+  // ---- interest: what the peer tells us -----------------------------------------------------
+
+  onLeafSub(subject: string, queue: string | undefined, _weight: number): void {
+    if (!this.#established) {
+      this.#fail("Authentication Failure", "Authorization Violation");
+      return;
+    }
+    if (subject === this.#host.lds) {
+      this.#loopDetected(true);
+      return;
+    }
+    // A literal subject we may not send to the peer is no interest at all (leafnode.go processLeafSub).
+    if (this.#perms !== undefined && !subject.startsWith(LDS_PREFIX) && !this.#mayExport(subject) && !/[*>]/.test(subject)) return;
+    const key = interestKey(subject, queue);
+    if (this.#remoteByKey.has(key)) return; // A new queue weight: one member stands for them all.
+    const sub = new Subscription(this, subject, queue, key);
+    if (!this.#remote.insert(sub)) {
+      this.#queue(encodeError("Invalid Subscription"));
+      return;
+    }
+    this.#remoteByKey.set(key, sub);
+    this.#host.sublist.insert(sub);
+  }
+
+  onLeafUnsub(subject: string, queue: string | undefined): void {
+    const key = interestKey(subject, queue);
+    const sub = this.#remoteByKey.get(key);
+    if (sub === undefined) return;
+    this.#remoteByKey.delete(key);
+    this.#remote.remove(sub);
+    this.#host.sublist.remove(sub);
+  }
+
+  // ---- messages out -------------------------------------------------------------------------
+
+  #mayExport(subject: string): boolean {
+    const perms = this.#perms;
+    if (perms === undefined) return true;
+    // Spoke: what the hub lets us publish. Hub: what this leaf's user may subscribe to.
+    return this.role === "solicit" ? perms.canPublish(subject) : perms.canSubscribe(subject, undefined);
+  }
+
+  /**
+   * The router hands us each of our matching subscriptions in turn; the message must cross
+   * once, naming every queue group we take (client.go processMsgResults with route targets).
+   * Plain interest: only the first of our plain subscriptions for the subject sends, with the
+   * queue groups folded in. Queue interest alone: each group we take goes as its own message.
+   * A queue group with a local member stays local, as nats-server prefers local members.
+   */
+  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
+    if (this.#closed || !this.#established || !this.#mayExport(subject)) return false;
+    const remote = this.#remote.match(subject);
+    if (sub.queue === undefined) {
+      if (remote.psubs[0] !== sub) return false;
+      this.#send(subject, reply, this.#groupsWeTake(subject, remote), headerSize, data, start, end);
+      return true;
+    }
+    if (!this.#takesGroup(this.#host.sublist.match(subject), sub.queue)) return false;
+    if (remote.psubs.length === 0) this.#send(subject, reply, [sub.queue], headerSize, data, start, end);
+    return true;
+  }
+
+  /** Sends a message another link brought in (the manager already chose the queue groups). */
+  forward(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void {
+    if (this.#closed || !this.#established || !this.#mayExport(subject)) return;
+    this.#send(subject, reply, queues, headerSize, data, start, end);
+  }
+
+  /** The queue groups of `remote` whose message goes to this link. */
+  #groupsWeTake(subject: string, remote: MatchResult<Subscription>): readonly string[] {
+    if (remote.qsubs.length === 0) return EMPTY_QUEUES;
+    const all = this.#host.sublist.match(subject);
+    let taken: string[] | undefined;
+    for (const group of remote.qsubs) {
+      const queue = group[0]!.queue!;
+      if (this.#takesGroup(all, queue)) (taken ??= []).push(queue);
+    }
+    return taken ?? EMPTY_QUEUES;
+  }
+
+  /** A group is ours when it has no local member and we are its first link member. */
+  #takesGroup(all: MatchResult<Subscription>, queue: string): boolean {
+    for (const group of all.qsubs) {
+      if (group[0]!.queue !== queue) continue;
+      let firstLink: MessageSink | undefined;
+      for (const member of group) {
+        if (!this.#host.isLink(member.sink)) return false;
+        firstLink ??= member.sink;
+      }
+      return firstLink === this;
+    }
+    return false;
+  }
+
+  #send(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void {
+    if (headerSize >= 0 && !this.#peerHeaders) {
+      start += headerSize;
+      headerSize = -1;
+    }
+    let prefix: Buffer;
+    let tailReply = reply;
+    if (queues.length > 0) {
+      prefix = leafMsgPrefix(headerSize >= 0, subject, reply, queues);
+      tailReply = "";
+    } else if (headerSize < 0) {
+      if (subject !== this.#lastPlainSubject || this.#lastPlainPrefix === undefined) {
+        this.#lastPlainSubject = subject;
+        this.#lastPlainPrefix = leafMsgPrefix(false, subject, "", EMPTY_QUEUES);
+      }
+      prefix = this.#lastPlainPrefix;
+    } else {
+      if (subject !== this.#lastHeaderSubject || this.#lastHeaderPrefix === undefined) {
+        this.#lastHeaderSubject = subject;
+        this.#lastHeaderPrefix = leafMsgPrefix(true, subject, "", EMPTY_QUEUES);
+      }
+      prefix = this.#lastHeaderPrefix;
+    }
+    this.#out.appendMessage(prefix, tailReply, headerSize, data, start, end);
+    const size = end - start;
+    this.outMsgs++;
+    this.outBytes += size;
+    const stats = this.#host.stats;
+    stats.outMsgs++;
+    stats.outBytes += size;
+    this.#afterQueue();
+  }
+
+  // ---- messages in --------------------------------------------------------------------------
+
+  onLeafMsg(subject: string, reply: string, queues: readonly string[] | undefined, headerSize: number, data: Buffer, start: number, end: number): void {
+    if (!this.#established) {
+      this.#fail("Authentication Failure", "Authorization Violation");
+      return;
+    }
+    const size = end - start;
+    this.inMsgs++;
+    this.inBytes += size;
+    const stats = this.#host.stats;
+    stats.inMsgs++;
+    stats.inBytes += size;
+    if (!isValidSubject(subject)) return;
+    const perms = this.#perms;
+    if (perms !== undefined) {
+      // Spoke: what the hub lets us import; hub: what this leaf's user may publish.
+      const allowed = this.role === "solicit" ? perms.canSubscribe(subject, undefined) : perms.canPublish(subject);
+      if (!allowed) return;
+    }
+    this.#host.routeInbound(this, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end);
+  }
+
+  // ---- keepalive and errors -----------------------------------------------------------------
+
+  onPing(): void {
+    this.#queue(PONG_FRAME);
+  }
+
+  onPong(): void {
+    this.#pingsOut = 0;
+  }
+
+  onOk(): void {}
+
+  /** client.go processErr for leafs: logged; a loop report delays our next attempt. */
+  onErr(text: string): void {
+    this.#host.logger.error(`leafnode cid:${this.cid} - remote error: ${text}`);
+    this.#host.remoteError(this, text);
+    if (text.includes("Loop detected")) this.#loopDetected(false);
+    else if (text.includes("Authorization Violation") || text.includes("Authentication")) this.close("Authentication Failure");
+  }
+
+  /** leafnode.go handleLeafNodeLoop. */
+  #loopDetected(tellPeer: boolean): void {
+    this.#loop = true;
+    const text = `Loop detected for leafnode account="$G". Delaying attempt to reconnect for 30s`;
+    this.#host.logger.error(`leafnode cid:${this.cid} - ${text}`);
+    if (tellPeer) this.#queue(encodeError(text));
+    this.close("Protocol Violation");
+  }
+
+  #setPingTimer(): void {
+    const { pingInterval, pingMax } = this.#host.options;
+    this.#pingTimer = setInterval(() => {
+      if (this.#pingsOut + 1 > pingMax) {
+        this.#fail("Stale Connection", "Stale Connection");
+        return;
+      }
+      this.#pingsOut++;
+      this.#queue(PING_FRAME);
+    }, pingInterval);
+    this.#pingTimer.unref();
+  }
+
+  #fail(reason: string, errText: string | undefined): void {
+    if (errText !== undefined) this.#queue(encodeError(errText));
+    this.close(reason);
+  }
+
+  // ---- outbound and close -------------------------------------------------------------------
+
+  #queue(frame: Buffer): void {
+    if (this.#closed) return;
+    this.#out.appendBytes(frame);
+    this.#afterQueue();
+  }
+
+  #afterQueue(): void {
+    if (this.#out.queued + this.#stream.writableLength > this.#host.options.maxPending) {
+      this.#host.logger.warn(`leafnode cid:${this.cid} - Slow Consumer Detected`);
+      this.#out.clear();
+      this.close("Slow Consumer (Pending Bytes)");
+      return;
+    }
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      process.nextTick(this.#flush);
+    }
+  }
+
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    this.#writeOut();
+  };
+
+  #writeOut(): void {
+    if (this.#out.queued === 0) return;
+    const chunks = this.#out.take();
+    const stream = this.#stream;
+    if (stream.destroyed || !stream.writable) return;
+    stream.cork();
+    for (const chunk of chunks) stream.write(chunk);
+    stream.uncork();
+  }
+
+  /** Ends the link: the peer's interest leaves the sublist, queued frames go out first. */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#parser.halt();
+    if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
+    if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
+    const subs = [...this.#remoteByKey.values()];
+    this.#remoteByKey.clear();
+    this.#remote.removeBatch(subs);
+    this.#host.sublist.removeBatch(subs);
+    this.#writeOut();
+    const stream = this.#stream;
+    stream.end();
+    setTimeout(() => stream.destroy(), 1000).unref();
+    this.#host.closed(this, { reason, loop: this.#loop, established: this.#established });
+  }
+}
+
+function asPermission(value: unknown): { allow?: string[]; deny?: string[] } | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const v = value as Record<string, unknown>;
+  const list = (x: unknown): string[] | undefined => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : undefined);
+  const allow = list(v["allow"]);
+  const deny = list(v["deny"]);
+  if (allow === undefined && deny === undefined) return undefined;
+  return { ...(allow !== undefined && { allow }), ...(deny !== undefined && { deny }) };
+}

@@ -1,0 +1,407 @@
+/**
+ * Leaf nodes for one server: the remotes it dials (each redialed with backoff across its URLs
+ * and the ones the hub advertises), the leaf port it accepts on, and the links that result.
+ *
+ * Interest: every change in the server's sublist reaches {@link LeafNodes.interestChanged},
+ * which updates each link's interest map with nats-server's rules (leafnode.go updateSmap): a
+ * link never hears of its own interest; a hub (solicited link) hears of local interest and of
+ * interest from leaf nodes that connect to us, never of other hubs'; a leaf node that connects
+ * to us hears of everything; loop detection subjects always travel.
+ */
+import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import type { Duplex } from "node:stream";
+import { Authenticator, type AuthenticatedUser, type ConnectCredentials } from "../auth/authenticator.ts";
+import { newNonce } from "../auth/credentials.ts";
+import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
+import type { TrafficStats } from "../server/client.ts";
+import type { ResolvedOptions } from "../server/options.ts";
+import type { MessageSink, Subscription } from "../server/subscription.ts";
+import { startTls } from "../transport/tls.ts";
+import { LDS_PREFIX } from "./leaf-encoder.ts";
+import { LeafLink, type LeafCloseInfo } from "./leaf-link.ts";
+import type { LinkHost } from "./link-host.ts";
+import type { ObservedSublist } from "./observed-sublist.ts";
+import { LEAF_RECONNECT_DELAY_AFTER_LOOP, MAX_LEAF_RECONNECT_BACKOFF, parseLeafUrl, type ResolvedLeafNodes, type ResolvedLeafRemote } from "./options.ts";
+import { routeFromLink } from "./route-inbound.ts";
+
+/** What the manager needs from the server. */
+export interface LeafNodesHost {
+  readonly options: ResolvedOptions;
+  readonly sublist: ObservedSublist;
+  readonly stats: TrafficStats;
+  readonly serverId: string;
+  readonly serverName: string;
+  nextCid(): number;
+  /** Events: a link is up, a link went down, a peer reported an error. */
+  linkUp(info: LeafLinkInfo): void;
+  linkDown(info: LeafLinkInfo, reason: string): void;
+  linkError(info: LeafLinkInfo, text: string): void;
+}
+
+/** What the events and `server.leafNodes` say about a link. */
+export interface LeafLinkInfo {
+  cid: number;
+  /** `solicit`: we dialed a hub; `accept`: a leaf node dialed us. */
+  role: "solicit" | "accept";
+  /** The peer's server id and name. */
+  serverId: string;
+  serverName: string;
+  /** The URL dialed (solicit side). */
+  url: string | undefined;
+  /** Subjects (and queue groups) each side has announced. */
+  remoteInterest: number;
+  localInterest: number;
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+/** Milliseconds a link has to complete its handshake (nats-server's auth timeout for leafs is 2s; the hub's INFO wait is 1s). */
+const HANDSHAKE_TIMEOUT = 5000;
+/** Milliseconds to establish the TCP connection to a hub. */
+const DIAL_TIMEOUT = 2000;
+
+/** A 22-character random token, as nats-server's nuid. */
+function nuid(): string {
+  return randomBytes(16).toString("base64url").replace(/[-_]/g, "x").slice(0, 22);
+}
+
+export class LeafNodes {
+  readonly #host: LeafNodesHost;
+  readonly #config: ResolvedLeafNodes;
+  readonly #links = new Set<LeafLink>();
+  readonly #urls = new Map<LeafLink, string>();
+  readonly #dialers: RemoteDialer[] = [];
+  readonly #linkHost: LinkHost;
+  readonly #auth: Authenticator;
+  readonly lds = `${LDS_PREFIX}${nuid()}`;
+  #listener: NetServer | undefined;
+  #port: number | undefined;
+  #closed = false;
+
+  constructor(host: LeafNodesHost, config: ResolvedLeafNodes) {
+    this.#host = host;
+    this.#config = config;
+    this.#auth = new Authenticator(config.authorization);
+    const manager = this;
+    this.#linkHost = {
+      get options() {
+        return host.options;
+      },
+      get logger() {
+        return host.options.logger;
+      },
+      sublist: host.sublist,
+      stats: host.stats,
+      serverId: host.serverId,
+      serverName: host.serverName,
+      lds: this.lds,
+      handshakeTimeout: HANDSHAKE_TIMEOUT,
+      isLink: (sink: MessageSink): sink is LeafLink => sink instanceof LeafLink,
+      authenticate: (creds, nonce) => manager.#authenticate(creds, nonce),
+      established: (link) => manager.#established(link),
+      routeInbound: (source, subject, reply, queues, headerSize, data, start, end) =>
+        routeFromLink(host.sublist, source, subject, reply, queues, headerSize, data, start, end),
+      remoteError: (link, text) => host.linkError(manager.#info(link), text),
+      closed: (link, info) => manager.#linkClosed(link, info),
+    };
+    host.sublist.listener = (sub, delta) => this.interestChanged(sub, delta);
+    for (const remote of config.remotes) this.#dialers.push(new RemoteDialer(this, remote));
+  }
+
+  /** The leaf port once listening. */
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  /** Open links. */
+  links(): LeafLinkInfo[] {
+    return [...this.#links].filter((l) => l.established).map((l) => this.#info(l));
+  }
+
+  /** Opens the leaf port and starts dialing the remotes. */
+  async start(): Promise<void> {
+    const listen = this.#config.listen;
+    if (listen !== undefined && this.#listener === undefined) {
+      const host = listen.host ?? this.#host.options.host;
+      const server = createNetServer((socket) => this.#accept(socket));
+      this.#listener = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(listen.port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      server.on("error", (err) => this.#host.options.logger.error(`leafnode listener: ${err.message}`));
+      const address = server.address();
+      this.#port = typeof address === "object" && address !== null ? address.port : listen.port;
+      this.#host.options.logger.info(`Listening for leafnode connections on ${host}:${this.#port}`);
+    }
+    for (const dialer of this.#dialers) dialer.start();
+  }
+
+  /** Closes the port, stops dialing and ends every link. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const dialer of this.#dialers) dialer.stop();
+    for (const link of [...this.#links]) link.close("Server Shutdown");
+    const listener = this.#listener;
+    this.#listener = undefined;
+    if (listener !== undefined) await new Promise<void>((resolve) => listener.close(() => resolve()));
+    this.#host.sublist.listener = undefined;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A subscription came (+1) or went (-1): every link whose peer should know is told. */
+  interestChanged(sub: Subscription, delta: 1 | -1): void {
+    for (const link of this.#links) {
+      if (this.#advertises(link, sub)) link.updateInterest(sub.subject, sub.queue, delta);
+    }
+  }
+
+  /** leafnode.go updateSmap / initLeafNodeSmapAndSendSubs: who hears of which interest. */
+  #advertises(link: LeafLink, sub: Subscription): boolean {
+    const sink = sub.sink;
+    if (sink === link) return false;
+    if (!(sink instanceof LeafLink)) return true;
+    if (sub.subject.startsWith(LDS_PREFIX)) return true;
+    // A hub hears of our own leaf nodes' interest, never of another hub's.
+    return link.role === "accept" || sink.role === "accept";
+  }
+
+  #established(link: LeafLink): void {
+    for (const sub of this.#host.sublist.all()) {
+      if (this.#advertises(link, sub)) link.updateInterest(sub.subject, sub.queue, 1);
+    }
+    // Every link carries our loop detection subject (leafnode.go initLeafNodeSmapAndSendSubs).
+    link.updateInterest(this.lds, undefined, 1);
+    link.sendAllInterest();
+    const info = this.#info(link);
+    this.#host.options.logger.info(
+      `leafnode cid:${link.cid} - Leafnode connection ${link.role === "solicit" ? "created" : "accepted"} for ${link.peerName || link.peerId}`,
+    );
+    this.#host.linkUp(info);
+  }
+
+  #linkClosed(link: LeafLink, info: LeafCloseInfo): void {
+    this.#links.delete(link);
+    const url = this.#urls.get(link);
+    this.#urls.delete(link);
+    if (info.established) this.#host.linkDown({ ...this.#info(link), url }, info.reason);
+    for (const dialer of this.#dialers) dialer.linkClosed(link, info);
+  }
+
+  #info(link: LeafLink): LeafLinkInfo {
+    return {
+      cid: link.cid,
+      role: link.role,
+      serverId: link.peerId,
+      serverName: link.peerName,
+      url: this.#urls.get(link),
+      remoteInterest: link.remoteInterest,
+      localInterest: link.localInterest,
+      inMsgs: link.inMsgs,
+      outMsgs: link.outMsgs,
+      inBytes: link.inBytes,
+      outBytes: link.outBytes,
+    };
+  }
+
+  /** Solicit side: a TCP connection to a hub is open; the link takes it from here. */
+  solicited(socket: Socket, remote: ResolvedLeafRemote, url: URL): LeafLink | undefined {
+    if (this.#closed) {
+      socket.destroy();
+      return undefined;
+    }
+    const link = new LeafLink(this.#linkHost, socket, "solicit", this.#host.nextCid(), { remote, url });
+    this.#links.add(link);
+    this.#urls.set(link, `${url.protocol}//${url.host}`);
+    return link;
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const tls = this.#config.tls;
+    const cid = this.#host.nextCid();
+    const nonce = newNonce();
+    if (tls === undefined) {
+      this.#admit(socket, cid, nonce, false);
+      return;
+    }
+    // leafnode.go: INFO in plain text with tls_required, then the spoke starts TLS.
+    socket.write(`INFO ${this.#hubInfo(cid, nonce)} \r\n`);
+    startTls(
+      socket,
+      tls,
+      (secure) => this.#admit(secure, cid, nonce, true),
+      () => socket.destroy(),
+    );
+  }
+
+  #admit(stream: Duplex, cid: number, nonce: string, greeted: boolean): void {
+    const link = new LeafLink(this.#linkHost, stream, "accept", cid);
+    this.#links.add(link);
+    if (!greeted) link.greet((n) => this.#hubInfo(cid, n), nonce);
+    else link.greet(() => "", undefined);
+  }
+
+  /**
+   * The hub's INFO (leafnode.go createLeafNode): a non-zero `client_id` and a `leafnode_urls`
+   * list, or a nats-server spoke decides it dialed the wrong port.
+   */
+  #hubInfo(cid: number, nonce: string | undefined): string {
+    const o = this.#host.options;
+    const host = this.#config.listen?.host ?? o.host;
+    const port = this.#port ?? 0;
+    return JSON.stringify({
+      server_id: this.#host.serverId,
+      server_name: this.#host.serverName,
+      version: SERVER_VERSION,
+      proto: PROTO_VERSION,
+      go: `node${process.versions.node}`,
+      host,
+      port,
+      headers: true,
+      ...(this.#auth.required && { auth_required: true }),
+      ...(this.#config.tls !== undefined && { tls_required: true }),
+      max_payload: o.maxPayload,
+      client_id: cid,
+      ...(nonce !== undefined && { nonce }),
+      info_on_connect: true,
+      leafnode_urls: [`${host}:${port}`],
+    });
+  }
+
+  #authenticate(creds: ConnectCredentials, nonce: string | undefined): AuthenticatedUser | false | Promise<AuthenticatedUser | false> {
+    if (!this.#auth.required) return { user: "" };
+    const context = { transport: "leafnode", remoteAddress: undefined, tls: undefined };
+    const settle = (r: AuthenticatedUser | false | null | undefined): AuthenticatedUser | false => (r === null || r === undefined || r === false ? false : r);
+    try {
+      const result = this.#auth.authenticate(creds, context, nonce);
+      return result instanceof Promise ? result.then(settle, () => false) : settle(result);
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Dials one remote and keeps it dialed: URLs in turn (the configured ones, then those the hub
+ * advertised), a delay between attempts that doubles while they fail, reset once a link is
+ * up, and 30 s after a loop was detected (leafnode.go reConnectToRemoteLeafNode).
+ */
+class RemoteDialer {
+  readonly #manager: LeafNodes;
+  readonly #remote: ResolvedLeafRemote;
+  #link: LeafLink | undefined;
+  #socket: Socket | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #next = 0;
+  #failures = 0;
+  #advertised: URL[] = [];
+  #stopped = false;
+
+  constructor(manager: LeafNodes, remote: ResolvedLeafRemote) {
+    this.#manager = manager;
+    this.#remote = remote;
+  }
+
+  start(): void {
+    if (this.#link === undefined && this.#socket === undefined && this.#timer === undefined) this.#dial();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#socket?.destroy();
+  }
+
+  #candidates(): URL[] {
+    const configured = this.#remote.urls;
+    const seen = new Set(configured.map((u) => u.host));
+    return [...configured, ...this.#advertised.filter((u) => !seen.has(u.host))];
+  }
+
+  #dial(): void {
+    this.#timer = undefined;
+    if (this.#stopped || this.#manager.closed) return;
+    const candidates = this.#candidates();
+    const url = candidates[this.#next % candidates.length]!;
+    this.#next++;
+    const socket = netConnect({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) });
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => socket.destroy(new Error("dial timeout")), DIAL_TIMEOUT);
+    timer.unref();
+    const failed = (): void => {
+      clearTimeout(timer);
+      if (this.#socket !== socket) return;
+      this.#socket = undefined;
+      this.#failures++;
+      this.#schedule(this.#backoff());
+    };
+    socket.once("error", failed);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", failed);
+      this.#socket = undefined;
+      if (this.#stopped) {
+        socket.destroy();
+        return;
+      }
+      this.#link = this.#manager.solicited(socket, this.#remote, url);
+      // Errors from here on are the link's to handle (it closes and tells us).
+      socket.on("error", () => undefined);
+    });
+  }
+
+  #backoff(): number {
+    const base = this.#remote.reconnectDelay;
+    const cap = Math.max(base, MAX_LEAF_RECONNECT_BACKOFF);
+    return Math.min(cap, base * 2 ** Math.min(this.#failures - 1, 16));
+  }
+
+  #schedule(delay: number): void {
+    if (this.#stopped || this.#manager.closed) return;
+    this.#timer = setTimeout(() => this.#dial(), delay);
+    this.#timer.unref();
+  }
+
+  /** Our link ended: learn the hub's other URLs, then redial. */
+  linkClosed(link: LeafLink, info: LeafCloseInfo): void {
+    if (link !== this.#link) return;
+    this.#link = undefined;
+    this.#advertised = [];
+    for (const text of link.advertisedUrls) {
+      try {
+        this.#advertised.push(parseLeafUrl(text));
+      } catch {
+        // A URL we cannot parse is just not a candidate.
+      }
+    }
+    if (info.loop) {
+      this.#schedule(LEAF_RECONNECT_DELAY_AFTER_LOOP);
+      return;
+    }
+    if (info.established) {
+      this.#failures = 0;
+      // Try the same hub again first: it may only have restarted.
+      this.#next = Math.max(0, this.#next - 1);
+      this.#schedule(this.#remote.reconnectDelay);
+      return;
+    }
+    this.#failures++;
+    this.#schedule(this.#backoff());
+  }
+}

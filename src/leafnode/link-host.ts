@@ -1,0 +1,41 @@
+import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
+import type { TrafficStats } from "../server/client.ts";
+import type { Logger } from "../server/logger.ts";
+import type { ResolvedOptions } from "../server/options.ts";
+import type { MessageSink, Subscription } from "../server/subscription.ts";
+import type { Sublist } from "../subjects/sublist.ts";
+import type { LeafCloseInfo, LeafLink } from "./leaf-link.ts";
+
+/** What a {@link LeafLink} needs from the leaf node manager (and, through it, the server). */
+export interface LinkHost {
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+  /** The server's one sublist: the peer's interest goes in, the router reads it. */
+  readonly sublist: Sublist<Subscription>;
+  readonly stats: TrafficStats;
+  readonly serverId: string;
+  readonly serverName: string;
+  /** This server's loop detection subject (`$LDS.<random>`). */
+  readonly lds: string;
+  /** Milliseconds a link has to finish its handshake. */
+  readonly handshakeTimeout: number;
+  isLink(sink: MessageSink): sink is LeafLink;
+  /** Accept side: checks a spoke's CONNECT against the leaf port's authorization. */
+  authenticate(creds: ConnectCredentials, nonce: string | undefined): AuthenticatedUser | false | Promise<AuthenticatedUser | false>;
+  /** The handshake is done: the manager fills in and sends our interest. */
+  established(link: LeafLink): void;
+  /** A message from the peer, for local subscribers and other links. */
+  routeInbound(
+    source: LeafLink,
+    subject: string,
+    reply: string,
+    queues: readonly string[] | undefined,
+    headerSize: number,
+    data: Buffer,
+    start: number,
+    end: number,
+  ): void;
+  /** The peer sent `-ERR`. */
+  remoteError(link: LeafLink, text: string): void;
+  closed(link: LeafLink, info: LeafCloseInfo): void;
+}

@@ -1,0 +1,72 @@
+/**
+ * Delivery of a message that came in over a leaf link (client.go processMsgResults for a
+ * LEAF source): every local plain subscriber gets it; only the queue groups the message names
+ * are served, one member each, a local member preferred; other links with interest get one
+ * copy each, naming the queue groups left to them; the link it came from gets nothing back.
+ */
+import type { MessageSink, Subscription } from "../server/subscription.ts";
+import type { Sublist } from "../subjects/sublist.ts";
+import { LeafLink } from "./leaf-link.ts";
+
+export function routeFromLink(
+  sublist: Sublist<Subscription>,
+  source: LeafLink,
+  subject: string,
+  reply: string,
+  queues: readonly string[] | undefined,
+  headerSize: number,
+  data: Buffer,
+  start: number,
+  end: number,
+): void {
+  const result = sublist.match(subject);
+  let forwards: Map<LeafLink, string[]> | undefined;
+  for (const sub of result.psubs) {
+    const sink = sub.sink;
+    if (sink === source) continue;
+    if (sink instanceof LeafLink) {
+      forwards ??= new Map();
+      if (!forwards.has(sink)) forwards.set(sink, []);
+      continue;
+    }
+    sink.deliver(sub, subject, reply, headerSize, data, start, end);
+  }
+  if (queues !== undefined && queues.length > 0) {
+    for (const group of result.qsubs) {
+      const queue = group[0]!.queue!;
+      if (!queues.includes(queue)) continue;
+      if (deliverToLocalMember(group, source, subject, reply, headerSize, data, start, end)) continue;
+      // No local member took it: the first other link with this group does.
+      const link = group.find((m) => m.sink instanceof LeafLink && m.sink !== source)?.sink as LeafLink | undefined;
+      if (link === undefined) continue;
+      forwards ??= new Map();
+      const list = forwards.get(link);
+      if (list === undefined) forwards.set(link, [queue]);
+      else list.push(queue);
+    }
+  }
+  if (forwards !== undefined) {
+    for (const [link, groups] of forwards) link.forward(subject, reply, groups, headerSize, data, start, end);
+  }
+}
+
+/** One local member of `group`, from a random start as the router does; false when none took it. */
+function deliverToLocalMember(
+  group: readonly Subscription[],
+  source: MessageSink,
+  subject: string,
+  reply: string,
+  headerSize: number,
+  data: Buffer,
+  start: number,
+  end: number,
+): boolean {
+  const n = group.length;
+  const first = n === 1 ? 0 : Math.floor(Math.random() * n);
+  for (let k = 0; k < n; k++) {
+    const sub = group[(first + k) % n]!;
+    if (sub.sink === source || sub.sink instanceof LeafLink) continue;
+    if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) return true;
+  }
+  return false;
+}
