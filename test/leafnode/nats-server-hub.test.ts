@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { createUser } from "@nats-io/nkeys";
+import { MsgHeaders } from "../../src/index.ts";
 import { hasNatsServer } from "../helpers/nats-server-process.ts";
 import { eventually, hubSeesLeafInterest, linksUp, sleep, startHub, startLeafBroker } from "./helpers.ts";
 
@@ -76,9 +77,9 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
     let wild = 0;
     let exact = 0;
     let full = 0;
-    onHub.subscribe("a.*", { callback: () => wild++ });
-    onHub.subscribe("a.b", { callback: () => exact++ });
-    onHub.subscribe(">", { callback: () => full++ });
+    onHub.subscribe("a.*", { callback: () => void wild++ });
+    onHub.subscribe("a.b", { callback: () => void exact++ });
+    onHub.subscribe(">", { callback: () => void full++ });
     await onHub.flush();
     await eventually(() => leaf.publish("a.b", "x"), "hub interest to reach the leaf");
     await onHub.flush();
@@ -103,10 +104,10 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
     t.after(() => onLeaf.close());
     let hubMembers = 0;
     let leafMembers = 0;
-    onHub.subscribe("work", { queue: "workers", callback: () => hubMembers++ });
-    onHub.subscribe("work", { queue: "workers", callback: () => hubMembers++ });
-    onLeaf.subscribe("work", { queue: "workers", callback: () => leafMembers++ });
-    leaf.subscribe("work", { queue: "workers", callback: () => leafMembers++ });
+    onHub.subscribe("work", { queue: "workers", callback: () => void hubMembers++ });
+    onHub.subscribe("work", { queue: "workers", callback: () => void hubMembers++ });
+    onLeaf.subscribe("work", { queue: "workers", callback: () => void leafMembers++ });
+    leaf.subscribe("work", { queue: "workers", callback: () => void leafMembers++ });
     await onHub.flush();
     await onLeaf.flush();
     await hubSeesLeafInterest(hub, "work");
@@ -131,8 +132,8 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
     await eventually(() => leafMembers === 80, "30 more deliveries on the leaf");
     // And with no member left on the leaf, leaf publishes cross to a hub member.
     let remoteOnly = 0;
-    publisher.subscribe("jobs", { queue: "q", callback: () => remoteOnly++ });
-    publisher.subscribe("jobs", { queue: "q", callback: () => remoteOnly++ });
+    publisher.subscribe("jobs", { queue: "q", callback: () => void remoteOnly++ });
+    publisher.subscribe("jobs", { queue: "q", callback: () => void remoteOnly++ });
     await publisher.flush();
     await eventually(() => leaf.publish("jobs", "probe"), "the hub's jobs group");
     for (let i = 0; i < 20; i++) leaf.publish("jobs", String(i));
@@ -154,7 +155,7 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
 
     // A service on the leaf (in-process), a requester on the hub.
     leaf.subscribe("svc.leaf", {
-      callback: (_err, m) => m.respond(`leaf:${m.string()}:${m.headers?.get("X-Trace") ?? "-"}`, { headers: { "X-Served-By": "leaf" } }),
+      callback: (_err, m) => m.respond(`leaf:${m.string()}:${m.headers?.get("X-Trace") ?? "-"}`, { headers: MsgHeaders.from({ "X-Served-By": "leaf" }) }),
     });
     await hubSeesLeafInterest(hub, "svc.leaf");
     const h = headers();
@@ -164,7 +165,7 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
     assert.equal(r1.headers?.get("X-Served-By"), "leaf");
 
     // A service on the hub, a requester on the leaf (official client) and in-process.
-    onHub.subscribe("svc.hub", { callback: (_e, m) => m.respond(`hub:${m.string()}:${m.headers?.get("X-Trace") ?? "-"}`) });
+    onHub.subscribe("svc.hub", { callback: (_e, m) => void m.respond(`hub:${m.string()}:${m.headers?.get("X-Trace") ?? "-"}`) });
     await onHub.flush();
     await eventually(() => leaf.publish("svc.hub", "probe"), "the hub's service interest");
     const h2 = headers();
@@ -230,8 +231,8 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
     const onHub = await hubClient(t, hub.url, { user: "client", pass: "pw" });
     let secret = 0;
     let open = 0;
-    onHub.subscribe("secret.x", { callback: () => secret++ });
-    onHub.subscribe("open.x", { callback: () => open++ });
+    onHub.subscribe("secret.x", { callback: () => void secret++ });
+    onHub.subscribe("open.x", { callback: () => void open++ });
     await onHub.flush();
     await eventually(() => leaf.publish("open.x", "probe"), "hub interest in open.x");
     for (let i = 0; i < 5; i++) {
