@@ -1,0 +1,131 @@
+/**
+ * The JetStream API dispatcher: one subscription on `$JS.API.>` (and `$JS.<domain>.API.>`)
+ * turns a request subject into a handler, as nats-server's `jsAPIRoutes`. Requests are handled
+ * one after another, in arrival order, so a client that creates a stream and then asks about
+ * it sees its own writes. A handler that throws, or a body that is not JSON, becomes an API
+ * error; nothing reaches the publisher or the host. Unknown API subjects get no answer, as
+ * from nats-server.
+ */
+import { DirectMsg } from "../direct/direct-message.ts";
+import type { MsgHeaders } from "../direct/headers.ts";
+import type { ApiError, ConsumerManager } from "./contracts.ts";
+import { JsErrors } from "./api-errors.ts";
+import { logCaught } from "./log-caught.ts";
+import type { Logger } from "../server/logger.ts";
+import { ResponseType } from "./types.ts";
+import { parseRequest, type ParsedBody } from "./request-body.ts";
+import { streamApi, type StreamApiHost } from "./stream-api.ts";
+import { directGet } from "./direct-get.ts";
+
+/** What the dispatcher needs of the JetStream service. */
+export interface ApiHost extends StreamApiHost {
+  readonly logger: Logger;
+  readonly consumers: ConsumerManager | undefined;
+  accountInfo(): Record<string, unknown>;
+  /** Publishes a reply (for requests answered after the publisher's buffer is gone). */
+  publish(subject: string, data?: Uint8Array | string, options?: { headers?: MsgHeaders }): boolean;
+}
+
+/** Counters of `$JS.API.INFO` `api`. */
+export interface ApiStats {
+  total: number;
+  errors: number;
+}
+
+/** Replies on behalf of one request; counts errors. */
+export class ApiReply {
+  readonly #msg: DirectMsg;
+  readonly #stats: ApiStats;
+  readonly #type: string;
+
+  constructor(msg: DirectMsg, stats: ApiStats, type: string) {
+    this.#msg = msg;
+    this.#stats = stats;
+    this.#type = type;
+  }
+
+  ok(body: Record<string, unknown>): void {
+    this.#msg.respond(JSON.stringify({ type: this.#type, ...body }));
+  }
+
+  /** `extra` are the zero fields nats-server's response struct carries along with the error. */
+  error(error: ApiError, extra: Record<string, unknown> = {}): void {
+    this.#stats.errors++;
+    this.#msg.respond(JSON.stringify({ type: this.#type, error, ...extra }));
+  }
+}
+
+export class ApiDispatcher {
+  readonly stats: ApiStats = { total: 0, errors: 0 };
+  readonly #host: ApiHost;
+  /** Requests run one at a time; this is the tail of the line. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(host: ApiHost, ready: Promise<void>) {
+    this.#host = host;
+    this.#queue = ready.catch(() => undefined);
+  }
+
+  /** The subscription callback: `prefixLength` is the length of `$JS.API.` or `$JS.<domain>.API.`. */
+  dispatch(msg: DirectMsg, prefixLength: number): void {
+    // No reply subject, nobody to answer: nats-server ignores these too.
+    if (msg.reply === "") return;
+    const tokens = msg.subject.slice(prefixLength).split(".");
+    // The body is a view of the publisher's buffer: read it before yielding.
+    const body = parseRequest(msg.data);
+    if (tokens[0] === "CONSUMER") msg = detach(msg, this.#host);
+    this.#queue = this.#queue.then(() => this.#handle(tokens, msg, body)).catch((err: unknown) => logCaught(this.#host.logger, "JetStream API", err));
+  }
+
+  /** Resolves once every request received so far was answered. */
+  idle(): Promise<void> {
+    return this.#queue;
+  }
+
+  async #handle(tokens: string[], msg: DirectMsg, body: ParsedBody): Promise<void> {
+    const [first, second] = tokens;
+    if (first === "INFO" && tokens.length === 1) {
+      this.stats.total++;
+      new ApiReply(msg, this.stats, ResponseType.AccountInfo).ok(this.#host.accountInfo());
+      return;
+    }
+    if (first === "STREAM") {
+      const handler = streamApi(tokens.slice(1));
+      if (handler === undefined) return;
+      this.stats.total++;
+      const reply = new ApiReply(msg, this.stats, handler.type);
+      try {
+        await handler.run(this.#host, body, reply);
+      } catch (err) {
+        logCaught(this.#host.logger, `JetStream API ${msg.subject}`, err);
+        reply.error(JsErrors.streamGeneral(err instanceof Error ? err.message : String(err)), handler.errorExtra);
+      }
+      return;
+    }
+    if (first === "DIRECT" && second === "GET" && tokens.length >= 3) {
+      this.stats.total++;
+      directGet(this.#host, tokens.slice(2), body, msg);
+      return;
+    }
+    if (first === "CONSUMER") {
+      this.stats.total++;
+      const consumers = this.#host.consumers;
+      if (consumers === undefined) {
+        msg.respond(JSON.stringify({ type: "io.nats.jetstream.api.v1.consumer_create_response", error: JsErrors.notEnabled() }));
+        this.stats.errors++;
+        return;
+      }
+      consumers.handle(tokens.slice(1), msg);
+    }
+  }
+}
+
+/** A copy of `msg` that owns its bytes, for handlers that run after the publisher's buffer is gone. */
+function detach(msg: DirectMsg, host: ApiHost): DirectMsg {
+  const headers = msg.rawHeaders;
+  const data = msg.data;
+  const bytes = headers === undefined ? Buffer.from(data) : Buffer.concat([headers, data]);
+  return new DirectMsg(msg.subject, msg.reply, msg.sid, bytes, 0, bytes.length, headers?.length ?? 0, (subject, payload, options) =>
+    host.publish(subject, payload, options),
+  );
+}

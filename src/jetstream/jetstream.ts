@@ -1,0 +1,221 @@
+/**
+ * The JetStream service: a client of the bus like any other, as in nats-server. It answers the
+ * `$JS.API.>` request/reply API (and `$JS.<domain>.API.>`), holds the streams, opens their
+ * stores (memory or file), recovers file streams at start, and wires in the consumer side
+ * through the {@link ConsumerManager} seam. `close()` stops consumers and flushes every store.
+ */
+import type { BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./contracts.ts";
+import type { Logger } from "../server/logger.ts";
+import type { StoreFactory } from "./store/stream-store.ts";
+import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
+import { ApiDispatcher, type ApiHost } from "./api.ts";
+import { Stream, type StreamHost } from "./stream.ts";
+import { storeLimits } from "./stream-config.ts";
+import type { StreamConfig } from "./types.ts";
+import { openStoreFactories } from "./store-factories.ts";
+import { nowNs } from "./store/clock.ts";
+import { logCaught } from "./log-caught.ts";
+import type { MsgHeaders } from "../direct/headers.ts";
+
+/** Builds the consumer side once the service exists (it needs the bus and the streams). */
+export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger }) => ConsumerManager;
+
+/** What a stream's store records besides its messages, to come back after a restart. */
+interface SavedStream {
+  config: StreamConfig;
+  /** STREAM.INFO `created`, ns since the epoch, as a decimal string. */
+  created: string;
+}
+
+export class JetStream implements ApiHost, StreamRegistry {
+  readonly logger: Logger;
+  readonly options: ResolvedJetStreamOptions;
+  /** Resolves once stored streams are recovered and the API answers. */
+  readonly ready: Promise<void>;
+  readonly #bus: BusApi;
+  readonly #streams = new Map<string, Stream>();
+  readonly #dispatcher: ApiDispatcher;
+  readonly #apiSubscriptions: Array<{ unsubscribe(): void }> = [];
+  readonly #streamHost: StreamHost;
+  #factories: { memory: StoreFactory; file: StoreFactory } | undefined;
+  #consumers: ConsumerManager | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(bus: BusApi, options: ResolvedJetStreamOptions, logger: Logger, consumers?: ConsumerManagerFactory) {
+    this.#bus = bus;
+    this.options = options;
+    this.logger = logger;
+    const service = this;
+    this.#streamHost = {
+      bus,
+      domain: options.domain,
+      logger,
+      consumersOf: (stream) => service.#consumersOf(stream),
+      hasRoomFor: (storage, bytes) => service.#hasRoomFor(storage, bytes),
+    };
+    this.#consumers = consumers?.({ bus, streams: this, logger });
+    this.ready = this.#start();
+    this.#dispatcher = new ApiDispatcher(this, this.ready);
+    // Subscribed at once, so that requests sent during recovery wait in line rather than
+    // finding nobody (no responders) and failing.
+    this.#apiSubscriptions.push(bus.subscribe("$JS.API.>", { callback: (_err, msg) => this.#dispatcher.dispatch(msg, "$JS.API.".length) }));
+    const domain = options.domain;
+    if (domain !== undefined) {
+      const prefix = `$JS.${domain}.API.`;
+      this.#apiSubscriptions.push(bus.subscribe(`${prefix}>`, { callback: (_err, msg) => this.#dispatcher.dispatch(msg, prefix.length) }));
+    }
+  }
+
+  get consumers(): ConsumerManager | undefined {
+    return this.#consumers;
+  }
+
+  async #start(): Promise<void> {
+    const { storeDir, storeDirDefaulted, domain, maxMemory, maxStore } = this.options;
+    this.logger.info("Starting JetStream");
+    if (storeDirDefaulted) this.logger.warn(`JetStream store directory not set, using a temporary directory: ${storeDir}`);
+    this.logger.info(`    Max Memory:      ${maxMemory < 0 ? "unlimited" : `${maxMemory} B`}`);
+    this.logger.info(`    Max Storage:     ${maxStore < 0 ? "unlimited" : `${maxStore} B`}`);
+    this.logger.info(`    Store Directory: "${storeDir}"`);
+    if (domain !== undefined) this.logger.info(`    Domain:          ${domain}`);
+    this.#factories = await openStoreFactories(this.options, this.logger);
+    const found = await this.#factories.file.recover();
+    for (const entry of found) {
+      try {
+        await this.#recoverStream(entry.name, entry.config, entry.consumers);
+      } catch (err) {
+        logCaught(this.logger, `Error recovering stream '${entry.name}'`, err);
+      }
+    }
+    if (found.length > 0) this.logger.info(`  Recovered ${found.length} stream(s)`);
+    this.logger.info("JetStream started");
+  }
+
+  async #recoverStream(name: string, saved: unknown, consumers: Array<{ name: string; config: unknown }>): Promise<void> {
+    const record = saved as Partial<SavedStream> | undefined;
+    const config = record?.config;
+    if (config === undefined || config.name !== name) throw new Error("no usable configuration was saved");
+    const store = await this.#factories!.file.open(name, record, storeLimits(config));
+    const created = /^\d+$/.test(record?.created ?? "") ? BigInt(record!.created!) : nowNs();
+    const stream = new Stream(this.#streamHost, config, store, created);
+    this.#streams.set(name, stream);
+    stream.startCapture();
+    if (this.#consumers !== undefined && consumers.length > 0) await this.#consumers.recover(stream, consumers);
+    this.logger.info(`  Restored ${stream.store.state().messages} messages for stream '${name}'`);
+  }
+
+  // ---- StreamRegistry / ApiHost --------------------------------------------------------------
+
+  get(name: string): Stream | undefined {
+    return this.#streams.get(name);
+  }
+
+  stream(name: string): Stream | undefined {
+    return this.#streams.get(name);
+  }
+
+  streams(): Stream[] {
+    return [...this.#streams.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async createStream(config: StreamConfig): Promise<Stream> {
+    const factories = this.#factories;
+    if (factories === undefined) throw new Error("JetStream is not started");
+    const created = nowNs();
+    const record: SavedStream = { config, created: created.toString() };
+    const store = await factories[config.storage].open(config.name, record, storeLimits(config));
+    if (config.first_seq !== undefined && config.first_seq > 1) store.skipTo(config.first_seq);
+    const stream = new Stream(this.#streamHost, config, store, created);
+    this.#streams.set(config.name, stream);
+    stream.startCapture();
+    return stream;
+  }
+
+  updateStream(stream: Stream, config: StreamConfig): void {
+    const retentionChanged = stream.config.retention !== config.retention;
+    stream.update(config);
+    const record: SavedStream = { config, created: stream.createdNs.toString() };
+    this.#factories?.[config.storage].saveConfig(config.name, record);
+    if (retentionChanged) stream.consumersChanged();
+  }
+
+  async deleteStream(stream: Stream): Promise<void> {
+    stream.stop();
+    this.#streams.delete(stream.name);
+    await this.#consumers?.streamDeleted(stream.name);
+    await stream.store.destroy();
+  }
+
+  publish(subject: string, data?: Uint8Array | string, options?: { headers?: MsgHeaders }): boolean {
+    return this.#bus.publish(subject, data, options);
+  }
+
+  /** `$JS.API.INFO`: nats-server's JetStreamAccountStats. */
+  accountInfo(): Record<string, unknown> {
+    let memory = 0;
+    let storage = 0;
+    let consumers = 0;
+    for (const stream of this.#streams.values()) {
+      const bytes = stream.store.state().bytes;
+      if (stream.config.storage === "memory") memory += bytes;
+      else storage += bytes;
+      consumers += this.#consumersOf(stream.name).length;
+    }
+    return {
+      memory,
+      storage,
+      streams: this.#streams.size,
+      consumers,
+      limits: {
+        max_memory: this.options.maxMemory,
+        max_storage: this.options.maxStore,
+        max_streams: -1,
+        max_consumers: -1,
+        max_ack_pending: -1,
+        memory_max_stream_bytes: -1,
+        storage_max_stream_bytes: -1,
+        max_bytes_required: false,
+      },
+      ...(this.options.domain !== undefined && { domain: this.options.domain }),
+      api: { total: this.#dispatcher.stats.total, errors: this.#dispatcher.stats.errors },
+    };
+  }
+
+  #consumersOf(stream: string): readonly ConsumerHandle[] {
+    return this.#consumers?.consumersOf(stream) ?? [];
+  }
+
+  #hasRoomFor(storage: StreamConfig["storage"], bytes: number): boolean {
+    const max = storage === "memory" ? this.options.maxMemory : this.options.maxStore;
+    if (max < 0) return true;
+    let used = 0;
+    for (const stream of this.#streams.values()) if (stream.config.storage === storage) used += stream.store.state().bytes;
+    return used + bytes <= max;
+  }
+
+  /** Stops answering, stops consumers, flushes and closes every store. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const sub of this.#apiSubscriptions) sub.unsubscribe();
+      await this.ready.catch(() => undefined);
+      await this.#dispatcher.idle().catch(() => undefined);
+      for (const stream of this.#streams.values()) stream.stop();
+      try {
+        await this.#consumers?.close();
+      } catch (err) {
+        logCaught(this.logger, "JetStream consumers close", err);
+      }
+      for (const stream of this.#streams.values()) {
+        try {
+          await stream.store.flush();
+          await stream.store.close();
+        } catch (err) {
+          logCaught(this.logger, `JetStream closing stream '${stream.name}'`, err);
+        }
+      }
+      this.#streams.clear();
+      this.logger.info("JetStream stopped");
+    })();
+    return this.#closing;
+  }
+}

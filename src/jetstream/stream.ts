@@ -1,0 +1,295 @@
+/**
+ * One stream: its configuration, its store, the subscriptions that capture publishes on its
+ * subjects, and the operations the API asks of it (info, purge, message get and delete, direct
+ * get). Retention beyond the store's own limits lives here: under interest and workqueue
+ * retention a message goes once no consumer still needs it.
+ */
+import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
+import type { ConsumerStore, PurgeRequest, StreamStore } from "./store/stream-store.ts";
+import type { StreamConfig, StreamInfo, StreamStateJson, StoredMsgJson } from "./types.ts";
+import type { DirectMsg } from "../direct/direct-message.ts";
+import { capture, DuplicateWindow, type CaptureTarget } from "./publish.ts";
+import { formatNanos } from "./rfc3339.ts";
+import { storeLimits } from "./stream-config.ts";
+import { subjectMatches } from "../subjects/subject.ts";
+import { nowNs } from "./store/clock.ts";
+import { logCaught } from "./log-caught.ts";
+import type { Logger } from "../server/logger.ts";
+
+/** What a stream needs from the JetStream service around it. */
+export interface StreamHost {
+  readonly bus: BusApi;
+  readonly domain: string | undefined;
+  readonly logger: Logger;
+  /** The consumers of this stream (the consumer side owns them). */
+  consumersOf(stream: string): readonly ConsumerHandle[];
+  /** Server-wide limits (maxMemory/maxStore): whether `bytes` more fit for this storage type. */
+  hasRoomFor(storage: StreamConfig["storage"], bytes: number): boolean;
+}
+
+/** Bytes a message counts for, as nats-server's memStoreMsgSize and fileStoreMsgSize. */
+export function messageSize(storage: StreamConfig["storage"], subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {
+  const base = Buffer.byteLength(subject) + (headers?.length ?? 0) + data.length;
+  if (storage === "memory") return base + 16;
+  return headers === undefined || headers.length === 0 ? base + 30 : base + 34;
+}
+
+/** A request of STREAM.MSG.GET and DIRECT.GET (`JSApiMsgGetRequest`). */
+export interface MsgGetRequest {
+  seq?: number;
+  last_by_subj?: string;
+  next_by_subj?: string;
+}
+
+export class Stream implements StreamHandle, CaptureTarget {
+  readonly name: string;
+  readonly store: StreamStore;
+  /** When the stream was created (ns since epoch): STREAM.INFO `created`. */
+  readonly createdNs: bigint;
+  lastSeq: number;
+  lastMsgId = "";
+  readonly duplicates: DuplicateWindow;
+  #config: StreamConfig;
+  #ackPrefix: string;
+  readonly #host: StreamHost;
+  #captures: Array<{ unsubscribe(): void }> = [];
+  readonly #storedListeners = new Set<(seq: number, subject: string) => void>();
+  #closed = false;
+
+  constructor(host: StreamHost, config: StreamConfig, store: StreamStore, createdNs: bigint) {
+    this.#host = host;
+    this.name = config.name;
+    this.#config = config;
+    this.store = store;
+    this.createdNs = createdNs;
+    this.lastSeq = store.state().lastSeq;
+    this.duplicates = new DuplicateWindow(config.duplicate_window);
+    this.#ackPrefix = ackPrefix(config.name, host.domain);
+    this.#rebuildDuplicates();
+  }
+
+  get config(): StreamConfig {
+    return this.#config;
+  }
+
+  get ackPrefix(): string {
+    return this.#ackPrefix;
+  }
+
+  // ---- capture -------------------------------------------------------------------------------
+
+  /** Starts capturing publishes on the stream's subjects. */
+  startCapture(): void {
+    this.#stopCapture();
+    for (const subject of this.#config.subjects) {
+      this.#captures.push(this.#host.bus.subscribe(subject, { callback: this.#onMessage }));
+    }
+  }
+
+  #stopCapture(): void {
+    for (const sub of this.#captures) sub.unsubscribe();
+    this.#captures = [];
+  }
+
+  readonly #onMessage = (_err: Error | null, msg: DirectMsg): void => {
+    if (this.#closed) return;
+    try {
+      capture(this, { subject: msg.subject, reply: msg.reply, headers: msg.rawHeaders, data: msg.data });
+    } catch (err) {
+      // A store failure must not reach the publisher's connection, let alone the host.
+      logCaught(this.#host.logger, `JetStream failed to store a msg on stream '${this.name}'`, err);
+    }
+  };
+
+  hasConsumerInterest(subject: string): boolean {
+    for (const consumer of this.#host.consumersOf(this.name)) {
+      const filters = consumer.filterSubjects;
+      if (filters.length === 0) return true;
+      for (const filter of filters) if (subjectMatches(subject, filter)) return true;
+    }
+    return false;
+  }
+
+  hasRoomFor(bytes: number): boolean {
+    return this.#host.hasRoomFor(this.#config.storage, bytes);
+  }
+
+  messageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {
+    return messageSize(this.#config.storage, subject, headers, data);
+  }
+
+  stored(seq: number, subject: string): void {
+    for (const listener of this.#storedListeners) {
+      try {
+        listener(seq, subject);
+      } catch (err) {
+        logCaught(this.#host.logger, `stream '${this.name}' listener`, err);
+      }
+    }
+  }
+
+  respond(reply: string, body: string): void {
+    this.#host.bus.publish(reply, body);
+  }
+
+  now(): bigint {
+    return nowNs();
+  }
+
+  // ---- StreamHandle --------------------------------------------------------------------------
+
+  onStored(listener: (seq: number, subject: string) => void): () => void {
+    this.#storedListeners.add(listener);
+    return () => this.#storedListeners.delete(listener);
+  }
+
+  acked(seq: number): void {
+    if (this.#config.retention === "limits") return;
+    const msg = this.store.load(seq);
+    if (msg === undefined) return;
+    if (!this.#needed(seq, msg.subject)) this.store.remove(seq, "ack");
+  }
+
+  /**
+   * A consumer came or went. Under interest retention, messages no remaining consumer needs
+   * are dropped at once (nats-server `checkInterestState`); a work queue keeps them for the
+   * next consumer.
+   */
+  consumersChanged(): void {
+    if (this.#config.retention !== "interest") return;
+    const doomed: number[] = [];
+    for (let msg = this.store.loadNext(">", 0); msg !== undefined; msg = this.store.loadNext(">", msg.seq + 1)) {
+      if (!this.#needed(msg.seq, msg.subject)) doomed.push(msg.seq);
+    }
+    for (const seq of doomed) this.store.remove(seq, "ack");
+  }
+
+  #needed(seq: number, subject: string): boolean {
+    for (const consumer of this.#host.consumersOf(this.name)) if (consumer.needsAck(seq, subject)) return true;
+    return false;
+  }
+
+  consumerStore(name: string): ConsumerStore {
+    return this.store.consumerStore(name);
+  }
+
+  // ---- operations ----------------------------------------------------------------------------
+
+  /** Applies a checked, allowed update: new limits, new subjects, new dedup window. */
+  update(config: StreamConfig): void {
+    const subjectsChanged = config.subjects.join("\n") !== this.#config.subjects.join("\n");
+    this.#config = config;
+    this.duplicates.windowNs = config.duplicate_window;
+    this.store.updateLimits(storeLimits(config));
+    if (subjectsChanged) this.startCapture();
+  }
+
+  info(options: { deletedDetails?: boolean; subjectsFilter?: string } = {}): StreamInfo {
+    return {
+      config: this.#config,
+      created: formatNanos(this.createdNs),
+      state: this.state(options),
+      ...(this.#host.domain !== undefined && { domain: this.#host.domain }),
+      ts: formatNanos(nowNs()),
+    };
+  }
+
+  state(options: { deletedDetails?: boolean; subjectsFilter?: string } = {}): StreamStateJson {
+    const s = this.store.state();
+    // Key order and omissions as nats-server's StreamState (the optional keys are omitempty).
+    const subjects = options.subjectsFilter !== undefined && options.subjectsFilter !== "" ? this.store.subjectsState(options.subjectsFilter) : undefined;
+    return {
+      messages: s.messages,
+      bytes: s.bytes,
+      first_seq: s.firstSeq,
+      first_ts: formatNanos(s.firstTimeNs),
+      last_seq: s.lastSeq,
+      last_ts: formatNanos(s.lastTimeNs),
+      ...(s.numSubjects > 0 && { num_subjects: s.numSubjects }),
+      ...(subjects !== undefined && subjects.size > 0 && { subjects: Object.fromEntries(subjects) }),
+      ...(s.numDeleted > 0 && { num_deleted: s.numDeleted }),
+      ...(s.numDeleted > 0 && options.deletedDetails === true && { deleted: this.#deletedSequences(s.firstSeq, s.lastSeq) }),
+      consumer_count: this.#host.consumersOf(this.name).length,
+    };
+  }
+
+  #deletedSequences(first: number, last: number): number[] {
+    const deleted: number[] = [];
+    for (let seq = first; seq <= last; seq++) if (this.store.load(seq) === undefined) deleted.push(seq);
+    return deleted;
+  }
+
+  purge(request: PurgeRequest | undefined): number {
+    const purged = this.store.purge(request);
+    this.lastSeq = Math.max(this.lastSeq, this.store.state().lastSeq);
+    return purged;
+  }
+
+  deleteMessage(seq: number): boolean {
+    return this.store.remove(seq, "delete");
+  }
+
+  /** STREAM.MSG.GET / DIRECT.GET lookup (the request was validated by the caller). */
+  find(request: MsgGetRequest): ReturnType<StreamStore["load"]> {
+    const seq = request.seq ?? 0;
+    if (request.next_by_subj !== undefined && request.next_by_subj !== "") return this.store.loadNext(request.next_by_subj, seq);
+    if (seq > 0) return this.store.load(seq);
+    if (request.last_by_subj !== undefined && request.last_by_subj !== "") return this.store.loadLast(request.last_by_subj);
+    return undefined;
+  }
+
+  /** The first sequence stored at or after `timeNs` (nats-server `GetSeqFromTime`); past the end when none. */
+  seqFromTime(timeNs: bigint): number {
+    for (let msg = this.store.loadNext(">", 0); msg !== undefined; msg = this.store.loadNext(">", msg.seq + 1)) {
+      if (msg.timeNs >= timeNs) return msg.seq;
+    }
+    return this.store.state().lastSeq + 1;
+  }
+
+  /** The JSON of STREAM.MSG.GET's `message`. */
+  static messageJson(msg: NonNullable<ReturnType<StreamStore["load"]>>, noHeaders = false): StoredMsgJson {
+    const json: StoredMsgJson = { subject: msg.subject, seq: msg.seq, time: "" };
+    if (!noHeaders && msg.headers !== undefined && msg.headers.length > 0) json.hdrs = Buffer.from(msg.headers).toString("base64");
+    if (msg.data.length > 0) json.data = Buffer.from(msg.data).toString("base64");
+    json.time = formatNanos(msg.timeNs);
+    return json;
+  }
+
+  /** Stops capturing; the store stays open. */
+  stop(): void {
+    this.#closed = true;
+    this.#stopCapture();
+    this.#storedListeners.clear();
+  }
+
+  /** Rebuilds the duplicate window from stored ids, as nats-server's `rebuildDedupe` after a restart. */
+  #rebuildDuplicates(): void {
+    const state = this.store.state();
+    if (state.messages === 0 || this.#config.duplicate_window <= 0) return;
+    const cutoff = nowNs() - BigInt(this.#config.duplicate_window);
+    const found: Array<{ id: string; seq: number; timeNs: bigint }> = [];
+    for (let seq = state.lastSeq; seq >= state.firstSeq && seq > 0; seq--) {
+      const msg = this.store.load(seq);
+      if (msg === undefined) continue;
+      if (msg.timeNs < cutoff) break;
+      const id = msg.headers === undefined ? "" : headerValue(msg.headers, "Nats-Msg-Id");
+      if (id !== "") found.push({ id, seq, timeNs: msg.timeNs });
+    }
+    for (let i = found.length - 1; i >= 0; i--) this.duplicates.remember(found[i]!.id, found[i]!.seq, found[i]!.timeNs);
+    const last = found[0];
+    if (last !== undefined && last.seq === state.lastSeq) this.lastMsgId = last.id;
+  }
+}
+
+/** nats-server 2.9's PubAck opening: `{"stream":"S", "seq":` (`"domain":"D", ` in between when set). */
+function ackPrefix(stream: string, domain: string | undefined): string {
+  return domain === undefined ? `{"stream":${JSON.stringify(stream)}, "seq":` : `{"stream":${JSON.stringify(stream)}, "domain":${JSON.stringify(domain)}, "seq":`;
+}
+
+function headerValue(block: Uint8Array, key: string): string {
+  const text = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("latin1");
+  const at = text.indexOf(`\r\n${key}:`);
+  if (at < 0) return "";
+  const end = text.indexOf("\r\n", at + 2);
+  return text.slice(at + 2 + key.length + 1, end < 0 ? undefined : end).trim();
+}

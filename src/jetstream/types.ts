@@ -1,0 +1,103 @@
+/**
+ * JetStream's JSON shapes, named and ordered as nats-server writes them (server/stream.go
+ * `StreamConfig`, `StreamInfo`, `StreamState`; server/jetstream_api.go responses). Wire JSON
+ * keeps nats-server's snake_case names; durations are nanoseconds, times RFC 3339 with ns.
+ */
+import type { ApiError } from "./contracts.ts";
+
+export type RetentionPolicy = "limits" | "interest" | "workqueue";
+export type DiscardPolicy = "old" | "new";
+export type StorageType = "file" | "memory";
+
+/** A stream's configuration with every default filled, as STREAM.INFO echoes it. */
+export type StreamConfig = {
+  name: string;
+  description?: string;
+  subjects: string[];
+  retention: RetentionPolicy;
+  max_consumers: number;
+  max_msgs: number;
+  max_bytes: number;
+  /** Nanoseconds; 0 = unlimited. */
+  max_age: number;
+  max_msgs_per_subject: number;
+  max_msg_size: number;
+  discard: DiscardPolicy;
+  storage: StorageType;
+  num_replicas: number;
+  no_ack?: boolean;
+  /** Nanoseconds. */
+  duplicate_window: number;
+  compression: "none" | "s2";
+  first_seq?: number;
+  allow_direct: boolean;
+  mirror_direct: boolean;
+  discard_new_per_subject?: boolean;
+  sealed: boolean;
+  deny_delete: boolean;
+  deny_purge: boolean;
+  allow_rollup_hdrs: boolean;
+  consumer_limits: { inactive_threshold?: number; max_ack_pending?: number };
+  metadata?: Record<string, string>;
+};
+
+/** STREAM.INFO `state`. */
+export type StreamStateJson = {
+  messages: number;
+  bytes: number;
+  first_seq: number;
+  first_ts: string;
+  last_seq: number;
+  last_ts: string;
+  num_subjects?: number;
+  subjects?: Record<string, number>;
+  num_deleted?: number;
+  deleted?: number[];
+  consumer_count: number;
+};
+
+/** What STREAM.INFO, STREAM.CREATE and STREAM.LIST report for one stream. */
+export type StreamInfo = {
+  config: StreamConfig;
+  created: string;
+  state: StreamStateJson;
+  domain?: string;
+  ts: string;
+};
+
+/** Every API response: a type string and, on failure, an error. */
+export interface ApiResponse {
+  type: string;
+  error?: ApiError;
+}
+
+/** STREAM.MSG.GET's `message`. */
+export type StoredMsgJson = {
+  subject: string;
+  seq: number;
+  /** Base64 of the raw header block. */
+  hdrs?: string;
+  /** Base64 of the payload. */
+  data?: string;
+  time: string;
+};
+
+/** nats-server's response type strings (server/jetstream_api.go `JSApi*ResponseType`). */
+export const ResponseType = {
+  AccountInfo: "io.nats.jetstream.api.v1.account_info_response",
+  StreamCreate: "io.nats.jetstream.api.v1.stream_create_response",
+  StreamUpdate: "io.nats.jetstream.api.v1.stream_update_response",
+  StreamInfo: "io.nats.jetstream.api.v1.stream_info_response",
+  StreamDelete: "io.nats.jetstream.api.v1.stream_delete_response",
+  StreamPurge: "io.nats.jetstream.api.v1.stream_purge_response",
+  StreamNames: "io.nats.jetstream.api.v1.stream_names_response",
+  StreamList: "io.nats.jetstream.api.v1.stream_list_response",
+  MsgGet: "io.nats.jetstream.api.v1.stream_msg_get_response",
+  MsgDelete: "io.nats.jetstream.api.v1.stream_msg_delete_response",
+} as const;
+
+/** Page sizes of STREAM.NAMES and STREAM.LIST (`JSApiNamesLimit`, `JSApiListLimit`). */
+export const NAMES_LIMIT = 1024;
+export const LIST_LIMIT = 256;
+/** Most subjects STREAM.INFO details at once (`JSMaxSubjectDetails`). */
+export const MAX_SUBJECT_DETAILS = 100_000;
