@@ -54,6 +54,15 @@ export class DirectMsg {
     return (this.#data = this.#start === 0 && this.#end === buffer.length ? buffer : buffer.subarray(this.#start, this.#end));
   }
 
+  /**
+   * The header block exactly as published (`NATS/1.0\r\n…\r\n\r\n`), a view of the publisher's
+   * bytes; undefined when the message has none. JetStream stores it verbatim, as nats-server does.
+   */
+  get rawHeaders(): Uint8Array | undefined {
+    if (this.#headerSize === 0) return undefined;
+    return this.#buffer.subarray(this.#start - this.#headerSize, this.#start);
+  }
+
   /** Headers, decoded on first access; undefined when the message has none. */
   get headers(): MsgHeaders | undefined {
     if (this.#headerSize === 0) return undefined;

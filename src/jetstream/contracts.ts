@@ -35,6 +35,12 @@ export interface StreamHandle {
   acked(seq: number): void;
   /** Opens the per-consumer persistent store (file store keeps it next to the stream). */
   consumerStore(name: string): ConsumerStore;
+  /**
+   * A consumer was created or deleted. Under interest retention the stream then drops the
+   * messages no remaining consumer needs (nats-server `checkInterestState`); call it after the
+   * consumer is in (or out of) `consumersOf`.
+   */
+  consumersChanged(): void;
 }
 
 /** A consumer as the stream side sees it (retention decisions, STREAM.INFO consumer_count). */

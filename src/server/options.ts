@@ -87,6 +87,11 @@ export interface ServerOptions {
    * `port` where leaf nodes join this server as their hub. Started by `listen()`. Off by default.
    */
   leafnodes?: LeafNodeOptions;
+  /**
+   * JetStream (nats-server `-js`, `jetstream { }`): `true` for the defaults, or a store
+   * directory, limits, a domain and the fsync policy. Off by default. See docs/jetstream.md.
+   */
+  jetstream?: boolean | JetStreamOptions;
 }
 
 /** nats-server's `websocket { }` block. */
@@ -143,6 +148,7 @@ export interface ResolvedOptions {
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
   readonly leafnodes: ResolvedLeafNodes | undefined;
+  readonly jetstream: ResolvedJetStreamOptions | undefined;
 }
 
 function checkInteger(name: string, value: number | undefined, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -193,6 +199,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
     leafnodes: resolveLeafNodes(options.leafnodes),
+    jetstream: resolveJetStreamOptions(options.jetstream),
   };
 }
 
