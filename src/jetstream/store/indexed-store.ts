@@ -90,6 +90,10 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     return this.#lastSeq;
   }
 
+  protected get lastTimeNs(): bigint {
+    return this.#lastTimeNs;
+  }
+
   protected get closed(): boolean {
     return this.#closed;
   }

@@ -1,0 +1,319 @@
+/**
+ * What only the file store promises: everything survives a restart (deletions and purges too),
+ * torn or corrupt tails are cut without losing complete records, segments rotate and give space
+ * back, consumer state persists, recover() lists what is on disk, and a kill -9 loses nothing
+ * store() had returned.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { FileStoreFactory } from "../../src/jetstream/store/file-store-factory.ts";
+import { FileStore, type FileStoreOptions } from "../../src/jetstream/store/file-store.ts";
+import type { StoreLimits, StreamStore } from "../../src/jetstream/store/stream-store.ts";
+import { UNLIMITED, bytes, sleep, tempDir, text, waitFor } from "./harness.ts";
+
+let temp: { dir: string; remove: () => Promise<void> };
+const open: StreamStore[] = [];
+
+beforeEach(async () => {
+  temp = await tempDir();
+});
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+  await temp.remove();
+});
+
+const SMALL: FileStoreOptions = { segmentSize: 4096, syncPolicy: "never", consumerSaveDelayMs: 0 };
+
+async function openStore(options: FileStoreOptions = SMALL, limits: Partial<StoreLimits> = {}, name = "S"): Promise<StreamStore> {
+  const store = await new FileStoreFactory(temp.dir, options).open(name, { name }, { ...UNLIMITED, ...limits });
+  open.push(store);
+  return store;
+}
+
+async function reopen(store: StreamStore, options: FileStoreOptions = SMALL, limits: Partial<StoreLimits> = {}): Promise<StreamStore> {
+  await store.close();
+  open.splice(open.indexOf(store), 1);
+  return openStore(options, limits);
+}
+
+const msgsDir = (name = "S"): string => path.join(temp.dir, "jetstream", name, "msgs");
+const segmentFiles = (name = "S"): string[] =>
+  fs
+    .readdirSync(msgsDir(name))
+    .filter((f) => f.endsWith(".seg"))
+    .sort((a, b) => parseInt(a) - parseInt(b));
+const dirBytes = (name = "S"): number => segmentFiles(name).reduce((sum, f) => sum + fs.statSync(path.join(msgsDir(name), f)).size, 0);
+const lastSegment = (name = "S"): string => path.join(msgsDir(name), segmentFiles(name).at(-1)!);
+
+function fill(store: StreamStore, count: number, subject = (i: number): string => `s.${i % 3}`): void {
+  for (let i = 0; i < count; i++) store.store(subject(i), i % 2 === 0 ? bytes(`NATS/1.0\r\nI: ${i}\r\n\r\n`) : undefined, bytes(`payload-${i}`));
+}
+
+describe("file store", () => {
+  it("recovers messages, headers, times, deletions and sequences after a restart", async () => {
+    let store = await openStore();
+    fill(store, 30);
+    store.remove(5);
+    store.remove(1);
+    store.purge({ filter: "s.2", keep: 2 });
+    const before = store.state();
+    const snapshot = Array.from({ length: 30 }, (_, i) => store.load(i + 1));
+    store = await reopen(store);
+    assert.deepEqual(store.state(), before);
+    for (let seq = 1; seq <= 30; seq++) {
+      const message = store.load(seq);
+      const expected = snapshot[seq - 1];
+      assert.equal(message?.subject, expected?.subject, `seq ${seq}`);
+      if (expected === undefined) continue;
+      assert.equal(text(message?.data), text(expected.data));
+      assert.equal(message?.headers === undefined ? undefined : text(message.headers), expected.headers === undefined ? undefined : text(expected.headers));
+      assert.equal(message?.timeNs, expected.timeNs);
+    }
+    assert.deepEqual(store.subjectsState(">"), new Map([["s.0", 9], ["s.1", 9], ["s.2", 2]]));
+    assert.equal(store.store("s.9", undefined, bytes("next")).seq, 31);
+  });
+
+  it("keeps the sequence after a purge of everything across a restart", async () => {
+    let store = await openStore();
+    fill(store, 50);
+    assert.equal(store.purge(), 50);
+    store = await reopen(store);
+    const state = store.state();
+    assert.equal(state.messages, 0);
+    assert.equal(state.firstSeq, 51);
+    assert.equal(state.lastSeq, 50);
+    assert.equal(store.store("x", undefined, bytes("")).seq, 51);
+  });
+
+  it("keeps skipTo and compaction past the end across a restart", async () => {
+    let store = await openStore();
+    store.skipTo(1000);
+    store = await reopen(store);
+    assert.equal(store.state().firstSeq, 1000);
+    assert.equal(store.store("x", undefined, bytes("")).seq, 1000);
+    store.purge({ seq: 5000 });
+    store = await reopen(store);
+    assert.equal(store.state().lastSeq, 4999);
+    assert.equal(store.store("x", undefined, bytes("")).seq, 5000);
+  });
+
+  it("cuts a torn tail record and keeps appending with the right sequence", async () => {
+    let store = await openStore({ ...SMALL, segmentSize: 1024 * 1024 });
+    fill(store, 10);
+    await store.close();
+    open.length = 0;
+    const file = lastSegment();
+    const size = fs.statSync(file).size;
+    fs.truncateSync(file, size - 7);
+    store = await openStore({ ...SMALL, segmentSize: 1024 * 1024 });
+    assert.equal(store.state().messages, 9);
+    assert.equal(store.state().lastSeq, 9);
+    assert.equal(store.store("after", undefined, bytes("torn")).seq, 10);
+    assert.equal(text(store.load(10)?.data), "torn");
+    store = await reopen(store, { ...SMALL, segmentSize: 1024 * 1024 });
+    assert.equal(store.state().messages, 10);
+    assert.equal(store.load(10)?.subject, "after");
+  });
+
+  it("drops garbage appended after the last record", async () => {
+    let store = await openStore();
+    fill(store, 5);
+    await store.close();
+    open.length = 0;
+    fs.appendFileSync(lastSegment(), Buffer.from("this is not a record at all, just noise"));
+    store = await openStore();
+    assert.equal(store.state().messages, 5);
+    assert.equal(store.store("x", undefined, bytes("ok")).seq, 6);
+    store = await reopen(store);
+    assert.equal(text(store.load(6)?.data), "ok");
+    assert.equal(store.state().messages, 6);
+  });
+
+  it("drops a last record whose CRC does not match", async () => {
+    let store = await openStore({ ...SMALL, segmentSize: 1024 * 1024 });
+    fill(store, 4);
+    store.store("last", undefined, bytes("final-payload"));
+    await store.close();
+    open.length = 0;
+    const file = lastSegment();
+    const content = fs.readFileSync(file);
+    const at = content.lastIndexOf(Buffer.from("final-payload"));
+    content[at] = content[at]! ^ 0xff;
+    fs.writeFileSync(file, content);
+    store = await openStore({ ...SMALL, segmentSize: 1024 * 1024 });
+    assert.equal(store.state().messages, 4);
+    assert.equal(store.load(5), undefined);
+    assert.equal(store.loadLast(">")?.seq, 4);
+  });
+
+  it("rotates segments at the configured size and reads across them", async () => {
+    let store = await openStore({ ...SMALL, segmentSize: 2048 });
+    fill(store, 200);
+    assert.ok(segmentFiles().length >= 5, `expected several segments, got ${segmentFiles().length}`);
+    for (const file of segmentFiles()) assert.ok(fs.statSync(path.join(msgsDir(), file)).size <= 2048);
+    store = await reopen(store, { ...SMALL, segmentSize: 2048 });
+    assert.equal(store.state().messages, 200);
+    assert.equal(text(store.load(1)?.data), "payload-0");
+    assert.equal(text(store.load(200)?.data), "payload-199");
+    assert.equal(store.loadNext("s.1", 100)?.seq, 101);
+  });
+
+  it("gives space back: dead segments are unlinked, sparse ones rewritten", async () => {
+    let store = await openStore({ ...SMALL, segmentSize: 2048 });
+    fill(store, 400);
+    const full = dirBytes();
+    // Interior deletes: keep every tenth message.
+    for (let seq = 1; seq <= 400; seq++) if (seq % 10 !== 0) store.remove(seq);
+    await waitFor(() => dirBytes() < full / 3, "sparse segments to be rewritten");
+    const sparse = dirBytes();
+    assert.equal(store.state().messages, 40);
+    assert.equal(text(store.load(390)?.data), "payload-389");
+    store = await reopen(store, { ...SMALL, segmentSize: 2048 });
+    assert.equal(store.state().messages, 40);
+    assert.equal(store.state().numDeleted, 400 - 10 - 40 + 1);
+    assert.equal(store.load(11), undefined, "a deleted message stays deleted after a rewrite and a restart");
+    assert.equal(text(store.load(20)?.data), "payload-19");
+    store.purge();
+    assert.ok(dirBytes() < sparse / 4, `purge unlinks the segments (${dirBytes()} bytes left of ${sparse})`);
+    store = await reopen(store, { ...SMALL, segmentSize: 2048 });
+    assert.equal(store.state().messages, 0);
+    assert.equal(store.state().firstSeq, 401);
+  });
+
+  it("gives space back under max_msgs as old segments fall off the front", async () => {
+    const store = await openStore({ ...SMALL, segmentSize: 2048 }, { maxMsgs: 10 });
+    fill(store, 1000);
+    assert.ok(segmentFiles().length <= 3, `old segments are unlinked (${segmentFiles().length} left)`);
+    assert.equal(store.state().messages, 10);
+    assert.equal(store.state().firstSeq, 991);
+  });
+
+  it("expires by max_age while closed, at the next open", async () => {
+    let store = await openStore(SMALL, { maxAgeNs: 100_000_000 });
+    fill(store, 5);
+    await store.close();
+    open.length = 0;
+    await sleep(150);
+    store = await openStore(SMALL, { maxAgeNs: 100_000_000 });
+    assert.equal(store.state().messages, 0);
+    assert.equal(store.state().firstSeq, 6);
+  });
+
+  it("persists consumer config and state, coalescing frequent saves", async () => {
+    const options = { ...SMALL, consumerSaveDelayMs: 50 };
+    let store = await openStore(options);
+    const consumer = store.consumerStore("C");
+    consumer.saveConfig({ durable_name: "C", deliver_policy: "all" });
+    const state = (n: number) => ({
+      delivered: { consumerSeq: n, streamSeq: n + 10 },
+      ackFloor: { consumerSeq: n - 1, streamSeq: n + 9 },
+      pending: [{ streamSeq: n + 10, consumerSeq: n, timeNs: 1_700_000_000_123_456_789n + BigInt(n) }],
+      redelivered: [{ streamSeq: n + 10, count: 3 }],
+    });
+    for (let n = 1; n <= 100; n++) consumer.save(state(n));
+    assert.deepEqual(consumer.load(), state(100), "the newest state is readable before it is written");
+    const stateFile = path.join(temp.dir, "jetstream", "S", "obj", "C", "o.dat");
+    await waitFor(() => fs.existsSync(stateFile), "the coalesced write");
+    consumer.save(state(101));
+    store = await reopen(store, options);
+    const reopened = store.consumerStore("C");
+    assert.deepEqual(reopened.load(), state(101), "close writes the last state");
+    assert.deepEqual(reopened.loadConfig(), { durable_name: "C", deliver_policy: "all" });
+    await reopened.delete();
+    assert.equal(fs.existsSync(path.dirname(stateFile)), false);
+  });
+
+  it("recover() lists streams with their config and consumers", async () => {
+    const factory = new FileStoreFactory(temp.dir, SMALL);
+    assert.deepEqual(await factory.recover(), []);
+    const a = await factory.open("A", { name: "A", subjects: ["a.>"] }, UNLIMITED);
+    const b = await factory.open("B", { name: "B" }, UNLIMITED);
+    open.push(a, b);
+    a.consumerStore("c2").saveConfig({ durable_name: "c2" });
+    a.consumerStore("c1").saveConfig({ durable_name: "c1" });
+    factory.saveConfig("B", { name: "B", max_msgs: 5 });
+    fs.mkdirSync(path.join(temp.dir, "jetstream", "half-created"));
+    assert.deepEqual(await factory.recover(), [
+      {
+        name: "A",
+        config: { name: "A", subjects: ["a.>"] },
+        consumers: [
+          { name: "c1", config: { durable_name: "c1" } },
+          { name: "c2", config: { durable_name: "c2" } },
+        ],
+      },
+      { name: "B", config: { name: "B", max_msgs: 5 }, consumers: [] },
+    ]);
+    await b.destroy();
+    open.splice(open.indexOf(b), 1);
+    assert.deepEqual((await factory.recover()).map((s) => s.name), ["A"]);
+  });
+
+  it("refuses stream and consumer names that would leave the store directory", async () => {
+    const factory = new FileStoreFactory(temp.dir, SMALL);
+    await assert.rejects(factory.open("../evil", {}, UNLIMITED), /invalid stream name/);
+    const store = await openStore();
+    assert.throws(() => store.consumerStore("a/b"), /invalid consumer name/);
+  });
+
+  it("works with sync after every append", async () => {
+    let store = await openStore({ segmentSize: 4096, syncPolicy: "always" });
+    fill(store, 20);
+    store.remove(3);
+    await store.flush();
+    store = await reopen(store, { segmentSize: 4096, syncPolicy: "always" });
+    assert.equal(store.state().messages, 19);
+  });
+
+  it("opens a store directly, reporting what recovery cut", async () => {
+    const dir = path.join(temp.dir, "direct");
+    const store = new FileStore(dir, UNLIMITED, SMALL);
+    store.store("a", undefined, bytes("1"));
+    await store.close();
+    fs.appendFileSync(path.join(dir, "msgs", "1.seg"), Buffer.alloc(10, 1));
+    const again = new FileStore(dir, UNLIMITED, SMALL);
+    open.push(again);
+    assert.equal(again.recovery.truncatedBytes, 10);
+    assert.equal(again.state().messages, 1);
+  });
+
+  it("loses nothing store() returned when the process is killed -9", { timeout: 60_000 }, async () => {
+    const script = fileURLToPath(new URL("./crash-writer.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", script, temp.dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const acked: number[] = [];
+    let buffered = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`writer did not get going: ${stderr}`)), 30_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split("\n");
+        buffered = lines.pop()!;
+        for (const line of lines) acked.push(Number(line));
+        if (acked.length >= 3000) {
+          clearTimeout(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      child.on("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    assert.equal(await exited, "SIGKILL", `the writer was killed, not finished: ${stderr}`);
+    const store = await openStore({ segmentSize: 64 * 1024 }, {}, "CRASH");
+    const state = store.state();
+    const highest = acked.at(-1)!;
+    assert.ok(state.lastSeq >= highest, `last ${state.lastSeq} < acked ${highest}`);
+    for (const seq of acked) assert.ok(store.load(seq) !== undefined, `acked seq ${seq} survived`);
+    assert.equal(state.messages, state.lastSeq, "no gaps");
+    assert.equal(store.store("after", undefined, bytes("")).seq, state.lastSeq + 1);
+  });
+});
