@@ -47,6 +47,7 @@ import { encodeError } from "../protocol/encoder.ts";
 import type { Listener } from "./listener.ts";
 import { JetStream } from "../jetstream/jetstream.ts";
 import { createBus } from "../jetstream/bus.ts";
+import { StreamConsumers } from "../jetstream/consumer-manager.ts";
 import { LeafNodes, type LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 
@@ -177,7 +178,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
     });
     const jetstream = this.#options.jetstream;
-    this.#jetstream = jetstream === undefined ? undefined : new JetStream(createBus(this.#sublist, this.#direct), jetstream, this.#options.logger);
+    this.#jetstream =
+      jetstream === undefined ? undefined : new JetStream(createBus(this.#sublist, this.#direct), jetstream, this.#options.logger, (context) => new StreamConsumers(context));
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined

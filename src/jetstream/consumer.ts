@@ -1,0 +1,966 @@
+/**
+ * One JetStream consumer: it walks its stream from a starting sequence, delivers to pull
+ * requests or to a push deliver subject, tracks what is waiting for an ack, redelivers after
+ * `ack_wait` (or `backoff`), and persists its state when it is a durable. The behaviour follows
+ * nats-server's consumer.go (getNextMsg, loopAndGatherMsgs, processAck, checkPending, …); the
+ * comments name the function a rule comes from.
+ *
+ * Delivery runs in a microtask after whatever woke it (a stored message, an ack, a pull
+ * request), a bounded number of messages at a time, so a large backlog never blocks the event
+ * loop and nothing here runs inside the publisher's call stack for long.
+ */
+import type { DirectMsg } from "../direct/direct-message.ts";
+import { subjectMatches } from "../subjects/subject.ts";
+import { ackSubject, ackWildcard, parseAckBody, parseAckSubject } from "./ack.ts";
+import { configToJson, filtersOf, isDurable, type ConsumerConfig } from "./consumer-config.ts";
+import { DeliveryState } from "./consumer-pending.ts";
+import { ConsumerStatus, headersOnly, type StatusHeaders } from "./consumer-status.ts";
+import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
+import { PullRequestQueue, WaitingRequest, parseNextRequest } from "./pull-requests.ts";
+import { FlowControlWindow } from "./push-delivery.ts";
+import { formatNanos, nowNanos, parseNanos } from "./rfc3339.ts";
+import type { ConsumerState, ConsumerStore, StoredMessage } from "./store/stream-store.ts";
+
+/** What a consumer needs from its manager. */
+export interface ConsumerHost {
+  readonly bus: BusApi;
+  /** The consumer found itself inactive past its threshold: the manager deletes it. */
+  inactive(consumer: Consumer): void;
+  /** An exception that must not reach a client or the host; logged. */
+  caught(what: string, err: unknown): void;
+}
+
+/** Messages delivered per run before yielding to I/O (a backlog must not starve the event loop). */
+const DELIVERY_BUDGET = 512;
+/** How often a push consumer without a subscriber looks for one (nats-server is told; we ask). */
+const INTEREST_POLL_MS = 100;
+/** A small slack so a batch of deliveries expires together (consumer.go ackWaitDelay). */
+const ACK_WAIT_SLACK_MS = 1;
+const EMPTY = new Uint8Array(0);
+
+type NextMessage = { msg: StoredMessage; deliveryCount: number } | "max-ack-pending" | undefined;
+
+export class Consumer implements ConsumerHandle {
+  readonly name: string;
+  readonly stream: StreamHandle;
+  readonly createdNs: bigint;
+  #config: ConsumerConfig;
+  #filters: string[];
+  readonly #host: ConsumerHost;
+  readonly #state = new DeliveryState();
+  readonly #store: ConsumerStore | undefined;
+  /** Last-per-subject start: the sequences still to deliver first, then where to resume. */
+  #skipList: { seqs: number[]; resume: number } | undefined;
+  /** Messages matching the filter from `streamSeq` on, kept current as messages come and go. */
+  #numPending = 0;
+
+  readonly #waiting: PullRequestQueue | undefined;
+  /** Last pull request or delivery, for the inactivity threshold of pull consumers (ms). */
+  #lastActivity = Date.now();
+  /** Push: the deliver subject has a subscriber. */
+  #active = false;
+  #flowControl: FlowControlWindow | undefined;
+  #lastDeliveryMs = Date.now();
+  /** replay_policy original: the message held back until its original gap has passed. */
+  #held: { msg: StoredMessage; deliveryCount: number } | undefined;
+  #lastReplayedNs = 0n;
+
+  #deliveryScheduled = false;
+  #persistScheduled = false;
+  #closed = false;
+  #ackTimer: NodeJS.Timeout | undefined;
+  #ackTimerDue = 0;
+  #waitTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #interestTimer: NodeJS.Timeout | undefined;
+  #inactiveTimer: NodeJS.Timeout | undefined;
+  #replayTimer: NodeJS.Timeout | undefined;
+  readonly #subscriptions: Array<{ unsubscribe(): void }> = [];
+  #unsubscribeStored: (() => void) | undefined;
+
+  constructor(host: ConsumerHost, stream: StreamHandle, name: string, config: ConsumerConfig, createdNs: bigint, restored?: ConsumerState) {
+    this.#host = host;
+    this.stream = stream;
+    this.name = name;
+    this.#config = config;
+    this.#filters = filtersOf(config);
+    this.createdNs = createdNs;
+    const persistent = isDurable(config) && config.mem_storage !== true;
+    this.#store = persistent ? stream.consumerStore(name) : undefined;
+    if (config.deliver_subject === undefined) this.#waiting = new PullRequestQueue(config.max_waiting ?? 0);
+    if (restored !== undefined) this.#state.restore(restored);
+    else this.#selectStartingSequence();
+    this.#numPending = this.#countPending();
+  }
+
+  get config(): ConsumerConfig {
+    return this.#config;
+  }
+
+  get filterSubjects(): readonly string[] {
+    return this.#filters;
+  }
+
+  get isPush(): boolean {
+    return this.#config.deliver_subject !== undefined;
+  }
+
+  /** Subscribes for acks (and flow control answers), starts timers, and delivers what is there. */
+  start(): void {
+    const bus = this.#host.bus;
+    this.#subscriptions.push(bus.subscribe(ackWildcard(this.stream.name, this.name), { callback: (_err, msg) => this.#guard("ack", () => this.#onAck(msg)) }));
+    if (this.isPush && this.#config.flow_control === true) {
+      this.#flowControl = new FlowControlWindow(this.stream.name, this.name);
+      this.#subscriptions.push(bus.subscribe(this.#flowControl.replyWildcard, { callback: (_err, msg) => this.#guard("flow control", () => this.#onFlowControlReply(msg.subject)) }));
+    }
+    this.#unsubscribeStored = this.stream.onStored((seq, subject) => this.#onStored(seq, subject));
+    if (this.#state.pending.size > 0) this.#armAckTimer(this.#ackWaitMs(0));
+    if (this.isPush) {
+      this.#active = bus.hasInterest(this.#config.deliver_subject!);
+      if ((this.#config.idle_heartbeat ?? 0) > 0) this.#armHeartbeatIn(this.#config.idle_heartbeat! / 1e6, this.#config.idle_heartbeat! / 1e6);
+      if (!this.#active) this.#watchInterest();
+    }
+    this.#armInactivity();
+    this.#persist();
+    this.#kick();
+  }
+
+  // ---- ConsumerHandle --------------------------------------------------------------------------
+
+  /** consumer.go needAck: under interest/workqueue retention, is `seq` still owed to this consumer? */
+  needsAck(seq: number, subject: string): boolean {
+    if (this.#closed) return false;
+    if (this.#filters.length > 0 && !this.#matches(subject)) return false;
+    const s = this.#state;
+    let need = false;
+    if (this.#config.ack_policy === "explicit") {
+      if (seq > s.ackFloorStream) need = seq >= s.streamSeq || s.pending.has(seq);
+    } else {
+      need = seq > s.ackFloorStream;
+    }
+    // A message that reached max_deliver stays until it leaves the stream some other way.
+    return need || s.redelivered.has(seq);
+  }
+
+  async stop(deleteState: boolean): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of [this.#ackTimer, this.#waitTimer, this.#heartbeatTimer, this.#interestTimer, this.#inactiveTimer, this.#replayTimer]) {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    for (const sub of this.#subscriptions) {
+      try {
+        sub.unsubscribe();
+      } catch {
+        // The bus may already be closed.
+      }
+    }
+    this.#unsubscribeStored?.();
+    if (this.#waiting !== undefined) {
+      const waiting = this.#waiting.drain();
+      // consumer.go releaseAnyPendingRequests: waiting pull requests learn the consumer is gone.
+      if (deleteState) for (const wr of waiting) this.#status(wr.reply, ConsumerStatus.consumerDeleted());
+    }
+    if (this.#store !== undefined) {
+      if (deleteState) await this.#store.delete();
+      else this.#store.save(this.#state.snapshot());
+    }
+  }
+
+  // ---- API -------------------------------------------------------------------------------------
+
+  /** CONSUMER.INFO's body (without `type`), nats-server's ConsumerInfo shape. */
+  info(): Record<string, unknown> {
+    const s = this.#state;
+    this.#numPending = this.#countPending();
+    const info: Record<string, unknown> = {
+      stream_name: this.stream.name,
+      name: this.name,
+      created: formatNanos(this.createdNs),
+      config: configToJson(this.#config),
+      delivered: { consumer_seq: s.consumerSeq - 1, stream_seq: s.streamSeq - 1 },
+      ack_floor: { consumer_seq: s.ackFloorConsumer, stream_seq: s.ackFloorStream },
+      num_ack_pending: s.pending.size,
+      // Redeliveries are disabled with max_deliver 1, so none are reported (consumer.go info).
+      num_redelivered: this.#config.max_deliver === 1 ? 0 : s.redelivered.size,
+      num_waiting: this.#waiting?.length ?? 0,
+      num_pending: this.#numPending,
+    };
+    if (this.isPush && this.#refreshInterest()) info["push_bound"] = true;
+    info["ts"] = formatNanos(nowNanos());
+    return info;
+  }
+
+  /** Applies an update the manager already checked (checkConsumerUpdate). */
+  update(config: ConsumerConfig): void {
+    const previousDeliver = this.#config.deliver_subject;
+    this.#config = config;
+    this.#filters = filtersOf(config);
+    this.#numPending = this.#countPending();
+    if (config.deliver_subject !== previousDeliver && config.deliver_subject !== undefined) {
+      this.#active = this.#host.bus.hasInterest(config.deliver_subject);
+      if (!this.#active) this.#watchInterest();
+    }
+    this.#armInactivity();
+    this.#persist();
+    this.#kick();
+  }
+
+  /** Push consumers: does the deliver subject have a subscriber now? */
+  isPushBound(): boolean {
+    return this.isPush && this.#refreshInterest();
+  }
+
+  /** The store dropped `seq` (limits, purge, delete, another consumer's ack). */
+  streamRemoved(seq: number, subject: string): void {
+    if (this.#closed) return;
+    if (seq >= this.#state.streamSeq && this.#config.deliver_policy !== "last_per_subject" && this.#matches(subject)) {
+      this.#numPending = Math.max(0, this.#numPending - 1);
+    }
+  }
+
+  /** `$JS.API.CONSUMER.MSG.NEXT`: a pull request (consumer.go processNextMsgRequest). */
+  nextRequest(reply: string, body: string): void {
+    if (this.#closed || reply === "") return;
+    const waiting = this.#waiting;
+    if (waiting === undefined) {
+      this.#status(reply, ConsumerStatus.pushBased());
+      return;
+    }
+    const request = parseNextRequest(body);
+    if ("error" in request) {
+      this.#status(reply, ConsumerStatus.badRequest(request.error));
+      return;
+    }
+    const config = this.#config;
+    if ((config.max_batch ?? 0) > 0 && request.batch > config.max_batch!) {
+      this.#status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestBatch of ${config.max_batch}`));
+      return;
+    }
+    if (request.expiresNs > 0 && (config.max_expires ?? 0) > 0 && request.expiresNs > config.max_expires!) {
+      this.#status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestExpires of ${goDurationText(config.max_expires!)}`));
+      return;
+    }
+    if (request.maxBytes > 0 && (config.max_bytes ?? 0) > 0 && request.maxBytes > config.max_bytes!) {
+      this.#status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestMaxBytes of ${config.max_bytes}`));
+      return;
+    }
+    this.#lastActivity = Date.now();
+    if (waiting.isFull) this.#processWaiting(false);
+    if (request.noWait) {
+      const available = this.#numPending + this.#state.redeliveryCount;
+      if (available === 0 && request.expiresNs === 0) {
+        this.#status(reply, ConsumerStatus.noMessages());
+        return;
+      }
+      if (available > 0) {
+        let claimed = 0;
+        for (const wr of waiting) claimed += wr.remaining;
+        if (available < claimed) {
+          this.#status(reply, ConsumerStatus.requestsPending());
+          return;
+        }
+      }
+    }
+    const wr = new WaitingRequest(reply, request, Date.now());
+    if (!waiting.add(wr)) {
+      // With heartbeats the client notices on its own; a 409 would make it retry in a hot loop.
+      if (request.heartbeatNs === 0) this.#status(reply, ConsumerStatus.exceededMaxWaiting());
+      return;
+    }
+    this.#kick();
+  }
+
+  // ---- delivery --------------------------------------------------------------------------------
+
+  #kick(): void {
+    if (this.#deliveryScheduled || this.#closed) return;
+    this.#deliveryScheduled = true;
+    queueMicrotask(() => {
+      this.#deliveryScheduled = false;
+      this.#guard("delivery", () => this.#deliverAvailable());
+    });
+  }
+
+  /** consumer.go loopAndGatherMsgs, one bounded pass. */
+  #deliverAvailable(): void {
+    if (this.#closed) return;
+    let why: "eos" | "max-ack-pending" | "idle" = "idle";
+    for (let budget = DELIVERY_BUDGET; ; budget--) {
+      if (budget === 0) {
+        setImmediate(() => this.#kick());
+        return;
+      }
+      if (this.isPush) {
+        if (!this.#refreshInterest() || this.#flowControl?.stalled === true) break;
+      } else if (this.#waiting!.length === 0) {
+        break;
+      }
+      const next = this.#held ?? this.#nextMessage();
+      this.#held = undefined;
+      if (next === undefined || next === "max-ack-pending") {
+        why = next === undefined ? "eos" : "max-ack-pending";
+        break;
+      }
+      if (this.#config.replay_policy === "original" && this.#delayForReplay(next)) return;
+      if (!this.#deliver(next.msg, next.deliveryCount)) break;
+    }
+    if (this.#waiting !== undefined) this.#processWaiting(why !== "max-ack-pending");
+  }
+
+  /** consumer.go getNextMsg: redeliveries first, then the skip list, then the stream. */
+  #nextMessage(): NextMessage {
+    const s = this.#state;
+    const maxDeliver = this.#config.max_deliver ?? -1;
+    for (let seq = s.nextRedelivery(); seq !== undefined; seq = s.nextRedelivery()) {
+      const deliveryCount = s.deliveryCount(seq) + 1;
+      const p = s.pending.get(seq);
+      if (maxDeliver > 0 && deliveryCount > maxDeliver) {
+        if (p !== undefined) {
+          s.pending.delete(seq);
+          s.moveAckFloor(p.consumerSeq, seq);
+        }
+        continue;
+      }
+      const msg = this.stream.store.load(seq);
+      if (msg === undefined) {
+        // Gone from the stream while waiting for redelivery: nothing is owed any more.
+        s.forget(seq);
+        if (p !== undefined) s.moveAckFloor(p.consumerSeq, seq);
+        continue;
+      }
+      s.redelivered.set(seq, deliveryCount);
+      return { msg, deliveryCount };
+    }
+    const maxAckPending = this.#config.max_ack_pending ?? 0;
+    if (maxAckPending > 0 && s.pending.size >= maxAckPending) return "max-ack-pending";
+    const skip = this.#skipList;
+    if (skip !== undefined) {
+      const seq = skip.seqs.shift()!;
+      if (skip.seqs.length === 0) {
+        this.#skipList = undefined;
+        s.streamSeq = skip.resume + 1;
+      } else {
+        s.streamSeq = seq + 1;
+      }
+      const msg = this.stream.store.load(seq);
+      return msg === undefined ? this.#nextMessage() : { msg, deliveryCount: 1 };
+    }
+    const msg = this.#loadNext(s.streamSeq);
+    if (msg === undefined) {
+      const last = this.stream.store.state().lastSeq;
+      if (last + 1 > s.streamSeq) s.streamSeq = last + 1;
+      return undefined;
+    }
+    s.streamSeq = msg.seq + 1;
+    return { msg, deliveryCount: 1 };
+  }
+
+  #loadNext(fromSeq: number): StoredMessage | undefined {
+    const store = this.stream.store;
+    if (this.#filters.length <= 1) return store.loadNext(this.#filters[0] ?? ">", fromSeq);
+    let best: StoredMessage | undefined;
+    for (const filter of this.#filters) {
+      const msg = store.loadNext(filter, fromSeq);
+      if (msg !== undefined && (best === undefined || msg.seq < best.seq)) best = msg;
+    }
+    return best;
+  }
+
+  /** Sends one message; false when it could not go out (it is put back). */
+  #deliver(msg: StoredMessage, deliveryCount: number): boolean {
+    const s = this.#state;
+    const config = this.#config;
+    if (deliveryCount === 1) this.#numPending = Math.max(0, this.#numPending - 1);
+    // Every delivery, a redelivery too, has a new consumer sequence in its ack subject; pending
+    // keeps the first one (consumer.go deliverMsg / trackPending).
+    const reply = ackSubject(this.stream.name, this.name, deliveryCount, msg.seq, s.consumerSeq, msg.timeNs, this.#numPending);
+    let headers = msg.headers;
+    let data = msg.data;
+    if (config.headers_only === true) {
+      headers = headersOnly(msg.headers, msg.data.length).encode();
+      data = EMPTY;
+    }
+    const size = Buffer.byteLength(msg.subject) + reply.length + (headers?.length ?? 0) + data.length;
+    let target: string;
+    /** Sent after the message when a request's batch is done with max_bytes to spare. */
+    let batchCompleted: StatusHeaders | undefined;
+    if (this.isPush) {
+      target = config.deliver_subject!;
+    } else {
+      const wr = this.#nextWaiting(size);
+      if (wr === undefined) {
+        this.#putBack(msg.seq, deliveryCount);
+        return false;
+      }
+      target = wr.reply;
+      // Round robin between waiting requests (consumer.go waitQueue.pop).
+      this.#waiting!.remove(wr);
+      if (!wr.tookOne()) {
+        this.#waiting!.add(wr);
+        if (wr.heartbeatMs > 0) wr.nextHeartbeatAt = Date.now() + wr.heartbeatMs;
+      } else if (wr.bytesLeft > 0) {
+        batchCompleted = ConsumerStatus.batchCompleted(wr.remaining, wr.bytesLeft);
+      }
+    }
+    const dseq = s.consumerSeq++;
+    const now = Date.now();
+    if (config.ack_policy === "none") {
+      s.ackFloorConsumer = dseq;
+      s.ackFloorStream = msg.seq;
+    } else {
+      s.track(msg.seq, dseq, now);
+      this.#armAckTimer(this.#ackWaitMs(deliveryCount - 1));
+    }
+    this.#lastDeliveryMs = now;
+    this.#lastActivity = now;
+    let delivered = false;
+    try {
+      delivered = this.#host.bus.deliver(target, msg.subject, data, { reply, ...(headers !== undefined && { headers }) });
+    } catch (err) {
+      this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' delivery`, err);
+    }
+    if (batchCompleted !== undefined) this.#status(target, batchCompleted);
+    if (!delivered && config.ack_policy !== "none") {
+      // consumer.go didNotDeliver: nobody got it, so it goes out again as soon as someone asks.
+      const count = s.deliveryCount(msg.seq) - 1;
+      if (count <= 1) s.redelivered.delete(msg.seq);
+      else s.redelivered.set(msg.seq, count);
+      s.queueRedelivery(msg.seq);
+      if (this.isPush) this.#active = false;
+    }
+    if (config.ack_policy === "none" && this.stream.config.retention !== "limits") this.stream.acked(msg.seq);
+    if (this.#flowControl !== undefined && this.#flowControl.delivered(size)) this.#sendFlowControl();
+    this.#persist();
+    return delivered || !this.isPush;
+  }
+
+  /** A message taken for delivery had nowhere to go: undo the take (loopAndGatherMsgs). */
+  #putBack(seq: number, deliveryCount: number): void {
+    const s = this.#state;
+    if (deliveryCount === 1 && seq === s.streamSeq - 1 && this.#skipList === undefined) {
+      s.streamSeq--;
+      this.#numPending++;
+      return;
+    }
+    const count = s.deliveryCount(seq) - 1;
+    if (count <= 1) s.redelivered.delete(seq);
+    else s.redelivered.set(seq, count);
+    if (s.pending.has(seq) || deliveryCount === 1) s.queueRedelivery(seq);
+  }
+
+  /**
+   * consumer.go nextWaiting: the first waiting request that can take a message of `size` bytes,
+   * answering expired ones with 408 and too-small ones with 409, dropping those whose reply
+   * subject lost its subscriber.
+   */
+  #nextWaiting(size: number): WaitingRequest | undefined {
+    const waiting = this.#waiting!;
+    const now = Date.now();
+    for (let wr = waiting.peek(); wr !== undefined; wr = waiting.peek()) {
+      if (wr.expiresAt > 0 && now >= wr.expiresAt) {
+        this.#status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
+        waiting.remove(wr);
+        continue;
+      }
+      if (wr.bytesLeft > 0) {
+        if (size > wr.bytesLeft) {
+          this.#status(wr.reply, ConsumerStatus.maxBytesExceeded(wr.remaining, wr.bytesLeft));
+          waiting.remove(wr);
+          continue;
+        }
+        wr.bytesLeft -= size;
+        // Exactly used up: this message is the request's last.
+        if (wr.bytesLeft === 0) wr.remaining = 1;
+      }
+      if (this.#host.bus.hasInterest(wr.reply)) return wr;
+      waiting.remove(wr);
+    }
+    return undefined;
+  }
+
+  /**
+   * consumer.go processWaiting: expires requests (408), ends no_wait requests at the end of the
+   * stream (404), drops requests without interest, sends due heartbeats, and arms the timer for
+   * the next of these.
+   */
+  #processWaiting(endOfStream: boolean): void {
+    const waiting = this.#waiting;
+    if (waiting === undefined) return;
+    const now = Date.now();
+    let next = 0;
+    waiting.filter((wr) => {
+      const expired = wr.expiresAt > 0 && now >= wr.expiresAt;
+      if ((endOfStream && wr.noWait) || expired) {
+        if (expired) {
+          this.#status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
+          return false;
+        }
+        if (wr.expiresAt === 0 || wr.delivered > 0) {
+          this.#status(wr.reply, ConsumerStatus.noMessages());
+          return false;
+        }
+      }
+      if (!this.#host.bus.hasInterest(wr.reply)) return false;
+      if (wr.nextHeartbeatAt > 0) {
+        if (now >= wr.nextHeartbeatAt) {
+          this.#status(wr.reply, this.#heartbeat());
+          wr.nextHeartbeatAt = now + wr.heartbeatMs;
+        }
+        if (next === 0 || wr.nextHeartbeatAt < next) next = wr.nextHeartbeatAt;
+      }
+      if (wr.expiresAt > 0 && (next === 0 || wr.expiresAt < next)) next = wr.expiresAt;
+      return true;
+    });
+    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    if (next > 0 && !this.#closed) {
+      this.#waitTimer = setTimeout(() => this.#guard("pull request timer", () => {
+        this.#waitTimer = undefined;
+        this.#processWaiting(true);
+        this.#kick();
+      }), Math.max(1, next - now));
+      this.#waitTimer.unref();
+    }
+  }
+
+  /** replay_policy original: hold `next` back for the gap it had when it was stored. */
+  #delayForReplay(next: { msg: StoredMessage; deliveryCount: number }): boolean {
+    const last = this.#lastReplayedNs;
+    this.#lastReplayedNs = next.msg.timeNs;
+    if (last === 0n || next.msg.timeNs <= last) return false;
+    const delayMs = Number((next.msg.timeNs - last) / 1_000_000n);
+    if (delayMs < 1) return false;
+    this.#held = next;
+    this.#lastReplayedNs = last;
+    this.#replayTimer = setTimeout(() => {
+      this.#replayTimer = undefined;
+      this.#lastReplayedNs = next.msg.timeNs;
+      const held = this.#held;
+      this.#held = undefined;
+      if (held !== undefined && !this.#closed) {
+        this.#guard("replay", () => {
+          if (this.#deliver(held.msg, held.deliveryCount)) this.#kick();
+        });
+      }
+    }, delayMs);
+    this.#replayTimer.unref();
+    return true;
+  }
+
+  // ---- acks ------------------------------------------------------------------------------------
+
+  /** consumer.go processAck. */
+  #onAck(msg: DirectMsg): void {
+    if (this.#closed) return;
+    const info = parseAckSubject(msg.subject);
+    if (info === undefined) return;
+    const command = parseAckBody(msg.string());
+    let replyWithAck = true;
+    switch (command.kind) {
+      case "ack":
+        replyWithAck = this.#ack(info.streamSeq, info.consumerSeq);
+        break;
+      case "next":
+        this.#ack(info.streamSeq, info.consumerSeq);
+        this.nextRequest(msg.reply, command.request);
+        replyWithAck = false;
+        break;
+      case "nak":
+        this.#nak(info.streamSeq, info.consumerSeq, command.delayNs);
+        break;
+      case "progress":
+        this.#progress(info.streamSeq);
+        break;
+      case "term":
+        replyWithAck = this.#ack(info.streamSeq, info.consumerSeq);
+        break;
+      case "unknown":
+        break;
+    }
+    // Acks sent with a reply (nats.js ackAck) get an empty message back.
+    if (replyWithAck && msg.reply !== "") this.#host.bus.publish(msg.reply);
+  }
+
+  /** consumer.go processAckMsg; false when the ack is for something never delivered. */
+  #ack(streamSeq: number, consumerSeq: number): boolean {
+    const s = this.#state;
+    if (streamSeq >= s.streamSeq && this.#skipList === undefined) return false;
+    const maxAckPending = this.#config.max_ack_pending ?? 0;
+    const wasFull = maxAckPending > 0 && s.pending.size >= maxAckPending;
+    const acked: number[] = [];
+    switch (this.#config.ack_policy) {
+      case "explicit": {
+        const p = s.pending.get(streamSeq);
+        s.forget(streamSeq);
+        if (p !== undefined) s.moveAckFloor(p.consumerSeq, streamSeq);
+        acked.push(streamSeq);
+        break;
+      }
+      case "all": {
+        if (consumerSeq <= s.ackFloorConsumer || streamSeq <= s.ackFloorStream) return true;
+        s.ackFloorConsumer = consumerSeq;
+        s.ackFloorStream = streamSeq;
+        acked.push(streamSeq);
+        for (const seq of [...s.pending.keys()]) {
+          if (seq > streamSeq) continue;
+          if (seq !== streamSeq) acked.push(seq);
+          s.forget(seq);
+        }
+        if (s.pending.size === 0) s.moveAckFloor(consumerSeq, streamSeq);
+        break;
+      }
+      case "none":
+        return false;
+    }
+    if (s.pending.size === 0) this.#clearAckTimer();
+    this.#persist();
+    if (this.stream.config.retention !== "limits") for (const seq of acked) this.stream.acked(seq);
+    if (wasFull) this.#kick();
+    return true;
+  }
+
+  /** consumer.go processNak: redeliver now, or after the requested delay. */
+  #nak(streamSeq: number, consumerSeq: number, delayNs: number | undefined): void {
+    const s = this.#state;
+    if (consumerSeq <= s.ackFloorConsumer || consumerSeq >= s.consumerSeq) return;
+    const p = s.pending.get(streamSeq);
+    if (p === undefined) return;
+    if (delayNs !== undefined) {
+      s.unqueue(streamSeq);
+      // Due when ack_wait (counted from this fake delivery time) runs out: `delay` from now.
+      p.timeMs = Date.now() - this.#ackWaitMs(0) + delayNs / 1e6;
+      this.#persist();
+      this.#armAckTimer(Math.max(0, delayNs / 1e6), true);
+      return;
+    }
+    s.queueRedelivery(streamSeq);
+    this.#kick();
+  }
+
+  /** `+WPI`: the client is still working on it; ack_wait starts over. */
+  #progress(streamSeq: number): void {
+    const p = this.#state.pending.get(streamSeq);
+    if (p === undefined) return;
+    p.timeMs = Date.now();
+    this.#persist();
+  }
+
+  #ackWaitMs(deliveryIndex: number): number {
+    const backoff = this.#config.backoff;
+    if (backoff !== undefined && backoff.length > 0) return backoff[Math.min(Math.max(0, deliveryIndex), backoff.length - 1)]! / 1e6;
+    return (this.#config.ack_wait ?? 30_000_000_000) / 1e6;
+  }
+
+  /** Arms the redelivery check for `delayMs` from now unless it already fires sooner (`force`: always re-arm). */
+  #armAckTimer(delayMs: number, force = false): void {
+    if (this.#closed) return;
+    const due = Date.now() + delayMs + ACK_WAIT_SLACK_MS;
+    if (this.#ackTimer !== undefined && !force && this.#ackTimerDue <= due) return;
+    if (this.#ackTimer !== undefined) clearTimeout(this.#ackTimer);
+    this.#ackTimerDue = due;
+    this.#ackTimer = setTimeout(() => {
+      this.#ackTimer = undefined;
+      this.#guard("ack timer", () => this.#checkPending());
+    }, Math.max(0, due - Date.now()));
+    this.#ackTimer.unref();
+  }
+
+  #clearAckTimer(): void {
+    if (this.#ackTimer !== undefined) clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+  }
+
+  /** consumer.go checkPending: queue expired deliveries for redelivery, in stream order. */
+  #checkPending(): void {
+    if (this.#closed) return;
+    const s = this.#state;
+    const firstSeq = this.stream.store.state().firstSeq;
+    const now = Date.now();
+    const backoff = this.#config.backoff ?? [];
+    let next = backoff.length > 0 ? backoff[backoff.length - 1]! / 1e6 : this.#ackWaitMs(0);
+    const expired: number[] = [];
+    let changed = false;
+    for (const [seq, p] of [...s.pending]) {
+      if (seq < firstSeq || seq <= s.ackFloorStream) {
+        s.forget(seq);
+        if (seq > s.ackFloorStream) s.ackFloorStream = seq;
+        if (p.consumerSeq > s.ackFloorConsumer) s.ackFloorConsumer = p.consumerSeq;
+        changed = true;
+        continue;
+      }
+      const index = s.deliveryCount(seq) - 1;
+      const deadline = this.#ackWaitMs(index);
+      if (backoff.length > 0) next = Math.min(next, backoff[Math.min(index + 1, backoff.length - 1)]! / 1e6);
+      const elapsed = now - p.timeMs;
+      if (elapsed >= deadline) {
+        if (!s.isQueued(seq) && !this.#reachedMaxDeliver(seq, p.consumerSeq)) expired.push(seq);
+        changed = true;
+      } else if (deadline - elapsed < next) {
+        next = deadline - elapsed;
+      }
+    }
+    if (expired.length > 0) {
+      expired.sort((a, b) => a - b);
+      for (const seq of expired) s.queueRedelivery(seq);
+      this.#kick();
+    }
+    if (s.pending.size > 0) {
+      this.#armAckTimer(Math.max(1, next), true);
+    } else {
+      this.#clearAckTimer();
+      s.clearRedeliveries();
+      s.ackFloorConsumer = s.consumerSeq - 1;
+      s.ackFloorStream = s.streamSeq - 1;
+    }
+    if (changed) this.#persist();
+  }
+
+  /** consumer.go hasMaxDeliveries: a message delivered max_deliver times leaves pending for good. */
+  #reachedMaxDeliver(seq: number, consumerSeq: number): boolean {
+    const maxDeliver = this.#config.max_deliver ?? -1;
+    if (maxDeliver <= 0) return false;
+    const s = this.#state;
+    const count = s.deliveryCount(seq);
+    if (count < maxDeliver) return false;
+    const maxAckPending = this.#config.max_ack_pending ?? 0;
+    if (maxAckPending > 0 && s.pending.size >= maxAckPending) this.#kick();
+    s.pending.delete(seq);
+    s.moveAckFloor(consumerSeq, seq);
+    s.redelivered.set(seq, count);
+    return true;
+  }
+
+  // ---- push: interest, heartbeats, flow control --------------------------------------------------
+
+  #refreshInterest(): boolean {
+    const deliver = this.#config.deliver_subject;
+    if (deliver === undefined) return false;
+    const active = this.#host.bus.hasInterest(deliver);
+    if (active !== this.#active) {
+      this.#active = active;
+      if (!active) this.#watchInterest();
+      this.#armInactivity();
+    }
+    return active;
+  }
+
+  /** Polls for a subscriber on the deliver subject, then resumes delivery. */
+  #watchInterest(): void {
+    if (this.#interestTimer !== undefined || this.#closed) return;
+    this.#interestTimer = setInterval(() => this.#guard("interest", () => {
+      if (!this.#refreshInterest()) return;
+      clearInterval(this.#interestTimer);
+      this.#interestTimer = undefined;
+      this.#kick();
+    }), INTEREST_POLL_MS);
+    this.#interestTimer.unref();
+  }
+
+  /** consumer.go hbTimer: a heartbeat after `intervalMs` without deliveries. */
+  #armHeartbeatIn(intervalMs: number, delayMs: number): void {
+    this.#heartbeatTimer = setTimeout(() => {
+      this.#heartbeatTimer = undefined;
+      if (this.#closed) return;
+      this.#guard("heartbeat", () => {
+        const idleMs = Date.now() - this.#lastDeliveryMs;
+        if (idleMs >= intervalMs) {
+          if (this.#refreshInterest()) this.#status(this.#config.deliver_subject!, this.#heartbeat(this.#flowControl?.outstanding));
+          this.#lastDeliveryMs = Date.now();
+          this.#armHeartbeatIn(intervalMs, intervalMs);
+        } else {
+          this.#armHeartbeatIn(intervalMs, intervalMs - idleMs);
+        }
+      });
+    }, Math.max(1, delayMs));
+    this.#heartbeatTimer.unref();
+  }
+
+  #heartbeat(stalled?: string): StatusHeaders {
+    const s = this.#state;
+    return ConsumerStatus.idleHeartbeat(s.consumerSeq - 1, s.streamSeq - 1, stalled);
+  }
+
+  #sendFlowControl(): void {
+    const reply = this.#flowControl!.newRequest();
+    try {
+      this.#host.bus.publish(this.#config.deliver_subject!, EMPTY, { reply, headers: ConsumerStatus.flowControl() });
+    } catch (err) {
+      this.#host.caught("flow control request", err);
+    }
+  }
+
+  #onFlowControlReply(subject: string): void {
+    if (this.#flowControl?.answered(subject) === true) this.#kick();
+  }
+
+  // ---- lifecycle helpers -------------------------------------------------------------------------
+
+  /** consumer.go deleteNotActive: an idle consumer past inactive_threshold asks to be deleted. */
+  #armInactivity(): void {
+    const thresholdMs = (this.#config.inactive_threshold ?? 0) / 1e6;
+    if (this.#inactiveTimer !== undefined) clearTimeout(this.#inactiveTimer);
+    this.#inactiveTimer = undefined;
+    if (thresholdMs <= 0 || this.#closed) return;
+    if (this.isPush && this.#active) return;
+    this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), thresholdMs);
+    this.#inactiveTimer.unref();
+  }
+
+  #checkInactive(thresholdMs: number): void {
+    this.#inactiveTimer = undefined;
+    if (this.#closed) return;
+    if (this.isPush) {
+      if (this.#refreshInterest()) return;
+      this.#host.inactive(this);
+      return;
+    }
+    const now = Date.now();
+    let idleSince = this.#lastActivity;
+    // Messages still within their ack wait count as activity (the client may still be working).
+    for (const [seq, p] of this.#state.pending) idleSince = Math.max(idleSince, p.timeMs + this.#ackWaitMs(this.#state.deliveryCount(seq) - 1));
+    this.#processWaiting(false);
+    if ((this.#waiting?.length ?? 0) > 0) idleSince = now;
+    const remaining = idleSince + thresholdMs - now;
+    if (remaining > 0) {
+      this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), remaining);
+      this.#inactiveTimer.unref();
+      return;
+    }
+    this.#host.inactive(this);
+  }
+
+  #onStored(seq: number, subject: string): void {
+    if (this.#closed) return;
+    if (seq >= this.#state.streamSeq && this.#matches(subject)) {
+      if (this.#config.deliver_policy === "last_per_subject") this.#numPending = this.#countPending();
+      else this.#numPending++;
+    }
+    this.#kick();
+  }
+
+  #matches(subject: string): boolean {
+    const filters = this.#filters;
+    if (filters.length === 0) return true;
+    for (const f of filters) if (subjectMatches(subject, f)) return true;
+    return false;
+  }
+
+  #countPending(): number {
+    const store = this.stream.store;
+    const lastPerSubject = this.#config.deliver_policy === "last_per_subject";
+    const from = this.#state.streamSeq;
+    let n = 0;
+    if (this.#filters.length === 0) n = store.numPending(">", from, lastPerSubject);
+    else for (const f of this.#filters) n += store.numPending(f, from, lastPerSubject);
+    // The skip list's own sequences lie below `from` and are still to come.
+    if (this.#skipList !== undefined) n = this.#skipList.seqs.length + store.numPending(this.#filters[0] ?? ">", this.#skipList.resume + 1, lastPerSubject);
+    return n;
+  }
+
+  /** consumer.go selectStartingSeqNo. */
+  #selectStartingSequence(): void {
+    const config = this.#config;
+    const store = this.stream.store;
+    const state = store.state();
+    let seq: number;
+    if ((config.opt_start_seq ?? 0) > 0) {
+      seq = config.opt_start_seq!;
+    } else {
+      switch (config.deliver_policy) {
+        case "all":
+          seq = state.firstSeq;
+          break;
+        case "last":
+          if (this.#filters.length === 0) seq = state.lastSeq;
+          else {
+            seq = 0;
+            for (const f of this.#filters) seq = Math.max(seq, store.loadLast(f)?.seq ?? 0);
+            if (seq === 0) seq = state.lastSeq + 1;
+          }
+          break;
+        case "last_per_subject": {
+          if ((this.stream.config["max_msgs_per_subject"] as number | undefined) === 1) {
+            seq = state.firstSeq;
+            break;
+          }
+          const seqs: number[] = [];
+          for (const f of this.#filters.length > 0 ? this.#filters : [">"]) {
+            for (const subject of store.subjectsState(f).keys()) {
+              const last = store.loadLast(subject);
+              if (last !== undefined) seqs.push(last.seq);
+            }
+          }
+          seqs.sort((a, b) => a - b);
+          if (seqs.length === 0) seq = state.lastSeq;
+          else {
+            seq = seqs[0]!;
+            this.#skipList = { seqs, resume: state.lastSeq };
+          }
+          break;
+        }
+        case "by_start_time":
+          seq = this.#sequenceAtTime(parseNanos(config.opt_start_time!) ?? 0n, state.firstSeq, state.lastSeq);
+          break;
+        case "new":
+        default:
+          seq = state.lastSeq + 1;
+          break;
+      }
+    }
+    const explicitStart = (config.opt_start_seq ?? 0) > 0;
+    if (state.messages === 0 && state.lastSeq === 0 && !explicitStart) seq = 1;
+    else if (seq > state.lastSeq && !explicitStart) seq = state.lastSeq + 1;
+    else if (seq < state.firstSeq) seq = state.firstSeq;
+    if (seq < 1) seq = 1;
+    this.#state.startAt(seq);
+  }
+
+  /** The first sequence stored at or after `timeNs` (binary search: times grow with sequences). */
+  #sequenceAtTime(timeNs: bigint, firstSeq: number, lastSeq: number): number {
+    const store = this.stream.store;
+    let lo = Math.max(1, firstSeq);
+    let hi = lastSeq + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const msg = store.loadNext(">", mid);
+      if (msg === undefined || msg.timeNs >= timeNs) hi = mid;
+      else lo = msg.seq + 1;
+    }
+    return lo;
+  }
+
+  #status(subject: string, headers: StatusHeaders): void {
+    try {
+      this.#host.bus.publish(subject, EMPTY, { headers });
+    } catch (err) {
+      this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' status`, err);
+    }
+  }
+
+  /** Saves the state once per event-loop turn, however many acks came in it. */
+  #persist(): void {
+    if (this.#store === undefined || this.#persistScheduled || this.#closed) return;
+    this.#persistScheduled = true;
+    setImmediate(() => {
+      this.#persistScheduled = false;
+      if (this.#closed) return;
+      this.#guard("saving state", () => this.#store!.save(this.#state.snapshot()));
+    });
+  }
+
+  #guard(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' ${what}`, err);
+    }
+  }
+}
+
+/** A nanosecond count as Go's time.Duration prints it, for the MaxRequestExpires text. */
+function goDurationText(ns: number): string {
+  const seconds = ns / 1e9;
+  if (seconds >= 1) return `${Number(seconds.toFixed(9))}s`;
+  return `${Number((ns / 1e6).toFixed(6))}ms`;
+}
