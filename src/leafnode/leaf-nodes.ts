@@ -101,6 +101,7 @@ export class LeafNodes {
       handshakeTimeout: HANDSHAKE_TIMEOUT,
       isLink: (sink: MessageSink): sink is LeafLink => sink instanceof LeafLink,
       authenticate: (creds, nonce) => manager.#authenticate(creds, nonce),
+      connectInfo: (cid) => `${manager.#hubInfo(cid, undefined).slice(0, -1)},"connect_info":true,"remote_account":"$G"}`,
       established: (link) => manager.#established(link),
       routeInbound: (source, subject, reply, queues, headerSize, data, start, end) =>
         routeFromLink(host.sublist, source, subject, reply, queues, headerSize, data, start, end),

@@ -22,6 +22,8 @@ export interface LinkHost {
   isLink(sink: MessageSink): sink is LeafLink;
   /** Accept side: checks a spoke's CONNECT against the leaf port's authorization. */
   authenticate(creds: ConnectCredentials, nonce: string | undefined): AuthenticatedUser | false | Promise<AuthenticatedUser | false>;
+  /** Accept side: the INFO that tells a spoke its CONNECT was accepted (`connect_info`). */
+  connectInfo(cid: number): string;
   /** The handshake is done: the manager fills in and sends our interest. */
   established(link: LeafLink): void;
   /** A message from the peer, for local subscribers and other links. */

@@ -29,11 +29,11 @@ export interface Hub {
 
 /**
  * Starts nats-server with a leaf port (user `leaf`/`s3cret` unless `leafAuth` says otherwise)
- * and a monitoring port; `extra` is appended to its config. Stopped when the test ends.
+ * and a monitoring port; `leafExtra` goes inside its `leafnodes { }` block, `extra` after it. Stopped when the test ends.
  */
 export async function startHub(
   t: TestContext,
-  options: { leafPort?: number; leafAuth?: string; extra?: string; name?: string } = {},
+  options: { leafPort?: number; leafAuth?: string; leafExtra?: string; extra?: string; name?: string } = {},
 ): Promise<Hub> {
   const leafPort = options.leafPort ?? (await freePort());
   const httpPort = await freePort();
@@ -44,6 +44,7 @@ http: 127.0.0.1:${httpPort}
 leafnodes {
   listen: 127.0.0.1:${leafPort}
   ${auth}
+  ${options.leafExtra ?? ""}
 }
 ${options.extra ?? ""}
 `;
