@@ -32,7 +32,7 @@ export interface ConsumerHost {
 
 /** Messages delivered per run before yielding to I/O (a backlog must not starve the event loop). */
 const DELIVERY_BUDGET = 512;
-/** How often a push consumer without a subscriber looks for one (nats-server is told; we ask). */
+/** Longest wait between looks for a subscriber on a push consumer's deliver subject (nats-server is told; we ask). */
 const INTEREST_POLL_MS = 100;
 /** A small slack so a batch of deliveries expires together (consumer.go ackWaitDelay). */
 const ACK_WAIT_SLACK_MS = 1;
@@ -745,15 +745,18 @@ export class Consumer implements ConsumerHandle {
     return active;
   }
 
-  /** Polls for a subscriber on the deliver subject, then resumes delivery. */
-  #watchInterest(): void {
-    if (this.#interestTimer !== undefined || this.#closed) return;
-    this.#interestTimer = setInterval(() => this.#guard("interest", () => {
-      if (!this.#refreshInterest()) return;
-      clearInterval(this.#interestTimer);
+  /**
+   * Polls for a subscriber on the deliver subject, then resumes delivery. Clients usually
+   * subscribe right after creating the consumer, so the first looks come quickly, then back off.
+   */
+  #watchInterest(delayMs = 1): void {
+    if (this.#closed || (this.#interestTimer !== undefined && delayMs === 1)) return;
+    this.#interestTimer = setTimeout(() => this.#guard("interest", () => {
       this.#interestTimer = undefined;
-      this.#kick();
-    }), INTEREST_POLL_MS);
+      if (this.#closed) return;
+      if (this.#refreshInterest()) this.#kick();
+      else this.#watchInterest(Math.min(INTEREST_POLL_MS, delayMs * 2));
+    }), delayMs);
     this.#interestTimer.unref();
   }
 
