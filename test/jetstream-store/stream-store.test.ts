@@ -318,6 +318,28 @@ for (const kind of KINDS) {
       assert.equal(store.store("a", undefined, bytes("")).seq, 101, "skipping backwards is a no-op");
     });
 
+    it("answers quickly across a huge gap in the sequence range", async () => {
+      const store = await open();
+      fill(store, ["a", "b"]);
+      store.skipTo(1_000_000_000);
+      store.store("c", undefined, bytes(""));
+      assert.equal(store.state().numDeleted, 1_000_000_000 - 3);
+      // Each of these would walk a billion sequences if gaps were walked one by one.
+      assert.equal(store.loadNext(">", 3)?.seq, 1_000_000_000);
+      assert.equal(store.loadNext("c", 0)?.seq, 1_000_000_000);
+      assert.equal(store.numPending(">", 3, false), 1);
+      assert.equal(store.numPending(">", 999_999_000, false), 1);
+      store.remove(1_000_000_000);
+      assert.equal(store.loadLast(">")?.seq, 2);
+      store.store("d", undefined, bytes(""));
+      store.remove(1);
+      store.remove(2);
+      assert.equal(store.state().firstSeq, 1_000_000_001);
+      store.store("e", undefined, bytes(""));
+      assert.equal(store.purge({ seq: 1_000_000_002 }), 1);
+      assert.equal(store.state().firstSeq, 1_000_000_002);
+    });
+
     it("keeps consumer config and state", async () => {
       const store = await open();
       const consumer = store.consumerStore("C1");

@@ -157,8 +157,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (this.#entries.size === 0) return undefined;
     let best = 0;
     if (filterIsAll(filter)) {
-      best = this.#lastSeq;
-      while (best >= this.#firstSeq && !this.#entries.has(best)) best--;
+      best = this.#lastWhere(this.#firstSeq, this.#lastSeq, () => true);
     } else if (filterIsLiteral(filter)) {
       const info = this.#subjects.get(filter);
       if (info !== undefined) best = this.#exactLast(filter, info);
@@ -202,13 +201,13 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     }
     if (seq >= 1) high = Math.min(high, seq - 1);
     let purged = 0;
-    for (let s = Math.max(low, this.#firstSeq); s <= high; s++) {
-      const entry = this.#entries.get(s);
-      if (entry === undefined || !filterMatches(entry.subject, filter)) continue;
-      this.#remove(s, "purge");
-      purged++;
-      if (maxPurge > 0 && purged >= maxPurge) break;
+    const doomed: number[] = [];
+    for (const entry of this.#ascending(Math.max(low, this.#firstSeq), high)) {
+      if (!filterMatches(entry.subject, filter)) continue;
+      doomed.push(entry.seq);
+      if (maxPurge > 0 && doomed.length >= maxPurge) break;
     }
+    for (const seq of doomed) if (this.#remove(seq, "purge")) purged++;
     this.#commit();
     return purged;
   }
@@ -246,7 +245,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     }
     if (filterIsAll(filter)) {
       if (start <= this.#firstSeq) return this.#entries.size;
-      return this.#countInRange(start, (subject) => subject !== undefined);
+      return this.#countFrom(start, () => true);
     }
     let total = 0;
     const partial = new Set<string>();
@@ -261,7 +260,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
       }
     }
     if (partial.size > 0) {
-      total += this.#countInRange(start, (subject) => subject !== undefined && partial.has(subject), partialCount);
+      total += this.#countFrom(start, (entry) => partial.has(entry.subject), partialCount);
     }
     return total;
   }
@@ -339,11 +338,68 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
       }
     }
     if (seq === this.#firstSeq) {
-      const next = this.#entries.keys().next();
-      this.#firstSeq = next.done === true ? this.#lastSeq + 1 : next.value;
+      // Amortised O(1) when removals go in order: each sequence is walked past once.
+      this.#firstSeq = this.#entries.size === 0 ? this.#lastSeq + 1 : this.#firstWhere(seq + 1, this.#lastSeq, () => true);
     }
     this.#removed.push({ entry, reason });
     return true;
+  }
+
+  /**
+   * Stored entries with seq in [start, end], ascending. A dense range is walked by sequence; a
+   * sparse one (a skip, mass deletes) by visiting the entries, so a gap never costs more than
+   * the store's size. The Map's own order is not used for dense ranges: V8 leaves deleted slots
+   * at the front of the table until a rehash, so iterating from the start degrades as the
+   * window slides.
+   */
+  *#ascending(start: number, end: number): Generator<E> {
+    if (start > end) return;
+    if (end - start <= 2 * this.#entries.size + 16) {
+      for (let s = start; s <= end; s++) {
+        const entry = this.#entries.get(s);
+        if (entry !== undefined) yield entry;
+      }
+      return;
+    }
+    // Insertion order is seq order, so this is ascending too.
+    for (const entry of this.#entries.values()) {
+      if (entry.seq > end) return;
+      if (entry.seq >= start) yield entry;
+    }
+  }
+
+  /** As {@link #ascending}, newest first. */
+  *#descending(start: number, end: number): Generator<E> {
+    if (start > end) return;
+    if (end - start <= 2 * this.#entries.size + 16) {
+      for (let s = end; s >= start; s--) {
+        const entry = this.#entries.get(s);
+        if (entry !== undefined) yield entry;
+      }
+      return;
+    }
+    const inRange = [...this.#ascending(start, end)];
+    for (let i = inRange.length - 1; i >= 0; i--) yield inRange[i]!;
+  }
+
+  /** The lowest seq in [start, end] whose entry passes `accept`, or 0. */
+  #firstWhere(start: number, end: number, accept: (entry: E) => boolean): number {
+    if (start <= end && end - start <= 2 * this.#entries.size + 16) {
+      // The hot path (the first sequence moving on each removal): no generator.
+      for (let s = start; s <= end; s++) {
+        const entry = this.#entries.get(s);
+        if (entry !== undefined && accept(entry)) return s;
+      }
+      return 0;
+    }
+    for (const entry of this.#ascending(start, end)) if (accept(entry)) return entry.seq;
+    return 0;
+  }
+
+  /** The highest seq in [start, end] whose entry passes `accept`, or 0. */
+  #lastWhere(start: number, end: number, accept: (entry: E) => boolean): number {
+    for (const entry of this.#descending(start, end)) if (accept(entry)) return entry.seq;
+    return 0;
   }
 
   /** Persists and announces the removals of the operation that just ran. */
@@ -366,12 +422,8 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   #exactFirst(subject: string, info: SubjectInfo): number {
     if (info.firstStale) {
-      for (let s = Math.max(info.first, this.#firstSeq); s <= info.last; s++) {
-        if (this.#entries.get(s)?.subject === subject) {
-          info.first = s;
-          break;
-        }
-      }
+      const first = this.#firstWhere(Math.max(info.first, this.#firstSeq), info.last, (entry) => entry.subject === subject);
+      if (first !== 0) info.first = first;
       info.firstStale = false;
     }
     return info.first;
@@ -379,12 +431,8 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   #exactLast(subject: string, info: SubjectInfo): number {
     if (info.lastStale) {
-      for (let s = Math.min(info.last, this.#lastSeq); s >= info.first; s--) {
-        if (this.#entries.get(s)?.subject === subject) {
-          info.last = s;
-          break;
-        }
-      }
+      const last = this.#lastWhere(info.first, Math.min(info.last, this.#lastSeq), (entry) => entry.subject === subject);
+      if (last !== 0) info.last = last;
       info.lastStale = false;
     }
     return info.last;
@@ -407,10 +455,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     let start = Math.max(fromSeq, this.#firstSeq);
     let end = this.#lastSeq;
     if (this.#entries.size === 0 || start > end) return 0;
-    if (filterIsAll(filter)) {
-      for (let s = start; s <= end; s++) if (this.#entries.has(s)) return s;
-      return 0;
-    }
+    if (filterIsAll(filter)) return this.#firstWhere(start, end, () => true);
     if (filterIsLiteral(filter)) {
       const info = this.#subjects.get(filter);
       if (info === undefined || info.last < start) return 0;
@@ -429,24 +474,20 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
       start = low;
       end = high;
     }
-    for (let s = start; s <= end; s++) {
-      const entry = this.#entries.get(s);
-      if (entry !== undefined && filterMatches(entry.subject, filter)) return s;
-    }
-    return 0;
+    return this.#firstWhere(start, end, (entry) => filterMatches(entry.subject, filter));
   }
 
   /**
-   * Counts messages with seq ≥ `start` whose subject passes `accept`, walking whichever side of
-   * `start` is shorter (the lower side is subtracted from `totalAccepted`).
+   * Counts messages with seq ≥ `start` that pass `accept`, walking whichever side of `start` is
+   * shorter (the lower side is subtracted from `totalAccepted`, the count over the whole store).
    */
-  #countInRange(start: number, accept: (subject: string | undefined) => boolean, totalAccepted = this.#entries.size): number {
+  #countFrom(start: number, accept: (entry: E) => boolean, totalAccepted = this.#entries.size): number {
     let count = 0;
     if (this.#lastSeq - start <= start - this.#firstSeq) {
-      for (let s = start; s <= this.#lastSeq; s++) if (accept(this.#entries.get(s)?.subject)) count++;
+      for (const entry of this.#ascending(start, this.#lastSeq)) if (accept(entry)) count++;
       return count;
     }
-    for (let s = this.#firstSeq; s < start; s++) if (accept(this.#entries.get(s)?.subject)) count++;
+    for (const entry of this.#ascending(this.#firstSeq, start - 1)) if (accept(entry)) count++;
     return totalAccepted - count;
   }
 
@@ -456,12 +497,8 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   #compact(seq: number): number {
     if (this.#firstSeq > seq) return 0;
     let purged = 0;
-    // Deleting the entry just visited is safe during Map iteration.
-    for (const entry of this.#entries.values()) {
-      if (entry.seq >= seq) break;
-      this.#remove(entry.seq, "purge");
-      purged++;
-    }
+    const doomed = [...this.#ascending(this.#firstSeq, Math.min(seq - 1, this.#lastSeq))];
+    for (const entry of doomed) if (this.#remove(entry.seq, "purge")) purged++;
     let moved = false;
     if (seq > this.#lastSeq + 1 || (this.#entries.size === 0 && this.#firstSeq !== seq)) {
       // Compacting past the end: the next message stored gets `seq`.
@@ -506,12 +543,12 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   #expire(): void {
     if (this.#limits.maxAgeNs <= 0) return;
     const cutoff = nowNs() - BigInt(this.#limits.maxAgeNs);
-    const expired: number[] = [];
-    for (const entry of this.#entries.values()) {
-      if (entry.timeNs > cutoff) break;
-      expired.push(entry.seq);
+    // Oldest first; #remove advances #firstSeq to the next message each time.
+    while (this.#entries.size > 0) {
+      const oldest = this.#entries.get(this.#firstSeq);
+      if (oldest === undefined || oldest.timeNs > cutoff) break;
+      this.#remove(oldest.seq, "age");
     }
-    for (const seq of expired) this.#remove(seq, "age");
   }
 
   /** Schedules the next expiry check for when the oldest message reaches max_age. */
