@@ -26,6 +26,10 @@ Server Options:
     -c, --config <file>              Configuration file (flags override it)
         --ports_file_dir <dir>       Write nats-server_<pid>.ports there once listening
 
+JetStream Options:
+    -js, --jetstream                 Enable JetStream
+    -sd, --store_dir <dir>           Directory for file streams (default: <tmpdir>/nats/jetstream)
+
 Authorization Options:
         --user <user>                User required for connections
         --pass <password>            Password required for connections
@@ -77,6 +81,8 @@ const Target = {
   DebugTrace: "debugTrace",
   Help: "help",
   Version: "version",
+  JetStream: "jetstream",
+  StoreDir: "storeDir",
 } as const;
 type TargetValue = (typeof Target)[keyof typeof Target];
 
@@ -125,6 +131,10 @@ const FLAGS: ReadonlyMap<string, FlagSpec> = new Map([
   ["help", flag(Target.Help)],
   ["v", flag(Target.Version)],
   ["version", flag(Target.Version)],
+  ["js", flag(Target.JetStream)],
+  ["jetstream", flag(Target.JetStream)],
+  ["sd", text(Target.StoreDir)],
+  ["store_dir", text(Target.StoreDir)],
 ]);
 
 /** What the flags set, and only that: a flag not given leaves the file's value in place. */
@@ -141,6 +151,10 @@ export interface CliFlags {
   readonly auth?: { readonly user?: string; readonly password?: string; readonly token?: string };
   /** The `--tls*` flags given (`enabled` is `--tls`'s value, if given). */
   readonly tls?: TlsFlags;
+  /** `-js`: JetStream on (or off with `-js=false`), whatever the file says. */
+  readonly jetstream?: boolean;
+  /** `-sd`: the store directory, over the file's `store_dir`. */
+  readonly storeDir?: string;
 }
 
 /** nats-server's TLS flags, as given. */
@@ -216,6 +230,9 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
         case Target.TlsVerify:
           (tls ??= {}).verify = on;
           break;
+        case Target.JetStream:
+          flags.jetstream = on;
+          break;
       }
       continue;
     }
@@ -273,6 +290,9 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
       case Target.TlsCaCert:
         (tls ??= {}).ca = value;
         break;
+      case Target.StoreDir:
+        flags.storeDir = value;
+        break;
     }
   }
   if (help) return { help: true };
@@ -301,6 +321,9 @@ export function resolveSettings(flags: CliFlags, config?: Pick<MappedConfig, "op
     options.http = { port: flags.options.http, host: fileHttp.host };
   }
   if (flags.noHttp === true) delete options.http;
+  const jetstream = jetStreamFromFlags(flags, config?.options.jetstream);
+  if (jetstream === undefined) delete options.jetstream;
+  else options.jetstream = jetstream;
   return {
     options,
     debug: flags.debug ?? config?.cli.debug ?? false,
@@ -358,4 +381,15 @@ function tlsFromFlags(given: TlsFlags | undefined, file: TlsOptions | undefined)
   if (file?.handshakeFirst !== undefined) out.handshakeFirst = file.handshakeFirst;
   if (file?.verifyAndMap !== undefined) out.verifyAndMap = file.verifyAndMap;
   return out;
+}
+
+/**
+ * `-js` turns JetStream on (or off) over the file's `jetstream`; `-sd` replaces its store
+ * directory but, as in nats-server, does not turn JetStream on by itself.
+ */
+function jetStreamFromFlags(flags: CliFlags, fromFile: ServerOptions["jetstream"]): ServerOptions["jetstream"] {
+  const enabled = flags.jetstream ?? (fromFile !== undefined && fromFile !== false);
+  if (!enabled) return undefined;
+  const base = typeof fromFile === "object" ? fromFile : {};
+  return flags.storeDir === undefined ? { ...base } : { ...base, storeDir: flags.storeDir };
 }

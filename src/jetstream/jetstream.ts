@@ -16,8 +16,9 @@ import { openStoreFactories } from "./store-factories.ts";
 import { nowNs } from "./store/clock.ts";
 import { logCaught } from "./log-caught.ts";
 import type { MsgHeaders } from "../direct/headers.ts";
+import { StreamConsumers } from "./consumer-manager.ts";
 
-/** Builds the consumer side once the service exists (it needs the bus and the streams). */
+/** Builds the consumer side once the service exists (it needs the bus and the streams); tests may swap it. */
 export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger }) => ConsumerManager;
 
 /** What a stream's store records besides its messages, to come back after a restart. */
@@ -53,7 +54,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       consumersOf: (stream) => service.#consumersOf(stream),
       hasRoomFor: (storage, bytes) => service.#hasRoomFor(storage, bytes),
     };
-    this.#consumers = consumers?.({ bus, streams: this, logger });
+    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger });
     this.ready = this.#start();
     this.#dispatcher = new ApiDispatcher(this, this.ready);
     // Subscribed at once, so that requests sent during recovery wait in line rather than
@@ -78,7 +79,7 @@ export class JetStream implements ApiHost, StreamRegistry {
     this.logger.info(`    Max Storage:     ${maxStore < 0 ? "unlimited" : `${maxStore} B`}`);
     this.logger.info(`    Store Directory: "${storeDir}"`);
     if (domain !== undefined) this.logger.info(`    Domain:          ${domain}`);
-    this.#factories = await openStoreFactories(this.options, this.logger);
+    this.#factories = openStoreFactories(this.options);
     const found = await this.#factories.file.recover();
     for (const entry of found) {
       try {

@@ -13,6 +13,8 @@ import { formatNanos } from "./rfc3339.ts";
 import { storeLimits } from "./stream-config.ts";
 import { subjectMatches } from "../subjects/subject.ts";
 import { nowNs } from "./store/clock.ts";
+import { memoryStoreMessageSize } from "./store/memory-store.ts";
+import { fileStoreMessageSize } from "./store/file-store.ts";
 import { logCaught } from "./log-caught.ts";
 import type { Logger } from "../server/logger.ts";
 
@@ -29,9 +31,7 @@ export interface StreamHost {
 
 /** Bytes a message counts for, as nats-server's memStoreMsgSize and fileStoreMsgSize. */
 export function messageSize(storage: StreamConfig["storage"], subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {
-  const base = Buffer.byteLength(subject) + (headers?.length ?? 0) + data.length;
-  if (storage === "memory") return base + 16;
-  return headers === undefined || headers.length === 0 ? base + 30 : base + 34;
+  return storage === "memory" ? memoryStoreMessageSize(subject, headers, data) : fileStoreMessageSize(subject, headers, data);
 }
 
 /** A request of STREAM.MSG.GET and DIRECT.GET (`JSApiMsgGetRequest`). */

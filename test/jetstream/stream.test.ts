@@ -102,14 +102,15 @@ for (const transport of TRANSPORTS) {
     });
 
     it("updates limits and subjects, and refuses changes nats-server refuses", async (t) => {
-      const { jsm, js, nc } = await startJetStream(t, transport);
+      const { jsm, js, nc, request } = await startJetStream(t, transport);
       await jsm.streams.add({ name: "U", subjects: ["u.1"], storage: StorageType.Memory });
       for (let i = 0; i < 5; i++) await js.publish("u.1", `${i}`);
       const updated = await jsm.streams.update("U", { subjects: ["u.1", "u.2"], max_msgs: 2 });
       assert.equal(updated.config.max_msgs, 2);
       assert.equal(updated.state.messages, 2);
       assert.equal((await js.publish("u.2", "new subject")).seq, 6);
-      await assert.rejects(jsm.streams.update("U", { storage: StorageType.File }), /can not change storage type/);
+      const storage = await request("$JS.API.STREAM.UPDATE.U", JSON.stringify({ name: "U", subjects: ["u.1", "u.2"], storage: "file" }));
+      assert.deepEqual(storage.json["error"], { code: 500, err_code: 10052, description: "stream configuration update can not change storage type" });
       await assert.rejects(jsm.streams.update("NOPE", { subjects: ["x"] }), /stream not found/);
       // The old subject set is no longer captured after an update drops it.
       await jsm.streams.update("U", { subjects: ["u.2"] });
@@ -188,7 +189,8 @@ for (const transport of TRANSPORTS) {
       await js.publish("m.b", "2");
       await js.publish("m.a", "3");
       assert.equal((await jsm.streams.getMessage("M", { last_by_subj: "m.a" }))?.seq, 3);
-      assert.equal((await jsm.streams.getMessage("M", { next_by_subj: "m.b", seq: 1 }))?.seq, 2);
+      const next = await request("$JS.API.STREAM.MSG.GET.M", JSON.stringify({ next_by_subj: "m.b", seq: 1 }));
+      assert.equal((next.json["message"] as { seq: number }).seq, 2);
       const first = await jsm.streams.getMessage("M", { seq: 1 });
       assert.equal(first?.header.get("x-key"), "v");
       assert.equal(await jsm.streams.deleteMessage("M", 2), true);
