@@ -58,6 +58,8 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["trace_verbose", supported],
   ["logfile", supported],
   ["log_file", supported],
+  ["leafnodes", supported],
+  ["leaf", supported],
   ["ports_file_dir", supported],
   ["http", supported],
   ["http_port", supported],
@@ -70,6 +72,9 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["authorization", supported],
   ["no_auth_user", supported],
   ["tls", supported],
+  ["jetstream", supported],
+  ["store_dir", supported],
+  ["storedir", supported],
 
   // Security features not built yet: refused rather than silently dropped. (Inside the supported
   // `authorization` and `tls` blocks, security.ts refuses or warns about each key likewise.)
@@ -94,12 +99,7 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["https", notYet("monitoring over TLS")],
   ["https_port", notYet("monitoring over TLS")],
   ["http_base_path", notYet("monitoring endpoints")],
-  ["jetstream", notYet("JetStream")],
-  ["store_dir", notYet("JetStream")],
-  ["storedir", notYet("JetStream")],
-  ["default_js_domain", notYet("JetStream")],
-  ["leafnodes", notYet("leaf nodes")],
-  ["leaf", notYet("leaf nodes")],
+  ["default_js_domain", notYet("JetStream domains per account")],
   ["system_account", notYet("accounts")],
   ["system", notYet("accounts")],
   ["no_system_account", notYet("accounts")],

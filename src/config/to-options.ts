@@ -14,6 +14,8 @@ import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
 import { authorizationBlock, tlsBlock } from "./security.ts";
+import { leafnodesBlock } from "./leafnodes.ts";
+import { jetStreamBlock } from "./jetstream.ts";
 import { describeValue, formatPosition, type ConfigEntry, type ConfigMap } from "./value.ts";
 
 /** Settings of the command line that a configuration file may set. */
@@ -53,6 +55,8 @@ interface Draft {
   authorization?: { readonly userNames: ReadonlySet<string> | undefined; readonly passwordless: readonly string[] } | "failed";
   /** `no_auth_user`, checked against `authorization` once every key is read. */
   noAuthUser?: { readonly name: string; readonly entry: ConfigEntry };
+  /** Top-level `store_dir`: JetStream's directory, if a `jetstream` key turns it on. */
+  storeDir?: string;
 }
 
 type Mapper = (entry: ConfigEntry, draft: Draft) => void;
@@ -91,6 +95,9 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
     }
   }
   collect(problems, () => applyNoAuthUser(draft));
+  // opts.go: a top-level store_dir is JetStream's directory, unless the block gives its own.
+  const js = draft.options.jetstream;
+  if (draft.storeDir !== undefined && typeof js === "object" && js.storeDir === undefined) draft.options.jetstream = { ...js, storeDir: draft.storeDir };
   // Users without a password are for certificates; without verify_and_map, say what that means.
   if (typeof draft.authorization === "object" && draft.options.tls?.verifyAndMap !== true) draft.warnings.push(...draft.authorization.passwordless);
   // server.go validateOptions: a message that may not be queued can never be delivered.
@@ -237,6 +244,25 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
   },
   tls(entry, draft) {
     set(draft, entry, "tls", tlsBlock(entry, draft.warnings));
+  },
+  jetstream(entry, draft) {
+    const jetstream = jetStreamBlock(entry, draft.warnings);
+    if (jetstream === undefined) delete draft.options.jetstream;
+    else set(draft, entry, "jetstream", jetstream);
+  },
+  store_dir(entry, draft) {
+    draft.storeDir = nonEmptyString(entry);
+  },
+  storedir(entry, draft) {
+    MAPPERS["store_dir"]!(entry, draft);
+  },
+  leafnodes(entry, draft) {
+    const leafnodes = leafnodesBlock(entry, draft.warnings);
+    if (leafnodes === undefined) delete draft.options.leafnodes;
+    else set(draft, entry, "leafnodes", leafnodes);
+  },
+  leaf(entry, draft) {
+    MAPPERS["leafnodes"]!(entry, draft);
   },
   lame_duck_grace_period(entry, draft) {
     const ms = durationString(entry);

@@ -95,7 +95,7 @@ describe("cli with a configuration file", () => {
     assert.equal(existsSync(join(dir, `nats-server_${cli.pid}.ports`)), false);
   });
 
-  it("starts with the configuration nats.js's test launcher writes: monitoring and WebSocket served, the rest warned about", async (t) => {
+  it("starts with the configuration nats.js's test launcher writes: monitoring, WebSocket and leaf port served, the rest warned about", async (t) => {
     const dir = tempDir(t);
     const file = join(dir, "nats-server_launcher.conf");
     // The shape of nats.js nst's toConf output for its default options (confDefaults).
@@ -125,7 +125,7 @@ describe("cli with a configuration file", () => {
     // The warnings about the file (the server may warn about other things, as nats-server does
     // about WebSocket without TLS).
     const warnings = (cli.stderr().match(/\[WRN\] .*/g) ?? []).map((w) => w.replace(/^\[WRN\] /, "")).filter((w) => w.startsWith(file));
-    assert.deepEqual(warnings, [`${file}:4:1: "leafnodes" is not supported yet (leaf nodes); ignored`, `${file}:7:1: "server_tags" is not supported yet; ignored`]);
+    assert.deepEqual(warnings, [`${file}:7:1: "server_tags" is not supported yet; ignored`]);
     assert.deepEqual(Object.keys(ports), ["nats", "monitoring", "websocket"]);
     assert.deepEqual(ports.nats, [`nats://127.0.0.1:${port}`]);
     assert.match(ports.monitoring![0]!, /^http:\/\/127\.0\.0\.1:\d+$/);
