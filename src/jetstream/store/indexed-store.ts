@@ -529,13 +529,14 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   #enforceMsgLimit(): void {
     const max = this.#limits.maxMsgs;
-    if (max < 0) return;
+    // ≤ 0 is unlimited, as memstore.go enforceMsgLimit.
+    if (max <= 0) return;
     while (this.#entries.size > max) this.#remove(this.#firstSeq, "limits");
   }
 
   #enforceBytesLimit(): void {
     const max = this.#limits.maxBytes;
-    if (max < 0) return;
+    if (max <= 0) return;
     while (this.#bytes > max && this.#entries.size > 0) this.#remove(this.#firstSeq, "limits");
   }
 
