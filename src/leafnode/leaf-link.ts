@@ -169,10 +169,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   // ---- handshake ----------------------------------------------------------------------------
 
-  /** Accept side: our INFO goes first (leafnode.go createLeafNode). */
-  greet(infoJson: (nonce: string | undefined) => string, nonce: string | undefined): void {
+  /**
+   * Accept side: our INFO goes first (leafnode.go createLeafNode); `info` is undefined when it
+   * already went out in plain text before a TLS upgrade, with the same nonce.
+   */
+  greet(info: string | undefined, nonce: string | undefined): void {
     this.#nonce = nonce;
-    this.#queue(encodeInfo(infoJson(nonce)));
+    if (info !== undefined) this.#queue(encodeInfo(info));
   }
 
   onInfo(json: string): void {

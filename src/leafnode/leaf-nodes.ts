@@ -252,8 +252,7 @@ export class LeafNodes {
   #admit(stream: Duplex, cid: number, nonce: string, greeted: boolean): void {
     const link = new LeafLink(this.#linkHost, stream, "accept", cid);
     this.#links.add(link);
-    if (!greeted) link.greet((n) => this.#hubInfo(cid, n), nonce);
-    else link.greet(() => "", undefined);
+    link.greet(greeted ? undefined : this.#hubInfo(cid, nonce), nonce);
   }
 
   /**

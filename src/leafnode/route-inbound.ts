@@ -20,6 +20,16 @@ export function routeFromLink(
   end: number,
 ): void {
   const result = sublist.match(subject);
+  // client.go processMsgResults: JetStream sends a message to an inbox with its stream subject
+  // folded into the ack reply (`$JS.ACK.…@orders.1`); local subscribers get it unfolded, other
+  // links get it as it came.
+  let localSubject = subject;
+  let localReply = reply;
+  const at = jsAckDeliverIndex(reply);
+  if (at > 0 && at < reply.length - 1) {
+    localSubject = reply.slice(at + 1);
+    localReply = reply.slice(0, at);
+  }
   let forwards: Map<LeafLink, string[]> | undefined;
   for (const sub of result.psubs) {
     const sink = sub.sink;
@@ -29,13 +39,13 @@ export function routeFromLink(
       if (!forwards.has(sink)) forwards.set(sink, []);
       continue;
     }
-    sink.deliver(sub, subject, reply, headerSize, data, start, end);
+    sink.deliver(sub, localSubject, localReply, headerSize, data, start, end);
   }
   if (queues !== undefined && queues.length > 0) {
     for (const group of result.qsubs) {
       const queue = group[0]!.queue!;
       if (!queues.includes(queue)) continue;
-      if (deliverToLocalMember(group, source, subject, reply, headerSize, data, start, end)) continue;
+      if (deliverToLocalMember(group, source, localSubject, localReply, headerSize, data, start, end)) continue;
       // No local member took it: the first other link with this group does.
       const link = group.find((m) => m.sink instanceof LeafLink && m.sink !== source)?.sink as LeafLink | undefined;
       if (link === undefined) continue;
@@ -69,4 +79,21 @@ function deliverToLocalMember(
     if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) return true;
   }
   return false;
+}
+
+const JS_ACK_PREFIX = "$JS.ACK.";
+
+/**
+ * Where `@` splits `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<tm>.<pending>@<subject>`,
+ * or -1: the first `@` after the eighth dot, as tokens before it may contain `@` (client.go jsAckDeliverIdx).
+ */
+export function jsAckDeliverIndex(reply: string): number {
+  if (!reply.startsWith(JS_ACK_PREFIX)) return -1;
+  let dots = 0;
+  for (let i = 0; i < reply.length; i++) {
+    const c = reply.charCodeAt(i);
+    if (c === 0x2e) dots++;
+    else if (c === 0x40 && dots >= 8) return i;
+  }
+  return -1;
 }
