@@ -162,10 +162,16 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   }
   if (!target.hasRoomFor(size)) return refuse(JsErrors.insufficientResources());
 
-  // Interest retention: a message no consumer wants is not kept, but still takes a sequence.
+  // Interest retention: a message no consumer wants is not kept, but still takes a sequence
+  // and moves the last timestamp (nats-server `SkipMsgNoInterest`): stored and removed at once.
   if (cfg.retention === "interest" && !target.hasConsumerInterest(msg.subject)) {
-    const seq = target.lastSeq + 1;
-    target.store.skipTo(seq + 1);
+    let seq: number;
+    try {
+      seq = target.store.store(msg.subject, headers, msg.data).seq;
+      target.store.remove(seq, "ack");
+    } catch (err) {
+      return refuse(JsErrors.storeFailed(err instanceof Error ? err.message : String(err)));
+    }
     target.lastSeq = seq;
     target.lastMsgId = msgId;
     if (msgId !== "") target.duplicates.remember(msgId, seq, target.now());

@@ -203,10 +203,14 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
           return invalid("subjects that overlap with system api require no-ack to be true");
         }
       }
+      seen.add(subject);
+    }
+    // After every subject passed on its own (nats-server 2.9 reports a duplicate as such).
+    for (let i = 0; i < cfg.subjects.length; i++) {
+      const subject = cfg.subjects[i]!;
       for (const other of cfg.subjects.slice(i + 1)) {
         if (subjectsCollide(other, subject)) return invalid(`subject ${JSON.stringify(subject)} overlaps with ${JSON.stringify(other)}`);
       }
-      seen.add(subject);
     }
   }
   return { ok: true, value: cfg };
@@ -218,9 +222,8 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   const cfg: StreamConfig = { ...next };
   if (cfg.name !== old.name) return invalid("stream configuration name must match original");
   if (cfg.storage !== old.storage) return invalid("stream configuration update can not change storage type");
-  if (cfg.retention !== old.retention && (old.retention === "workqueue" || cfg.retention === "workqueue")) {
-    return invalid("stream configuration update can not change retention policy to/from workqueue");
-  }
+  // nats-server 2.9/2.10.0 refuse any change (later releases allow limits <-> interest).
+  if (cfg.retention !== old.retention) return invalid("stream configuration update can not change retention policy");
   if (!cfg.sealed && old.sealed) return invalid("stream configuration update can not unseal a sealed stream");
   if (!cfg.deny_delete && old.deny_delete) return invalid("stream configuration update can not cancel deny message deletes");
   if (!cfg.deny_purge && old.deny_purge) return invalid("stream configuration update can not cancel deny purge");
