@@ -21,9 +21,9 @@ export interface StoredMessage {
 
 /** The limits a store enforces itself on every append and on a timer (max_age). -1 / 0 = unlimited as in nats-server. */
 export interface StoreLimits {
-  /** -1 = unlimited. */
+  /** -1 (or 0) = unlimited. */
   readonly maxMsgs: number;
-  /** -1 = unlimited. */
+  /** -1 (or 0) = unlimited. */
   readonly maxBytes: number;
   /** Nanoseconds; 0 = unlimited. */
   readonly maxAgeNs: number;
@@ -51,7 +51,7 @@ export interface PurgeRequest {
   readonly filter?: string;
   /** Purge everything below this sequence (exclusive), nats-server's `seq`. */
   readonly seq?: number;
-  /** Keep this many newest messages (per subject when `filter` is set). */
+  /** Keep this many newest messages of all those matching `filter` (nats-server PurgeEx: the filter's total, not per subject). */
   readonly keep?: number;
 }
 
