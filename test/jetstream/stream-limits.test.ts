@@ -134,12 +134,15 @@ for (const transport of TRANSPORTS) {
 
       await jsm.streams.add({ name: "SEAL", subjects: ["seal"], storage: StorageType.Memory, max_age: 60_000_000_000 });
       await js.publish("seal", "kept");
-      const sealed = await jsm.streams.update("SEAL", { sealed: true });
-      assert.equal(sealed.config.sealed, true);
-      assert.equal(sealed.config.deny_delete, true);
-      assert.equal(sealed.config.deny_purge, true);
-      assert.equal(sealed.config.discard, "new");
-      assert.equal(sealed.config.max_age, 0);
+      // The client's update type leaves `sealed` out; the request is plain JSON anyway.
+      const sealing = await request("$JS.API.STREAM.UPDATE.SEAL", JSON.stringify({ name: "SEAL", subjects: ["seal"], storage: "memory", max_age: 60_000_000_000, sealed: true }));
+      const sealed = sealing.json["config"] as { sealed: boolean; deny_delete: boolean; deny_purge: boolean; discard: string; max_age: number };
+      assert.equal(sealed.sealed, true);
+      assert.equal(sealed.deny_delete, true);
+      assert.equal(sealed.deny_purge, true);
+      assert.equal(sealed.discard, "new");
+      assert.equal(sealed.max_age, 0);
+      assert.equal((await jsm.streams.info("SEAL")).config.sealed, true);
       const publish = await apiError(js.publish("seal", "refused"));
       assert.equal(publish.code, 10109);
       const purgeSealed = await request("$JS.API.STREAM.PURGE.SEAL");
