@@ -150,6 +150,47 @@ describe("file store", () => {
     assert.equal(store.loadLast(">")?.seq, 4);
   });
 
+  it("skips a damaged record in the middle of a segment and keeps the rest", async () => {
+    const store = await openStore({ ...SMALL, segmentSize: 1024 * 1024 });
+    for (let i = 1; i <= 6; i++) store.store(`m.${i}`, undefined, bytes(`body-number-${i}`));
+    await store.close();
+    open.length = 0;
+    const file = lastSegment();
+    const content = fs.readFileSync(file);
+    const at = content.indexOf(Buffer.from("body-number-3"));
+    content[at] = content[at]! ^ 0x01;
+    fs.writeFileSync(file, content);
+    const direct = new FileStore(path.join(temp.dir, "jetstream", "S"), UNLIMITED, SMALL);
+    open.push(direct);
+    assert.equal(direct.recovery.skippedRecords, 1);
+    assert.equal(direct.recovery.truncatedBytes, 0);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((seq) => direct.load(seq)?.subject),
+      ["m.1", "m.2", undefined, "m.4", "m.5", "m.6"],
+    );
+    assert.equal(direct.state().lastSeq, 6);
+    assert.equal(direct.store("m.7", undefined, bytes("")).seq, 7);
+  });
+
+  it("writes consumer state saved after the stream store closed, and never after it was destroyed", async () => {
+    const options = { ...SMALL, consumerSaveDelayMs: 10_000 };
+    let store = await openStore(options);
+    const consumer = store.consumerStore("late");
+    consumer.saveConfig({ durable_name: "late" });
+    await store.close();
+    open.length = 0;
+    const late = { delivered: { consumerSeq: 2, streamSeq: 2 }, ackFloor: { consumerSeq: 1, streamSeq: 1 }, pending: [], redelivered: [] };
+    consumer.save(late);
+    store = await openStore(options);
+    assert.deepEqual(store.consumerStore("late").load(), late, "written at once, not on a timer nobody will flush");
+    const survivor = store.consumerStore("late");
+    await store.destroy();
+    open.length = 0;
+    survivor.save(late);
+    survivor.saveConfig({ durable_name: "late" });
+    assert.equal(fs.existsSync(path.join(temp.dir, "jetstream", "S")), false, "a destroyed stream's directory stays gone");
+  });
+
   it("rotates segments at the configured size and reads across them", async () => {
     let store = await openStore({ ...SMALL, segmentSize: 2048 });
     fill(store, 200);

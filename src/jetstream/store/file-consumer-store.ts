@@ -55,6 +55,10 @@ export class FileConsumerStore implements ConsumerStore {
   #unsaved: ConsumerState | undefined;
   #timer: NodeJS.Timeout | undefined;
   #deleted = false;
+  /** Set once the stream store closed: no timer is left to flush later, so each save writes at once. */
+  #writeThrough = false;
+  /** The stream store was destroyed: its directory is gone and must not be recreated. */
+  #destroyed = false;
 
   constructor(dir: string, saveDelayMs: number, onDelete: () => void) {
     this.#dir = dir;
@@ -63,6 +67,7 @@ export class FileConsumerStore implements ConsumerStore {
   }
 
   saveConfig(config: unknown): void {
+    if (this.#destroyed) return;
     fs.mkdirSync(this.#dir, { recursive: true });
     writeFileAtomicSync(path.join(this.#dir, CONSUMER_CONFIG_FILE), JSON.stringify(config));
     this.#deleted = false;
@@ -73,10 +78,11 @@ export class FileConsumerStore implements ConsumerStore {
   }
 
   save(state: ConsumerState): void {
+    if (this.#destroyed) return;
     this.#deleted = false;
     this.#unsaved = state;
     if (this.#timer !== undefined) return;
-    if (this.#saveDelayMs <= 0) {
+    if (this.#saveDelayMs <= 0 || this.#writeThrough) {
       this.flush();
       return;
     }
@@ -98,9 +104,25 @@ export class FileConsumerStore implements ConsumerStore {
     this.#timer = undefined;
     const state = this.#unsaved;
     this.#unsaved = undefined;
-    if (state === undefined || this.#deleted) return;
+    if (state === undefined || this.#deleted || this.#destroyed) return;
     fs.mkdirSync(this.#dir, { recursive: true });
     writeFileAtomicSync(path.join(this.#dir, CONSUMER_STATE_FILE), encodeState(state));
+  }
+
+  /**
+   * The stream store is closing (`destroyed` false: write what is pending, and write any later
+   * save at once) or was destroyed (drop everything, never write again: the directory is gone).
+   */
+  detach(destroyed: boolean): void {
+    if (destroyed) {
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#unsaved = undefined;
+      this.#destroyed = true;
+      return;
+    }
+    this.flush();
+    this.#writeThrough = true;
   }
 
   async delete(): Promise<void> {

@@ -73,6 +73,8 @@ export interface RecoveryReport {
   segments: number;
   /** Bytes cut from torn or corrupt segment tails. */
   truncatedBytes: number;
+  /** Damaged records skipped inside segments (each loses one message, tombstone batch or state marker). */
+  skippedRecords: number;
 }
 
 export class FileStore extends IndexedStreamStore<FileEntry> {
@@ -116,10 +118,11 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     let lastSeq = 0;
     let lastTimeNs = 0n;
     let truncatedBytes = 0;
+    let skippedRecords = 0;
     for (const id of listSegmentIds(this.#msgsDir)) {
       const segment = Segment.open(this.#msgsDir, id);
       this.#segments.push(segment);
-      truncatedBytes += segment.scan(({ offset, length, record }) => {
+      const scanned = segment.scan(({ offset, length, record }) => {
         switch (record.kind) {
           case RecordKind.message: {
             const size = fileStoreMessageSize(record.subject, record.headers, record.data);
@@ -152,6 +155,8 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
             break;
         }
       });
+      truncatedBytes += scanned.truncatedBytes;
+      skippedRecords += scanned.skippedRecords;
     }
     const entries = [...found.values()];
     if (!entries.every((entry, i) => i === 0 || entries[i - 1]!.seq < entry.seq)) entries.sort((a, b) => a.seq - b.seq);
@@ -164,7 +169,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     this.#persistedLast = lastSeq;
     this.restore(entries, firstFloor, lastSeq, lastTimeNs);
     this.#reclaim();
-    return { segments: this.#segments.length, truncatedBytes };
+    return { segments: this.#segments.length, truncatedBytes, skippedRecords };
   }
 
   // ---- storage hooks -------------------------------------------------------------------------
@@ -227,7 +232,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
 
   protected closeStorage(): Promise<void> {
     this.#stopTimers();
-    for (const consumer of this.#consumers.values()) consumer.flush();
+    for (const consumer of this.#consumers.values()) consumer.detach(false);
     for (const segment of this.#segments) segment.close();
     return Promise.resolve();
   }
@@ -236,6 +241,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     this.#stopTimers();
     for (const segment of this.#segments) segment.unlink();
     this.#segments.length = 0;
+    for (const consumer of this.#consumers.values()) consumer.detach(true);
     this.#consumers.clear();
     await fs.promises.rm(this.#dir, { recursive: true, force: true });
   }

@@ -108,6 +108,13 @@ export function frameLengthAt(buf: Buffer, offset: number): number | FrameProble
   return length;
 }
 
+/** The length field at `offset` when it is plausible (fits the buffer), whatever the checks say. */
+export function declaredFrameLength(buf: Buffer, offset: number): number | undefined {
+  if (buf.length - offset < 4) return undefined;
+  const length = buf.readUInt32LE(offset);
+  return length >= MIN_RECORD_SIZE && length <= buf.length - offset ? length : undefined;
+}
+
 /** Decodes a frame already checked by {@link frameLengthAt}. Message bytes are views into `buf`. */
 export function decodeFrame(buf: Buffer, offset: number, length: number): DecodedRecord {
   const kind = buf.readUInt8(offset + 4);

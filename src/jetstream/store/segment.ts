@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { type DecodedRecord, decodeFrame, frameLengthAt } from "./record-codec.ts";
+import { type DecodedRecord, decodeFrame, declaredFrameLength, frameLengthAt } from "./record-codec.ts";
 
 const SEGMENT_SUFFIX = ".seg";
 
@@ -29,6 +29,14 @@ export interface ScannedRecord {
   readonly offset: number;
   readonly length: number;
   readonly record: DecodedRecord;
+}
+
+/** What a scan had to throw away. */
+export interface ScanResult {
+  /** Bytes cut from the end of the file. */
+  truncatedBytes: number;
+  /** Damaged records skipped in the middle of the file. */
+  skippedRecords: number;
 }
 
 export class Segment {
@@ -65,25 +73,34 @@ export class Segment {
   }
 
   /**
-   * Reads every valid record front to back. A torn or corrupt record ends the scan and the file
-   * is truncated there, so appends continue after the last good record; returns the bytes cut.
+   * Reads every valid record front to back. A damaged record followed by a good one (bit rot in
+   * the middle) is skipped on its own; anything else that fails its checks ends the scan and the
+   * file is truncated there (a torn write at the tail), so appends continue after the last good
+   * record.
    */
-  scan(onRecord: (scanned: ScannedRecord) => void): number {
+  scan(onRecord: (scanned: ScannedRecord) => void): ScanResult {
     const buf = this.readAll();
     let offset = 0;
+    let skippedRecords = 0;
     for (;;) {
       const length = frameLengthAt(buf, offset);
-      if (typeof length !== "number") break;
-      onRecord({ offset, length, record: decodeFrame(buf, offset, length) });
-      offset += length;
+      if (typeof length === "number") {
+        onRecord({ offset, length, record: decodeFrame(buf, offset, length) });
+        offset += length;
+        continue;
+      }
+      const declared = length === "corrupt" ? declaredFrameLength(buf, offset) : undefined;
+      if (declared === undefined || offset + declared >= buf.length || typeof frameLengthAt(buf, offset + declared) !== "number") break;
+      skippedRecords++;
+      offset += declared;
     }
-    const cut = buf.length - offset;
-    if (cut > 0) {
+    const truncatedBytes = buf.length - offset;
+    if (truncatedBytes > 0) {
       fs.ftruncateSync(this.#fd, offset);
       fs.fsyncSync(this.#fd);
     }
     this.size = offset;
-    return cut;
+    return { truncatedBytes, skippedRecords };
   }
 
   /** Appends `buf` at the end; returns the offset it was written at. */
