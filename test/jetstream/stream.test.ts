@@ -248,6 +248,20 @@ for (const transport of TRANSPORTS) {
       assert.equal(status.values, 4, "history 2: a.b keeps revisions 2 and 4, c keeps 3 and its delete marker");
     });
 
+    it("serves the official object store client: chunks, rollup meta, delete", async (t) => {
+      const { nc } = await startJetStream(t, transport);
+      const { Objm } = await import("@nats-io/obj");
+      const os = await new Objm(nc).create("files", { storage: StorageType.Memory });
+      const data = new Uint8Array(300_000).map((_, i) => i % 251);
+      const info = await os.putBlob({ name: "blob.bin" }, data);
+      assert.equal(info.chunks, 3);
+      const back = await os.getBlob("blob.bin");
+      assert.deepEqual(back, data);
+      assert.deepEqual((await os.list()).map((e) => e.name), ["blob.bin"]);
+      await os.delete("blob.bin");
+      assert.equal((await os.info("blob.bin"))?.deleted, true);
+    });
+
     it("keeps nothing under interest retention with no consumers, yet assigns sequences", async (t) => {
       const { jsm, js } = await startJetStream(t, transport);
       await jsm.streams.add({ name: "I", subjects: ["i"], storage: StorageType.Memory, retention: RetentionPolicy.Interest });
