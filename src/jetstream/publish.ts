@@ -105,7 +105,8 @@ function headerSeq(value: string): number {
 
 /** Checks, stores and acknowledges one message. Never throws. */
 export function capture(target: CaptureTarget, msg: Inbound): void {
-  const reply = msg.reply;
+  // A `no_ack` stream never answers, not even a refusal (nats-server `doAck`).
+  const reply = target.config.no_ack === true ? "" : msg.reply;
   const refuse = (error: ApiError): void => {
     if (reply !== "") target.respond(reply, ackError(target, error));
   };

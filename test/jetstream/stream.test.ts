@@ -57,6 +57,13 @@ for (const transport of TRANSPORTS) {
       assert.equal(msg?.subject, "s.b");
     });
 
+    it("never answers publishes to a no_ack stream, but stores them", async (t) => {
+      const { jsm, nc } = await startJetStream(t, transport);
+      await jsm.streams.add({ name: "NOACK", subjects: ["noack"], storage: StorageType.Memory, no_ack: true });
+      await assert.rejects(nc.request("noack", "x", { timeout: 300 }), /timeout/i);
+      assert.equal((await jsm.streams.info("NOACK")).state.messages, 1);
+    });
+
     it("deduplicates on Nats-Msg-Id within the window", async (t) => {
       const { jsm, js } = await startJetStream(t, transport);
       await jsm.streams.add({ name: "D", subjects: ["d"], storage: StorageType.Memory, duplicate_window: 1_000_000_000 });
