@@ -87,7 +87,7 @@ function create(name: string): StreamHandler {
       if (existing !== undefined) {
         // Creating what exists is fine when nothing differs (nats-server `addStream`).
         if (!sameConfig(existing.config, config)) return reply.error(JsErrors.streamNameExists());
-        return reply.ok({ ...existing.info(), did_create: true });
+        return reply.ok({ ...createInfo(existing), did_create: true });
       }
       if (overlapsOtherStream(host, config)) return reply.error(JsErrors.subjectsOverlap());
       let stream: Stream;
@@ -96,9 +96,15 @@ function create(name: string): StreamHandler {
       } catch (err) {
         return reply.error(JsErrors.streamCreate(err instanceof Error ? err.message : String(err)));
       }
-      reply.ok({ ...stream.info(), did_create: true });
+      reply.ok({ ...createInfo(stream), did_create: true });
     },
   };
+}
+
+/** A create response's stream info: nats-server leaves the domain out of this one. */
+function createInfo(stream: Stream): Omit<ReturnType<Stream["info"]>, "domain"> {
+  const { domain: _domain, ...info } = stream.info();
+  return info;
 }
 
 function update(name: string): StreamHandler {

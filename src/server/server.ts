@@ -676,7 +676,6 @@ export class Server extends TypedEmitter<ServerEvents> {
       ...(tls?.verify === true && { tls_verify: true }),
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
-      ...(this.#options.jetstream?.domain !== undefined && { domain: this.#options.jetstream.domain }),
     };
     this.#infoPrefix = JSON.stringify(fields).slice(0, -1);
     // nats-server 2.10.16+: WebSocket clients are told the WebSocket listener's host and port,
@@ -688,7 +687,10 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {
     const json = this.#clientInfoJson(cid, info);
-    return encodeInfo(nonce === undefined ? `${json}}` : `${json},"nonce":"${nonce}"}`);
+    const withNonce = nonce === undefined ? json : `${json},"nonce":"${nonce}"`;
+    // nats-server's Info struct puts `domain` after the client's fields and the nonce.
+    const domain = this.#options.jetstream?.domain;
+    return encodeInfo(domain === undefined ? `${withNonce}}` : `${withNonce},"domain":${JSON.stringify(domain)}}`);
   }
 
   /** The INFO JSON for one client, without its closing brace (so fields can follow). */

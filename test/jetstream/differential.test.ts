@@ -11,6 +11,8 @@ import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { createServer } from "../../src/index.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
 import { tempDir } from "./stream-helpers.ts";
+import { readInfo } from "../cli/cli-process.ts";
+import { DEFAULT_MASKED_INFO_KEYS } from "../helpers/normalize.ts";
 
 /** Config keys nats-server 2.9 does not write (2.10+ additions). */
 const NEWER_CONFIG_KEYS = ["compression", "consumer_limits", "metadata", "first_seq", "subject_transform"];
@@ -106,9 +108,9 @@ const STEPS: Step[] = [
   { subject: "$JS.API.STREAM.UPDATE.NOPE", body: JSON.stringify({ name: "NOPE" }) },
 ];
 
-async function run(nc: NatsConnection): Promise<unknown[]> {
+async function run(nc: NatsConnection, steps: readonly Step[] = STEPS, infoSubject = "$JS.API.INFO"): Promise<unknown[]> {
   const out: unknown[] = [];
-  for (const step of STEPS) {
+  for (const step of steps) {
     let h;
     if (step.headers !== undefined) {
       h = headers();
@@ -125,14 +127,14 @@ async function run(nc: NatsConnection): Promise<unknown[]> {
       out.push({ step: step.subject, reply: normalize(JSON.parse(text)) });
     }
   }
-  const account = JSON.parse((await nc.request("$JS.API.INFO", "", { timeout: 2000 })).string()) as Record<string, unknown>;
+  const account = JSON.parse((await nc.request(infoSubject, "", { timeout: 2000 })).string()) as Record<string, unknown>;
   // Request counts differ by when each server counts; and nats-server 2.9.10's account usage
   // keeps the bytes of messages a filtered purge removed (a bug later fixed), so only the
   // per-stream byte counts above are compared.
   delete account["api"];
   delete account["storage"];
   delete account["memory"];
-  out.push({ step: "$JS.API.INFO", reply: account });
+  out.push({ step: infoSubject, reply: account });
   return out;
 }
 
@@ -148,6 +150,37 @@ describe("differential: JetStream API against nats-server -js", { skip: !hasNats
     t.after(() => Promise.all([ncRef.close(), ncOurs.close()]));
     const expected = await run(ncRef);
     const actual = await run(ncOurs);
+    for (let i = 0; i < expected.length; i++) assert.deepEqual(actual[i], expected[i], `step ${i}: ${JSON.stringify((expected[i] as { step: string }).step)}`);
+  });
+});
+
+const DOMAIN_STEPS: Step[] = [
+  { subject: "$JS.hub.API.STREAM.CREATE.S", body: JSON.stringify({ name: "S", storage: "memory" }) },
+  { subject: "S", body: "x", raw: true },
+  { subject: "S", body: "x", headers: { "Nats-Msg-Id": "d" }, raw: true },
+  { subject: "S", body: "x", headers: { "Nats-Msg-Id": "d" }, raw: true },
+  { subject: "$JS.API.STREAM.INFO.S" },
+  { subject: "$JS.hub.API.STREAM.LIST" },
+  { subject: "$JS.API.STREAM.UPDATE.S", body: JSON.stringify({ name: "S", storage: "memory", max_msgs: 5 }) },
+];
+
+describe("differential: a JetStream domain against nats-server", { skip: !hasNatsServer() && "nats-server not installed" }, () => {
+  it("puts the domain where nats-server does: INFO, PubAcks, infos but not create responses", async (t) => {
+    const reference = await startNatsServer([], `jetstream { store_dir: ${JSON.stringify(tempDir(t))}, domain: hub }`);
+    t.after(() => reference.stop());
+    const ours = createServer({ port: 0, jetstream: { storeDir: tempDir(t), domain: "hub" } });
+    await ours.listen();
+    t.after(() => ours.close());
+    const masked = (info: Record<string, unknown>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(info).map(([k, v]) => [k, DEFAULT_MASKED_INFO_KEYS.includes(k) ? "<masked>" : v]));
+    const [infoRef, infoOurs] = [await readInfo(reference.port), await readInfo(ours.port!)];
+    assert.deepEqual(Object.keys(infoOurs), Object.keys(infoRef), "INFO keys in nats-server's order");
+    assert.deepEqual(masked(infoOurs), masked(infoRef));
+    const ncRef = await connect({ servers: `127.0.0.1:${reference.port}`, reconnect: false });
+    const ncOurs = await connect({ servers: ours.url!, reconnect: false });
+    t.after(() => Promise.all([ncRef.close(), ncOurs.close()]));
+    const expected = await run(ncRef, DOMAIN_STEPS, "$JS.hub.API.INFO");
+    const actual = await run(ncOurs, DOMAIN_STEPS, "$JS.hub.API.INFO");
     for (let i = 0; i < expected.length; i++) assert.deepEqual(actual[i], expected[i], `step ${i}: ${JSON.stringify((expected[i] as { step: string }).step)}`);
   });
 });
