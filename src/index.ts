@@ -5,6 +5,7 @@
 export { createServer, Server } from "./server/server.ts";
 export type { ServerEvents, ClientEventInfo, HandleOptions } from "./server/server.ts";
 export type { ServerOptions, ResolvedOptions, ReloadableOptions, WebSocketOptions } from "./server/options.ts";
+export type { JetStreamOptions, ResolvedJetStreamOptions } from "./jetstream/jetstream-options.ts";
 export type { TlsOptions } from "./transport/tls.ts";
 export type { LeafNodeOptions, LeafRemoteOptions, LeafRemoteTls, LeafCredentials } from "./leafnode/options.ts";
 export type { LeafLinkInfo } from "./leafnode/leaf-nodes.ts";

@@ -12,7 +12,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { createServer, type Server, type ServerOptions } from "../../src/index.ts";
-import type { JetStreamOptions } from "../../src/jetstream/jetstream-options.ts";
+import type { JetStreamOptions } from "../../src/index.ts";
 
 export type Transport = "in-process" | "tcp";
 export const TRANSPORTS: readonly Transport[] = ["in-process", "tcp"];
