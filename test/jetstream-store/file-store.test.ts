@@ -316,10 +316,12 @@ describe("file store", () => {
     store.store("a", undefined, bytes("1"));
     await store.close();
     fs.appendFileSync(path.join(dir, "msgs", "1.seg"), Buffer.alloc(10, 1));
+    fs.writeFileSync(path.join(dir, "msgs", "1.seg.tmp"), "a rewrite that never got renamed");
     const again = new FileStore(dir, UNLIMITED, SMALL);
     open.push(again);
     assert.equal(again.recovery.truncatedBytes, 10);
     assert.equal(again.state().messages, 1);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "msgs")), ["1.seg"], "the unfinished rewrite's temp file is cleaned up");
   });
 
   it("loses nothing store() returned when the process is killed -9", { timeout: 60_000 }, async () => {

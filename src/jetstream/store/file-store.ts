@@ -15,7 +15,7 @@ import { FileConsumerStore } from "./file-consumer-store.ts";
 import { assertSafeName } from "./atomic-file.ts";
 import { type IndexEntry, IndexedStreamStore } from "./indexed-store.ts";
 import { RecordKind, decodeFrame, encodeDelete, encodeMessage, encodeState, frameLengthAt } from "./record-codec.ts";
-import { Segment, listSegmentIds } from "./segment.ts";
+import { Segment, listSegmentIds, removeUnfinishedRewrites } from "./segment.ts";
 import type { ConsumerStore, StoreLimits, StoredMessage, SyncPolicy } from "./stream-store.ts";
 
 /** nats-server's default sync_interval (filestore.go defaultSyncInterval). */
@@ -105,7 +105,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     fs.mkdirSync(this.#msgsDir, { recursive: true });
     this.recovery = this.#recover();
     if (typeof this.#syncPolicy === "object" && this.#syncPolicy.intervalMs > 0) {
-      this.#syncTimer = setInterval(() => this.#syncAll(), this.#syncPolicy.intervalMs);
+      this.#syncTimer = setInterval(() => this.#inBackground("periodic fsync", () => this.#syncAll()), this.#syncPolicy.intervalMs);
       this.#syncTimer.unref();
     }
   }
@@ -119,6 +119,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     let lastTimeNs = 0n;
     let truncatedBytes = 0;
     let skippedRecords = 0;
+    removeUnfinishedRewrites(this.#msgsDir);
     for (const id of listSegmentIds(this.#msgsDir)) {
       const segment = Segment.open(this.#msgsDir, id);
       this.#segments.push(segment);
@@ -293,7 +294,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       // Rewriting is a few MiB of I/O: do it after the operation that caused it has answered.
       this.#rewriteScheduled = setImmediate(() => {
         this.#rewriteScheduled = undefined;
-        if (!this.closed) this.#rewriteSparseSegments();
+        if (!this.closed) this.#inBackground("segment rewrite", () => this.#rewriteSparseSegments());
       });
     }
   }
@@ -401,6 +402,19 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     }
     segment.maxSeqRef = maxSeqRef;
     segment.neededTombstones = kept.length;
+  }
+
+  /**
+   * Runs timer-driven maintenance. A failure there (disk full, say) has no caller to report to
+   * and must not take the host process down: it is reported as a warning and retried next time.
+   * A failed rewrite leaves the old segment as it was (the rename never happened).
+   */
+  #inBackground(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      process.emitWarning(`file store ${this.#dir}: ${what} failed: ${String(err)}`);
+    }
   }
 
   #syncAll(): void {

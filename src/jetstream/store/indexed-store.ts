@@ -236,8 +236,19 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   numPending(filter: string, fromSeq: number, lastPerSubject: boolean): number {
     const start = Math.max(fromSeq, this.#firstSeq);
     if (this.#entries.size === 0 || start > this.#lastSeq) return 0;
+    // A consumer that has caught up asks about a short tail: walking it beats visiting every
+    // subject (a KV bucket's watcher asks on every put).
+    const walkTail = !filterIsLiteral(filter) && this.#lastSeq - start + 1 < this.#subjects.size;
     if (lastPerSubject) {
       let count = 0;
+      if (walkTail) {
+        for (const entry of this.#ascending(start, this.#lastSeq)) {
+          if (!filterMatches(entry.subject, filter)) continue;
+          const info = this.#subjects.get(entry.subject);
+          if (info !== undefined && this.#exactLast(entry.subject, info) === entry.seq) count++;
+        }
+        return count;
+      }
       for (const [subject, info] of this.#matchingSubjects(filter)) {
         if (info.last >= start && this.#exactLast(subject, info) >= start) count++;
       }
@@ -246,6 +257,11 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (filterIsAll(filter)) {
       if (start <= this.#firstSeq) return this.#entries.size;
       return this.#countFrom(start, () => true);
+    }
+    if (walkTail) {
+      let count = 0;
+      for (const entry of this.#ascending(start, this.#lastSeq)) if (filterMatches(entry.subject, filter)) count++;
+      return count;
     }
     let total = 0;
     const partial = new Set<string>();

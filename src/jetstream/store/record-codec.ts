@@ -71,6 +71,9 @@ function seal(buf: Buffer): Buffer {
 export function encodeMessage(seq: number, subject: string, headers: Uint8Array | undefined, data: Uint8Array, timeNs: bigint): Buffer {
   const subjectBytes = Buffer.from(subject);
   if (subjectBytes.length > 0xffff) throw new RangeError("subject too long for the file store");
+  if (RECORD_HEADER_SIZE + subjectBytes.length + (headers?.length ?? 0) + data.length + CRC_SIZE > MAX_RECORD_SIZE) {
+    throw new RangeError("message too large for the file store");
+  }
   const flags = headers === undefined ? 0 : RecordFlag.hasHeaders;
   const { buf, payloadOffset } = frame(RecordKind.message, flags, subjectBytes, headers, data.length, seq, timeNs);
   buf.set(data, payloadOffset);

@@ -24,6 +24,13 @@ export function listSegmentIds(dir: string): number[] {
   return ids.sort((a, b) => a - b);
 }
 
+/** Removes temp files a rewrite left behind when the process died before its rename. */
+export function removeUnfinishedRewrites(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (name.endsWith(`${SEGMENT_SUFFIX}.tmp`)) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 /** A record found by a scan, with where it sits. */
 export interface ScannedRecord {
   readonly offset: number;
@@ -145,9 +152,12 @@ export class Segment {
       let written = 0;
       while (written < content.length) written += fs.writeSync(tempFd, content, written, content.length - written);
       fs.fsyncSync(tempFd);
-    } finally {
+    } catch (err) {
       fs.closeSync(tempFd);
+      fs.rmSync(tempPath, { force: true });
+      throw err;
     }
+    fs.closeSync(tempFd);
     fs.renameSync(tempPath, this.path);
     fs.closeSync(this.#fd);
     this.#fd = fs.openSync(this.path, "r+");
