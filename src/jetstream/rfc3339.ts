@@ -2,6 +2,7 @@
  * Times as nats-server writes them: Go's `time.RFC3339Nano` in UTC, nanoseconds with trailing
  * zeros trimmed, and Go's zero time for "never" (STREAM.INFO `first_ts` of an empty stream).
  */
+import { nowNs } from "./store/clock.ts";
 
 export const GO_ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -25,9 +26,7 @@ export function parseNanos(text: string): bigint | undefined {
   return BigInt(ms) * 1_000_000n + fraction;
 }
 
-/** Now, in nanoseconds since the epoch (millisecond clock, sub-millisecond from the monotonic one). */
+/** Now, in nanoseconds since the epoch, on the stores' clock (never goes backwards). */
 export function nowNanos(): bigint {
-  const ms = BigInt(Date.now());
-  const sub = process.hrtime.bigint() % 1_000_000n;
-  return ms * 1_000_000n + sub;
+  return nowNs();
 }

@@ -50,7 +50,7 @@ export class Stream implements StreamHandle, CaptureTarget {
   lastMsgId = "";
   readonly duplicates: DuplicateWindow;
   #config: StreamConfig;
-  #ackPrefix: string;
+  readonly #ackPrefix: string;
   readonly #host: StreamHost;
   #captures: Array<{ unsubscribe(): void }> = [];
   readonly #storedListeners = new Set<(seq: number, subject: string) => void>();
