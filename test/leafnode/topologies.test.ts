@@ -172,6 +172,35 @@ describe("leaf node topologies", { skip, timeout: 90_000 }, () => {
     assert.equal(hub.leafNodes.length, 1);
   });
 
+  it("passes messages spoke to spoke through an embedded hub, queue groups included", async (t) => {
+    const hub = createServer({ serverName: "H", leafnodes: { port: 0 } });
+    t.after(() => hub.close());
+    await hub.listen();
+    const spokes = ["A", "B"].map((name) => createServer({ serverName: name, leafnodes: { remotes: [{ urls: [`127.0.0.1:${hub.leafNodePort}`] }] } }));
+    t.after(() => Promise.all(spokes.map((s) => s.close())));
+    await Promise.all(spokes.map((s) => s.listen()));
+    await linksUp(hub, 2);
+    const [a, b] = spokes as [ReturnType<typeof createServer>, ReturnType<typeof createServer>];
+    a.subscribe("svc.a", { callback: (_e, m) => void m.respond(`A answers ${m.string()}`) });
+    let groupA = 0;
+    let groupB = 0;
+    a.subscribe("work", { queue: "g", callback: () => void groupA++ });
+    b.subscribe("work", { queue: "g", callback: () => void groupB++ });
+    // B learns of A's interest through the hub.
+    await eventually(() => b.leafNodes[0]!.remoteInterest >= 3, "A's interest at B");
+    const reply = await b.request("svc.a", "B", { timeout: 2000 });
+    assert.equal(reply.string(), "A answers B");
+    // Published at the hub, whose group has no local member: one spoke member per message.
+    for (let i = 0; i < 30; i++) hub.publish("work", String(i));
+    await eventually(() => groupA + groupB === 30, "30 deliveries");
+    // Published at A: A's own member takes them all.
+    for (let i = 0; i < 10; i++) a.publish("work", String(i));
+    await eventually(() => groupA + groupB === 40, "10 more deliveries");
+    await sleep(100);
+    assert.equal(groupA + groupB, 40, "exactly once each");
+    assert.ok(groupA >= 10);
+  });
+
   it("is the hub of a nats-server leaf node", async (t) => {
     const ours = createServer({ leafnodes: { port: 0 } });
     t.after(() => ours.close());
