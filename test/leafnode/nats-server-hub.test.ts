@@ -9,7 +9,7 @@ import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { createUser } from "@nats-io/nkeys";
 import { MsgHeaders } from "../../src/index.ts";
 import { hasNatsServer } from "../helpers/nats-server-process.ts";
-import { eventually, hubSeesLeafInterest, linksUp, sleep, startHub, startLeafBroker } from "./helpers.ts";
+import { eventually, freePort, hubSeesLeafInterest, linksUp, sleep, startHub, startLeafBroker } from "./helpers.ts";
 
 const skip = hasNatsServer() ? false : "nats-server is not installed";
 
@@ -201,6 +201,53 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
     for await (const m of sub) {
       assert.equal(m.string(), "signed");
       break;
+    }
+  });
+
+  it("tries the next URL when one is down, and refuses a client port", async (t) => {
+    const hub = await startHub(t);
+    const dead = await freePort();
+    const leaf = await startLeafBroker(t, {
+      leafnodes: { remotes: [{ urls: [`127.0.0.1:${dead}`, `nats-leaf://leaf:s3cret@127.0.0.1:${hub.leafPort}`], reconnectDelay: 50 }] },
+    });
+    await linksUp(leaf);
+    assert.equal(leaf.leafNodes[0]!.url, `nats-leaf://127.0.0.1:${hub.leafPort}`);
+    // A client port answers with an INFO that has no leafnode_urls: not a hub, never a link.
+    const wrong = await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`127.0.0.1:${hub.process.port}`], reconnectDelay: 50 }] } });
+    let closes = 0;
+    wrong.on("leafnode:close", () => closes++);
+    await sleep(300);
+    assert.equal(wrong.leafNodes.length, 0);
+    assert.equal(closes, 0, "a link that never completed its handshake is not reported as closed");
+  });
+
+  it("carries large messages both ways", async (t) => {
+    const hub = await startHub(t);
+    const leaf = await startLeafBroker(t, {
+      leafnodes: { remotes: [{ urls: [`nats-leaf://leaf:s3cret@127.0.0.1:${hub.leafPort}`] }] },
+    });
+    await linksUp(leaf);
+    const onHub = await hubClient(t, hub.url);
+    const big = Buffer.alloc(900 * 1024, 7);
+    big[0] = 1;
+    big[big.length - 1] = 2;
+    const down = leaf.subscribe("big.down");
+    await hubSeesLeafInterest(hub, "big.down");
+    onHub.publish("big.down", big);
+    for await (const m of down) {
+      assert.equal(Buffer.compare(Buffer.from(m.data), big), 0);
+      break;
+    }
+    const up = onHub.subscribe("big.up");
+    await onHub.flush();
+    await eventually(() => leaf.publish("big.up", "probe"), "the hub's interest");
+    leaf.publish("big.up", big);
+    let n = 0;
+    for await (const m of up) {
+      if (++n === 2) {
+        assert.equal(Buffer.compare(Buffer.from(m.data), big), 0);
+        break;
+      }
     }
   });
 
