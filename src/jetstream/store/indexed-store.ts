@@ -75,6 +75,10 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
    * already the new ones.
    */
   protected abstract persistChanges(removed: readonly E[]): void;
+  /** Called at the end of every `store()`, after limits were applied and persisted. */
+  protected storeFinished(): void {
+    // Nothing by default.
+  }
   protected abstract flushStorage(): Promise<void>;
   protected abstract closeStorage(): Promise<void>;
   protected abstract destroyStorage(): Promise<void>;
@@ -132,6 +136,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     this.#enforceMsgLimit();
     this.#enforceBytesLimit();
     this.#commit();
+    this.storeFinished();
     if (this.#ageTimer === undefined) this.#armAgeTimer();
     return { seq, timeNs: time };
   }
