@@ -20,6 +20,10 @@ export const JsErrors = {
   notEmptyRequest: (): ApiError => error(400, 10038, "expected an empty request payload"),
   /** JSInsufficientResourcesErr */
   insufficientResources: (): ApiError => error(503, 10023, "insufficient resources"),
+  /** JSMemoryResourcesExceededErr: a stream's max_bytes does not fit the server's max memory. */
+  memoryResourcesExceeded: (): ApiError => error(500, 10028, "insufficient memory resources available"),
+  /** JSStorageResourcesExceededErr: the same for file storage. */
+  storageResourcesExceeded: (): ApiError => error(500, 10047, "insufficient storage resources available"),
   /** JSNotEnabledErr: an API subject we do not serve. */
   notEnabled: (): ApiError => error(503, 10076, "JetStream not enabled"),
 

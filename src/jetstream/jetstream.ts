@@ -4,7 +4,8 @@
  * stores (memory or file), recovers file streams at start, and wires in the consumer side
  * through the {@link ConsumerManager} seam. `close()` stops consumers and flushes every store.
  */
-import type { BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./contracts.ts";
+import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./contracts.ts";
+import { JsErrors } from "./api-errors.ts";
 import type { Logger } from "../server/logger.ts";
 import type { StoreFactory } from "./store/stream-store.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
@@ -52,7 +53,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       domain: options.domain,
       logger,
       consumersOf: (stream) => service.#consumersOf(stream),
-      hasRoomFor: (storage, bytes) => service.#hasRoomFor(storage, bytes),
+      hasRoomFor: (storage) => service.#hasRoomFor(storage),
     };
     this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger });
     this.ready = this.#start();
@@ -168,8 +169,10 @@ export class JetStream implements ApiHost, StreamRegistry {
       streams: this.#streams.size,
       consumers,
       limits: {
-        max_memory: this.options.maxMemory,
-        max_storage: this.options.maxStore,
+        // Account limits: the server-wide maxMemory/maxStore are not the account's (nats-server
+        // reports -1 here too).
+        max_memory: -1,
+        max_storage: -1,
         max_streams: -1,
         max_consumers: -1,
         max_ack_pending: -1,
@@ -186,12 +189,27 @@ export class JetStream implements ApiHost, StreamRegistry {
     return this.#consumers?.consumersOf(stream) ?? [];
   }
 
-  #hasRoomFor(storage: StreamConfig["storage"], bytes: number): boolean {
+  /**
+   * nats-server's `limitsExceeded`: a publish is refused once what the streams of its storage
+   * type hold already exceeds the server's limit (the message that crosses it is taken).
+   */
+  #hasRoomFor(storage: StreamConfig["storage"]): boolean {
     const max = storage === "memory" ? this.options.maxMemory : this.options.maxStore;
     if (max < 0) return true;
     let used = 0;
     for (const stream of this.#streams.values()) if (stream.config.storage === storage) used += stream.store.state().bytes;
-    return used + bytes <= max;
+    return used <= max;
+  }
+
+  checkReservation(config: StreamConfig): ApiError | undefined {
+    const max = config.storage === "memory" ? this.options.maxMemory : this.options.maxStore;
+    if (max < 0 || config.max_bytes <= 0) return undefined;
+    let reserved = 0;
+    for (const stream of this.#streams.values()) {
+      if (stream.name !== config.name && stream.config.storage === config.storage && stream.config.max_bytes > 0) reserved += stream.config.max_bytes;
+    }
+    if (reserved + config.max_bytes <= max) return undefined;
+    return config.storage === "memory" ? JsErrors.memoryResourcesExceeded() : JsErrors.storageResourcesExceeded();
   }
 
   /** Stops answering, stops consumers, flushes and closes every store. Safe to call twice. */

@@ -76,8 +76,8 @@ export interface CaptureTarget {
   readonly ackPrefix: string;
   /** Interest retention: does any consumer want `subject`? */
   hasConsumerInterest(subject: string): boolean;
-  /** Server-wide resource check (maxMemory/maxStore): false when storing `bytes` more would exceed it. */
-  hasRoomFor(bytes: number): boolean;
+  /** Server-wide resource check (maxMemory/maxStore): false once they are exceeded. */
+  hasRoomFor(): boolean;
   /** Bytes a message counts for in this stream's store. */
   messageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number;
   /** After a message is stored. */
@@ -161,7 +161,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     const refusal = discardNewRefusal(target, msg.subject, size, rollup !== "");
     if (refusal !== undefined) return refuse(JsErrors.storeFailed(refusal));
   }
-  if (!target.hasRoomFor(size)) return refuse(JsErrors.insufficientResources());
+  if (!target.hasRoomFor()) return refuse(JsErrors.insufficientResources());
 
   // Interest retention: a message no consumer wants is not kept, but still takes a sequence
   // and moves the last timestamp (nats-server `SkipMsgNoInterest`): stored and removed at once.

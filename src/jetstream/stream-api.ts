@@ -11,6 +11,7 @@ import { Stream } from "./stream.ts";
 import { subjectsCollide } from "./subject-overlap.ts";
 import { LIST_LIMIT, MAX_SUBJECT_DETAILS, NAMES_LIMIT, ResponseType, type StreamConfig } from "./types.ts";
 import { parseNanos } from "./rfc3339.ts";
+import type { ApiError } from "./contracts.ts";
 
 /** What the stream handlers need of the JetStream service. */
 export interface StreamApiHost {
@@ -19,6 +20,11 @@ export interface StreamApiHost {
   streams(): Stream[];
   /** Opens the store and starts the stream; throws when the store cannot be opened. */
   createStream(config: StreamConfig): Promise<Stream>;
+  /**
+   * Whether `config.max_bytes`, with what the other streams of its storage type reserve, fits
+   * the server's `maxMemory`/`maxStore` (nats-server `checkBytesLimits`); an error if not.
+   */
+  checkReservation(config: StreamConfig): ApiError | undefined;
   /** Applies a checked update and records it. */
   updateStream(stream: Stream, config: StreamConfig): void;
   /** Stops consumers, deletes the stream and its data. */
@@ -90,6 +96,8 @@ function create(name: string): StreamHandler {
         return reply.ok({ ...createInfo(existing), did_create: true });
       }
       if (overlapsOtherStream(host, config)) return reply.error(JsErrors.subjectsOverlap());
+      const reservation = host.checkReservation(config);
+      if (reservation !== undefined) return reply.error(reservation);
       let stream: Stream;
       try {
         stream = await host.createStream(config);
@@ -120,6 +128,8 @@ function update(name: string): StreamHandler {
       const allowed = checkStreamUpdate(stream.config, checked.value);
       if (!allowed.ok) return reply.error(allowed.error);
       if (overlapsOtherStream(host, allowed.value)) return reply.error(JsErrors.subjectsOverlap());
+      const reservation = host.checkReservation(allowed.value);
+      if (reservation !== undefined) return reply.error(reservation);
       host.updateStream(stream, allowed.value);
       reply.ok(stream.info());
     },

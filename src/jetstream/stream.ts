@@ -25,8 +25,8 @@ export interface StreamHost {
   readonly logger: Logger;
   /** The consumers of this stream (the consumer side owns them). */
   consumersOf(stream: string): readonly ConsumerHandle[];
-  /** Server-wide limits (maxMemory/maxStore): whether `bytes` more fit for this storage type. */
-  hasRoomFor(storage: StreamConfig["storage"], bytes: number): boolean;
+  /** Server-wide limits (maxMemory/maxStore): false once this storage type's are exceeded. */
+  hasRoomFor(storage: StreamConfig["storage"]): boolean;
 }
 
 /** Bytes a message counts for, as nats-server's memStoreMsgSize and fileStoreMsgSize. */
@@ -110,8 +110,8 @@ export class Stream implements StreamHandle, CaptureTarget {
     return false;
   }
 
-  hasRoomFor(bytes: number): boolean {
-    return this.#host.hasRoomFor(this.#config.storage, bytes);
+  hasRoomFor(): boolean {
+    return this.#host.hasRoomFor(this.#config.storage);
   }
 
   messageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {

@@ -98,6 +98,20 @@ for (const transport of TRANSPORTS) {
       assert.equal((await js.publish("np.b", "other subject")).seq, 2);
     });
 
+    it("applies the server's maxMemory to stream reservations and publishes", async (t) => {
+      const { jsm, js, request } = await startJetStream(t, transport, { maxMemory: 1_000_000 });
+      const tooBig = await request("$JS.API.STREAM.CREATE.BIG", JSON.stringify({ name: "BIG", storage: "memory", max_bytes: 2_000_000 }));
+      assert.deepEqual(tooBig.json["error"], { code: 500, err_code: 10028, description: "insufficient memory resources available" });
+      await jsm.streams.add({ name: "M", subjects: ["m"], storage: StorageType.Memory });
+      // As nats-server: the publish that crosses the limit is taken, the next one refused.
+      await js.publish("m", "x".repeat(600_000));
+      await js.publish("m", "x".repeat(600_000));
+      const refused = await apiError(js.publish("m", "x"));
+      assert.equal(refused.code, 10023);
+      assert.equal(refused.status, 503);
+      assert.equal((await jsm.getAccountInfo()).limits.max_memory, -1, "account limits, not the server's");
+    });
+
     it("rolls up a subject or the whole stream, only when allowed", async (t) => {
       const { jsm, js } = await startJetStream(t, transport);
       await jsm.streams.add({ name: "R", subjects: ["r.*"], storage: StorageType.Memory, allow_rollup_hdrs: true });
