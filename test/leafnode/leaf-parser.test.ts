@@ -133,6 +133,19 @@ describe("our leaf port, spoken to over a raw socket", () => {
     assert.match(text, /LS\+ \$LDS\.\w+\r\n/);
   });
 
+  it("pings an established peer and cuts it as stale when it stops answering", async (t) => {
+    const server = createServer({ pingInterval: 100, pingMax: 1, leafnodes: { port: 0 } });
+    t.after(() => server.close());
+    await server.listen();
+    const reasons: string[] = [];
+    server.on("leafnode:close", (_l, reason) => reasons.push(reason));
+    const text = await rawSession(server.leafNodePort!, `CONNECT {"server_id":"RAW"}\r\n`, (s) => s.includes("Stale Connection"));
+    assert.match(text, /PING\r\n/);
+    assert.match(text, /-ERR 'Stale Connection'\r\n/);
+    await eventually(() => reasons.length === 1, "the close event");
+    assert.equal(reasons[0], "Stale Connection");
+  });
+
   it("refuses ops before CONNECT and a wrong password", async (t) => {
     const server = createServer({ leafnodes: { port: 0, authorization: { user: "a", password: "b" } } });
     t.after(() => server.close());
