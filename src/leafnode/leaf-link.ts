@@ -11,10 +11,7 @@
 import type { Duplex } from "node:stream";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
-import { readFileSync } from "node:fs";
-import { fromSeed } from "@nats-io/nkeys";
-import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
-import { CompiledPermissions, type Permissions } from "../auth/permissions.ts";
+import { CompiledPermissions } from "../auth/permissions.ts";
 import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
 import { encodeError, encodeInfo, PING_FRAME, PONG_FRAME } from "../protocol/encoder.ts";
 import { OutboundBuffer } from "../server/outbound-buffer.ts";
@@ -25,6 +22,7 @@ import { LeafParseError, LeafParser, type LeafProtocolHandler } from "./leaf-par
 import { encodeLeafSub, encodeLeafUnsub, interestKey, leafMsgPrefix, LDS_PREFIX } from "./leaf-encoder.ts";
 import type { LinkHost } from "./link-host.ts";
 import type { ResolvedLeafRemote } from "./options.ts";
+import { hubPermissions, leafConnectJson } from "./solicit-handshake.ts";
 
 /** Which end of the link we are. */
 export type LeafRole = "solicit" | "accept";
@@ -45,6 +43,10 @@ export interface SolicitParams {
 }
 
 const EMPTY_QUEUES: readonly string[] = [];
+/** Longest leaf control line accepted (LMSG with many queue names). */
+const LEAF_MAX_CONTROL_LINE = 64 * 1024;
+/** Largest message taken from a hub (nats-server's own max_payload ceiling is 64 MB). */
+const HUB_MAX_PAYLOAD_CAP = 64 * 1024 * 1024;
 
 export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** Links never get their own messages back: the router skips them as publishers (nats-server leafs are always no-echo). */
@@ -99,8 +101,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.cid = cid;
     this.#solicit = solicit;
     const { maxControlLine, maxPayload } = host.options;
-    // A hub may send messages up to its own max_payload; allow some room beyond ours for control lines with queue lists.
-    this.#parser = new LeafParser(this, { maxControlLine: Math.max(maxControlLine, 64 * 1024), maxPayload: Math.max(maxPayload, 64 * 1024 * 1024) });
+    // Control lines name queue groups, so they get room beyond a client's. A hub may carry
+    // messages up to its own max_payload (trusted, bounded by a hard cap); a leaf that dials
+    // us gets ours, as any client.
+    this.#parser = new LeafParser(this, {
+      maxControlLine: Math.max(maxControlLine, LEAF_MAX_CONTROL_LINE),
+      maxPayload: role === "solicit" ? Math.max(maxPayload, HUB_MAX_PAYLOAD_CAP) : maxPayload,
+    });
     this.#attach(stream);
     // Leaf handshake must finish in time (nats-server leafnode AuthTimeout / INFO wait).
     this.#handshakeTimer = setTimeout(() => {
@@ -220,14 +227,16 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const solicit = this.#solicit!;
     const plain = this.#stream as Socket;
     this.#detach(plain);
-    const t = solicit.remote.tls ?? {};
+    const t = solicit.remote.tls;
+    const host = solicit.url.hostname;
     const secure = tlsConnect({
       socket: plain,
-      servername: t.serverName ?? (/^[\d.]+$|:/.test(solicit.url.hostname) ? undefined : solicit.url.hostname),
-      ca: t.ca ?? (t.caFile !== undefined ? readFileSync(t.caFile) : undefined),
-      cert: t.cert ?? (t.certFile !== undefined ? readFileSync(t.certFile) : undefined),
-      key: t.key ?? (t.keyFile !== undefined ? readFileSync(t.keyFile) : undefined),
-      rejectUnauthorized: t.rejectUnauthorized ?? true,
+      // SNI takes names only; an IP address is checked against the certificate's IP SANs.
+      servername: t?.serverName ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
+      ca: t?.ca,
+      cert: t?.cert,
+      key: t?.key,
+      rejectUnauthorized: t?.rejectUnauthorized ?? true,
     });
     this.#stream = secure;
     secure.once("secureConnect", () => {
@@ -241,36 +250,11 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     });
   }
 
-  /** leafnode.go sendLeafConnect: server-ish fields, credentials, and never `lang`. */
+  /** leafnode.go sendLeafConnect; the first PING measures the link. */
   #sendConnect(): void {
     const { remote, url } = this.#solicit!;
-    const connect: Record<string, unknown> = {
-      version: SERVER_VERSION,
-      server_id: this.#host.serverId,
-      name: this.#host.serverName,
-      headers: true,
-      protocol: PROTO_VERSION,
-    };
-    const nonce = this.#nonce ?? "";
-    if (remote.nkeySeed !== undefined) {
-      const kp = fromSeed(new TextEncoder().encode(remote.nkeySeed));
-      const sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");
-      if (remote.jwt !== undefined) connect["jwt"] = remote.jwt;
-      else connect["nkey"] = kp.getPublicKey();
-      connect["sig"] = sig;
-    }
-    const urlUser = url.username !== "" ? decodeURIComponent(url.username) : undefined;
-    const urlPass = url.password !== "" ? decodeURIComponent(url.password) : undefined;
-    const user = urlUser ?? remote.user;
-    const pass = urlUser !== undefined ? urlPass : remote.password;
-    if (user !== undefined) {
-      connect["user"] = user;
-      if (pass !== undefined) connect["pass"] = pass;
-      else connect["auth_token"] = user; // leafnode.go: a user with no password is a token.
-    } else if (remote.token !== undefined) {
-      connect["auth_token"] = remote.token;
-    }
-    this.#queue(Buffer.from(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`, "utf8"));
+    const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName);
+    this.#queue(Buffer.from(`CONNECT ${json}\r\nPING\r\n`, "utf8"));
     // The hub answers an auth failure with -ERR and a close; otherwise we are in.
     this.#establish();
   }
@@ -332,22 +316,10 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.#host.established(this);
   }
 
-  /**
-   * The hub's view of what we may do (leafnode.go processLeafnodeInfo): its `export` is what
-   * we may publish to it, its `import` what we may subscribe to, plus our own deny lists.
-   */
+  /** leafnode.go processLeafnodeInfo: only a solicited link takes permissions from INFO. */
   #applyHubPermissions(info: Record<string, unknown>): void {
-    const remote = this.#solicit?.remote;
-    const exp = asPermission(info["export"]);
-    const imp = asPermission(info["import"]);
-    const denyExports = remote?.denyExports ?? [];
-    const denyImports = remote?.denyImports ?? [];
-    if (exp === undefined && imp === undefined && denyExports.length === 0 && denyImports.length === 0) return;
-    const perms: Permissions = {
-      publish: { ...(exp?.allow !== undefined && { allow: exp.allow }), deny: [...(exp?.deny ?? []), ...denyExports] },
-      subscribe: { ...(imp?.allow !== undefined && { allow: imp.allow }), deny: [...(imp?.deny ?? []), ...denyImports] },
-    };
-    this.#perms = new CompiledPermissions(perms);
+    const perms = hubPermissions(info, this.#solicit?.remote);
+    if (perms !== undefined) this.#perms = new CompiledPermissions(perms);
   }
 
   // ---- interest: what we tell the peer ------------------------------------------------------
@@ -637,14 +609,4 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     setTimeout(() => stream.destroy(), 1000).unref();
     this.#host.closed(this, { reason, loop: this.#loop, established: this.#established });
   }
-}
-
-function asPermission(value: unknown): { allow?: string[]; deny?: string[] } | undefined {
-  if (value === null || typeof value !== "object") return undefined;
-  const v = value as Record<string, unknown>;
-  const list = (x: unknown): string[] | undefined => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : undefined);
-  const allow = list(v["allow"]);
-  const deny = list(v["deny"]);
-  if (allow === undefined && deny === undefined) return undefined;
-  return { ...(allow !== undefined && { allow }), ...(deny !== undefined && { deny }) };
 }

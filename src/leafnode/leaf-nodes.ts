@@ -8,7 +8,7 @@
  * interest from leaf nodes that connect to us, never of other hubs'; a leaf node that connects
  * to us hears of everything; loop detection subjects always travel.
  */
-import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { Authenticator, type AuthenticatedUser, type ConnectCredentials } from "../auth/authenticator.ts";
@@ -22,7 +22,8 @@ import { LDS_PREFIX } from "./leaf-encoder.ts";
 import { LeafLink, type LeafCloseInfo } from "./leaf-link.ts";
 import type { LinkHost } from "./link-host.ts";
 import type { ObservedSublist } from "./observed-sublist.ts";
-import { LEAF_RECONNECT_DELAY_AFTER_LOOP, MAX_LEAF_RECONNECT_BACKOFF, parseLeafUrl, type ResolvedLeafNodes, type ResolvedLeafRemote } from "./options.ts";
+import type { ResolvedLeafNodes, ResolvedLeafRemote } from "./options.ts";
+import { RemoteDialer } from "./remote-dialer.ts";
 import { routeFromLink } from "./route-inbound.ts";
 
 /** What the manager needs from the server. */
@@ -60,8 +61,6 @@ export interface LeafLinkInfo {
 
 /** Milliseconds a link has to complete its handshake (nats-server's auth timeout for leafs is 2s; the hub's INFO wait is 1s). */
 const HANDSHAKE_TIMEOUT = 5000;
-/** Milliseconds to establish the TCP connection to a hub. */
-const DIAL_TIMEOUT = 2000;
 
 /** A 22-character random token, as nats-server's nuid. */
 function nuid(): string {
@@ -292,116 +291,5 @@ export class LeafNodes {
     } catch {
       return false;
     }
-  }
-}
-
-/**
- * Dials one remote and keeps it dialed: URLs in turn (the configured ones, then those the hub
- * advertised), a delay between attempts that doubles while they fail, reset once a link is
- * up, and 30 s after a loop was detected (leafnode.go reConnectToRemoteLeafNode).
- */
-class RemoteDialer {
-  readonly #manager: LeafNodes;
-  readonly #remote: ResolvedLeafRemote;
-  #link: LeafLink | undefined;
-  #socket: Socket | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #next = 0;
-  #failures = 0;
-  #advertised: URL[] = [];
-  #stopped = false;
-
-  constructor(manager: LeafNodes, remote: ResolvedLeafRemote) {
-    this.#manager = manager;
-    this.#remote = remote;
-  }
-
-  start(): void {
-    if (this.#link === undefined && this.#socket === undefined && this.#timer === undefined) this.#dial();
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#socket?.destroy();
-  }
-
-  #candidates(): URL[] {
-    const configured = this.#remote.urls;
-    const seen = new Set(configured.map((u) => u.host));
-    return [...configured, ...this.#advertised.filter((u) => !seen.has(u.host))];
-  }
-
-  #dial(): void {
-    this.#timer = undefined;
-    if (this.#stopped || this.#manager.closed) return;
-    const candidates = this.#candidates();
-    const url = candidates[this.#next % candidates.length]!;
-    this.#next++;
-    const socket = netConnect({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) });
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    const timer = setTimeout(() => socket.destroy(new Error("dial timeout")), DIAL_TIMEOUT);
-    timer.unref();
-    const failed = (): void => {
-      clearTimeout(timer);
-      if (this.#socket !== socket) return;
-      this.#socket = undefined;
-      this.#failures++;
-      this.#schedule(this.#backoff());
-    };
-    socket.once("error", failed);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.off("error", failed);
-      this.#socket = undefined;
-      if (this.#stopped) {
-        socket.destroy();
-        return;
-      }
-      this.#link = this.#manager.solicited(socket, this.#remote, url);
-      // Errors from here on are the link's to handle (it closes and tells us).
-      socket.on("error", () => undefined);
-    });
-  }
-
-  #backoff(): number {
-    const base = this.#remote.reconnectDelay;
-    const cap = Math.max(base, MAX_LEAF_RECONNECT_BACKOFF);
-    return Math.min(cap, base * 2 ** Math.min(this.#failures - 1, 16));
-  }
-
-  #schedule(delay: number): void {
-    if (this.#stopped || this.#manager.closed) return;
-    this.#timer = setTimeout(() => this.#dial(), delay);
-    this.#timer.unref();
-  }
-
-  /** Our link ended: learn the hub's other URLs, then redial. */
-  linkClosed(link: LeafLink, info: LeafCloseInfo): void {
-    if (link !== this.#link) return;
-    this.#link = undefined;
-    this.#advertised = [];
-    for (const text of link.advertisedUrls) {
-      try {
-        this.#advertised.push(parseLeafUrl(text));
-      } catch {
-        // A URL we cannot parse is just not a candidate.
-      }
-    }
-    if (info.loop) {
-      this.#schedule(LEAF_RECONNECT_DELAY_AFTER_LOOP);
-      return;
-    }
-    if (info.established) {
-      this.#failures = 0;
-      // Try the same hub again first: it may only have restarted.
-      this.#next = Math.max(0, this.#next - 1);
-      this.#schedule(this.#remote.reconnectDelay);
-      return;
-    }
-    this.#failures++;
-    this.#schedule(this.#backoff());
   }
 }

@@ -86,10 +86,19 @@ export interface ResolvedLeafRemote {
   readonly nkeySeed: string | undefined;
   /** User JWT from a creds file; its seed is in `nkeySeed`. */
   readonly jwt: string | undefined;
-  readonly tls: LeafRemoteTls | undefined;
+  /** TLS to the hub with certificate files read; undefined: only when the hub requires it. */
+  readonly tls: ResolvedLeafRemoteTls | undefined;
   readonly reconnectDelay: number;
   readonly denyExports: readonly string[];
   readonly denyImports: readonly string[];
+}
+
+export interface ResolvedLeafRemoteTls {
+  readonly ca: string | Buffer | undefined;
+  readonly cert: string | Buffer | undefined;
+  readonly key: string | Buffer | undefined;
+  readonly rejectUnauthorized: boolean;
+  readonly serverName: string | undefined;
 }
 
 export interface ResolvedLeafNodes {
@@ -160,10 +169,31 @@ function resolveRemote(remote: LeafRemoteOptions, i: number): ResolvedLeafRemote
     token: remote.token,
     nkeySeed,
     jwt,
-    tls: remote.tls === true ? {} : remote.tls === false ? undefined : remote.tls,
+    tls: resolveRemoteTls(remote.tls, where),
     reconnectDelay,
     denyExports: [...(remote.denyExports ?? [])],
     denyImports: [...(remote.denyImports ?? [])],
+  };
+}
+
+/** Reads certificate files now, so a missing file fails at `createServer`, not at each dial. */
+function resolveRemoteTls(tls: LeafRemoteOptions["tls"], where: string): ResolvedLeafRemoteTls | undefined {
+  if (tls === undefined || tls === false) return undefined;
+  const t = tls === true ? {} : tls;
+  const read = (name: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined => {
+    if (value !== undefined || file === undefined) return value;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new InvalidOptionError(`${where}.tls.${name}File`, `cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    ca: read("ca", t.ca, t.caFile),
+    cert: read("cert", t.cert, t.certFile),
+    key: read("key", t.key, t.keyFile),
+    rejectUnauthorized: t.rejectUnauthorized ?? true,
+    serverName: t.serverName,
   };
 }
 
