@@ -145,16 +145,14 @@ export class StreamConsumers implements ConsumerManager {
     }
   }
 
-  /** `CONSUMER.MSG.NEXT.<stream>.<consumer>`: an unknown consumer looks like nobody listening (503), as in nats-server. */
+  /**
+   * `CONSUMER.MSG.NEXT.<stream>.<consumer>`. nats-server leaves a request for an unknown consumer
+   * unanswered (its API subscription matches, so not even a 503): clients notice through their
+   * heartbeats and recreate or give up.
+   */
   #next(streamName: string, name: string, msg: DirectMsg): void {
     if (msg.reply === "") return;
-    const consumer = this.#byStream.get(streamName)?.get(name);
-    if (consumer === undefined) {
-      const noResponders = Buffer.from("NATS/1.0 503\r\n\r\n", "latin1");
-      this.#bus.publish(msg.reply, new Uint8Array(0), { headers: { encode: () => noResponders } });
-      return;
-    }
-    consumer.nextRequest(msg.reply, msg.string());
+    this.#byStream.get(streamName)?.get(name)?.nextRequest(msg.reply, msg.string());
   }
 
   /** jetstream_api.go jsConsumerCreateRequest + stream.go addConsumerWithAction. */
