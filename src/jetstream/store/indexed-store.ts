@@ -106,6 +106,11 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     return this.#entries.get(seq);
   }
 
+  /** Every stored entry, ascending (for a subclass's own maintenance). */
+  protected allEntries(): IterableIterator<E> {
+    return this.#entries.values();
+  }
+
   /** Loads recovered entries (ascending seq order) and sequence floors, then applies the limits. */
   protected restore(entries: readonly E[], firstFloor: number, lastSeq: number, lastTimeNs: bigint): void {
     for (const entry of entries) {

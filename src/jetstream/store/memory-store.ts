@@ -2,7 +2,8 @@
  * The memory store: `storage: "memory"` streams and tests. Messages live in the index entries
  * themselves; consumer state lives in plain objects that last as long as the store.
  */
-import { IndexedStreamStore } from "./indexed-store.ts";
+import { type BodyLocation, BodySlabs } from "./body-slabs.ts";
+import { type IndexEntry, IndexedStreamStore } from "./indexed-store.ts";
 import type {
   ConsumerState,
   ConsumerStore,
@@ -17,35 +18,51 @@ export function memoryStoreMessageSize(subject: string, headers: Uint8Array | un
   return Buffer.byteLength(subject) + (headers?.length ?? 0) + data.length + 16;
 }
 
-interface MemoryEntry extends StoredMessage {
-  readonly size: number;
+/** An index entry that is also where its body is (it changes when a compaction moves the body). */
+interface MemoryEntry extends IndexEntry, BodyLocation {
+  /** -1 when the message had no header block. */
+  readonly headerLength: number;
+  /** Header block + payload bytes. */
+  readonly bodyLength: number;
 }
 
 export class MemoryStore extends IndexedStreamStore<MemoryEntry> {
   readonly #consumers = new Map<string, MemoryConsumerStore>();
+  readonly #bodies = new BodySlabs();
 
   constructor(limits: StoreLimits) {
     super(limits);
   }
 
   protected writeMessage(seq: number, subject: string, headers: Uint8Array | undefined, data: Uint8Array, timeNs: bigint): MemoryEntry {
-    // Copies, so a caller reusing its buffers cannot change what was stored.
-    return {
-      seq,
-      subject,
-      headers: headers === undefined ? undefined : new Uint8Array(headers),
-      data: new Uint8Array(data),
-      timeNs,
-      size: memoryStoreMessageSize(subject, headers, data),
-    };
+    // A copy, so a caller reusing its buffers cannot change what was stored.
+    const { slab, offset } = this.#bodies.write(headers, data);
+    const headerLength = headers?.length ?? -1;
+    const bodyLength = (headers?.length ?? 0) + data.length;
+    return { seq, subject, timeNs, size: memoryStoreMessageSize(subject, headers, data), slab, offset, headerLength, bodyLength };
   }
 
   protected readMessage(entry: MemoryEntry): StoredMessage {
-    return { seq: entry.seq, subject: entry.subject, headers: entry.headers, data: entry.data, timeNs: entry.timeNs };
+    const dataStart = Math.max(entry.headerLength, 0);
+    return {
+      seq: entry.seq,
+      subject: entry.subject,
+      headers: entry.headerLength < 0 ? undefined : this.#bodies.view(entry, 0, dataStart),
+      data: this.#bodies.view(entry, dataStart, entry.bodyLength),
+      timeNs: entry.timeNs,
+    };
   }
 
-  protected persistChanges(): void {
-    // Nothing to persist in memory.
+  protected persistChanges(removed: readonly MemoryEntry[]): void {
+    for (const entry of removed) this.#bodies.release(entry, entry.bodyLength);
+    if (!this.#bodies.wasteful) return;
+    // A few survivors keep mostly empty slabs alive: move them so those slabs can go.
+    for (const entry of this.allEntries()) {
+      if (!this.#bodies.isSparse(entry.slab)) continue;
+      const moved = this.#bodies.move(entry, entry.bodyLength);
+      entry.slab = moved.slab;
+      entry.offset = moved.offset;
+    }
   }
 
   protected flushStorage(): Promise<void> {
