@@ -1,0 +1,94 @@
+/**
+ * The same consumer API requests sent to Debian's nats-server 2.9.10 (`-js`) and to this
+ * broker, raw over TCP, with the replies compared after normalizing what legitimately differs:
+ * timestamps, generated names, and the fields nats-server added after 2.9 that we send as the
+ * newer releases do (`ts`, `config.name` for the legacy create forms). Skipped when the binary
+ * is not installed.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { connect } from "@nats-io/transport-node";
+import { createServer } from "../../src/index.ts";
+import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
+import { tempDir } from "./stream-helpers.ts";
+
+type Exchange = [subject: string, body: unknown];
+
+const EXCHANGES: Exchange[] = [
+  ["$JS.API.CONSUMER.CREATE.S.dur", { stream_name: "S", config: { durable_name: "dur", ack_policy: "explicit" } }],
+  ["$JS.API.CONSUMER.CREATE.S.eph", { stream_name: "S", config: { name: "eph", ack_policy: "none", deliver_subject: "dd" } }],
+  ["$JS.API.CONSUMER.CREATE.S", { stream_name: "S", config: { ack_policy: "all" } }],
+  ["$JS.API.CONSUMER.DURABLE.CREATE.S.old", { stream_name: "S", config: { durable_name: "old", ack_policy: "explicit", deliver_subject: "x.y", idle_heartbeat: 1e9, flow_control: true } }],
+  ["$JS.API.CONSUMER.CREATE.S.flt.s.1", { stream_name: "S", config: { name: "flt", filter_subject: "s.1", deliver_policy: "last", ack_policy: "explicit" } }],
+  ["$JS.API.CONSUMER.NAMES.S", ""],
+  ["$JS.API.CONSUMER.LIST.S", { offset: 3 }],
+  ["$JS.API.CONSUMER.INFO.S.nope", ""],
+  ["$JS.API.CONSUMER.INFO.NOPE.dur", ""],
+  ["$JS.API.CONSUMER.DELETE.S.old", ""],
+  ["$JS.API.CONSUMER.CREATE.S.dur", { stream_name: "S", config: { durable_name: "dur", ack_policy: "explicit", deliver_policy: "new" } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", "{bad"],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { ack_policy: "bogus" } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "T", config: {} }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { durable_name: "y" } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { deliver_subject: "s.loop" } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { idle_heartbeat: 1e9 } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { deliver_policy: "by_start_sequence" } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { deliver_policy: "last_per_subject" } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { deliver_subject: "d.x", flow_control: true } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { ack_policy: "explicit", backoff: [1e9, 2e9], max_deliver: 1 } }],
+  ["$JS.API.CONSUMER.MSG.NEXT.S.eph", { batch: 1, no_wait: true }],
+];
+
+async function run(url: string): Promise<string[]> {
+  const nc = await connect({ servers: url, reconnect: false });
+  try {
+    const send = async (subject: string, body: unknown): Promise<string> => {
+      const m = await nc.request(subject, typeof body === "string" ? body : JSON.stringify(body), { timeout: 2000 });
+      return m.headers !== undefined ? `status ${m.headers.code} ${m.headers.description}` : m.string();
+    };
+    await send("$JS.API.STREAM.CREATE.S", { name: "S", subjects: ["s.>"], storage: "memory" });
+    await nc.request("s.1", "x", { timeout: 2000 });
+    await nc.request("s.2", "y", { timeout: 2000 });
+    const out: string[] = [];
+    for (const [subject, body] of EXCHANGES) out.push(await send(subject, body));
+    return out;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Drops what may differ: times, generated names, fields newer than 2.9. */
+function normalize(text: string): unknown {
+  if (!text.startsWith("{")) return text;
+  const json = JSON.parse(text) as Record<string, unknown>;
+  const scrub = (info: Record<string, unknown>): Record<string, unknown> => {
+    const copy: Record<string, unknown> = { ...info, created: "T" };
+    delete copy["ts"];
+    if (typeof copy["name"] === "string" && /^[0-9A-Za-z]{8}$/.test(copy["name"] as string) && copy["name"] !== "eph") copy["name"] = "GENERATED";
+    const config = { ...(copy["config"] as Record<string, unknown> | undefined) };
+    delete config["name"];
+    if (copy["config"] !== undefined) copy["config"] = config;
+    return copy;
+  };
+  if (Array.isArray(json["consumers"])) {
+    json["consumers"] = (json["consumers"] as unknown[]).map((c) => (typeof c === "string" ? (/^[0-9A-Za-z]{8}$/.test(c) && c !== "eph" && c !== "flt" ? "GENERATED" : c) : scrub(c as Record<string, unknown>)));
+    if (json["consumers"].every((c: unknown) => typeof c === "string")) (json["consumers"] as string[]).sort();
+    return json;
+  }
+  return json["error"] === undefined && json["config"] !== undefined ? scrub(json) : json;
+}
+
+describe("consumer API against nats-server 2.9.10", { skip: !hasNatsServer() && "nats-server is not installed" }, () => {
+  it("answers the same requests the same way", async (t) => {
+    const ns = await startNatsServer(["-js", "-sd", tempDir(t, "ns-js-")]);
+    t.after(() => ns.stop());
+    const reference = await run(`127.0.0.1:${ns.port}`);
+    const server = createServer({ port: 0, jetstream: { storeDir: tempDir(t, "ne-js-") } });
+    await server.listen();
+    t.after(() => server.close());
+    const ours = await run(server.url!);
+    for (let i = 0; i < EXCHANGES.length; i++) {
+      assert.deepEqual(normalize(ours[i]!), normalize(reference[i]!), `${EXCHANGES[i]![0]} ${JSON.stringify(EXCHANGES[i]![1])}`);
+    }
+  });
+});
