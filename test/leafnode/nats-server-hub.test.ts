@@ -5,10 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, credsAuthenticator, headers, type NatsConnection } from "@nats-io/transport-node";
 import { createUser } from "@nats-io/nkeys";
 import { MsgHeaders } from "../../src/index.ts";
 import { hasNatsServer } from "../helpers/nats-server-process.ts";
+import { makeOperator } from "./jwt.ts";
 import { eventually, freePort, hubSeesLeafInterest, linksUp, sleep, startHub, startLeafBroker } from "./helpers.ts";
 
 const skip = hasNatsServer() ? false : "nats-server is not installed";
@@ -248,6 +252,26 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
         assert.equal(Buffer.compare(Buffer.from(m.data), big), 0);
         break;
       }
+    }
+  });
+
+  it("authenticates with a creds file (user JWT) against an operator-mode hub", async (t) => {
+    const op = makeOperator();
+    const hub = await startHub(t, { leafAuth: "", extra: op.serverConfig });
+    const dir = mkdtempSync(join(tmpdir(), "leaf-creds-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const credsFile = join(dir, "leaf.creds");
+    writeFileSync(credsFile, op.userCreds);
+    const leaf = await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`127.0.0.1:${hub.leafPort}`], credentialsFile: credsFile }] } });
+    await linksUp(leaf);
+    const onHub = await connect({ servers: hub.url, reconnect: false, authenticator: credsAuthenticator(new TextEncoder().encode(op.userCreds)) });
+    t.after(() => onHub.close());
+    const sub = onHub.subscribe("jwt.up");
+    await onHub.flush();
+    await eventually(() => leaf.publish("jwt.up", "signed with a JWT"), "the account's interest");
+    for await (const m of sub) {
+      assert.equal(m.string(), "signed with a JWT");
+      break;
     }
   });
 
