@@ -173,7 +173,7 @@ for (const transport of TRANSPORTS) {
       const info = await h.jsm.consumers.info("ORDERS", "c2");
       assert.equal(info.name, "c2");
       assert.equal(info.num_waiting, 0);
-      assert.match(info.ts, /Z$/);
+      assert.match(String(info.ts), /Z$/);
       assert.equal(await h.jsm.consumers.delete("ORDERS", "c2"), true);
       assert.deepEqual(await apiError(h.jsm.consumers.info("ORDERS", "c2")), { code: 404, err_code: 10014, description: "consumer not found" });
       assert.deepEqual(await apiError(h.jsm.consumers.delete("ORDERS", "c2")), { code: 404, err_code: 10014, description: "consumer not found" });

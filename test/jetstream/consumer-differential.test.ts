@@ -71,8 +71,10 @@ function normalize(text: string): unknown {
     return copy;
   };
   if (Array.isArray(json["consumers"])) {
-    json["consumers"] = (json["consumers"] as unknown[]).map((c) => (typeof c === "string" ? (/^[0-9A-Za-z]{8}$/.test(c) && c !== "eph" && c !== "flt" ? "GENERATED" : c) : scrub(c as Record<string, unknown>)));
-    if (json["consumers"].every((c: unknown) => typeof c === "string")) (json["consumers"] as string[]).sort();
+    const consumers = (json["consumers"] as unknown[]).map((c) =>
+      typeof c === "string" ? (/^[0-9A-Za-z]{8}$/.test(c) && c !== "eph" && c !== "flt" ? "GENERATED" : c) : scrub(c as Record<string, unknown>),
+    );
+    json["consumers"] = consumers.every((c) => typeof c === "string") ? (consumers as string[]).sort() : consumers;
     return json;
   }
   return json["error"] === undefined && json["config"] !== undefined ? scrub(json) : json;

@@ -74,7 +74,7 @@ for (const transport of TRANSPORTS) {
       assert.equal(msgs[0]!.info.stream, "ORDERS");
       assert.equal(msgs[0]!.info.consumer, "proc");
       assert.equal(msgs[0]!.info.deliveryCount, 1);
-      assert.match(msgs[0]!.reply!, /^\$JS\.ACK\.ORDERS\.proc\.1\.1\.1\.\d+\.4$/);
+      assert.match((msgs[0] as unknown as { msg: Msg }).msg.reply!, /^\$JS\.ACK\.ORDERS\.proc\.1\.1\.1\.\d+\.4$/);
       let info = await h.jsm.consumers.info("ORDERS", "proc");
       assert.equal(info.num_ack_pending, 3);
       assert.deepEqual(info.delivered, { consumer_seq: 3, stream_seq: 3 });
@@ -397,7 +397,7 @@ for (const transport of TRANSPORTS) {
       const got: Msg[] = [];
       const sub = h.nc.subscribe(inbox, { callback: (_e, m) => void got.push(m) });
       await h.nc.flush();
-      h.nc.publish(m1!.reply!, "+NXT", { reply: inbox });
+      m1!.next(inbox, { batch: 1 });
       for (let i = 0; i < 100 && got.length === 0; i++) await sleep(10);
       sub.unsubscribe();
       assert.equal(got[0]?.string(), "m2");
