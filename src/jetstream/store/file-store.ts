@@ -47,9 +47,23 @@ export interface FileStoreOptions {
 
 /** Bytes a message counts for, as nats-server's fileStoreMsgSize: 22 + subject + data + 8, plus 4 + header when there is one. */
 export function fileStoreMessageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {
-  const subjectLength = Buffer.byteLength(subject);
-  const headerLength = headers?.length ?? 0;
-  return headerLength === 0 ? 22 + subjectLength + data.length + 8 : 22 + subjectLength + 4 + headerLength + data.length + 8;
+  return fileStoreMessageSizeOf(Buffer.byteLength(subject), headers?.length ?? 0, data.length);
+}
+
+function fileStoreMessageSizeOf(subjectLength: number, headerLength: number, dataLength: number): number {
+  return headerLength === 0 ? 22 + subjectLength + dataLength + 8 : 22 + subjectLength + 4 + headerLength + dataLength + 8;
+}
+
+/** The index of the first entry with seq ≥ `seq` in an ascending array (binary search). */
+function findSeq(entries: readonly FileEntry[], seq: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -119,7 +133,12 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
   // ---- recovery ------------------------------------------------------------------------------
 
   #recover(): RecoveryReport {
-    const found = new Map<number, FileEntry>();
+    // Records arrive in sequence order (segments are scanned in id order and a rewrite keeps
+    // the order), so a plain array collects them; tombstones are applied afterwards.
+    let entries: FileEntry[] = [];
+    const tombstones: Array<{ seq: number; segment: Segment }> = [];
+    /** One string per distinct subject, not one per message. */
+    const subjects = new Map<string, string>();
     let firstFloor = 0;
     let lastSeq = 0;
     let lastTimeNs = 0n;
@@ -132,8 +151,10 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       const scanned = segment.scan(({ offset, length, record }) => {
         switch (record.kind) {
           case RecordKind.message: {
-            const size = fileStoreMessageSize(record.subject, record.headers, record.data);
-            found.set(record.seq, { seq: record.seq, subject: record.subject, timeNs: record.timeNs, size, segment, offset, length });
+            let subject = subjects.get(record.subject);
+            if (subject === undefined) subjects.set(record.subject, (subject = record.subject));
+            const size = fileStoreMessageSizeOf(Buffer.byteLength(subject), Math.max(record.headerLength, 0), record.dataLength);
+            entries.push({ seq: record.seq, subject, timeNs: record.timeNs, size, segment, offset, length });
             segment.maxSeqRef = Math.max(segment.maxSeqRef, record.seq);
             if (record.seq >= lastSeq) {
               lastSeq = record.seq;
@@ -143,12 +164,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
           }
           case RecordKind.delete:
             for (const seq of record.seqs) {
-              const hidden = found.get(seq);
-              if (hidden !== undefined) {
-                found.delete(seq);
-                this.#ghosts.set(seq, { record: hidden.segment, tombstone: segment });
-                segment.neededTombstones++;
-              }
+              tombstones.push({ seq, segment });
               segment.maxSeqRef = Math.max(segment.maxSeqRef, seq);
               lastSeq = Math.max(lastSeq, seq);
             }
@@ -165,8 +181,18 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       truncatedBytes += scanned.truncatedBytes;
       skippedRecords += scanned.skippedRecords;
     }
-    const entries = [...found.values()];
     if (!entries.every((entry, i) => i === 0 || entries[i - 1]!.seq < entry.seq)) entries.sort((a, b) => a.seq - b.seq);
+    if (tombstones.length > 0) {
+      const deleted = new Set<number>();
+      for (const { seq, segment } of tombstones) {
+        const hidden = entries[findSeq(entries, seq)];
+        if (hidden?.seq !== seq || deleted.has(seq)) continue;
+        deleted.add(seq);
+        this.#ghosts.set(seq, { record: hidden.segment, tombstone: segment });
+        segment.neededTombstones++;
+      }
+      if (deleted.size > 0) entries = entries.filter((entry) => !deleted.has(entry.seq));
+    }
     for (const entry of entries) if (entry.seq >= firstFloor) entry.segment.liveBytes += entry.length;
     this.#releaseGhosts((seq) => seq < firstFloor);
 

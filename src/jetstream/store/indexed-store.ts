@@ -32,6 +32,8 @@ export interface IndexEntry {
  * removal at either end would otherwise need a scan every time.
  */
 interface SubjectInfo {
+  /** The one copy of the subject string that entries share (callers hand in a new string per message). */
+  readonly subject: string;
   count: number;
   /** ≤ the subject's first sequence; exact unless `firstStale`. */
   first: number;
@@ -131,7 +133,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (this.#closed) throw new Error("stream store is closed");
     const seq = this.#lastSeq + 1;
     const time = timeNs ?? nowNs();
-    const entry = this.writeMessage(seq, subject, headers, data, time);
+    const entry = this.writeMessage(seq, this.#subjects.get(subject)?.subject ?? subject, headers, data, time);
     this.#add(entry);
     this.#lastSeq = seq;
     this.#lastTimeNs = time;
@@ -333,7 +335,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (this.#entries.size === 1) this.#firstSeq = entry.seq;
     const info = this.#subjects.get(entry.subject);
     if (info === undefined) {
-      this.#subjects.set(entry.subject, { count: 1, first: entry.seq, firstStale: false, last: entry.seq, lastStale: false });
+      this.#subjects.set(entry.subject, { subject: entry.subject, count: 1, first: entry.seq, firstStale: false, last: entry.seq, lastStale: false });
     } else {
       info.count++;
       info.last = entry.seq;

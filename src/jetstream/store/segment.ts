@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { type DecodedRecord, decodeFrame, declaredFrameLength, frameLengthAt } from "./record-codec.ts";
+import { type RecordSummary, declaredFrameLength, frameLengthAt, summarizeFrame } from "./record-codec.ts";
 
 const SEGMENT_SUFFIX = ".seg";
 
@@ -35,7 +35,7 @@ export function removeUnfinishedRewrites(dir: string): void {
 export interface ScannedRecord {
   readonly offset: number;
   readonly length: number;
-  readonly record: DecodedRecord;
+  readonly record: RecordSummary;
 }
 
 /** What a scan had to throw away. */
@@ -92,7 +92,7 @@ export class Segment {
     for (;;) {
       const length = frameLengthAt(buf, offset);
       if (typeof length === "number") {
-        onRecord({ offset, length, record: decodeFrame(buf, offset, length) });
+        onRecord({ offset, length, record: summarizeFrame(buf, offset, length) });
         offset += length;
         continue;
       }
