@@ -40,6 +40,8 @@ const SAMPLE = [
   "HMSG h.x 12 14\r\nNATS/1.0\r\n\r\nhi\r\n",
   "HMSG h.x | q 12 12\r\nNATS/1.0\r\n\r\n\r\n",
   "-ERR 'Loop detected for leafnode account=\"$G\"'\r\n",
+  `LMSG many + r ${Array.from({ length: 20 }, (_, i) => `q${i}`).join(" ")} 1\r\nx\r\n`,
+  "lmsg lower.case 1\r\ny\r\n",
 ].join("");
 
 const EXPECTED = [
@@ -58,6 +60,8 @@ const EXPECTED = [
   "MSG h.x r= q=- h=12 NATS/1.0\r\n\r\nhi",
   "MSG h.x r= q=q h=12 NATS/1.0\r\n\r\n",
   '-ERR Loop detected for leafnode account="$G"',
+  `MSG many r=r q=${Array.from({ length: 20 }, (_, i) => `q${i}`).join(",")} h=-1 x`,
+  "MSG lower.case r= q=- h=-1 y",
 ];
 
 describe("leaf protocol parser", () => {
