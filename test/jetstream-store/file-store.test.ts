@@ -301,6 +301,32 @@ describe("file store", () => {
     assert.throws(() => store.consumerStore("a/b"), /invalid consumer name/);
   });
 
+  it("refuses to open a stream directory twice, and can destroy after close", async () => {
+    const factory = new FileStoreFactory(temp.dir, SMALL);
+    const first = await openStore();
+    first.store("a", undefined, bytes("1"));
+    await assert.rejects(factory.open("S", { name: "S" }, UNLIMITED), /already open/);
+    await first.close();
+    open.length = 0;
+    const second = await factory.open("S", { name: "S" }, UNLIMITED);
+    assert.equal(second.state().messages, 1);
+    await second.close();
+    await second.destroy();
+    assert.equal(fs.existsSync(path.join(temp.dir, "jetstream", "S")), false);
+  });
+
+  it("reports background failures to the reporter it was given", async () => {
+    const reported: string[] = [];
+    const store = await openStore({ ...SMALL, reportError: (what, err) => void reported.push(`${what}: ${String(err)}`) }, { maxMsgs: 1 });
+    store.onRemoved(() => {
+      throw new Error("listener bug");
+    });
+    store.store("a", undefined, bytes("1"));
+    store.store("b", undefined, bytes("2"));
+    assert.equal(reported.length, 1);
+    assert.match(reported[0]!, /onRemoved listener threw: Error: listener bug/);
+  });
+
   it("works with sync after every append", async () => {
     let store = await openStore({ segmentSize: 4096, syncPolicy: "always" });
     fill(store, 20);

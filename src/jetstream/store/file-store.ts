@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FileConsumerStore } from "./file-consumer-store.ts";
 import { assertSafeName } from "./atomic-file.ts";
-import { type IndexEntry, IndexedStreamStore } from "./indexed-store.ts";
+import { type IndexEntry, IndexedStreamStore, type StoreErrorReporter } from "./indexed-store.ts";
 import { RecordKind, decodeFrame, encodeDelete, encodeMessage, encodeState, frameLengthAt } from "./record-codec.ts";
 import { Segment, listSegmentIds, removeUnfinishedRewrites } from "./segment.ts";
 import type { ConsumerStore, StoreLimits, StoredMessage, SyncPolicy } from "./stream-store.ts";
@@ -43,6 +43,8 @@ export interface FileStoreOptions {
   readonly segmentSize?: number;
   /** Coalescing window for consumer state writes. Default 100 ms. */
   readonly consumerSaveDelayMs?: number;
+  /** Where background failures (timer fsync, segment rewrite, listener exceptions) go. Default: a process warning. */
+  readonly reportError?: StoreErrorReporter;
 }
 
 /** Bytes a message counts for, as nats-server's fileStoreMsgSize: 22 + subject + data + 8, plus 4 + header when there is one. */
@@ -92,6 +94,8 @@ export interface RecoveryReport {
 }
 
 export class FileStore extends IndexedStreamStore<FileEntry> {
+  /** Stream directories open in this process: two stores appending to one log would corrupt it. */
+  static readonly #openDirs = new Set<string>();
   readonly #dir: string;
   readonly #msgsDir: string;
   readonly #syncPolicy: SyncPolicy;
@@ -116,14 +120,23 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
 
   /** Opens (or creates) the store in `dir`, rebuilding the index from the segments there. */
   constructor(dir: string, limits: StoreLimits, options: FileStoreOptions = {}) {
-    super(limits);
+    super(limits, options.reportError);
     this.#dir = dir;
     this.#msgsDir = path.join(dir, MESSAGES_DIR);
     this.#syncPolicy = options.syncPolicy ?? { intervalMs: DEFAULT_SYNC_INTERVAL_MS };
     this.#segmentSize = Math.max(1024, options.segmentSize ?? DEFAULT_SEGMENT_SIZE);
     this.#consumerSaveDelayMs = options.consumerSaveDelayMs ?? DEFAULT_CONSUMER_SAVE_DELAY_MS;
     fs.mkdirSync(this.#msgsDir, { recursive: true });
-    this.recovery = this.#recover();
+    const key = path.resolve(dir);
+    if (FileStore.#openDirs.has(key)) throw new Error(`file store ${dir} is already open`);
+    FileStore.#openDirs.add(key);
+    try {
+      this.recovery = this.#recover();
+    } catch (err) {
+      FileStore.#openDirs.delete(key);
+      for (const segment of this.#segments) segment.close();
+      throw err;
+    }
     if (typeof this.#syncPolicy === "object" && this.#syncPolicy.intervalMs > 0) {
       this.#syncTimer = setInterval(() => this.#inBackground("periodic fsync", () => this.#syncAll()), this.#syncPolicy.intervalMs);
       this.#syncTimer.unref();
@@ -283,6 +296,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
 
   protected closeStorage(): Promise<void> {
     this.#stopTimers();
+    FileStore.#openDirs.delete(path.resolve(this.#dir));
     for (const consumer of this.#consumers.values()) consumer.detach(false);
     for (const segment of this.#segments) segment.close();
     return Promise.resolve();
@@ -290,6 +304,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
 
   protected async destroyStorage(): Promise<void> {
     this.#stopTimers();
+    FileStore.#openDirs.delete(path.resolve(this.#dir));
     for (const segment of this.#segments) segment.unlink();
     this.#segments.length = 0;
     for (const consumer of this.#consumers.values()) consumer.detach(true);
@@ -463,7 +478,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     try {
       work();
     } catch (err) {
-      process.emitWarning(`file store ${this.#dir}: ${what} failed: ${String(err)}`);
+      this.reportError(`file store ${this.#dir}: ${what} failed`, err);
     }
   }
 

@@ -45,6 +45,16 @@ interface SubjectInfo {
 
 type RemovedListener = (seq: number, subject: string, reason: RemovalReason) => void;
 
+/**
+ * Where a store reports failures that have no caller to throw to (a listener's exception, a
+ * timer's fsync). The JetStream wiring passes its logger; the default is a process warning.
+ */
+export type StoreErrorReporter = (what: string, err: unknown) => void;
+
+export const warnStoreError: StoreErrorReporter = (what, err) => {
+  process.emitWarning(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+};
+
 const NS_PER_MS = 1_000_000n;
 
 export abstract class IndexedStreamStore<E extends IndexEntry> implements StreamStore {
@@ -62,8 +72,11 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   #ageTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  protected constructor(limits: StoreLimits) {
+  protected readonly reportError: StoreErrorReporter;
+
+  protected constructor(limits: StoreLimits, reportError: StoreErrorReporter = warnStoreError) {
     this.#limits = limits;
+    this.reportError = reportError;
   }
 
   // ---- storage hooks -------------------------------------------------------------------------
@@ -442,7 +455,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
           listener(entry.seq, entry.subject, reason);
         } catch (err) {
           // An observer's bug must not leave the store half-updated or reach the publisher.
-          process.emitWarning(`stream store onRemoved listener threw: ${String(err)}`);
+          this.reportError("stream store onRemoved listener threw", err);
         }
       }
     }

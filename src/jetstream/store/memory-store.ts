@@ -3,7 +3,7 @@
  * themselves; consumer state lives in plain objects that last as long as the store.
  */
 import { type BodyLocation, BodySlabs } from "./body-slabs.ts";
-import { type IndexEntry, IndexedStreamStore } from "./indexed-store.ts";
+import { type IndexEntry, IndexedStreamStore, type StoreErrorReporter } from "./indexed-store.ts";
 import type {
   ConsumerState,
   ConsumerStore,
@@ -30,8 +30,8 @@ export class MemoryStore extends IndexedStreamStore<MemoryEntry> {
   readonly #consumers = new Map<string, MemoryConsumerStore>();
   readonly #bodies = new BodySlabs();
 
-  constructor(limits: StoreLimits) {
-    super(limits);
+  constructor(limits: StoreLimits, reportError?: StoreErrorReporter) {
+    super(limits, reportError);
   }
 
   protected writeMessage(seq: number, subject: string, headers: Uint8Array | undefined, data: Uint8Array, timeNs: bigint): MemoryEntry {
@@ -124,8 +124,15 @@ export class MemoryConsumerStore implements ConsumerStore {
 
 /** Memory streams do not outlive the process, so there is never anything to recover. */
 export class MemoryStoreFactory implements StoreFactory {
+  readonly #reportError: StoreErrorReporter | undefined;
+
+  /** `reportError` receives failures with no caller to throw to (a removal listener's exception). */
+  constructor(options: { reportError?: StoreErrorReporter } = {}) {
+    this.#reportError = options.reportError;
+  }
+
   open(_stream: string, _config: unknown, limits: StoreLimits): Promise<StreamStore> {
-    return Promise.resolve(new MemoryStore(limits));
+    return Promise.resolve(new MemoryStore(limits, this.#reportError));
   }
 
   recover(): Promise<Array<{ name: string; config: unknown; consumers: Array<{ name: string; config: unknown }> }>> {

@@ -165,14 +165,18 @@ export class Segment {
     this.#dirty = false;
   }
 
+  /** Syncs and closes the file; a second call does nothing. */
   close(): void {
+    if (this.#fd < 0) return;
     this.sync();
     fs.closeSync(this.#fd);
+    this.#fd = -1;
   }
 
-  /** Closes and deletes the file. */
+  /** Closes (without syncing: the content is going) and deletes the file. */
   unlink(): void {
-    fs.closeSync(this.#fd);
+    if (this.#fd >= 0) fs.closeSync(this.#fd);
+    this.#fd = -1;
     fs.rmSync(this.path, { force: true });
   }
 }
