@@ -64,6 +64,8 @@ export class Consumer implements ConsumerHandle {
   /** replay_policy original: the message held back until its original gap has passed. */
   #held: { msg: StoredMessage; deliveryCount: number } | undefined;
   #lastReplayedNs = 0n;
+  /** The stream's last sequence when the consumer was created: replay timing applies up to it. */
+  #replayUntil = 0;
 
   #deliveryScheduled = false;
   #persistScheduled = false;
@@ -91,6 +93,7 @@ export class Consumer implements ConsumerHandle {
     if (restored !== undefined) this.#state.restore(restored);
     else this.#selectStartingSequence();
     this.#numPending = this.#countPending();
+    this.#replayUntil = stream.store.state().lastSeq;
   }
 
   get config(): ConsumerConfig {
@@ -284,7 +287,8 @@ export class Consumer implements ConsumerHandle {
 
   /** consumer.go loopAndGatherMsgs, one bounded pass. */
   #deliverAvailable(): void {
-    if (this.#closed) return;
+    // A message is held back for replay_policy original: its timer resumes delivery.
+    if (this.#closed || this.#replayTimer !== undefined) return;
     let why: "eos" | "max-ack-pending" | "idle" = "idle";
     for (let budget = DELIVERY_BUDGET; ; budget--) {
       if (budget === 0) {
@@ -524,25 +528,22 @@ export class Consumer implements ConsumerHandle {
     }
   }
 
-  /** replay_policy original: hold `next` back for the gap it had when it was stored. */
+  /**
+   * replay_policy original: hold `next` back for the gap it had when it was stored, until the
+   * consumer has caught up with what the stream held when it was created (loopAndGatherMsgs).
+   */
   #delayForReplay(next: { msg: StoredMessage; deliveryCount: number }): boolean {
     const last = this.#lastReplayedNs;
-    this.#lastReplayedNs = next.msg.timeNs;
-    if (last === 0n || next.msg.timeNs <= last) return false;
-    const delayMs = Number((next.msg.timeNs - last) / 1_000_000n);
-    if (delayMs < 1) return false;
+    const delayMs = last === 0n || next.msg.seq > this.#replayUntil ? 0 : Number((next.msg.timeNs - last) / 1_000_000n);
+    if (delayMs < 1) {
+      this.#lastReplayedNs = next.msg.timeNs;
+      return false;
+    }
     this.#held = next;
-    this.#lastReplayedNs = last;
     this.#replayTimer = setTimeout(() => {
       this.#replayTimer = undefined;
       this.#lastReplayedNs = next.msg.timeNs;
-      const held = this.#held;
-      this.#held = undefined;
-      if (held !== undefined && !this.#closed) {
-        this.#guard("replay", () => {
-          if (this.#deliver(held.msg, held.deliveryCount)) this.#kick();
-        });
-      }
+      this.#kick();
     }, delayMs);
     this.#replayTimer.unref();
     return true;

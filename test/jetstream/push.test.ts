@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AckPolicy, StorageType } from "@nats-io/jetstream";
+import { AckPolicy, ReplayPolicy, StorageType } from "@nats-io/jetstream";
 import { createInbox, headers, type Msg } from "@nats-io/nats-core";
 import { startJetStream, TRANSPORTS, type JsHarness } from "./stream-helpers.ts";
 import { eventually } from "../helpers/broker.ts";
@@ -179,6 +179,23 @@ for (const transport of TRANSPORTS) {
       assert.equal(got[0]!.headers!.get("X-Kind"), "test");
       assert.equal(got[0]!.headers!.get("Nats-Msg-Size"), "12");
       assert.equal(got[1]!.headers!.get("Nats-Msg-Size"), "5");
+    });
+
+    it("replay_policy original keeps the stored gaps between messages", async (t) => {
+      const h = await startJetStream(t, transport);
+      await ordersStream(h);
+      for (let i = 1; i <= 3; i++) {
+        await h.js.publish(`orders.${i}`, String(i));
+        await sleep(250);
+      }
+      const deliver = createInbox();
+      const arrivals: number[] = [];
+      h.nc.subscribe(deliver, { callback: () => void arrivals.push(Date.now()) });
+      await h.nc.flush();
+      await h.jsm.consumers.add("ORDERS", { durable_name: "r", ack_policy: AckPolicy.None, deliver_subject: deliver, replay_policy: ReplayPolicy.Original });
+      await eventually(() => arrivals.length === 3, "three messages");
+      assert.ok(arrivals[1]! - arrivals[0]! >= 200, `first gap ${arrivals[1]! - arrivals[0]!}`);
+      assert.ok(arrivals[2]! - arrivals[1]! >= 200, `second gap ${arrivals[2]! - arrivals[1]!}`);
     });
 
     it("deletes an ephemeral push consumer nobody listens to after inactive_threshold", async (t) => {
