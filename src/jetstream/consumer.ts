@@ -37,6 +37,8 @@ const INTEREST_POLL_MS = 100;
 /** A small slack so a batch of deliveries expires together (consumer.go ackWaitDelay). */
 const ACK_WAIT_SLACK_MS = 1;
 const EMPTY = new Uint8Array(0);
+/** How often a durable's state is written at most. */
+const PERSIST_INTERVAL_MS = 100;
 
 type NextMessage = { msg: StoredMessage; deliveryCount: number } | "max-ack-pending" | undefined;
 
@@ -68,7 +70,7 @@ export class Consumer implements ConsumerHandle {
   #replayUntil = 0;
 
   #deliveryScheduled = false;
-  #persistScheduled = false;
+  #persistTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #ackTimer: NodeJS.Timeout | undefined;
   #ackTimerDue = 0;
@@ -87,7 +89,8 @@ export class Consumer implements ConsumerHandle {
     this.#config = config;
     this.#filters = filtersOf(config);
     this.createdNs = createdNs;
-    const persistent = isDurable(config) && config.mem_storage !== true;
+    // Only a durable on a file stream outlives the process; memory state needs no copy.
+    const persistent = isDurable(config) && config.mem_storage !== true && stream.config["storage"] !== "memory";
     this.#store = persistent ? stream.consumerStore(name) : undefined;
     if (config.deliver_subject === undefined) this.#waiting = new PullRequestQueue(config.max_waiting ?? 0);
     if (restored !== undefined) this.#state.restore(restored);
@@ -148,7 +151,7 @@ export class Consumer implements ConsumerHandle {
   async stop(deleteState: boolean): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of [this.#ackTimer, this.#waitTimer, this.#heartbeatTimer, this.#interestTimer, this.#inactiveTimer, this.#replayTimer]) {
+    for (const timer of [this.#ackTimer, this.#waitTimer, this.#heartbeatTimer, this.#interestTimer, this.#inactiveTimer, this.#replayTimer, this.#persistTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
     for (const sub of this.#subscriptions) {
@@ -942,15 +945,19 @@ export class Consumer implements ConsumerHandle {
     }
   }
 
-  /** Saves the state once per event-loop turn, however many acks came in it. */
+  /**
+   * Saves the state at most every PERSIST_INTERVAL_MS, however many deliveries and acks came in
+   * between (stop() saves at once). A crash can lose that much ack state: those messages are
+   * delivered again, which at-least-once allows.
+   */
   #persist(): void {
-    if (this.#store === undefined || this.#persistScheduled || this.#closed) return;
-    this.#persistScheduled = true;
-    setImmediate(() => {
-      this.#persistScheduled = false;
+    if (this.#store === undefined || this.#persistTimer !== undefined || this.#closed) return;
+    this.#persistTimer = setTimeout(() => {
+      this.#persistTimer = undefined;
       if (this.#closed) return;
       this.#guard("saving state", () => this.#store!.save(this.#state.snapshot()));
-    });
+    }, PERSIST_INTERVAL_MS);
+    this.#persistTimer.unref();
   }
 
   #guard(what: string, work: () => void): void {
