@@ -300,7 +300,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       }
       if (user.permissions !== undefined) this.#perms = new CompiledPermissions(user.permissions);
       // leafnode.go sendPermsAndAccountInfo: a spoke told info_on_connect waits for this INFO.
-      this.#queue(encodeInfo(this.#host.connectInfo(this.cid)));
+      this.#queue(encodeInfo(this.#host.connectInfo(this.cid, user.permissions)));
       this.#establish();
     };
     if (verdict instanceof Promise) verdict.then(apply, () => apply(false));

@@ -12,6 +12,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { Authenticator, type AuthenticatedUser, type ConnectCredentials } from "../auth/authenticator.ts";
+import type { SubjectPermission } from "../auth/permissions.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
 import type { TrafficStats } from "../server/client.ts";
@@ -100,7 +101,11 @@ export class LeafNodes {
       handshakeTimeout: HANDSHAKE_TIMEOUT,
       isLink: (sink: MessageSink): sink is LeafLink => sink instanceof LeafLink,
       authenticate: (creds, nonce) => manager.#authenticate(creds, nonce),
-      connectInfo: (cid) => `${manager.#hubInfo(cid, undefined).slice(0, -1)},"connect_info":true,"remote_account":"$G"}`,
+      connectInfo: (cid, permissions) => {
+        // leafnode.go sendPermsAndAccountInfo: the spoke's `import` is what it may receive, `export` what it may send.
+        const perms = permissions === undefined ? "" : `,"import":${JSON.stringify(asList(permissions.subscribe))},"export":${JSON.stringify(asList(permissions.publish))}`;
+        return `${manager.#hubInfo(cid, undefined).slice(0, -1)},"connect_info":true,"remote_account":"$G"${perms}}`;
+      },
       established: (link) => manager.#established(link),
       routeInbound: (source, subject, reply, queues, headerSize, data, start, end) =>
         routeFromLink(host.sublist, source, subject, reply, queues, headerSize, data, start, end),
@@ -292,4 +297,10 @@ export class LeafNodes {
       return false;
     }
   }
+}
+
+/** A permission list as nats-server's JSON `SubjectPermission` (`{ allow, deny }`). */
+function asList(p: SubjectPermission | string[] | undefined): SubjectPermission {
+  if (p === undefined) return {};
+  return Array.isArray(p) ? { allow: p } : p;
 }

@@ -1,4 +1,5 @@
 import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
+import type { Permissions } from "../auth/permissions.ts";
 import type { TrafficStats } from "../server/client.ts";
 import type { Logger } from "../server/logger.ts";
 import type { ResolvedOptions } from "../server/options.ts";
@@ -22,8 +23,11 @@ export interface LinkHost {
   isLink(sink: MessageSink): sink is LeafLink;
   /** Accept side: checks a spoke's CONNECT against the leaf port's authorization. */
   authenticate(creds: ConnectCredentials, nonce: string | undefined): AuthenticatedUser | false | Promise<AuthenticatedUser | false>;
-  /** Accept side: the INFO that tells a spoke its CONNECT was accepted (`connect_info`). */
-  connectInfo(cid: number): string;
+  /**
+   * Accept side: the INFO that tells a spoke its CONNECT was accepted (`connect_info`), with
+   * the spoke's permissions as `import`/`export` so that it can enforce them on its side.
+   */
+  connectInfo(cid: number, permissions: Permissions | undefined): string;
   /** The handshake is done: the manager fills in and sends our interest. */
   established(link: LeafLink): void;
   /** A message from the peer, for local subscribers and other links. */

@@ -201,6 +201,41 @@ describe("leaf node topologies", { skip, timeout: 90_000 }, () => {
     assert.ok(groupA >= 10);
   });
 
+  it("holds a spoke to its user's permissions, on both sides of the link", async (t) => {
+    const hub = createServer({
+      leafnodes: {
+        port: 0,
+        authorization: { users: [{ user: "s", password: "p", permissions: { publish: { deny: ["secret.>"] }, subscribe: { deny: ["private.>"] } } }] },
+      },
+    });
+    t.after(() => hub.close());
+    await hub.listen();
+    const spoke = createServer({ leafnodes: { remotes: [{ urls: [`nats-leaf://s:p@127.0.0.1:${hub.leafNodePort}`] }] } });
+    t.after(() => spoke.close());
+    await spoke.listen();
+    await linksUp(hub);
+    let secret = 0;
+    let open = 0;
+    hub.subscribe("secret.x", { callback: () => void secret++ });
+    hub.subscribe("open.x", { callback: () => void open++ });
+    await eventually(() => spoke.publish("open.x", "probe"), "the hub's interest at the spoke");
+    spoke.publish("secret.x", "no");
+    // The spoke learnt its permissions from the hub's INFO: a denied message does not even leave it.
+    assert.equal(spoke.leafNodes[0]!.outMsgs, 1);
+    const priv = spoke.subscribe("private.x");
+    const pub = spoke.subscribe("public.x");
+    await eventually(() => hub.publish("public.x", "yes"), "the spoke's interest at the hub");
+    hub.publish("private.x", "no");
+    for await (const m of pub) {
+      assert.equal(m.string(), "yes");
+      break;
+    }
+    await sleep(100);
+    assert.equal(priv.getReceived(), 0);
+    assert.equal(secret, 0);
+    assert.equal(open, 1);
+  });
+
   it("is the hub of a nats-server leaf node", async (t) => {
     const ours = createServer({ leafnodes: { port: 0 } });
     t.after(() => ours.close());
