@@ -6,7 +6,10 @@
  * (nats-server memstore.go's) serves both and the shared test suite checks them once.
  */
 import { nowNs } from "./clock.ts";
-import { filterIsAll, filterIsLiteral, filterMatches } from "./subject-filter.ts";
+import { type IndexEntry, MessageIndex } from "./message-index.ts";
+import { type StoreView, countPending, nextMatch } from "./stream-queries.ts";
+import { filterIsAll, filterMatches } from "./subject-filter.ts";
+import { type SubjectInfo, SubjectIndex } from "./subject-index.ts";
 import type {
   ConsumerStore,
   PurgeRequest,
@@ -17,31 +20,7 @@ import type {
   StreamStore,
 } from "./stream-store.ts";
 
-/** What the index keeps per message; subclasses add where the body is. */
-export interface IndexEntry {
-  readonly seq: number;
-  readonly subject: string;
-  readonly timeNs: bigint;
-  /** What the message counts for in `StoreState.bytes` (the store's nats-server accounting). */
-  readonly size: number;
-}
-
-/**
- * Per-subject bookkeeping, as nats-server's fss SimpleState. `first` and `last` are kept as
- * bounds and only made exact when asked (nats-server's firstNeedsUpdate/lastNeedsUpdate): a
- * removal at either end would otherwise need a scan every time.
- */
-interface SubjectInfo {
-  /** The one copy of the subject string that entries share (callers hand in a new string per message). */
-  readonly subject: string;
-  count: number;
-  /** ≤ the subject's first sequence; exact unless `firstStale`. */
-  first: number;
-  firstStale: boolean;
-  /** ≥ the subject's last sequence; exact unless `lastStale`. */
-  last: number;
-  lastStale: boolean;
-}
+export type { IndexEntry } from "./message-index.ts";
 
 type RemovedListener = (seq: number, subject: string, reason: RemovalReason) => void;
 
@@ -58,9 +37,8 @@ export const warnStoreError: StoreErrorReporter = (what, err) => {
 const NS_PER_MS = 1_000_000n;
 
 export abstract class IndexedStreamStore<E extends IndexEntry> implements StreamStore {
-  /** seq → entry. Entries are always inserted in ascending seq order, so iteration order is seq order. */
-  readonly #entries = new Map<number, E>();
-  readonly #subjects = new Map<string, SubjectInfo>();
+  readonly #entries = new MessageIndex<E>();
+  readonly #subjects = new SubjectIndex(this.#entries);
   readonly #listeners: RemovedListener[] = [];
   /** Removals of the operation in progress, persisted and announced together by #commit(). */
   #removed: Array<{ entry: E; reason: RemovalReason }> = [];
@@ -146,13 +124,13 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (this.#closed) throw new Error("stream store is closed");
     const seq = this.#lastSeq + 1;
     const time = timeNs ?? nowNs();
-    const entry = this.writeMessage(seq, this.#subjects.get(subject)?.subject ?? subject, headers, data, time);
+    const entry = this.writeMessage(seq, this.#subjects.canonical(subject), headers, data, time);
     this.#add(entry);
     this.#lastSeq = seq;
     this.#lastTimeNs = time;
     // As memstore.go storeRawMsg: per-subject limit, then message count, then bytes.
     const info = this.#subjects.get(subject);
-    if (info !== undefined) this.#enforceSubjectLimit(subject, info);
+    if (info !== undefined) this.#enforceSubjectLimit(info);
     this.#enforceMsgLimit();
     this.#enforceBytesLimit();
     this.#commit();
@@ -174,7 +152,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   }
 
   loadNext(filter: string, fromSeq: number): StoredMessage | undefined {
-    const seq = this.#nextMatch(filter, fromSeq);
+    const seq = nextMatch(this.#view(), filter, fromSeq);
     return seq === 0 ? undefined : this.load(seq);
   }
 
@@ -182,13 +160,10 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (this.#entries.size === 0) return undefined;
     let best = 0;
     if (filterIsAll(filter)) {
-      best = this.#lastWhere(this.#firstSeq, this.#lastSeq, () => true);
-    } else if (filterIsLiteral(filter)) {
-      const info = this.#subjects.get(filter);
-      if (info !== undefined) best = this.#exactLast(filter, info);
+      best = this.#entries.lastWhere(this.#firstSeq, this.#lastSeq, () => true);
     } else {
-      for (const [subject, info] of this.#subjects) {
-        if (info.last > best && filterMatches(subject, filter)) best = Math.max(best, this.#exactLast(subject, info));
+      for (const info of this.#subjects.matching(filter)) {
+        if (info.last > best) best = Math.max(best, this.#subjects.last(info, this.#lastSeq));
       }
     }
     return best === 0 ? undefined : this.load(best);
@@ -213,7 +188,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     let total = 0;
     let low = Number.MAX_SAFE_INTEGER;
     let high = 0;
-    for (const [, info] of this.#matchingSubjects(filter)) {
+    for (const info of this.#subjects.matching(filter)) {
       total += info.count;
       low = Math.min(low, info.first);
       high = Math.max(high, info.last);
@@ -227,7 +202,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (seq >= 1) high = Math.min(high, seq - 1);
     let purged = 0;
     const doomed: number[] = [];
-    for (const entry of this.#ascending(Math.max(low, this.#firstSeq), high)) {
+    for (const entry of this.#entries.ascending(Math.max(low, this.#firstSeq), high)) {
       if (!filterMatches(entry.subject, filter)) continue;
       doomed.push(entry.seq);
       if (maxPurge > 0 && doomed.length >= maxPurge) break;
@@ -254,61 +229,17 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   subjectsState(filter: string): Map<string, number> {
     const result = new Map<string, number>();
-    for (const [subject, info] of this.#matchingSubjects(filter)) result.set(subject, info.count);
+    for (const info of this.#subjects.matching(filter)) result.set(info.subject, info.count);
     return result;
   }
 
   numPending(filter: string, fromSeq: number, lastPerSubject: boolean): number {
-    const start = Math.max(fromSeq, this.#firstSeq);
-    if (this.#entries.size === 0 || start > this.#lastSeq) return 0;
-    // A consumer that has caught up asks about a short tail: walking it beats visiting every
-    // subject (a KV bucket's watcher asks on every put).
-    const walkTail = !filterIsLiteral(filter) && this.#lastSeq - start + 1 < this.#subjects.size;
-    if (lastPerSubject) {
-      let count = 0;
-      if (walkTail) {
-        for (const entry of this.#ascending(start, this.#lastSeq)) {
-          if (!filterMatches(entry.subject, filter)) continue;
-          const info = this.#subjects.get(entry.subject);
-          if (info !== undefined && this.#exactLast(entry.subject, info) === entry.seq) count++;
-        }
-        return count;
-      }
-      for (const [subject, info] of this.#matchingSubjects(filter)) {
-        if (info.last >= start && this.#exactLast(subject, info) >= start) count++;
-      }
-      return count;
-    }
-    if (filterIsAll(filter)) {
-      if (start <= this.#firstSeq) return this.#entries.size;
-      return this.#countFrom(start, () => true);
-    }
-    if (walkTail) {
-      let count = 0;
-      for (const entry of this.#ascending(start, this.#lastSeq)) if (filterMatches(entry.subject, filter)) count++;
-      return count;
-    }
-    let total = 0;
-    const partial = new Set<string>();
-    let partialCount = 0;
-    for (const [subject, info] of this.#matchingSubjects(filter)) {
-      if (info.last < start) continue;
-      if (this.#exactFirst(subject, info) >= start) {
-        total += info.count;
-      } else {
-        partial.add(subject);
-        partialCount += info.count;
-      }
-    }
-    if (partial.size > 0) {
-      total += this.#countFrom(start, (entry) => partial.has(entry.subject), partialCount);
-    }
-    return total;
+    return countPending(this.#view(), filter, fromSeq, lastPerSubject);
   }
 
   lastSeqForSubject(subject: string): number {
     const info = this.#subjects.get(subject);
-    return info === undefined ? 0 : this.#exactLast(subject, info);
+    return info === undefined ? 0 : this.#subjects.last(info, this.#lastSeq);
   }
 
   updateLimits(limits: StoreLimits): void {
@@ -343,17 +274,10 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   // ---- index maintenance ---------------------------------------------------------------------
 
   #add(entry: E): void {
-    this.#entries.set(entry.seq, entry);
+    this.#entries.add(entry);
     this.#bytes += entry.size;
     if (this.#entries.size === 1) this.#firstSeq = entry.seq;
-    const info = this.#subjects.get(entry.subject);
-    if (info === undefined) {
-      this.#subjects.set(entry.subject, { subject: entry.subject, count: 1, first: entry.seq, firstStale: false, last: entry.seq, lastStale: false });
-    } else {
-      info.count++;
-      info.last = entry.seq;
-      info.lastStale = false;
-    }
+    this.#subjects.added(entry.seq, entry.subject);
   }
 
   #remove(seq: number, reason: RemovalReason): boolean {
@@ -361,86 +285,17 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (entry === undefined) return false;
     this.#entries.delete(seq);
     this.#bytes -= entry.size;
-    const info = this.#subjects.get(entry.subject);
-    if (info !== undefined) {
-      info.count--;
-      if (info.count === 0) {
-        this.#subjects.delete(entry.subject);
-      } else {
-        // Keep the ends as bounds; they are made exact lazily (#exactFirst/#exactLast).
-        if (info.first === seq) {
-          info.first = seq + 1;
-          info.firstStale = true;
-        }
-        if (info.last === seq) {
-          info.last = seq - 1;
-          info.lastStale = true;
-        }
-      }
-    }
+    this.#subjects.removed(seq, entry.subject);
     if (seq === this.#firstSeq) {
       // Amortised O(1) when removals go in order: each sequence is walked past once.
-      this.#firstSeq = this.#entries.size === 0 ? this.#lastSeq + 1 : this.#firstWhere(seq + 1, this.#lastSeq, () => true);
+      this.#firstSeq = this.#entries.size === 0 ? this.#lastSeq + 1 : this.#entries.firstWhere(seq + 1, this.#lastSeq, () => true);
     }
     this.#removed.push({ entry, reason });
     return true;
   }
 
-  /**
-   * Stored entries with seq in [start, end], ascending. A dense range is walked by sequence; a
-   * sparse one (a skip, mass deletes) by visiting the entries, so a gap never costs more than
-   * the store's size. The Map's own order is not used for dense ranges: V8 leaves deleted slots
-   * at the front of the table until a rehash, so iterating from the start degrades as the
-   * window slides.
-   */
-  *#ascending(start: number, end: number): Generator<E> {
-    if (start > end) return;
-    if (end - start <= 2 * this.#entries.size + 16) {
-      for (let s = start; s <= end; s++) {
-        const entry = this.#entries.get(s);
-        if (entry !== undefined) yield entry;
-      }
-      return;
-    }
-    // Insertion order is seq order, so this is ascending too.
-    for (const entry of this.#entries.values()) {
-      if (entry.seq > end) return;
-      if (entry.seq >= start) yield entry;
-    }
-  }
-
-  /** As {@link #ascending}, newest first. */
-  *#descending(start: number, end: number): Generator<E> {
-    if (start > end) return;
-    if (end - start <= 2 * this.#entries.size + 16) {
-      for (let s = end; s >= start; s--) {
-        const entry = this.#entries.get(s);
-        if (entry !== undefined) yield entry;
-      }
-      return;
-    }
-    const inRange = [...this.#ascending(start, end)];
-    for (let i = inRange.length - 1; i >= 0; i--) yield inRange[i]!;
-  }
-
-  /** The lowest seq in [start, end] whose entry passes `accept`, or 0. */
-  #firstWhere(start: number, end: number, accept: (entry: E) => boolean): number {
-    if (start <= end && end - start <= 2 * this.#entries.size + 16) {
-      // The hot path (the first sequence moving on each removal): no generator.
-      for (let s = start; s <= end; s++) {
-        const entry = this.#entries.get(s);
-        if (entry !== undefined && accept(entry)) return s;
-      }
-      return 0;
-    }
-    for (const entry of this.#ascending(start, end)) if (accept(entry)) return entry.seq;
-    return 0;
-  }
-
-  /** The highest seq in [start, end] whose entry passes `accept`, or 0. */
-  #lastWhere(start: number, end: number, accept: (entry: E) => boolean): number {
-    for (const entry of this.#descending(start, end)) if (accept(entry)) return entry.seq;
-    return 0;
+  #view(): StoreView {
+    return { messages: this.#entries, subjects: this.#subjects, firstSeq: this.#firstSeq, lastSeq: this.#lastSeq };
   }
 
   /** Persists and announces the removals of the operation that just ran. */
@@ -461,84 +316,13 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     }
   }
 
-  #exactFirst(subject: string, info: SubjectInfo): number {
-    if (info.firstStale) {
-      const first = this.#firstWhere(Math.max(info.first, this.#firstSeq), info.last, (entry) => entry.subject === subject);
-      if (first !== 0) info.first = first;
-      info.firstStale = false;
-    }
-    return info.first;
-  }
-
-  #exactLast(subject: string, info: SubjectInfo): number {
-    if (info.lastStale) {
-      const last = this.#lastWhere(info.first, Math.min(info.last, this.#lastSeq), (entry) => entry.subject === subject);
-      if (last !== 0) info.last = last;
-      info.lastStale = false;
-    }
-    return info.last;
-  }
-
-  *#matchingSubjects(filter: string): Iterable<[string, SubjectInfo]> {
-    if (filterIsLiteral(filter)) {
-      const info = this.#subjects.get(filter);
-      if (info !== undefined) yield [filter, info];
-      return;
-    }
-    const all = filterIsAll(filter);
-    for (const entry of this.#subjects) {
-      if (all || filterMatches(entry[0], filter)) yield entry;
-    }
-  }
-
-  /** The first sequence ≥ `fromSeq` whose subject matches, or 0. */
-  #nextMatch(filter: string, fromSeq: number): number {
-    let start = Math.max(fromSeq, this.#firstSeq);
-    let end = this.#lastSeq;
-    if (this.#entries.size === 0 || start > end) return 0;
-    if (filterIsAll(filter)) return this.#firstWhere(start, end, () => true);
-    if (filterIsLiteral(filter)) {
-      const info = this.#subjects.get(filter);
-      if (info === undefined || info.last < start) return 0;
-      start = Math.max(start, info.first);
-      end = info.last;
-    } else if (this.#subjects.size < end - start) {
-      // Narrow the scan with the index when that is cheaper than walking every sequence.
-      let low = Number.MAX_SAFE_INTEGER;
-      let high = 0;
-      for (const [subject, info] of this.#subjects) {
-        if (info.last < start || !filterMatches(subject, filter)) continue;
-        low = Math.min(low, Math.max(info.first, start));
-        high = Math.max(high, info.last);
-      }
-      if (high === 0) return 0;
-      start = low;
-      end = high;
-    }
-    return this.#firstWhere(start, end, (entry) => filterMatches(entry.subject, filter));
-  }
-
-  /**
-   * Counts messages with seq ≥ `start` that pass `accept`, walking whichever side of `start` is
-   * shorter (the lower side is subtracted from `totalAccepted`, the count over the whole store).
-   */
-  #countFrom(start: number, accept: (entry: E) => boolean, totalAccepted = this.#entries.size): number {
-    let count = 0;
-    if (this.#lastSeq - start <= start - this.#firstSeq) {
-      for (const entry of this.#ascending(start, this.#lastSeq)) if (accept(entry)) count++;
-      return count;
-    }
-    for (const entry of this.#ascending(this.#firstSeq, start - 1)) if (accept(entry)) count++;
-    return totalAccepted - count;
-  }
-
   // ---- limits --------------------------------------------------------------------------------
 
   /** nats-server memstore.go compact: removes everything below `seq`; past the end it moves both ends. */
   #compact(seq: number): number {
     if (this.#firstSeq > seq) return 0;
     let purged = 0;
-    const doomed = [...this.#ascending(this.#firstSeq, Math.min(seq - 1, this.#lastSeq))];
+    const doomed = [...this.#entries.ascending(this.#firstSeq, Math.min(seq - 1, this.#lastSeq))];
     for (const entry of doomed) if (this.#remove(entry.seq, "purge")) purged++;
     let moved = false;
     if (seq > this.#lastSeq + 1 || (this.#entries.size === 0 && this.#firstSeq !== seq)) {
@@ -553,18 +337,18 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   #enforceAllLimits(): void {
     if (this.#limits.maxMsgsPerSubject > 0) {
-      for (const [subject, info] of [...this.#subjects]) this.#enforceSubjectLimit(subject, info);
+      for (const info of [...this.#subjects.all()]) this.#enforceSubjectLimit(info);
     }
     this.#enforceMsgLimit();
     this.#enforceBytesLimit();
     this.#expire();
   }
 
-  #enforceSubjectLimit(subject: string, info: SubjectInfo): void {
+  #enforceSubjectLimit(info: SubjectInfo): void {
     const max = this.#limits.maxMsgsPerSubject;
     if (max <= 0) return;
     while (info.count > max) {
-      if (!this.#remove(this.#exactFirst(subject, info), "limits")) break;
+      if (!this.#remove(this.#subjects.first(info, this.#firstSeq), "limits")) break;
     }
   }
 
