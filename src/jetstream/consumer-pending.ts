@@ -97,9 +97,17 @@ export class DeliveryState {
     if (consumerSeq !== this.ackFloorConsumer + 1) return;
     this.ackFloorConsumer = consumerSeq;
     this.ackFloorStream = streamSeq;
-    // The floor stops just below the next outstanding delivery.
+    // The floor stops just below the next outstanding delivery. Acks mostly come in order, so
+    // look just above first; scan everything pending only when that finds nothing.
     let nextSeq = Number.MAX_SAFE_INTEGER;
-    for (const seq of this.pending.keys()) if (seq > streamSeq && seq < nextSeq) nextSeq = seq;
+    const near = Math.min(streamSeq + 16, this.streamSeq);
+    for (let seq = streamSeq + 1; seq < near; seq++) {
+      if (this.pending.has(seq)) {
+        nextSeq = seq;
+        break;
+      }
+    }
+    if (nextSeq === Number.MAX_SAFE_INTEGER) for (const seq of this.pending.keys()) if (seq > streamSeq && seq < nextSeq) nextSeq = seq;
     const next = this.pending.get(nextSeq);
     if (next !== undefined && next.consumerSeq > 0) {
       this.ackFloorConsumer = next.consumerSeq - 1;
