@@ -65,6 +65,8 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   outBytes = 0;
 
   readonly #host: LinkHost;
+  /** `-V`: every op in and out goes to the logger's trace level, as nats-server's leaf traces. */
+  readonly #trace: boolean;
   #stream: Duplex;
   readonly #parser: LeafParser;
   readonly #out = new OutboundBuffer();
@@ -100,6 +102,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.role = role;
     this.cid = cid;
     this.#solicit = solicit;
+    this.#trace = host.options.trace;
     const { maxControlLine, maxPayload } = host.options;
     // Control lines name queue groups, so they get room beyond a client's. A hub may carry
     // messages up to its own max_payload (trusted, bounded by a hard cap); a leaf that dials
@@ -186,6 +189,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   }
 
   onInfo(json: string): void {
+    if (this.#trace) this.#traceIn(`INFO ${json}`);
     let info: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(json);
@@ -261,6 +265,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   /** Accept side: the spoke's CONNECT (leafnode.go processLeafNodeConnect). */
   onConnect(json: string): void {
+    if (this.#trace) this.#traceIn(`CONNECT ${redactSecrets(json)}`);
     if (this.role === "solicit" || this.#established) return;
     let c: Record<string, unknown>;
     try {
@@ -361,7 +366,8 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   // ---- interest: what the peer tells us -----------------------------------------------------
 
-  onLeafSub(subject: string, queue: string | undefined, _weight: number): void {
+  onLeafSub(subject: string, queue: string | undefined, weight: number): void {
+    if (this.#trace) this.#traceIn(queue === undefined ? `LS+ ${subject}` : `LS+ ${subject} ${queue} ${weight}`);
     if (!this.#established) {
       this.#fail("Authentication Failure", "Authorization Violation");
       return;
@@ -384,6 +390,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   }
 
   onLeafUnsub(subject: string, queue: string | undefined): void {
+    if (this.#trace) this.#traceIn(queue === undefined ? `LS- ${subject}` : `LS- ${subject} ${queue}`);
     const key = interestKey(subject, queue);
     const sub = this.#remoteByKey.get(key);
     if (sub === undefined) return;
@@ -458,6 +465,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       start += headerSize;
       headerSize = -1;
     }
+    if (this.#trace) this.#traceOut(msgLine(headerSize >= 0, subject, reply, queues, headerSize, end - start));
     let prefix: Buffer;
     let tailReply = reply;
     if (queues.length > 0) {
@@ -489,6 +497,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   // ---- messages in --------------------------------------------------------------------------
 
   onLeafMsg(subject: string, reply: string, queues: readonly string[] | undefined, headerSize: number, data: Buffer, start: number, end: number): void {
+    if (this.#trace) this.#traceIn(msgLine(headerSize >= 0, subject, reply, queues ?? EMPTY_QUEUES, headerSize, end - start));
     if (!this.#established) {
       this.#fail("Authentication Failure", "Authorization Violation");
       return;
@@ -512,10 +521,12 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   // ---- keepalive and errors -----------------------------------------------------------------
 
   onPing(): void {
+    if (this.#trace) this.#traceIn("PING");
     this.#queue(PONG_FRAME);
   }
 
   onPong(): void {
+    if (this.#trace) this.#traceIn("PONG");
     this.#pingsOut = 0;
   }
 
@@ -556,10 +567,27 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.close(reason);
   }
 
+  // ---- tracing ------------------------------------------------------------------------------
+
+  #traceIn(op: string): void {
+    this.#host.logger.trace(`${this.#tracePrefix()} - <<- [${op}]`);
+  }
+
+  #traceOut(op: string): void {
+    this.#host.logger.trace(`${this.#tracePrefix()} - ->> [${op}]`);
+  }
+
+  /** nats-server's prefix for a leaf connection: `127.0.0.1:7422 - lid:4`. */
+  #tracePrefix(): string {
+    const socket = this.#stream as Partial<Socket>;
+    return `${socket.remoteAddress ?? "leafnode"}:${socket.remotePort ?? 0} - lid:${this.cid}`;
+  }
+
   // ---- outbound and close -------------------------------------------------------------------
 
   #queue(frame: Buffer): void {
     if (this.#closed) return;
+    if (this.#trace) for (const line of frame.toString("utf8").split("\r\n")) if (line !== "") this.#traceOut(redactSecrets(line));
     this.#out.appendBytes(frame);
     this.#afterQueue();
   }
@@ -609,4 +637,15 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     setTimeout(() => stream.destroy(), 1000).unref();
     this.#host.closed(this, { reason, loop: this.#loop, established: this.#established });
   }
+}
+
+/** The control line of a leaf message, for the trace. */
+function msgLine(headers: boolean, subject: string, reply: string, queues: readonly string[], headerSize: number, size: number): string {
+  const mid = queues.length > 0 ? (reply === "" ? ` | ${queues.join(" ")}` : ` + ${reply} ${queues.join(" ")}`) : reply === "" ? "" : ` ${reply}`;
+  return `${headers ? "HMSG" : "LMSG"} ${subject}${mid}${headers ? ` ${headerSize}` : ""} ${size}`;
+}
+
+/** Passwords, tokens and signatures replaced in a traced CONNECT, as nats-server's removePassFromTrace. */
+function redactSecrets(line: string): string {
+  return line.replace(/("(?:pass|auth_token|sig|jwt)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"');
 }

@@ -161,3 +161,27 @@ describe("our leaf port, spoken to over a raw socket", () => {
     assert.equal(server.leafNodes.length, 0);
   });
 });
+
+describe("leaf tracing", () => {
+  it("traces leaf ops in and out as nats-server does, secrets redacted", async (t) => {
+    const lines: string[] = [];
+    const logger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: (m: string) => void lines.push(m) };
+    const hub = createServer({ leafnodes: { port: 0, authorization: { user: "u", password: "secret-pw" } } });
+    t.after(() => hub.close());
+    await hub.listen();
+    const spoke = createServer({ trace: true, logger, leafnodes: { remotes: [{ urls: [`nats-leaf://u:secret-pw@127.0.0.1:${hub.leafNodePort}`] }] } });
+    t.after(() => spoke.close());
+    await spoke.listen();
+    hub.subscribe("traced.x");
+    await eventually(() => spoke.publish("traced.x", "hi"), "the hub's interest");
+    spoke.subscribe("down");
+    await eventually(() => hub.publish("down", "d"), "the spoke's interest");
+    await eventually(() => lines.some((l) => l.includes("<<- [LMSG down 1]")), "the traced message in");
+    assert.ok(lines.some((l) => /lid:\d+ - ->> \[CONNECT .*"pass":"\[REDACTED\]"/.test(l)), "CONNECT traced, password redacted");
+    assert.ok(!lines.some((l) => l.includes("secret-pw")));
+    assert.ok(lines.some((l) => l.includes("<<- [LS+ traced.x]")));
+    assert.ok(lines.some((l) => l.includes("->> [LMSG traced.x 2]")));
+    assert.ok(lines.some((l) => l.includes("->> [LS+ down]")));
+  });
+});
+
