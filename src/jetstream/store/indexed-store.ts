@@ -104,8 +104,11 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     return this.#entries.values();
   }
 
-  /** Loads recovered entries (ascending seq order) and sequence floors, then applies the limits. */
-  protected restore(entries: readonly E[], firstFloor: number, lastSeq: number, lastTimeNs: bigint): void {
+  /**
+   * Loads recovered entries (ascending seq order) and sequence floors. Limits are not applied
+   * yet: call {@link applyLimitsAfterRestore} once the storage can persist removals.
+   */
+  protected restoreIndex(entries: readonly E[], firstFloor: number, lastSeq: number, lastTimeNs: bigint): void {
     for (const entry of entries) {
       if (entry.seq >= firstFloor) this.#add(entry);
     }
@@ -113,6 +116,10 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     this.#lastTimeNs = lastTimeNs;
     if (this.#entries.size === 0) this.#firstSeq = Math.max(firstFloor, this.#lastSeq + 1);
     if (this.#lastSeq === 0 && this.#entries.size === 0) this.#firstSeq = 0;
+  }
+
+  /** Applies the limits to what was restored (messages that aged out while closed go now) and arms the age timer. */
+  protected applyLimitsAfterRestore(): void {
     this.#enforceAllLimits();
     this.#commit();
     this.#armAgeTimer();
