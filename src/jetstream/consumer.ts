@@ -220,9 +220,19 @@ export class Consumer implements ConsumerHandle {
   /** The store dropped `seq` (limits, purge, delete, another consumer's ack). */
   streamRemoved(seq: number, subject: string): void {
     if (this.#closed) return;
-    if (seq >= this.#state.streamSeq && this.#config.deliver_policy !== "last_per_subject" && this.#matches(subject)) {
+    const s = this.#state;
+    if (seq >= s.streamSeq && this.#config.deliver_policy !== "last_per_subject" && this.#matches(subject)) {
       this.#numPending = Math.max(0, this.#numPending - 1);
     }
+    // A delivery waiting for its ack is owed no more (consumer.go decStreamPending).
+    const p = s.pending.get(seq);
+    if (p === undefined) return;
+    const maxAckPending = this.#config.max_ack_pending ?? 0;
+    const wasFull = maxAckPending > 0 && s.pending.size >= maxAckPending;
+    s.forget(seq);
+    s.moveAckFloor(p.consumerSeq, seq);
+    this.#persist();
+    if (wasFull) this.#kick();
   }
 
   /** `$JS.API.CONSUMER.MSG.NEXT`: a pull request (consumer.go processNextMsgRequest). */
@@ -434,7 +444,10 @@ export class Consumer implements ConsumerHandle {
       if (count <= 1) s.redelivered.delete(msg.seq);
       else s.redelivered.set(msg.seq, count);
       s.queueRedelivery(msg.seq);
-      if (this.isPush) this.#active = false;
+      if (this.isPush) {
+        this.#active = false;
+        this.#watchInterest();
+      }
     }
     if (config.ack_policy === "none" && this.stream.config.retention !== "limits") this.stream.acked(msg.seq);
     if (this.#flowControl !== undefined && this.#flowControl.delivered(size)) this.#sendFlowControl();
@@ -839,10 +852,9 @@ export class Consumer implements ConsumerHandle {
 
   #onStored(seq: number, subject: string): void {
     if (this.#closed) return;
-    if (seq >= this.#state.streamSeq && this.#matches(subject)) {
-      if (this.#config.deliver_policy === "last_per_subject") this.#numPending = this.#countPending();
-      else this.#numPending++;
-    }
+    // Under last_per_subject a second message on a subject not yet delivered does not add one;
+    // counting it anyway keeps this O(1), and info() recounts exactly.
+    if (seq >= this.#state.streamSeq && this.#matches(subject)) this.#numPending++;
     this.#kick();
   }
 
@@ -856,12 +868,11 @@ export class Consumer implements ConsumerHandle {
   #countPending(): number {
     const store = this.stream.store;
     const lastPerSubject = this.#config.deliver_policy === "last_per_subject";
-    const from = this.#state.streamSeq;
-    let n = 0;
-    if (this.#filters.length === 0) n = store.numPending(">", from, lastPerSubject);
-    else for (const f of this.#filters) n += store.numPending(f, from, lastPerSubject);
-    // The skip list's own sequences lie below `from` and are still to come.
-    if (this.#skipList !== undefined) n = this.#skipList.seqs.length + store.numPending(this.#filters[0] ?? ">", this.#skipList.resume + 1, lastPerSubject);
+    // The skip list's own sequences lie below the resume point and are still to come.
+    const skip = this.#skipList;
+    const from = skip === undefined ? this.#state.streamSeq : skip.resume + 1;
+    let n = skip?.seqs.length ?? 0;
+    for (const f of this.#filters.length === 0 ? [">"] : this.#filters) n += store.numPending(f, from, lastPerSubject);
     return n;
   }
 

@@ -325,6 +325,24 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(second.map((m) => m.seq), [3, 4]);
     });
 
+    it("forgets unacknowledged deliveries the stream purged, and keeps num_pending right", async (t) => {
+      const h = await startJetStream(t, transport);
+      await withStream(h, 4);
+      await h.jsm.consumers.add("ORDERS", { durable_name: "c", ack_policy: AckPolicy.Explicit, max_ack_pending: 2 });
+      const first = await available(h, "c", 2);
+      assert.equal(first.length, 2);
+      let info = await h.jsm.consumers.info("ORDERS", "c");
+      assert.equal(info.num_ack_pending, 2);
+      assert.equal(info.num_pending, 2);
+      await h.jsm.streams.purge("ORDERS", { seq: 4 });
+      info = await h.jsm.consumers.info("ORDERS", "c");
+      assert.equal(info.num_ack_pending, 0, "the purged deliveries are owed no more");
+      assert.equal(info.num_pending, 1);
+      assert.deepEqual(info.ack_floor, { consumer_seq: 2, stream_seq: 2 });
+      const rest = await available(h, "c");
+      assert.deepEqual(rest.map((m) => m.seq), [4], "max_ack_pending no longer blocks");
+    });
+
     it("ack_all acknowledges everything up to the message", async (t) => {
       const h = await startJetStream(t, transport);
       await withStream(h, 4);
