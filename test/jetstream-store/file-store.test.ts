@@ -119,6 +119,47 @@ describe("file store", () => {
     assert.equal(store.load(10)?.subject, "after");
   });
 
+  it("recovers every complete record whatever byte a crash cut the tail at", async () => {
+    const options = { ...SMALL, segmentSize: 1024 * 1024 };
+    const store = await openStore(options);
+    for (let i = 1; i <= 6; i++) store.store(`t.${i % 2}`, i % 2 === 0 ? bytes("NATS/1.0\r\nX: y\r\n\r\n") : undefined, bytes(`tail-${i}`));
+    store.remove(2); // a tombstone among the last records
+    store.store("t.last", undefined, bytes("last"));
+    await store.close();
+    open.length = 0;
+    const file = lastSegment();
+    const original = fs.readFileSync(file);
+    const { RecordKind, decodeFrame, frameLengthAt } = await import("../../src/jetstream/store/record-codec.ts");
+    const records: Array<{ end: number; message?: number; deletes?: number[]; lastSeq?: number }> = [];
+    for (let at = 0; at < original.length; ) {
+      const length = frameLengthAt(original, at);
+      assert.equal(typeof length, "number");
+      const record = decodeFrame(original, at, length as number);
+      at += length as number;
+      if (record.kind === RecordKind.message) records.push({ end: at, message: record.seq });
+      else if (record.kind === RecordKind.delete) records.push({ end: at, deletes: record.seqs });
+      else records.push({ end: at, lastSeq: record.lastSeq });
+    }
+    // The tail holds M5, M6, the tombstone for 2 (with a state marker) and M7: cut at every byte of it.
+    for (let cut = records[3]!.end; cut <= original.length; cut++) {
+      fs.writeFileSync(file, original.subarray(0, cut));
+      const reopened = new FileStore(path.join(temp.dir, "jetstream", "S"), UNLIMITED, options);
+      try {
+        const complete = records.filter((r) => r.end <= cut);
+        assert.equal(reopened.recovery.truncatedBytes, cut - complete.at(-1)!.end, `cut at ${cut}`);
+        const deleted = new Set(complete.flatMap((r) => r.deletes ?? []));
+        const present = complete.flatMap((r) => (r.message !== undefined && !deleted.has(r.message) ? [r.message] : []));
+        for (let seq = 1; seq <= 7; seq++) {
+          assert.equal(reopened.load(seq) !== undefined, present.includes(seq), `seq ${seq} at cut ${cut}`);
+        }
+        const highest = Math.max(...complete.map((r) => Math.max(r.message ?? 0, r.lastSeq ?? 0, ...(r.deletes ?? []))));
+        assert.equal(reopened.store("again", undefined, bytes("")).seq, highest + 1, `next seq after cut ${cut}`);
+      } finally {
+        await reopened.close();
+      }
+    }
+  });
+
   it("drops garbage appended after the last record", async () => {
     let store = await openStore();
     fill(store, 5);
