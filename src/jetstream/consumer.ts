@@ -539,7 +539,7 @@ export class Consumer implements ConsumerHandle {
         this.#waitTimer = undefined;
         this.#processWaiting(true);
         this.#kick();
-      }), Math.max(1, next - now));
+      }), timerDelay(next - now));
       this.#waitTimer.unref();
     }
   }
@@ -560,7 +560,7 @@ export class Consumer implements ConsumerHandle {
       this.#replayTimer = undefined;
       this.#lastReplayedNs = next.msg.timeNs;
       this.#kick();
-    }, delayMs);
+    }, timerDelay(delayMs));
     this.#replayTimer.unref();
     return true;
   }
@@ -679,7 +679,7 @@ export class Consumer implements ConsumerHandle {
     this.#ackTimer = setTimeout(() => {
       this.#ackTimer = undefined;
       this.#guard("ack timer", () => this.#checkPending());
-    }, Math.max(0, due - Date.now()));
+    }, timerDelay(due - Date.now()));
     this.#ackTimer.unref();
   }
 
@@ -756,7 +756,10 @@ export class Consumer implements ConsumerHandle {
     const active = this.#host.bus.hasInterest(deliver);
     if (active !== this.#active) {
       this.#active = active;
-      if (!active) this.#watchInterest();
+      if (!active) {
+        this.#lastActivity = Date.now();
+        this.#watchInterest();
+      }
       this.#armInactivity();
     }
     return active;
@@ -792,7 +795,7 @@ export class Consumer implements ConsumerHandle {
           this.#armHeartbeatIn(intervalMs, intervalMs - idleMs);
         }
       });
-    }, Math.max(1, delayMs));
+    }, timerDelay(delayMs));
     this.#heartbeatTimer.unref();
   }
 
@@ -823,19 +826,25 @@ export class Consumer implements ConsumerHandle {
     this.#inactiveTimer = undefined;
     if (thresholdMs <= 0 || this.#closed) return;
     if (this.isPush && this.#active) return;
-    this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), thresholdMs);
+    this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), timerDelay(thresholdMs));
     this.#inactiveTimer.unref();
   }
 
   #checkInactive(thresholdMs: number): void {
     this.#inactiveTimer = undefined;
     if (this.#closed) return;
+    const now = Date.now();
     if (this.isPush) {
       if (this.#refreshInterest()) return;
+      const left = this.#lastActivity + thresholdMs - now;
+      if (left > 0) {
+        this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), timerDelay(left));
+        this.#inactiveTimer.unref();
+        return;
+      }
       this.#host.inactive(this);
       return;
     }
-    const now = Date.now();
     let idleSince = this.#lastActivity;
     // Messages still within their ack wait count as activity (the client may still be working).
     for (const [seq, p] of this.#state.pending) idleSince = Math.max(idleSince, p.timeMs + this.#ackWaitMs(this.#state.deliveryCount(seq) - 1));
@@ -843,7 +852,7 @@ export class Consumer implements ConsumerHandle {
     if ((this.#waiting?.length ?? 0) > 0) idleSince = now;
     const remaining = idleSince + thresholdMs - now;
     if (remaining > 0) {
-      this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), remaining);
+      this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), timerDelay(remaining));
       this.#inactiveTimer.unref();
       return;
     }
@@ -978,6 +987,14 @@ export class Consumer implements ConsumerHandle {
       this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' ${what}`, err);
     }
   }
+}
+
+/**
+ * A setTimeout delay: at least 1 ms, and at most what Node's timers hold (2^31-1 ms); a longer
+ * one would fire at once, so a far-off deadline is checked again when this one fires.
+ */
+function timerDelay(ms: number): number {
+  return Math.min(Math.max(1, Math.ceil(ms)), 2_147_483_647);
 }
 
 /** A nanosecond count as Go's time.Duration prints it, for the MaxRequestExpires text. */
