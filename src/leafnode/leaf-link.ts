@@ -420,10 +420,10 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const remote = this.#remote.match(subject);
     if (sub.queue === undefined) {
       if (remote.psubs[0] !== sub) return false;
-      this.#send(subject, reply, this.#groupsWeTake(subject, remote), headerSize, data, start, end);
+      this.#send(subject, reply, this.#groupsWeTake(subject, remote, data, start), headerSize, data, start, end);
       return true;
     }
-    if (!this.#takesGroup(this.#host.sublist.match(subject), sub.queue)) return false;
+    if (!this.#takesGroup(this.#host.sublist.match(subject), sub.queue, data, start)) return false;
     if (remote.psubs.length === 0) this.#send(subject, reply, [sub.queue], headerSize, data, start, end);
     return true;
   }
@@ -435,27 +435,35 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   }
 
   /** The queue groups of `remote` whose message goes to this link. */
-  #groupsWeTake(subject: string, remote: MatchResult<Subscription>): readonly string[] {
+  #groupsWeTake(subject: string, remote: MatchResult<Subscription>, data: Buffer, start: number): readonly string[] {
     if (remote.qsubs.length === 0) return EMPTY_QUEUES;
     const all = this.#host.sublist.match(subject);
     let taken: string[] | undefined;
     for (const group of remote.qsubs) {
       const queue = group[0]!.queue!;
-      if (this.#takesGroup(all, queue)) (taken ??= []).push(queue);
+      if (this.#takesGroup(all, queue, data, start)) (taken ??= []).push(queue);
     }
     return taken ?? EMPTY_QUEUES;
   }
 
-  /** A group is ours when it has no local member and we are its first link member. */
-  #takesGroup(all: MatchResult<Subscription>, queue: string): boolean {
+  /**
+   * A group is ours when it has no local member (nats-server prefers local members) and, of
+   * the links with members, the message picks us. The pick must come out the same each time
+   * the router asks during one delivery, and spread messages over the links: it is derived
+   * from the message itself (see {@link messageKey}), not drawn at random.
+   */
+  #takesGroup(all: MatchResult<Subscription>, queue: string, data: Buffer, start: number): boolean {
     for (const group of all.qsubs) {
       if (group[0]!.queue !== queue) continue;
-      let firstLink: MessageSink | undefined;
+      let links: MessageSink[] | undefined;
       for (const member of group) {
-        if (!this.#host.isLink(member.sink)) return false;
-        firstLink ??= member.sink;
+        const sink = member.sink;
+        if (!this.#host.isLink(sink)) return false;
+        if (links === undefined) links = [sink];
+        else if (!links.includes(sink)) links.push(sink);
       }
-      return firstLink === this;
+      if (links === undefined) return false;
+      return links[links.length === 1 ? 0 : messageKey(data, start) % links.length] === this;
     }
     return false;
   }
@@ -649,3 +657,23 @@ function msgLine(headers: boolean, subject: string, reply: string, queues: reado
 function redactSecrets(line: string): string {
   return line.replace(/("(?:pass|auth_token|sig|jwt)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"');
 }
+
+/** Numbers for payload buffers, so that one message's key stays the same through its delivery. */
+const bufferIds = new WeakMap<Buffer, number>();
+let nextBufferId = 0;
+
+/**
+ * A number that is the same for every look at one message during its delivery (same buffer,
+ * same offset), and differs from one message to the next in a client's read buffer or from one
+ * in-process publish to the next: it picks which link takes a queue group's message.
+ */
+function messageKey(data: Buffer, start: number): number {
+  let id = bufferIds.get(data);
+  if (id === undefined) {
+    id = nextBufferId++ & 0x3fffffff;
+    bufferIds.set(data, id);
+  }
+  // Mixed (Fibonacci hashing), so that offsets that step evenly still spread over the links.
+  return Math.imul(id * 0x10001 + start, 0x9e3779b1) >>> 16;
+}
+

@@ -46,8 +46,8 @@ export function routeFromLink(
       const queue = group[0]!.queue!;
       if (!queues.includes(queue)) continue;
       if (deliverToLocalMember(group, source, localSubject, localReply, headerSize, data, start, end)) continue;
-      // No local member took it: the first other link with this group does.
-      const link = group.find((m) => m.sink instanceof LeafLink && m.sink !== source)?.sink as LeafLink | undefined;
+      // No local member took it: one of the other links with this group does, picked at random.
+      const link = pickLink(group, source);
       if (link === undefined) continue;
       forwards ??= new Map();
       const list = forwards.get(link);
@@ -58,6 +58,17 @@ export function routeFromLink(
   if (forwards !== undefined) {
     for (const [link, groups] of forwards) link.forward(subject, reply, groups, headerSize, data, start, end);
   }
+}
+
+/** A random link (other than `source`) among the members of `group`, or undefined. */
+function pickLink(group: readonly Subscription[], source: LeafLink): LeafLink | undefined {
+  const n = group.length;
+  const first = n === 1 ? 0 : Math.floor(Math.random() * n);
+  for (let k = 0; k < n; k++) {
+    const sink = group[(first + k) % n]!.sink;
+    if (sink instanceof LeafLink && sink !== source) return sink;
+  }
+  return undefined;
 }
 
 /** One local member of `group`, from a random start as the router does; false when none took it. */

@@ -173,7 +173,7 @@ describe("leaf node topologies", { skip, timeout: 90_000 }, () => {
   });
 
   it("passes messages spoke to spoke through an embedded hub, queue groups included", async (t) => {
-    const hub = createServer({ serverName: "H", leafnodes: { port: 0 } });
+    const hub = createServer({ serverName: "H", port: 0, leafnodes: { port: 0 } });
     t.after(() => hub.close());
     await hub.listen();
     const spokes = ["A", "B"].map((name) => createServer({ serverName: name, leafnodes: { remotes: [{ urls: [`127.0.0.1:${hub.leafNodePort}`] }] } }));
@@ -190,15 +190,28 @@ describe("leaf node topologies", { skip, timeout: 90_000 }, () => {
     await eventually(() => b.leafNodes[0]!.remoteInterest >= 3, "A's interest at B");
     const reply = await b.request("svc.a", "B", { timeout: 2000 });
     assert.equal(reply.string(), "A answers B");
-    // Published at the hub, whose group has no local member: one spoke member per message.
-    for (let i = 0; i < 30; i++) hub.publish("work", String(i));
-    await eventually(() => groupA + groupB === 30, "30 deliveries");
+    // Published at the hub, whose group has no local member: one spoke member per message,
+    // spread over both spokes.
+    for (let i = 0; i < 60; i++) hub.publish("work", String(i));
+    await eventually(() => groupA + groupB === 60, "60 deliveries");
+    assert.ok(groupA > 0 && groupB > 0, `both spokes work (A ${groupA}, B ${groupB})`);
     // Published at A: A's own member takes them all.
+    const before = groupA;
     for (let i = 0; i < 10; i++) a.publish("work", String(i));
-    await eventually(() => groupA + groupB === 40, "10 more deliveries");
+    await eventually(() => groupA + groupB === 70, "10 more deliveries");
     await sleep(100);
-    assert.equal(groupA + groupB, 40, "exactly once each");
-    assert.ok(groupA >= 10);
+    assert.equal(groupA + groupB, 70, "exactly once each");
+    assert.equal(groupA - before, 10);
+    // Published at the hub by a network client (messages share read buffers): still spread, still once.
+    const nc = await connect({ servers: hub.url!, reconnect: false });
+    t.after(() => nc.close());
+    const [a0, b0] = [groupA, groupB];
+    for (let i = 0; i < 60; i++) nc.publish("work", String(i));
+    await nc.flush();
+    await eventually(() => groupA + groupB === 130, "60 more deliveries");
+    await sleep(100);
+    assert.equal(groupA + groupB, 130, "exactly once each");
+    assert.ok(groupA > a0 && groupB > b0, `both spokes work (A +${groupA - a0}, B +${groupB - b0})`);
   });
 
   it("holds a spoke to its user's permissions, on both sides of the link", async (t) => {
