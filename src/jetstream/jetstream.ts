@@ -73,13 +73,18 @@ export class JetStream implements ApiHost, StreamRegistry {
   }
 
   async #start(): Promise<void> {
+    // Let the constructor return first, so a host's own start-up lines come before ours (as
+    // nats-server logs its version before JetStream's block).
+    await Promise.resolve();
     const { storeDir, storeDirDefaulted, domain, maxMemory, maxStore } = this.options;
     this.logger.info("Starting JetStream");
-    if (storeDirDefaulted) this.logger.warn(`JetStream store directory not set, using a temporary directory: ${storeDir}`);
-    this.logger.info(`    Max Memory:      ${maxMemory < 0 ? "unlimited" : `${maxMemory} B`}`);
-    this.logger.info(`    Max Storage:     ${maxStore < 0 ? "unlimited" : `${maxStore} B`}`);
-    this.logger.info(`    Store Directory: "${storeDir}"`);
-    if (domain !== undefined) this.logger.info(`    Domain:          ${domain}`);
+    if (storeDirDefaulted) this.logger.warn("Temporary storage directory used, data could be lost on system reboot");
+    this.logger.info("---------------- JETSTREAM ----------------");
+    this.logger.info(`  Max Memory:      ${friendlyBytes(maxMemory)}`);
+    this.logger.info(`  Max Storage:     ${friendlyBytes(maxStore)}`);
+    this.logger.info(`  Store Directory: "${storeDir}"`);
+    if (domain !== undefined) this.logger.info(`  Domain:          ${domain}`);
+    this.logger.info("-------------------------------------------");
     this.#factories = openStoreFactories(this.options);
     const found = await this.#factories.file.recover();
     for (const entry of found) {
@@ -237,4 +242,12 @@ export class JetStream implements ApiHost, StreamRegistry {
     })();
     return this.#closing;
   }
+}
+
+/** nats-server's `friendlyBytes` (`1.00 GB`), and "unlimited" for -1. */
+function friendlyBytes(bytes: number): string {
+  if (bytes < 0) return "unlimited";
+  if (bytes < 1024) return `${bytes} B`;
+  const exp = Math.floor(Math.log(bytes) / Math.log(1024));
+  return `${(bytes / 1024 ** exp).toFixed(2)} ${"KMGTPE"[exp - 1]}B`;
 }
