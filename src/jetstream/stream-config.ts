@@ -160,8 +160,6 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   if (cfg.num_replicas === 0) cfg.num_replicas = 1;
   if (cfg.num_replicas < 0) return { ok: false, error: { code: 400, err_code: 10133, description: "replicas count cannot be negative" } };
   if (cfg.num_replicas > 5) return invalid("maximum replicas is 5");
-  // A single server keeps one copy whatever is asked; nats-server in single-server mode does the same.
-  cfg.num_replicas = 1;
   cfg.max_msgs = unlimited(cfg.max_msgs);
   cfg.max_msgs_per_subject = unlimited(cfg.max_msgs_per_subject);
   cfg.max_bytes = unlimited(cfg.max_bytes);
@@ -213,6 +211,9 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
       }
     }
   }
+  // A single server holds one copy: nats-server in single-server mode refuses more, once the
+  // configuration is otherwise valid.
+  if (cfg.num_replicas > 1) return { ok: false, error: JsErrors.replicasNotSupported() };
   return { ok: true, value: cfg };
 }
 

@@ -106,6 +106,10 @@ const STEPS: Step[] = [
   { subject: "more", body: "captured after the update", raw: true },
   { subject: "$JS.API.STREAM.NAMES", body: JSON.stringify({ offset: 1 }) },
   { subject: "$JS.API.STREAM.UPDATE.NOPE", body: JSON.stringify({ name: "NOPE" }) },
+  { subject: "$JS.API.STREAM.CREATE.R3", body: JSON.stringify({ name: "R3", storage: "memory", num_replicas: 3 }) },
+  { subject: "$JS.API.STREAM.CREATE.R9", body: JSON.stringify({ name: "R9", storage: "memory", num_replicas: 9 }) },
+  { subject: "$JS.API.STREAM.CREATE.RN", body: JSON.stringify({ name: "RN", storage: "memory", num_replicas: -1 }) },
+  { subject: "$JS.API.STREAM.CREATE.SP", body: JSON.stringify({ name: "SP", subjects: ["a b"] }) },
 ];
 
 async function run(nc: NatsConnection, steps: readonly Step[] = STEPS, infoSubject = "$JS.API.INFO"): Promise<unknown[]> {
