@@ -16,9 +16,10 @@ import { configToJson, filtersOf, isDurable, type ConsumerConfig } from "./consu
 import { DeliveryState } from "./consumer-pending.ts";
 import { ConsumerStatus, headersOnly, type StatusHeaders } from "./consumer-status.ts";
 import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
-import { PullRequestQueue, WaitingRequest, parseNextRequest } from "./pull-requests.ts";
+import { WaitingPulls, timerDelay, type PullHost } from "./pull-requests.ts";
 import { FlowControlWindow } from "./push-delivery.ts";
-import { formatNanos, nowNanos, parseNanos } from "./rfc3339.ts";
+import { startingPosition } from "./consumer-start.ts";
+import { formatNanos, nowNanos } from "./rfc3339.ts";
 import type { ConsumerState, ConsumerStore, StoredMessage } from "./store/stream-store.ts";
 
 /** What a consumer needs from its manager. */
@@ -56,7 +57,7 @@ export class Consumer implements ConsumerHandle {
   /** Messages matching the filter from `streamSeq` on, kept current as messages come and go. */
   #numPending = 0;
 
-  readonly #waiting: PullRequestQueue | undefined;
+  readonly #pulls: WaitingPulls | undefined;
   /** Last pull request or delivery, for the inactivity threshold of pull consumers (ms). */
   #lastActivity = Date.now();
   /** Push: the deliver subject has a subscriber. */
@@ -74,7 +75,6 @@ export class Consumer implements ConsumerHandle {
   #closed = false;
   #ackTimer: NodeJS.Timeout | undefined;
   #ackTimerDue = 0;
-  #waitTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #interestTimer: NodeJS.Timeout | undefined;
   #inactiveTimer: NodeJS.Timeout | undefined;
@@ -92,9 +92,13 @@ export class Consumer implements ConsumerHandle {
     // Only a durable on a file stream outlives the process; memory state needs no copy.
     const persistent = isDurable(config) && config.mem_storage !== true && stream.config["storage"] !== "memory";
     this.#store = persistent ? stream.consumerStore(name) : undefined;
-    if (config.deliver_subject === undefined) this.#waiting = new PullRequestQueue(config.max_waiting ?? 0);
+    if (config.deliver_subject === undefined) this.#pulls = new WaitingPulls(this.#pullHost(), config.max_waiting ?? 0);
     if (restored !== undefined) this.#state.restore(restored);
-    else this.#selectStartingSequence();
+    else {
+      const start = startingPosition(config, this.#filters, stream.store, stream.config["max_msgs_per_subject"]);
+      this.#state.startAt(start.seq);
+      this.#skipList = start.skipList;
+    }
     this.#numPending = this.#countPending();
     this.#replayUntil = stream.store.state().lastSeq;
   }
@@ -151,7 +155,7 @@ export class Consumer implements ConsumerHandle {
   async stop(deleteState: boolean): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of [this.#ackTimer, this.#waitTimer, this.#heartbeatTimer, this.#interestTimer, this.#inactiveTimer, this.#replayTimer, this.#persistTimer]) {
+    for (const timer of [this.#ackTimer, this.#heartbeatTimer, this.#interestTimer, this.#inactiveTimer, this.#replayTimer, this.#persistTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
     for (const sub of this.#subscriptions) {
@@ -162,11 +166,7 @@ export class Consumer implements ConsumerHandle {
       }
     }
     this.#unsubscribeStored?.();
-    if (this.#waiting !== undefined) {
-      const waiting = this.#waiting.drain();
-      // consumer.go releaseAnyPendingRequests: waiting pull requests learn the consumer is gone.
-      if (deleteState) for (const wr of waiting) this.#status(wr.reply, ConsumerStatus.consumerDeleted());
-    }
+    this.#pulls?.stop(deleteState);
     if (this.#store !== undefined) {
       if (deleteState) await this.#store.delete();
       else this.#store.save(this.#state.snapshot());
@@ -189,7 +189,7 @@ export class Consumer implements ConsumerHandle {
       num_ack_pending: s.pending.size,
       // Redeliveries are disabled with max_deliver 1, so none are reported (consumer.go info).
       num_redelivered: this.#config.max_deliver === 1 ? 0 : s.redelivered.size,
-      num_waiting: this.#waiting?.length ?? 0,
+      num_waiting: this.#pulls?.length ?? 0,
       num_pending: this.#numPending,
     };
     if (this.isPush && this.#refreshInterest()) info["push_bound"] = true;
@@ -238,53 +238,12 @@ export class Consumer implements ConsumerHandle {
   /** `$JS.API.CONSUMER.MSG.NEXT`: a pull request (consumer.go processNextMsgRequest). */
   nextRequest(reply: string, body: string): void {
     if (this.#closed || reply === "") return;
-    const waiting = this.#waiting;
-    if (waiting === undefined) {
+    if (this.#pulls === undefined) {
       this.#status(reply, ConsumerStatus.pushBased());
       return;
     }
-    const request = parseNextRequest(body);
-    if ("error" in request) {
-      this.#status(reply, ConsumerStatus.badRequest(request.error));
-      return;
-    }
-    const config = this.#config;
-    if ((config.max_batch ?? 0) > 0 && request.batch > config.max_batch!) {
-      this.#status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestBatch of ${config.max_batch}`));
-      return;
-    }
-    if (request.expiresNs > 0 && (config.max_expires ?? 0) > 0 && request.expiresNs > config.max_expires!) {
-      this.#status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestExpires of ${goDurationText(config.max_expires!)}`));
-      return;
-    }
-    if (request.maxBytes > 0 && (config.max_bytes ?? 0) > 0 && request.maxBytes > config.max_bytes!) {
-      this.#status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestMaxBytes of ${config.max_bytes}`));
-      return;
-    }
-    this.#lastActivity = Date.now();
-    if (waiting.isFull) this.#processWaiting(false);
-    if (request.noWait) {
-      const available = this.#numPending + this.#state.redeliveryCount;
-      if (available === 0 && request.expiresNs === 0) {
-        this.#status(reply, ConsumerStatus.noMessages());
-        return;
-      }
-      if (available > 0) {
-        let claimed = 0;
-        for (const wr of waiting) claimed += wr.remaining;
-        if (available < claimed) {
-          this.#status(reply, ConsumerStatus.requestsPending());
-          return;
-        }
-      }
-    }
-    const wr = new WaitingRequest(reply, request, Date.now());
-    if (!waiting.add(wr)) {
-      // With heartbeats the client notices on its own; a 409 would make it retry in a hot loop.
-      if (request.heartbeatNs === 0) this.#status(reply, ConsumerStatus.exceededMaxWaiting());
-      return;
-    }
-    this.#kick();
+    const now = Date.now();
+    if (this.#pulls.receive(reply, body, now)) this.#lastActivity = now;
   }
 
   // ---- delivery --------------------------------------------------------------------------------
@@ -310,7 +269,7 @@ export class Consumer implements ConsumerHandle {
       }
       if (this.isPush) {
         if (!this.#refreshInterest() || this.#flowControl?.stalled === true) break;
-      } else if (this.#waiting!.length === 0) {
+      } else if (this.#pulls!.length === 0) {
         break;
       }
       const next = this.#held ?? this.#nextMessage();
@@ -322,7 +281,7 @@ export class Consumer implements ConsumerHandle {
       if (this.#config.replay_policy === "original" && this.#delayForReplay(next)) return;
       if (!this.#deliver(next.msg, next.deliveryCount)) break;
     }
-    if (this.#waiting !== undefined) this.#processWaiting(why !== "max-ack-pending");
+    this.#pulls?.process(why !== "max-ack-pending", Date.now());
   }
 
   /** consumer.go getNextMsg: redeliveries first, then the skip list, then the stream. */
@@ -405,20 +364,14 @@ export class Consumer implements ConsumerHandle {
     if (this.isPush) {
       target = config.deliver_subject!;
     } else {
-      const wr = this.#nextWaiting(size);
+      const now = Date.now();
+      const wr = this.#pulls!.take(size, now);
       if (wr === undefined) {
         this.#putBack(msg.seq, deliveryCount);
         return false;
       }
       target = wr.reply;
-      // Round robin between waiting requests (consumer.go waitQueue.pop).
-      this.#waiting!.remove(wr);
-      if (!wr.tookOne()) {
-        this.#waiting!.add(wr);
-        if (wr.heartbeatMs > 0) wr.nextHeartbeatAt = Date.now() + wr.heartbeatMs;
-      } else if (wr.bytesLeft > 0) {
-        batchCompleted = ConsumerStatus.batchCompleted(wr.remaining, wr.bytesLeft);
-      }
+      batchCompleted = this.#pulls!.served(wr, now);
     }
     const dseq = s.consumerSeq++;
     const now = Date.now();
@@ -467,81 +420,6 @@ export class Consumer implements ConsumerHandle {
     if (count <= 1) s.redelivered.delete(seq);
     else s.redelivered.set(seq, count);
     if (s.pending.has(seq) || deliveryCount === 1) s.queueRedelivery(seq);
-  }
-
-  /**
-   * consumer.go nextWaiting: the first waiting request that can take a message of `size` bytes,
-   * answering expired ones with 408 and too-small ones with 409, dropping those whose reply
-   * subject lost its subscriber.
-   */
-  #nextWaiting(size: number): WaitingRequest | undefined {
-    const waiting = this.#waiting!;
-    const now = Date.now();
-    for (let wr = waiting.peek(); wr !== undefined; wr = waiting.peek()) {
-      if (wr.expiresAt > 0 && now >= wr.expiresAt) {
-        this.#status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
-        waiting.remove(wr);
-        continue;
-      }
-      if (wr.bytesLeft > 0) {
-        if (size > wr.bytesLeft) {
-          this.#status(wr.reply, ConsumerStatus.maxBytesExceeded(wr.remaining, wr.bytesLeft));
-          waiting.remove(wr);
-          continue;
-        }
-        wr.bytesLeft -= size;
-        // Exactly used up: this message is the request's last.
-        if (wr.bytesLeft === 0) wr.remaining = 1;
-      }
-      if (this.#host.bus.hasInterest(wr.reply)) return wr;
-      waiting.remove(wr);
-    }
-    return undefined;
-  }
-
-  /**
-   * consumer.go processWaiting: expires requests (408), ends no_wait requests at the end of the
-   * stream (404), drops requests without interest, sends due heartbeats, and arms the timer for
-   * the next of these.
-   */
-  #processWaiting(endOfStream: boolean): void {
-    const waiting = this.#waiting;
-    if (waiting === undefined) return;
-    const now = Date.now();
-    let next = 0;
-    waiting.filter((wr) => {
-      const expired = wr.expiresAt > 0 && now >= wr.expiresAt;
-      if ((endOfStream && wr.noWait) || expired) {
-        if (expired) {
-          this.#status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
-          return false;
-        }
-        if (wr.expiresAt === 0 || wr.delivered > 0) {
-          this.#status(wr.reply, ConsumerStatus.noMessages());
-          return false;
-        }
-      }
-      if (!this.#host.bus.hasInterest(wr.reply)) return false;
-      if (wr.nextHeartbeatAt > 0) {
-        if (now >= wr.nextHeartbeatAt) {
-          this.#status(wr.reply, this.#heartbeat());
-          wr.nextHeartbeatAt = now + wr.heartbeatMs;
-        }
-        if (next === 0 || wr.nextHeartbeatAt < next) next = wr.nextHeartbeatAt;
-      }
-      if (wr.expiresAt > 0 && (next === 0 || wr.expiresAt < next)) next = wr.expiresAt;
-      return true;
-    });
-    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
-    this.#waitTimer = undefined;
-    if (next > 0 && !this.#closed) {
-      this.#waitTimer = setTimeout(() => this.#guard("pull request timer", () => {
-        this.#waitTimer = undefined;
-        this.#processWaiting(true);
-        this.#kick();
-      }), timerDelay(next - now));
-      this.#waitTimer.unref();
-    }
   }
 
   /**
@@ -848,8 +726,8 @@ export class Consumer implements ConsumerHandle {
     let idleSince = this.#lastActivity;
     // Messages still within their ack wait count as activity (the client may still be working).
     for (const [seq, p] of this.#state.pending) idleSince = Math.max(idleSince, p.timeMs + this.#ackWaitMs(this.#state.deliveryCount(seq) - 1));
-    this.#processWaiting(false);
-    if ((this.#waiting?.length ?? 0) > 0) idleSince = now;
+    this.#pulls?.process(false, now);
+    if ((this.#pulls?.length ?? 0) > 0) idleSince = now;
     const remaining = idleSince + thresholdMs - now;
     if (remaining > 0) {
       this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), timerDelay(remaining));
@@ -885,76 +763,16 @@ export class Consumer implements ConsumerHandle {
     return n;
   }
 
-  /** consumer.go selectStartingSeqNo. */
-  #selectStartingSequence(): void {
-    const config = this.#config;
-    const store = this.stream.store;
-    const state = store.state();
-    let seq: number;
-    if ((config.opt_start_seq ?? 0) > 0) {
-      seq = config.opt_start_seq!;
-    } else {
-      switch (config.deliver_policy) {
-        case "all":
-          seq = state.firstSeq;
-          break;
-        case "last":
-          if (this.#filters.length === 0) seq = state.lastSeq;
-          else {
-            seq = 0;
-            for (const f of this.#filters) seq = Math.max(seq, store.loadLast(f)?.seq ?? 0);
-            if (seq === 0) seq = state.lastSeq + 1;
-          }
-          break;
-        case "last_per_subject": {
-          if ((this.stream.config["max_msgs_per_subject"] as number | undefined) === 1) {
-            seq = state.firstSeq;
-            break;
-          }
-          const seqs: number[] = [];
-          for (const f of this.#filters.length > 0 ? this.#filters : [">"]) {
-            for (const subject of store.subjectsState(f).keys()) {
-              const last = store.loadLast(subject);
-              if (last !== undefined) seqs.push(last.seq);
-            }
-          }
-          seqs.sort((a, b) => a - b);
-          if (seqs.length === 0) seq = state.lastSeq;
-          else {
-            seq = seqs[0]!;
-            this.#skipList = { seqs, resume: state.lastSeq };
-          }
-          break;
-        }
-        case "by_start_time":
-          seq = this.#sequenceAtTime(parseNanos(config.opt_start_time!) ?? 0n, state.firstSeq, state.lastSeq);
-          break;
-        case "new":
-        default:
-          seq = state.lastSeq + 1;
-          break;
-      }
-    }
-    const explicitStart = (config.opt_start_seq ?? 0) > 0;
-    if (state.messages === 0 && state.lastSeq === 0 && !explicitStart) seq = 1;
-    else if (seq > state.lastSeq && !explicitStart) seq = state.lastSeq + 1;
-    else if (seq < state.firstSeq) seq = state.firstSeq;
-    if (seq < 1) seq = 1;
-    this.#state.startAt(seq);
-  }
-
-  /** The first sequence stored at or after `timeNs` (binary search: times grow with sequences). */
-  #sequenceAtTime(timeNs: bigint, firstSeq: number, lastSeq: number): number {
-    const store = this.stream.store;
-    let lo = Math.max(1, firstSeq);
-    let hi = lastSeq + 1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const msg = store.loadNext(">", mid);
-      if (msg === undefined || msg.timeNs >= timeNs) hi = mid;
-      else lo = msg.seq + 1;
-    }
-    return lo;
+  #pullHost(): PullHost {
+    return {
+      hasInterest: (subject) => this.#host.bus.hasInterest(subject),
+      status: (subject, headers) => this.#status(subject, headers),
+      heartbeat: () => this.#heartbeat(),
+      available: () => this.#numPending + this.#state.redeliveryCount,
+      limits: () => ({ maxBatch: this.#config.max_batch ?? 0, maxExpiresNs: this.#config.max_expires ?? 0, maxBytes: this.#config.max_bytes ?? 0 }),
+      wake: () => this.#kick(),
+      caught: (what, err) => this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' ${what}`, err),
+    };
   }
 
   #status(subject: string, headers: StatusHeaders): void {
@@ -987,19 +805,4 @@ export class Consumer implements ConsumerHandle {
       this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' ${what}`, err);
     }
   }
-}
-
-/**
- * A setTimeout delay: at least 1 ms, and at most what Node's timers hold (2^31-1 ms); a longer
- * one would fire at once, so a far-off deadline is checked again when this one fires.
- */
-function timerDelay(ms: number): number {
-  return Math.min(Math.max(1, Math.ceil(ms)), 2_147_483_647);
-}
-
-/** A nanosecond count as Go's time.Duration prints it, for the MaxRequestExpires text. */
-function goDurationText(ns: number): string {
-  const seconds = ns / 1e9;
-  if (seconds >= 1) return `${Number(seconds.toFixed(9))}s`;
-  return `${Number((ns / 1e6).toFixed(6))}ms`;
 }

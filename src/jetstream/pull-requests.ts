@@ -1,7 +1,10 @@
 /**
  * Pull requests waiting on a consumer (`$JS.API.CONSUMER.MSG.NEXT`): how a request body is
- * read (consumer.go nextReqFromMsg) and the bounded FIFO they wait in (waitQueue, max_waiting).
+ * read (consumer.go nextReqFromMsg), the bounded FIFO they wait in (waitQueue, max_waiting),
+ * and their life there (admission, serving, expiry, heartbeats).
  */
+import { goDuration } from "./consumer-config.ts";
+import { ConsumerStatus, type StatusHeaders } from "./consumer-status.ts";
 
 /** One MSG.NEXT request as the client sent it. */
 export interface NextRequest {
@@ -141,4 +144,196 @@ export class PullRequestQueue {
   [Symbol.iterator](): Iterator<WaitingRequest> {
     return this.#requests[Symbol.iterator]();
   }
+}
+
+/** What the waiting pull requests need from their consumer. */
+export interface PullHost {
+  hasInterest(subject: string): boolean;
+  /** Publishes a header-only status message to `subject`. */
+  status(subject: string, headers: StatusHeaders): void;
+  /** The consumer's idle heartbeat as of now. */
+  heartbeat(): StatusHeaders;
+  /** Messages that could be delivered right now (pending plus redeliveries), for no_wait. */
+  available(): number;
+  /** The request limits of the consumer's current config. */
+  limits(): { maxBatch: number; maxExpiresNs: number; maxBytes: number };
+  /** Something changed (a request came, a timer fired): try delivering. */
+  wake(): void;
+  caught(what: string, err: unknown): void;
+}
+
+/**
+ * A pull consumer's waiting requests and what happens to them: admission
+ * (processNextMsgRequest), choosing the one to serve (nextWaiting), and expiry, end of stream,
+ * lost interest and heartbeats (processWaiting), with the one timer that drives the last three.
+ */
+export class WaitingPulls {
+  readonly #host: PullHost;
+  readonly #queue: PullRequestQueue;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(host: PullHost, maxWaiting: number) {
+    this.#host = host;
+    this.#queue = new PullRequestQueue(maxWaiting);
+  }
+
+  get length(): number {
+    return this.#queue.length;
+  }
+
+  /** A MSG.NEXT request; true when it was queued (the consumer is in use). */
+  receive(reply: string, body: string, now: number): boolean {
+    const host = this.#host;
+    const request = parseNextRequest(body);
+    if ("error" in request) {
+      host.status(reply, ConsumerStatus.badRequest(request.error));
+      return false;
+    }
+    const limits = host.limits();
+    if (limits.maxBatch > 0 && request.batch > limits.maxBatch) {
+      host.status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestBatch of ${limits.maxBatch}`));
+      return false;
+    }
+    if (request.expiresNs > 0 && limits.maxExpiresNs > 0 && request.expiresNs > limits.maxExpiresNs) {
+      host.status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestExpires of ${goDuration(limits.maxExpiresNs)}`));
+      return false;
+    }
+    if (request.maxBytes > 0 && limits.maxBytes > 0 && request.maxBytes > limits.maxBytes) {
+      host.status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestMaxBytes of ${limits.maxBytes}`));
+      return false;
+    }
+    if (this.#queue.isFull) this.process(false, now);
+    if (request.noWait) {
+      const available = host.available();
+      if (available === 0 && request.expiresNs === 0) {
+        host.status(reply, ConsumerStatus.noMessages());
+        return true;
+      }
+      if (available > 0) {
+        let claimed = 0;
+        for (const wr of this.#queue) claimed += wr.remaining;
+        if (available < claimed) {
+          host.status(reply, ConsumerStatus.requestsPending());
+          return true;
+        }
+      }
+    }
+    if (!this.#queue.add(new WaitingRequest(reply, request, now))) {
+      // With heartbeats the client notices on its own; a 409 would make it retry in a hot loop.
+      if (request.heartbeatNs === 0) host.status(reply, ConsumerStatus.exceededMaxWaiting());
+      return true;
+    }
+    host.wake();
+    return true;
+  }
+
+  /**
+   * consumer.go nextWaiting: the first request that can take a message of `size` bytes,
+   * answering expired ones with 408 and too-small ones with 409, dropping those whose reply
+   * subject lost its subscriber. The request is charged for the bytes.
+   */
+  take(size: number, now: number): WaitingRequest | undefined {
+    const queue = this.#queue;
+    for (let wr = queue.peek(); wr !== undefined; wr = queue.peek()) {
+      if (wr.expiresAt > 0 && now >= wr.expiresAt) {
+        this.#host.status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
+        queue.remove(wr);
+        continue;
+      }
+      if (wr.bytesLeft > 0) {
+        if (size > wr.bytesLeft) {
+          this.#host.status(wr.reply, ConsumerStatus.maxBytesExceeded(wr.remaining, wr.bytesLeft));
+          queue.remove(wr);
+          continue;
+        }
+        wr.bytesLeft -= size;
+        // Exactly used up: this message is the request's last.
+        if (wr.bytesLeft === 0) wr.remaining = 1;
+      }
+      if (this.#host.hasInterest(wr.reply)) return wr;
+      queue.remove(wr);
+    }
+    return undefined;
+  }
+
+  /**
+   * A message went to `wr`: it moves to the back of the line (round robin, consumer.go
+   * waitQueue.pop) or leaves when done. Returns the `409 Batch Completed` status to send after
+   * the message when the batch is done with max_bytes to spare.
+   */
+  served(wr: WaitingRequest, now: number): StatusHeaders | undefined {
+    this.#queue.remove(wr);
+    if (!wr.tookOne()) {
+      this.#queue.add(wr);
+      if (wr.heartbeatMs > 0) wr.nextHeartbeatAt = now + wr.heartbeatMs;
+      return undefined;
+    }
+    return wr.bytesLeft > 0 ? ConsumerStatus.batchCompleted(wr.remaining, wr.bytesLeft) : undefined;
+  }
+
+  /**
+   * consumer.go processWaiting: expires requests (408), ends no_wait requests at the end of the
+   * stream (404), drops requests without interest, sends due heartbeats, and arms the timer for
+   * the next of these.
+   */
+  process(endOfStream: boolean, now: number): void {
+    const host = this.#host;
+    let next = 0;
+    this.#queue.filter((wr) => {
+      const expired = wr.expiresAt > 0 && now >= wr.expiresAt;
+      if ((endOfStream && wr.noWait) || expired) {
+        if (expired) {
+          host.status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
+          return false;
+        }
+        if (wr.expiresAt === 0 || wr.delivered > 0) {
+          host.status(wr.reply, ConsumerStatus.noMessages());
+          return false;
+        }
+      }
+      if (!host.hasInterest(wr.reply)) return false;
+      if (wr.nextHeartbeatAt > 0) {
+        if (now >= wr.nextHeartbeatAt) {
+          host.status(wr.reply, host.heartbeat());
+          wr.nextHeartbeatAt = now + wr.heartbeatMs;
+        }
+        if (next === 0 || wr.nextHeartbeatAt < next) next = wr.nextHeartbeatAt;
+      }
+      if (wr.expiresAt > 0 && (next === 0 || wr.expiresAt < next)) next = wr.expiresAt;
+      return true;
+    });
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (next > 0 && !this.#stopped) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        try {
+          this.process(true, Date.now());
+          host.wake();
+        } catch (err) {
+          host.caught("pull request timer", err);
+        }
+      }, timerDelay(next - now));
+      this.#timer.unref();
+    }
+  }
+
+  /** Stops the timer; with `deleted`, waiting requests learn the consumer is gone (409). */
+  stop(deleted: boolean): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiting = this.#queue.drain();
+    // consumer.go releaseAnyPendingRequests.
+    if (deleted) for (const wr of waiting) this.#host.status(wr.reply, ConsumerStatus.consumerDeleted());
+  }
+}
+
+/**
+ * A setTimeout delay: at least 1 ms, and at most what Node's timers hold (2^31-1 ms); a longer
+ * one would fire at once, so a far-off deadline is checked again when this one fires.
+ */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(1, Math.ceil(ms)), 2_147_483_647);
 }
