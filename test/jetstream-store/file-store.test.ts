@@ -48,6 +48,8 @@ const segmentFiles = (name = "S"): string[] =>
     .sort((a, b) => parseInt(a) - parseInt(b));
 const dirBytes = (name = "S"): number => segmentFiles(name).reduce((sum, f) => sum + fs.statSync(path.join(msgsDir(name), f)).size, 0);
 const lastSegment = (name = "S"): string => path.join(msgsDir(name), segmentFiles(name).at(-1)!);
+/** A clean close leaves an index checkpoint; tests that damage segments remove it, as a crash would have. */
+const forgetCheckpoint = (name = "S"): void => fs.rmSync(path.join(msgsDir(name), "index.ckp"), { force: true });
 
 function fill(store: StreamStore, count: number, subject = (i: number): string => `s.${i % 3}`): void {
   for (let i = 0; i < count; i++) store.store(subject(i), i % 2 === 0 ? bytes(`NATS/1.0\r\nI: ${i}\r\n\r\n`) : undefined, bytes(`payload-${i}`));
@@ -75,6 +77,76 @@ describe("file store", () => {
     }
     assert.deepEqual(store.subjectsState(">"), new Map([["s.0", 9], ["s.1", 9], ["s.2", 2]]));
     assert.equal(store.store("s.9", undefined, bytes("next")).seq, 31);
+  });
+
+  it("opens from the checkpoint a clean close leaves, and scans when there is none", async () => {
+    let store = await openStore();
+    fill(store, 60);
+    for (const seq of [3, 17, 18, 40]) store.remove(seq);
+    store.purge({ seq: 5 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = store.state();
+    const pending = store.numPending("s.1", 0, false);
+    store = await reopen(store);
+    const direct = store as FileStore;
+    assert.equal(direct.recovery.fromCheckpoint, true);
+    assert.equal(fs.existsSync(path.join(msgsDir(), "index.ckp")), false, "taken at open, so a crash cannot leave it stale");
+    assert.deepEqual(store.state(), before);
+    assert.equal(store.numPending("s.1", 0, false), pending);
+    assert.equal(text(store.load(60)?.data), "payload-59");
+    assert.equal(store.load(17), undefined);
+    // Deletes and appends after a checkpointed open must survive a crash (a scan) as well.
+    store.remove(41);
+    store.store("s.new", undefined, bytes("after"));
+    const after = store.state();
+    await store.close();
+    open.length = 0;
+    forgetCheckpoint();
+    store = await openStore();
+    assert.equal((store as FileStore).recovery.fromCheckpoint, false);
+    assert.deepEqual(store.state(), after);
+    assert.equal(store.load(41), undefined);
+    assert.equal(text(store.load(61)?.data), "after");
+  });
+
+  it("ignores a checkpoint that does not match the segments, or is damaged", async () => {
+    let store = await openStore();
+    fill(store, 10);
+    await store.close();
+    open.length = 0;
+    fs.appendFileSync(lastSegment(), Buffer.alloc(3)); // the files changed after the checkpoint
+    store = await openStore();
+    assert.equal((store as FileStore).recovery.fromCheckpoint, false);
+    assert.equal(store.state().messages, 10);
+    await store.close();
+    open.length = 0;
+    const checkpoint = path.join(msgsDir(), "index.ckp");
+    const content = fs.readFileSync(checkpoint);
+    content[20] = content[20]! ^ 0xff;
+    fs.writeFileSync(checkpoint, content);
+    store = await openStore();
+    assert.equal((store as FileStore).recovery.fromCheckpoint, false);
+    assert.equal(store.state().messages, 10);
+  });
+
+  it("reports a record damaged after a clean close instead of throwing, and reads past it", async () => {
+    const reported: string[] = [];
+    const options = { ...SMALL, segmentSize: 1024 * 1024, reportError: (what: string) => void reported.push(what) };
+    let store = await openStore(options);
+    for (let i = 1; i <= 4; i++) store.store("d", undefined, bytes(`damage-me-${i}`));
+    await store.close();
+    open.length = 0;
+    const file = lastSegment();
+    const content = fs.readFileSync(file);
+    const at = content.indexOf(Buffer.from("damage-me-2"));
+    content[at] = content[at]! ^ 0x01;
+    fs.writeFileSync(file, content); // same size: the checkpoint is still trusted
+    store = await openStore(options);
+    assert.equal((store as FileStore).recovery.fromCheckpoint, true);
+    assert.equal(store.load(2), undefined);
+    assert.match(reported.join("\n"), /cannot read seq 2/);
+    assert.equal(store.loadNext("d", 2)?.seq, 3, "the damaged message does not hide the next one");
+    assert.equal(text(store.load(4)?.data), "damage-me-4");
   });
 
   it("keeps the sequence after a purge of everything across a restart", async () => {
@@ -109,6 +181,7 @@ describe("file store", () => {
     const file = lastSegment();
     const size = fs.statSync(file).size;
     fs.truncateSync(file, size - 7);
+    forgetCheckpoint(); // as after a crash: no clean close left an index
     store = await openStore({ ...SMALL, segmentSize: 1024 * 1024 });
     assert.equal(store.state().messages, 9);
     assert.equal(store.state().lastSeq, 9);
@@ -143,6 +216,7 @@ describe("file store", () => {
     // The tail holds M5, M6, the tombstone for 2 (with a state marker) and M7: cut at every byte of it.
     for (let cut = records[3]!.end; cut <= original.length; cut++) {
       fs.writeFileSync(file, original.subarray(0, cut));
+      forgetCheckpoint(); // as after a crash: no clean close left an index
       const reopened = new FileStore(path.join(temp.dir, "jetstream", "S"), UNLIMITED, options);
       try {
         const complete = records.filter((r) => r.end <= cut);
@@ -166,6 +240,7 @@ describe("file store", () => {
     await store.close();
     open.length = 0;
     fs.appendFileSync(lastSegment(), Buffer.from("this is not a record at all, just noise"));
+    forgetCheckpoint(); // as after a crash: no clean close left an index
     store = await openStore();
     assert.equal(store.state().messages, 5);
     assert.equal(store.store("x", undefined, bytes("ok")).seq, 6);
@@ -185,6 +260,7 @@ describe("file store", () => {
     const at = content.lastIndexOf(Buffer.from("final-payload"));
     content[at] = content[at]! ^ 0xff;
     fs.writeFileSync(file, content);
+    forgetCheckpoint(); // as after a crash: no clean close left an index
     store = await openStore({ ...SMALL, segmentSize: 1024 * 1024 });
     assert.equal(store.state().messages, 4);
     assert.equal(store.load(5), undefined);
@@ -201,6 +277,7 @@ describe("file store", () => {
     const at = content.indexOf(Buffer.from("body-number-3"));
     content[at] = content[at]! ^ 0x01;
     fs.writeFileSync(file, content);
+    forgetCheckpoint(); // as after a crash: no clean close left an index
     const direct = new FileStore(path.join(temp.dir, "jetstream", "S"), UNLIMITED, SMALL);
     open.push(direct);
     assert.equal(direct.recovery.skippedRecords, 1);
@@ -383,6 +460,7 @@ describe("file store", () => {
     store.store("a", undefined, bytes("1"));
     await store.close();
     fs.appendFileSync(path.join(dir, "msgs", "1.seg"), Buffer.alloc(10, 1));
+    fs.rmSync(path.join(dir, "msgs", "index.ckp")); // as after a crash: no clean close left an index
     fs.writeFileSync(path.join(dir, "msgs", "1.seg.tmp"), "a rewrite that never got renamed");
     const again = new FileStore(dir, UNLIMITED, SMALL);
     open.push(again);

@@ -16,7 +16,8 @@ import { FileConsumerStore } from "./file-consumer-store.ts";
 import { assertSafeName } from "./atomic-file.ts";
 import { type IndexEntry, IndexedStreamStore, type StoreErrorReporter } from "./indexed-store.ts";
 import { RecordKind, decodeFrame, encodeMessage, encodeState, frameLengthAt } from "./record-codec.ts";
-import { Segment, listSegmentIds, removeUnfinishedRewrites } from "./segment.ts";
+import { type Checkpoint, takeCheckpoint, writeCheckpoint } from "./index-checkpoint.ts";
+import { Segment, listSegmentIds, removeUnfinishedRewrites, segmentPath } from "./segment.ts";
 import { type RecordLocation, SegmentLog } from "./segment-log.ts";
 import type { ConsumerStore, StoreLimits, StoredMessage, SyncPolicy } from "./stream-store.ts";
 
@@ -72,6 +73,8 @@ export interface RecoveryReport {
   truncatedBytes: number;
   /** Damaged records skipped inside segments (each loses one message, tombstone batch or state marker). */
   skippedRecords: number;
+  /** True when the index came from the checkpoint a clean close left (no segment was scanned). */
+  fromCheckpoint: boolean;
 }
 
 export class FileStore extends IndexedStreamStore<FileEntry> {
@@ -120,6 +123,39 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
   // ---- recovery ------------------------------------------------------------------------------
 
   #recover(): RecoveryReport {
+    removeUnfinishedRewrites(this.#msgsDir);
+    const ids = listSegmentIds(this.#msgsDir);
+    const sizes = new Map(ids.map((id) => [id, fs.statSync(segmentPath(this.#msgsDir, id)).size]));
+    const checkpoint = takeCheckpoint(this.#msgsDir, sizes);
+    if (checkpoint !== undefined) return this.#recoverFromCheckpoint(checkpoint);
+    return this.#recoverByScan(ids);
+  }
+
+  /** The index as a clean close left it: no segment is read. */
+  #recoverFromCheckpoint(checkpoint: Checkpoint): RecoveryReport {
+    const segments = checkpoint.segments.map(({ id, maxSeqRef }) => {
+      const segment = Segment.open(this.#msgsDir, id);
+      segment.maxSeqRef = maxSeqRef;
+      this.#log.adopt(segment);
+      return segment;
+    });
+    const entries: FileEntry[] = checkpoint.entries.map((e) => ({
+      seq: e.seq,
+      subject: e.subject,
+      timeNs: e.timeNs,
+      size: e.size,
+      segment: segments[e.segment]!,
+      offset: e.offset,
+      length: e.length,
+    }));
+    for (const ghost of checkpoint.ghosts) this.#log.adoptGhost(ghost.seq, segments[ghost.record]!, segments[ghost.tombstone]!);
+    this.#finishRecovery(entries, checkpoint.firstSeq, checkpoint.lastSeq, checkpoint.lastTimeNs);
+    this.#persistedFirst = checkpoint.persistedFirst;
+    this.#persistedLast = checkpoint.persistedLast;
+    return { segments: this.#log.segmentCount, truncatedBytes: 0, skippedRecords: 0, fromCheckpoint: true };
+  }
+
+  #recoverByScan(ids: readonly number[]): RecoveryReport {
     // Records arrive in sequence order (segments are scanned in id order and a rewrite keeps
     // the order), so a plain array collects them; tombstones are applied afterwards.
     let entries: FileEntry[] = [];
@@ -131,8 +167,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     let lastTimeNs = 0n;
     let truncatedBytes = 0;
     let skippedRecords = 0;
-    removeUnfinishedRewrites(this.#msgsDir);
-    for (const id of listSegmentIds(this.#msgsDir)) {
+    for (const id of ids) {
       const segment = Segment.open(this.#msgsDir, id);
       this.#log.adopt(segment);
       const scanned = segment.scan(({ offset, length, record }) => {
@@ -179,15 +214,43 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       }
       if (deleted.size > 0) entries = entries.filter((entry) => !deleted.has(entry.seq));
     }
-    for (const entry of entries) if (entry.seq >= firstFloor) entry.segment.liveBytes += entry.length;
     this.#persistedFirst = firstFloor;
     this.#persistedLast = lastSeq;
+    this.#finishRecovery(entries, firstFloor, lastSeq, lastTimeNs);
+    return { segments: this.#log.segmentCount, truncatedBytes, skippedRecords, fromCheckpoint: false };
+  }
+
+  #finishRecovery(entries: readonly FileEntry[], firstFloor: number, lastSeq: number, lastTimeNs: bigint): void {
+    for (const entry of entries) if (entry.seq >= firstFloor) entry.segment.liveBytes += entry.length;
     // The log's view of the first sequence comes from the base: restore it before starting the log.
     this.restoreIndex(entries, firstFloor, lastSeq, lastTimeNs);
     this.#log.start();
     this.applyLimitsAfterRestore();
     this.#log.reclaim();
-    return { segments: this.#log.segmentCount, truncatedBytes, skippedRecords };
+  }
+
+  /** Leaves the index for the next open (best effort: without it the next open scans). */
+  #writeCheckpoint(): void {
+    try {
+      const { segments, ghosts } = this.#log.describe();
+      const indexOf = new Map(segments.map((segment, i) => [segment, i]));
+      const entries = [];
+      for (const e of this.allEntries()) {
+        entries.push({ seq: e.seq, segment: indexOf.get(e.segment)!, offset: e.offset, length: e.length, size: e.size, subject: e.subject, timeNs: e.timeNs });
+      }
+      writeCheckpoint(this.#msgsDir, {
+        firstSeq: this.firstSeq,
+        lastSeq: this.lastSeq,
+        lastTimeNs: this.lastTimeNs,
+        persistedFirst: this.#persistedFirst,
+        persistedLast: this.#persistedLast,
+        segments: segments.map((s) => ({ id: s.id, size: s.size, maxSeqRef: s.maxSeqRef })),
+        entries,
+        ghosts: ghosts.map((g) => ({ seq: g.seq, record: indexOf.get(g.record)!, tombstone: indexOf.get(g.tombstone)! })),
+      });
+    } catch (err) {
+      this.reportError(`file store ${this.#dir}: writing the index checkpoint failed`, err);
+    }
   }
 
   // ---- storage hooks -------------------------------------------------------------------------
@@ -199,14 +262,19 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     return { seq, subject, timeNs, size: fileStoreMessageSize(subject, headers, data), segment, offset, length: record.length };
   }
 
-  protected readMessage(entry: FileEntry): StoredMessage {
-    const buf = entry.segment.read(entry.offset, entry.length);
-    const length = frameLengthAt(buf, 0);
-    const record = typeof length === "number" ? decodeFrame(buf, 0, length) : undefined;
-    if (record?.kind !== RecordKind.message || record.seq !== entry.seq) {
-      throw new Error(`file store ${this.#dir}: record for seq ${entry.seq} is damaged`);
+  protected readMessage(entry: FileEntry): StoredMessage | undefined {
+    try {
+      const buf = entry.segment.read(entry.offset, entry.length);
+      const length = frameLengthAt(buf, 0);
+      const record = typeof length === "number" ? decodeFrame(buf, 0, length) : undefined;
+      if (record?.kind !== RecordKind.message || record.seq !== entry.seq) throw new Error("the record fails its checks");
+      return { seq: record.seq, subject: record.subject, headers: record.headers, data: record.data, timeNs: record.timeNs };
+    } catch (err) {
+      // Damaged after a clean close (the checkpoint skipped the scan) or an I/O error: the
+      // caller sees a missing message, never an exception from deep inside delivery.
+      this.reportError(`file store ${this.#dir}: cannot read seq ${entry.seq}`, err);
+      return undefined;
     }
-    return { seq: record.seq, subject: record.subject, headers: record.headers, data: record.data, timeNs: record.timeNs };
   }
 
   protected persistChanges(removed: readonly FileEntry[]): void {
@@ -234,6 +302,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     FileStore.#openDirs.delete(path.resolve(this.#dir));
     for (const consumer of this.#consumers.values()) consumer.detach(false);
     this.#log.close();
+    this.#writeCheckpoint();
     return Promise.resolve();
   }
 

@@ -61,7 +61,8 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   /** Persists a new message and returns its index entry. Must be durable per the store's policy when it returns. */
   protected abstract writeMessage(seq: number, subject: string, headers: Uint8Array | undefined, data: Uint8Array, timeNs: bigint): E;
-  protected abstract readMessage(entry: E): StoredMessage;
+  /** Reads a message back; undefined when its bytes are damaged or unreadable (the store reports that itself). */
+  protected abstract readMessage(entry: E): StoredMessage | undefined;
   /**
    * Called after every operation that removed messages or moved the sequence range without a new
    * message (skip, compact past the end). `removed` may be empty. `firstSeq`/`lastSeq` are
@@ -159,8 +160,14 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   }
 
   loadNext(filter: string, fromSeq: number): StoredMessage | undefined {
-    const seq = nextMatch(this.#view(), filter, fromSeq);
-    return seq === 0 ? undefined : this.load(seq);
+    for (let from = fromSeq; ; ) {
+      const seq = nextMatch(this.#view(), filter, from);
+      if (seq === 0) return undefined;
+      const msg = this.load(seq);
+      if (msg !== undefined) return msg;
+      // An unreadable message (reported by the store) must not hide the ones after it.
+      from = seq + 1;
+    }
   }
 
   loadLast(filter: string): StoredMessage | undefined {

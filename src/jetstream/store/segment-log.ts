@@ -75,6 +75,12 @@ export class SegmentLog {
     return this.#segments.length;
   }
 
+  /** The segments in id order and the tombstone bookkeeping, for the index checkpoint. */
+  describe(): { segments: readonly Segment[]; ghosts: Array<{ seq: number; record: Segment; tombstone: Segment }> } {
+    const ghosts = [...this.#ghosts].map(([seq, ghost]) => ({ seq, record: ghost.record, tombstone: ghost.tombstone }));
+    return { segments: this.#segments, ghosts };
+  }
+
   // ---- recovery ------------------------------------------------------------------------------
 
   /** Takes a segment found on disk (in id order). */
