@@ -3,6 +3,7 @@
  * validation and defaults (consumer.go setConsumerConfigDefaults + checkConsumerCfg), and which
  * fields an update may change (checkNewConsumerConfig). Pure functions: no timers, no I/O.
  */
+import { ConsumerErrors } from "./api-errors.ts";
 import type { ApiError } from "./contracts.ts";
 import { isValidSubject, subjectHasWildcard } from "../subjects/subject.ts";
 import { parseNanos } from "./rfc3339.ts";
@@ -46,6 +47,8 @@ export interface ConsumerConfig {
   pause_until?: string;
 }
 
+export { ConsumerErrors };
+
 /** nats-server defaults (consumer.go, jetstream_api.go). */
 export const ConsumerDefaults = {
   /** JsAckWaitDefault. */
@@ -64,72 +67,6 @@ export const ConsumerDefaults = {
   MAX_DESCRIPTION_LEN: 4 * 1024,
   /** JSMaxMetadataLen. */
   MAX_METADATA_LEN: 128 * 1024,
-} as const;
-
-function apiError(code: number, errCode: number, description: string): ApiError {
-  return { code, err_code: errCode, description };
-}
-
-/** The consumer errors of nats-server's errors.json, by its constant names. */
-export const ConsumerErrors = {
-  badRequest: () => apiError(400, 10003, "bad request"),
-  /** JSInvalidJSONErr as nats-server 2.9 sends it (later releases append the decoder's message, which no client reads). */
-  invalidJson: () => apiError(400, 10025, "invalid JSON"),
-  streamNotFound: () => apiError(404, 10059, "stream not found"),
-  streamMismatch: () => apiError(400, 10056, "stream name in subject does not match request"),
-  invalidConfig: (detail: string) => apiError(500, 10052, detail),
-  replicasNotSupported: () => apiError(500, 10074, "replicas > 1 not supported in non-clustered mode"),
-  consumerNotFound: () => apiError(404, 10014, "consumer not found"),
-  configRequired: () => apiError(400, 10078, "consumer config required"),
-  nameExists: () => apiError(400, 10013, "consumer name already in use"),
-  alreadyExists: () => apiError(400, 10148, "consumer already exists"),
-  doesNotExist: () => apiError(400, 10149, "consumer does not exist"),
-  createError: (detail: string) => apiError(500, 10012, detail),
-  durableNameNotInSubject: () => apiError(400, 10016, "consumer expected to be durable but no durable name set in subject"),
-  durableNameNotSet: () => apiError(400, 10018, "consumer expected to be durable but a durable name was not set"),
-  durableNameNotMatchSubject: () => apiError(400, 10017, "consumer name in subject does not match durable name in request"),
-  ephemeralWithDurableName: () => apiError(400, 10020, "consumer expected to be ephemeral but a durable name was set in request"),
-  nameContainsPathSeparators: () => apiError(400, 10127, "Consumer name can not contain path separators"),
-  nameTooLong: () => apiError(400, 10102, `consumer name is too long, maximum allowed is ${ConsumerDefaults.MAX_NAME_LEN}`),
-  badDurableName: () => apiError(400, 10103, "durable name can not contain '.', '*', '>'"),
-  descriptionTooLong: () => apiError(400, 10107, `consumer description is too long, maximum allowed is ${ConsumerDefaults.MAX_DESCRIPTION_LEN}`),
-  metadataTooLong: () => apiError(400, 10135, "consumer metadata exceeds maximum size of 128KB"),
-  deliverToWildcards: () => apiError(400, 10079, "consumer deliver subject has wildcards"),
-  invalidDeliverSubject: () => apiError(400, 10112, "invalid push consumer deliver subject"),
-  deliverCycle: () => apiError(400, 10081, "consumer deliver subject forms a cycle"),
-  pushMaxWaiting: () => apiError(400, 10080, "consumer in push mode can not set max waiting"),
-  maxPendingAckPolicyRequired: () => apiError(400, 10082, "consumer requires ack policy for max ack pending"),
-  smallHeartbeat: () => apiError(400, 10083, "consumer idle heartbeat needs to be >= 100ms"),
-  pullRequiresAck: () => apiError(400, 10084, "consumer in pull mode requires explicit ack policy on workqueue stream"),
-  pullWithRateLimit: () => apiError(400, 10086, "consumer in pull mode can not have rate limit set"),
-  maxWaitingNegative: () => apiError(400, 10087, "consumer max waiting needs to be positive"),
-  heartbeatRequiresPush: () => apiError(400, 10088, "consumer idle heartbeat requires a push based consumer"),
-  flowControlRequiresPush: () => apiError(400, 10089, "consumer flow control requires a push based consumer"),
-  maxRequestBatchNegative: () => apiError(400, 10114, "consumer max request batch needs to be > 0"),
-  maxRequestExpiresTooSmall: () => apiError(400, 10115, "consumer max request expires needs to be >= 1ms"),
-  maxDeliverBackoff: () => apiError(400, 10116, "max deliver is required to be > length of backoff values"),
-  flowControlNeedsHeartbeats: () => apiError(400, 10108, "consumer with flow control also needs heartbeats"),
-  durableAndNameMismatch: () => apiError(400, 10132, "Consumer Durable and Name have to be equal if both are provided"),
-  createFilterSubjectMismatch: () => apiError(400, 10131, "Consumer create request did not match filtered subject from create subject"),
-  multipleFiltersNotAllowed: () => apiError(400, 10137, "consumer with multiple subject filters cannot use subject based API"),
-  duplicateFilterSubjects: () => apiError(400, 10136, "consumer cannot have both FilterSubject and FilterSubjects specified"),
-  overlappingFilterSubjects: () => apiError(400, 10138, "consumer subject filters cannot overlap"),
-  emptyFilter: () => apiError(400, 10139, "consumer filter in FilterSubjects cannot be empty"),
-  invalidPolicy: (detail: string) => apiError(400, 10094, detail),
-  invalidSampling: (detail: string) => apiError(400, 10095, `failed to parse consumer sampling configuration: ${detail}`),
-  ackWaitNegative: () => apiError(400, 10183, "consumer ack wait needs to be positive"),
-  backoffNegative: () => apiError(400, 10184, "consumer backoff needs to be positive"),
-  maxPendingAckExcess: (limit: number) => apiError(400, 10121, `consumer max ack pending exceeds system limit of ${limit}`),
-  inactiveThresholdExcess: (limit: string) => apiError(400, 10153, `consumer inactive threshold exceeds system limit of ${limit}`),
-  wqRequiresExplicitAck: () => apiError(400, 10098, "workqueue stream requires explicit ack"),
-  wqMultipleUnfiltered: () => apiError(400, 10099, "multiple non-filtered consumers not allowed on workqueue stream"),
-  wqConsumerNotUnique: () => apiError(400, 10100, "filtered consumer not unique on workqueue stream"),
-  wqConsumerNotDeliverAll: () => apiError(400, 10101, "consumer must be deliver all on workqueue stream"),
-  maximumConsumersLimit: () => apiError(400, 10026, "maximum consumers limit reached"),
-  existingActive: () => apiError(400, 10105, "consumer already exists and is still active"),
-  replacementWithDifferentName: () => apiError(400, 10106, "consumer replacement durable config not the same"),
-  replicasExceedStream: () => apiError(400, 10126, "consumer config replica count exceeds parent stream"),
-  notEnabled: () => apiError(503, 10076, "JetStream not enabled"),
 } as const;
 
 /** The parts of a stream's config the consumer checks look at. */
@@ -299,7 +236,7 @@ export function checkConsumerConfig(config: ConsumerConfig, stream: StreamConfig
     return ConsumerErrors.invalidConfig("consumer durable name can not contain '.', '*', '>', '\\', '/'");
   }
   if (config.num_replicas > 0 && config.num_replicas > (stream.num_replicas ?? 1)) return ConsumerErrors.replicasExceedStream();
-  if (config.num_replicas < 0) return apiError(400, 10133, "replicas count cannot be negative");
+  if (config.num_replicas < 0) return ConsumerErrors.replicasNegative();
   for (const b of config.backoff ?? []) if (b < 0) return ConsumerErrors.backoffNegative();
   if ((config.ack_wait ?? 0) < 0) return ConsumerErrors.ackWaitNegative();
   const backoffs = config.backoff?.length ?? 0;
