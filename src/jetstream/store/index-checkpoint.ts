@@ -59,8 +59,12 @@ export interface Checkpoint {
 
 /** A growable little-endian writer. */
 class Writer {
-  #buf = Buffer.allocUnsafe(64 * 1024);
+  #buf: Buffer;
   #at = 0;
+
+  constructor(capacity: number) {
+    this.#buf = Buffer.allocUnsafe(Math.max(capacity, 1024));
+  }
 
   #room(n: number): void {
     if (this.#at + n <= this.#buf.length) return;
@@ -105,7 +109,8 @@ class Writer {
 
 /** Writes the checkpoint atomically into `dir`. */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
-  const w = new Writer();
+  // Sized up front (subjects aside) so a large index is not copied over and over as it grows.
+  const w = new Writer(64 + checkpoint.segments.length * 20 + checkpoint.entries.length * 40 + checkpoint.ghosts.length * 16);
   w.u32(MAGIC);
   w.u32(VERSION);
   w.f64(checkpoint.firstSeq);
