@@ -124,7 +124,8 @@ export class Consumer implements ConsumerHandle {
       this.#subscriptions.push(bus.subscribe(this.#flowControl.replyWildcard, { callback: (_err, msg) => this.#guard("flow control", () => this.#onFlowControlReply(msg.subject)) }));
     }
     this.#unsubscribeStored = this.stream.onStored((seq, subject) => this.#onStored(seq, subject));
-    if (this.#state.pending.size > 0) this.#armAckTimer(this.#ackWaitMs(0));
+    // Restored deliveries may be overdue already: look at once, the check finds the next deadline.
+    if (this.#state.pending.size > 0) this.#armAckTimer(0);
     if (this.isPush) {
       this.#active = bus.hasInterest(this.#config.deliver_subject!);
       if ((this.#config.idle_heartbeat ?? 0) > 0) this.#armHeartbeatIn(this.#config.idle_heartbeat! / 1e6, this.#config.idle_heartbeat! / 1e6);

@@ -282,7 +282,10 @@ describe("durable consumers with file storage", () => {
     for await (const m of await c.fetch({ max_messages: 3, expires: 1000 })) fetched.push(m);
     await fetched[0]!.ackAck();
     await fetched[1]!.ackAck();
-    // The third stays unacknowledged across the restart.
+    await jsm.consumers.add("ORDERS", { durable_name: "short", ack_policy: AckPolicy.Explicit, ack_wait: 300 * NS_PER_MS });
+    const unacked = await (await js.consumers.get("ORDERS", "short")).next({ expires: 1000 });
+    assert.equal(unacked?.seq, 1);
+    // The third stays unacknowledged across the restart, and so does "short"'s first.
     await nc.close();
     await first.close();
 
@@ -302,5 +305,8 @@ describe("durable consumers with file storage", () => {
     const next = [];
     for await (const m of await (await js.consumers.get("ORDERS", "d")).fetch({ max_messages: 2, expires: 1000 })) next.push(m.seq);
     assert.deepEqual(next, [4, 5]);
+    const again = await (await js.consumers.get("ORDERS", "short")).next({ expires: 2000 });
+    assert.equal(again?.seq, 1, "redelivered after the restart");
+    assert.equal(again?.info.deliveryCount, 2);
   });
 });
