@@ -305,6 +305,8 @@ describe("durable consumers with file storage", () => {
     const next = [];
     for await (const m of await (await js.consumers.get("ORDERS", "d")).fetch({ max_messages: 2, expires: 1000 })) next.push(m.seq);
     assert.deepEqual(next, [4, 5]);
+    // Once its ack_wait has run out, the unacknowledged message goes out before anything new.
+    await sleep(400);
     const again = await (await js.consumers.get("ORDERS", "short")).next({ expires: 2000 });
     assert.equal(again?.seq, 1, "redelivered after the restart");
     assert.equal(again?.info.deliveryCount, 2);
