@@ -177,7 +177,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
       best = this.#entries.lastWhere(this.#firstSeq, this.#lastSeq, () => true);
     } else {
       for (const info of this.#subjects.matching(filter)) {
-        if (info.last > best) best = Math.max(best, this.#subjects.last(info, this.#lastSeq));
+        if (info.last > best) best = Math.max(best, this.#subjects.last(info));
       }
     }
     return best === 0 ? undefined : this.load(best);
@@ -253,7 +253,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   lastSeqForSubject(subject: string): number {
     const info = this.#subjects.get(subject);
-    return info === undefined ? 0 : this.#subjects.last(info, this.#lastSeq);
+    return info === undefined ? 0 : this.#subjects.last(info);
   }
 
   updateLimits(limits: StoreLimits): void {
@@ -362,7 +362,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     const max = this.#limits.maxMsgsPerSubject;
     if (max <= 0) return;
     while (info.count > max) {
-      if (!this.#remove(this.#subjects.first(info, this.#firstSeq), "limits")) break;
+      if (!this.#remove(this.#subjects.first(info), "limits")) break;
     }
   }
 

@@ -18,27 +18,24 @@ export interface StoreView {
 /** The first sequence ≥ `fromSeq` whose subject matches `filter`, or 0. */
 export function nextMatch(view: StoreView, filter: string, fromSeq: number): number {
   const { messages, subjects } = view;
-  let start = Math.max(fromSeq, view.firstSeq);
-  let end = view.lastSeq;
+  const start = Math.max(fromSeq, view.firstSeq);
+  const end = view.lastSeq;
   if (messages.size === 0 || start > end) return 0;
   if (filterIsAll(filter)) return messages.firstWhere(start, end, () => true);
   if (filterIsLiteral(filter)) {
+    // The subject's own sequence list: a binary search, whatever else is interleaved.
     const info = subjects.get(filter);
-    if (info === undefined || info.last < start) return 0;
-    start = Math.max(start, info.first);
-    end = info.last;
-  } else if (subjects.size < end - start) {
-    // Narrow the walk with the subject index when that is cheaper than walking every sequence.
-    let low = Number.MAX_SAFE_INTEGER;
-    let high = 0;
+    return info === undefined || info.last < start ? 0 : subjects.next(info, start);
+  }
+  if (subjects.size < end - start) {
+    // Fewer subjects than sequences to walk: ask each matching subject's list instead.
+    let best = 0;
     for (const info of subjects.matching(filter)) {
-      if (info.last < start) continue;
-      low = Math.min(low, Math.max(info.first, start));
-      high = Math.max(high, info.last);
+      if (info.last < start || (best !== 0 && info.first >= best)) continue;
+      const seq = subjects.next(info, start);
+      if (seq !== 0 && (best === 0 || seq < best)) best = seq;
     }
-    if (high === 0) return 0;
-    start = low;
-    end = high;
+    return best;
   }
   return messages.firstWhere(start, end, (entry) => filterMatches(entry.subject, filter));
 }
@@ -57,12 +54,12 @@ export function countPending(view: StoreView, filter: string, fromSeq: number, l
       for (const entry of messages.ascending(start, lastSeq)) {
         if (!filterMatches(entry.subject, filter)) continue;
         const info = subjects.get(entry.subject);
-        if (info !== undefined && subjects.last(info, lastSeq) === entry.seq) count++;
+        if (info !== undefined && subjects.last(info) === entry.seq) count++;
       }
       return count;
     }
     for (const info of subjects.matching(filter)) {
-      if (info.last >= start && subjects.last(info, lastSeq) >= start) count++;
+      if (info.last >= start && subjects.last(info) >= start) count++;
     }
     return count;
   }
@@ -76,18 +73,10 @@ export function countPending(view: StoreView, filter: string, fromSeq: number, l
     return count;
   }
   let total = 0;
-  const partial = new Set<string>();
-  let partialCount = 0;
   for (const info of subjects.matching(filter)) {
     if (info.last < start) continue;
-    if (subjects.first(info, view.firstSeq) >= start) {
-      total += info.count;
-    } else {
-      partial.add(info.subject);
-      partialCount += info.count;
-    }
+    total += subjects.first(info) >= start ? info.count : subjects.countFrom(info, start);
   }
-  if (partial.size > 0) total += countFrom(view, start, (entry) => partial.has(entry.subject), partialCount);
   return total;
 }
 
