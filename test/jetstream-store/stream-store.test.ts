@@ -340,6 +340,34 @@ for (const kind of KINDS) {
       assert.equal(store.state().firstSeq, 1_000_000_002);
     });
 
+    it("answers subject queries right after heavy, scattered removals", async () => {
+      const store = await open();
+      const subjects: string[] = [];
+      for (let i = 0; i < 3000; i++) subjects.push(i % 3 === 0 ? "hot" : `cold.${i % 7}`);
+      fill(store, subjects);
+      // Remove most messages in a scattered order so per-subject bookkeeping must prune and compact.
+      for (let k = 0; k < 3000; k++) {
+        const seq = ((k * 7919) % 3000) + 1;
+        if (seq % 10 !== 0) store.remove(seq);
+      }
+      const live = (seq: number): boolean => seq % 10 === 0;
+      const subjectOf = (seq: number): string => subjects[seq - 1]!;
+      for (const from of [1, 2, 1234, 2990, 3000]) {
+        const expectedNext = Array.from({ length: 3000 }, (_, i) => i + 1).find((s) => s >= from && live(s) && subjectOf(s) === "hot");
+        assert.equal(store.loadNext("hot", from)?.seq, expectedNext, `loadNext hot from ${from}`);
+        const expectedCold = Array.from({ length: 3000 }, (_, i) => i + 1).find((s) => s >= from && live(s) && subjectOf(s).startsWith("cold."));
+        assert.equal(store.loadNext("cold.*", from)?.seq, expectedCold, `loadNext cold.* from ${from}`);
+        let pending = 0;
+        for (let s = from; s <= 3000; s++) if (live(s) && subjectOf(s) === "hot") pending++;
+        assert.equal(store.numPending("hot", from, false), pending, `numPending hot from ${from}`);
+      }
+      const hotLive = Array.from({ length: 3000 }, (_, i) => i + 1).filter((s) => live(s) && subjectOf(s) === "hot");
+      assert.equal(store.lastSeqForSubject("hot"), hotLive.at(-1));
+      assert.equal(store.subjectsState("hot").get("hot"), hotLive.length);
+      assert.equal(store.purge({ filter: "hot", keep: 1 }), hotLive.length - 1);
+      assert.equal(store.loadNext("hot", 0)?.seq, hotLive.at(-1));
+    });
+
     it("keeps consumer config and state", async () => {
       const store = await open();
       const consumer = store.consumerStore("C1");
