@@ -106,8 +106,12 @@ export class MemoryConsumerStore implements ConsumerStore {
     return structuredClone(this.#config);
   }
 
+  /**
+   * Keeps the caller's object: the consumer side may save on every ack, and a copy each time
+   * would cost O(pending) per ack. `load()` hands out a copy.
+   */
   save(state: ConsumerState): void {
-    this.#state = structuredClone(state);
+    this.#state = state;
   }
 
   load(): ConsumerState | undefined {
