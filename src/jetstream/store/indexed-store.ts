@@ -8,7 +8,7 @@
 import { nowNs } from "./clock.ts";
 import { type IndexEntry, MessageIndex } from "./message-index.ts";
 import { type StoreView, countPending, nextMatch } from "./stream-queries.ts";
-import { filterIsAll, filterMatches } from "./subject-filter.ts";
+import { filterIsAll, filterIsLiteral, filterMatches } from "./subject-filter.ts";
 import { type SubjectInfo, SubjectIndex } from "./subject-index.ts";
 import type {
   ConsumerStore,
@@ -216,9 +216,12 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (seq >= 1) high = Math.min(high, seq - 1);
     let purged = 0;
     const doomed: number[] = [];
-    for (const entry of this.#entries.ascending(Math.max(low, this.#firstSeq), high)) {
-      if (!filterMatches(entry.subject, filter)) continue;
-      doomed.push(entry.seq);
+    // A literal filter (a KV key's purge or rollup) walks only its subject's own sequences.
+    const literal = filterIsLiteral(filter) ? this.#subjects.get(filter) : undefined;
+    const candidates = literal !== undefined ? this.#subjects.live(literal) : this.#matchingSeqs(filter, Math.max(low, this.#firstSeq), high);
+    for (const candidate of candidates) {
+      if (candidate > high) break;
+      doomed.push(candidate);
       if (maxPurge > 0 && doomed.length >= maxPurge) break;
     }
     for (const seq of doomed) if (this.#remove(seq, "purge")) purged++;
@@ -306,6 +309,10 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     }
     this.#removed.push({ entry, reason });
     return true;
+  }
+
+  *#matchingSeqs(filter: string, start: number, end: number): Generator<number> {
+    for (const entry of this.#entries.ascending(start, end)) if (filterMatches(entry.subject, filter)) yield entry.seq;
   }
 
   #view(): StoreView {

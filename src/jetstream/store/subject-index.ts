@@ -107,6 +107,15 @@ export class SubjectIndex {
     return 0;
   }
 
+  /** The subject's live sequences, ascending. */
+  *live(info: SubjectInfo): Generator<number> {
+    const { seqs } = info;
+    for (let i = info.head; i < seqs.length; i++) {
+      const seq = seqs[i]!;
+      if (this.#messages.get(seq) !== undefined) yield seq;
+    }
+  }
+
   /** How many of the subject's live messages have sequence ≥ `from`. */
   countFrom(info: SubjectInfo, from: number): number {
     const { seqs } = info;
