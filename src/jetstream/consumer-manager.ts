@@ -92,6 +92,7 @@ export class StreamConsumers implements ConsumerManager {
     const consumers = this.#byStream.get(stream);
     this.#byStream.delete(stream);
     if (consumers === undefined) return;
+    for (const c of consumers.values()) c.announce("delete");
     await Promise.all([...consumers.values()].map((c) => c.stop(true)));
   }
 
@@ -261,6 +262,7 @@ export class StreamConsumers implements ConsumerManager {
     const consumer = new Consumer(this.#host, stream, name, config, nowNanos());
     this.#start(stream, consumer);
     this.#saveConfig(consumer);
+    consumer.announce("create");
     return { consumer };
   }
 
@@ -331,6 +333,7 @@ export class StreamConsumers implements ConsumerManager {
     const consumers = this.#byStream.get(consumer.stream.name);
     if (consumers?.get(consumer.name) !== consumer) return;
     consumers.delete(consumer.name);
+    consumer.announce("delete");
     await consumer.stop(true);
     consumersChanged(consumer.stream);
   }

@@ -14,6 +14,7 @@ import { subjectMatches } from "../subjects/subject.ts";
 import { ackSubject, ackWildcard, parseAckBody, parseAckSubject } from "./ack.ts";
 import { configToJson, filtersOf, isDurable, type ConsumerConfig } from "./consumer-config.ts";
 import { DeliveryState } from "./consumer-pending.ts";
+import { ConsumerAdvisories } from "./consumer-advisories.ts";
 import { ConsumerStatus, headersOnly, type StatusHeaders } from "./consumer-status.ts";
 import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
 import { WaitingPulls, timerDelay, type PullHost } from "./pull-requests.ts";
@@ -50,6 +51,7 @@ export class Consumer implements ConsumerHandle {
   #config: ConsumerConfig;
   #filters: string[];
   readonly #host: ConsumerHost;
+  readonly #advisories: ConsumerAdvisories;
   readonly #state = new DeliveryState();
   readonly #store: ConsumerStore | undefined;
   /** Last-per-subject start: the sequences still to deliver first, then where to resume. */
@@ -89,6 +91,7 @@ export class Consumer implements ConsumerHandle {
     this.#config = config;
     this.#filters = filtersOf(config);
     this.createdNs = createdNs;
+    this.#advisories = new ConsumerAdvisories(host.bus, stream.name, name);
     // Only a durable on a file stream outlives the process; memory state needs no copy.
     const persistent = isDurable(config) && config.mem_storage !== true && stream.config["storage"] !== "memory";
     this.#store = persistent ? stream.consumerStore(name) : undefined;
@@ -213,6 +216,11 @@ export class Consumer implements ConsumerHandle {
     this.#kick();
   }
 
+  /** Publishes the consumer action advisory (created, deleted) for whoever listens. */
+  announce(action: "create" | "delete"): void {
+    this.#guard("advisory", () => this.#advisories.action(action));
+  }
+
   /** Push consumers: does the deliver subject have a subscriber now? */
   isPushBound(): boolean {
     return this.isPush && this.#refreshInterest();
@@ -296,6 +304,7 @@ export class Consumer implements ConsumerHandle {
         if (p !== undefined) {
           s.pending.delete(seq);
           s.moveAckFloor(p.consumerSeq, seq);
+          this.#advisories.maxDeliveries(seq, deliveryCount - 1);
         }
         continue;
       }
@@ -463,13 +472,14 @@ export class Consumer implements ConsumerHandle {
         replyWithAck = false;
         break;
       case "nak":
-        this.#nak(info.streamSeq, info.consumerSeq, command.delayNs);
+        this.#nak(info.streamSeq, info.consumerSeq, info.deliveryCount, command.delayNs);
         break;
       case "progress":
         this.#progress(info.streamSeq);
         break;
       case "term":
         replyWithAck = this.#ack(info.streamSeq, info.consumerSeq);
+        this.#advisories.terminated(info.consumerSeq, info.streamSeq, info.deliveryCount, command.reason);
         break;
       case "unknown":
         break;
@@ -517,11 +527,12 @@ export class Consumer implements ConsumerHandle {
   }
 
   /** consumer.go processNak: redeliver now, or after the requested delay. */
-  #nak(streamSeq: number, consumerSeq: number, delayNs: number | undefined): void {
+  #nak(streamSeq: number, consumerSeq: number, deliveryCount: number, delayNs: number | undefined): void {
     const s = this.#state;
     if (consumerSeq <= s.ackFloorConsumer || consumerSeq >= s.consumerSeq) return;
     const p = s.pending.get(streamSeq);
     if (p === undefined) return;
+    this.#advisories.naked(consumerSeq, streamSeq, deliveryCount);
     if (delayNs !== undefined) {
       s.unqueue(streamSeq);
       // Due when ack_wait (counted from this fake delivery time) runs out: `delay` from now.
@@ -624,6 +635,7 @@ export class Consumer implements ConsumerHandle {
     s.pending.delete(seq);
     s.moveAckFloor(consumerSeq, seq);
     s.redelivered.set(seq, count);
+    this.#advisories.maxDeliveries(seq, count);
     return true;
   }
 

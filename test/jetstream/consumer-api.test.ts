@@ -312,3 +312,39 @@ describe("durable consumers with file storage", () => {
     assert.equal(again?.info.deliveryCount, 2);
   });
 });
+
+describe("consumer advisories", () => {
+  it("publishes max deliveries, nak, terminated, created and deleted events as nats-server", async (t) => {
+    const h = await startJetStream(t, "in-process");
+    await ordersStream(h);
+    const events: Array<{ subject: string; body: Record<string, unknown> }> = [];
+    h.nc.subscribe("$JS.EVENT.ADVISORY.CONSUMER.>", { callback: (_e, m) => void events.push({ subject: m.subject, body: m.json() }) });
+    await h.nc.flush();
+    await h.js.publish("orders.1", "one");
+    await h.js.publish("orders.2", "two");
+    await h.jsm.consumers.add("ORDERS", { durable_name: "d", ack_policy: AckPolicy.Explicit, max_deliver: 2, ack_wait: 200 * NS_PER_MS });
+    const c = await h.js.consumers.get("ORDERS", "d");
+    const first = await c.next({ expires: 1000 });
+    first!.nak();
+    const again = await c.next({ expires: 1000 });
+    assert.equal(again?.seq, 1);
+    const second = await c.next({ expires: 1000 });
+    second!.term("cannot parse");
+    // Let seq 1's second delivery run out: that was its last.
+    await sleep(500);
+    await h.jsm.consumers.delete("ORDERS", "d");
+    await h.nc.flush();
+    for (let i = 0; i < 50 && events.length < 5; i++) await sleep(20);
+    const byKind = (kind: string) => events.filter((e) => e.subject.startsWith(`$JS.EVENT.ADVISORY.CONSUMER.${kind}.ORDERS.d`)).map((e) => e.body);
+    assert.deepEqual(byKind("CREATED").map((b) => [b["type"], b["action"]]), [["io.nats.jetstream.advisory.v1.consumer_action", "create"]]);
+    const nak = byKind("MSG_NAKED")[0]!;
+    assert.equal(nak["type"], "io.nats.jetstream.advisory.v1.nak");
+    assert.deepEqual([nak["stream"], nak["consumer"], nak["consumer_seq"], nak["stream_seq"], nak["deliveries"]], ["ORDERS", "d", 1, 1, 1]);
+    assert.match(String(nak["id"]), /^[0-9A-Za-z]{22}$/);
+    const term = byKind("MSG_TERMINATED")[0]!;
+    assert.deepEqual([term["type"], term["stream_seq"], term["reason"]], ["io.nats.jetstream.advisory.v1.terminated", 2, "cannot parse"]);
+    const max = byKind("MAX_DELIVERIES")[0]!;
+    assert.deepEqual([max["type"], max["stream_seq"], max["deliveries"]], ["io.nats.jetstream.advisory.v1.max_deliver", 1, 2]);
+    assert.deepEqual(byKind("DELETED").map((b) => b["action"]), ["delete"]);
+  });
+});

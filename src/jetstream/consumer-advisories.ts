@@ -1,0 +1,66 @@
+/**
+ * The consumer advisories nats-server publishes (jetstream_events.go), for tools and for
+ * dead-letter handling: a message that reached max_deliver, one that was naked or terminated,
+ * and a consumer created or deleted. As in nats-server (consumer.go sendAdvisory), an advisory
+ * nobody subscribes to is not even encoded.
+ */
+import { randomInt } from "node:crypto";
+import type { BusApi } from "./contracts.ts";
+import { formatNanos, nowNanos } from "./rfc3339.ts";
+
+const PREFIX = "$JS.EVENT.ADVISORY.CONSUMER";
+const TYPE = "io.nats.jetstream.advisory.v1";
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+export class ConsumerAdvisories {
+  readonly #bus: BusApi;
+  readonly #stream: string;
+  readonly #consumer: string;
+
+  constructor(bus: BusApi, stream: string, consumer: string) {
+    this.#bus = bus;
+    this.#stream = stream;
+    this.#consumer = consumer;
+  }
+
+  /** JSConsumerDeliveryExceededAdvisory: `seq` went out `deliveries` times and will not again. */
+  maxDeliveries(streamSeq: number, deliveries: number): void {
+    this.#send("MAX_DELIVERIES", "max_deliver", { stream_seq: streamSeq, deliveries });
+  }
+
+  /** JSConsumerDeliveryNakAdvisory. */
+  naked(consumerSeq: number, streamSeq: number, deliveries: number): void {
+    this.#send("MSG_NAKED", "nak", { consumer_seq: consumerSeq, stream_seq: streamSeq, deliveries });
+  }
+
+  /** JSConsumerDeliveryTerminatedAdvisory. */
+  terminated(consumerSeq: number, streamSeq: number, deliveries: number, reason: string): void {
+    this.#send("MSG_TERMINATED", "terminated", { consumer_seq: consumerSeq, stream_seq: streamSeq, deliveries, ...(reason !== "" && { reason }) });
+  }
+
+  /** JSConsumerActionAdvisory. */
+  action(action: "create" | "delete"): void {
+    this.#send(action === "create" ? "CREATED" : "DELETED", "consumer_action", { action });
+  }
+
+  #send(kind: string, type: string, fields: Record<string, unknown>): void {
+    const subject = `${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`;
+    if (!this.#bus.hasInterest(subject)) return;
+    const event = {
+      type: `${TYPE}.${type}`,
+      id: eventId(),
+      timestamp: formatNanos(nowNanos()),
+      stream: this.#stream,
+      consumer: this.#consumer,
+      ...fields,
+    };
+    this.#bus.publish(subject, JSON.stringify(event));
+  }
+}
+
+/** A 22-character id like the nuids nats-server uses for events. */
+function eventId(): string {
+  let id = "";
+  for (let i = 0; i < 22; i++) id += BASE62[randomInt(62)];
+  return id;
+}
