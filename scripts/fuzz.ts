@@ -3,16 +3,18 @@
  * many more inputs. Bounded in time; prints progress and the seed; exits 1 on the first
  * failure with fast-check's counterexample (turn it into a regression test in fuzz.test.ts).
  *
- *   tsx scripts/fuzz.ts [--inputs 1000000] [--server-inputs 10000] [--seconds 900] [--seed N]
+ *   tsx scripts/fuzz.ts [--inputs 1000000] [--server-inputs 10000] [--seconds 900] [--seed N] [--transport memory|tcp|websocket]
  */
 import { parseArgs } from "node:util";
 import fc from "fast-check";
-import { HostWatch, liveTargets, parserProperty, serverProperty } from "../test/hardening/properties.ts";
+import { HostWatch, listenTargets, liveTargets, parserProperty, serverProperty, type FuzzTransport } from "../test/hardening/properties.ts";
 
 const { values } = parseArgs({
   options: {
     inputs: { type: "string", default: "1000000" },
     "server-inputs": { type: "string", default: "10000" },
+    /** memory (default), tcp or websocket: how the live scripts reach the server. */
+    transport: { type: "string", default: "memory" },
     seconds: { type: "string", default: "900" },
     seed: { type: "string" },
   },
@@ -47,7 +49,10 @@ for (let batch = 0; parserDone < parserInputs && Date.now() < deadline; batch++)
 const parserSeconds = (Date.now() - started) / 1000;
 
 const watch = new HostWatch().start();
-const targets = liveTargets();
+const transport = values.transport as FuzzTransport;
+if (!["memory", "tcp", "websocket"].includes(transport)) throw new Error(`--transport must be memory, tcp or websocket, not ${transport}`);
+const targets = liveTargets(transport);
+if (transport !== "memory") await listenTargets(targets);
 let serverDone = 0;
 const SERVER_BATCH = 1000;
 const serverStarted = Date.now();

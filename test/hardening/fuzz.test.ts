@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { HostWatch, liveTargets, parserProperty, serverProperty, type LiveTarget } from "./properties.ts";
+import { HostWatch, listenTargets, liveTargets, parserProperty, serverProperty, type FuzzTransport, type LiveTarget } from "./properties.ts";
 
 const SEED = 20261122;
 
@@ -15,25 +15,34 @@ describe("fuzz (fixed seed)", () => {
     fc.assert(parserProperty(), { seed: SEED, numRuns: 10_000 });
   });
 
-  describe("live server over memory pipes", () => {
-    let targets: LiveTarget[] = [];
-    const watch = new HostWatch();
-    before(() => {
-      watch.start();
-      targets = liveTargets();
-    });
-    after(async () => {
-      watch.stop();
-      await Promise.all(targets.map((t) => t.server.close()));
-    });
+  /** The same scripts over each transport: memory pipes most, the real listeners a slice each. */
+  const runs: Array<[FuzzTransport, string, number]> = [
+    ["memory", "memory pipes", 500],
+    ["tcp", "TCP", 300],
+    ["websocket", "WebSocket", 200],
+  ];
+  for (const [transport, label, numRuns] of runs) {
+    describe(`live server over ${label}`, () => {
+      let targets: LiveTarget[] = [];
+      const watch = new HostWatch();
+      before(async () => {
+        watch.start();
+        targets = liveTargets(transport);
+        if (transport !== "memory") await listenTargets(targets);
+      });
+      after(async () => {
+        watch.stop();
+        await Promise.all(targets.map((t) => t.server.close()));
+      });
 
-    it("random scripts from 4 clients: nothing escapes, PING answered, counts back to 0", async () => {
-      await fc.assert(serverProperty(targets, watch), { seed: SEED, numRuns: 500 });
-      assert.deepEqual(watch.escaped, []);
-      for (const t of targets) {
-        assert.equal(t.server.numClients, 0);
-        assert.equal(t.server.numSubscriptions, 0);
-      }
+      it("random scripts from 4 clients: nothing escapes, PING answered, counts back to 0", async () => {
+        await fc.assert(serverProperty(targets, watch), { seed: SEED, numRuns });
+        assert.deepEqual(watch.escaped, []);
+        for (const t of targets) {
+          assert.equal(t.server.numClients, 0);
+          assert.equal(t.server.numSubscriptions, 0);
+        }
+      });
     });
-  });
+  }
 });

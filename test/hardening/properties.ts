@@ -10,7 +10,9 @@
  *   client still gets `PONG` for `PING`, and every connection and subscription is gone after.
  */
 import fc from "fast-check";
+import { connect as netConnect } from "node:net";
 import type { Duplex } from "node:stream";
+import { WebSocket, createWebSocketStream } from "ws";
 import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../../src/protocol/parser.ts";
 import { createServer, type Server, type ServerOptions } from "../../src/index.ts";
 import { cutsArb, splitAt, streamArb } from "./arbitraries.ts";
@@ -116,22 +118,44 @@ export class HostWatch {
   }
 }
 
+/** How fuzzing clients reach the server: memory pipes, or the real listeners. */
+export type FuzzTransport = "memory" | "tcp" | "websocket";
+
 export interface LiveTarget {
   server: Server;
   /** CONNECT line a fresh client needs on this server. */
   connect: string;
   /** `error` events the server emitted. */
   errors: Error[];
+  /** A new client connection over the target's transport. */
+  open(): Duplex;
 }
 
-/** Two servers: small limits, and the same with token authentication (CONNECT first, auth timeout). */
-export function liveTargets(): LiveTarget[] {
-  const base: ServerOptions = { maxPayload: 1024, maxControlLine: 256, maxSubscriptions: 16, maxPending: 256 * 1024 };
+/**
+ * Three servers: small limits, the same with token authentication (CONNECT first, auth
+ * timeout), and with an asynchronous authenticator. Over TCP or WebSocket they must be
+ * started with {@link listenTargets}.
+ */
+export function liveTargets(transport: FuzzTransport = "memory"): LiveTarget[] {
+  const limits: ServerOptions = { maxPayload: 1024, maxControlLine: 256, maxSubscriptions: 16, maxPending: 256 * 1024 };
+  const base: ServerOptions =
+    transport === "tcp"
+      ? { ...limits, port: 0, host: "127.0.0.1" }
+      : transport === "websocket"
+        ? { ...limits, websocket: { port: 0, host: "127.0.0.1", noTls: true } }
+        : limits;
   const make = (options: ServerOptions, connect: string): LiveTarget => {
     const server = createServer(options);
     const errors: Error[] = [];
     server.on("error", (err) => errors.push(err));
-    return { server, connect, errors };
+    const open = (): Duplex => {
+      if (transport === "memory") return server.inProcessConn();
+      if (transport === "tcp") return netConnect(server.port!, "127.0.0.1");
+      // Binary frames both ways; writes wait for the handshake inside the stream.
+      const ws = new WebSocket(`ws://127.0.0.1:${server.ports.websocket!.port}`);
+      return createWebSocketStream(ws);
+    };
+    return { server, connect, errors, open };
   };
   return [
     make(base, 'CONNECT {"verbose":false}\r\n'),
@@ -183,9 +207,14 @@ async function until(predicate: () => boolean, what: string, timeoutMs: number):
   }
 }
 
-/** Opens a memory-pipe client that drains (and optionally records) what the server sends. */
-function pipeClient(server: Server, record = false): { end: Duplex; text: () => string } {
-  const end = server.inProcessConn();
+/** Starts the listeners of targets made for TCP or WebSocket. */
+export async function listenTargets(targets: LiveTarget[]): Promise<void> {
+  await Promise.all(targets.map((t) => t.server.listen()));
+}
+
+/** Opens a client that drains (and optionally records) what the server sends. */
+function pipeClient(target: LiveTarget, record = false): { end: Duplex; text: () => string } {
+  const end = target.open();
   let text = "";
   end.on("data", (chunk: Buffer) => {
     if (record) text += chunk.toString("latin1");
@@ -196,7 +225,7 @@ function pipeClient(server: Server, record = false): { end: Duplex; text: () => 
 
 /** A fresh client gets PONG for PING: the server still serves. */
 export async function assertServes(target: LiveTarget): Promise<void> {
-  const fresh = pipeClient(target.server, true);
+  const fresh = pipeClient(target, true);
   try {
     fresh.end.write(`${target.connect}PING\r\n`);
     await until(() => fresh.text().includes("PONG\r\n"), `a fresh client's PONG (got ${JSON.stringify(fresh.text())})`, 2000);
@@ -217,7 +246,7 @@ export function serverProperty(targets: LiveTarget[], watch: HostWatch) {
       for (const step of steps) {
         let end = clients.get(step.client);
         if (end === undefined) {
-          const c = pipeClient(server, true);
+          const c = pipeClient(target, true);
           end = c.end;
           clients.set(step.client, end);
           transcripts.set(step.client, c.text);
