@@ -386,6 +386,19 @@ describe("file store", () => {
     assert.equal(fs.existsSync(path.dirname(stateFile)), false);
   });
 
+  it("reports a consumer state write that fails instead of throwing into the ack path", async () => {
+    const reported: string[] = [];
+    const store = await openStore({ ...SMALL, reportError: (what) => void reported.push(what) });
+    const consumer = store.consumerStore("blocked");
+    // A plain file where the consumer's directory should be: every write fails.
+    fs.mkdirSync(path.join(temp.dir, "jetstream", "S", "obj"), { recursive: true });
+    fs.writeFileSync(path.join(temp.dir, "jetstream", "S", "obj", "blocked"), "not a directory");
+    const state = { delivered: { consumerSeq: 1, streamSeq: 1 }, ackFloor: { consumerSeq: 0, streamSeq: 0 }, pending: [], redelivered: [] };
+    assert.doesNotThrow(() => consumer.save(state));
+    assert.match(reported.join("\n"), /writing state failed/);
+    assert.deepEqual(consumer.load(), state, "the state is kept for the next try");
+  });
+
   it("recover() lists streams with their config and consumers", async () => {
     const factory = new FileStoreFactory(temp.dir, SMALL);
     assert.deepEqual(await factory.recover(), []);

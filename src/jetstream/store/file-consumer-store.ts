@@ -51,6 +51,7 @@ export class FileConsumerStore implements ConsumerStore {
   readonly #dir: string;
   readonly #saveDelayMs: number;
   readonly #onDelete: () => void;
+  readonly #reportError: (what: string, err: unknown) => void;
   /** The newest state not yet on disk. Kept by reference: serialising on every ack would cost more than the write it saves. */
   #unsaved: ConsumerState | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -60,10 +61,11 @@ export class FileConsumerStore implements ConsumerStore {
   /** The stream store was destroyed: its directory is gone and must not be recreated. */
   #destroyed = false;
 
-  constructor(dir: string, saveDelayMs: number, onDelete: () => void) {
+  constructor(dir: string, saveDelayMs: number, onDelete: () => void, reportError: (what: string, err: unknown) => void) {
     this.#dir = dir;
     this.#saveDelayMs = saveDelayMs;
     this.#onDelete = onDelete;
+    this.#reportError = reportError;
   }
 
   saveConfig(config: unknown): void {
@@ -83,12 +85,12 @@ export class FileConsumerStore implements ConsumerStore {
     this.#unsaved = state;
     if (this.#timer !== undefined) return;
     if (this.#saveDelayMs <= 0 || this.#writeThrough) {
-      this.flush();
+      this.#flushReporting();
       return;
     }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.flush();
+      this.#flushReporting();
     }, this.#saveDelayMs);
     this.#timer.unref();
   }
@@ -96,6 +98,20 @@ export class FileConsumerStore implements ConsumerStore {
   load(): ConsumerState | undefined {
     if (this.#unsaved !== undefined) return decodeState(JSON.parse(encodeState(this.#unsaved)));
     return decodeState(readJsonFile(path.join(this.#dir, CONSUMER_STATE_FILE)));
+  }
+
+  /**
+   * save() runs inside ack handling and timers: a failed write (disk full) is reported, and the
+   * state stays pending so the next save or flush tries again.
+   */
+  #flushReporting(): void {
+    const state = this.#unsaved;
+    try {
+      this.flush();
+    } catch (err) {
+      if (this.#unsaved === undefined) this.#unsaved = state;
+      this.#reportError(`consumer store ${this.#dir}: writing state failed`, err);
+    }
   }
 
   /** Writes any coalesced state now (the stream store calls this on flush and close). */

@@ -300,7 +300,14 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
 
   protected closeStorage(): Promise<void> {
     FileStore.#openDirs.delete(path.resolve(this.#dir));
-    for (const consumer of this.#consumers.values()) consumer.detach(false);
+    for (const consumer of this.#consumers.values()) {
+      // One consumer's failed write must not leave the segments open.
+      try {
+        consumer.detach(false);
+      } catch (err) {
+        this.reportError(`file store ${this.#dir}: writing consumer state at close failed`, err);
+      }
+    }
     this.#log.close();
     this.#writeCheckpoint();
     return Promise.resolve();
@@ -318,7 +325,12 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     assertSafeName("consumer", name);
     let store = this.#consumers.get(name);
     if (store === undefined) {
-      store = new FileConsumerStore(path.join(this.#dir, CONSUMERS_DIR, name), this.#consumerSaveDelayMs, () => this.#consumers.delete(name));
+      store = new FileConsumerStore(
+        path.join(this.#dir, CONSUMERS_DIR, name),
+        this.#consumerSaveDelayMs,
+        () => this.#consumers.delete(name),
+        (what, err) => this.reportError(what, err),
+      );
       this.#consumers.set(name, store);
     }
     return store;

@@ -1,6 +1,7 @@
 /**
- * The memory store: `storage: "memory"` streams and tests. Messages live in the index entries
- * themselves; consumer state lives in plain objects that last as long as the store.
+ * The memory store: `storage: "memory"` streams and tests. Message bodies are packed into
+ * slabs (body-slabs.ts), the index entries say where; consumer state lives in plain objects
+ * that last as long as the store.
  */
 import { type BodyLocation, BodySlabs } from "./body-slabs.ts";
 import { type IndexEntry, IndexedStreamStore, type StoreErrorReporter } from "./indexed-store.ts";
