@@ -386,6 +386,22 @@ describe("file store", () => {
     assert.equal(fs.existsSync(path.dirname(stateFile)), false);
   });
 
+  it("fails store() on a full disk without claiming the message, and stays usable", { skip: !fs.existsSync("/dev/full") }, async () => {
+    const dir = path.join(temp.dir, "full");
+    fs.mkdirSync(path.join(dir, "msgs"), { recursive: true });
+    // A segment that is /dev/full: every write fails with ENOSPC.
+    fs.symlinkSync("/dev/full", path.join(dir, "msgs", "1.seg"));
+    const store = new FileStore(dir, UNLIMITED, { ...SMALL, segmentSize: 1024 * 1024 });
+    open.push(store);
+    assert.throws(() => store.store("a", undefined, bytes("lost")), /ENOSPC/);
+    const state = store.state();
+    assert.equal(state.messages, 0);
+    assert.equal(state.lastSeq, 0, "the sequence was not used up");
+    assert.equal(store.load(1), undefined);
+    assert.throws(() => store.store("a", undefined, bytes("lost again")), /ENOSPC/);
+    assert.equal(store.state().lastSeq, 0);
+  });
+
   it("reports a consumer state write that fails instead of throwing into the ack path", async () => {
     const reported: string[] = [];
     const store = await openStore({ ...SMALL, reportError: (what) => void reported.push(what) });

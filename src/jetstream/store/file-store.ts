@@ -101,7 +101,8 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       options.syncPolicy ?? { intervalMs: DEFAULT_SYNC_INTERVAL_MS },
       {
         firstSeq: () => this.firstSeq,
-        stateRecord: () => this.#stateRecord(),
+        stateRecord: () => encodeState(this.firstSeq, this.lastSeq, this.lastTimeNs),
+        statePersisted: () => this.#markPersisted(),
         location: (seq) => this.entry(seq),
         reportError: (what, err) => this.reportError(what, err),
       },
@@ -281,8 +282,19 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     if (this.closed) return;
     // Below the first sequence the STATE record covers a removal; only interior deletes need a tombstone.
     const interior = removed.filter((entry) => entry.seq >= this.firstSeq);
-    const state = this.firstSeq > this.#persistedFirst || this.lastSeq > this.#persistedLast ? this.#stateRecord() : undefined;
-    this.#log.recordRemovals(removed, interior, state);
+    const needState = this.firstSeq > this.#persistedFirst || this.lastSeq > this.#persistedLast;
+    const state = needState ? encodeState(this.firstSeq, this.lastSeq, this.lastTimeNs) : undefined;
+    const storing = this.#log.holding;
+    try {
+      this.#log.recordRemovals(removed, interior, state);
+      if (needState) this.#markPersisted();
+    } catch (err) {
+      // During store() the failure is the caller's (no PubAck). Otherwise the removal stands in
+      // memory and is reported: at worst the message comes back after a restart, and is
+      // delivered again (at-least-once), which beats throwing into an ack or a timer.
+      if (storing) throw err;
+      this.reportError(`file store ${this.#dir}: recording a removal failed`, err);
+    }
   }
 
   protected override storeFinished(): void {
@@ -336,9 +348,8 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     return store;
   }
 
-  #stateRecord(): Buffer {
+  #markPersisted(): void {
     this.#persistedFirst = this.firstSeq;
     this.#persistedLast = this.lastSeq;
-    return encodeState(this.firstSeq, this.lastSeq, this.lastTimeNs);
   }
 }

@@ -133,6 +133,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     const seq = this.#lastSeq + 1;
     const time = timeNs ?? nowNs();
     const entry = this.writeMessage(seq, this.#subjects.canonical(subject), headers, data, time);
+    const previousLastTimeNs = this.#lastTimeNs;
     this.#add(entry);
     this.#lastSeq = seq;
     this.#lastTimeNs = time;
@@ -141,10 +142,32 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (info !== undefined) this.#enforceSubjectLimit(info);
     this.#enforceMsgLimit();
     this.#enforceBytesLimit();
-    this.#commit();
-    this.storeFinished();
+    try {
+      this.#commit();
+      this.storeFinished();
+    } catch (err) {
+      // The write failed (disk full, say): the caller must not ack, and the index must not
+      // claim a message the disk does not have. Removals made for its sake stay made in
+      // memory; they were not persisted and come back at the next open, limits permitting.
+      this.#removed = [];
+      this.#unappend(entry, previousLastTimeNs);
+      throw err;
+    }
     if (this.#ageTimer === undefined) this.#armAgeTimer();
     return { seq, timeNs: time };
+  }
+
+  /** Takes back the message just appended, as if it had never been stored. */
+  #unappend(entry: E, previousLastTimeNs: bigint): void {
+    if (this.#entries.get(entry.seq) === entry) {
+      this.#entries.delete(entry.seq);
+      this.#bytes -= entry.size;
+      this.#subjects.removed(entry.seq, entry.subject);
+    }
+    this.#lastSeq = entry.seq - 1;
+    this.#lastTimeNs = previousLastTimeNs;
+    if (this.#entries.size === 0) this.#firstSeq = this.#lastSeq + 1;
+    else if (this.#firstSeq === entry.seq) this.#firstSeq = this.#entries.firstWhere(1, this.#lastSeq, () => true);
   }
 
   skipTo(nextSeq: number): void {

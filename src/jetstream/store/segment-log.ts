@@ -29,8 +29,10 @@ export interface RecordLocation {
 export interface SegmentLogHost {
   /** The store's first sequence: nothing below it is needed any more. */
   firstSeq(): number;
-  /** A STATE record for the current sequence range (the store notes it as persisted). */
+  /** A STATE record for the current sequence range. */
   stateRecord(): Buffer;
+  /** The record from `stateRecord()` is written and synced. */
+  statePersisted(): void;
   /** The live message with this sequence, if any. */
   location(seq: number): RecordLocation | undefined;
   /** A failure in background work (a timer's fsync, a rewrite) that has no caller to throw to. */
@@ -124,6 +126,11 @@ export class SegmentLog {
     return { segment, offset: segment.size };
   }
 
+  /** True between `hold()` and the write of the held record: a failure now means the message was not stored. */
+  get holding(): boolean {
+    return this.#held !== undefined;
+  }
+
   writeHeld(): void {
     const held = this.#held;
     if (held === undefined) return;
@@ -160,7 +167,8 @@ export class SegmentLog {
       tombstone.neededTombstones += deleted.length;
     }
     this.writeHeld();
-    this.reclaim();
+    // What was asked is written; failing to give space back is not the caller's failure.
+    this.#inBackground("space reclaim", () => this.reclaim());
   }
 
   // ---- space reclaim -------------------------------------------------------------------------
@@ -191,6 +199,7 @@ export class SegmentLog {
   #writeStateBeforeDropping(): void {
     this.#current.append(this.#host.stateRecord());
     this.#current.sync();
+    this.#host.statePersisted();
   }
 
   /** A closed segment is worth rewriting when more than half of it is dead weight. */
