@@ -1,0 +1,221 @@
+/**
+ * KV operations per second (issue 8): the official `@nats-io/kv` client against our broker
+ * in-process (`server.connect()`, the broker in this process), our broker over loopback TCP (a
+ * child process, `src/cli.ts -js`), and Debian's nats-server -js over loopback TCP, in one run.
+ *
+ *   node --import tsx bench/kv.bench.ts [--ops 20000] [--runs 3] [--window 256] [--size 128] [--keys 1000] [--quick]
+ *
+ * Scenarios, each on a fresh file-storage bucket (history 1, the KV default) in a fresh store:
+ * - put, serial: `await kv.put()` one after the other (one round trip each);
+ * - put, pipelined: `--window` puts outstanding, awaited together;
+ * - get, serial: `await kv.get()` of a random key among `--keys` stored ones (DIRECT.GET);
+ * - get, pipelined: `--window` gets outstanding.
+ * Keys cycle over `--keys` names; values are `--size` bytes. Targets alternate which goes first
+ * from run to run; the median of the runs is reported. Writes bench/results/kv-<date>.json and
+ * docs/bench-kv.svg (ratios to nats-server), and prints a Markdown table.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Kvm, type KV } from "@nats-io/kv";
+import { createServer } from "../src/index.ts";
+import { ratioChartSvg } from "./lib/ratio-chart.ts";
+import { median, ratio } from "./lib/stats.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const NATS_SERVER = process.env["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server";
+const LISTEN_RE = /Listening for client connections on [^\s]+:(\d+)/;
+
+type Target = "ours-inprocess" | "ours-tcp" | "nats-server";
+const TARGETS: readonly Target[] = ["ours-inprocess", "ours-tcp", "nats-server"];
+const SCENARIOS = [
+  { id: "put-serial", title: "put, serial" },
+  { id: "put-pipelined", title: "put, pipelined" },
+  { id: "get-serial", title: "get, serial" },
+  { id: "get-pipelined", title: "get, pipelined" },
+] as const;
+type ScenarioId = (typeof SCENARIOS)[number]["id"];
+
+interface Settings {
+  ops: number;
+  window: number;
+  size: number;
+  keys: number;
+}
+
+/** A connected client and how to take its server down again. */
+interface Connected {
+  nc: NatsConnection;
+  stop(): Promise<void>;
+}
+
+/** Starts a child server with `-js -sd dir` on a random port, learning the port from its log. */
+async function startChild(command: string[], storeDir: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(command[0]!, [...command.slice(1), "-js", "-sd", storeDir, "-a", "127.0.0.1", "-p", "-1"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no port within 20 s:\n${log}`)), 20_000);
+    const onData = (chunk: Buffer): void => {
+      log += chunk.toString();
+      const m = LISTEN_RE.exec(log);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${log}`)));
+  });
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function open(target: Target, storeDir: string): Promise<Connected> {
+  if (target === "ours-inprocess") {
+    const server = createServer({ jetstream: { storeDir } });
+    await server.listen();
+    const nc = await server.connect();
+    return { nc, stop: () => server.close() };
+  }
+  const command = target === "nats-server" ? [NATS_SERVER] : [process.execPath, "--import", "tsx", join(ROOT, "src", "cli.ts")];
+  const child = await startChild(command, storeDir);
+  const nc = await connect({ servers: `127.0.0.1:${child.port}`, reconnect: false });
+  return { nc, stop: child.stop };
+}
+
+/** Runs `op(i)` for i in [0, n), `window` at a time (1 = serial); returns operations per second. */
+async function opsPerSecond(n: number, window: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  if (window <= 1) {
+    for (let i = 0; i < n; i++) await op(i);
+  } else {
+    for (let i = 0; i < n; i += window) {
+      const batch: Promise<unknown>[] = [];
+      for (let j = i; j < Math.min(n, i + window); j++) batch.push(op(j));
+      await Promise.all(batch);
+    }
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function runScenario(kv: KV, id: ScenarioId, s: Settings): Promise<number> {
+  const value = new Uint8Array(s.size).fill(42);
+  const key = (i: number): string => `key.${i % s.keys}`;
+  if (id === "put-serial") return opsPerSecond(s.ops, 1, (i) => kv.put(key(i), value));
+  if (id === "put-pipelined") return opsPerSecond(s.ops, s.window, (i) => kv.put(key(i), value));
+  // Gets read keys that exist, in a fixed pseudo-random order (the same for every target).
+  await opsPerSecond(s.keys, s.window, (i) => kv.put(key(i), value));
+  let seed = 12345;
+  const order = Array.from({ length: s.ops }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % s.keys);
+  const get = async (i: number): Promise<void> => {
+    const e = await kv.get(key(order[i]!));
+    if (e === null || e.length !== s.size) throw new Error(`get ${key(order[i]!)} returned ${e === null ? "nothing" : `${e.length} bytes`}`);
+  };
+  return opsPerSecond(s.ops, id === "get-serial" ? 1 : s.window, get);
+}
+
+async function sample(target: Target, id: ScenarioId, s: Settings): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "kv-bench-"));
+  const { nc, stop } = await open(target, dir);
+  try {
+    const kv = await new Kvm(nc).create("bench", { history: 1 });
+    return await runScenario(kv, id, s);
+  } finally {
+    await nc.close().catch(() => {});
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      ops: { type: "string" },
+      runs: { type: "string" },
+      window: { type: "string", default: "256" },
+      size: { type: "string", default: "128" },
+      keys: { type: "string", default: "1000" },
+      quick: { type: "boolean", default: false },
+    },
+  });
+  const quick = values.quick === true;
+  const settings: Settings = {
+    ops: Number(values.ops ?? (quick ? 2_000 : 20_000)),
+    window: Number(values.window),
+    size: Number(values.size),
+    keys: Number(values.keys),
+  };
+  const runs = Number(values.runs ?? (quick ? 1 : 3));
+
+  const samples = {} as Record<ScenarioId, Record<Target, number[]>>;
+  for (const scenario of SCENARIOS) {
+    samples[scenario.id] = { "ours-inprocess": [], "ours-tcp": [], "nats-server": [] };
+    for (let run = 0; run < runs; run++) {
+      const order = run % 2 === 0 ? TARGETS : [...TARGETS].reverse();
+      for (const target of order) {
+        const rate = await sample(target, scenario.id, settings);
+        samples[scenario.id][target].push(rate);
+        process.stderr.write(`${scenario.id} · ${target} · run ${run + 1}/${runs}: ${Math.round(rate).toLocaleString("en")} ops/s\n`);
+      }
+    }
+  }
+
+  const rows = SCENARIOS.map((sc) => {
+    const m = (t: Target): number | undefined => median(samples[sc.id][t]);
+    return {
+      id: sc.id,
+      title: sc.title,
+      oursInProcess: m("ours-inprocess"),
+      oursTcp: m("ours-tcp"),
+      natsServer: m("nats-server"),
+      ratioInProcess: ratio(m("ours-inprocess"), m("nats-server")),
+      ratioTcp: ratio(m("ours-tcp"), m("nats-server")),
+    };
+  });
+  const date = new Date().toISOString();
+  const day = date.slice(0, 10);
+  const natsServerVersion = execFileSync(NATS_SERVER, ["--version"]).toString().trim();
+  const results = { benchmark: "kv", date, ...settings, runs, storage: "file", node: process.version, natsServer: natsServerVersion, rows, samples };
+  const out = quick ? join(tmpdir(), "nats-embedded-bench-kv") : join(ROOT, "bench", "results");
+  mkdirSync(out, { recursive: true });
+  const jsonFile = join(out, `kv-${day}.json`);
+  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  const svgFile = quick ? join(out, "bench-kv.svg") : join(ROOT, "docs", "bench-kv.svg");
+  writeFileSync(
+    svgFile,
+    ratioChartSvg(
+      "KV: nats-embedded / nats-server (official @nats-io/kv client)",
+      `${settings.ops.toLocaleString("en")} ops of ${settings.size} B, file bucket, median of ${runs} runs · ${day} · Node ${process.version} · ${natsServerVersion}`,
+      rows.flatMap((r) => [
+        { label: `${r.title} · in-process`, ratio: r.ratioInProcess },
+        { label: `${r.title} · TCP`, ratio: r.ratioTcp },
+      ]),
+    ),
+  );
+  const fmt = (v: number | undefined): string => (v === undefined ? "n/a" : Math.round(v).toLocaleString("en"));
+  const x = (v: number | undefined): string => (v === undefined ? "n/a" : `${v.toFixed(2)}×`);
+  console.log(`\n${settings.ops.toLocaleString("en")} operations of ${settings.size} B on ${settings.keys} keys, file bucket, ${settings.window} outstanding when pipelined, median of ${runs} runs (ops/s)\n`);
+  console.log("| Scenario | ours in-process | ours TCP | nats-server TCP | in-process / nats-server | TCP / nats-server |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(`| ${r.title} | ${fmt(r.oursInProcess)} | ${fmt(r.oursTcp)} | ${fmt(r.natsServer)} | ${x(r.ratioInProcess)} | ${x(r.ratioTcp)} |`);
+  console.log(`\nresults: ${jsonFile}\nchart:   ${svgFile}`);
+}
+
+await main();
