@@ -38,6 +38,7 @@ import type { Scenario } from "./lib/scenario.ts";
 import { SERVER_KINDS, type ServerKind } from "./lib/server-process.ts";
 import { buildInProcessScenarios, IN_PROCESS_SIZES, type InProcessScenario, type InProcessSizes } from "./inprocess/plan.ts";
 import { probeCount, runInProcess } from "./inprocess/runner.ts";
+import { featureSuites, runFeatureSuite, type FeatureSuite } from "./lib/feature-suites.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -53,6 +54,8 @@ interface Plan {
   sizes: Sizes;
   inProcess: InProcessScenario[];
   inProcessSizes: InProcessSizes;
+  /** JetStream, KV and leaf node suites, run after the rest (bench/lib/feature-suites.ts). */
+  features: FeatureSuite[];
 }
 
 /** `--only` names scenario ids, or "e2e" / "inprocess" for a whole set. */
@@ -69,9 +72,11 @@ function selectScenarios(args: BenchArgs, notes: string[]): Plan {
   if (args.profile !== undefined && !all.some((s) => s.id === args.profile)) {
     throw new Error(`--profile takes an end-to-end scenario id, got "${args.profile}"\n\n${USAGE}`);
   }
+  const allFeatures = featureSuites(ROOT, new Date().toISOString());
   const wanted = args.profile !== undefined ? [args.profile] : args.only;
-  if (wanted === undefined) return { scenarios: all, sizes, inProcess: allInProcess, inProcessSizes };
-  const ids = wanted.flatMap((id) =>
+  if (wanted === undefined) return { scenarios: all, sizes, inProcess: allInProcess, inProcessSizes, features: allFeatures };
+  const features = allFeatures.filter((f) => wanted.includes(f.id));
+  const ids = wanted.filter((id) => !features.some((f) => f.id === id)).flatMap((id) =>
     id === SET_NAMES.e2e ? all.map((s) => s.id) : id === SET_NAMES.inprocess ? allInProcess.map((s) => s.id) : [id],
   );
   const unknown = ids.filter((id) => !all.some((s) => s.id === id) && !allInProcess.some((s) => s.id === id));
@@ -81,6 +86,7 @@ function selectScenarios(args: BenchArgs, notes: string[]): Plan {
     sizes,
     inProcess: args.profile !== undefined ? [] : allInProcess.filter((s) => ids.includes(s.id)),
     inProcessSizes,
+    features: args.profile !== undefined ? [] : features,
   };
 }
 
@@ -106,7 +112,19 @@ async function profile(scenario: Scenario, args: BenchArgs): Promise<number> {
   return 0;
 }
 
-async function benchmark(args: BenchArgs, { scenarios, sizes, inProcess, inProcessSizes }: Plan, notes: string[]): Promise<number> {
+async function benchmark(args: BenchArgs, plan: Plan, notes: string[]): Promise<number> {
+  let failures = plan.scenarios.length + plan.inProcess.length > 0 ? await mainPlan(args, plan, notes) : 0;
+  for (const suite of plan.features) {
+    process.stdout.write(`\n## ${suite.id} (${suite.script})\n`);
+    if ((await runFeatureSuite(ROOT, suite, args.mode === "quick")) !== 0) {
+      failures++;
+      process.stderr.write(`\n!!! FAILED: the ${suite.id} benchmark\n`);
+    }
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+async function mainPlan(args: BenchArgs, { scenarios, sizes, inProcess, inProcessSizes }: Plan, notes: string[]): Promise<number> {
   const started = Date.now();
   const date = new Date().toISOString();
   const environment = collectEnvironment(ROOT);
@@ -158,7 +176,7 @@ async function benchmark(args: BenchArgs, { scenarios, sizes, inProcess, inProce
   const said = writeOutputs(ROOT, plan, results);
   process.stdout.write(`\n${markdownTable(results, plan.json)}\n\n${said.join("\n")}\n`);
   if (failures > 0) process.stderr.write(`\n${failures} sample(s) FAILED: see the errors above and in ${plan.json}\n`);
-  return failures > 0 ? 1 : 0;
+  return failures;
 }
 
 async function main(): Promise<number> {
