@@ -128,6 +128,29 @@ export class DirectApi {
    * anyone received it. Throws on an invalid subject or a payload over `maxPayload`.
    */
   publish(subject: string, data?: Payload, options?: PublishOptions, guard?: PublishGuard): boolean {
+    // The common in-process case (a Buffer to a subject already checked, no options, not
+    // nested deep) in a body small enough for V8 to inline the routing into it.
+    if (
+      options === undefined &&
+      guard === undefined &&
+      subject === this.#lastCheckedSubject &&
+      data !== undefined &&
+      (data as { constructor?: unknown }).constructor === NodeBuffer &&
+      this.#depth < MAX_NESTED_PUBLISH &&
+      !this.#closed
+    ) {
+      const size = (data as Buffer).length;
+      if (size <= this.#maxPayload) {
+        const stats = this.#host.stats;
+        stats.inMsgs++;
+        stats.inBytes += size;
+        return this.#route(subject, "", -1, data as Buffer);
+      }
+    }
+    return this.#publish(subject, data, options, guard);
+  }
+
+  #publish(subject: string, data: Payload | undefined, options: PublishOptions | undefined, guard: PublishGuard | undefined): boolean {
     if (this.#closed) throw new ServerClosedError();
     // Publishers repeat subjects: remember the last one that passed the check.
     if (subject !== this.#lastCheckedSubject) {
