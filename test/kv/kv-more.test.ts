@@ -1,0 +1,104 @@
+/**
+ * The KV client's less travelled paths: buckets without direct gets (STREAM.MSG.GET), purging
+ * old delete markers, a full bucket under discard new, large snapshots for watch and keys, and
+ * 2.10 bucket options (compression, metadata) on our broker.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { JetStreamApiError, jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { Bucket } from "@nats-io/kv/internal";
+import { collect, drain, startKvBroker, TARGETS } from "./kv-helpers.ts";
+
+for (const target of TARGETS) {
+  describe(`KV, less travelled paths (${target})`, () => {
+    it("a bucket without allow_direct reads through STREAM.MSG.GET", async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      const kv = await new Kvm(nc).create("nodirect", { allow_direct: false, history: 2, storage: StorageType.Memory });
+      const jsm = await jetstreamManager(nc);
+      assert.equal((await jsm.streams.info("KV_nodirect")).config.allow_direct, false);
+      await kv.put("a", "1");
+      await kv.put("a", "2");
+      const e = await kv.get("a");
+      assert.equal(e?.string(), "2");
+      assert.equal(e?.revision, 2);
+      assert.equal((await kv.get("a", { revision: 1 }))?.string(), "1");
+      assert.equal(await kv.get("missing"), null);
+      await kv.delete("a");
+      assert.equal((await kv.get("a"))?.operation, "DEL");
+    });
+
+    it("purgeDeletes removes old markers and keeps recent ones", async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      // purgeDeletes is on the implementation (Bucket), not on the KV type
+      const kv = (await new Kvm(nc).create("markers", { history: 5, storage: StorageType.Memory })) as Bucket;
+      await kv.put("a", "1");
+      await kv.put("b", "1");
+      await kv.put("c", "1");
+      await kv.delete("a");
+      await kv.purge("b");
+      // Everything is younger than 30 minutes: markers stay, the history before them goes.
+      const kept = await kv.purgeDeletes();
+      assert.equal(kept.purged, 1, "a's old value goes, its marker stays");
+      assert.deepEqual((await drain(await kv.history())).map((e) => `${e.key}:${e.operation}`), ["c:PUT", "a:DEL", "b:PURGE"]);
+      // With a negative age every marker counts as old and goes too.
+      const gone = await kv.purgeDeletes(-1000);
+      assert.equal(gone.purged, 2);
+      assert.deepEqual((await drain(await kv.history())).map((e) => e.key), ["c"]);
+      assert.equal(await kv.get("a"), null);
+    });
+
+    // nats-server 2.9.10 checks discard new against the payload and headers only, then stores
+    // the whole record and drops old messages, so it never refuses here; later releases (and
+    // we) count the record as stored (/tmp/kv-gaps.md #4).
+    it("a full bucket refuses new values (discard new)", { skip: target === "nats-server" && "2.9.10 drops old values instead" }, async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      const kv = await new Kvm(nc).create("full", { max_bytes: 400, storage: StorageType.Memory });
+      let refused: unknown;
+      for (let i = 0; i < 50 && refused === undefined; i++) await kv.put(`k${i}`, "0123456789").catch((e: unknown) => (refused = e));
+      assert.ok(refused instanceof JetStreamApiError, "a put was refused");
+      assert.equal(refused.code, 10077);
+      assert.match(refused.message, /maximum bytes exceeded/);
+      assert.ok((await kv.status()).size <= 400);
+      assert.equal((await kv.get("k0"))?.string(), "0123456789");
+    });
+
+    it("watch and keys over 3000 keys: the whole snapshot, then updates", async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      const kv = await new Kvm(nc).create("many", { storage: StorageType.Memory });
+      const value = new Uint8Array(512).fill(1);
+      for (let i = 0; i < 3000; i += 250) await Promise.all(Array.from({ length: 250 }, (_, j) => kv.put(`k.${i + j}`, value)));
+      const keys = await drain(await kv.keys());
+      assert.equal(keys.length, 3000);
+      assert.equal(new Set(keys).size, 3000);
+      const watch = await kv.watch();
+      t.after(() => watch.stop());
+      const seen = collect(watch);
+      await seen.until(3000, 20_000);
+      await kv.put("k.0", "changed");
+      const all = await seen.until(3001);
+      assert.equal(all.at(-1)?.string(), "changed");
+      assert.equal(all.at(-1)?.isUpdate, true);
+    });
+
+    it("headers_only history lists revisions without values", async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      const kv = await new Kvm(nc).create("h", { history: 4, storage: StorageType.Memory });
+      for (let i = 1; i <= 3; i++) await kv.put("a", `value ${i}`);
+      const entries = await drain(await kv.history({ key: "a", headers_only: true } as Parameters<typeof kv.history>[0]));
+      assert.deepEqual(entries.map((e) => [e.revision, e.value.length]), [[1, 0], [2, 0], [3, 0]]);
+    });
+
+    if (target !== "nats-server") {
+      it("2.10 bucket options: compression and metadata", async (t) => {
+        const { nc } = await startKvBroker(t, target);
+        const kv = await new Kvm(nc).create("opts", { compression: true, metadata: { team: "platform" }, storage: StorageType.File });
+        const status = await kv.status();
+        assert.equal(status.compression, true);
+        assert.equal(status.metadata?.["team"], "platform");
+        await kv.put("a", "1");
+        assert.equal((await kv.get("a"))?.string(), "1");
+      });
+    }
+  });
+}
