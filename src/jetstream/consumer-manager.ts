@@ -284,7 +284,8 @@ export class StreamConsumers implements ConsumerManager {
   }
 
   #saveConfig(consumer: Consumer): void {
-    if (!isDurable(consumer.config) || consumer.config.mem_storage === true) return;
+    // As the consumer's own state: kept for consumers of file streams (Consumer's constructor).
+    if (consumer.config.mem_storage === true || consumer.stream.config["storage"] === "memory") return;
     try {
       const saved: SavedConsumer = { config: consumer.config, created: formatNanos(consumer.createdNs) };
       consumer.stream.consumerStore(consumer.name).saveConfig(saved);

@@ -12,7 +12,7 @@
 import type { DirectMsg } from "../direct/direct-message.ts";
 import { subjectMatches } from "../subjects/subject.ts";
 import { ackSubject, ackWildcard, parseAckBody, parseAckSubject } from "./ack.ts";
-import { configToJson, filtersOf, isDurable, type ConsumerConfig } from "./consumer-config.ts";
+import { configToJson, filtersOf, type ConsumerConfig } from "./consumer-config.ts";
 import { DeliveryState } from "./consumer-pending.ts";
 import { ConsumerAdvisories } from "./consumer-advisories.ts";
 import { ConsumerStatus, headersOnly, type StatusHeaders } from "./consumer-status.ts";
@@ -66,6 +66,9 @@ export class Consumer implements ConsumerHandle {
   #active = false;
   #flowControl: FlowControlWindow | undefined;
   #lastDeliveryMs = Date.now();
+  /** When something was last delivered and last acknowledged (info's `last_active`), 0n = never. */
+  #lastDeliveredNs = 0n;
+  #lastAckNs = 0n;
   /** replay_policy original: the message held back until its original gap has passed. */
   #held: { msg: StoredMessage; deliveryCount: number } | undefined;
   #lastReplayedNs = 0n;
@@ -92,8 +95,9 @@ export class Consumer implements ConsumerHandle {
     this.#filters = filtersOf(config);
     this.createdNs = createdNs;
     this.#advisories = new ConsumerAdvisories(host.bus, stream.name, name);
-    // Only a durable on a file stream outlives the process; memory state needs no copy.
-    const persistent = isDurable(config) && config.mem_storage !== true && stream.config["storage"] !== "memory";
+    // Consumers of a file stream outlive the process, ephemerals too (nats-server restores them,
+    // and a KV watcher resumes at once after a restart); memory state needs no copy.
+    const persistent = config.mem_storage !== true && stream.config["storage"] !== "memory";
     this.#store = persistent ? stream.consumerStore(name) : undefined;
     if (config.deliver_subject === undefined) this.#pulls = new WaitingPulls(this.#pullHost(), config.max_waiting ?? 0);
     if (restored !== undefined) this.#state.restore(restored);
@@ -173,7 +177,7 @@ export class Consumer implements ConsumerHandle {
     this.#pulls?.stop(deleteState);
     if (this.#store !== undefined) {
       if (deleteState) await this.#store.delete();
-      else this.#store.save(this.#state.snapshot());
+      else this.#guard("saving state", () => this.#store!.save(this.#state.snapshot()));
     }
   }
 
@@ -188,8 +192,8 @@ export class Consumer implements ConsumerHandle {
       name: this.name,
       created: formatNanos(this.createdNs),
       config: configToJson(this.#config),
-      delivered: { consumer_seq: s.consumerSeq - 1, stream_seq: s.streamSeq - 1 },
-      ack_floor: { consumer_seq: s.ackFloorConsumer, stream_seq: s.ackFloorStream },
+      delivered: { consumer_seq: s.consumerSeq - 1, stream_seq: s.streamSeq - 1, ...lastActive(this.#lastDeliveredNs) },
+      ack_floor: { consumer_seq: s.ackFloorConsumer, stream_seq: s.ackFloorStream, ...lastActive(this.#lastAckNs) },
       num_ack_pending: s.pending.size,
       // Redeliveries are disabled with max_deliver 1, so none are reported (consumer.go info).
       num_redelivered: this.#config.max_deliver === 1 ? 0 : s.redelivered.size,
@@ -230,9 +234,7 @@ export class Consumer implements ConsumerHandle {
   streamRemoved(seq: number, subject: string): void {
     if (this.#closed) return;
     const s = this.#state;
-    if (seq >= s.streamSeq && this.#config.deliver_policy !== "last_per_subject" && this.#matches(subject)) {
-      this.#numPending = Math.max(0, this.#numPending - 1);
-    }
+    if (seq >= s.streamSeq && this.#matches(subject)) this.#numPending = Math.max(0, this.#numPending - 1);
     // A delivery waiting for its ack is owed no more (consumer.go decStreamPending).
     const p = s.pending.get(seq);
     if (p === undefined) return;
@@ -320,8 +322,8 @@ export class Consumer implements ConsumerHandle {
     }
     const maxAckPending = this.#config.max_ack_pending ?? 0;
     if (maxAckPending > 0 && s.pending.size >= maxAckPending) return "max-ack-pending";
-    const skip = this.#skipList;
-    if (skip !== undefined) {
+    // last_per_subject: the newest message of each subject first (skipping any gone since).
+    for (let skip = this.#skipList; skip !== undefined; skip = this.#skipList) {
       const seq = skip.seqs.shift()!;
       if (skip.seqs.length === 0) {
         this.#skipList = undefined;
@@ -330,7 +332,7 @@ export class Consumer implements ConsumerHandle {
         s.streamSeq = seq + 1;
       }
       const msg = this.stream.store.load(seq);
-      return msg === undefined ? this.#nextMessage() : { msg, deliveryCount: 1 };
+      if (msg !== undefined) return { msg, deliveryCount: 1 };
     }
     const msg = this.#loadNext(s.streamSeq);
     if (msg === undefined) {
@@ -394,6 +396,7 @@ export class Consumer implements ConsumerHandle {
     }
     this.#lastDeliveryMs = now;
     this.#lastActivity = now;
+    this.#lastDeliveredNs = nowNanos();
     let delivered = false;
     try {
       delivered = this.#host.bus.deliver(target, msg.subject, data, { reply, ...(headers !== undefined && { headers }) });
@@ -519,6 +522,7 @@ export class Consumer implements ConsumerHandle {
       case "none":
         return false;
     }
+    this.#lastAckNs = nowNanos();
     if (s.pending.size === 0) this.#clearAckTimer();
     this.#persist();
     if (this.stream.config.retention !== "limits") for (const seq of acked) this.stream.acked(seq);
@@ -550,6 +554,7 @@ export class Consumer implements ConsumerHandle {
     const p = this.#state.pending.get(streamSeq);
     if (p === undefined) return;
     p.timeMs = Date.now();
+    this.#lastDeliveredNs = nowNanos();
     this.#persist();
   }
 
@@ -818,4 +823,9 @@ export class Consumer implements ConsumerHandle {
       this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' ${what}`, err);
     }
   }
+}
+
+/** `last_active` of info's `delivered` and `ack_floor` (Go SequenceInfo.Last, omitted when never). */
+function lastActive(ns: bigint): { last_active?: string } {
+  return ns === 0n ? {} : { last_active: formatNanos(ns) };
 }

@@ -283,6 +283,10 @@ describe("durable consumers with file storage", () => {
     await fetched[0]!.ackAck();
     await fetched[1]!.ackAck();
     await jsm.consumers.add("ORDERS", { durable_name: "short", ack_policy: AckPolicy.Explicit, ack_wait: 300 * NS_PER_MS });
+    // Ephemerals of a file stream come back too, as from nats-server (a KV watcher relies on it).
+    await jsm.consumers.add("ORDERS", { name: "eph", ack_policy: AckPolicy.None, inactive_threshold: 60_000 * NS_PER_MS });
+    const ephFirst = await (await js.consumers.get("ORDERS", "eph")).next({ expires: 1000 });
+    assert.equal(ephFirst?.seq, 1);
     const unacked = await (await js.consumers.get("ORDERS", "short")).next({ expires: 1000 });
     assert.equal(unacked?.seq, 1);
     // The third stays unacknowledged across the restart, and so does "short"'s first.
@@ -298,13 +302,18 @@ describe("durable consumers with file storage", () => {
     js = jetstream(nc);
     const info = await jsm.consumers.info("ORDERS", "d");
     assert.equal(info.config.max_deliver, 9);
-    assert.deepEqual(info.delivered, { consumer_seq: 3, stream_seq: 3 });
-    assert.deepEqual(info.ack_floor, { consumer_seq: 2, stream_seq: 2 });
+    assert.deepEqual({ ...info.delivered, last_active: undefined }, { consumer_seq: 3, stream_seq: 3, last_active: undefined });
+    assert.deepEqual({ ...info.ack_floor, last_active: undefined }, { consumer_seq: 2, stream_seq: 2, last_active: undefined });
     assert.equal(info.num_ack_pending, 1);
     assert.equal(info.num_pending, 2);
     const next = [];
     for await (const m of await (await js.consumers.get("ORDERS", "d")).fetch({ max_messages: 2, expires: 1000 })) next.push(m.seq);
     assert.deepEqual(next, [4, 5]);
+    const eph = await jsm.consumers.info("ORDERS", "eph");
+    assert.equal(eph.config.inactive_threshold, 60_000 * NS_PER_MS);
+    assert.deepEqual([eph.delivered.consumer_seq, eph.delivered.stream_seq], [1, 1]);
+    const ephNext = await (await js.consumers.get("ORDERS", "eph")).next({ expires: 1000 });
+    assert.equal(ephNext?.seq, 2, "the ephemeral carries on where it was");
     // Once its ack_wait has run out, the unacknowledged message goes out before anything new.
     await sleep(400);
     const again = await (await js.consumers.get("ORDERS", "short")).next({ expires: 2000 });

@@ -50,6 +50,11 @@ async function available(h: JsHarness, consumer: string, batch = 10): Promise<Ar
     });
 }
 
+/** The sequences of info's `delivered` or `ack_floor`, without `last_active`. */
+function seqs(info: { consumer_seq: number; stream_seq: number }): { consumer_seq: number; stream_seq: number } {
+  return { consumer_seq: info.consumer_seq, stream_seq: info.stream_seq };
+}
+
 function statusOf(m: Msg): string {
   return m.headers === undefined ? "" : `${m.headers.code} ${m.headers.description}`;
 }
@@ -77,20 +82,23 @@ for (const transport of TRANSPORTS) {
       assert.match((msgs[0] as unknown as { msg: Msg }).msg.reply!, /^\$JS\.ACK\.ORDERS\.proc\.1\.1\.1\.\d+\.4$/);
       let info = await h.jsm.consumers.info("ORDERS", "proc");
       assert.equal(info.num_ack_pending, 3);
-      assert.deepEqual(info.delivered, { consumer_seq: 3, stream_seq: 3 });
-      assert.deepEqual(info.ack_floor, { consumer_seq: 0, stream_seq: 0 });
+      assert.deepEqual(seqs(info.delivered), { consumer_seq: 3, stream_seq: 3 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 0, stream_seq: 0 });
       // Acking out of order: the floor moves only once the lowest is acked.
       assert.equal(await msgs[1]!.ackAck(), true);
       info = await h.jsm.consumers.info("ORDERS", "proc");
-      assert.deepEqual(info.ack_floor, { consumer_seq: 0, stream_seq: 0 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 0, stream_seq: 0 });
       await msgs[0]!.ackAck();
       info = await h.jsm.consumers.info("ORDERS", "proc");
-      assert.deepEqual(info.ack_floor, { consumer_seq: 2, stream_seq: 2 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 2, stream_seq: 2 });
       await msgs[2]!.ackAck();
       info = await h.jsm.consumers.info("ORDERS", "proc");
-      assert.deepEqual(info.ack_floor, { consumer_seq: 3, stream_seq: 3 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 3, stream_seq: 3 });
       assert.equal(info.num_ack_pending, 0);
       assert.equal(info.num_pending, 2);
+      // When it last delivered and was last acked, as nats-server's SequenceInfo.last_active.
+      assert.match(String(info.delivered.last_active), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      assert.match(String(info.ack_floor.last_active), /Z$/);
     });
 
     it("next() and consume() with acks, including messages published while waiting", async (t) => {
@@ -230,7 +238,7 @@ for (const transport of TRANSPORTS) {
       const after = await h.jsm.consumers.info("ORDERS", "c");
       assert.equal(after.num_ack_pending, 0);
       assert.equal(after.num_redelivered, 0);
-      assert.deepEqual(after.ack_floor, { consumer_seq: 2, stream_seq: 1 });
+      assert.deepEqual(seqs(after.ack_floor), { consumer_seq: 2, stream_seq: 1 });
     });
 
     it("nak redelivers at once, nak with delay later, and redelivered messages come first", async (t) => {
@@ -270,7 +278,7 @@ for (const transport of TRANSPORTS) {
       await m2!.ackAck();
       const info = await h.jsm.consumers.info("ORDERS", "c");
       assert.equal(info.num_ack_pending, 0);
-      assert.deepEqual(info.ack_floor, { consumer_seq: 2, stream_seq: 2 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 2, stream_seq: 2 });
     });
 
     it("max_deliver stops redelivering, backoff spaces the deliveries", async (t) => {
@@ -338,7 +346,7 @@ for (const transport of TRANSPORTS) {
       info = await h.jsm.consumers.info("ORDERS", "c");
       assert.equal(info.num_ack_pending, 0, "the purged deliveries are owed no more");
       assert.equal(info.num_pending, 1);
-      assert.deepEqual(info.ack_floor, { consumer_seq: 2, stream_seq: 2 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 2, stream_seq: 2 });
       const rest = await available(h, "c");
       assert.deepEqual(rest.map((m) => m.seq), [4], "max_ack_pending no longer blocks");
     });
@@ -351,7 +359,7 @@ for (const transport of TRANSPORTS) {
       await msgs[2]!.ackAck();
       let info = await h.jsm.consumers.info("ORDERS", "c");
       assert.equal(info.num_ack_pending, 1);
-      assert.deepEqual(info.ack_floor, { consumer_seq: 3, stream_seq: 3 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 3, stream_seq: 3 });
       await msgs[3]!.ackAck();
       info = await h.jsm.consumers.info("ORDERS", "c");
       assert.equal(info.num_ack_pending, 0);
@@ -421,7 +429,7 @@ for (const transport of TRANSPORTS) {
       assert.equal(got[0]?.string(), "m2");
       const info = await h.jsm.consumers.info("ORDERS", "c");
       assert.equal(info.num_ack_pending, 1, "m1 acked, m2 pending");
-      assert.deepEqual(info.ack_floor, { consumer_seq: 1, stream_seq: 1 });
+      assert.deepEqual(seqs(info.ack_floor), { consumer_seq: 1, stream_seq: 1 });
     });
   });
 }
