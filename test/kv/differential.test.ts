@@ -15,7 +15,7 @@ import { Kvm } from "@nats-io/kv";
 import { Objm } from "@nats-io/obj";
 import { createServer } from "../../src/index.ts";
 import { hasNatsServer } from "../helpers/nats-server-process.ts";
-import { collect, startReference, tempDir } from "./kv-helpers.ts";
+import { collect, onCleanup, startReference, tempDir } from "./kv-helpers.ts";
 
 /** Config keys nats-server 2.9 does not write (2.10+ additions). */
 const NEWER_CONFIG_KEYS = new Set(["compression", "consumer_limits", "metadata", "first_seq", "subject_transform", "backoff", "pause_until", "priority_policy"]);
@@ -122,7 +122,7 @@ describe("KV and object store wire answers against nats-server 2.9.10", { skip: 
     const server = createServer({ host: "127.0.0.1", port: 0, jetstream: { storeDir: tempDir(t) } });
     await server.listen();
     const ours = await connect({ servers: server.url!, reconnect: false });
-    t.after(async () => {
+    onCleanup(t, async () => {
       await ours.close();
       await server.close();
     });
@@ -138,7 +138,7 @@ describe("KV and object store wire answers against nats-server 2.9.10", { skip: 
     const server = createServer({ host: "127.0.0.1", port: 0, jetstream: { storeDir: tempDir(t) } });
     await server.listen();
     const ours = await connect({ servers: server.url!, reconnect: false });
-    t.after(async () => {
+    onCleanup(t, async () => {
       await ours.close();
       await server.close();
     });

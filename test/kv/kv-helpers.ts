@@ -21,10 +21,29 @@ export type Target = "in-process" | "tcp" | "nats-server";
  */
 export const TARGETS: readonly Target[] = process.env["KV_REFERENCE"] === "1" ? ["in-process", "tcp", "nats-server"] : ["in-process", "tcp"];
 
-/** A temp directory removed when the test ends. */
+const cleanups = new WeakMap<TestContext, Array<() => unknown>>();
+
+/**
+ * Runs `fn` when the test ends, last registered first: a server closes (and writes its store)
+ * before the temp directory under it is removed. (`t.after` runs hooks in registration order.)
+ */
+export function onCleanup(t: TestContext, fn: () => unknown): void {
+  let stack = cleanups.get(t);
+  if (stack === undefined) {
+    const fns: Array<() => unknown> = [];
+    stack = fns;
+    cleanups.set(t, fns);
+    t.after(async () => {
+      for (let f = fns.pop(); f !== undefined; f = fns.pop()) await f();
+    });
+  }
+  stack.push(fn);
+}
+
+/** A temp directory removed when the test ends, after everything registered later is closed. */
 export function tempDir(t: TestContext, prefix = "kv-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(t, () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -41,7 +60,7 @@ export async function startKvBroker(t: TestContext, target: Target, storeDir = t
   const server = createServer({ ...(target === "tcp" && { host: "127.0.0.1", port: 0 }), jetstream: { storeDir } });
   await server.listen();
   const nc = target === "tcp" ? await connect({ servers: server.url!, reconnect: false }) : await server.connect();
-  t.after(async () => {
+  onCleanup(t, async () => {
     await nc.close().catch(() => undefined);
     await server.close();
   });
@@ -53,7 +72,7 @@ export async function startReference(t: TestContext): Promise<NatsConnection> {
   const storeDir = tempDir(t, "kv-ref-");
   const ref = await startNatsServer(["-js", "-sd", storeDir]);
   const nc = await connect({ servers: `127.0.0.1:${ref.port}`, reconnect: false });
-  t.after(async () => {
+  onCleanup(t, async () => {
     await nc.close().catch(() => undefined);
     await ref.stop();
   });

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { JetStreamApiError, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { Bucket } from "@nats-io/kv/internal";
-import { collect, drain, startKvBroker, TARGETS } from "./kv-helpers.ts";
+import { collect, drain, onCleanup, startKvBroker, TARGETS } from "./kv-helpers.ts";
 
 for (const target of TARGETS) {
   describe(`KV, less travelled paths (${target})`, () => {
@@ -72,7 +72,7 @@ for (const target of TARGETS) {
       assert.equal(keys.length, 3000);
       assert.equal(new Set(keys).size, 3000);
       const watch = await kv.watch();
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       await seen.until(3000, 20_000);
       await kv.put("k.0", "changed");

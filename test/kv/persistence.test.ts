@@ -10,7 +10,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { createServer } from "../../src/index.ts";
-import { collect, drain, startKvBroker, tempDir, TARGETS } from "./kv-helpers.ts";
+import { collect, drain, startKvBroker, onCleanup, tempDir, TARGETS } from "./kv-helpers.ts";
 
 for (const target of TARGETS) {
   describe(`KV ttl (${target})`, () => {
@@ -53,7 +53,7 @@ describe("KV across a broker restart (file storage)", () => {
     const second = createServer({ jetstream: { storeDir } });
     await second.listen();
     const nc2 = await second.connect();
-    t.after(async () => {
+    onCleanup(t, async () => {
       await nc2.close();
       await second.close();
     });
@@ -76,7 +76,7 @@ describe("KV across a broker restart (file storage)", () => {
     assert.ok(port !== undefined && port > 0);
     const watcherNc = await connect({ servers: `127.0.0.1:${port}`, reconnect: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
     let second: ReturnType<typeof createServer> | undefined;
-    t.after(async () => {
+    onCleanup(t, async () => {
       await watcherNc.close().catch(() => undefined);
       await first.close();
       await second?.close();
@@ -84,7 +84,7 @@ describe("KV across a broker restart (file storage)", () => {
     const kv = await new Kvm(watcherNc).create("cfg");
     await kv.put("a", "1");
     const watch = await kv.watch();
-    t.after(() => watch.stop());
+    onCleanup(t, () => watch.stop());
     const seen = collect(watch);
     await seen.until(1);
     await kv.put("a", "2");
@@ -95,7 +95,7 @@ describe("KV across a broker restart (file storage)", () => {
     await second.listen();
     // A writer on the new broker; the watcher's client reconnects by itself.
     const writer = await second.connect();
-    t.after(() => writer.close());
+    onCleanup(t, () => writer.close());
     const kvw = await new Kvm(writer).open("cfg");
     assert.equal((await kvw.get("a"))?.string(), "2");
     await kvw.put("a", "3");

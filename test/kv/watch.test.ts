@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StorageType } from "@nats-io/jetstream";
 import { Kvm, type KvWatchEntry } from "@nats-io/kv";
-import { collect, startKvBroker, TARGETS } from "./kv-helpers.ts";
+import { collect, onCleanup, startKvBroker, TARGETS } from "./kv-helpers.ts";
 
 const show = (e: KvWatchEntry): string => `${e.key}=${e.string()}:${e.operation}`;
 
@@ -21,7 +21,7 @@ for (const target of TARGETS) {
       await kv.put("b", "1");
       await kv.put("a", "2");
       const watch = await kv.watch();
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       assert.deepEqual((await seen.until(2)).map(show), ["b=1:PUT", "a=2:PUT"]);
       // The client counts the initial values with the consumer's num_pending; it marks the last
@@ -40,7 +40,7 @@ for (const target of TARGETS) {
       const { nc } = await startKvBroker(t, target);
       const kv = await new Kvm(nc).create("cfg", { storage: StorageType.Memory });
       const watch = await kv.watch();
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       await kv.put("x", "1");
       assert.deepEqual((await seen.until(1)).map(show), ["x=1:PUT"]);
@@ -52,7 +52,7 @@ for (const target of TARGETS) {
       await kv.put("app.db", "1");
       await kv.put("other", "1");
       const watch = await kv.watch({ key: "app.*" });
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       await seen.until(1);
       await kv.put("other", "2");
@@ -71,7 +71,7 @@ for (const target of TARGETS) {
       await kv.delete("gone");
       await kv.put("kept", "1");
       const watch = await kv.watch({ ignoreDeletes: true });
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       await seen.until(1);
       await kv.delete("kept");
@@ -85,7 +85,7 @@ for (const target of TARGETS) {
       const kv = await new Kvm(nc).create("cfg", { storage: StorageType.Memory });
       await kv.put("big", "x".repeat(1000));
       const watch = await kv.watch({ headers_only: true });
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       await kv.put("small", "abc");
       const all = await seen.until(2);
@@ -99,7 +99,7 @@ for (const target of TARGETS) {
       for (let i = 1; i <= 4; i++) await kv.put("a", `${i}`);
       await kv.put("b", "1");
       const watch = await kv.watch({ include: "history" });
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       assert.deepEqual((await seen.until(4)).map(show), ["a=2:PUT", "a=3:PUT", "a=4:PUT", "b=1:PUT"]);
       await kv.put("a", "5");
@@ -111,9 +111,9 @@ for (const target of TARGETS) {
       const kv = await new Kvm(nc).create("cfg", { history: 10, storage: StorageType.Memory });
       for (let i = 1; i <= 4; i++) await kv.put(`k${i}`, `${i}`);
       const updates = await kv.watch({ include: "updates" });
-      t.after(() => updates.stop());
+      onCleanup(t, () => updates.stop());
       const resumed = await kv.watch({ resumeFromRevision: 3 });
-      t.after(() => resumed.stop());
+      onCleanup(t, () => resumed.stop());
       const seenUpdates = collect(updates);
       const seenResumed = collect(resumed);
       await seenResumed.until(2);
@@ -127,7 +127,7 @@ for (const target of TARGETS) {
       const kv = await new Kvm(nc).create("cfg", { storage: StorageType.Memory });
       const w1 = await kv.watch();
       const w2 = await kv.watch();
-      t.after(() => w2.stop());
+      onCleanup(t, () => w2.stop());
       const s1 = collect(w1);
       const s2 = collect(w2);
       await kv.put("a", "1");
@@ -145,7 +145,7 @@ for (const target of TARGETS) {
       const kv = await new Kvm(nc).create("burst", { history: 1, storage: StorageType.Memory });
       const value = new Uint8Array(32 * 1024).fill(7);
       const watch = await kv.watch();
-      t.after(() => watch.stop());
+      onCleanup(t, () => watch.stop());
       const seen = collect(watch);
       // 200 × 32 KiB = 6.4 MB: several flow control rounds from the 2 MiB starting window.
       await Promise.all(Array.from({ length: 200 }, (_, i) => kv.put(`k${i}`, value)));

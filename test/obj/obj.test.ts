@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Objm, type ObjectInfo, type ObjectWatchInfo } from "@nats-io/obj";
 import { createServer } from "../../src/index.ts";
-import { collect, startKvBroker, tempDir, TARGETS } from "../kv/kv-helpers.ts";
+import { collect, startKvBroker, onCleanup, tempDir, TARGETS } from "../kv/kv-helpers.ts";
 
 /** The digest string the client stores: `SHA-256=` and the base64url hash. */
 function digestOf(data: Uint8Array): string {
@@ -136,9 +136,9 @@ for (const target of TARGETS) {
       await os.putBlob({ name: "one" }, new TextEncoder().encode("1"));
       const show = (i: ObjectWatchInfo): string => `${i.name}:${i.deleted ? "deleted" : i.size}`;
       const current = await os.watch({ includeHistory: true });
-      t.after(() => current.stop());
+      onCleanup(t, () => current.stop());
       const updates = await os.watch(); // deliver_policy new: only what happens from now on
-      t.after(() => updates.stop());
+      onCleanup(t, () => updates.stop());
       const seenCurrent = collect(current);
       const seenUpdates = collect(updates);
       await seenCurrent.until(1);
@@ -189,7 +189,7 @@ describe("object store across a broker restart (file storage)", () => {
     const second = createServer({ jetstream: { storeDir } });
     await second.listen();
     const nc2 = await second.connect();
-    t.after(async () => {
+    onCleanup(t, async () => {
       await nc2.close();
       await second.close();
     });
