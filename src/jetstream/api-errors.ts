@@ -103,6 +103,7 @@ export const ConsumerErrors = {
   /** JSReplicasCountCannotBeNegative */
   replicasNegative: () => error(400, 10133, "replicas count cannot be negative"),
   consumerNotFound: () => error(404, 10014, "consumer not found"),
+  filterNotSubset: () => error(400, 10093, "consumer filter subject is not a valid subset of the interest subjects"),
   configRequired: () => error(400, 10078, "consumer config required"),
   nameExists: () => error(400, 10013, "consumer name already in use"),
   alreadyExists: () => error(400, 10148, "consumer already exists"),

@@ -277,6 +277,15 @@ export function checkConsumerConfig(config: ConsumerConfig, stream: StreamConfig
       if (i !== j && subjectIsSubsetMatch(filters[i]!, filters[j]!)) return ConsumerErrors.overlappingFilterSubjects();
     }
   }
+  // Each filter must lie inside the stream's subjects, or (with wildcards) cover one of them
+  // (nats-server 2.9 validFilteredSubject; a stream without subjects takes anything).
+  const streamSubjects = stream.subjects ?? [];
+  if (streamSubjects.length > 0) {
+    for (const f of filters) {
+      const wild = subjectHasWildcard(f);
+      if (!streamSubjects.some((s) => subjectIsSubsetMatch(f, s) || (wild && subjectIsSubsetMatch(s, f)))) return ConsumerErrors.filterNotSubset();
+    }
+  }
   const policyError = checkDeliverPolicy(config, filters.length > 0);
   if (policyError !== undefined) return ConsumerErrors.invalidPolicy(policyError);
   if (config.sample_freq !== undefined) {

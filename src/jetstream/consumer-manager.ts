@@ -239,13 +239,14 @@ export class StreamConsumers implements ConsumerManager {
     const maxConsumers = view.max_consumers ?? -1;
     if (maxConsumers > 0 && consumers.size >= maxConsumers) return { error: ConsumerErrors.maximumConsumersLimit() };
     if (workqueue) {
+      // In nats-server 2.9.10's order: the ack policy, then uniqueness, then the deliver policy.
       if (config.ack_policy !== "explicit") return { error: ConsumerErrors.wqRequiresExplicitAck() };
-      if (config.deliver_policy !== "all") return { error: ConsumerErrors.wqConsumerNotDeliverAll() };
       if (consumers.size > 0) {
         const filters = filtersOf(config);
         if (filters.length === 0) return { error: ConsumerErrors.wqMultipleUnfiltered() };
         if (!this.#partitionUnique(stream.name, requestedName ?? "", filters)) return { error: ConsumerErrors.wqConsumerNotUnique() };
       }
+      if (config.deliver_policy !== "all") return { error: ConsumerErrors.wqConsumerNotDeliverAll() };
     }
     let name: string;
     if (isDurable(config)) {

@@ -36,6 +36,13 @@ const EXCHANGES: Exchange[] = [
   ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { deliver_policy: "last_per_subject" } }],
   ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { deliver_subject: "d.x", flow_control: true } }],
   ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { ack_policy: "explicit", backoff: [1e9, 2e9], max_deliver: 1 } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { name: "x", filter_subject: "other.x" } }],
+  ["$JS.API.CONSUMER.CREATE.S.wide", { stream_name: "S", config: { name: "wide", filter_subject: ">", ack_policy: "none" } }],
+  ["$JS.API.CONSUMER.CREATE.S.x", { stream_name: "S", config: { name: "x", ack_policy: "none", deliver_subject: "x", max_ack_pending: -1 } }],
+  ["$JS.API.CONSUMER.CREATE.W.a", { stream_name: "W", config: { name: "a", ack_policy: "explicit" } }],
+  ["$JS.API.CONSUMER.CREATE.W.b", { stream_name: "W", config: { name: "b", ack_policy: "explicit", filter_subject: "w.x" } }],
+  ["$JS.API.CONSUMER.CREATE.W.c", { stream_name: "W", config: { name: "c", ack_policy: "all" } }],
+  ["$JS.API.CONSUMER.CREATE.W.d", { stream_name: "W", config: { name: "d", ack_policy: "explicit", deliver_policy: "new" } }],
   ["$JS.API.CONSUMER.MSG.NEXT.S.eph", { batch: 1, no_wait: true }],
 ];
 
@@ -47,6 +54,7 @@ async function run(url: string): Promise<string[]> {
       return m.headers !== undefined ? `status ${m.headers.code} ${m.headers.description}` : m.string();
     };
     await send("$JS.API.STREAM.CREATE.S", { name: "S", subjects: ["s.>"], storage: "memory" });
+    await send("$JS.API.STREAM.CREATE.W", { name: "W", subjects: ["w.>"], storage: "memory", retention: "workqueue" });
     await nc.request("s.1", "x", { timeout: 2000 });
     await nc.request("s.2", "y", { timeout: 2000 });
     const out: string[] = [];
