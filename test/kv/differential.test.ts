@@ -116,8 +116,7 @@ async function edges(nc: NatsConnection): Promise<Record<string, unknown>> {
 }
 
 describe("KV and object store wire answers against nats-server 2.9.10", { skip: !hasNatsServer() && "nats-server not installed" }, () => {
-  // todo until consumer info carries delivered.last_active (/tmp/kv-gaps.md #3)
-  it("match once times and generated names are masked", { todo: "delivered.last_active" }, async (t: TestContext) => {
+  it("match once times and generated names are masked", async (t: TestContext) => {
     const ref = await startReference(t);
     const server = createServer({ host: "127.0.0.1", port: 0, jetstream: { storeDir: tempDir(t) } });
     await server.listen();
