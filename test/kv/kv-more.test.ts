@@ -5,10 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { JetStreamApiError, jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { JetStreamApiError, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { Bucket } from "@nats-io/kv/internal";
-import { collect, drain, onCleanup, startKvBroker, TARGETS } from "./kv-helpers.ts";
+import { createServer } from "../../src/index.ts";
+import { collect, drain, onCleanup, startKvBroker, tempDir, TARGETS } from "./kv-helpers.ts";
 
 for (const target of TARGETS) {
   describe(`KV, less travelled paths (${target})`, () => {
@@ -102,3 +103,54 @@ for (const target of TARGETS) {
     }
   });
 }
+
+for (const target of TARGETS) {
+  describe(`KV bucket lifecycle edges (${target})`, () => {
+    it("create on an existing bucket opens it as it is, whatever the options", async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      const kvm = new Kvm(nc);
+      const first = await kvm.create("life", { history: 2, storage: StorageType.Memory });
+      await first.put("a", "1");
+      // The client asks STREAM.INFO first and only creates a missing stream.
+      const again = await kvm.create("life", { history: 7, storage: StorageType.Memory });
+      assert.equal((await again.get("a"))?.string(), "1");
+      assert.equal((await again.status()).history, 2);
+    });
+
+    it("a watcher ends when its bucket is destroyed", async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      const kv = await new Kvm(nc).create("doomed", { storage: StorageType.Memory });
+      await kv.put("a", "1");
+      const watch = await kv.watch();
+      onCleanup(t, () => watch.stop());
+      const seen = collect(watch);
+      await seen.until(1);
+      await kv.destroy();
+      const jsm = await jetstreamManager(nc);
+      assert.deepEqual(await jsm.streams.names().next(), []);
+      assert.equal(seen.items.length, 1);
+    });
+  });
+}
+
+describe("KV through a JetStream domain", () => {
+  // todo until $JS.<domain>.API.$KV.> reaches $KV.> (/tmp/kv-gaps.md #6)
+  it("a client bound to the domain puts, gets and watches", { todo: "domain KV mapping" }, async (t) => {
+    const server = createServer({ jetstream: { storeDir: tempDir(t), domain: "edge" } });
+    await server.listen();
+    const nc = await server.connect();
+    onCleanup(t, async () => {
+      await nc.close();
+      await server.close();
+    });
+    const kv = await new Kvm(jetstream(nc, { domain: "edge" })).create("d", { storage: StorageType.Memory });
+    await kv.put("a", "1");
+    assert.equal((await kv.get("a"))?.string(), "1");
+    const watch = await kv.watch({ key: ["a", "b"] });
+    onCleanup(t, () => watch.stop());
+    const seen = collect(watch);
+    await kv.put("b", "2");
+    await kv.put("c", "3");
+    assert.deepEqual((await seen.until(2)).map((e) => `${e.key}=${e.string()}`), ["a=1", "b=2"]);
+  });
+});
