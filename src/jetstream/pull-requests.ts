@@ -35,16 +35,20 @@ export function parseNextRequest(body: string): NextRequest | { error: string } 
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { error: "json: cannot unmarshal into Go value of type server.JSApiConsumerGetNextRequest" };
     const r = parsed as Record<string, unknown>;
-    const int = (key: string): number | { error: string } => {
+    // Go's decoder error text, with the field's Go type.
+    const int = (key: string, goType: string): number | { error: string } => {
       const v = r[key];
       if (v === undefined || v === null) return 0;
-      if (typeof v !== "number" || !Number.isInteger(v)) return { error: `json: cannot unmarshal ${typeof v} into Go struct field JSApiConsumerGetNextRequest.${key}` };
+      if (typeof v !== "number" || !Number.isInteger(v)) {
+        const jsonType = typeof v === "number" ? "number" : typeof v === "boolean" ? "bool" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v;
+        return { error: `json: cannot unmarshal ${jsonType} into Go struct field JSApiConsumerGetNextRequest.${key} of type ${goType}` };
+      }
       return v;
     };
-    const batch = int("batch");
-    const expiresNs = int("expires");
-    const maxBytes = int("max_bytes");
-    const heartbeatNs = int("idle_heartbeat");
+    const batch = int("batch", "int");
+    const expiresNs = int("expires", "time.Duration");
+    const maxBytes = int("max_bytes", "int");
+    const heartbeatNs = int("idle_heartbeat", "time.Duration");
     for (const v of [batch, expiresNs, maxBytes, heartbeatNs]) if (typeof v !== "number") return v;
     const noWait = r["no_wait"];
     if (noWait !== undefined && noWait !== null && typeof noWait !== "boolean") return { error: "json: cannot unmarshal into Go struct field JSApiConsumerGetNextRequest.no_wait of type bool" };
@@ -287,7 +291,14 @@ export class WaitingPulls {
           host.status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
           return false;
         }
-        if (wr.expiresAt === 0 || wr.delivered > 0) {
+        // At the end of the stream a no_wait request ends: with 404 when it got nothing, with
+        // 408 and what it still wanted when it got some (nats-server 2.9.10, checked by
+        // test/jetstream/pull.test.ts against the differential script's findings).
+        if (wr.delivered > 0) {
+          host.status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
+          return false;
+        }
+        if (wr.expiresAt === 0) {
           host.status(wr.reply, ConsumerStatus.noMessages());
           return false;
         }

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { connect } from "@nats-io/transport-node";
+import { setTimeout as sleep } from "node:timers/promises";
+import { connect, createInbox } from "@nats-io/transport-node";
 import { createServer } from "../../src/index.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
 import { tempDir } from "./stream-helpers.ts";
@@ -102,5 +103,57 @@ describe("consumer API against nats-server 2.9.10", { skip: !hasNatsServer() && 
     for (let i = 0; i < EXCHANGES.length; i++) {
       assert.deepEqual(normalize(ours[i]!), normalize(reference[i]!), `${EXCHANGES[i]![0]} ${JSON.stringify(EXCHANGES[i]![1])}`);
     }
+  });
+});
+
+/** Pull requests sent raw to an inbox; what comes back, as subjects and status lines. */
+async function pulls(url: string): Promise<string[]> {
+  const nc = await connect({ servers: url, reconnect: false });
+  try {
+    const request = (subject: string, body: unknown) => nc.request(subject, JSON.stringify(body), { timeout: 2000 });
+    await request("$JS.API.STREAM.CREATE.S", { name: "S", subjects: ["s.>"], storage: "memory" });
+    for (let i = 1; i <= 3; i++) await nc.request(`s.${i}`, "x".repeat(50 * i), { timeout: 2000 });
+    await request("$JS.API.CONSUMER.CREATE.S.c", { stream_name: "S", config: { durable_name: "c", ack_policy: "explicit" } });
+    await request("$JS.API.CONSUMER.CREATE.S.n", { stream_name: "S", config: { durable_name: "n", ack_policy: "none" } });
+    const out: string[] = [];
+    const pull = async (consumer: string, body: unknown, waitMs = 400): Promise<void> => {
+      const inbox = createInbox();
+      const got: string[] = [];
+      const sub = nc.subscribe(inbox, {
+        callback: (_e, m) => {
+          const h = m.headers;
+          got.push(h !== undefined && h.code > 0 ? `${h.code} ${h.description} ${h.keys().map((k) => `${k}=${h.get(k)}`).join(",")}` : `${m.subject} ${m.reply?.split(".").slice(0, 7).join(".")}`);
+        },
+      });
+      await nc.flush();
+      nc.publish(`$JS.API.CONSUMER.MSG.NEXT.S.${consumer}`, typeof body === "string" ? body : JSON.stringify(body), { reply: inbox });
+      await sleep(waitMs);
+      sub.unsubscribe();
+      out.push(`${JSON.stringify(body)} -> ${got.join(" | ")}`);
+    };
+    await pull("n", { batch: 5, no_wait: true });
+    await pull("n", { batch: 2, no_wait: true });
+    await pull("c", { batch: 1, max_bytes: 60, expires: 300e6 });
+    await pull("c", { batch: 5, max_bytes: 120, expires: 300e6 }, 500);
+    await pull("c", { batch: 2, expires: 200e6, no_wait: true }, 500);
+    await pull("c", "2");
+    await pull("c", { batch: 2, expires: 100e6, idle_heartbeat: 40e6 });
+    await pull("c", { batch: 2, expires: 100e6, idle_heartbeat: 60e6 });
+    await pull("c", { batch: 1, expires: "x" });
+    return out;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe("pull requests against nats-server 2.9.10", { skip: !hasNatsServer() && "nats-server is not installed" }, () => {
+  it("deliver, time out, refuse and heartbeat the same way", async (t) => {
+    const ns = await startNatsServer(["-js", "-sd", tempDir(t, "ns-js-")]);
+    t.after(() => ns.stop());
+    const reference = await pulls(`127.0.0.1:${ns.port}`);
+    const server = createServer({ port: 0, jetstream: { storeDir: tempDir(t, "ne-js-") } });
+    await server.listen();
+    t.after(() => server.close());
+    assert.deepEqual(await pulls(server.url!), reference);
   });
 });
