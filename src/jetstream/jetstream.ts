@@ -85,7 +85,7 @@ export class JetStream implements ApiHost, StreamRegistry {
     this.logger.info(`  Store Directory: "${storeDir}"`);
     if (domain !== undefined) this.logger.info(`  Domain:          ${domain}`);
     this.logger.info("-------------------------------------------");
-    this.#factories = openStoreFactories(this.options);
+    this.#factories = openStoreFactories(this.options, (what, err) => logCaught(this.logger, what, err));
     const found = await this.#factories.file.recover();
     for (const entry of found) {
       try {

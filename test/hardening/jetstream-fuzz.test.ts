@@ -95,13 +95,15 @@ const ackRequest = fc.record({
 describe("JetStream API fuzz (fixed seed)", () => {
   it("random and hostile requests: one JSON answer each, nothing escapes, service intact", async (t) => {
     const storeDir = await mkdtemp(join(tmpdir(), "nats-embedded-jsfuzz-"));
-    t.after(() => rm(storeDir, { recursive: true, force: true }));
     const watch = new HostWatch().start();
     t.after(() => watch.stop());
     const server = createServer({ jetstream: { storeDir, maxMemory: 64 * 1024 * 1024, maxStore: 64 * 1024 * 1024, domain: "hub" } });
     const serverErrors: Error[] = [];
     server.on("error", (err) => void serverErrors.push(err));
+    // After hooks run in the order they were added: the server closes (and writes its files)
+    // before its directory is removed.
     t.after(() => server.close());
+    t.after(() => rm(storeDir, { recursive: true, force: true }));
 
     // Targets that exist, so consumer, message and ack operations reach real objects.
     const nc = await server.connect();
