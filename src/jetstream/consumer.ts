@@ -18,7 +18,7 @@ import { ConsumerAdvisories } from "./consumer-advisories.ts";
 import { ConsumerStatus, headersOnly, type StatusHeaders } from "./consumer-status.ts";
 import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
 import { WaitingPulls, timerDelay, type PullHost } from "./pull-requests.ts";
-import { FlowControlWindow } from "./push-delivery.ts";
+import { PushTarget, type PushHost } from "./push-delivery.ts";
 import { startingPosition } from "./consumer-start.ts";
 import { formatNanos, nowNanos } from "./rfc3339.ts";
 import type { ConsumerState, ConsumerStore, StoredMessage } from "./store/stream-store.ts";
@@ -34,8 +34,6 @@ export interface ConsumerHost {
 
 /** Messages delivered per run before yielding to I/O (a backlog must not starve the event loop). */
 const DELIVERY_BUDGET = 512;
-/** Longest wait between looks for a subscriber on a push consumer's deliver subject (nats-server is told; we ask). */
-const INTEREST_POLL_MS = 100;
 /** A small slack so a batch of deliveries expires together (consumer.go ackWaitDelay). */
 const ACK_WAIT_SLACK_MS = 1;
 const EMPTY = new Uint8Array(0);
@@ -62,10 +60,8 @@ export class Consumer implements ConsumerHandle {
   readonly #pulls: WaitingPulls | undefined;
   /** Last pull request or delivery, for the inactivity threshold of pull consumers (ms). */
   #lastActivity = Date.now();
-  /** Push: the deliver subject has a subscriber. */
-  #active = false;
-  #flowControl: FlowControlWindow | undefined;
-  #lastDeliveryMs = Date.now();
+  /** Push consumers: the deliver subject's side (subscriber, heartbeats, flow control). */
+  #push: PushTarget | undefined;
   /** When something was last delivered and last acknowledged (info's `last_active`), 0n = never. */
   #lastDeliveredNs = 0n;
   #lastAckNs = 0n;
@@ -80,8 +76,6 @@ export class Consumer implements ConsumerHandle {
   #closed = false;
   #ackTimer: NodeJS.Timeout | undefined;
   #ackTimerDue = 0;
-  #heartbeatTimer: NodeJS.Timeout | undefined;
-  #interestTimer: NodeJS.Timeout | undefined;
   #inactiveTimer: NodeJS.Timeout | undefined;
   #replayTimer: NodeJS.Timeout | undefined;
   readonly #subscriptions: Array<{ unsubscribe(): void }> = [];
@@ -126,17 +120,16 @@ export class Consumer implements ConsumerHandle {
   start(): void {
     const bus = this.#host.bus;
     this.#subscriptions.push(bus.subscribe(ackWildcard(this.stream.name, this.name), { callback: (_err, msg) => this.#guard("ack", () => this.#onAck(msg)) }));
-    if (this.isPush && this.#config.flow_control === true) {
-      this.#flowControl = new FlowControlWindow(this.stream.name, this.name);
-      this.#subscriptions.push(bus.subscribe(this.#flowControl.replyWildcard, { callback: (_err, msg) => this.#guard("flow control", () => this.#onFlowControlReply(msg.subject)) }));
-    }
     this.#unsubscribeStored = this.stream.onStored((seq, subject) => this.#onStored(seq, subject));
     // Restored deliveries may be overdue already: look at once, the check finds the next deadline.
     if (this.#state.pending.size > 0) this.#armAckTimer(0);
-    if (this.isPush) {
-      this.#active = bus.hasInterest(this.#config.deliver_subject!);
-      if ((this.#config.idle_heartbeat ?? 0) > 0) this.#armHeartbeatIn(this.#config.idle_heartbeat! / 1e6, this.#config.idle_heartbeat! / 1e6);
-      if (!this.#active) this.#watchInterest();
+    if (this.#config.deliver_subject !== undefined) {
+      this.#push = new PushTarget(this.#pushHost(), this.stream.name, this.name, {
+        deliverSubject: this.#config.deliver_subject,
+        flowControl: this.#config.flow_control === true,
+        heartbeatNs: this.#config.idle_heartbeat ?? 0,
+      });
+      this.#push.start();
     }
     this.#armInactivity();
     this.#persist();
@@ -163,7 +156,8 @@ export class Consumer implements ConsumerHandle {
   async stop(deleteState: boolean): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of [this.#ackTimer, this.#heartbeatTimer, this.#interestTimer, this.#inactiveTimer, this.#replayTimer, this.#persistTimer]) {
+    this.#push?.stop();
+    for (const timer of [this.#ackTimer, this.#inactiveTimer, this.#replayTimer, this.#persistTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
     for (const sub of this.#subscriptions) {
@@ -200,7 +194,7 @@ export class Consumer implements ConsumerHandle {
       num_waiting: this.#pulls?.length ?? 0,
       num_pending: this.#numPending,
     };
-    if (this.isPush && this.#refreshInterest()) info["push_bound"] = true;
+    if (this.#push?.refresh() === true) info["push_bound"] = true;
     info["ts"] = formatNanos(nowNanos());
     return info;
   }
@@ -211,10 +205,7 @@ export class Consumer implements ConsumerHandle {
     this.#config = config;
     this.#filters = filtersOf(config);
     this.#numPending = this.#countPending();
-    if (config.deliver_subject !== previousDeliver && config.deliver_subject !== undefined) {
-      this.#active = this.#host.bus.hasInterest(config.deliver_subject);
-      if (!this.#active) this.#watchInterest();
-    }
+    if (config.deliver_subject !== previousDeliver && config.deliver_subject !== undefined) this.#push?.moveTo(config.deliver_subject);
     this.#armInactivity();
     this.#persist();
     this.#kick();
@@ -227,7 +218,7 @@ export class Consumer implements ConsumerHandle {
 
   /** Push consumers: does the deliver subject have a subscriber now? */
   isPushBound(): boolean {
-    return this.isPush && this.#refreshInterest();
+    return this.#push?.refresh() === true;
   }
 
   /** The store dropped `seq` (limits, purge, delete, another consumer's ack). */
@@ -279,7 +270,7 @@ export class Consumer implements ConsumerHandle {
         return;
       }
       if (this.isPush) {
-        if (!this.#refreshInterest() || this.#flowControl?.stalled === true) break;
+        if (!this.#push!.refresh() || this.#push!.stalled) break;
       } else if (this.#pulls!.length === 0) {
         break;
       }
@@ -394,7 +385,6 @@ export class Consumer implements ConsumerHandle {
       s.track(msg.seq, dseq, now);
       this.#armAckTimer(this.#ackWaitMs(deliveryCount - 1));
     }
-    this.#lastDeliveryMs = now;
     this.#lastActivity = now;
     this.#lastDeliveredNs = nowNanos();
     let delivered = false;
@@ -410,13 +400,10 @@ export class Consumer implements ConsumerHandle {
       if (count <= 1) s.redelivered.delete(msg.seq);
       else s.redelivered.set(msg.seq, count);
       s.queueRedelivery(msg.seq);
-      if (this.isPush) {
-        this.#active = false;
-        this.#watchInterest();
-      }
+      this.#push?.lost();
     }
     if (config.ack_policy === "none" && this.stream.config.retention !== "limits") this.stream.acked(msg.seq);
-    if (this.#flowControl !== undefined && this.#flowControl.delivered(size)) this.#sendFlowControl();
+    this.#push?.delivered(size, now);
     this.#persist();
     return delivered || !this.isPush;
   }
@@ -644,75 +631,6 @@ export class Consumer implements ConsumerHandle {
     return true;
   }
 
-  // ---- push: interest, heartbeats, flow control --------------------------------------------------
-
-  #refreshInterest(): boolean {
-    const deliver = this.#config.deliver_subject;
-    if (deliver === undefined) return false;
-    const active = this.#host.bus.hasInterest(deliver);
-    if (active !== this.#active) {
-      this.#active = active;
-      if (!active) {
-        this.#lastActivity = Date.now();
-        this.#watchInterest();
-      }
-      this.#armInactivity();
-    }
-    return active;
-  }
-
-  /**
-   * Polls for a subscriber on the deliver subject, then resumes delivery. Clients usually
-   * subscribe right after creating the consumer, so the first looks come quickly, then back off.
-   */
-  #watchInterest(delayMs = 1): void {
-    if (this.#closed || (this.#interestTimer !== undefined && delayMs === 1)) return;
-    this.#interestTimer = setTimeout(() => this.#guard("interest", () => {
-      this.#interestTimer = undefined;
-      if (this.#closed) return;
-      if (this.#refreshInterest()) this.#kick();
-      else this.#watchInterest(Math.min(INTEREST_POLL_MS, delayMs * 2));
-    }), delayMs);
-    this.#interestTimer.unref();
-  }
-
-  /** consumer.go hbTimer: a heartbeat after `intervalMs` without deliveries. */
-  #armHeartbeatIn(intervalMs: number, delayMs: number): void {
-    this.#heartbeatTimer = setTimeout(() => {
-      this.#heartbeatTimer = undefined;
-      if (this.#closed) return;
-      this.#guard("heartbeat", () => {
-        const idleMs = Date.now() - this.#lastDeliveryMs;
-        if (idleMs >= intervalMs) {
-          if (this.#refreshInterest()) this.#status(this.#config.deliver_subject!, this.#heartbeat(this.#flowControl?.outstanding));
-          this.#lastDeliveryMs = Date.now();
-          this.#armHeartbeatIn(intervalMs, intervalMs);
-        } else {
-          this.#armHeartbeatIn(intervalMs, intervalMs - idleMs);
-        }
-      });
-    }, timerDelay(delayMs));
-    this.#heartbeatTimer.unref();
-  }
-
-  #heartbeat(stalled?: string): StatusHeaders {
-    const s = this.#state;
-    return ConsumerStatus.idleHeartbeat(s.consumerSeq - 1, s.streamSeq - 1, stalled);
-  }
-
-  #sendFlowControl(): void {
-    const reply = this.#flowControl!.newRequest();
-    try {
-      this.#host.bus.publish(this.#config.deliver_subject!, EMPTY, { reply, headers: ConsumerStatus.flowControl() });
-    } catch (err) {
-      this.#host.caught("flow control request", err);
-    }
-  }
-
-  #onFlowControlReply(subject: string): void {
-    if (this.#flowControl?.answered(subject) === true) this.#kick();
-  }
-
   // ---- lifecycle helpers -------------------------------------------------------------------------
 
   /** consumer.go deleteNotActive: an idle consumer past inactive_threshold asks to be deleted. */
@@ -721,7 +639,7 @@ export class Consumer implements ConsumerHandle {
     if (this.#inactiveTimer !== undefined) clearTimeout(this.#inactiveTimer);
     this.#inactiveTimer = undefined;
     if (thresholdMs <= 0 || this.#closed) return;
-    if (this.isPush && this.#active) return;
+    if (this.#push?.refresh() === true) return;
     this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), timerDelay(thresholdMs));
     this.#inactiveTimer.unref();
   }
@@ -731,7 +649,7 @@ export class Consumer implements ConsumerHandle {
     if (this.#closed) return;
     const now = Date.now();
     if (this.isPush) {
-      if (this.#refreshInterest()) return;
+      if (this.#push!.refresh()) return;
       const left = this.#lastActivity + thresholdMs - now;
       if (left > 0) {
         this.#inactiveTimer = setTimeout(() => this.#guard("inactivity", () => this.#checkInactive(thresholdMs)), timerDelay(left));
@@ -781,6 +699,27 @@ export class Consumer implements ConsumerHandle {
     return n;
   }
 
+  #pushHost(): PushHost {
+    return {
+      hasInterest: (subject) => this.#host.bus.hasInterest(subject),
+      subscribe: (subject, callback) => this.#host.bus.subscribe(subject, { callback: (_err, msg) => this.#guard("flow control", () => callback(msg.subject)) }),
+      send: (subject, headers, reply) => this.#status(subject, headers, reply),
+      heartbeat: (stalled) => this.#heartbeat(stalled),
+      interestChanged: (active) => {
+        // Idle time for inactive_threshold counts from when the subscriber went away.
+        if (!active) this.#lastActivity = Date.now();
+        this.#armInactivity();
+      },
+      wake: () => this.#kick(),
+      caught: (what, err) => this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' ${what}`, err),
+    };
+  }
+
+  #heartbeat(stalled?: string): StatusHeaders {
+    const s = this.#state;
+    return ConsumerStatus.idleHeartbeat(s.consumerSeq - 1, s.streamSeq - 1, stalled);
+  }
+
   #pullHost(): PullHost {
     return {
       hasInterest: (subject) => this.#host.bus.hasInterest(subject),
@@ -793,9 +732,9 @@ export class Consumer implements ConsumerHandle {
     };
   }
 
-  #status(subject: string, headers: StatusHeaders): void {
+  #status(subject: string, headers: StatusHeaders, reply?: string): void {
     try {
-      this.#host.bus.publish(subject, EMPTY, { headers });
+      this.#host.bus.publish(subject, EMPTY, { headers, ...(reply !== undefined && { reply }) });
     } catch (err) {
       this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' status`, err);
     }

@@ -1,12 +1,15 @@
 /**
- * Push delivery's flow control window (consumer.go needFlowControl / processFlowControl /
- * sendFlowControl): a push consumer with `flow_control` counts the bytes it sent, asks the client
- * to confirm with a `100 FlowControl Request` once half the window is used, and stops sending
- * while more than the window is unconfirmed. Each confirmation doubles the window (slow start)
- * up to JsFlowControlMaxPending.
+ * Push delivery (`deliver_subject`): the subscriber check, idle heartbeats, and the flow control
+ * window (consumer.go needFlowControl / processFlowControl / sendFlowControl). With
+ * `flow_control` a consumer counts the bytes it sent, asks the client to confirm with a
+ * `100 FlowControl Request` once half the window is used, and stops sending while more than the
+ * window is unconfirmed. Each confirmation doubles the window (slow start) up to
+ * JsFlowControlMaxPending.
  */
 import { randomInt } from "node:crypto";
 import { ConsumerDefaults } from "./consumer-config.ts";
+import { ConsumerStatus, type StatusHeaders } from "./consumer-status.ts";
+import { timerDelay } from "./pull-requests.ts";
 
 const FLOW_CONTROL_PREFIX = "$JS.FC.";
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -67,5 +70,153 @@ export class FlowControlWindow {
     this.#outstanding = undefined;
     this.#outstandingBytes = 0;
     return true;
+  }
+}
+
+/** What a push consumer's delivery side needs from its consumer. */
+export interface PushHost {
+  hasInterest(subject: string): boolean;
+  subscribe(subject: string, callback: (subject: string) => void): { unsubscribe(): void };
+  /** Publishes a header-only message (status, flow control) to `subject`. */
+  send(subject: string, headers: StatusHeaders, reply?: string): void;
+  /** The consumer's idle heartbeat as of now, `stalled` naming the unanswered flow control. */
+  heartbeat(stalled: string | undefined): StatusHeaders;
+  /** The deliver subject gained (true) or lost (false) its subscriber. */
+  interestChanged(active: boolean): void;
+  /** Delivery may resume (a subscriber came, flow control was answered). */
+  wake(): void;
+  caught(what: string, err: unknown): void;
+}
+
+/** Longest wait between looks for a subscriber on the deliver subject (nats-server is told; we ask). */
+const INTEREST_POLL_MS = 100;
+
+/**
+ * A push consumer's side of delivery: whether its deliver subject has a subscriber (looked up
+ * with backoff while it has none), the flow control window and its answers, and idle
+ * heartbeats after `idle_heartbeat` without a delivery (consumer.go hbTimer, sendIdleHeartbeat,
+ * updateDeliveryInterest).
+ */
+export class PushTarget {
+  readonly #host: PushHost;
+  #deliverSubject: string;
+  readonly #flowControl: FlowControlWindow | undefined;
+  readonly #heartbeatMs: number;
+  #active = false;
+  #lastDeliveryMs = Date.now();
+  #interestTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #subscription: { unsubscribe(): void } | undefined;
+  #stopped = false;
+
+  constructor(host: PushHost, stream: string, consumer: string, options: { deliverSubject: string; flowControl: boolean; heartbeatNs: number }) {
+    this.#host = host;
+    this.#deliverSubject = options.deliverSubject;
+    this.#flowControl = options.flowControl ? new FlowControlWindow(stream, consumer) : undefined;
+    this.#heartbeatMs = options.heartbeatNs / 1e6;
+  }
+
+  get deliverSubject(): string {
+    return this.#deliverSubject;
+  }
+
+  /** Delivery must wait for the client to answer flow control. */
+  get stalled(): boolean {
+    return this.#flowControl?.stalled === true;
+  }
+
+  start(): void {
+    const fc = this.#flowControl;
+    if (fc !== undefined) {
+      this.#subscription = this.#host.subscribe(fc.replyWildcard, (subject) => {
+        if (fc.answered(subject)) this.#host.wake();
+      });
+    }
+    this.#active = this.#host.hasInterest(this.#deliverSubject);
+    if (this.#heartbeatMs > 0) this.#armHeartbeat(this.#heartbeatMs);
+    if (!this.#active) this.#watch();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#interestTimer !== undefined) clearTimeout(this.#interestTimer);
+    if (this.#heartbeatTimer !== undefined) clearTimeout(this.#heartbeatTimer);
+    try {
+      this.#subscription?.unsubscribe();
+    } catch {
+      // The bus may already be closed.
+    }
+  }
+
+  /** A consumer update moved the deliver subject (allowed only while nobody listened). */
+  moveTo(deliverSubject: string): void {
+    this.#deliverSubject = deliverSubject;
+    this.refresh();
+  }
+
+  /** Does the deliver subject have a subscriber now? Starts looking for one when it lost it. */
+  refresh(): boolean {
+    const active = this.#host.hasInterest(this.#deliverSubject);
+    if (active !== this.#active) {
+      this.#active = active;
+      if (!active) this.#watch();
+      this.#host.interestChanged(active);
+    }
+    return active;
+  }
+
+  /** A delivery of `size` bytes went out: flow control accounting, and a request when due. */
+  delivered(size: number, now: number): void {
+    this.#lastDeliveryMs = now;
+    const fc = this.#flowControl;
+    if (fc === undefined || !fc.delivered(size)) return;
+    const reply = fc.newRequest();
+    this.#host.send(this.#deliverSubject, ConsumerStatus.flowControl(), reply);
+  }
+
+  /** Nobody received the last delivery: the subscriber is gone (consumer.go didNotDeliver). */
+  lost(): void {
+    if (this.#active) {
+      this.#active = false;
+      this.#host.interestChanged(false);
+    }
+    this.#watch();
+  }
+
+  /** Looks for a subscriber quickly at first (clients subscribe right after creating), then backs off. */
+  #watch(delayMs = 1): void {
+    if (this.#stopped || (this.#interestTimer !== undefined && delayMs === 1)) return;
+    this.#interestTimer = setTimeout(() => {
+      this.#interestTimer = undefined;
+      if (this.#stopped) return;
+      try {
+        if (this.refresh()) this.#host.wake();
+        else this.#watch(Math.min(INTEREST_POLL_MS, delayMs * 2));
+      } catch (err) {
+        this.#host.caught("interest", err);
+      }
+    }, delayMs);
+    this.#interestTimer.unref();
+  }
+
+  /** An idle heartbeat once `heartbeatMs` passed without a delivery. */
+  #armHeartbeat(delayMs: number): void {
+    this.#heartbeatTimer = setTimeout(() => {
+      this.#heartbeatTimer = undefined;
+      if (this.#stopped) return;
+      try {
+        const idleMs = Date.now() - this.#lastDeliveryMs;
+        if (idleMs < this.#heartbeatMs) {
+          this.#armHeartbeat(this.#heartbeatMs - idleMs);
+          return;
+        }
+        if (this.refresh()) this.#host.send(this.#deliverSubject, this.#host.heartbeat(this.#flowControl?.outstanding));
+        this.#lastDeliveryMs = Date.now();
+        this.#armHeartbeat(this.#heartbeatMs);
+      } catch (err) {
+        this.#host.caught("heartbeat", err);
+      }
+    }, timerDelay(delayMs));
+    this.#heartbeatTimer.unref();
   }
 }
