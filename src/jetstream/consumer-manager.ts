@@ -101,7 +101,10 @@ export class StreamConsumers implements ConsumerManager {
       try {
         const saved = entry.config as Partial<SavedConsumer> | undefined;
         const parsed = parseConsumerConfig(saved?.config ?? saved);
-        if (!parsed.ok) continue;
+        if (!parsed.ok) {
+          this.#logger.warn(`JetStream consumer '${stream.name} > ${entry.name}' not recovered: ${parsed.error.description}`);
+          continue;
+        }
         const config = parsed.value;
         applyConsumerDefaults(config, streamView(stream));
         const store = stream.consumerStore(entry.name);
@@ -335,6 +338,7 @@ export class StreamConsumers implements ConsumerManager {
     const consumers = this.#byStream.get(consumer.stream.name);
     if (consumers?.get(consumer.name) !== consumer) return;
     consumers.delete(consumer.name);
+    if (consumers.size === 0) this.#byStream.delete(consumer.stream.name);
     consumer.announce("delete");
     await consumer.stop(true);
     consumersChanged(consumer.stream);
