@@ -226,6 +226,8 @@ export class Consumer implements ConsumerHandle {
     if (this.#closed) return;
     const s = this.#state;
     if (seq >= s.streamSeq && this.#matches(subject)) this.#numPending = Math.max(0, this.#numPending - 1);
+    // A message kept for reaching max_deliver is gone now: nothing more to remember about it.
+    s.redelivered.delete(seq);
     // A delivery waiting for its ack is owed no more (consumer.go decStreamPending).
     const p = s.pending.get(seq);
     if (p === undefined) return;
