@@ -144,9 +144,9 @@ export class StreamConsumers implements ConsumerManager {
       void this.#deleteRequest(msg, tokens[1]!, tokens[2]!).catch((err: unknown) => this.#caught("consumer delete", err));
     } else if ((op === "NAMES" || op === "LIST") && tokens.length === 2) {
       this.#names(msg, tokens[1]!, op === "LIST");
-    } else {
-      respond(msg, RESPONSE.info, { error: ConsumerErrors.notEnabled() });
     }
+    // Anything else (PAUSE, UNPIN, RESET, a wrong token count) gets no answer, as from
+    // nats-server 2.9.10, whose catch-all API subscription drops what it does not know.
   }
 
   /**
