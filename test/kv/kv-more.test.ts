@@ -117,6 +117,19 @@ for (const target of TARGETS) {
       assert.equal((await again.status()).history, 2);
     });
 
+    it("concurrent creates and updates of one key: exactly one wins each round", async (t) => {
+      const { nc } = await startKvBroker(t, target);
+      const kv = await new Kvm(nc).create("race", { history: 10, storage: StorageType.Memory });
+      const created = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => kv.create("lock", `owner-${i}`)));
+      assert.equal(created.filter((r) => r.status === "fulfilled").length, 1, "one create wins");
+      const lock = await kv.get("lock");
+      assert.ok(lock !== null);
+      const updated = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => kv.update("lock", `next-${i}`, lock.revision)));
+      assert.equal(updated.filter((r) => r.status === "fulfilled").length, 1, "one update wins");
+      const losers = updated.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      assert.ok(losers.every((r) => r.reason instanceof JetStreamApiError && r.reason.code === 10071));
+    });
+
     it("a watcher ends when its bucket is destroyed", async (t) => {
       const { nc } = await startKvBroker(t, target);
       const kv = await new Kvm(nc).create("doomed", { storage: StorageType.Memory });
