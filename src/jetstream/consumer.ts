@@ -18,7 +18,7 @@ import { ConsumerAdvisories } from "./consumer-advisories.ts";
 import { ConsumerStatus, headersOnly, type StatusHeaders } from "./consumer-status.ts";
 import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
 import { WaitingPulls, timerDelay, type PullHost } from "./pull-requests.ts";
-import { PushTarget, type PushHost } from "./push-delivery.ts";
+import { ByteRateLimiter, PushTarget, type PushHost } from "./push-delivery.ts";
 import { startingPosition } from "./consumer-start.ts";
 import { formatNanos, nowNanos } from "./rfc3339.ts";
 import type { ConsumerState, ConsumerStore, StoredMessage } from "./store/stream-store.ts";
@@ -37,6 +37,8 @@ const DELIVERY_BUDGET = 512;
 /** A small slack so a batch of deliveries expires together (consumer.go ackWaitDelay). */
 const ACK_WAIT_SLACK_MS = 1;
 const EMPTY = new Uint8Array(0);
+/** rate_limit_bps burst when the stream has no max_msg_size: the default max payload, as nats-server. */
+const DEFAULT_RATE_BURST = 1024 * 1024;
 /** How often a durable's state is written at most. */
 const PERSIST_INTERVAL_MS = 100;
 
@@ -78,6 +80,10 @@ export class Consumer implements ConsumerHandle {
   #ackTimerDue = 0;
   #inactiveTimer: NodeJS.Timeout | undefined;
   #replayTimer: NodeJS.Timeout | undefined;
+  /** rate_limit_bps: the limiter, the timer of a held message, and whether the held one has paid. */
+  #rateLimiter: ByteRateLimiter | undefined;
+  #rateTimer: NodeJS.Timeout | undefined;
+  #ratePaid = false;
   readonly #subscriptions: Array<{ unsubscribe(): void }> = [];
   #unsubscribeStored: (() => void) | undefined;
 
@@ -102,6 +108,7 @@ export class Consumer implements ConsumerHandle {
     }
     this.#numPending = this.#countPending();
     this.#replayUntil = stream.store.state().lastSeq;
+    this.#rateLimiter = this.#newRateLimiter();
   }
 
   get config(): ConsumerConfig {
@@ -157,7 +164,7 @@ export class Consumer implements ConsumerHandle {
     if (this.#closed) return;
     this.#closed = true;
     this.#push?.stop();
-    for (const timer of [this.#ackTimer, this.#inactiveTimer, this.#replayTimer, this.#persistTimer]) {
+    for (const timer of [this.#ackTimer, this.#inactiveTimer, this.#replayTimer, this.#rateTimer, this.#persistTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
     for (const sub of this.#subscriptions) {
@@ -202,7 +209,9 @@ export class Consumer implements ConsumerHandle {
   /** Applies an update the manager already checked (checkConsumerUpdate). */
   update(config: ConsumerConfig): void {
     const previousDeliver = this.#config.deliver_subject;
+    const previousRate = this.#config.rate_limit_bps;
     this.#config = config;
+    if (config.rate_limit_bps !== previousRate) this.#rateLimiter = this.#newRateLimiter();
     this.#filters = filtersOf(config);
     this.#numPending = this.#countPending();
     if (config.deliver_subject !== previousDeliver && config.deliver_subject !== undefined) this.#push?.moveTo(config.deliver_subject);
@@ -263,8 +272,8 @@ export class Consumer implements ConsumerHandle {
 
   /** consumer.go loopAndGatherMsgs, one bounded pass. */
   #deliverAvailable(): void {
-    // A message is held back for replay_policy original: its timer resumes delivery.
-    if (this.#closed || this.#replayTimer !== undefined) return;
+    // A message is held back (replay_policy original, rate_limit_bps): its timer resumes delivery.
+    if (this.#closed || this.#replayTimer !== undefined || this.#rateTimer !== undefined) return;
     let why: "eos" | "max-ack-pending" | "idle" = "idle";
     for (let budget = DELIVERY_BUDGET; ; budget--) {
       if (budget === 0) {
@@ -283,6 +292,7 @@ export class Consumer implements ConsumerHandle {
         break;
       }
       if (this.#config.replay_policy === "original" && this.#delayForReplay(next)) return;
+      if (this.#delayForRate(next)) return;
       if (!this.#deliver(next.msg, next.deliveryCount)) break;
     }
     this.#pulls?.process(why !== "max-ack-pending", Date.now());
@@ -442,6 +452,27 @@ export class Consumer implements ConsumerHandle {
       this.#kick();
     }, timerDelay(delayMs));
     this.#replayTimer.unref();
+    return true;
+  }
+
+  /** rate_limit_bps (loopAndGatherMsgs): hold `next` back until the limiter allows its bytes. */
+  #delayForRate(next: { msg: StoredMessage; deliveryCount: number }): boolean {
+    const limiter = this.#rateLimiter;
+    if (limiter === undefined) return false;
+    if (this.#ratePaid) {
+      this.#ratePaid = false;
+      return false;
+    }
+    const msg = next.msg;
+    const waitMs = limiter.reserve(Buffer.byteLength(msg.subject) + (msg.headers?.length ?? 0) + msg.data.length, Date.now());
+    if (waitMs < 1) return false;
+    this.#held = next;
+    this.#rateTimer = setTimeout(() => {
+      this.#rateTimer = undefined;
+      this.#ratePaid = true;
+      this.#kick();
+    }, timerDelay(waitMs));
+    this.#rateTimer.unref();
     return true;
   }
 
@@ -699,6 +730,15 @@ export class Consumer implements ConsumerHandle {
     let n = skip?.seqs.length ?? 0;
     for (const f of this.#filters.length === 0 ? [">"] : this.#filters) n += store.numPending(f, from, lastPerSubject);
     return n;
+  }
+
+  #newRateLimiter(): ByteRateLimiter | undefined {
+    const bps = this.#config.rate_limit_bps ?? 0;
+    if (bps <= 0) return undefined;
+    const maxMsgSize = this.stream.config["max_msg_size"];
+    // The burst is one message of the largest size the stream takes (nats-server's choice).
+    const burst = typeof maxMsgSize === "number" && maxMsgSize > 0 ? maxMsgSize : DEFAULT_RATE_BURST;
+    return new ByteRateLimiter(bps, burst, Date.now());
   }
 
   #pushHost(): PushHost {

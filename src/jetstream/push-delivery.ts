@@ -220,3 +220,30 @@ export class PushTarget {
     this.#heartbeatTimer.unref();
   }
 }
+
+/**
+ * `rate_limit_bps` of a push consumer: a token bucket in bytes, as the golang.org/x/time/rate
+ * limiter nats-server uses (consumer.go setRateLimit): `bps / 8` bytes a second, a burst of the
+ * stream's max_msg_size (or the max payload). A delivery takes its size now and waits off any debt.
+ */
+export class ByteRateLimiter {
+  readonly #bytesPerMs: number;
+  readonly #burst: number;
+  #tokens: number;
+  #last: number;
+
+  constructor(bitsPerSecond: number, burst: number, now: number) {
+    this.#bytesPerMs = bitsPerSecond / 8 / 1000;
+    this.#burst = Math.max(1, burst);
+    this.#tokens = this.#burst;
+    this.#last = now;
+  }
+
+  /** Takes `bytes`; returns how many ms to wait before sending them (0: at once). */
+  reserve(bytes: number, now: number): number {
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#last) * this.#bytesPerMs);
+    this.#last = now;
+    this.#tokens -= Math.min(bytes, this.#burst);
+    return this.#tokens >= 0 ? 0 : -this.#tokens / this.#bytesPerMs;
+  }
+}

@@ -18,7 +18,7 @@ import {
 import { DeliveryState } from "../../src/jetstream/consumer-pending.ts";
 import { ConsumerStatus, headersOnly } from "../../src/jetstream/consumer-status.ts";
 import { PullRequestQueue, WaitingRequest, parseNextRequest } from "../../src/jetstream/pull-requests.ts";
-import { FlowControlWindow } from "../../src/jetstream/push-delivery.ts";
+import { ByteRateLimiter, FlowControlWindow } from "../../src/jetstream/push-delivery.ts";
 
 const STREAM: StreamConfigView = { name: "ORDERS", retention: "limits", subjects: ["orders.>"] };
 
@@ -231,6 +231,16 @@ describe("flow control and status messages", () => {
     assert.equal(fc.answered(reply), true);
     assert.equal(fc.stalled, false);
     assert.equal(fc.outstanding, undefined);
+  });
+
+  it("limits a push consumer's bytes a second after its burst", () => {
+    // 8000 bits a second = 1 byte a ms, with a 100-byte burst.
+    const limiter = new ByteRateLimiter(8000, 100, 0);
+    assert.equal(limiter.reserve(60, 0), 0);
+    assert.equal(limiter.reserve(40, 0), 0, "the burst is used up exactly");
+    assert.equal(limiter.reserve(50, 0), 50, "then 50 bytes cost 50 ms");
+    assert.equal(limiter.reserve(10, 100), 0, "after waiting the debt off and more");
+    assert.equal(limiter.reserve(500, 1000), 0, "a message over the burst only takes the burst");
   });
 
   it("writes nats-server's status lines", () => {

@@ -198,6 +198,21 @@ for (const transport of TRANSPORTS) {
       assert.ok(arrivals[2]! - arrivals[1]! >= 200, `second gap ${arrivals[2]! - arrivals[1]!}`);
     });
 
+    it("rate_limit_bps spaces deliveries out after the burst", async (t) => {
+      const h = await startJetStream(t, transport);
+      await h.jsm.streams.add({ name: "ORDERS", subjects: ["orders.>"], storage: StorageType.Memory, max_msg_size: 1000 });
+      for (let i = 1; i <= 5; i++) await h.js.publish(`orders.${i}`, "z".repeat(490));
+      const deliver = createInbox();
+      const arrivals: number[] = [];
+      h.nc.subscribe(deliver, { callback: () => void arrivals.push(Date.now()) });
+      await h.nc.flush();
+      // 2000 bytes a second with a 1000-byte burst: two messages at once, then one every ~250 ms.
+      await h.jsm.consumers.add("ORDERS", { durable_name: "slow", ack_policy: AckPolicy.None, deliver_subject: deliver, rate_limit_bps: 16_000 });
+      await eventually(() => arrivals.length === 5, "five messages");
+      assert.ok(arrivals[4]! - arrivals[0]! >= 600, `spread over ${arrivals[4]! - arrivals[0]!} ms`);
+      assert.ok(arrivals[1]! - arrivals[0]! < 200, "the burst goes at once");
+    });
+
     it("deletes an ephemeral push consumer nobody listens to after inactive_threshold", async (t) => {
       const h = await startJetStream(t, transport);
       await ordersStream(h);
