@@ -9,13 +9,18 @@
  * - put, serial: `await kv.put()` one after the other (one round trip each);
  * - put, pipelined: `--window` puts outstanding, awaited together;
  * - get, serial: `await kv.get()` of a random key among `--keys` stored ones (DIRECT.GET);
- * - get, pipelined: `--window` gets outstanding.
+ * - get, pipelined: `--window` gets outstanding;
+ * - get, raw protocol (TCP targets only): batches of `--window` `DIRECT.GET` requests written by
+ *   a raw socket client that only counts the replies, so the client costs next to nothing and
+ *   the figure is the broker's own (the official client tops out first in the pipelined runs).
  * Keys cycle over `--keys` names; values are `--size` bytes. Targets alternate which goes first
  * from run to run; the median of the runs is reported. Writes bench/results/kv-<date>.json and
  * docs/bench-kv.svg (ratios to nats-server), and prints a Markdown table.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +42,7 @@ const SCENARIOS = [
   { id: "put-pipelined", title: "put, pipelined" },
   { id: "get-serial", title: "get, serial" },
   { id: "get-pipelined", title: "get, pipelined" },
+  { id: "get-raw", title: "get, raw protocol" },
 ] as const;
 type ScenarioId = (typeof SCENARIOS)[number]["id"];
 
@@ -47,9 +53,10 @@ interface Settings {
   keys: number;
 }
 
-/** A connected client and how to take its server down again. */
+/** A connected client, the server's TCP port (none in-process) and how to take it down again. */
 interface Connected {
   nc: NatsConnection;
+  port: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -92,12 +99,12 @@ async function open(target: Target, storeDir: string): Promise<Connected> {
     const server = createServer({ jetstream: { storeDir } });
     await server.listen();
     const nc = await server.connect();
-    return { nc, stop: () => server.close() };
+    return { nc, port: undefined, stop: () => server.close() };
   }
   const command = target === "nats-server" ? [NATS_SERVER] : [process.execPath, "--import", "tsx", join(ROOT, "src", "cli.ts")];
   const child = await startChild(command, storeDir);
   const nc = await connect({ servers: `127.0.0.1:${child.port}`, reconnect: false });
-  return { nc, stop: child.stop };
+  return { nc, port: child.port, stop: child.stop };
 }
 
 /** Runs `op(i)` for i in [0, n), `window` at a time (1 = serial); returns operations per second. */
@@ -115,7 +122,47 @@ async function opsPerSecond(n: number, window: number, op: (i: number) => Promis
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function runScenario(kv: KV, id: ScenarioId, s: Settings): Promise<number> {
+/**
+ * `n` direct gets of stored keys from a raw socket: batches of `window` requests in one write,
+ * the next batch once every reply of this one arrived. Replies are counted by their `HMSG`
+ * control lines (the values are `*` bytes, so nothing else looks like one).
+ */
+async function rawGets(port: number, n: number, window: number, keys: number): Promise<number> {
+  const socket = createConnection({ port, host: "127.0.0.1" });
+  socket.setNoDelay(true);
+  await once(socket, "connect");
+  let replies = 0;
+  let wanted = 0;
+  let batchDone: (() => void) | undefined;
+  socket.on("data", (chunk: Buffer) => {
+    for (let i = chunk.indexOf("HMSG "); i !== -1; i = chunk.indexOf("HMSG ", i + 5)) replies++;
+    if (replies >= wanted && batchDone !== undefined) {
+      const done = batchDone;
+      batchDone = undefined;
+      done();
+    }
+  });
+  socket.write('CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"protocol":1}\r\nSUB _R.> 1\r\n');
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += window) {
+      let frames = "";
+      for (let j = i; j < Math.min(n, i + window); j++) frames += `PUB $JS.API.DIRECT.GET.KV_bench.$KV.bench.key.${j % keys} _R.${j} 0\r\n\r\n`;
+      wanted += Math.min(window, n - i);
+      const batch = new Promise<void>((resolve, reject) => {
+        batchDone = resolve;
+        setTimeout(() => reject(new Error(`raw gets: ${replies} of ${wanted} replies within 10 s`)), 10_000).unref();
+      });
+      socket.write(frames);
+      await batch;
+    }
+    return n / ((performance.now() - t0) / 1000);
+  } finally {
+    socket.destroy();
+  }
+}
+
+async function runScenario(kv: KV, id: ScenarioId, s: Settings, port: number | undefined): Promise<number> {
   const value = new Uint8Array(s.size).fill(42);
   const key = (i: number): string => `key.${i % s.keys}`;
   if (id === "put-serial") return opsPerSecond(s.ops, 1, (i) => kv.put(key(i), value));
@@ -128,15 +175,19 @@ async function runScenario(kv: KV, id: ScenarioId, s: Settings): Promise<number>
     const e = await kv.get(key(order[i]!));
     if (e === null || e.length !== s.size) throw new Error(`get ${key(order[i]!)} returned ${e === null ? "nothing" : `${e.length} bytes`}`);
   };
+  if (id === "get-raw") {
+    if (port === undefined) throw new Error("raw gets need a TCP port");
+    return rawGets(port, s.ops * 5, s.window, s.keys);
+  }
   return opsPerSecond(s.ops, id === "get-serial" ? 1 : s.window, get);
 }
 
 async function sample(target: Target, id: ScenarioId, s: Settings): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "kv-bench-"));
-  const { nc, stop } = await open(target, dir);
+  const { nc, port, stop } = await open(target, dir);
   try {
     const kv = await new Kvm(nc).create("bench", { history: 1 });
-    return await runScenario(kv, id, s);
+    return await runScenario(kv, id, s, port);
   } finally {
     await nc.close().catch(() => {});
     await stop();
@@ -170,6 +221,8 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? TARGETS : [...TARGETS].reverse();
       for (const target of order) {
+        // A raw socket needs a port: the in-process broker has none.
+        if (scenario.id === "get-raw" && target === "ours-inprocess") continue;
         const rate = await sample(target, scenario.id, settings);
         samples[scenario.id][target].push(rate);
         process.stderr.write(`${scenario.id} · ${target} · run ${run + 1}/${runs}: ${Math.round(rate).toLocaleString("en")} ops/s\n`);
@@ -204,14 +257,14 @@ async function main(): Promise<void> {
       "KV: nats-embedded / nats-server (official @nats-io/kv client)",
       `${settings.ops.toLocaleString("en")} ops of ${settings.size} B, file bucket, median of ${runs} runs · ${day} · Node ${process.version} · ${natsServerVersion}`,
       rows.flatMap((r) => [
-        { label: `${r.title} · in-process`, ratio: r.ratioInProcess },
+        ...(r.id === "get-raw" ? [] : [{ label: `${r.title} · in-process`, ratio: r.ratioInProcess }]),
         { label: `${r.title} · TCP`, ratio: r.ratioTcp },
       ]),
     ),
   );
   const fmt = (v: number | undefined): string => (v === undefined ? "n/a" : Math.round(v).toLocaleString("en"));
   const x = (v: number | undefined): string => (v === undefined ? "n/a" : `${v.toFixed(2)}×`);
-  console.log(`\n${settings.ops.toLocaleString("en")} operations of ${settings.size} B on ${settings.keys} keys, file bucket, ${settings.window} outstanding when pipelined, median of ${runs} runs (ops/s)\n`);
+  console.log(`\n${settings.ops.toLocaleString("en")} operations of ${settings.size} B on ${settings.keys} keys (raw gets: ${(settings.ops * 5).toLocaleString("en")}), file bucket, ${settings.window} outstanding when pipelined, median of ${runs} runs (ops/s)\n`);
   console.log("| Scenario | ours in-process | ours TCP | nats-server TCP | in-process / nats-server | TCP / nats-server |");
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.title} | ${fmt(r.oursInProcess)} | ${fmt(r.oursTcp)} | ${fmt(r.natsServer)} | ${x(r.ratioInProcess)} | ${x(r.ratioTcp)} |`);
