@@ -1,7 +1,7 @@
 /**
  * The consumer advisories nats-server publishes (jetstream_events.go), for tools and for
  * dead-letter handling: a message that reached max_deliver, one that was naked or terminated,
- * and a consumer created or deleted. As in nats-server (consumer.go sendAdvisory), an advisory
+ * a consumer created or deleted, and sampled ack metrics (`sample_freq`). As in nats-server (consumer.go sendAdvisory), an advisory
  * nobody subscribes to is not even encoded.
  */
 import { randomInt } from "node:crypto";
@@ -9,6 +9,7 @@ import type { BusApi } from "./contracts.ts";
 import { formatNanos, nowNanos } from "./rfc3339.ts";
 
 const PREFIX = "$JS.EVENT.ADVISORY.CONSUMER";
+const METRIC_PREFIX = "$JS.EVENT.METRIC.CONSUMER.ACK";
 const TYPE = "io.nats.jetstream.advisory.v1";
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -38,16 +39,25 @@ export class ConsumerAdvisories {
     this.#send("MSG_TERMINATED", "terminated", { consumer_seq: consumerSeq, stream_seq: streamSeq, deliveries, ...(reason !== "" && { reason }) });
   }
 
+  /** JSConsumerAckMetric (`$JS.EVENT.METRIC.CONSUMER.ACK`): a sampled ack and how long it took. */
+  ackSampled(consumerSeq: number, streamSeq: number, ackTimeNs: number, deliveries: number): void {
+    const subject = `${METRIC_PREFIX}.${this.#stream}.${this.#consumer}`;
+    this.#publish(subject, "io.nats.jetstream.metric.v1.consumer_ack", { consumer_seq: consumerSeq, stream_seq: streamSeq, ack_time: Math.round(ackTimeNs), deliveries });
+  }
+
   /** JSConsumerActionAdvisory. */
   action(action: "create" | "delete"): void {
     this.#send(action === "create" ? "CREATED" : "DELETED", "consumer_action", { action });
   }
 
   #send(kind: string, type: string, fields: Record<string, unknown>): void {
-    const subject = `${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`;
+    this.#publish(`${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`, `${TYPE}.${type}`, fields);
+  }
+
+  #publish(subject: string, type: string, fields: Record<string, unknown>): void {
     if (!this.#bus.hasInterest(subject)) return;
     const event = {
-      type: `${TYPE}.${type}`,
+      type,
       id: eventId(),
       timestamp: formatNanos(nowNanos()),
       stream: this.#stream,

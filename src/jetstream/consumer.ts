@@ -455,6 +455,13 @@ export class Consumer implements ConsumerHandle {
     return true;
   }
 
+  /** consumer.go shouldSample: `sample_freq` ("30%" or "30") percent of acks. */
+  #sampled(): boolean {
+    const freq = Number.parseInt((this.#config.sample_freq ?? "").replace(/%$/, ""), 10);
+    if (!(freq > 0)) return false;
+    return freq >= 100 || Math.random() * 100 <= freq;
+  }
+
   /** rate_limit_bps (loopAndGatherMsgs): hold `next` back until the limiter allows its bytes. */
   #delayForRate(next: { msg: StoredMessage; deliveryCount: number }): boolean {
     const limiter = this.#rateLimiter;
@@ -487,10 +494,10 @@ export class Consumer implements ConsumerHandle {
     let replyWithAck = true;
     switch (command.kind) {
       case "ack":
-        replyWithAck = this.#ack(info.streamSeq, info.consumerSeq);
+        replyWithAck = this.#ack(info.streamSeq, info.consumerSeq, info.deliveryCount);
         break;
       case "next":
-        this.#ack(info.streamSeq, info.consumerSeq);
+        this.#ack(info.streamSeq, info.consumerSeq, info.deliveryCount);
         this.nextRequest(msg.reply, command.request);
         replyWithAck = false;
         break;
@@ -501,7 +508,7 @@ export class Consumer implements ConsumerHandle {
         this.#progress(info.streamSeq);
         break;
       case "term":
-        replyWithAck = this.#ack(info.streamSeq, info.consumerSeq);
+        replyWithAck = this.#ack(info.streamSeq, info.consumerSeq, info.deliveryCount, false);
         this.#advisories.terminated(info.consumerSeq, info.streamSeq, info.deliveryCount, command.reason);
         break;
       case "unknown":
@@ -512,7 +519,7 @@ export class Consumer implements ConsumerHandle {
   }
 
   /** consumer.go processAckMsg; false when the ack is for something never delivered. */
-  #ack(streamSeq: number, consumerSeq: number): boolean {
+  #ack(streamSeq: number, consumerSeq: number, deliveryCount: number, sample = true): boolean {
     const s = this.#state;
     if (streamSeq >= s.streamSeq && this.#skipList === undefined) return false;
     const maxAckPending = this.#config.max_ack_pending ?? 0;
@@ -521,6 +528,8 @@ export class Consumer implements ConsumerHandle {
     switch (this.#config.ack_policy) {
       case "explicit": {
         const p = s.pending.get(streamSeq);
+        // sample_freq: this share of acks is reported with how long it took (consumer.go sampleAck).
+        if (p !== undefined && sample && this.#sampled()) this.#advisories.ackSampled(consumerSeq, streamSeq, (Date.now() - p.timeMs) * 1e6, deliveryCount);
         s.forget(streamSeq);
         if (p !== undefined) s.moveAckFloor(p.consumerSeq, streamSeq);
         acked.push(streamSeq);

@@ -357,3 +357,27 @@ describe("consumer advisories", () => {
     assert.deepEqual(byKind("DELETED").map((b) => b["action"]), ["delete"]);
   });
 });
+
+describe("ack sampling", () => {
+  it("reports sample_freq of acks on $JS.EVENT.METRIC.CONSUMER.ACK with the ack time", async (t) => {
+    const h = await startJetStream(t, "in-process");
+    await ordersStream(h);
+    const metrics: Array<Record<string, unknown>> = [];
+    h.nc.subscribe("$JS.EVENT.METRIC.CONSUMER.ACK.ORDERS.*", { callback: (_e, m) => void metrics.push(m.json()) });
+    await h.nc.flush();
+    await h.js.publish("orders.1", "one");
+    await h.jsm.consumers.add("ORDERS", { durable_name: "all", ack_policy: AckPolicy.Explicit, sample_freq: "100%" });
+    await h.jsm.consumers.add("ORDERS", { durable_name: "none", ack_policy: AckPolicy.Explicit });
+    for (const name of ["all", "none"]) {
+      const m = await (await h.js.consumers.get("ORDERS", name)).next({ expires: 1000 });
+      await sleep(20);
+      await m!.ackAck();
+    }
+    for (let i = 0; i < 50 && metrics.length === 0; i++) await sleep(10);
+    assert.equal(metrics.length, 1, "only the sampled consumer reports");
+    const metric = metrics[0]!;
+    assert.equal(metric["type"], "io.nats.jetstream.metric.v1.consumer_ack");
+    assert.deepEqual([metric["stream"], metric["consumer"], metric["consumer_seq"], metric["stream_seq"], metric["deliveries"]], ["ORDERS", "all", 1, 1, 1]);
+    assert.ok(Number(metric["ack_time"]) >= 10_000_000, `ack_time ${String(metric["ack_time"])} ns`);
+  });
+});
