@@ -104,6 +104,11 @@ async function edges(nc: NatsConnection): Promise<Record<string, unknown>> {
   for (const k of ["a", "b", "a", "c.d"]) await req(`put ${k}`, `$KV.e.${k}`, k);
   await req("rollup invalid", "$KV.e.a", "x", { "Nats-Rollup": "nope" });
   await req("expected subject seq not a number", "$KV.e.a", "x", { "Nats-Expected-Last-Subject-Sequence": "abc" });
+  for (const odd of ["-1", " 2", "2 ", "1e3", "0x2", "99999999999999999999999", "18446744073709551616"]) {
+    await req(`expected subject seq ${JSON.stringify(odd)}`, "$KV.e.a", "x", { "Nats-Expected-Last-Subject-Sequence": odd });
+  }
+  await req("expected stream and subject seq", "$KV.e.a", "x", { "Nats-Expected-Stream": "KV_e", "Nats-Expected-Last-Subject-Sequence": "3" });
+  await req("rollup sub with a stale expected seq", "$KV.e.a", "x", { "Nats-Rollup": "sub", "Nats-Expected-Last-Subject-Sequence": "1" });
   await req("KV-Operation with a body is stored", "$KV.e.b", "body", { "KV-Operation": "DEL" });
   await req("direct get wildcard subject", "$JS.API.DIRECT.GET.KV_e.$KV.e.*");
   await req("direct get next_by_subj", "$JS.API.DIRECT.GET.KV_e", JSON.stringify({ seq: 2, next_by_subj: "$KV.e.a" }));
