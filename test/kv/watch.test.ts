@@ -90,6 +90,7 @@ for (const target of TARGETS) {
       await kv.put("small", "abc");
       const all = await seen.until(2);
       assert.deepEqual(all.map((e) => [e.key, e.value.length, e.operation]), [["big", 0, "PUT"], ["small", 0, "PUT"]]);
+      assert.deepEqual(all.map((e) => e.length), [1000, 3], "the size comes in Nats-Msg-Size");
       assert.deepEqual(all.map((e) => e.revision), [1, 2]);
     });
 
