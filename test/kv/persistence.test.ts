@@ -67,6 +67,29 @@ describe("KV across a broker restart (file storage)", () => {
     assert.deepEqual((await drain(await kv2.history({ key: "a" }))).map((e) => e.string()), ["3", "4", "5"]);
   });
 
+  it("values that expired while the broker was down are gone after the restart", async (t) => {
+    const storeDir = tempDir(t);
+    const first = createServer({ jetstream: { storeDir } });
+    await first.listen();
+    const nc1 = await first.connect();
+    const kv1 = await new Kvm(nc1).create("ttl", { ttl: 300 });
+    await kv1.put("short", "1");
+    await nc1.close();
+    await first.close();
+    await sleep(600);
+
+    const second = createServer({ jetstream: { storeDir } });
+    await second.listen();
+    const nc2 = await second.connect();
+    onCleanup(t, async () => {
+      await nc2.close();
+      await second.close();
+    });
+    const kv2 = await new Kvm(nc2).open("ttl");
+    assert.equal(await kv2.get("short"), null);
+    assert.equal((await kv2.status()).values, 0);
+  });
+
   // The watcher's consumer (ephemeral, not mem_storage) is kept with the file stream, as
   // nats-server keeps it, so updates flow as soon as the client has reconnected; without it
   // the client would notice only after two missed 30 s heartbeats.
