@@ -47,6 +47,18 @@ export type {
   SubszOptions,
   SublistStatsJson,
   HealthStatus,
+  Jsz,
+  JszOptions,
+  AccountDetail,
+  StreamDetail,
+  JetStreamConfigJson,
+  JetStreamStatsJson,
+  JetStreamVarz,
+  Leafz,
+  LeafzOptions,
+  LeafInfo,
+  LeafNodeVarz,
+  RemoteLeafVarz,
 } from "./monitor/index.ts";
 export type {
   AuthOptions,

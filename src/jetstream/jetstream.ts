@@ -72,6 +72,11 @@ export class JetStream implements ApiHost, StreamRegistry {
     return this.#consumers;
   }
 
+  /** API requests answered and those answered with an error, since start: `/jsz` `api`. */
+  get apiStats(): { readonly total: number; readonly errors: number } {
+    return this.#dispatcher.stats;
+  }
+
   async #start(): Promise<void> {
     // Let the constructor return first, so a host's own start-up lines come before ours (as
     // nats-server logs its version before JetStream's block).

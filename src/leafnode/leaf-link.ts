@@ -89,6 +89,9 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   #nonce: string | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
   #pingsOut = 0;
+  /** When the PING now awaiting its PONG went out (performance.now()), to measure the round trip. */
+  #pingSentAt: number | undefined;
+  #rttMs = 0;
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** `LMSG <subject> ` for the last plain message sent, as clients cache their MSG prefix. */
   #lastPlainSubject = "";
@@ -135,6 +138,22 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** Subjects (and queues) we told the peer about. */
   get localInterest(): number {
     return this.#smap.size;
+  }
+
+  /** The peer's subjects, one per subject (and queue): `/leafz?subs=true` `subscriptions_list`. */
+  remoteSubjects(): string[] {
+    return [...this.#remoteByKey.values()].map((sub) => sub.subject);
+  }
+
+  /** The peer's address, as `/leafz` `ip` and `port`. */
+  get remoteEndpoint(): { ip: string; port: number } {
+    const socket = this.#stream as Partial<Socket>;
+    return { ip: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
+  }
+
+  /** Last measured PING/PONG round trip in ms (0 until one completes), as `/leafz` `rtt`. */
+  get rtt(): number {
+    return this.#rttMs;
   }
 
   #attach(stream: Duplex): void {
@@ -259,6 +278,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const { remote, url } = this.#solicit!;
     const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName);
     this.#queue(Buffer.from(`CONNECT ${json}\r\nPING\r\n`, "utf8"));
+    this.#pingSentAt = performance.now();
     // The hub answers an auth failure with -ERR and a close; otherwise we are in.
     this.#establish();
   }
@@ -536,6 +556,8 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   onPong(): void {
     if (this.#trace) this.#traceIn("PONG");
     this.#pingsOut = 0;
+    if (this.#pingSentAt !== undefined) this.#rttMs = performance.now() - this.#pingSentAt;
+    this.#pingSentAt = undefined;
   }
 
   onOk(): void {}
@@ -565,6 +587,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
         return;
       }
       this.#pingsOut++;
+      this.#pingSentAt ??= performance.now();
       this.#queue(PING_FRAME);
     }, pingInterval);
     this.#pingTimer.unref();

@@ -121,6 +121,16 @@ export class LeafNodes {
     return this.#port;
   }
 
+  /** The resolved `leafnodes` option, for `/varz` `leaf`. */
+  get config(): ResolvedLeafNodes {
+    return this.#config;
+  }
+
+  /** Links past their handshake, for `/leafz`. */
+  establishedLinks(): LeafLink[] {
+    return [...this.#links].filter((l) => l.established);
+  }
+
   /** Open links. */
   links(): LeafLinkInfo[] {
     return [...this.#links].filter((l) => l.established).map((l) => this.#info(l));

@@ -76,12 +76,28 @@ function escapeHtmlUnsafe(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
+/** Go's largest uint64, which nats-server writes for an unlimited value cast from -1 (`/jsz` account reservations). */
+const MAX_UINT64_TEXT = "18446744073709551615";
+/** Stands in for {@link MAX_UINT64_TEXT} during `JSON.stringify`, which cannot write it exactly. */
+const MAX_UINT64_MARK = "\u0000max-uint64\u0000";
+const MAX_UINT64_MARK_JSON = JSON.stringify(MAX_UINT64_MARK);
+
+/** Numbers at or past 2^64 can only be a uint64's maximum: written as Go writes it. */
+function uint64Replacer(_key: string, value: unknown): unknown {
+  return typeof value === "number" && value >= 2 ** 64 ? MAX_UINT64_MARK : value;
+}
+
+function stringify(value: unknown, indent?: number): string {
+  const json = JSON.stringify(value, uint64Replacer, indent);
+  return (json.includes(MAX_UINT64_MARK_JSON) ? json.replaceAll(MAX_UINT64_MARK_JSON, MAX_UINT64_TEXT) : json).replace(HTML_UNSAFE, escapeHtmlUnsafe);
+}
+
 /** JSON as Go's `json.MarshalIndent(v, "", "  ")`: two-space indent, HTML-unsafe characters escaped. */
 export function goJsonIndent(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(HTML_UNSAFE, escapeHtmlUnsafe);
+  return stringify(value, 2);
 }
 
 /** JSON as Go's `json.Marshal` (compact), HTML-unsafe characters escaped. */
 export function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(HTML_UNSAFE, escapeHtmlUnsafe);
+  return stringify(value);
 }

@@ -6,5 +6,16 @@ export { varz, type Varz, type WebsocketVarz } from "./varz.ts";
 export { connz, CONNZ_SORTS, DEFAULT_CONN_LIST_SIZE, type Connz, type ConnInfo, type ConnzOptions, type ConnzSort, type SubDetail } from "./connz.ts";
 export { subsz, DEFAULT_SUB_LIST_SIZE, type Subsz, type SubszOptions, type SublistStatsJson } from "./subsz.ts";
 export { healthz, type HealthStatus } from "./healthz.ts";
+export {
+  jsz,
+  type Jsz,
+  type JszOptions,
+  type AccountDetail,
+  type StreamDetail,
+  type JetStreamConfigJson,
+  type JetStreamStatsJson,
+  type JetStreamVarz,
+} from "./jsz.ts";
+export { leafz, type Leafz, type LeafzOptions, type LeafInfo, type LeafNodeVarz, type RemoteLeafVarz } from "./leafz.ts";
 export { MonitorRequestError, type ConnState } from "./query.ts";
 export { startMonitorServer } from "./monitor-server.ts";

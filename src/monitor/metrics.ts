@@ -9,6 +9,8 @@ import { Gauge, Registry } from "prom-client";
 import type { MonitorView } from "./monitor-view.ts";
 import { sublistStatsJson, type SublistStatsJson } from "./subsz.ts";
 import { varz, type Varz } from "./varz.ts";
+import { jsz } from "./jsz.ts";
+import { leafz } from "./leafz.ts";
 
 /** `/varz` number fields exported as `gnatsd_varz_<field>`. */
 export const VARZ_METRICS = [
@@ -52,6 +54,24 @@ export const SUBSZ_METRICS = [
   "avg_fanout",
 ] as const satisfies readonly (keyof SublistStatsJson)[];
 
+/**
+ * `/jsz` numbers exported as `gnatsd_jsz_<field>` (`api.total` as `api_total`), with
+ * `disabled` as 1 when JetStream is off. Dashboards graph these without polling `/jsz`.
+ */
+export const JSZ_METRICS = [
+  "disabled",
+  "streams",
+  "consumers",
+  "messages",
+  "bytes",
+  "memory",
+  "storage",
+  "reserved_memory",
+  "reserved_storage",
+  "api_total",
+  "api_errors",
+] as const;
+
 const HELP: Partial<Record<string, string>> = {
   connections: "Open client connections",
   total_connections: "Client connections accepted since start",
@@ -67,6 +87,15 @@ const HELP: Partial<Record<string, string>> = {
   write_deadline: "Write deadline, nanoseconds",
   auth_timeout: "Authentication timeout, seconds",
   cache_hit_rate: "Share of matches answered from the sublist cache (0..1)",
+  disabled: "1 when JetStream is off",
+  streams: "JetStream streams",
+  consumers: "JetStream consumers",
+  messages: "Messages held by JetStream streams",
+  bytes: "Bytes held by JetStream streams",
+  memory: "Bytes held by memory streams",
+  storage: "Bytes held by file streams",
+  api_total: "JetStream API requests since start",
+  api_errors: "JetStream API requests answered with an error, since start",
 };
 
 /** The Prometheus text of one server's numbers. */
@@ -76,6 +105,8 @@ export class MetricsRegistry {
   readonly #subsz = new Map<string, Gauge<"server_id">>();
   readonly #connzPending: Gauge<"server_id">;
   readonly #connzTotal: Gauge<"server_id">;
+  readonly #jsz = new Map<string, Gauge<"server_id">>();
+  readonly #leafzCount: Gauge<"server_id">;
 
   constructor() {
     const registers = [this.#registry];
@@ -84,6 +115,8 @@ export class MetricsRegistry {
     for (const field of SUBSZ_METRICS) this.#subsz.set(field, gauge(`gnatsd_subsz_${field}`, HELP[field] ?? `/subsz ${field}`));
     this.#connzTotal = gauge("gnatsd_connz_total", "Open client connections (/connz total)");
     this.#connzPending = gauge("gnatsd_connz_pending_bytes", "Outbound bytes queued across open connections");
+    for (const field of JSZ_METRICS) this.#jsz.set(field, gauge(`gnatsd_jsz_${field}`, HELP[field] ?? `/jsz ${field}`));
+    this.#leafzCount = gauge("gnatsd_leafz_leafnodes", "Leaf node links up (/leafz leafnodes)");
   }
 
   /** `Content-Type` of {@link render}'s text. */
@@ -106,6 +139,22 @@ export class MetricsRegistry {
     }
     this.#connzTotal.set(labels, open);
     this.#connzPending.set(labels, pending);
+    const j = jsz(view);
+    const jszValues: Record<(typeof JSZ_METRICS)[number], number> = {
+      disabled: j.disabled === true ? 1 : 0,
+      streams: j.streams,
+      consumers: j.consumers,
+      messages: j.messages,
+      bytes: j.bytes,
+      memory: j.memory,
+      storage: j.storage,
+      reserved_memory: j.reserved_memory,
+      reserved_storage: j.reserved_storage,
+      api_total: j.api.total,
+      api_errors: j.api.errors,
+    };
+    for (const [field, g] of this.#jsz) g.set(labels, jszValues[field as keyof typeof jszValues]);
+    this.#leafzCount.set(labels, leafz(view).leafnodes);
     return this.#registry.metrics();
   }
 }

@@ -23,6 +23,8 @@ import { sublistStatsJson, subsz } from "./subsz.ts";
 import { TailHub } from "./tail.ts";
 import type { TailSource } from "./monitor-view.ts";
 import { varz } from "./varz.ts";
+import { jsz } from "./jsz.ts";
+import { leafz } from "./leafz.ts";
 
 /** Longest request target served (path and query); longer ones get `414`. */
 export const MAX_URL_LENGTH = 4096;
@@ -45,6 +47,8 @@ const COUNTED: Readonly<Record<string, string>> = {
   "/subsz": "/subsz",
   "/subscriptionsz": "/subsz",
   "/healthz": "/healthz",
+  "/jsz": "/jsz",
+  "/leafz": "/leafz",
 };
 
 /**
@@ -162,6 +166,25 @@ function handle(req: IncomingMessage, res: ServerResponse, source: () => TailSou
         sendJson(res, query, goJsonIndent(body));
         return;
       }
+      case "/jsz": {
+        // monitor.go HandleJsz decodes every parameter, in this order, before answering.
+        const options = {
+          accounts: decodeBool(query, "accounts"),
+          streams: decodeBool(query, "streams"),
+          consumers: decodeBool(query, "consumers"),
+          config: decodeBool(query, "config"),
+          offset: decodeInt(query, "offset"),
+          limit: decodeInt(query, "limit"),
+          account: query.get("acc") ?? "",
+        };
+        decodeBool(query, "leader-only");
+        decodeBool(query, "raft");
+        sendJson(res, query, goJsonIndent(jsz(view, options)));
+        return;
+      }
+      case "/leafz":
+        sendJson(res, query, goJsonIndent(leafz(view, { subs: decodeBool(query, "subs"), account: query.get("acc") ?? "" })));
+        return;
       case "/healthz":
         for (const flag of HEALTHZ_FLAGS) decodeBool(query, flag);
         sendJson(res, query, goJson(healthz(view)));

@@ -8,6 +8,8 @@ import { AUTH_TIMEOUT, PROTO_VERSION } from "../constants.ts";
 import type { MonitorView } from "./monitor-view.ts";
 import { goTime, goUptime, msToNs } from "./go-format.ts";
 import { cpuPercent, monitorState } from "./monitor-state.ts";
+import { jetstreamVarz, type JetStreamVarz } from "./jsz.ts";
+import { leafNodeCount, leafNodeVarz, type LeafNodeVarz } from "./leafz.ts";
 
 /** nats-server's `tls_timeout` default, in seconds, reported when no TLS is configured (as it does). */
 const TLS_TIMEOUT_SECONDS = 2;
@@ -57,10 +59,12 @@ export interface Varz {
   max_pending: number;
   cluster: Record<string, never>;
   gateway: Record<string, never>;
-  leaf: Record<string, never>;
+  /** The leaf node port and remotes; `{}` without leaf nodes. */
+  leaf: LeafNodeVarz;
   mqtt: Record<string, never>;
   websocket: WebsocketVarz;
-  jetstream: Record<string, never>;
+  /** JetStream's config and stats; `{}` when it is off. */
+  jetstream: JetStreamVarz;
   /** Seconds. */
   tls_timeout: number;
   /** Nanoseconds. */
@@ -157,10 +161,10 @@ export function varz(view: MonitorView): Varz {
     max_pending: options.maxPending,
     cluster: {},
     gateway: {},
-    leaf: {},
+    leaf: leafNodeVarz(view),
     mqtt: {},
     websocket: websocketVarz(view),
-    jetstream: {},
+    jetstream: jetstreamVarz(view),
     tls_timeout: options.tls !== undefined ? options.tls.timeout / 1000 : TLS_TIMEOUT_SECONDS,
     write_deadline: msToNs(options.writeDeadline),
     start: goTime(view.startTime),
@@ -174,7 +178,7 @@ export function varz(view: MonitorView): Varz {
     total_connections: view.totalConnections,
     routes: 0,
     remotes: 0,
-    leafnodes: 0,
+    leafnodes: leafNodeCount(view),
     in_msgs: stats.inMsgs,
     out_msgs: stats.outMsgs,
     in_bytes: stats.inBytes,

@@ -8,6 +8,8 @@ import type { Client, TrafficStats } from "./client.ts";
 import type { CloseReasonText } from "./close-reason.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Subscription } from "./subscription.ts";
+import type { JetStream } from "../jetstream/jetstream.ts";
+import type { LeafNodes } from "../leafnode/leaf-nodes.ts";
 
 export const kIntrospect: unique symbol = Symbol("nats-embedded.introspect");
 
@@ -54,6 +56,10 @@ export interface ServerIntrospection {
   /** Every open port, by kind. */
   readonly ports: Readonly<Partial<Record<"nats" | "websocket" | "monitoring", { host: string; port: number }>>>;
   readonly totalConnections: number;
+  /** The JetStream service, when enabled: `/jsz` and `/varz` `jetstream`. */
+  readonly jetstream?: JetStream | undefined;
+  /** Leaf nodes, when configured: `/leafz` and `/varz` `leaf`. */
+  readonly leafNodes?: LeafNodes | undefined;
   /**
    * Records what crosses the bus on `subject`: the dashboard's live tail. Present only when
    * the tail is switched on (`http: { tail: true }`), since it shows message contents.

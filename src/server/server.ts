@@ -30,8 +30,14 @@ import { startMonitorServer } from "../monitor/monitor-server.ts";
 import {
   connz,
   healthz,
+  jsz,
+  leafz,
   subsz,
   varz,
+  type Jsz,
+  type JszOptions,
+  type Leafz,
+  type LeafzOptions,
   type Connz,
   type ConnzOptions,
   type HealthStatus,
@@ -296,6 +302,16 @@ export class Server extends TypedEmitter<ServerEvents> {
     return subsz(this[kIntrospect](), options);
   }
 
+  /** nats-server's `/jsz`, in-process (`{ disabled: true, ... }` when JetStream is off). */
+  jsz(options?: JszOptions): Jsz {
+    return jsz(this[kIntrospect](), options);
+  }
+
+  /** nats-server's `/leafz`, in-process. */
+  leafz(options?: LeafzOptions): Leafz {
+    return leafz(this[kIntrospect](), options);
+  }
+
   /** nats-server's `/healthz`, in-process. */
   healthz(): HealthStatus {
     return healthz(this[kIntrospect]());
@@ -325,6 +341,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       closedClients: () => server.#closedClients,
       ports: this.ports,
       totalConnections: this.#totalConnections,
+      jetstream: this.#jetstream,
+      leafNodes: this.#leafNodes,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
   }
