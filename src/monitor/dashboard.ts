@@ -1,7 +1,7 @@
 /**
  * The dashboard served at the monitoring port's `/`: one self-contained HTML page (inline CSS
- * and JavaScript, no build step, nothing fetched from elsewhere) that polls `/varz`, `/connz`
- * and `/subsz` and draws live charts on canvas, with an opt-in live tail over `/tail`.
+ * and JavaScript, no build step, nothing fetched from elsewhere) that polls `/varz`, `/connz`,
+ * `/subsz` (and `/jsz` when JetStream is on) and draws live charts on canvas, with an opt-in live tail over `/tail`.
  *
  * The page's script is plain ES2017 in a string: it avoids backticks and `${` so that it can
  * sit inside this template literal unchanged. Server data only ever reaches the page through
@@ -78,7 +78,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
   <h1><span class="mark">&#9670;</span> nats-embedded <span id="server-name" class="meta"></span></h1>
   <div class="meta">v<b id="version">&ndash;</b> &middot; <b id="address">&ndash;</b> &middot; up <b id="uptime">&ndash;</b> &middot; <span id="status" class="status"><i class="dot"></i><span id="status-text">connecting</span></span></div>
   <nav aria-label="JSON endpoints">
-    <a href="./varz">varz</a><a href="./connz">connz</a><a href="./connz?state=closed">closed</a><a href="./subsz">subsz</a><a href="./healthz">healthz</a><a href="./metrics">metrics</a>
+    <a href="./varz">varz</a><a href="./connz">connz</a><a href="./connz?state=closed">closed</a><a href="./subsz">subsz</a><a href="./healthz">healthz</a><a href="./jsz" id="nav-jsz" hidden>jsz</a><a href="./leafz" id="nav-leafz" hidden>leafz</a><a href="./metrics">metrics</a>
   </nav>
 </header>
 <main>
@@ -90,6 +90,8 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     <div class="card"><div class="label">Bytes in / s</div><div class="value" id="in-bytes-rate">&ndash;</div><div class="sub"><span id="in-bytes">&ndash;</span> total</div></div>
     <div class="card"><div class="label">Bytes out / s</div><div class="value" id="out-bytes-rate">&ndash;</div><div class="sub"><span id="out-bytes">&ndash;</span> total</div></div>
     <div class="card" id="slow-card"><div class="label">Slow consumers</div><div class="value" id="slow-consumers">&ndash;</div><div class="sub">since start</div></div>
+    <div class="card" id="js-card" hidden><div class="label">JetStream streams</div><div class="value" id="js-streams">&ndash;</div><div class="sub"><span id="js-messages">&ndash;</span> msgs &middot; <span id="js-bytes">&ndash;</span></div></div>
+    <div class="card" id="leaf-card" hidden><div class="label">Leaf nodes</div><div class="value" id="leafnodes">&ndash;</div><div class="sub" id="leaf-roles">&ndash;</div></div>
     <div class="card"><div class="label">Memory / CPU</div><div class="value" id="mem">&ndash;</div><div class="sub"><span id="cpu">&ndash;</span> CPU &middot; <span id="cores">&ndash;</span> cores</div></div>
   </section>
   <section class="charts" aria-label="Charts">
@@ -138,6 +140,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
   var TAIL_ROWS = 200;
   var hist = { inMsgs: [], outMsgs: [], inBytes: [], outBytes: [], conns: [], subs: [] };
   var prev = null;
+  var jetstreamOn = false;
 
   function el(id) { return document.getElementById(id); }
   function setText(id, text) { var e = el(id); if (e && e.textContent !== text) e.textContent = text; }
@@ -243,6 +246,15 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     setText("mem", bytes(v.mem));
     setText("cpu", num(v.cpu) + "%");
     setText("cores", String(v.cores));
+    // JetStream and leaf node cards only when configured (their /varz sections are {} otherwise).
+    jetstreamOn = Boolean(v.jetstream && v.jetstream.config);
+    el("js-card").hidden = !jetstreamOn;
+    el("nav-jsz").hidden = !jetstreamOn;
+    var leafOn = Boolean(v.leaf && (v.leaf.port || v.leaf.remotes));
+    el("leaf-card").hidden = !leafOn;
+    el("nav-leafz").hidden = !leafOn;
+    setText("leafnodes", num(v.leafnodes));
+    setText("leaf-roles", [v.leaf && v.leaf.port ? "hub on " + v.leaf.port : "", v.leaf && v.leaf.remotes ? v.leaf.remotes.length + " remote(s)" : ""].filter(Boolean).join(" \u00b7 "));
     if (prev !== null && now > prev.now) {
       var dt = (now - prev.now) / 1000;
       var rate = function (key) { return Math.max(0, (v[key] - prev[key]) / dt); };
@@ -318,6 +330,11 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     });
     fillTable(el("closed-table").tBodies[0], rows, 8, "none yet");
   }
+  function onJsz(j) {
+    setText("js-streams", num(j.streams));
+    setText("js-messages", num(j.messages));
+    setText("js-bytes", bytes(j.bytes));
+  }
   function onSubsz(s) { setText("cache-hit-rate", Math.round(s.cache_hit_rate * 100) + "%"); }
 
   var ticks = 0;
@@ -327,6 +344,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       jobs.push(getJson("./connz?limit=50&sort=" + encodeURIComponent(el("conn-sort").value)).then(onConnz));
       jobs.push(getJson("./connz?state=closed&sort=stop&limit=10").then(onClosed));
       jobs.push(getJson("./subsz").then(onSubsz));
+      if (jetstreamOn) jobs.push(getJson("./jsz").then(onJsz));
     }
     ticks++;
     Promise.all(jobs).then(function () {

@@ -14,6 +14,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { AckPolicy, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import type { Jsz } from "../../src/index.ts";
 import { hasNatsServer } from "../helpers/nats-server-process.ts";
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "../helpers/chromium.ts";
 import { getJson, httpGet, startMonitored, startReferenceWithMonitor } from "./monitor-helpers.ts";
 import { shapeDifferences, type Json } from "./shape.ts";
 
@@ -296,4 +297,33 @@ test("/jsz with JetStream off has nats-server 2.9.10's shape", { timeout: 30_000
   const mineVarz = await getJson<{ jetstream: Json }>(ours.monitorPort, "/varz");
   const theirVarz = await getJson<{ jetstream: Json }>(ref.monitorPort, "/varz");
   assert.deepEqual(mineVarz.jetstream, theirVarz.jetstream);
+});
+
+test("the dashboard shows JetStream and leaf node cards when they are on, from /jsz and /varz", { timeout: 60_000 }, async (t) => {
+  if (!requireChromium(t)) return;
+  const { chromium } = await import("playwright-core");
+  const server = await startMonitored(t, { jetstream: { storeDir: tempDir(t) }, leafnodes: { port: 0 } });
+  const nc = await withClient(t, `nats://127.0.0.1:${server.ports.nats!.port}`);
+  await runJsWorkload(nc);
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(err.message));
+  await page.goto(`http://127.0.0.1:${server.monitorPort}/?interval=250`, { timeout: 15_000 });
+  // Polled from outside: the page's CSP forbids the eval waitForFunction needs.
+  const deadline = Date.now() + 10_000;
+  while ((await page.locator("#js-streams").innerText()) !== "2") {
+    if (Date.now() > deadline) throw new Error("the JetStream card never showed 2 streams");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await page.locator("#js-card").isVisible(), true);
+  assert.equal(await page.locator("#js-messages").innerText(), "4");
+  assert.equal(await page.locator("#js-bytes").innerText(), "149 B");
+  assert.equal(await page.locator("#leaf-card").isVisible(), true);
+  assert.equal(await page.locator("#leafnodes").innerText(), "0");
+  assert.equal(await page.locator("#leaf-roles").innerText(), `hub on ${server.leafNodePort!}`);
+  assert.equal(await page.locator("#nav-jsz").isVisible(), true);
+  assert.deepEqual(problems, []);
 });
