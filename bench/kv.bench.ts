@@ -256,7 +256,8 @@ async function main(): Promise<void> {
         if (scenario.id === "get-raw" && target === "ours-inprocess") continue;
         const rate = await sample(target, scenario.id, settings);
         samples[scenario.id][target].push(rate);
-        process.stderr.write(`${scenario.id} · ${target} · run ${run + 1}/${runs}: ${Math.round(rate).toLocaleString("en")} ops/s\n`);
+        const unit = scenario.id.startsWith("obj") ? `${rate.toFixed(1)} MB/s` : `${Math.round(rate).toLocaleString("en")} ops/s`;
+        process.stderr.write(`${scenario.id} · ${target} · run ${run + 1}/${runs}: ${unit}\n`);
       }
     }
   }
