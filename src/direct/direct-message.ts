@@ -49,9 +49,9 @@ export class DirectMsg {
   get data(): Uint8Array {
     // An in-process publish without headers hands over a buffer that is exactly the payload:
     // give it as is rather than allocate a view of all of it (a third of the direct path's cost).
-    if (this.#data !== undefined) return this.#data;
     const buffer = this.#buffer;
-    return (this.#data = this.#start === 0 && this.#end === buffer.length ? buffer : buffer.subarray(this.#start, this.#end));
+    if (this.#start === 0 && this.#end === buffer.length) return buffer;
+    return (this.#data ??= buffer.subarray(this.#start, this.#end));
   }
 
   /**
