@@ -90,6 +90,14 @@ export class DirectApi {
   #nextSid = 1;
   #depth = 0;
   #lastCheckedSubject: string | undefined;
+  /**
+   * Counters kept here and folded into the server's traffic stats and the sublist's match
+   * statistics when someone reads them ({@link foldStats}): updating those shared objects on
+   * every in-process publish cost a fifth of the direct path.
+   */
+  #inMsgs = 0;
+  #inBytes = 0;
+  #memoHits = 0;
   /** The last subject routed, the sublist generation it was matched at, and its result. */
   #lastSubject: string | undefined;
   #lastGenId = -1;
@@ -141,9 +149,8 @@ export class DirectApi {
     ) {
       const size = (data as Buffer).length;
       if (size <= this.#maxPayload) {
-        const stats = this.#host.stats;
-        stats.inMsgs++;
-        stats.inBytes += size;
+        this.#inMsgs++;
+        this.#inBytes += size;
         return this.#route(subject, "", -1, data as Buffer);
       }
     }
@@ -176,9 +183,8 @@ export class DirectApi {
     }
     const size = payload.length;
     if (size > this.#maxPayload) throw new MaxPayloadError(size, this.#maxPayload);
-    const stats = this.#host.stats;
-    stats.inMsgs++;
-    stats.inBytes += size;
+    this.#inMsgs++;
+    this.#inBytes += size;
     if (this.#depth >= MAX_NESTED_PUBLISH) return this.#routeLater(subject, reply, headerSize, payload);
     return this.#route(subject, reply, headerSize, payload);
   }
@@ -272,6 +278,19 @@ export class DirectApi {
     return tap;
   }
 
+  /** Adds what was counted since the last call to the server's stats and the sublist's; the server calls it before any read. */
+  foldStats(): void {
+    const stats = this.#host.stats;
+    stats.inMsgs += this.#inMsgs;
+    stats.inBytes += this.#inBytes;
+    this.#inMsgs = 0;
+    this.#inBytes = 0;
+    if (this.#memoHits > 0) {
+      this.#host.sublist.noteCachedMatches(this.#memoHits);
+      this.#memoHits = 0;
+    }
+  }
+
   /** The server's max_payload changed (`server.reload`). */
   setMaxPayload(maxPayload: number): void {
     this.#maxPayload = maxPayload;
@@ -303,7 +322,7 @@ export class DirectApi {
       this.#lastGenId = sublist.genId;
       this.#lastResult = result;
     } else {
-      sublist.noteCachedMatch();
+      this.#memoHits++;
     }
     this.#depth++;
     try {

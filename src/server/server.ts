@@ -246,6 +246,7 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   /** Message and byte counters since start, as `/varz`. */
   get stats(): Readonly<TrafficStats> {
+    this.#direct.foldStats();
     return this.#stats;
   }
 
@@ -328,6 +329,8 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   /** @internal Read-only state for the monitoring endpoints. */
   [kIntrospect](): ServerIntrospection {
+    // The in-process API counts apart, to keep its hot path off shared objects.
+    this.#direct.foldStats();
     const server = this;
     return {
       id: this.id,

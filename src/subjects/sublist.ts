@@ -219,6 +219,12 @@ export class Sublist<S extends SublistEntry> {
     if (this.#cache !== null) this.#cacheHits++;
   }
 
+  /** {@link noteCachedMatch} for `count` matches a caller counted itself. */
+  noteCachedMatches(count: number): void {
+    this.#matches += count;
+    if (this.#cache !== null) this.#cacheHits += count;
+  }
+
   /**
    * Whether any subscription matches `subject`. Stops at the first one found and does not
    * populate the cache (nats-server HasInterest); not counted in the match statistics.

@@ -68,6 +68,22 @@ describe("direct API", () => {
     assert.deepEqual(got, ["1:a", "1:b", "2:b", "2:c"]);
   });
 
+  it("counts in-process publishes in /varz and /subsz, as a network client's", async (t) => {
+    // The direct path keeps its counters apart and folds them in when stats are read.
+    const server = createServer();
+    t.after(() => server.close());
+    server.subscribe("counted", { callback: () => {} });
+    const before = server.varz();
+    const matchesBefore = server.subsz().num_matches;
+    for (let i = 0; i < 3; i++) server.publish("counted", Buffer.from("abcd"));
+    server.publish("counted", "xy", { headers: headers() });
+    const after = server.varz();
+    assert.equal(after.in_msgs - before.in_msgs, 4);
+    assert.ok(after.in_bytes - before.in_bytes >= 3 * 4 + 2, "payload bytes counted");
+    assert.equal(server.stats.inMsgs, after.in_msgs);
+    assert.equal(server.subsz().num_matches - matchesBefore, 4);
+  });
+
   it("crosses to and from TCP clients, headers included", async (t) => {
     const server = await startBroker(t);
     const nc = await tcpClient(t, server.url);
