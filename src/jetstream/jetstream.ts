@@ -17,6 +17,7 @@ import { openStoreFactories } from "./store-factories.ts";
 import { nowNs } from "./store/clock.ts";
 import { logCaught } from "./log-caught.ts";
 import type { MsgHeaders } from "../direct/headers.ts";
+import type { DirectMsg } from "../direct/direct-message.ts";
 import { StreamConsumers } from "./consumer-manager.ts";
 
 /** Builds the consumer side once the service exists (it needs the bus and the streams); tests may swap it. */
@@ -66,6 +67,11 @@ export class JetStream implements ApiHost, StreamRegistry {
       const prefix = `$JS.${domain}.API.`;
       this.#apiSubscriptions.push(bus.subscribe(`${prefix}>`, { callback: (_err, msg) => this.#dispatcher.dispatch(msg, prefix.length) }));
     }
+  }
+
+  /** Handles an API request received before the service ran (the loader held it). */
+  dispatch(msg: DirectMsg, prefixLength: number): void {
+    this.#dispatcher.dispatch(msg, prefixLength);
   }
 
   get consumers(): ConsumerManager | undefined {

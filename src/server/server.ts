@@ -51,9 +51,7 @@ import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener } from "./listener.ts";
-import { JetStream } from "../jetstream/jetstream.ts";
-import { createBus } from "../jetstream/bus.ts";
-import { StreamConsumers } from "../jetstream/consumer-manager.ts";
+import { JetStreamLoader } from "../jetstream/loader.ts";
 import { LeafNodes, type LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 
@@ -114,7 +112,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #host: ClientHost;
   readonly #direct: DirectApi;
   /** The JetStream service, when enabled: a client of the bus like nats-server's. */
-  readonly #jetstream: JetStream | undefined;
+  readonly #jetstream: JetStreamLoader | undefined;
   #auth: Authenticator;
   /** Set once `connect()` made this server reachable by the in-process client transport. */
   #unregister: (() => void) | undefined;
@@ -184,8 +182,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
     });
     const jetstream = this.#options.jetstream;
-    this.#jetstream =
-      jetstream === undefined ? undefined : new JetStream(createBus(this.#sublist, this.#direct), jetstream, this.#options.logger, (context) => new StreamConsumers(context));
+    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#sublist, this.#direct, jetstream, this.#options.logger);
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined
@@ -344,7 +341,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       closedClients: () => server.#closedClients,
       ports: this.ports,
       totalConnections: this.#totalConnections,
-      jetstream: this.#jetstream,
+      jetstream: this.#jetstream?.service,
       leafNodes: this.#leafNodes,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
