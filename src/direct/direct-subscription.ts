@@ -58,6 +58,8 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   /** Set for a subscription made as a user: that user's permissions apply to what it receives. */
   readonly #guard: PublishGuard | undefined;
   readonly #denyCheck: boolean;
+  /** A callback and no user permissions: deliveries take the short path. */
+  readonly #plain: boolean;
 
   constructor(host: DirectSubscriptionHost, sid: number, subject: string, options: SubscribeOptions, guard?: PublishGuard) {
     this.#host = host;
@@ -68,6 +70,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
     this.subject = subject;
     this.queue = options.queue;
     this.#callback = options.callback;
+    this.#plain = options.callback !== undefined && guard === undefined;
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
@@ -96,8 +99,28 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
     return this.#done;
   }
 
-  /** The router's side: called once per message for this subscription. */
+  /**
+   * The router's side: called once per message for this subscription. The common case (a
+   * callback, no user permissions, no max) is kept this small so that V8 inlines it into the
+   * router's loop in every process; with everything in one body it sometimes did not, and a
+   * 4-subscriber fan-out ran at half speed in those processes.
+   */
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
+    if (!this.#plain || sub.max > 0 || this.#closed) return this.#deliverChecked(sub, subject, reply, headerSize, data, start, end);
+    sub.delivered++;
+    const msg = new DirectMsg(subject, reply, this.sid, data, start, end, headerSize, this.#respond);
+    try {
+      this.#callback!(null, msg);
+    } catch (err) {
+      this.#host.callbackError(err, this);
+    }
+    // The callback may have unsubscribed.
+    if (this.#closed) this.#resolveDone();
+    return true;
+  }
+
+  /** {@link deliver} with every case: max, permissions, iterator mode, closed. */
+  #deliverChecked(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
     if (this.#closed) return false;
     if (this.#denyCheck && this.#guard!.permissions.deniesDelivery(subject)) return false;
     let last = false;
