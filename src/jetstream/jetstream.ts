@@ -10,6 +10,7 @@ import type { Logger } from "../server/logger.ts";
 import type { StoreFactory } from "./store/stream-store.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { ApiDispatcher, type ApiHost } from "./api.ts";
+import { forwardWrite, mappedDomainWrite } from "./domain-mappings.ts";
 import { Stream, type StreamHost } from "./stream.ts";
 import { storeLimits } from "./stream-config.ts";
 import type { StreamConfig } from "./types.ts";
@@ -65,13 +66,16 @@ export class JetStream implements ApiHost, StreamRegistry {
     const domain = options.domain;
     if (domain !== undefined) {
       const prefix = `$JS.${domain}.API.`;
-      this.#apiSubscriptions.push(bus.subscribe(`${prefix}>`, { callback: (_err, msg) => this.#dispatcher.dispatch(msg, prefix.length) }));
+      this.#apiSubscriptions.push(bus.subscribe(`${prefix}>`, { callback: (_err, msg) => this.dispatch(msg, prefix.length) }));
     }
   }
 
   /** Handles an API request received before the service ran (the loader held it). */
   dispatch(msg: DirectMsg, prefixLength: number): void {
-    this.#dispatcher.dispatch(msg, prefixLength);
+    // A KV/object write through a domain's prefix is a mapped publish, not a request.
+    const mapped = mappedDomainWrite(msg.subject, prefixLength);
+    if (mapped !== undefined) forwardWrite(this.#bus, msg, mapped);
+    else this.#dispatcher.dispatch(msg, prefixLength);
   }
 
   get consumers(): ConsumerManager | undefined {

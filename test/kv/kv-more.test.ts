@@ -148,8 +148,9 @@ for (const target of TARGETS) {
 }
 
 describe("KV through a JetStream domain", () => {
-  // todo until $JS.<domain>.API.$KV.> reaches $KV.> (/tmp/kv-gaps.md #6)
-  it("a client bound to the domain puts, gets and watches", { todo: "domain KV mapping" }, async (t) => {
+  // The client writes on $JS.<domain>.API.$KV.<bucket>.<key>, which nats-server maps to
+  // $KV.<bucket>.<key> (src/jetstream/domain-mappings.ts).
+  it("a client bound to the domain puts, gets and watches", async (t) => {
     const server = createServer({ jetstream: { storeDir: tempDir(t), domain: "edge" } });
     await server.listen();
     const nc = await server.connect();
@@ -166,6 +167,12 @@ describe("KV through a JetStream domain", () => {
     await kv.put("b", "2");
     await kv.put("c", "3");
     assert.deepEqual((await seen.until(2)).map((e) => `${e.key}=${e.string()}`), ["a=1", "b=2"]);
+    await kv.delete("a");
+    assert.equal((await kv.get("a"))?.operation, "DEL");
+    // A plain client on the domain prefix reaches the same stream (the mapping is the server's).
+    const ack = await nc.request("$JS.edge.API.$KV.d.z", "raw", { timeout: 1000 });
+    assert.match(ack.string(), /"stream":"KV_d"/);
+    assert.equal((await kv.get("z"))?.string(), "raw");
   });
 });
 
