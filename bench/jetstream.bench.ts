@@ -13,7 +13,7 @@
  * Writes bench/results/jetstream-<date>.json and docs/bench-jetstream.svg, and prints a
  * Markdown table; the target from the issue (≥ 0.5× nats-server) is checked per scenario.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -23,10 +23,10 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { ratioChartSvg } from "./lib/ratio-chart.ts";
 import { median } from "./lib/stats.ts";
+import { SERVER_NOFILE } from "./lib/limits.ts";
+import { natsServerBinary, startServer } from "./lib/server-process.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const NATS_SERVER = process.env["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server";
-const LISTEN_RE = /Listening for client connections on [^\s]+:(\d+)/;
 const TARGET = 0.5;
 
 type Kind = "nats-embedded" | "nats-server";
@@ -38,45 +38,6 @@ const SCENARIOS = [
   { id: "consume-memory", title: "consume + ack, memory stream", storage: "memory" },
   { id: "consume-file", title: "consume + ack, file stream", storage: "file" },
 ] as const satisfies ReadonlyArray<{ id: string; title: string; storage: Storage }>;
-
-interface Server {
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-async function startServer(kind: Kind, storeDir: string): Promise<Server> {
-  const args = ["-js", "-sd", storeDir, "-a", "127.0.0.1", "-p", "-1"];
-  const child: ChildProcess =
-    kind === "nats-server"
-      ? spawn(NATS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] })
-      : spawn(process.execPath, [join(ROOT, "dist", "cli.js"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind}: no port within 20 s:\n${log}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      const m = LISTEN_RE.exec(log);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${kind} exited with ${code}:\n${log}`)));
-  });
-  return {
-    port,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 /** Publishes `n` messages with acks, `window` outstanding at a time; returns msgs/s. */
 async function publishRate(nc: NatsConnection, subject: string, n: number, size: number, window: number): Promise<number> {
@@ -115,7 +76,7 @@ async function consumeRate(nc: NatsConnection, stream: string, n: number): Promi
 
 async function sample(kind: Kind, scenario: (typeof SCENARIOS)[number], n: number, size: number, window: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "js-bench-"));
-  const server = await startServer(kind, dir);
+  const server = await startServer(kind, { root: ROOT, nofile: SERVER_NOFILE, extraArgs: ["-js", "-sd", dir] });
   const nc = await connect({ servers: `127.0.0.1:${server.port}`, reconnect: false });
   try {
     const jsm = await jetstreamManager(nc);
@@ -169,7 +130,7 @@ async function main(): Promise<void> {
     return { id: s.id, title: s.title, ours, natsServer: ref, ratio, targetMet: ratio !== undefined && ratio >= TARGET };
   });
   const date = new Date().toISOString();
-  const natsServerVersion = execFileSync(NATS_SERVER, ["--version"]).toString().trim();
+  const natsServerVersion = execFileSync(natsServerBinary(), ["--version"]).toString().trim();
   const results = { benchmark: "jetstream", date, messages: n, size, window, runs, node: process.version, natsServer: natsServerVersion, target: TARGET, rows, samples };
   const day = date.slice(0, 10);
   const out = quick ? join(tmpdir(), "nats-embedded-bench-jetstream") : join(ROOT, "bench", "results");

@@ -17,7 +17,7 @@
  * from run to run; the median of the runs is reported. Writes bench/results/kv-<date>.json and
  * docs/bench-kv.svg (ratios to nats-server), and prints a Markdown table.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -31,10 +31,10 @@ import { Objm } from "@nats-io/obj";
 import { createServer } from "../src/index.ts";
 import { ratioChartSvg } from "./lib/ratio-chart.ts";
 import { median, ratio } from "./lib/stats.ts";
+import { SERVER_NOFILE } from "./lib/limits.ts";
+import { natsServerBinary, startServer } from "./lib/server-process.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const NATS_SERVER = process.env["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server";
-const LISTEN_RE = /Listening for client connections on [^\s]+:(\d+)/;
 
 type Target = "ours-inprocess" | "ours-tcp" | "nats-server";
 const TARGETS: readonly Target[] = ["ours-inprocess", "ours-tcp", "nats-server"];
@@ -63,40 +63,6 @@ interface Connected {
   stop(): Promise<void>;
 }
 
-/** Starts a child server with `-js -sd dir` on a random port, learning the port from its log. */
-async function startChild(command: string[], storeDir: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(command[0]!, [...command.slice(1), "-js", "-sd", storeDir, "-a", "127.0.0.1", "-p", "-1"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no port within 20 s:\n${log}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      const m = LISTEN_RE.exec(log);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${log}`)));
-  });
-  return {
-    port,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 async function open(target: Target, storeDir: string): Promise<Connected> {
   if (target === "ours-inprocess") {
     const server = createServer({ jetstream: { storeDir } });
@@ -104,8 +70,8 @@ async function open(target: Target, storeDir: string): Promise<Connected> {
     const nc = await server.connect();
     return { nc, port: undefined, stop: () => server.close() };
   }
-  const command = target === "nats-server" ? [NATS_SERVER] : [process.execPath, "--import", "tsx", join(ROOT, "src", "cli.ts")];
-  const child = await startChild(command, storeDir);
+  const kind = target === "nats-server" ? "nats-server" : "nats-embedded";
+  const child = await startServer(kind, { root: ROOT, nofile: SERVER_NOFILE, extraArgs: ["-js", "-sd", storeDir], fromSource: true });
   const nc = await connect({ servers: `127.0.0.1:${child.port}`, reconnect: false });
   return { nc, port: child.port, stop: child.stop };
 }
@@ -276,7 +242,7 @@ async function main(): Promise<void> {
   });
   const date = new Date().toISOString();
   const day = date.slice(0, 10);
-  const natsServerVersion = execFileSync(NATS_SERVER, ["--version"]).toString().trim();
+  const natsServerVersion = execFileSync(natsServerBinary(), ["--version"]).toString().trim();
   const results = { benchmark: "kv", date, ...settings, runs, storage: "file", node: process.version, natsServer: natsServerVersion, rows, samples };
   const out = quick ? join(tmpdir(), "nats-embedded-bench-kv") : join(ROOT, "bench", "results");
   mkdirSync(out, { recursive: true });

@@ -11,7 +11,6 @@
  * messages over the time from the first publish to the last message received, both ways
  * (hub → leaf, leaf → hub). The median of the runs is printed; `--json <file>` writes them all.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,17 +18,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { SERVER_NOFILE } from "./lib/limits.ts";
+import { startServer, type ServerHandle, type ServerKind } from "./lib/server-process.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const NATS_SERVER = process.env["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server";
-const LISTEN_RE = /Listening for client connections on [^\s]+:(\d+)/;
 
-type LeafKind = "nats-embedded" | "nats-server";
-
-interface Proc {
-  readonly port: number;
-  stop(): Promise<void>;
-}
+type LeafKind = ServerKind;
 
 async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -39,37 +33,11 @@ async function freePort(): Promise<number> {
   return typeof a === "object" && a !== null ? a.port : 0;
 }
 
-async function start(command: string[], dir: string, config: string): Promise<Proc> {
+/** Starts a server with a configuration file, through the main benchmark's launcher. */
+async function start(kind: LeafKind, dir: string, config: string): Promise<ServerHandle> {
   const file = join(dir, `${Math.random().toString(36).slice(2)}.conf`);
   writeFileSync(file, config);
-  const child: ChildProcess = spawn(command[0]!, [...command.slice(1), "-c", file, "-a", "127.0.0.1", "-p", "-1"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no port within 20 s:\n${log}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      const m = LISTEN_RE.exec(log);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${log}`)));
-  });
-  return {
-    port,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await exited;
-    },
-  };
+  return startServer(kind, { root: ROOT, nofile: SERVER_NOFILE, extraArgs: ["-c", file], fromSource: true });
 }
 
 async function waitFor(predicate: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
@@ -119,9 +87,9 @@ async function rate(pub: NatsConnection, sub: NatsConnection, subject: string, n
 
 async function runOnce(kind: LeafKind, dir: string, n: number, size: number): Promise<{ hubToLeaf: number; leafToHub: number }> {
   const leafPort = await freePort();
-  const hub = await start([NATS_SERVER], dir, `leafnodes { listen: 127.0.0.1:${leafPort} }\n`);
+  const hub = await start("nats-server", dir, `leafnodes { listen: 127.0.0.1:${leafPort} }\n`);
   const leafConfig = `leafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${leafPort}" } ] }\n`;
-  const leaf = await start(kind === "nats-server" ? [NATS_SERVER] : [process.execPath, "--import", "tsx", join(ROOT, "src", "cli.ts")], dir, leafConfig);
+  const leaf = await start(kind, dir, leafConfig);
   const onHub = await connect({ servers: `127.0.0.1:${hub.port}`, reconnect: false });
   const onLeaf = await connect({ servers: `127.0.0.1:${leaf.port}`, reconnect: false });
   try {

@@ -37,6 +37,10 @@ export interface LaunchOptions {
   nofile: number;
   /** Run our broker with `--cpu-prof` writing into this directory. Ignored for nats-server. */
   cpuProfileDir?: string | undefined;
+  /** More flags for both servers, after the listen address (e.g. `-js -sd <dir>`, `-c <file>`). */
+  extraArgs?: readonly string[];
+  /** Run our broker from `src/` through tsx instead of the compiled `dist/` (no build needed). */
+  fromSource?: boolean;
 }
 
 const LISTEN_RE = /Listening for client connections on [^\s]+:(\d+)/;
@@ -72,10 +76,11 @@ export function natsServerBinary(): string {
 }
 
 function serverCommand(kind: ServerKind, options: LaunchOptions): string[] {
-  const listen = ["-a", "127.0.0.1", "-p", "-1"];
-  if (kind === "nats-server") return [natsServerBinary(), ...listen];
+  const args = ["-a", "127.0.0.1", "-p", "-1", ...(options.extraArgs ?? [])];
+  if (kind === "nats-server") return [natsServerBinary(), ...args];
   const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
-  return [process.execPath, ...profile, join(options.root, "dist", "cli.js"), ...listen];
+  const entry = options.fromSource === true ? ["--import", "tsx", join(options.root, "src", "cli.ts")] : [join(options.root, "dist", "cli.js")];
+  return [process.execPath, ...profile, ...entry, ...args];
 }
 
 const setpriv = findOnPath("setpriv", ["/usr/bin/setpriv"]);
