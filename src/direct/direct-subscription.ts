@@ -114,8 +114,6 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
     } catch (err) {
       this.#host.callbackError(err, this);
     }
-    // The callback may have unsubscribed.
-    if (this.#closed) this.#resolveDone();
     return true;
   }
 

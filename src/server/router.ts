@@ -34,7 +34,6 @@ export function routeResult(
   end: number,
 ): boolean {
   const psubs = result.psubs;
-  const qsubs = result.qsubs;
   const noEcho = publisher !== undefined && !publisher.echo;
   let delivered = false;
   for (let i = 0; i < psubs.length; i++) {
@@ -42,13 +41,31 @@ export function routeResult(
     if (noEcho && sub.sink === publisher) continue;
     if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) delivered = true;
   }
+  // Apart, so that this function stays small enough for V8 to inline it with the in-process
+  // subscriber's callback into one body (see docs/in-process.md, "Inlining budget").
+  if (result.qsubs.length > 0 && routeToQueues(result.qsubs, noEcho ? publisher : undefined, subject, reply, headerSize, data, start, end)) delivered = true;
+  return delivered;
+}
+
+/** One member of each queue group, picked at random as nats-server does; `skip` is a no-echo publisher. */
+function routeToQueues(
+  qsubs: readonly (readonly Subscription[])[],
+  skip: MessageSink | undefined,
+  subject: string,
+  reply: string,
+  headerSize: number,
+  data: Buffer,
+  start: number,
+  end: number,
+): boolean {
+  let delivered = false;
   for (let g = 0; g < qsubs.length; g++) {
     const group = qsubs[g]!;
     const n = group.length;
     const first = n === 1 ? 0 : Math.floor(Math.random() * n);
     for (let k = 0; k < n; k++) {
       const sub = group[(first + k) % n]!;
-      if (noEcho && sub.sink === publisher) continue;
+      if (sub.sink === skip) continue;
       if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) {
         delivered = true;
         break;
