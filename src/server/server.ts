@@ -248,12 +248,20 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   /**
-   * Opens the configured client port; with no `port` option there is nothing to open and the
-   * bus stays in-process. Resolves once connections are accepted.
+   * Opens the configured ports; with no `port` option there is no client port and the bus
+   * stays in-process. Resolves once connections are accepted and stored streams are back.
    */
   async listen(): Promise<void> {
     if (this.#closed) throw new ServerClosedError();
     const { host, port, websocket, http, logger } = this.#options;
+    if (http !== undefined && this.#monitor === undefined) {
+      this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
+      logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
+    }
+    // As nats-server: client ports open only once JetStream has recovered its streams, so that
+    // no publish from a client can reach a stream subject before the stream is there again.
+    await this.#jetstream?.ready;
+    if (this.#closed) throw new ServerClosedError();
     if (port !== undefined && this.#tcp === undefined) {
       const tls = this.#options.tls;
       this.#tcp = await listenTcp(host, port, (socket) => {
@@ -276,13 +284,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       logger.info(`Listening for websocket clients on ws://${websocket.host}:${this.#websocket.port}`);
       logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
     }
-    if (http !== undefined && this.#monitor === undefined) {
-      this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
-      logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
-    }
     await this.#leafNodes?.start();
-    // "Server is ready" means stored streams are back and the JetStream API answers.
-    await this.#jetstream?.ready;
   }
 
   /** nats-server's `/varz`, in-process. */

@@ -108,6 +108,45 @@ describe("file streams across a restart", () => {
     assert.equal((await js2.publish("dur.1", "new", { msgID: "m21" })).seq, 21);
   });
 
+  it("opens the client port only once stored streams are back, as nats-server", async (t) => {
+    const storeDir = tempDir(t);
+    const first = createServer({ jetstream: { storeDir } });
+    const nc1 = await first.connect();
+    await (await jetstreamManager(nc1)).streams.add({ name: "EARLY", subjects: ["early"], storage: StorageType.File });
+    const js1 = jetstream(nc1);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => js1.publish("early", `m${i}`)));
+    await nc1.close();
+    await first.close();
+
+    const second = createServer({ port: 0, jetstream: { storeDir } });
+    t.after(() => second.close());
+    // A client that connects on "listening" and publishes at once must find the stream there.
+    let streamsWhenListening = -1;
+    second.on("listening", () => (streamsWhenListening = second.jsz().streams));
+    await second.listen();
+    assert.equal(streamsWhenListening, 1);
+    const nc2 = await connect({ servers: second.url!, reconnect: false });
+    t.after(() => nc2.close());
+    nc2.publish("early", "right after connecting");
+    await nc2.flush();
+    const info = await (await jetstreamManager(nc2)).streams.info("EARLY");
+    assert.equal(info.state.messages, 201);
+  });
+
+  it("closing while stored streams are recovered opens no port", async (t) => {
+    const storeDir = tempDir(t);
+    const first = createServer({ jetstream: { storeDir } });
+    const nc1 = await first.connect();
+    await (await jetstreamManager(nc1)).streams.add({ name: "RACE", subjects: ["race"], storage: StorageType.File });
+    await nc1.close();
+    await first.close();
+    const second = createServer({ port: 0, jetstream: { storeDir } });
+    const listening = second.listen();
+    await second.close();
+    await assert.rejects(listening, /closed/);
+    assert.equal(second.url, undefined);
+  });
+
   it("deletes a file stream's data with the stream", async (t) => {
     const storeDir = tempDir(t);
     const server = createServer({ jetstream: { storeDir } });
