@@ -3,7 +3,8 @@
  * of our own (never prom-client's global one, which the host application may use for itself).
  *
  * Names follow the Prometheus NATS exporter (`gnatsd_<endpoint>_<json field>`, gauges, a
- * `server_id` label), so dashboards built on the exporter read these unchanged.
+ * `server_id` label), so dashboards built on the exporter read these unchanged. JetStream's
+ * numbers carry the exporter's `-jsz` names and labels (see jetstream-metrics.ts).
  */
 import { Gauge, Registry } from "prom-client";
 import type { MonitorView } from "./monitor-view.ts";
@@ -11,6 +12,7 @@ import { sublistStatsJson, type SublistStatsJson } from "./subsz.ts";
 import { varz, type Varz } from "./varz.ts";
 import { jsz } from "./jsz.ts";
 import { leafz } from "./leafz.ts";
+import { JetStreamMetrics } from "./jetstream-metrics.ts";
 
 /** `/varz` number fields exported as `gnatsd_varz_<field>`. */
 export const VARZ_METRICS = [
@@ -56,7 +58,9 @@ export const SUBSZ_METRICS = [
 
 /**
  * `/jsz` numbers exported as `gnatsd_jsz_<field>` (`api.total` as `api_total`), with
- * `disabled` as 1 when JetStream is off. Dashboards graph these without polling `/jsz`.
+ * `disabled` as 1 when JetStream is off. These are our own earlier names, kept so existing
+ * graphs keep working; the exporter's names for the same numbers (`jetstream_server_*`,
+ * `gnatsd_varz_jetstream_*`) come from {@link JetStreamMetrics}.
  */
 export const JSZ_METRICS = [
   "disabled",
@@ -107,6 +111,8 @@ export class MetricsRegistry {
   readonly #connzTotal: Gauge<"server_id">;
   readonly #jsz = new Map<string, Gauge<"server_id">>();
   readonly #leafzCount: Gauge<"server_id">;
+  readonly #leafzNodes: Gauge<"server_id">;
+  readonly #jetstream: JetStreamMetrics;
 
   constructor() {
     const registers = [this.#registry];
@@ -117,6 +123,9 @@ export class MetricsRegistry {
     this.#connzPending = gauge("gnatsd_connz_pending_bytes", "Outbound bytes queued across open connections");
     for (const field of JSZ_METRICS) this.#jsz.set(field, gauge(`gnatsd_jsz_${field}`, HELP[field] ?? `/jsz ${field}`));
     this.#leafzCount = gauge("gnatsd_leafz_leafnodes", "Leaf node links up (/leafz leafnodes)");
+    // The exporter's `-leafz` name for the same count (collector/leafz.go).
+    this.#leafzNodes = gauge("gnatsd_leafz_conn_nodes_total", "Leaf node links up (/leafz leafnodes)");
+    this.#jetstream = new JetStreamMetrics(this.#registry);
   }
 
   /** `Content-Type` of {@link render}'s text. */
@@ -139,7 +148,8 @@ export class MetricsRegistry {
     }
     this.#connzTotal.set(labels, open);
     this.#connzPending.set(labels, pending);
-    const j = jsz(view);
+    // What the exporter's `-jsz=all` reads: every account, stream and consumer, with configs.
+    const j = jsz(view, { consumers: true, config: true });
     const jszValues: Record<(typeof JSZ_METRICS)[number], number> = {
       disabled: j.disabled === true ? 1 : 0,
       streams: j.streams,
@@ -154,7 +164,10 @@ export class MetricsRegistry {
       api_errors: j.api.errors,
     };
     for (const [field, g] of this.#jsz) g.set(labels, jszValues[field as keyof typeof jszValues]);
-    this.#leafzCount.set(labels, leafz(view).leafnodes);
+    this.#jetstream.update(view, j, v.jetstream);
+    const leafnodes = leafz(view).leafnodes;
+    this.#leafzCount.set(labels, leafnodes);
+    this.#leafzNodes.set(labels, leafnodes);
     return this.#registry.metrics();
   }
 }
