@@ -83,6 +83,18 @@ function checkPublishSubject(subject: string): void {
   }
 }
 
+/** The subscriptions of `result` when all are plain in-process ones and none is in a queue group. */
+function plainTargets(result: MatchResult<Subscription>): DirectSubscription[] | undefined {
+  if (result.qsubs.length > 0) return undefined;
+  const targets: DirectSubscription[] = [];
+  for (const entry of result.psubs) {
+    const sink = entry.sink;
+    if (!(sink instanceof DirectSubscription) || !sink.plain) return undefined;
+    targets.push(sink);
+  }
+  return targets;
+}
+
 export class DirectApi {
   readonly #host: DirectHost;
   readonly #subscriptions = new Set<DirectSubscription>();
@@ -102,6 +114,12 @@ export class DirectApi {
   #lastSubject: string | undefined;
   #lastGenId = -1;
   #lastResult: MatchResult<Subscription> | undefined;
+  /**
+   * When every subscriber in `#lastResult` is a plain in-process subscription (a callback, no
+   * user permissions) and there is no queue group: those subscriptions, for publish()'s short
+   * path. Undefined otherwise (taps, network clients, queue groups take the router).
+   */
+  #lastPlain: DirectSubscription[] | undefined;
   #closed = false;
   /** Kept here rather than read through the host on every publish; `setMaxPayload` follows reloads. */
   #maxPayload: number;
@@ -136,23 +154,32 @@ export class DirectApi {
    * anyone received it. Throws on an invalid subject or a payload over `maxPayload`.
    */
   publish(subject: string, data?: Payload, options?: PublishOptions, guard?: PublishGuard): boolean {
-    // The common in-process case (a Buffer to a subject already checked, no options, not
-    // nested deep) in a body small enough for V8 to inline the routing into it.
+    // The common in-process case: a Buffer to the subject published last, no options, the
+    // sublist unchanged since, and only plain in-process subscribers (callbacks) listening.
+    // Delivered here, without the router, in a body small enough that V8 compiles publish,
+    // delivery, message and callback as one (docs/in-process.md, "Inlining budget").
+    const targets = this.#lastPlain;
     if (
+      targets !== undefined &&
+      subject === this.#lastSubject &&
       options === undefined &&
       guard === undefined &&
-      subject === this.#lastCheckedSubject &&
       data !== undefined &&
       (data as { constructor?: unknown }).constructor === NodeBuffer &&
+      this.#host.sublist.genId === this.#lastGenId &&
       this.#depth < MAX_NESTED_PUBLISH &&
-      !this.#closed
+      (data as Buffer).length <= this.#maxPayload
     ) {
-      const size = (data as Buffer).length;
-      if (size <= this.#maxPayload) {
-        this.#inMsgs++;
-        this.#inBytes += size;
-        return this.#route(subject, "", -1, data as Buffer);
+      this.#inMsgs++;
+      this.#inBytes += (data as Buffer).length;
+      this.#memoHits++;
+      this.#depth++;
+      let delivered = false;
+      for (let i = 0; i < targets.length; i++) {
+        if (targets[i]!.deliverPayload(subject, data as Buffer)) delivered = true;
       }
+      this.#depth--;
+      return delivered;
     }
     return this.#publish(subject, data, options, guard);
   }
@@ -299,6 +326,9 @@ export class DirectApi {
   /** Ends every direct subscription and tap and fails pending requests (server shutdown). */
   close(): void {
     this.#closed = true;
+    // Publishes after close must reach #publish(), which refuses them.
+    this.#lastPlain = undefined;
+    this.#lastResult = undefined;
     for (const sub of [...this.#subscriptions]) sub.unsubscribe();
     this.#subscriptions.clear();
     for (const tap of this.#taps) tap.close();
@@ -321,6 +351,7 @@ export class DirectApi {
       this.#lastSubject = subject;
       this.#lastGenId = sublist.genId;
       this.#lastResult = result;
+      this.#lastPlain = plainTargets(result);
     } else {
       this.#memoHits++;
     }
