@@ -101,4 +101,12 @@ export class DirectMsg {
   json<T = unknown>(): T {
     return JSON.parse(this.string()) as T;
   }
+
+  /**
+   * What `console.log(msg)` shows: the message, not its bookkeeping (the fields are plain
+   * properties for speed, see above, and would otherwise all be printed, buffer included).
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](): object {
+    return { subject: this.subject, reply: this.reply, sid: this.sid, headers: this.headers, data: this.data };
+  }
 }

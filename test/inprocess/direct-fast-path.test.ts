@@ -158,3 +158,18 @@ describe("direct publish, short path", () => {
     assert.equal(got, 2);
   });
 });
+
+describe("a delivered message", () => {
+  it("prints as the message, not its bookkeeping", async (t) => {
+    const { inspect } = await import("node:util");
+    const server = createServer();
+    t.after(() => server.close());
+    let printed = "";
+    server.subscribe("print.me", { callback: (_e, m) => void (printed = inspect(m)) });
+    server.publish("print.me", Buffer.from("hi"), { reply: "r.1" });
+    assert.match(printed, /subject: 'print\.me'/);
+    assert.match(printed, /reply: 'r\.1'/);
+    assert.match(printed, /data: <Buffer 68 69>/);
+    assert.doesNotMatch(printed, /responder|headerSize|buffer:/);
+  });
+});
