@@ -176,8 +176,7 @@ export class DirectApi {
       this.#depth++;
       let delivered = false;
       for (let i = 0; i < targets.length; i++) {
-        const target = targets[i]!;
-        if (target.deliver(target.entry, subject, "", -1, data as Buffer, 0, (data as Buffer).length)) delivered = true;
+        if (targets[i]!.deliverPayload(subject, data as Buffer)) delivered = true;
       }
       this.#depth--;
       return delivered;

@@ -117,9 +117,28 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
     return true;
   }
 
-  /** A callback and no user permissions: the direct publisher may deliver without the router. */
+  /** True when {@link deliverPayload} may be used: a callback, no user permissions. */
   get plain(): boolean {
     return this.#plain;
+  }
+
+  /**
+   * The direct publisher's short path for a plain subscription (see DirectApi.publish): a
+   * whole-buffer payload with no headers and no reply. Kept this small so that V8 compiles the
+   * publish, this, the message and the callback as one body and drops the message object.
+   * It repeats the plain branch of {@link deliver} on purpose: calling deliver() from the short
+   * path instead measured 56-93 M deliveries/s with four subscribers against 61-104 M.
+   */
+  deliverPayload(subject: string, payload: Buffer): boolean {
+    const entry = this.entry;
+    if (entry.max > 0 || this.#closed) return this.deliver(entry, subject, "", -1, payload, 0, payload.length);
+    entry.delivered++;
+    try {
+      this.#callback!(null, new DirectMsg(subject, "", this.sid, payload, 0, payload.length, -1, this.#respond));
+    } catch (err) {
+      this.#host.callbackError(err, this);
+    }
+    return true;
   }
 
   /** {@link deliver} with every case: max, permissions, iterator mode, closed. */
