@@ -7,12 +7,12 @@
  * value but accept `-D=false`; parsing stops at `--` or at the first word that is not a flag.
  * As in nats-server, flags override the configuration file, which overrides the defaults.
  */
-import { DEFAULT_HOST, DEFAULT_PORT } from "./constants.ts";
+import { DEFAULT_HOST, DEFAULT_PORT } from "./base/constants.ts";
 import type { MappedConfig } from "./config/to-options.ts";
 import type { RunSettings } from "./config/reload.ts";
-import { InvalidOptionError } from "./errors.ts";
+import { InvalidOptionError } from "./base/errors.ts";
 import type { AuthOptions } from "./auth/authenticator.ts";
-import type { ServerOptions } from "./server/options.ts";
+import type { ServerOptions } from "./options/options.ts";
 import type { TlsOptions } from "./transport/tls.ts";
 
 export const USAGE = `Usage: nats-embedded [options]

@@ -13,7 +13,7 @@ import { ConfigError } from "./config/config-error.ts";
 import { loadConfigFile, type LoadedConfig } from "./config/load.ts";
 import { listenerUrls, removePortsFile, writePortsFile } from "./config/ports-file.ts";
 import { planReload, type RunSettings } from "./config/reload.ts";
-import { SERVER_VERSION } from "./constants.ts";
+import { SERVER_VERSION } from "./base/constants.ts";
 import { consoleLogger, LogDestination, type ConsoleLogger } from "./console-logger.ts";
 import { createServer, type Server } from "./server/server.ts";
 

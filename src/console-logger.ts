@@ -4,7 +4,7 @@
  * (for `Server is ready`, say) read ours the same way.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { Logger } from "./server/logger.ts";
+import type { Logger } from "./base/logger.ts";
 
 function timestamp(date: Date): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, "0");

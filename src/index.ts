@@ -4,17 +4,18 @@
  */
 export { createServer, Server } from "./server/server.ts";
 export type { ServerEvents, ClientEventInfo, HandleOptions } from "./server/server.ts";
-export type { ServerOptions, ResolvedOptions, ReloadableOptions, WebSocketOptions } from "./server/options.ts";
+export type { ServerOptions, ResolvedOptions, ReloadableOptions } from "./options/options.ts";
+export type { WebSocketOptions } from "./transport/websocket-options.ts";
 export type { JetStreamOptions, ResolvedJetStreamOptions } from "./jetstream/jetstream-options.ts";
 export type { TlsOptions } from "./transport/tls.ts";
 export type { LeafNodeOptions, LeafRemoteOptions, LeafRemoteTls, LeafCredentials } from "./leafnode/options.ts";
 export type { LeafLinkInfo } from "./leafnode/leaf-nodes.ts";
 export { ConfigError, loadConfigFile, parseConfig, parseConfigFile } from "./config/index.ts";
 export type { ConfigProblem, LoadedConfig } from "./config/index.ts";
-export type { Logger } from "./server/logger.ts";
-export type { TrafficStats } from "./server/client.ts";
-export { CloseReason } from "./server/close-reason.ts";
-export type { CloseReasonText } from "./server/close-reason.ts";
+export type { Logger } from "./base/logger.ts";
+export type { TrafficStats } from "./core/client.ts";
+export { CloseReason } from "./core/close-reason.ts";
+export type { CloseReasonText } from "./core/close-reason.ts";
 export {
   NatsEmbeddedError,
   InvalidOptionError,
@@ -25,7 +26,7 @@ export {
   MaxPayloadError,
   PermissionViolationError,
   ErrorCode,
-} from "./errors.ts";
+} from "./base/errors.ts";
 export { DirectMsg } from "./direct/direct-message.ts";
 export type { Payload } from "./direct/direct-message.ts";
 export { DirectSubscription } from "./direct/direct-subscription.ts";
@@ -69,9 +70,9 @@ export type {
   ConnectCredentials,
   UserConfig,
 } from "./auth/authenticator.ts";
-export type { Permissions, SubjectPermission, ResponsePermission } from "./auth/permissions.ts";
+export type { Permissions, SubjectPermission, ResponsePermission } from "./core/permissions.ts";
 export type { TapOptions } from "./direct/tap.ts";
-export type { ErrorCodeValue } from "./errors.ts";
+export type { ErrorCodeValue } from "./base/errors.ts";
 export {
   SERVER_VERSION,
   MAX_CONTROL_LINE_SIZE,
@@ -81,4 +82,4 @@ export {
   DEFAULT_PING_MAX_OUT,
   DEFAULT_WRITE_DEADLINE,
   DEFAULT_MAX_CONNECTIONS,
-} from "./constants.ts";
+} from "./base/constants.ts";

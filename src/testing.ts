@@ -10,7 +10,7 @@
  */
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { createServer, type Server } from "./server/server.ts";
-import type { ServerOptions } from "./server/options.ts";
+import type { ServerOptions } from "./options/options.ts";
 
 export interface TestServerOptions extends ServerOptions {
   /** Options of the official client connected in-process; `false` for no client. */

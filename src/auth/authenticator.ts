@@ -4,9 +4,12 @@
  * (plain or bcrypt passwords, or nkeys signing the server's nonce), `no_auth_user` — and a
  * host-supplied `authenticate` function that can replace them all.
  */
-import { InvalidOptionError } from "../errors.ts";
+import { InvalidOptionError } from "../base/errors.ts";
 import { checkSecret, verifyNonceSignature } from "./credentials.ts";
-import type { Permissions } from "./permissions.ts";
+import type { Permissions } from "../core/permissions.ts";
+import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
+
+export type { AuthContext, AuthenticatedUser, AuthResult, ConnectCredentials } from "../core/identity.ts";
 
 /** One entry of `users`: a user with a password, or an nkey user. */
 export interface UserConfig {
@@ -18,38 +21,6 @@ export interface UserConfig {
   nkey?: string;
   permissions?: Permissions;
 }
-
-/** What a client said in CONNECT that matters to authentication. */
-export interface ConnectCredentials {
-  user: string;
-  pass: string;
-  authToken: string;
-  nkey: string;
-  sig: string;
-  jwt: string;
-  name: string;
-  lang: string;
-  version: string;
-}
-
-/** Where the connection came from. */
-export interface AuthContext {
-  transport: string;
-  remoteAddress: string | undefined;
-  /** Present for TLS connections: whether the client certificate verified, and what it names. */
-  tls: { authorized: boolean; subject: string | undefined; altNames: readonly string[] } | undefined;
-}
-
-/** A successful authentication: who the client is and what it may do. */
-export interface AuthenticatedUser {
-  /** Shown in monitoring and logs (nats-server `authorized_user`). */
-  user: string;
-  /** Undefined means everything is allowed. */
-  permissions?: Permissions | undefined;
-}
-
-/** A refusal is `false` (or null/undefined); anything else must be an {@link AuthenticatedUser}. */
-export type AuthResult = AuthenticatedUser | false | null | undefined;
 
 /** The host's own authentication, sync or async. */
 export type AuthenticateFn = (connect: ConnectCredentials, context: AuthContext) => AuthResult | Promise<AuthResult>;
@@ -72,7 +43,7 @@ export interface AuthOptions {
 }
 
 /** Authentication compiled from {@link AuthOptions}. */
-export class Authenticator {
+export class Authenticator implements ConnectAuthenticator {
   /** Whether clients must authenticate at all. */
   readonly required: boolean;
   /** Whether INFO carries a nonce (nkey users exist, or the host's hook may want one). */

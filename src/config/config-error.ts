@@ -2,7 +2,7 @@
  * The one error the configuration code throws: what is wrong and exactly where, in the
  * `file:line:column: problem` form that editors and terminals turn into a link.
  */
-import { ErrorCode, NatsEmbeddedError } from "../errors.ts";
+import { ErrorCode, NatsEmbeddedError } from "../base/errors.ts";
 import { formatPosition, type SourcePosition } from "./value.ts";
 
 /** One problem found in a configuration. */

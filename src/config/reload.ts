@@ -21,10 +21,10 @@ import {
   MAX_CONTROL_LINE_SIZE,
   MAX_PAYLOAD_SIZE,
   MAX_PENDING_SIZE,
-} from "../constants.ts";
+} from "../base/constants.ts";
 import { isDeepStrictEqual } from "node:util";
 import type { AuthOptions } from "../auth/authenticator.ts";
-import type { ReloadableOptions, ServerOptions } from "../server/options.ts";
+import type { ReloadableOptions, ServerOptions } from "../options/options.ts";
 import type { TlsOptions } from "../transport/tls.ts";
 import { formatGoDuration } from "./duration.ts";
 

@@ -14,7 +14,7 @@
 import { createSecureContext, DEFAULT_MIN_VERSION } from "node:tls";
 import { fromPublic } from "@nats-io/nkeys";
 import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
-import type { Permissions, ResponsePermission, SubjectPermission } from "../auth/permissions.ts";
+import type { Permissions, ResponsePermission, SubjectPermission } from "../core/permissions.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import type { TlsOptions } from "../transport/tls.ts";
 import {

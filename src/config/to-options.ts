@@ -7,8 +7,9 @@
  * or out of range, or a key nats-server does not know, is a {@link ConfigError} naming the key,
  * file, line and column; a key we do not support yet is a warning.
  */
-import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../constants.ts";
-import type { ServerOptions, WebSocketOptions } from "../server/options.ts";
+import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../base/constants.ts";
+import type { ServerOptions } from "../options/options.ts";
+import type { WebSocketOptions } from "../transport/websocket-options.ts";
 import { boolean, collect, integer, integerIn, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";

@@ -5,19 +5,19 @@
  * headers, `max` and no-responders behave exactly the same.
  */
 import { randomBytes } from "node:crypto";
-import { InvalidArgumentError, MaxPayloadError, NoRespondersError, ServerClosedError, TimeoutError } from "../errors.ts";
-import type { TrafficStats } from "../server/client.ts";
-import { routeResult } from "../server/router.ts";
-import { Subscription } from "../server/subscription.ts";
+import { InvalidArgumentError, MaxPayloadError, NoRespondersError, ServerClosedError, TimeoutError } from "../base/errors.ts";
+import type { TrafficStats } from "../core/client.ts";
+import { routeResult } from "../core/router.ts";
+import { Subscription } from "../core/subscription.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import type { MatchResult, Sublist } from "../subjects/sublist.ts";
 import { DirectMsg, type Payload, type Responder } from "./direct-message.ts";
-import { PermissionViolationError } from "../errors.ts";
+import { PermissionViolationError } from "../base/errors.ts";
 import { publishViolation, replyViolation, subscribeViolation } from "../protocol/wire-errors.ts";
-import { isReservedPublishSubject, isReservedReply } from "../server/reserved.ts";
-import { PublishGuard } from "../auth/publish-guard.ts";
-import { CompiledPermissions } from "../auth/permissions.ts";
-import type { AuthenticatedUser } from "../auth/authenticator.ts";
+import { isReservedPublishSubject, isReservedReply } from "../core/reserved.ts";
+import { PublishGuard } from "../core/publish-guard.ts";
+import { CompiledPermissions } from "../core/permissions.ts";
+import type { AuthenticatedUser } from "../core/identity.ts";
 import { DirectSubscription, type DirectSubscriptionHost, type SubscribeOptions } from "./direct-subscription.ts";
 import { MsgHeaders, type HeadersInit } from "./headers.ts";
 import { Tap, type TapHost, type TapOptions } from "./tap.ts";

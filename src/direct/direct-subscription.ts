@@ -4,8 +4,8 @@
  * Shaped like nats.js `Subscription`: a callback, or an async iterator; `unsubscribe(max?)`,
  * `drain()`, `getReceived()`.
  */
-import type { MessageSink, Subscription } from "../server/subscription.ts";
-import type { PublishGuard } from "../auth/publish-guard.ts";
+import type { MessageSink, Subscription } from "../core/subscription.ts";
+import type { PublishGuard } from "../core/publish-guard.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
 
 /** Options of `server.subscribe()`, as nats.js `SubscriptionOptions`. */

@@ -4,7 +4,7 @@
  * new has to be learnt. Encoded and decoded in the wire format every NATS client uses:
  * `NATS/1.0[ <code>[ <description>]]\r\n(<Key>: <value>\r\n)*\r\n`.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../base/errors.ts";
 
 const PREAMBLE = "NATS/1.0";
 

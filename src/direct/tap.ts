@@ -4,8 +4,8 @@
  * It does not count as interest: a request that only a tap sees still gets no-responders,
  * and it never takes a queue group's message.
  */
-import { TimeoutError } from "../errors.ts";
-import type { MessageSink, Subscription } from "../server/subscription.ts";
+import { TimeoutError } from "../base/errors.ts";
+import type { MessageSink, Subscription } from "../core/subscription.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
 
 export interface TapOptions {

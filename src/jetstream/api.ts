@@ -11,7 +11,7 @@ import type { MsgHeaders } from "../direct/headers.ts";
 import type { ApiError, ConsumerManager } from "./contracts.ts";
 import { JsErrors } from "./api-errors.ts";
 import { logCaught } from "./log-caught.ts";
-import type { Logger } from "../server/logger.ts";
+import type { Logger } from "../base/logger.ts";
 import { ResponseType } from "./types.ts";
 import { parseRequest, type ParsedBody } from "./request-body.ts";
 import { streamApi, type StreamApiHost } from "./stream-api.ts";

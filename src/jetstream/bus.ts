@@ -7,8 +7,8 @@
 import type { BusApi } from "./contracts.ts";
 import type { DirectApi } from "../direct/direct-api.ts";
 import type { Sublist } from "../subjects/sublist.ts";
-import type { Subscription } from "../server/subscription.ts";
-import { routeResult } from "../server/router.ts";
+import type { Subscription } from "../core/subscription.ts";
+import { routeResult } from "../core/router.ts";
 
 export function createBus(sublist: Sublist<Subscription>, direct: DirectApi): BusApi {
   return {

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import sjson from "secure-json-parse";
 import type { DirectMsg } from "../direct/direct-message.ts";
-import type { Logger } from "../server/logger.ts";
+import type { Logger } from "../base/logger.ts";
 import { logCaught } from "./log-caught.ts";
 import { Consumer, type ConsumerHost } from "./consumer.ts";
 import {

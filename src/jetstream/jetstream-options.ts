@@ -5,7 +5,7 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvalidOptionError } from "../errors.ts";
+import { InvalidOptionError } from "../base/errors.ts";
 import type { SyncPolicy } from "./store/stream-store.ts";
 
 export interface JetStreamOptions {

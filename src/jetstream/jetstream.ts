@@ -6,7 +6,7 @@
  */
 import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./contracts.ts";
 import { JsErrors } from "./api-errors.ts";
-import type { Logger } from "../server/logger.ts";
+import type { Logger } from "../base/logger.ts";
 import type { StoreFactory } from "./store/stream-store.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { ApiDispatcher, type ApiHost } from "./api.ts";

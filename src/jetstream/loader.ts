@@ -10,8 +10,8 @@
  */
 import type { DirectApi } from "../direct/direct-api.ts";
 import type { DirectMsg } from "../direct/direct-message.ts";
-import type { Logger } from "../server/logger.ts";
-import type { Subscription } from "../server/subscription.ts";
+import type { Logger } from "../base/logger.ts";
+import type { Subscription } from "../core/subscription.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import type { JetStream } from "./jetstream.ts";

@@ -4,8 +4,8 @@
  * loads the JetStream code (see loader.ts for why that matters).
  */
 import type { DirectApi } from "../direct/direct-api.ts";
-import type { Logger } from "../server/logger.ts";
-import type { Subscription } from "../server/subscription.ts";
+import type { Logger } from "../base/logger.ts";
+import type { Subscription } from "../core/subscription.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import { createBus } from "./bus.ts";
 import { StreamConsumers } from "./consumer-manager.ts";

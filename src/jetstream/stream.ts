@@ -16,7 +16,7 @@ import { nowNs } from "./store/clock.ts";
 import { memoryStoreMessageSize } from "./store/memory-store.ts";
 import { fileStoreMessageSize } from "./store/file-store.ts";
 import { logCaught } from "./log-caught.ts";
-import type { Logger } from "../server/logger.ts";
+import type { Logger } from "../base/logger.ts";
 
 /** What a stream needs from the JetStream service around it. */
 export interface StreamHost {

@@ -11,11 +11,11 @@
 import type { Duplex } from "node:stream";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
-import { CompiledPermissions } from "../auth/permissions.ts";
+import { CompiledPermissions } from "../core/permissions.ts";
 import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
 import { encodeError, encodeInfo, PING_FRAME, PONG_FRAME } from "../protocol/encoder.ts";
-import { OutboundBuffer } from "../server/outbound-buffer.ts";
-import { Subscription, type MessageSink } from "../server/subscription.ts";
+import { OutboundBuffer } from "../core/outbound-buffer.ts";
+import { Subscription, type MessageSink } from "../core/subscription.ts";
 import { Sublist, type MatchResult } from "../subjects/sublist.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import { LeafParseError, LeafParser, type LeafProtocolHandler } from "./leaf-parser.ts";

@@ -12,12 +12,12 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { Authenticator, type AuthenticatedUser, type ConnectCredentials } from "../auth/authenticator.ts";
-import type { SubjectPermission } from "../auth/permissions.ts";
+import type { SubjectPermission } from "../core/permissions.ts";
 import { newNonce } from "../auth/credentials.ts";
-import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
-import type { TrafficStats } from "../server/client.ts";
-import type { ResolvedOptions } from "../server/options.ts";
-import type { MessageSink, Subscription } from "../server/subscription.ts";
+import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
+import type { TrafficStats } from "../core/client.ts";
+import type { ConnectionSettings } from "../core/connection-settings.ts";
+import type { MessageSink, Subscription } from "../core/subscription.ts";
 import { startTls } from "../transport/tls.ts";
 import { LDS_PREFIX } from "./leaf-encoder.ts";
 import { LeafLink, type LeafCloseInfo } from "./leaf-link.ts";
@@ -29,7 +29,7 @@ import { routeFromLink } from "./route-inbound.ts";
 
 /** What the manager needs from the server. */
 export interface LeafNodesHost {
-  readonly options: ResolvedOptions;
+  readonly options: ConnectionSettings & { readonly host: string };
   readonly sublist: ObservedSublist;
   readonly stats: TrafficStats;
   readonly serverId: string;

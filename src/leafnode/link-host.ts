@@ -1,15 +1,15 @@
 import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
-import type { Permissions } from "../auth/permissions.ts";
-import type { TrafficStats } from "../server/client.ts";
-import type { Logger } from "../server/logger.ts";
-import type { ResolvedOptions } from "../server/options.ts";
-import type { MessageSink, Subscription } from "../server/subscription.ts";
+import type { Permissions } from "../core/permissions.ts";
+import type { TrafficStats } from "../core/client.ts";
+import type { Logger } from "../base/logger.ts";
+import type { ConnectionSettings } from "../core/connection-settings.ts";
+import type { MessageSink, Subscription } from "../core/subscription.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import type { LeafCloseInfo, LeafLink } from "./leaf-link.ts";
 
 /** What a {@link LeafLink} needs from the leaf node manager (and, through it, the server). */
 export interface LinkHost {
-  readonly options: ResolvedOptions;
+  readonly options: ConnectionSettings & { readonly host: string };
   readonly logger: Logger;
   /** The server's one sublist: the peer's interest goes in, the router reads it. */
   readonly sublist: Sublist<Subscription>;

@@ -3,7 +3,7 @@
  * node manager whenever interest comes or goes, whoever added it (network clients, in-process
  * subscribers, links). Without leaf nodes the server uses a plain `Sublist` and pays nothing.
  */
-import type { Subscription } from "../server/subscription.ts";
+import type { Subscription } from "../core/subscription.ts";
 import { Sublist, type SublistOptions } from "../subjects/sublist.ts";
 
 export type InterestListener = (sub: Subscription, delta: 1 | -1) => void;

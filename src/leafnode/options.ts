@@ -4,7 +4,7 @@
  * nats-server's `leafnodes { }` block (opts.go LeafNodeOpts, RemoteLeafOpts).
  */
 import { readFileSync } from "node:fs";
-import { InvalidOptionError } from "../errors.ts";
+import { InvalidOptionError } from "../base/errors.ts";
 import type { AuthOptions } from "../auth/authenticator.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 

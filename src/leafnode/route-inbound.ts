@@ -4,7 +4,7 @@
  * are served, one member each, a local member preferred; other links with interest get one
  * copy each, naming the queue groups left to them; the link it came from gets nothing back.
  */
-import type { MessageSink, Subscription } from "../server/subscription.ts";
+import type { MessageSink, Subscription } from "../core/subscription.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import { LeafLink } from "./leaf-link.ts";
 

@@ -4,8 +4,8 @@
  * (leafnode.go processLeafnodeInfo). Pure functions: the link does the I/O.
  */
 import { fromSeed } from "@nats-io/nkeys";
-import { PROTO_VERSION, SERVER_VERSION } from "../constants.ts";
-import type { Permissions } from "../auth/permissions.ts";
+import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
+import type { Permissions } from "../core/permissions.ts";
 import type { ResolvedLeafRemote } from "./options.ts";
 
 /**

@@ -3,8 +3,8 @@
  * `ConnInfo`, `ConnInfo.fill`), with its sort orders (monitor_sort_opts.go), paging, `cid`
  * lookup and `state` filter. Subscription lists are built for the returned page only.
  */
-import type { Client } from "../server/client.ts";
-import type { ClosedClientRecord } from "../server/introspection.ts";
+import type { Client } from "../core/client.ts";
+import type { ClosedClientRecord } from "./introspection.ts";
 import type { MonitorView } from "./monitor-view.ts";
 import { goDuration, goTime, goUptime, msToNs } from "./go-format.ts";
 import { MonitorRequestError, type ConnState } from "./query.ts";

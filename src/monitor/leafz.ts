@@ -6,7 +6,7 @@
  * `LeafInfo` carries `name` and `is_spoke` as nats-server 2.10 does (2.9.10 lacks them):
  * dashboards use them to tell which end of a link they look at.
  */
-import { AUTH_TIMEOUT } from "../constants.ts";
+import { AUTH_TIMEOUT } from "../base/constants.ts";
 import type { LeafLink } from "../leafnode/leaf-link.ts";
 import type { ResolvedLeafNodes } from "../leafnode/options.ts";
 import { goDuration, goTime, msToNs } from "./go-format.ts";

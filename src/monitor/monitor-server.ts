@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Listener, ListenAddress } from "../server/listener.ts";
+import type { Listener, ListenAddress } from "../base/listener.ts";
 import { connz } from "./connz.ts";
 import { DASHBOARD_CSP, DASHBOARD_HTML } from "./dashboard.ts";
 import { goJson, goJsonIndent } from "./go-format.ts";

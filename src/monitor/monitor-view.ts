@@ -2,7 +2,7 @@
  * What monitoring reads of a server: its introspection view, less the live tail's `tap`, which
  * only `/tail` uses (and which a view may lack: the tail then answers 501).
  */
-import type { ServerIntrospection } from "../server/introspection.ts";
+import type { ServerIntrospection } from "./introspection.ts";
 import type { Tap, TapOptions } from "../direct/tap.ts";
 
 /** The read-only server state the endpoints are computed from. */

@@ -3,7 +3,7 @@
  * (`decodeBool`, `decodeInt`, `decodeUint64`, `decodeState`, `decodeSubs`), with the same
  * `400 Bad Request` texts, so that scripts written against nats-server see the same answers.
  */
-import { ErrorCode, NatsEmbeddedError } from "../errors.ts";
+import { ErrorCode, NatsEmbeddedError } from "../base/errors.ts";
 
 /**
  * A monitoring request that cannot be answered: a bad query value or a combination nats-server

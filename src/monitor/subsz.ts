@@ -3,7 +3,7 @@
  * subscriptions themselves, optionally only those a publish to `test` would reach
  * (monitor.go `Subsz`, `HandleSubsz`; sublist.go `SublistStats`).
  */
-import { Client } from "../server/client.ts";
+import { Client } from "../core/client.ts";
 import type { MonitorView } from "./monitor-view.ts";
 import { Tap } from "../direct/tap.ts";
 import { isValidLiteralSubject, subjectMatches } from "../subjects/subject.ts";

@@ -4,7 +4,7 @@
  * when empty (`omitempty`) are omitted here under the same condition.
  */
 import { availableParallelism } from "node:os";
-import { AUTH_TIMEOUT, PROTO_VERSION } from "../constants.ts";
+import { AUTH_TIMEOUT, PROTO_VERSION } from "../base/constants.ts";
 import type { MonitorView } from "./monitor-view.ts";
 import { goTime, goUptime, msToNs } from "./go-format.ts";
 import { cpuPercent, monitorState } from "./monitor-state.ts";

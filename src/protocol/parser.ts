@@ -10,7 +10,7 @@
  * The parser has no I/O and no timers: it hands ops to a {@link ProtocolHandler} and reports
  * a {@link ParseError} code; the connection decides what each means.
  */
-import { MAX_CONTROL_LINE_SIZE, MAX_PAYLOAD_SIZE } from "../constants.ts";
+import { MAX_CONTROL_LINE_SIZE, MAX_PAYLOAD_SIZE } from "../base/constants.ts";
 
 /** Receives the ops the parser recognises, in order. */
 export interface ProtocolHandler {

@@ -7,7 +7,10 @@
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createSecureContext, TLSSocket, type PeerCertificate, type SecureContext } from "node:tls";
-import { InvalidOptionError } from "../errors.ts";
+import { InvalidOptionError } from "../base/errors.ts";
+import type { PeerIdentity } from "../core/identity.ts";
+
+export type { PeerIdentity } from "../core/identity.ts";
 
 /** The `tls` option: PEM text (or Buffers), or file paths as in nats-server's config. */
 export interface TlsOptions {
@@ -34,15 +37,6 @@ export interface ResolvedTls {
   readonly verifyAndMap: boolean;
   readonly timeout: number;
   readonly handshakeFirst: boolean;
-}
-
-/** What a verified client certificate says, for authentication. */
-export interface PeerIdentity {
-  readonly authorized: boolean;
-  /** The subject as an RFC 2253 string (`CN=alice,O=Acme`), if a certificate was sent. */
-  readonly subject: string | undefined;
-  /** Email and DNS names from the certificate's subjectAltName. */
-  readonly altNames: readonly string[];
 }
 
 const DEFAULT_TLS_TIMEOUT = 2000;

@@ -4,7 +4,7 @@
  * origins are allowed, and which close status a connection ends with. No I/O here.
  */
 import { STATUS_CODES, type IncomingHttpHeaders } from "node:http";
-import { InvalidOptionError } from "../errors.ts";
+import { InvalidOptionError } from "../base/errors.ts";
 
 /** What a request path asks for: paths ending in `/leafnode` or `/mqtt` are not NATS clients. */
 export type WebSocketEndpoint = "client" | "leafnode" | "mqtt";

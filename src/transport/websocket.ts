@@ -9,20 +9,17 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { createWebSocketStream, WebSocketServer, WebSocket } from "ws";
-import { MAX_PAYLOAD_SIZE } from "../constants.ts";
-import { InvalidOptionError } from "../errors.ts";
-import type { Listener } from "../server/listener.ts";
-import { silentLogger, type Logger } from "../server/logger.ts";
-import type { ResolvedWebSocketOptions } from "../server/options.ts";
+import { MAX_PAYLOAD_SIZE } from "../base/constants.ts";
+import type { Listener } from "../base/listener.ts";
+import { silentLogger, type Logger } from "../base/logger.ts";
+import { checkWebSocketOptions, type ResolvedWebSocketOptions } from "./websocket-options.ts";
 import {
   checkUpgrade,
   closeStatusFor,
   closeText,
-  compileOriginPolicy,
   endpointOf,
   refusalHeaders,
   refusalResponse,
-  type OriginPolicy,
 } from "./websocket-handshake.ts";
 
 /** What the listener tells the server about each accepted WebSocket client. */
@@ -62,22 +59,6 @@ export function wsMaxMessageSize(maxPayload: number): number {
 
 /** nats-server compresses only buffers of 64 bytes or more (`wsCompressThreshold`). */
 const COMPRESS_THRESHOLD = 64;
-
-/**
- * Checks the `websocket` options for what nats-server refuses at startup: a listener without
- * TLS must say `noTls` (and we have no WebSocket TLS yet), and every allowed origin must be an
- * absolute http(s) URL. Returns the compiled origin rules.
- */
-export function checkWebSocketOptions(options: ResolvedWebSocketOptions): OriginPolicy {
-  if (!options.noTls) {
-    throw new InvalidOptionError(
-      "websocket.noTls",
-      "must be true: WebSocket TLS is not supported yet, so the listener serves plain ws:// only " +
-        "(nats-server likewise refuses a websocket block without tls unless no_tls is set)",
-    );
-  }
-  return compileOriginPolicy(options.sameOrigin, options.allowedOrigins);
-}
 
 /**
  * Opens the WebSocket listener on its own HTTP server; resolves once it accepts connections

@@ -9,7 +9,7 @@ import { createServer } from "../../src/index.ts";
 import { connz, healthz, MonitorRequestError, subsz, varz } from "../../src/monitor/index.ts";
 import { DASHBOARD_HTML } from "../../src/monitor/dashboard.ts";
 import { startMonitorServer } from "../../src/monitor/monitor-server.ts";
-import { kIntrospect, type ServerIntrospection } from "../../src/server/introspection.ts";
+import { kIntrospect, type ServerIntrospection } from "../../src/monitor/introspection.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { getJson, httpGet, startMonitored, until } from "./monitor-helpers.ts";
 

@@ -6,10 +6,10 @@
 import type { TestContext } from "node:test";
 import { request } from "node:http";
 import { createServer, type Server, type ServerOptions } from "../../src/index.ts";
-import { kIntrospect } from "../../src/server/introspection.ts";
+import { kIntrospect } from "../../src/monitor/introspection.ts";
 import { startMonitorServer } from "../../src/monitor/monitor-server.ts";
 import type { TailSource } from "../../src/monitor/tail.ts";
-import type { Listener } from "../../src/server/listener.ts";
+import type { Listener } from "../../src/base/listener.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { startNatsServer, type NatsServerProcess } from "../helpers/nats-server-process.ts";
 

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { get, type IncomingMessage } from "node:http";
-import { kIntrospect } from "../../src/server/introspection.ts";
+import { kIntrospect } from "../../src/monitor/introspection.ts";
 import { startMonitorServer } from "../../src/monitor/monitor-server.ts";
 import { MAX_TAILS, TAIL_PREVIEW_BYTES } from "../../src/monitor/tail.ts";
 import { createServer } from "../../src/index.ts";

@@ -9,7 +9,7 @@ import {
   noRespondersFrame,
   writeControlLineTail,
 } from "../../src/protocol/encoder.ts";
-import { OutboundBuffer } from "../../src/server/outbound-buffer.ts";
+import { OutboundBuffer } from "../../src/core/outbound-buffer.ts";
 
 function tail(reply: string, hdr: number, total: number): string {
   const buf = Buffer.alloc(reply.length + CONTROL_TAIL_ROOM);

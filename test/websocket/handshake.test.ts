@@ -15,7 +15,7 @@ import {
   refusalResponse,
   splitHostPort,
 } from "../../src/transport/websocket-handshake.ts";
-import { InvalidOptionError } from "../../src/errors.ts";
+import { InvalidOptionError } from "../../src/base/errors.ts";
 
 const anyOrigin = compileOriginPolicy(false, []);
 

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import { listenWebSocket, wsMaxMessageSize, type WebSocketClientInfo } from "../../src/transport/websocket.ts";
-import type { ResolvedWebSocketOptions } from "../../src/server/options.ts";
-import { InvalidOptionError } from "../../src/errors.ts";
-import type { Listener } from "../../src/server/listener.ts";
+import type { ResolvedWebSocketOptions } from "../../src/transport/websocket-options.ts";
+import { InvalidOptionError } from "../../src/base/errors.ts";
+import type { Listener } from "../../src/base/listener.ts";
 import { openWs, rawExchange, sleep, upgradeRequest } from "./ws-helpers.ts";
 
 function wsOptions(extra: Partial<ResolvedWebSocketOptions> = {}): ResolvedWebSocketOptions {

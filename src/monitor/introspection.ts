@@ -1,13 +1,14 @@
 /**
  * Read-only views of a running server for monitoring (`/varz`, `/connz`, `/subsz`) and the
- * ports file. Internal: reached through a symbol so it stays out of the public API.
+ * ports file: what the server shows the monitor. Internal: reached through a symbol so it stays
+ * out of the public API.
  */
 import type { Sublist } from "../subjects/sublist.ts";
 import type { Tap, TapOptions } from "../direct/tap.ts";
-import type { Client, TrafficStats } from "./client.ts";
-import type { CloseReasonText } from "./close-reason.ts";
-import type { ResolvedOptions } from "./options.ts";
-import type { Subscription } from "./subscription.ts";
+import type { Client, TrafficStats } from "../core/client.ts";
+import type { CloseReasonText } from "../core/close-reason.ts";
+import type { ResolvedOptions } from "../options/options.ts";
+import type { Subscription } from "../core/subscription.ts";
 import type { JetStream } from "../jetstream/jetstream.ts";
 import type { LeafNodes } from "../leafnode/leaf-nodes.ts";
 

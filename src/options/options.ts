@@ -10,12 +10,12 @@ import {
   MAX_CONTROL_LINE_SIZE,
   MAX_PAYLOAD_SIZE,
   MAX_PENDING_SIZE,
-} from "../constants.ts";
-import { InvalidOptionError } from "../errors.ts";
-import { silentLogger, type Logger } from "./logger.ts";
+} from "../base/constants.ts";
+import { InvalidOptionError } from "../base/errors.ts";
+import { silentLogger, type Logger } from "../base/logger.ts";
 import type { AuthOptions } from "../auth/authenticator.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
-import { checkWebSocketOptions } from "../transport/websocket.ts";
+import { checkWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import { resolveLeafNodes, type LeafNodeOptions, type ResolvedLeafNodes } from "../leafnode/options.ts";
 
@@ -92,31 +92,6 @@ export interface ServerOptions {
    * directory, limits, a domain and the fsync policy. Off by default. See docs/jetstream.md.
    */
   jetstream?: boolean | JetStreamOptions;
-}
-
-/** nats-server's `websocket { }` block. */
-export interface WebSocketOptions {
-  /** Port; 0 picks a free one. */
-  port: number;
-  /** Bind address; defaults to `host`. */
-  host?: string;
-  /** Plain `ws://` (nats-server requires saying so explicitly, as `no_tls: true`). */
-  noTls?: boolean;
-  /** Offer permessage-deflate. Default false. */
-  compression?: boolean;
-  /** Accept only browsers whose Origin matches the request's Host. Default false. */
-  sameOrigin?: boolean;
-  /** Accept only these origins (e.g. `https://app.example.com`); empty = any. */
-  allowedOrigins?: string[];
-}
-
-export interface ResolvedWebSocketOptions {
-  readonly port: number;
-  readonly host: string;
-  readonly noTls: boolean;
-  readonly compression: boolean;
-  readonly sameOrigin: boolean;
-  readonly allowedOrigins: readonly string[];
 }
 
 /** What `server.reload()` can change while running (as nats-server's config reload). */

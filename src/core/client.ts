@@ -4,11 +4,10 @@
  * `server/client.go`; comments name the function whose observable behaviour is matched.
  */
 import type { Duplex } from "node:stream";
-import { AUTH_TIMEOUT, FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../constants.ts";
-import type { AuthContext, AuthenticatedUser, Authenticator, AuthResult } from "../auth/authenticator.ts";
-import { CompiledPermissions } from "../auth/permissions.ts";
-import { PublishGuard } from "../auth/publish-guard.ts";
-import type { PeerIdentity } from "../transport/tls.ts";
+import { AUTH_TIMEOUT, FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../base/constants.ts";
+import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, PeerIdentity } from "./identity.ts";
+import { CompiledPermissions } from "./permissions.ts";
+import { PublishGuard } from "./publish-guard.ts";
 import {
   encodeError,
   noRespondersFrame,
@@ -22,7 +21,7 @@ import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts"
 import type { MatchResult, Sublist } from "../subjects/sublist.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { applyConnect, defaultConnectOptions, type ConnectOptions } from "./connect-options.ts";
-import type { ResolvedOptions } from "./options.ts";
+import type { ConnectionSettings } from "./connection-settings.ts";
 import { OutboundBuffer } from "./outbound-buffer.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import { routeResult } from "./router.ts";
@@ -45,7 +44,7 @@ export interface TrafficStats {
 
 /** What a client needs from its server; keeps the client testable and the server private. */
 export interface ClientHost {
-  readonly options: ResolvedOptions;
+  readonly options: ConnectionSettings;
   readonly sublist: Sublist<Subscription>;
   readonly stats: TrafficStats;
   /** Queues the client to be flushed at the end of the current I/O turn. */
@@ -55,7 +54,7 @@ export interface ClientHost {
   /** A client was cut for not keeping up. */
   slowConsumer(client: Client, reason: CloseReasonText): void;
   /** Authentication in force (it can change at runtime: `server.setAuth`). */
-  readonly auth: Authenticator;
+  readonly auth: ConnectAuthenticator;
 }
 
 /** How the bytes of a connection reached us. */
