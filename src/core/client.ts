@@ -18,14 +18,15 @@ import {
 import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../protocol/parser.ts";
 import { publishViolation, replyViolation, subscribeViolation, WireError } from "../protocol/wire-errors.ts";
 import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts";
-import type { MatchResult, Sublist } from "../subjects/sublist.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { applyConnect, defaultConnectOptions, type ConnectOptions } from "./connect-options.ts";
 import type { ConnectionSettings } from "./connection-settings.ts";
 import { OutboundBuffer } from "./outbound-buffer.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
-import { routeResult } from "./router.ts";
-import { Subscription, type MessageSink } from "./subscription.ts";
+import type { Account } from "./account.ts";
+import type { PublisherCache } from "./publisher-cache.ts";
+import { route } from "./router.ts";
+import { SinkKind, Subscription, type MessageSink, type Payload } from "./subscription.ts";
 
 /** Input parsed per event-loop turn at most, in bytes (a socket read is at most 64 KiB anyway). */
 const INPUT_SLICE = 64 * 1024;
@@ -45,7 +46,8 @@ export interface TrafficStats {
 /** What a client needs from its server; keeps the client testable and the server private. */
 export interface ClientHost {
   readonly options: ConnectionSettings;
-  readonly sublist: Sublist<Subscription>;
+  /** The account the client's messages are routed in. */
+  readonly account: Account;
   readonly stats: TrafficStats;
   /** Queues the client to be flushed at the end of the current I/O turn. */
   scheduleFlush(client: Client): void;
@@ -79,6 +81,7 @@ export class Client implements ProtocolHandler, MessageSink {
   readonly start = Date.now();
   /** What the client declared in CONNECT (defaults until then). */
   connectOptions: ConnectOptions = defaultConnectOptions();
+  readonly kind = SinkKind.client;
   echo = true;
   inMsgs = 0;
   outMsgs = 0;
@@ -113,19 +116,13 @@ export class Client implements ProtocolHandler, MessageSink {
   #authTimer: NodeJS.Timeout | undefined;
   #authenticated = false;
   #perms: CompiledPermissions | undefined;
-  #publishGuard: PublishGuard | undefined;
+  /** What the user may publish and answer; the router reads it for delivery permissions. */
+  guard: PublishGuard | undefined;
   /** Input held back while an asynchronous authentication runs. */
   #held: Buffer | undefined;
   #lastPingReceived = 0;
-  /**
-   * Per-connection cache of the last published subject's match result (nats-server's per-client
-   * `in.results`), valid while the sublist's `genId` is unchanged: a publisher repeating a
-   * subject skips even the sublist's cache lookup.
-   */
-  #l1Sublist: Sublist<Subscription> | undefined;
-  #l1Subject = "";
-  #l1GenId = -1;
-  #l1Result: MatchResult<Subscription> | undefined;
+  /** This connection's match cache for what it publishes (nats-server's per-client `in.results`). */
+  readonly #publisher: PublisherCache;
   #writeDeadlineTimer: NodeJS.Timeout | undefined;
   /** `-V`: every protocol op in and out goes to the logger's trace level, as nats-server. */
   readonly #trace: boolean;
@@ -135,6 +132,7 @@ export class Client implements ProtocolHandler, MessageSink {
     this.cid = cid;
     this.#stream = stream;
     this.info = info;
+    this.#publisher = host.account.publisher();
     const { maxControlLine, maxPayload } = host.options;
     this.#parser = new ProtocolParser(this, { maxControlLine, maxPayload });
     this.#trace = host.options.trace;
@@ -211,7 +209,7 @@ export class Client implements ProtocolHandler, MessageSink {
       msgs: sub.delivered,
       max: sub.max,
     }));
-    this.#host.sublist.removeBatch(this.#subs.values());
+    this.#host.account.sublist.removeBatch(this.#subs.values());
     this.#subs.clear();
     const isSlow = reason === CloseReason.SlowConsumerPendingBytes || reason === CloseReason.SlowConsumerWriteDeadline;
     if (isSlow) {
@@ -304,7 +302,7 @@ export class Client implements ProtocolHandler, MessageSink {
   #setUser(user: AuthenticatedUser): void {
     this.user = user.user;
     this.#perms = user.permissions === undefined ? undefined : new CompiledPermissions(user.permissions);
-    this.#publishGuard = this.#perms === undefined ? undefined : new PublishGuard(this.#perms);
+    this.guard = this.#perms === undefined ? undefined : new PublishGuard(this.#perms);
   }
 
   #authContext(): AuthContext {
@@ -328,7 +326,7 @@ export class Client implements ProtocolHandler, MessageSink {
       this.#authenticated = true;
       this.user = undefined;
       this.#perms = undefined;
-      this.#publishGuard = undefined;
+      this.guard = undefined;
       return;
     }
     if (!this.#connectReceived) {
@@ -385,7 +383,7 @@ export class Client implements ProtocolHandler, MessageSink {
     const opts = this.connectOptions;
     // nats-server sends this at the control line and still routes the message.
     if (opts.pedantic && !isValidLiteralSubject(subject)) this.#queueFrame(encodeError(WireError.InvalidPublishSubject));
-    if (isReservedPublishSubject(subject) || (this.#publishGuard !== undefined && !this.#publishGuard.canPublish(subject))) {
+    if (isReservedPublishSubject(subject) || (this.guard !== undefined && !this.guard.canPublish(subject))) {
       this.#queueFrame(encodeError(publishViolation(subject)));
       return;
     }
@@ -394,18 +392,7 @@ export class Client implements ProtocolHandler, MessageSink {
       return;
     }
     if (opts.verbose) this.#queueFrame(OK_FRAME);
-    const sublist = this.#host.sublist;
-    let result = this.#l1Result;
-    if (subject === this.#l1Subject && sublist === this.#l1Sublist && sublist.genId === this.#l1GenId) {
-      sublist.noteCachedMatch();
-    } else {
-      result = sublist.match(subject);
-      this.#l1Sublist = sublist;
-      this.#l1Subject = subject;
-      this.#l1GenId = sublist.genId;
-      this.#l1Result = result;
-    }
-    const delivered = routeResult(result!, this, subject, reply, headerSize, data, start, end);
+    const delivered = route(this.#publisher, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
   }
 
@@ -427,7 +414,7 @@ export class Client implements ProtocolHandler, MessageSink {
       // Queue names are not validated further by nats-server: any token without blanks.
       const sub = new Subscription(this, subject, queue, sid);
       if (perms !== undefined) sub.denyCheck = perms.needsDeliveryCheck(subject);
-      if ((queue !== undefined && !isValidQueueName(queue)) || !this.#host.sublist.insert(sub)) {
+      if ((queue !== undefined && !isValidQueueName(queue)) || !this.#host.account.sublist.insert(sub)) {
         this.#queueFrame(encodeError(WireError.InvalidSubject));
         return;
       }
@@ -503,17 +490,9 @@ export class Client implements ProtocolHandler, MessageSink {
 
   // ---- MessageSink ------------------------------------------------------------------------
 
-  /** client.go deliverMsg: frame the message for this client and queue it. */
-  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
+  /** client.go deliverMsg: frame the message for this client and queue it (the router applied max and permissions). */
+  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     if (this.#closed) return false;
-    // client.go checkDenySub: a wildcard subscription overlapping a denied subject is filtered here.
-    if (sub.denyCheck && this.#perms!.deniesDelivery(subject)) return false;
-    if (sub.max > 0) {
-      if (sub.delivered >= sub.max) return false;
-      if (++sub.delivered >= sub.max) this.#removeSubscription(sub);
-    } else {
-      sub.delivered++;
-    }
     if (this.#trace) this.#traceOut(headerSize < 0 ? "MSG" : "HMSG", [subject, sub.sid, reply, String(end - start)].filter((f) => f !== "").join(" "));
     const out = this.#out;
     if (headerSize < 0) {
@@ -525,7 +504,6 @@ export class Client implements ProtocolHandler, MessageSink {
       start += headerSize;
       out.appendMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
     }
-    if (reply !== "" && this.#publishGuard !== undefined) this.#publishGuard.noteDelivery(reply);
     const size = end - start;
     this.outMsgs++;
     this.outBytes += size;
@@ -534,6 +512,11 @@ export class Client implements ProtocolHandler, MessageSink {
     stats.outBytes += size;
     this.#afterQueue();
     return true;
+  }
+
+  /** client.go deliverMsg: the message that reaches `UNSUB <sid> <max>` removes the subscription. */
+  maxReached(sub: Subscription): void {
+    this.#removeSubscription(sub);
   }
 
   // ---- outbound -----------------------------------------------------------------------------
@@ -682,7 +665,7 @@ export class Client implements ProtocolHandler, MessageSink {
 
   #removeSubscription(sub: Subscription): void {
     if (this.#subs.get(sub.sid) === sub) this.#subs.delete(sub.sid);
-    this.#host.sublist.remove(sub);
+    this.#host.account.sublist.remove(sub);
   }
 
   /**
@@ -690,7 +673,7 @@ export class Client implements ProtocolHandler, MessageSink {
    * to the requester's own plain subscription that matches the reply subject.
    */
   #sendNoResponders(reply: string): void {
-    const { psubs } = this.#host.sublist.match(reply);
+    const { psubs } = this.#host.account.sublist.match(reply);
     for (const sub of psubs) {
       if (sub.sink === this) {
         this.#queueFrame(noRespondersFrame(reply, sub.sid));

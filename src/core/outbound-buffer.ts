@@ -6,6 +6,7 @@
  * traffic, so an idle connection holds no buffer at all.
  */
 import { CONTROL_TAIL_ROOM, writeControlLineTail } from "../protocol/encoder.ts";
+import type { Payload } from "./subscription.ts";
 
 /** Payloads at or below this size are copied; larger ones are referenced. */
 const COPY_THRESHOLD = 4096;
@@ -37,12 +38,18 @@ export class OutboundBuffer {
     this.appendRegion(b, 0, b.length);
   }
 
-  /** Queues `data[start, end)`: copied when small, referenced when large. */
-  appendRegion(data: Buffer, start: number, end: number): void {
+  /**
+   * Queues `data[start, end)`: copied when small, referenced when large. A string (an
+   * in-process publish) is the whole payload, `end` its UTF-8 length: encoded straight into
+   * the slab when small, so it never exists as bytes anywhere else.
+   */
+  appendRegion(data: Payload, start: number, end: number): void {
     const n = end - start;
-    if (n > COPY_THRESHOLD) {
+    if (typeof data === "string") {
+      this.#appendString(data, n);
+    } else if (n > COPY_THRESHOLD) {
       this.#sealSlab();
-      this.#chunks.push(data.subarray(start, end));
+      this.#chunks.push(asBuffer(data).subarray(start, end));
     } else {
       this.#reserve(n);
       this.#pos = copyBytes(data, start, end, this.#slab, this.#pos);
@@ -55,9 +62,9 @@ export class OutboundBuffer {
    * the tail written by the encoder), the payload `data[start, end)` (copied when small,
    * referenced when large) and the closing CRLF, with one check for room in the common case.
    */
-  appendMessage(prefix: Buffer, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
+  appendMessage(prefix: Buffer, reply: string, headerSize: number, data: Payload, start: number, end: number): void {
     const n = end - start;
-    const copy = n <= COPY_THRESHOLD;
+    const copy = n <= COPY_THRESHOLD && typeof data !== "string";
     this.#reserve(prefix.length + reply.length + CONTROL_TAIL_ROOM + (copy ? n + 2 : 0));
     const slab = this.#slab;
     const begin = this.#pos;
@@ -70,11 +77,22 @@ export class OutboundBuffer {
       this.appendCrlf();
       return;
     }
-    pos = copyBytes(data, start, end, slab, pos);
+    pos = copyBytes(data as Uint8Array, start, end, slab, pos);
     slab[pos++] = CR;
     slab[pos++] = LF;
     this.#pos = pos;
     this.#queued += pos - begin;
+  }
+
+  #appendString(text: string, bytes: number): void {
+    if (bytes > COPY_THRESHOLD) {
+      this.#sealSlab();
+      this.#chunks.push(Buffer.from(text, "utf8"));
+    } else {
+      this.#reserve(bytes);
+      this.#pos += this.#slab.write(text, this.#pos, bytes, "utf8");
+    }
+    this.#queued += bytes;
   }
 
   /** Queues the CRLF that ends a payload. */
@@ -128,12 +146,17 @@ export class OutboundBuffer {
  * Copies `src[start, end)` into `dst` at `pos`; returns the position after it. Buffer#copy
  * costs more in argument checks than a short loop costs in total, so short runs are looped.
  */
-function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, pos: number): number {
+function copyBytes(src: Uint8Array, start: number, end: number, dst: Buffer, pos: number): number {
   const n = end - start;
   if (n <= SMALL_COPY) {
     for (let i = 0; i < n; i++) dst[pos + i] = src[start + i]!;
   } else {
-    src.copy(dst, pos, start, end);
+    dst.set(src.subarray(start, end), pos);
   }
   return pos + n;
+}
+
+/** A Buffer view of `bytes` (the same memory), for the socket writes that take Buffers. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,60 +1,89 @@
-import type { MatchResult, Sublist } from "../subjects/sublist.ts";
-import type { MessageSink, Subscription } from "./subscription.ts";
+/**
+ * The one match-and-deliver path. Every entry point (a network client's PUB, the in-process
+ * API, JetStream's internal publishes and deliveries, leaf links) calls {@link route} with its
+ * own {@link PublisherCache}, and the delivery rules live here once, as in nats-server's
+ * client.go processMsgResults: no echo, the queue pick, `max`, delivery permissions, and what
+ * counts as delivered (the no-responders signal). Synchronous, and nothing here waits on a
+ * subscriber: a slow one is cut by its own connection, never awaited.
+ */
+import type { MatchResult } from "../subjects/sublist.ts";
+import type { PublisherCache } from "./publisher-cache.ts";
+import type { MessageSink, Payload, Subscription } from "./subscription.ts";
 
 /**
- * Delivers one published message to everyone interested: every plain subscription, and one
- * member of each queue group, picked at random as nats-server does (a random start, then the
- * first member that takes it, client.go processMsgResults). Synchronous, and nothing here
- * waits on a subscriber: a slow one is cut by its own connection, never awaited.
- *
- * Returns whether anyone received the message (the no-responders signal).
+ * Delivers one message to everyone interested in `subject` in the cache's account: every plain
+ * subscription, and one member of each queue group, picked at random as nats-server does.
+ * `data[start, end)` is the message (header block first when `headerSize` >= 0); a string
+ * payload is the whole message and `end` its UTF-8 length. Returns whether anyone received it.
  */
-export function routeMessage(
-  sublist: Sublist<Subscription>,
+export function route(
+  cache: PublisherCache,
   publisher: MessageSink | undefined,
   subject: string,
   reply: string,
   headerSize: number,
-  data: Buffer,
+  data: Payload,
   start: number,
   end: number,
 ): boolean {
-  return routeResult(sublist.match(subject), publisher, subject, reply, headerSize, data, start, end);
+  return deliverTo(cache.match(subject), publisher, subject, reply, headerSize, data, start, end);
 }
 
-/** {@link routeMessage} for a match result the caller already has (its own cache of it). */
-export function routeResult(
+/** {@link route} for a match result the caller already has (a message whose targets it picked). */
+export function deliverTo(
   result: MatchResult<Subscription>,
   publisher: MessageSink | undefined,
   subject: string,
   reply: string,
   headerSize: number,
-  data: Buffer,
+  data: Payload,
   start: number,
   end: number,
 ): boolean {
   const psubs = result.psubs;
-  const noEcho = publisher !== undefined && !publisher.echo;
+  const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
   let delivered = false;
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
-    if (noEcho && sub.sink === publisher) continue;
-    if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) delivered = true;
+    if (sub.sink !== skip && deliverOne(sub, subject, reply, headerSize, data, start, end)) delivered = true;
   }
-  // Apart, so that this function stays small enough for V8 to inline it with the in-process
-  // subscriber's callback into one body (see docs/in-process.md, "Inlining budget").
-  if (result.qsubs.length > 0 && routeToQueues(result.qsubs, noEcho ? publisher : undefined, subject, reply, headerSize, data, start, end)) delivered = true;
+  // Apart, so that this loop stays small enough for V8 to inline it with the subscriber's
+  // delivery into one body (docs/in-process.md, "Inlining budget").
+  if (result.qsubs.length > 0 && deliverToQueues(result.qsubs, skip, subject, reply, headerSize, data, start, end)) delivered = true;
   return delivered;
 }
 
-/** One member of each queue group, picked at random as nats-server does; `skip` is a no-echo publisher. */
-function routeToQueues(
+/**
+ * One subscription: the rules every kind of subscriber shares, then the sink's own delivery.
+ * The count goes up before the sink runs, so that a callback publishing to the same subject
+ * cannot take a subscription past its `max`.
+ */
+export function deliverOne(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+  const sink = sub.sink;
+  const max = sub.max;
+  if (max > 0 && sub.delivered >= max) return false;
+  // client.go checkDenySub: a wildcard subscription overlapping a denied subject is filtered here.
+  if (sub.denyCheck && sink.guard!.permissions.deniesDelivery(subject)) return false;
+  // Before the delivery: an in-process callback may answer at once, and a user with response
+  // permissions may answer only what it received (nats-server's `allow_responses`).
+  if (reply !== "" && sink.guard !== undefined) sink.guard.noteDelivery(reply);
+  const n = ++sub.delivered;
+  if (!sink.deliver(sub, subject, reply, headerSize, data, start, end)) {
+    sub.delivered--;
+    return false;
+  }
+  if (n === max) sink.maxReached(sub);
+  return true;
+}
+
+/** One member of each queue group, from a random start, as client.go processMsgResults. */
+function deliverToQueues(
   qsubs: readonly (readonly Subscription[])[],
   skip: MessageSink | undefined,
   subject: string,
   reply: string,
   headerSize: number,
-  data: Buffer,
+  data: Payload,
   start: number,
   end: number,
 ): boolean {
@@ -66,7 +95,7 @@ function routeToQueues(
     for (let k = 0; k < n; k++) {
       const sub = group[(first + k) % n]!;
       if (sub.sink === skip) continue;
-      if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) {
+      if (deliverOne(sub, subject, reply, headerSize, data, start, end)) {
         delivered = true;
         break;
       }

@@ -1,20 +1,52 @@
 import { encodeHmsgPrefix, encodeMsgPrefix } from "../protocol/encoder.ts";
 import type { SublistEntry } from "../subjects/sublist.ts";
+import type { PublishGuard } from "./publish-guard.ts";
 
 /**
- * Whoever receives the messages of a subscription: a network client today, an in-process
- * subscriber tomorrow. The router only ever talks to this.
+ * A message as the router carries it: bytes (a network client's read buffer, a Buffer or any
+ * Uint8Array published in-process), or a string published in-process, which stays a string
+ * until a connection needs its bytes.
+ */
+export type Payload = Uint8Array | string;
+
+/**
+ * What kind of subscriber a sink is, as nats-server's client `kind`: the router's rules for
+ * who may receive what from whom (a leaf's message never goes back out to the leaf it came
+ * from, a tap never counts as interest) read this, not the sink's class.
+ */
+export const SinkKind = {
+  /** A network client (TCP, TLS, WebSocket, memory pipe). */
+  client: "client",
+  /** A leaf node link (nats-server LEAF). */
+  leaf: "leaf",
+  /** An in-process subscription (nats-server's internal clients: SYSTEM, JETSTREAM). */
+  inProcess: "in-process",
+  /** A test tap: sees messages, never takes them. */
+  tap: "tap",
+} as const;
+export type SinkKind = (typeof SinkKind)[keyof typeof SinkKind];
+
+/**
+ * Whoever receives the messages of a subscription: a network client, a leaf link, an in-process
+ * subscriber, a tap. The router only ever talks to this; the rules every kind shares (echo,
+ * `max`, delivery permissions) are the router's, so a sink does only what is its own.
  */
 export interface MessageSink {
+  readonly kind: SinkKind;
   /** False when the sink's own messages must not come back to it (CONNECT `echo:false`). */
   readonly echo: boolean;
+  /** The permissions of whoever the sink acts for; undefined when everything is allowed. */
+  readonly guard: PublishGuard | undefined;
   /**
-   * Delivers one message whose payload is `data[start, end)`. `headerSize` is -1 when the
-   * message has no header block; otherwise the payload starts with that many header bytes.
-   * `data` may be a publisher's read buffer: copy the region to keep it. Returns false when
-   * nothing was delivered (the sink is closed or the subscription already reached its max).
+   * Delivers one message: `data[start, end)` when `data` is bytes (`headerSize` header bytes
+   * first when it is >= 0, -1 when there is no header block), or the whole string `data` whose
+   * UTF-8 length is `end` (never with headers). Bytes may be a publisher's read buffer: copy
+   * the region to keep it. Returns false when nothing was delivered (the sink is closed, or a
+   * tap, which never counts as interest).
    */
-  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean;
+  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean;
+  /** `sub` has just been delivered its `max`-th message: the subscription ends. */
+  maxReached(sub: Subscription): void;
 }
 
 /** One SUB: who asked, for what, and how many messages it has had. */

@@ -7,10 +7,11 @@
 import { randomBytes } from "node:crypto";
 import { InvalidArgumentError, MaxPayloadError, NoRespondersError, ServerClosedError, TimeoutError } from "../base/errors.ts";
 import type { TrafficStats } from "../core/client.ts";
-import { routeResult } from "../core/router.ts";
-import { Subscription } from "../core/subscription.ts";
+import type { Account } from "../core/account.ts";
+import type { PublisherCache } from "../core/publisher-cache.ts";
+import { deliverTo } from "../core/router.ts";
+import { Subscription, type Payload as WirePayload } from "../core/subscription.ts";
 import { isValidSubject } from "../subjects/subject.ts";
-import type { MatchResult, Sublist } from "../subjects/sublist.ts";
 import { DirectMsg, type Payload, type Responder } from "./direct-message.ts";
 import { PermissionViolationError } from "../base/errors.ts";
 import { publishViolation, replyViolation, subscribeViolation } from "../protocol/wire-errors.ts";
@@ -45,7 +46,8 @@ export interface UserScopedApi {
 
 /** What the direct API needs from the server. */
 export interface DirectHost {
-  readonly sublist: Sublist<Subscription>;
+  /** The account in-process publishes and subscriptions belong to. */
+  readonly account: Account;
   readonly stats: TrafficStats;
   readonly maxPayload: number;
   readonly maxPending: number;
@@ -54,7 +56,6 @@ export interface DirectHost {
 }
 
 const EMPTY = Buffer.alloc(0);
-const NodeBuffer = Buffer;
 const WHITESPACE = /\s/;
 const DEFAULT_REQUEST_TIMEOUT = 1000;
 /**
@@ -69,11 +70,12 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
 }
 
-function toBuffer(data: Payload | undefined): Buffer {
-  if (data === undefined) return EMPTY;
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (Buffer.isBuffer(data)) return data;
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+/** The UTF-8 size of a payload; refuses what is neither a string nor a Uint8Array. */
+function sizeOf(data: Payload | undefined): number {
+  if (typeof data === "string") return Buffer.byteLength(data, "utf8");
+  if (data instanceof Uint8Array) return data.byteLength;
+  if (data === undefined) return 0;
+  throw new InvalidArgumentError("data", "must be a string or a Uint8Array");
 }
 
 function checkPublishSubject(subject: string): void {
@@ -83,43 +85,21 @@ function checkPublishSubject(subject: string): void {
   }
 }
 
-/** The subscriptions of `result` when all are plain in-process ones and none is in a queue group. */
-function plainTargets(result: MatchResult<Subscription>): DirectSubscription[] | undefined {
-  if (result.qsubs.length > 0) return undefined;
-  const targets: DirectSubscription[] = [];
-  for (const entry of result.psubs) {
-    const sink = entry.sink;
-    if (!(sink instanceof DirectSubscription) || !sink.plain) return undefined;
-    targets.push(sink);
-  }
-  return targets;
-}
-
 export class DirectApi {
   readonly #host: DirectHost;
   readonly #subscriptions = new Set<DirectSubscription>();
   readonly #taps = new Set<Tap>();
   #nextSid = 1;
   #depth = 0;
-  #lastCheckedSubject: string | undefined;
   /**
-   * Counters kept here and folded into the server's traffic stats and the sublist's match
-   * statistics when someone reads them ({@link foldStats}): updating those shared objects on
-   * every in-process publish cost a fifth of the direct path.
+   * Counters kept here and folded into the server's traffic stats when someone reads them
+   * ({@link foldStats}): updating that shared object on every in-process publish cost a fifth
+   * of the direct path.
    */
   #inMsgs = 0;
   #inBytes = 0;
-  #memoHits = 0;
-  /** The last subject routed, the sublist generation it was matched at, and its result. */
-  #lastSubject: string | undefined;
-  #lastGenId = -1;
-  #lastResult: MatchResult<Subscription> | undefined;
-  /**
-   * When every subscriber in `#lastResult` is a plain in-process subscription (a callback, no
-   * user permissions) and there is no queue group: those subscriptions, for publish()'s short
-   * path. Undefined otherwise (taps, network clients, queue groups take the router).
-   */
-  #lastPlain: DirectSubscription[] | undefined;
+  /** The in-process publisher's match cache: one, like any other publisher's. */
+  readonly #publisher: PublisherCache;
   #closed = false;
   /** Kept here rather than read through the host on every publish; `setMaxPayload` follows reloads. */
   #maxPayload: number;
@@ -132,13 +112,14 @@ export class DirectApi {
 
   constructor(host: DirectHost) {
     this.#host = host;
+    this.#publisher = host.account.publisher();
     this.#maxPayload = host.maxPayload;
     const respond = (subject: string, data?: Payload, options?: { headers?: MsgHeaders }): boolean =>
       this.publish(subject, data, options);
     this.#subHost = {
       respond,
       maxPending: host.maxPending,
-      unsubscribe: (entry) => void host.sublist.remove(entry),
+      unsubscribe: (entry) => void host.account.sublist.remove(entry),
       callbackError: (err, sub) => host.callbackError(err, sub),
       slowConsumer: (sub) => host.slowConsumer(sub),
     };
@@ -152,45 +133,33 @@ export class DirectApi {
   /**
    * Publishes a message to everyone interested, network clients included. Returns whether
    * anyone received it. Throws on an invalid subject or a payload over `maxPayload`.
+   *
+   * The payload travels as the caller passed it: a string stays a string until a connection or
+   * `msg.data` needs its bytes, and a Uint8Array is not wrapped in a Buffer.
    */
   publish(subject: string, data?: Payload, options?: PublishOptions, guard?: PublishGuard): boolean {
-    // The common in-process case: a Buffer to the subject published last, no options, the
-    // sublist unchanged since, and only plain in-process subscribers (callbacks) listening.
-    // Delivered here, without the router, in a body small enough that V8 compiles publish,
-    // delivery, message and callback as one (docs/in-process.md, "Inlining budget").
-    const targets = this.#lastPlain;
-    if (
-      targets !== undefined &&
-      subject === this.#lastSubject &&
-      options === undefined &&
-      guard === undefined &&
-      data !== undefined &&
-      (data as { constructor?: unknown }).constructor === NodeBuffer &&
-      this.#host.sublist.genId === this.#lastGenId &&
-      this.#depth < MAX_NESTED_PUBLISH &&
-      (data as Buffer).length <= this.#maxPayload
-    ) {
-      this.#inMsgs++;
-      this.#inBytes += (data as Buffer).length;
-      this.#memoHits++;
-      this.#depth++;
-      let delivered = false;
-      for (let i = 0; i < targets.length; i++) {
-        if (targets[i]!.deliverPayload(subject, data as Buffer)) delivered = true;
-      }
-      this.#depth--;
-      return delivered;
+    if (options !== undefined || guard !== undefined || this.#closed) return this.#publishWith(subject, data, options, guard);
+    let payload: WirePayload;
+    let size: number;
+    if (typeof data === "string") {
+      payload = data;
+      size = Buffer.byteLength(data, "utf8");
+    } else if (data instanceof Uint8Array) {
+      payload = data;
+      size = data.byteLength;
+    } else if (data !== undefined) {
+      throw new InvalidArgumentError("data", "must be a string or a Uint8Array");
+    } else {
+      payload = EMPTY;
+      size = 0;
     }
-    return this.#publish(subject, data, options, guard);
+    return this.#route(subject, "", -1, payload, size);
   }
 
-  #publish(subject: string, data: Payload | undefined, options: PublishOptions | undefined, guard: PublishGuard | undefined): boolean {
+  /** {@link publish} with headers, a reply subject or a user's permissions. */
+  #publishWith(subject: string, data: Payload | undefined, options: PublishOptions | undefined, guard: PublishGuard | undefined): boolean {
     if (this.#closed) throw new ServerClosedError();
-    // Publishers repeat subjects: remember the last one that passed the check.
-    if (subject !== this.#lastCheckedSubject) {
-      checkPublishSubject(subject);
-      this.#lastCheckedSubject = subject;
-    }
+    checkPublishSubject(subject);
     const reply = options?.reply ?? "";
     if (reply !== "") checkPublishSubject(reply);
     if (guard !== undefined) {
@@ -198,27 +167,35 @@ export class DirectApi {
       if (isReservedPublishSubject(subject) || !guard.canPublish(subject)) throw new PermissionViolationError(publishViolation(subject));
       if (reply !== "" && isReservedReply(reply)) throw new PermissionViolationError(replyViolation(reply));
     }
-    // A Buffer is taken as is; the check is written out here (a monomorphic property load)
-    // because the call and the instanceof in toBuffer() showed up in the direct path's profile.
-    let payload = data !== undefined && (data as { constructor?: unknown }).constructor === NodeBuffer ? (data as Buffer) : toBuffer(data);
-    let headerSize = -1;
     const headers = options?.headers;
-    if (headers !== undefined) {
-      const block = MsgHeaders.from(headers).encode();
-      headerSize = block.length;
-      payload = Buffer.concat([block, payload]);
-    }
-    const size = payload.length;
+    if (headers === undefined) return this.#route(subject, reply, -1, data ?? EMPTY, sizeOf(data));
+    // A header block and the payload travel as one region of bytes, as they do on the wire.
+    const block = MsgHeaders.from(headers).encode();
+    sizeOf(data);
+    const payload = Buffer.concat([block, typeof data === "string" ? Buffer.from(data, "utf8") : (data ?? EMPTY)]);
+    return this.#route(subject, reply, block.length, payload, payload.length);
+  }
+
+  #route(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {
+    // Subjects are checked once each: the cache holds only subjects that passed the check.
+    const result = this.#publisher.matchChecked(subject, checkPublishSubject);
     if (size > this.#maxPayload) throw new MaxPayloadError(size, this.#maxPayload);
     this.#inMsgs++;
     this.#inBytes += size;
-    if (this.#depth >= MAX_NESTED_PUBLISH) return this.#routeLater(subject, reply, headerSize, payload);
-    return this.#route(subject, reply, headerSize, payload);
+    if (this.#depth >= MAX_NESTED_PUBLISH) return this.#routeLater(subject, reply, headerSize, payload, size);
+    this.#depth++;
+    try {
+      return deliverTo(result, undefined, subject, reply, headerSize, payload, 0, size);
+    } finally {
+      this.#depth--;
+    }
   }
 
   /** Apart from publish() so that its closure does not make every publish allocate a context. */
-  #routeLater(subject: string, reply: string, headerSize: number, payload: Buffer): boolean {
-    queueMicrotask(() => this.#route(subject, reply, headerSize, payload));
+  #routeLater(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {
+    queueMicrotask(() => {
+      if (!this.#closed) deliverTo(this.#publisher.match(subject), undefined, subject, reply, headerSize, payload, 0, size);
+    });
     return true;
   }
 
@@ -234,8 +211,9 @@ export class DirectApi {
     const sub = new DirectSubscription(host, sid, subject, options, guard);
     const entry = new Subscription(sub, subject, options.queue, String(sid));
     if (options.max !== undefined && options.max > 0) entry.max = options.max;
+    if (guard !== undefined) entry.denyCheck = guard.permissions.needsDeliveryCheck(subject);
     sub.entry = entry;
-    if (!this.#host.sublist.insert(entry)) {
+    if (!this.#host.account.sublist.insert(entry)) {
       throw new InvalidArgumentError("queue", `"${String(options.queue)}" is not a valid queue group name`);
     }
     this.#subscriptions.add(sub);
@@ -300,22 +278,18 @@ export class DirectApi {
     const tap = new Tap(this.#subHost, subject, options);
     const entry = new Subscription(tap, subject, undefined, `tap.${this.#nextSid++}`);
     tap.entry = entry;
-    this.#host.sublist.insert(entry);
+    this.#host.account.sublist.insert(entry);
     this.#taps.add(tap);
     return tap;
   }
 
-  /** Adds what was counted since the last call to the server's stats and the sublist's; the server calls it before any read. */
+  /** Adds what was counted since the last call to the server's stats; the server calls it before any read. */
   foldStats(): void {
     const stats = this.#host.stats;
     stats.inMsgs += this.#inMsgs;
     stats.inBytes += this.#inBytes;
     this.#inMsgs = 0;
     this.#inBytes = 0;
-    if (this.#memoHits > 0) {
-      this.#host.sublist.noteCachedMatches(this.#memoHits);
-      this.#memoHits = 0;
-    }
   }
 
   /** The server's max_payload changed (`server.reload`). */
@@ -326,9 +300,6 @@ export class DirectApi {
   /** Ends every direct subscription and tap and fails pending requests (server shutdown). */
   close(): void {
     this.#closed = true;
-    // Publishes after close must reach #publish(), which refuses them.
-    this.#lastPlain = undefined;
-    this.#lastResult = undefined;
     for (const sub of [...this.#subscriptions]) sub.unsubscribe();
     this.#subscriptions.clear();
     for (const tap of this.#taps) tap.close();
@@ -339,28 +310,6 @@ export class DirectApi {
     }
     this.#requests.clear();
     this.#inboxSub = undefined;
-  }
-
-  #route(subject: string, reply: string, headerSize: number, payload: Buffer): boolean {
-    // A publisher repeating one subject (the common case in-process) skips even the cache
-    // lookup while the sublist is unchanged, as a network client's L1 cache does.
-    const sublist = this.#host.sublist;
-    let result = this.#lastResult;
-    if (subject !== this.#lastSubject || sublist.genId !== this.#lastGenId || result === undefined) {
-      result = sublist.match(subject);
-      this.#lastSubject = subject;
-      this.#lastGenId = sublist.genId;
-      this.#lastResult = result;
-      this.#lastPlain = plainTargets(result);
-    } else {
-      this.#memoHits++;
-    }
-    this.#depth++;
-    try {
-      return routeResult(result, undefined, subject, reply, headerSize, payload, 0, payload.length);
-    } finally {
-      this.#depth--;
-    }
   }
 
   #inbox(): string {

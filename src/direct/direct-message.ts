@@ -4,6 +4,7 @@
  * publisher's bytes and makes views of it only when asked: `data` is a view, not a copy, and
  * headers are decoded on first access, so delivering costs one small object.
  */
+import type { Payload as WirePayload } from "../core/subscription.ts";
 import { MsgHeaders } from "./headers.ts";
 
 /** Sends a reply on behalf of a message; the server provides it. */
@@ -26,8 +27,9 @@ export class DirectMsg {
   declare readonly reply: string;
   /** The subscription's id. */
   declare readonly sid: number;
-  private declare readonly buffer: Buffer;
-  /** Where the message (header block, then payload) starts and ends in `buffer`. */
+  /** The message as the router carried it: bytes, or a string published in-process. */
+  private declare readonly buffer: WirePayload;
+  /** Where the message (header block, then payload) starts and ends in `buffer` (a string: 0 and its UTF-8 length). */
   private declare readonly start: number;
   private declare readonly end: number;
   /** Header block length; 0 or less when the message has none (the router passes -1). */
@@ -38,7 +40,7 @@ export class DirectMsg {
   private declare decodedHeaders: MsgHeaders | undefined;
 
   /** `buffer[start, end)` is the whole message: `headerSize` header bytes, then the payload. */
-  constructor(subject: string, reply: string, sid: number, buffer: Buffer, start: number, end: number, headerSize: number, respond: Responder) {
+  constructor(subject: string, reply: string, sid: number, buffer: WirePayload, start: number, end: number, headerSize: number, respond: Responder) {
     this.subject = subject;
     this.reply = reply;
     this.sid = sid;
@@ -47,9 +49,9 @@ export class DirectMsg {
     this.end = end;
     this.headerSize = headerSize;
     this.responder = respond;
-    // An in-process publish without headers hands over a buffer that is exactly the payload:
-    // give it as is rather than allocate a view of all of it.
-    this.payload = start === 0 && headerSize <= 0 && end === buffer.length ? buffer : undefined;
+    // An in-process publish without headers hands over bytes that are exactly the payload:
+    // give them as they are rather than allocate a view of all of them.
+    this.payload = typeof buffer !== "string" && start === 0 && headerSize <= 0 && end === buffer.length ? buffer : undefined;
     this.decodedHeaders = undefined;
   }
 
@@ -64,7 +66,9 @@ export class DirectMsg {
   }
 
   private view(): Uint8Array {
-    return (this.payload = this.buffer.subarray(this.payloadStart(), this.end));
+    const buffer = this.buffer;
+    // A string's bytes are made the first time someone asks for them, and kept.
+    return (this.payload = typeof buffer === "string" ? Buffer.from(buffer, "utf8") : buffer.subarray(this.payloadStart(), this.end));
   }
 
   private payloadStart(): number {
@@ -77,13 +81,13 @@ export class DirectMsg {
    */
   get rawHeaders(): Uint8Array | undefined {
     if (this.headerSize <= 0) return undefined;
-    return this.buffer.subarray(this.start, this.start + this.headerSize);
+    return (this.buffer as Uint8Array).subarray(this.start, this.start + this.headerSize);
   }
 
   /** Headers, decoded on first access; undefined when the message has none. */
   get headers(): MsgHeaders | undefined {
     if (this.headerSize <= 0) return undefined;
-    return (this.decodedHeaders ??= MsgHeaders.decode(this.buffer.subarray(this.start, this.start + this.headerSize)));
+    return (this.decodedHeaders ??= MsgHeaders.decode((this.buffer as Uint8Array).subarray(this.start, this.start + this.headerSize)));
   }
 
   /** Publishes `data` to the reply subject; false when the message has no reply subject. */
@@ -94,7 +98,10 @@ export class DirectMsg {
 
   /** The payload as UTF-8 text. */
   string(): string {
-    return this.buffer.toString("utf8", this.payloadStart(), this.end);
+    const buffer = this.buffer;
+    if (typeof buffer === "string") return buffer;
+    const bytes = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    return bytes.toString("utf8", this.payloadStart(), this.end);
   }
 
   /** The payload parsed as JSON. */

@@ -4,7 +4,7 @@
  * Shaped like nats.js `Subscription`: a callback, or an async iterator; `unsubscribe(max?)`,
  * `drain()`, `getReceived()`.
  */
-import type { MessageSink, Subscription } from "../core/subscription.ts";
+import { SinkKind, type MessageSink, type Payload, type Subscription } from "../core/subscription.ts";
 import type { PublishGuard } from "../core/publish-guard.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
 
@@ -33,6 +33,7 @@ export interface DirectSubscriptionHost {
 }
 
 export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg> {
+  readonly kind = SinkKind.inProcess;
   readonly echo = true;
   readonly subject: string;
   readonly queue: string | undefined;
@@ -56,21 +57,16 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   #resolveDone!: () => void;
 
   /** Set for a subscription made as a user: that user's permissions apply to what it receives. */
-  readonly #guard: PublishGuard | undefined;
-  readonly #denyCheck: boolean;
-  /** A callback and no user permissions: deliveries take the short path. */
-  readonly #plain: boolean;
+  readonly guard: PublishGuard | undefined;
 
   constructor(host: DirectSubscriptionHost, sid: number, subject: string, options: SubscribeOptions, guard?: PublishGuard) {
     this.#host = host;
     this.#respond = host.respond;
-    this.#guard = guard;
-    this.#denyCheck = guard?.permissions.needsDeliveryCheck(subject) ?? false;
+    this.guard = guard;
     this.sid = sid;
     this.subject = subject;
     this.queue = options.queue;
     this.#callback = options.callback;
-    this.#plain = options.callback !== undefined && guard === undefined;
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
@@ -100,74 +96,29 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   }
 
   /**
-   * The router's side: called once per message for this subscription. The common case (a
-   * callback, no user permissions, no max) is kept this small so that V8 inlines it into the
-   * router's loop in every process; with everything in one body it sometimes did not, and a
-   * 4-subscriber fan-out ran at half speed in those processes.
+   * The router's side, once per message (the router has applied `max` and permissions). Kept
+   * small so that V8 inlines it, the message and the callback into the router's loop and drops
+   * the message object when the callback does not keep it (docs/in-process.md).
    */
-  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
-    if (!this.#plain || sub.max > 0 || this.#closed) return this.#deliverChecked(sub, subject, reply, headerSize, data, start, end);
-    sub.delivered++;
-    const msg = new DirectMsg(subject, reply, this.sid, data, start, end, headerSize, this.#respond);
-    try {
-      this.#callback!(null, msg);
-    } catch (err) {
-      this.#host.callbackError(err, this);
-    }
-    return true;
-  }
-
-  /** True when {@link deliverPayload} may be used: a callback, no user permissions. */
-  get plain(): boolean {
-    return this.#plain;
-  }
-
-  /**
-   * The direct publisher's short path for a plain subscription (see DirectApi.publish): a
-   * whole-buffer payload with no headers and no reply. Kept this small so that V8 compiles the
-   * publish, this, the message and the callback as one body and drops the message object.
-   * It repeats the plain branch of {@link deliver} on purpose: calling deliver() from the short
-   * path instead measured 56-93 M deliveries/s with four subscribers against 61-104 M.
-   */
-  deliverPayload(subject: string, payload: Buffer): boolean {
-    const entry = this.entry;
-    if (entry.max > 0 || this.#closed) return this.deliver(entry, subject, "", -1, payload, 0, payload.length);
-    entry.delivered++;
-    try {
-      this.#callback!(null, new DirectMsg(subject, "", this.sid, payload, 0, payload.length, -1, this.#respond));
-    } catch (err) {
-      this.#host.callbackError(err, this);
-    }
-    return true;
-  }
-
-  /** {@link deliver} with every case: max, permissions, iterator mode, closed. */
-  #deliverChecked(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
+  deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     if (this.#closed) return false;
-    if (this.#denyCheck && this.#guard!.permissions.deniesDelivery(subject)) return false;
-    let last = false;
-    if (sub.max > 0) {
-      if (sub.delivered >= sub.max) return false;
-      last = ++sub.delivered >= sub.max;
-    } else {
-      sub.delivered++;
-    }
-    if (reply !== "") this.#guard?.noteDelivery(reply);
     const msg = new DirectMsg(subject, reply, this.sid, data, start, end, headerSize, this.#respond);
     const callback = this.#callback;
-    if (callback !== undefined) {
-      try {
-        callback(null, msg);
-      } catch (err) {
-        this.#host.callbackError(err, this);
-      }
-    } else {
+    if (callback === undefined) {
       this.#enqueue(msg, end - start);
+      return true;
     }
-    // The message that reaches max is delivered first, then the subscription ends (as nats.js).
-    if (last) this.#end();
-    if (this.#closed && callback !== undefined) this.#resolveDone();
+    try {
+      callback(null, msg);
+    } catch (err) {
+      this.#host.callbackError(err, this);
+    }
     return true;
+  }
+
+  /** The message that reaches `max` has been delivered: the subscription ends (as nats.js). */
+  maxReached(): void {
+    this.#end();
   }
 
   /**

@@ -5,7 +5,7 @@
  * and it never takes a queue group's message.
  */
 import { TimeoutError } from "../base/errors.ts";
-import type { MessageSink, Subscription } from "../core/subscription.ts";
+import { SinkKind, type MessageSink, type Payload, type Subscription } from "../core/subscription.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
 
 export interface TapOptions {
@@ -31,7 +31,9 @@ interface Waiter {
 }
 
 export class Tap implements MessageSink {
+  readonly kind = SinkKind.tap;
   readonly echo = true;
+  readonly guard = undefined;
   readonly subject: string;
   /** The sublist entry (set by the server right after construction). */
   entry!: Subscription;
@@ -55,11 +57,12 @@ export class Tap implements MessageSink {
   }
 
   /** Records a copy of the message; returns false so it never counts as a delivery. */
-  deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
+  deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     if (this.#closed) return false;
-    // A copy: the test reads it later, after the publisher may have reused its buffer.
-    const copy = Buffer.from(data.subarray(start, end));
-    const msg = new DirectMsg(subject, reply, 0, copy, 0, copy.length, headerSize, this.#host.respond);
+    // A copy of bytes: the test reads it later, after the publisher may have reused its buffer.
+    // A string cannot change, so it is kept as it is.
+    const kept = typeof data === "string" ? data : Buffer.from(data.subarray(start, end));
+    const msg = new DirectMsg(subject, reply, 0, kept, 0, end - start, headerSize, this.#host.respond);
     this.#messages.push(msg);
     if (this.#messages.length > this.#limit) {
       this.#messages.shift();
@@ -85,6 +88,9 @@ export class Tap implements MessageSink {
     if (found !== undefined) return Promise.resolve(found);
     return this.#wait(predicate, options.timeout, false);
   }
+
+  /** A tap has no `max`. */
+  maxReached(): void {}
 
   /** Forgets what was recorded. */
   clear(): void {

@@ -18,7 +18,7 @@ export interface BusApi {
    * consumer's deliver subject) receives `HMSG orders.1 <sid> $JS.ACK.… …`, so clients see the
    * message's original subject. Matching is on `deliverSubject` only (queue groups included);
    * `headers` is a raw header block (`NATS/1.0\r\n…\r\n\r\n`). Returns whether anyone got it.
-   * Implemented with the router: `routeResult(sublist.match(deliverSubject), undefined, subject, …)`.
+   * Implemented with the router: `deliverTo(match(deliverSubject), undefined, subject, …)`.
    */
   deliver(deliverSubject: string, subject: string, data: Uint8Array, options?: { reply?: string; headers?: Uint8Array }): boolean;
 }

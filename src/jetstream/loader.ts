@@ -11,8 +11,7 @@
 import type { DirectApi } from "../direct/direct-api.ts";
 import type { DirectMsg } from "../direct/direct-message.ts";
 import type { Logger } from "../base/logger.ts";
-import type { Subscription } from "../core/subscription.ts";
-import type { Sublist } from "../subjects/sublist.ts";
+import type { Account } from "../core/account.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import type { JetStream } from "./jetstream.ts";
 
@@ -23,7 +22,7 @@ export class JetStreamLoader {
   readonly ready: Promise<void>;
   #closed = false;
 
-  constructor(sublist: Sublist<Subscription>, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger) {
+  constructor(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger) {
     const held: Array<{ msg: DirectMsg; prefixLength: number }> = [];
     const prefixes = ["$JS.API.", ...(options.domain === undefined ? [] : [`$JS.${options.domain}.API.`])];
     const gates = prefixes.map((prefix) =>
@@ -34,7 +33,7 @@ export class JetStreamLoader {
       if (this.#closed) return;
       // The service subscribes to the same subjects in its constructor, in this same turn, so
       // nothing falls between the gate and the service.
-      const service = startJetStream(sublist, direct, options, logger);
+      const service = startJetStream(account, direct, options, logger);
       this.service = service;
       for (const { msg, prefixLength } of held.splice(0)) service.dispatch(msg, prefixLength);
       return service.ready;

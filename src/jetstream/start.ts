@@ -5,13 +5,12 @@
  */
 import type { DirectApi } from "../direct/direct-api.ts";
 import type { Logger } from "../base/logger.ts";
-import type { Subscription } from "../core/subscription.ts";
-import type { Sublist } from "../subjects/sublist.ts";
+import type { Account } from "../core/account.ts";
 import { createBus } from "./bus.ts";
 import { StreamConsumers } from "./consumer-manager.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { JetStream } from "./jetstream.ts";
 
-export function startJetStream(sublist: Sublist<Subscription>, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger): JetStream {
-  return new JetStream(createBus(sublist, direct), options, logger, (context) => new StreamConsumers(context));
+export function startJetStream(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger): JetStream {
+  return new JetStream(createBus(account, direct), options, logger, (context) => new StreamConsumers(context));
 }

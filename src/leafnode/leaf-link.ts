@@ -15,7 +15,7 @@ import { CompiledPermissions } from "../core/permissions.ts";
 import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
 import { encodeError, encodeInfo, PING_FRAME, PONG_FRAME } from "../protocol/encoder.ts";
 import { OutboundBuffer } from "../core/outbound-buffer.ts";
-import { Subscription, type MessageSink } from "../core/subscription.ts";
+import { SinkKind, Subscription, type MessageSink, type Payload } from "../core/subscription.ts";
 import { Sublist, type MatchResult } from "../subjects/sublist.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import { LeafParseError, LeafParser, type LeafProtocolHandler } from "./leaf-parser.ts";
@@ -51,6 +51,9 @@ const HUB_MAX_PAYLOAD_CAP = 64 * 1024 * 1024;
 export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** Links never get their own messages back: the router skips them as publishers (nats-server leafs are always no-echo). */
   readonly echo = false;
+  readonly kind = SinkKind.leaf;
+  /** A leaf's permissions decide what crosses the link (see #mayExport), not what the router delivers. */
+  readonly guard = undefined;
   readonly role: LeafRole;
   readonly cid: number;
   readonly start = Date.now();
@@ -435,7 +438,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
    * queue groups folded in. Queue interest alone: each group we take goes as its own message.
    * A queue group with a local member stays local, as nats-server prefers local members.
    */
-  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): boolean {
+  deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     if (this.#closed || !this.#established || !this.#mayExport(subject)) return false;
     const remote = this.#remote.match(subject);
     if (sub.queue === undefined) {
@@ -448,14 +451,17 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     return true;
   }
 
+  /** Leaf interest has no `max`. */
+  maxReached(): void {}
+
   /** Sends a message another link brought in (the manager already chose the queue groups). */
-  forward(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void {
+  forward(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void {
     if (this.#closed || !this.#established || !this.#mayExport(subject)) return;
     this.#send(subject, reply, queues, headerSize, data, start, end);
   }
 
   /** The queue groups of `remote` whose message goes to this link. */
-  #groupsWeTake(subject: string, remote: MatchResult<Subscription>, data: Buffer, start: number): readonly string[] {
+  #groupsWeTake(subject: string, remote: MatchResult<Subscription>, data: Payload, start: number): readonly string[] {
     if (remote.qsubs.length === 0) return EMPTY_QUEUES;
     const all = this.#host.sublist.match(subject);
     let taken: string[] | undefined;
@@ -472,7 +478,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
    * the router asks during one delivery, and spread messages over the links: it is derived
    * from the message itself (see {@link messageKey}), not drawn at random.
    */
-  #takesGroup(all: MatchResult<Subscription>, queue: string, data: Buffer, start: number): boolean {
+  #takesGroup(all: MatchResult<Subscription>, queue: string, data: Payload, start: number): boolean {
     for (const group of all.qsubs) {
       if (group[0]!.queue !== queue) continue;
       let links: MessageSink[] | undefined;
@@ -488,7 +494,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     return false;
   }
 
-  #send(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void {
+  #send(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void {
     if (headerSize >= 0 && !this.#peerHeaders) {
       start += headerSize;
       headerSize = -1;
@@ -682,7 +688,7 @@ function redactSecrets(line: string): string {
 }
 
 /** Numbers for payload buffers, so that one message's key stays the same through its delivery. */
-const bufferIds = new WeakMap<Buffer, number>();
+const bufferIds = new WeakMap<Uint8Array, number>();
 let nextBufferId = 0;
 
 /**
@@ -690,7 +696,9 @@ let nextBufferId = 0;
  * same offset), and differs from one message to the next in a client's read buffer or from one
  * in-process publish to the next: it picks which link takes a queue group's message.
  */
-function messageKey(data: Buffer, start: number): number {
+function messageKey(data: Payload, start: number): number {
+  // A string (an in-process publish) has no identity to remember: its content decides.
+  if (typeof data === "string") return Math.imul(stringHash(data), 0x9e3779b1) >>> 16;
   let id = bufferIds.get(data);
   if (id === undefined) {
     id = nextBufferId++ & 0x3fffffff;
@@ -700,3 +708,9 @@ function messageKey(data: Buffer, start: number): number {
   return Math.imul(id * 0x10001 + start, 0x9e3779b1) >>> 16;
 }
 
+/** FNV-1a over a string's UTF-16 code units: the same text always gives the same number. */
+function stringHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

@@ -17,7 +17,7 @@ import { newNonce } from "../auth/credentials.ts";
 import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
-import type { MessageSink, Subscription } from "../core/subscription.ts";
+import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 import { startTls } from "../transport/tls.ts";
 import { LDS_PREFIX } from "./leaf-encoder.ts";
 import { LeafLink, type LeafCloseInfo } from "./leaf-link.ts";
@@ -99,7 +99,7 @@ export class LeafNodes {
       serverName: host.serverName,
       lds: this.lds,
       handshakeTimeout: HANDSHAKE_TIMEOUT,
-      isLink: (sink: MessageSink): sink is LeafLink => sink instanceof LeafLink,
+      isLink: (sink: MessageSink): sink is LeafLink => sink.kind === SinkKind.leaf,
       authenticate: (creds, nonce) => manager.#authenticate(creds, nonce),
       connectInfo: (cid, permissions) => {
         // leafnode.go sendPermsAndAccountInfo: the spoke's `import` is what it may receive, `export` what it may send.
@@ -185,10 +185,10 @@ export class LeafNodes {
   #advertises(link: LeafLink, sub: Subscription): boolean {
     const sink = sub.sink;
     if (sink === link) return false;
-    if (!(sink instanceof LeafLink)) return true;
+    if (sink.kind !== SinkKind.leaf) return true;
     if (sub.subject.startsWith(LDS_PREFIX)) return true;
     // A hub hears of our own leaf nodes' interest, never of another hub's.
-    return link.role === "accept" || sink.role === "accept";
+    return link.role === "accept" || (sink as LeafLink).role === "accept";
   }
 
   #established(link: LeafLink): void {

@@ -4,9 +4,10 @@
  * are served, one member each, a local member preferred; other links with interest get one
  * copy each, naming the queue groups left to them; the link it came from gets nothing back.
  */
-import type { MessageSink, Subscription } from "../core/subscription.ts";
+import { deliverOne } from "../core/router.ts";
+import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 import type { Sublist } from "../subjects/sublist.ts";
-import { LeafLink } from "./leaf-link.ts";
+import type { LeafLink } from "./leaf-link.ts";
 
 export function routeFromLink(
   sublist: Sublist<Subscription>,
@@ -34,12 +35,12 @@ export function routeFromLink(
   for (const sub of result.psubs) {
     const sink = sub.sink;
     if (sink === source) continue;
-    if (sink instanceof LeafLink) {
+    if (sink.kind === SinkKind.leaf) {
       forwards ??= new Map();
-      if (!forwards.has(sink)) forwards.set(sink, []);
+      if (!forwards.has(sink as LeafLink)) forwards.set(sink as LeafLink, []);
       continue;
     }
-    sink.deliver(sub, localSubject, localReply, headerSize, data, start, end);
+    deliverOne(sub, localSubject, localReply, headerSize, data, start, end);
   }
   if (queues !== undefined && queues.length > 0) {
     for (const group of result.qsubs) {
@@ -66,7 +67,7 @@ function pickLink(group: readonly Subscription[], source: LeafLink): LeafLink | 
   const first = n === 1 ? 0 : Math.floor(Math.random() * n);
   for (let k = 0; k < n; k++) {
     const sink = group[(first + k) % n]!.sink;
-    if (sink instanceof LeafLink && sink !== source) return sink;
+    if (sink.kind === SinkKind.leaf && sink !== source) return sink as LeafLink;
   }
   return undefined;
 }
@@ -86,8 +87,8 @@ function deliverToLocalMember(
   const first = n === 1 ? 0 : Math.floor(Math.random() * n);
   for (let k = 0; k < n; k++) {
     const sub = group[(first + k) % n]!;
-    if (sub.sink === source || sub.sink instanceof LeafLink) continue;
-    if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) return true;
+    if (sub.sink === source || sub.sink.kind === SinkKind.leaf) continue;
+    if (deliverOne(sub, subject, reply, headerSize, data, start, end)) return true;
   }
   return false;
 }

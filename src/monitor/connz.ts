@@ -3,6 +3,7 @@
  * `ConnInfo`, `ConnInfo.fill`), with its sort orders (monitor_sort_opts.go), paging, `cid`
  * lookup and `state` filter. Subscription lists are built for the returned page only.
  */
+import { GLOBAL_ACCOUNT } from "../core/account.ts";
 import type { Client } from "../core/client.ts";
 import type { ClosedClientRecord } from "./introspection.ts";
 import type { MonitorView } from "./monitor-view.ts";
@@ -12,8 +13,7 @@ import { MonitorRequestError, type ConnState } from "./query.ts";
 /** Connections listed when no `limit` is given (nats-server `DefaultConnListSize`). */
 export const DEFAULT_CONN_LIST_SIZE = 1024;
 
-/** The account every connection belongs to: there are no accounts yet, so nats-server's global one. */
-export const GLOBAL_ACCOUNT = "$G";
+export { GLOBAL_ACCOUNT };
 
 /** Sort orders of `/connz` (nats-server `SortOpt`). Only `cid`/`start`, `uptime` and `reason` ascend. */
 export const CONNZ_SORTS = [

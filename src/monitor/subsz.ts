@@ -3,9 +3,9 @@
  * subscriptions themselves, optionally only those a publish to `test` would reach
  * (monitor.go `Subsz`, `HandleSubsz`; sublist.go `SublistStats`).
  */
-import { Client } from "../core/client.ts";
+import type { Client } from "../core/client.ts";
+import { SinkKind } from "../core/subscription.ts";
 import type { MonitorView } from "./monitor-view.ts";
-import { Tap } from "../direct/tap.ts";
 import { isValidLiteralSubject, subjectMatches } from "../subjects/subject.ts";
 import { GLOBAL_ACCOUNT, subDetail, type SubDetail } from "./connz.ts";
 import { goTime } from "./go-format.ts";
@@ -90,11 +90,11 @@ export function subsz(view: MonitorView, options: SubszOptions = {}): Subsz {
   let matched = 0;
   for (const sub of view.sublist.entries()) {
     // A tap only watches the bus; it is not interest, so it is not listed.
-    if (sub.sink instanceof Tap) continue;
+    if (sub.sink.kind === SinkKind.tap) continue;
     if (test !== "" && !subjectMatches(test, sub.subject)) continue;
     if (matched >= offset && matched < end) {
       // In-process subscriptions belong to no connection: cid 0.
-      const cid = sub.sink instanceof Client ? sub.sink.cid : 0;
+      const cid = sub.sink.kind === SinkKind.client ? (sub.sink as Client).cid : 0;
       details.push(subDetail(GLOBAL_ACCOUNT, sub.subject, sub.queue, sub.sid, sub.delivered, sub.max, cid));
     }
     matched++;

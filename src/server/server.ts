@@ -12,6 +12,7 @@ import { InvalidArgumentError, ServerClosedError } from "../base/errors.ts";
 import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
+import { Account, GLOBAL_ACCOUNT } from "../core/account.ts";
 import { listenTcp } from "../transport/tcp.ts";
 import { CloseReason, type CloseReasonText } from "../core/close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "../core/client.ts";
@@ -104,6 +105,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   /** The options as given, to re-resolve on reload; and as in force. */
   #input: ServerOptions;
   #options: ResolvedOptions;
+  /** The global account `$G`: every connection's, until accounts exist. */
+  readonly #account: Account;
   readonly #sublist: Sublist<Subscription>;
   /** Leaf node remotes, port and links; undefined when none are configured. */
   readonly #leafNodes: LeafNodes | undefined;
@@ -147,6 +150,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const leafConfig = this.#options.leafnodes;
     const observed = leafConfig === undefined ? undefined : new ObservedSublist();
     this.#sublist = observed ?? new Sublist<Subscription>();
+    this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -156,7 +160,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       get options() {
         return server.#options;
       },
-      sublist: this.#sublist,
+      account: this.#account,
       stats: this.#stats,
       scheduleFlush: (client) => server.#scheduleFlush(client),
       clientClosed: (client, reason) => server.#onClientClosed(client, reason),
@@ -167,7 +171,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
     };
     this.#direct = new DirectApi({
-      sublist: this.#sublist,
+      account: this.#account,
       stats: this.#stats,
       maxPayload: this.#options.maxPayload,
       maxPending: this.#options.maxPending,
@@ -182,7 +186,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
     });
     const jetstream = this.#options.jetstream;
-    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#sublist, this.#direct, jetstream, this.#options.logger);
+    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger);
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined

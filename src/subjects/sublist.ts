@@ -219,6 +219,21 @@ export class Sublist<S extends SublistEntry> {
     if (this.#cache !== null) this.#cacheHits++;
   }
 
+  /**
+   * The cached result for `subject`, counted as a match, or undefined (and nothing counted) when
+   * it is not cached. Every subject that reaches the cache came through {@link match} from a
+   * caller that had already refused malformed ones, so a publisher can skip its own check of a
+   * subject found here.
+   */
+  matchCached(subject: string): MatchResult<S> | undefined {
+    const cached = this.#cache?.get(subject);
+    if (cached !== undefined) {
+      this.#matches++;
+      this.#cacheHits++;
+    }
+    return cached;
+  }
+
   /** {@link noteCachedMatch} for `count` matches a caller counted itself. */
   noteCachedMatches(count: number): void {
     this.#matches += count;

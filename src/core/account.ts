@@ -1,0 +1,25 @@
+import { Sublist } from "../subjects/sublist.ts";
+import { PublisherCache } from "./publisher-cache.ts";
+import type { Subscription } from "./subscription.ts";
+
+/** nats-server's global account: every connection's until accounts are configured. */
+export const GLOBAL_ACCOUNT = "$G";
+
+/**
+ * An isolated subject space, as nats-server's `Account`: its own sublist, which the router
+ * matches in, so the same subject in two accounts never crosses. Today there is one, `$G`.
+ */
+export class Account {
+  readonly name: string;
+  readonly sublist: Sublist<Subscription>;
+
+  constructor(name: string, sublist: Sublist<Subscription> = new Sublist<Subscription>()) {
+    this.name = name;
+    this.sublist = sublist;
+  }
+
+  /** A match cache for one publisher in this account (see {@link PublisherCache}). */
+  publisher(): PublisherCache {
+    return new PublisherCache(this.sublist);
+  }
+}
