@@ -20,7 +20,9 @@ import MQEmitter from "mqemitter";
 import { Aedes, type PublishPacket } from "aedes";
 import { median } from "../lib/stats.ts";
 import { loadBroker } from "./broker.ts";
+import { mqttTopic } from "./mqtt-topic.ts";
 import { nowNs, type EmitConfig, type ProbeResult } from "./protocol.ts";
+import { publishLoop } from "./publish-loop.ts";
 
 export const SUBJECT = "bench.direct.one";
 
@@ -30,11 +32,6 @@ interface Bench {
   delivered: () => number;
   bytes: () => number;
   close: () => Promise<void>;
-}
-
-/** NATS subject → MQTT topic: `.` → `/`, `*` → `+`, `>` → `#`. */
-function mqttTopic(subject: string): string {
-  return subject.split(".").map((t) => (t === "*" ? "+" : t === ">" ? "#" : t)).join("/");
 }
 
 /**
@@ -163,20 +160,6 @@ const SETUP = {
   aedes,
 } as const;
 
-/** Publishes in batches of `batch` until `ms` have passed; returns messages published and seconds. */
-function timed(publish: () => void, batch: number, ms: number): { published: number; seconds: number } {
-  const limitNs = ms * 1e6;
-  let published = 0;
-  const t0 = nowNs();
-  let elapsed = 0;
-  do {
-    for (let i = 0; i < batch; i++) publish();
-    published += batch;
-    elapsed = nowNs() - t0;
-  } while (elapsed < limitNs);
-  return { published, seconds: elapsed / 1e9 };
-}
-
 export async function runEmit(config: EmitConfig): Promise<ProbeResult> {
   const payload = Buffer.alloc(config.payloadSize, 120);
   const setupStart = nowNs();
@@ -185,26 +168,16 @@ export async function runEmit(config: EmitConfig): Promise<ProbeResult> {
   // Let set-up work scheduled on the loop (Aedes' and mqemitter's setImmediate) settle first.
   await new Promise((resolve) => setImmediate(resolve));
 
-  const warm = timed(bench.publish, config.batch, config.warmupMs);
-  // The measured window is cut into slices; the median slice is the figure, so a burst of
-  // interference from the rest of the machine moves one slice, not the result.
-  const rates: number[] = [];
-  let published = 0;
-  let seconds = 0;
-  for (let i = 0; i < config.slices; i++) {
-    const slice = timed(bench.publish, config.batch, config.sliceMs);
-    rates.push((slice.published * config.subscribers) / slice.seconds);
-    published += slice.published;
-    seconds += slice.seconds;
-  }
+  const loop = publishLoop(bench.publish, config);
+  const rates = loop.sliceRates.map((r) => r * config.subscribers);
+  const { published, seconds } = loop;
 
-  const expected = (warm.published + published) * config.subscribers;
-  if (bench.delivered() !== expected) {
+  const expected = loop.totalPublished * config.subscribers;
+  if (expected === 0 || bench.delivered() !== expected) {
     throw new Error(`${config.contender}: ${bench.delivered()} deliveries, expected ${expected} (every subscriber, every message)`);
   }
   if (bench.bytes() !== expected * config.payloadSize) throw new Error(`${config.contender}: payload bytes do not add up`);
   await bench.close();
-  rates.sort((a, b) => a - b);
   return {
     type: "result",
     metrics: { deliveryRate: median(rates)! },

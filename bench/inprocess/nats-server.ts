@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { natsServerBinary } from "../lib/server-process.ts";
 
-const LISTEN_RE = /Listening for client connections on [^\s]+:(\d+)/;
-const READY_TEXT = "Server is ready";
+export const LISTEN_RE = /Listening for client connections on [^\s]+:(\d+)/;
+export const READY_TEXT = "Server is ready";
 
 export interface SpawnedNatsServer {
   port: number;

@@ -1,11 +1,13 @@
 /**
- * The in-process scenarios (issue 11), their contenders, sizes and targets. Each sample of each
+ * The in-process scenarios (issue 11, and the workloads and import cost of "One connection core,
+ * one routing path"), their contenders, sizes and targets. Each sample of each
  * contender is a fresh process (bench/inprocess/probe.ts), and contenders take turns going first
  * from one run to the next, so neither JIT state nor drift over time favours one of them.
  */
 import type { MetricSpec } from "../lib/scenario.ts";
 import type { Mode } from "../lib/scenarios.ts";
-import type { EmitContender, ProbeConfig, ProbeGroup, RequestContender, StartupContender } from "./protocol.ts";
+import type { EmitContender, ImportContender, ProbeConfig, ProbeGroup, RequestContender, StartupContender } from "./protocol.ts";
+import { WORKLOAD_IDS, WORKLOAD_TARGETS, workloadScenarios } from "./workload-plan.ts";
 
 export interface InProcessSizes {
   /** Subscriptions on other subjects in the "10,000 other subscriptions" scenario. */
@@ -18,6 +20,10 @@ export interface InProcessSizes {
   requestMeasureMs: number;
   requestMax: number;
   startupIterations: number;
+  /** Fresh processes per start-up probe, timed from the first import to the first reply. */
+  startupFreshIterations: number;
+  /** Fresh processes of each kind (bare Node, import, import + bus) per import probe. */
+  importIterations: number;
 }
 
 export const IN_PROCESS_SIZES: Readonly<Record<Mode, InProcessSizes>> = {
@@ -31,6 +37,8 @@ export const IN_PROCESS_SIZES: Readonly<Record<Mode, InProcessSizes>> = {
     requestMeasureMs: 1_000,
     requestMax: 1_000_000,
     startupIterations: 100,
+    startupFreshIterations: 5,
+    importIterations: 10,
   },
   quick: {
     otherSubscriptions: 10_000,
@@ -42,6 +50,8 @@ export const IN_PROCESS_SIZES: Readonly<Record<Mode, InProcessSizes>> = {
     requestMeasureMs: 250,
     requestMax: 1_000_000,
     startupIterations: 20,
+    startupFreshIterations: 2,
+    importIterations: 3,
   },
 };
 
@@ -101,6 +111,10 @@ const REQUEST_CONTENDERS: readonly Contender<RequestContender>[] = [
   { id: "nats-server", label: "official client → nats-server (loopback TCP)", short: "nats-server", ours: false },
 ];
 
+const IMPORT_CONTENDERS: readonly Contender<ImportContender>[] = [
+  { id: "nats-embedded", label: "nats-embedded", short: "nats-embedded", ours: true },
+];
+
 const STARTUP_CONTENDERS: readonly Contender<StartupContender>[] = [
   { id: "in-process", label: "nats-embedded: `createServer()` + `server.connect()`", short: "in-process", ours: true },
   { id: "nats-server", label: "spawn nats-server + TCP connect", short: "nats-server", ours: false },
@@ -136,6 +150,7 @@ function emitScenario(id: string, title: string, short: string, subscribers: num
 
 export function buildInProcessScenarios(sizes: InProcessSizes): InProcessScenario[] {
   return [
+    ...workloadScenarios(sizes),
     emitScenario("direct-1", "1 subscriber", "pub → 1 sub", 1, 0, sizes),
     emitScenario("direct-4", "4 subscribers", "pub → 4 subs", 4, 0, sizes),
     emitScenario("direct-10k", `1 subscriber + ${sizes.otherSubscriptions.toLocaleString("en-US")} other subscriptions`, "pub → 1 sub, 10k others", 1, sizes.otherSubscriptions, sizes),
@@ -169,9 +184,13 @@ export function buildInProcessScenarios(sizes: InProcessSizes): InProcessScenari
       short: "start-up time",
       group: "startup",
       description:
-        `From nothing to the first request/reply through the broker (official client, ${PAYLOAD} B): median of ${sizes.startupIterations} in one process; ` +
+        `From nothing to the first request/reply through the broker (official client, ${PAYLOAD} B): median of ${sizes.startupIterations} in one process, the broker or client module already loaded; ` +
+        `"fresh process": median of ${sizes.startupFreshIterations} fresh \`node\` processes per sample, timed from before the first \`import()\` (nats-embedded, or the client for nats-server) to the reply. ` +
         "nats-server is spawned as `nats-server -a 127.0.0.1 -p -1` and ready on its \"Server is ready\" line.",
-      metrics: [{ key: "medianMs", label: "median time", unit: "ms", better: "lower" }],
+      metrics: [
+        { key: "medianMs", label: "median time", unit: "ms", better: "lower" },
+        { key: "freshMs", label: "fresh process, import → reply", unit: "ms", better: "lower" },
+      ],
       contenders: STARTUP_CONTENDERS,
       config: (contender: Contender<StartupContender>, root: string) => ({
         group: "startup",
@@ -179,13 +198,37 @@ export function buildInProcessScenarios(sizes: InProcessSizes): InProcessScenari
         root,
         iterations: sizes.startupIterations,
         payloadSize: PAYLOAD,
+        freshIterations: sizes.startupFreshIterations,
+      }),
+      timeoutMs: 120_000,
+    },
+    {
+      id: "import",
+      title: "import cost",
+      short: "import cost",
+      group: "import",
+      description:
+        `Fresh \`node --input-type=module -e\` processes, ${sizes.importIterations} of each kind per sample, interleaved: bare Node, \`await import("nats-embedded")\`, and the import plus \`createServer()\` with no options. ` +
+        "Time = `performance.now()` (since the process started) after the import; RSS = `process.memoryUsage().rss` then; MB = 10⁶ bytes. Over bare Node = median of the kind − median of bare Node in the same sample.",
+      metrics: [
+        { key: "busOverBareMs", label: "import + createServer(), over bare Node", unit: "ms", better: "lower" },
+        { key: "busOverBareRssMB", label: "import + createServer() RSS, over bare Node", unit: "MB", better: "lower" },
+        { key: "importOverBareMs", label: "import, over bare Node", unit: "ms", better: "lower" },
+        { key: "importOverBareRssMB", label: "import RSS, over bare Node", unit: "MB", better: "lower" },
+      ],
+      contenders: IMPORT_CONTENDERS,
+      config: (contender: Contender<ImportContender>, root: string) => ({
+        group: "import",
+        contender: contender.id,
+        root,
+        iterations: sizes.importIterations,
       }),
       timeoutMs: 120_000,
     },
   ];
 }
 
-export const IN_PROCESS_IDS = ["direct-1", "direct-4", "direct-10k", "rr-16", "startup"] as const;
+export const IN_PROCESS_IDS = [...WORKLOAD_IDS, "direct-1", "direct-4", "direct-10k", "rr-16", "startup", "import"] as const;
 
 const EMIT_TITLES: Readonly<Record<string, string>> = {
   "direct-1": "publish → 1 subscriber",
@@ -193,8 +236,14 @@ const EMIT_TITLES: Readonly<Record<string, string>> = {
   "direct-10k": "publish → 1 subscriber, 10,000 other subscriptions",
 };
 
-/** Issue 11's targets; the ratios against eventemitter3 and Aedes are checked in each publish scenario. */
+/**
+ * The workloads' targets first (as their table comes first), then issue 11's: the ratios against
+ * eventemitter3 and Aedes in each direct publish scenario, request/reply and start-up; then
+ * the import cost ("One connection core, one routing path": a bus with no options for at most
+ * 8 MB and 30 ms over bare Node).
+ */
 export const TARGETS: readonly TargetSpec[] = [
+  ...WORKLOAD_TARGETS,
   { text: "publish → 1 subscriber: rate", scenario: "direct-1", kind: "value", contender: "nats-embedded", key: "deliveryRate", op: ">=", threshold: 5e6, unit: "msgs/s" },
   ...Object.entries(EMIT_TITLES).flatMap(([scenario, title]): TargetSpec[] => [
     { text: `${title}: ours / eventemitter3`, scenario, kind: "ratio", contender: "nats-embedded", reference: "eventemitter3", key: "deliveryRate", op: ">=", threshold: 0.3, unit: "×" },
@@ -203,4 +252,6 @@ export const TARGETS: readonly TargetSpec[] = [
   { text: "request/reply: direct API rate / nats-server rate", scenario: "rr-16", kind: "ratio", contender: "direct", reference: "nats-server", key: "rate", op: ">=", threshold: 10, unit: "×" },
   { text: "start-up for a test: median", scenario: "startup", kind: "value", contender: "in-process", key: "medianMs", op: "<=", threshold: 2, unit: "ms" },
   { text: "start-up for a test: nats-server time / ours", scenario: "startup", kind: "speedup", contender: "in-process", reference: "nats-server", key: "medianMs", op: ">=", threshold: 5, unit: "×" },
+  { text: "import + `createServer()`: time over bare Node", scenario: "import", kind: "value", contender: "nats-embedded", key: "busOverBareMs", op: "<=", threshold: 30, unit: "ms" },
+  { text: "import + `createServer()`: RSS over bare Node", scenario: "import", kind: "value", contender: "nats-embedded", key: "busOverBareRssMB", op: "<=", threshold: 8, unit: "MB" },
 ];

@@ -6,9 +6,11 @@
  *   node --import tsx bench/inprocess/probe.ts '{"group":"emit","contender":"nats-embedded","root":".","subscribers":1,"otherSubscriptions":0,"payloadSize":16,"batch":10000,"warmupMs":200,"measureMs":500}'
  */
 import { runEmit } from "./emit-probe.ts";
-import type { ProbeConfig, ProbeReport } from "./protocol.ts";
+import { runImport } from "./import-probe.ts";
+import type { ProbeConfig, ProbeReport, ProbeResult } from "./protocol.ts";
 import { runRequest } from "./request-probe.ts";
 import { runStartup } from "./startup-probe.ts";
+import { runWorkload } from "./workload-probe.ts";
 
 function send(report: ProbeReport): Promise<void> {
   if (process.send === undefined) {
@@ -22,8 +24,22 @@ async function main(): Promise<void> {
   const text = process.argv[2];
   if (text === undefined) throw new Error("expected the probe configuration as a JSON argument");
   const config = JSON.parse(text) as ProbeConfig;
-  const report = config.group === "emit" ? await runEmit(config) : config.group === "request" ? await runRequest(config) : await runStartup(config);
-  await send(report);
+  await send(await run(config));
+}
+
+function run(config: ProbeConfig): Promise<ProbeResult> {
+  switch (config.group) {
+    case "workload":
+      return runWorkload(config);
+    case "emit":
+      return runEmit(config);
+    case "request":
+      return runRequest(config);
+    case "startup":
+      return runStartup(config);
+    case "import":
+      return runImport(config);
+  }
 }
 
 // A coordinator that dies must not leave probes behind.

@@ -1,11 +1,16 @@
 /**
  * The in-process section of the README table and of the chart, generated from the results:
- * one table per shape (publish → subscriber across contenders; request/reply and start-up per
- * path), then the issue's targets, each marked met or not from the same medians.
+ * one table per shape (what users publish, then direct publish → subscriber across contenders;
+ * request/reply and start-up per path; import cost), then the targets, each marked met or not
+ * from the same medians.
  */
 import { formatRatio, formatValue } from "../lib/results.ts";
+import { mqttTopic } from "./mqtt-topic.ts";
 import { PAYLOAD, type InProcessSizes } from "./plan.ts";
-import type { ContenderResult, InProcessResults, InProcessScenarioResult, TargetResult } from "./results.ts";
+import { ONE_SUBJECT, WILDCARD } from "./protocol.ts";
+import { cell, publishTable, ratioOf } from "./report-publish.ts";
+import type { InProcessResults, InProcessScenarioResult, TargetResult } from "./results.ts";
+import { WORKLOAD_SUBJECTS } from "./workload-plan.ts";
 
 /** A bar of the ratio chart: ours / reference for one metric. */
 export interface RatioBar {
@@ -14,56 +19,81 @@ export interface RatioBar {
   better: "higher" | "lower";
 }
 
-function cell(c: ContenderResult | undefined, key: string, unit: string): string {
-  if (c === undefined) return "—";
-  const failed = c.failures > 0 ? ` (${c.failures}/${c.samples.length} failed)` : "";
-  return `${formatValue(c.median[key], unit)}${failed}`;
-}
-
-function ratioOf(s: InProcessScenarioResult, ours: string, reference: string, key: string): number | undefined {
-  return s.ratios.find((r) => r.ours === ours && r.reference === reference && r.key === key)?.value;
-}
-
-/** Rows = scenarios, columns = contenders, then ours / each reference (publish → subscriber). */
-function emitTable(scenarios: readonly InProcessScenarioResult[], sizes: InProcessSizes): string[] {
-  const first = scenarios[0]!;
-  const ours = first.contenders.find((c) => c.ours)!;
-  const refs = first.contenders.filter((c) => !c.ours);
-  const metric = first.metrics[0]!;
-  const lines = [
-    `**Direct publish → in-process subscriber**: ${metric.label} (${metric.unit}, all subscribers together); higher is better.`,
-    "",
-    `| Scenario | ${first.contenders.map((c) => c.label).join(" | ")} | ${refs.map((r) => `ours / ${r.label}`).join(" | ")} |`,
-    `|---|${first.contenders.map(() => "---:").join("|")}|${refs.map(() => "---:").join("|")}|`,
-  ];
-  for (const s of scenarios) {
-    const values = first.contenders.map((c) => cell(s.contenders.find((x) => x.id === c.id), metric.key, metric.unit));
-    const ratios = refs.map((r) => formatRatio(ratioOf(s, ours.id, r.id, metric.key)));
-    lines.push(`| ${s.title} | ${values.join(" | ")} | ${ratios.join(" | ")} |`);
-  }
-  lines.push(
-    "",
-    `<sub>${PAYLOAD} B payload, the same Buffer every time; median of ${sizes.emitSlices} × ${sizes.emitSliceMs} ms slices after ${sizes.emitWarmupMs} ms of warm-up. ` +
-      `The ${sizes.otherSubscriptions.toLocaleString("en-US")} other subscriptions share the subject's first token, 15% have wildcards, none matches. ` +
-      "eventemitter3 matches exact names only; mqemitter and Aedes get the same subjects written the MQTT way (`bench/direct/one`).</sub>",
+/** Workloads: what users publish, to one subject and to 1,000 with a wildcard subscriber. */
+function workloadTable(scenarios: readonly InProcessScenarioResult[], sizes: InProcessSizes): string[] {
+  return publishTable(
+    scenarios,
+    "What users publish (`server.publish` → subscriber)",
+    `Payloads as users pass them: a 16 B Buffer, a 16 B Uint8Array from \`TextEncoder\` (not a Buffer), a JSON string of 27–29 B. ` +
+      "Subjects and payloads are made once per distinct subject before the clock starts (a user would stringify per message; here the bus is timed, not `JSON.stringify`). " +
+      `One subject: \`${ONE_SUBJECT}\`, one exact subscriber. ${WORKLOAD_SUBJECTS.toLocaleString("en-US")} subjects: the publisher cycles through \`orders.<i>.created\`; ` +
+      `ours has one \`${WILDCARD}\` subscriber, eventemitter3 (no wildcards) one listener per subject counting into one tally, mqemitter one \`${mqttTopic(WILDCARD)}\` listener. ` +
+      `Each subscriber counts the message and reads its payload length (\`msg.data.length\` for ours); the count and bytes are checked at the end. ` +
+      `Median of ${sizes.emitSlices} × ${sizes.emitSliceMs} ms slices after ${sizes.emitWarmupMs} ms of warm-up.`,
   );
-  return lines;
 }
 
-/** Rows = contenders (paths), columns = metrics and chosen details, then ours vs the reference. */
-function pathTable(s: InProcessScenarioResult, heading: string, extra: readonly { key: string; label: string; unit: string }[], versus: { key: string; label: string; speedup: boolean }): string[] {
+function emitTable(scenarios: readonly InProcessScenarioResult[], sizes: InProcessSizes): string[] {
+  return publishTable(
+    scenarios,
+    "Direct publish → in-process subscriber",
+    `${PAYLOAD} B payload, the same Buffer every time; median of ${sizes.emitSlices} × ${sizes.emitSliceMs} ms slices after ${sizes.emitWarmupMs} ms of warm-up. ` +
+      `The ${sizes.otherSubscriptions.toLocaleString("en-US")} other subscriptions share the subject's first token, 15% have wildcards, none matches. ` +
+      "eventemitter3 matches exact names only; mqemitter and Aedes get the same subjects written the MQTT way (`bench/direct/one`).",
+  );
+}
+
+interface Column {
+  key: string;
+  label: string;
+  unit: string;
+}
+
+/** A column of one of the scenario's metrics, labelled as the metric is. */
+function metricColumn(s: InProcessScenarioResult, key: string): Column {
+  const m = s.metrics.find((x) => x.key === key)!;
+  return { key, label: m.label, unit: m.unit };
+}
+
+/** Rows = contenders (paths), the given columns, then ours vs the reference on each `versus` metric. */
+function pathTable(s: InProcessScenarioResult, heading: string, columns: readonly Column[], versus: readonly { key: string; label: string; speedup: boolean }[]): string[] {
   const reference = s.contenders.find((c) => !c.ours)!;
-  const columns = [...s.metrics.map((m) => ({ key: m.key, label: `${m.label} (${m.unit})`, unit: m.unit })), ...extra.map((e) => ({ ...e, label: `${e.label} (${e.unit})` }))];
   const lines = [
     heading,
     "",
-    `| Path | ${columns.map((c) => c.label).join(" | ")} | ${versus.label} |`,
-    `|---|${columns.map(() => "---:").join("|")}|---:|`,
+    `| Path | ${[...columns.map((c) => `${c.label} (${c.unit})`), ...versus.map((v) => v.label)].join(" | ")} |`,
+    `|---|${[...columns, ...versus].map(() => "---:").join("|")}|`,
   ];
   for (const c of s.contenders) {
-    const r = c.ours ? ratioOf(s, c.id, reference.id, versus.key) : undefined;
-    const shown = r === undefined ? (c.ours ? "—" : "1×") : formatRatio(versus.speedup ? 1 / r : r);
-    lines.push(`| ${c.label} | ${columns.map((col) => cell(c, col.key, col.unit)).join(" | ")} | ${shown} |`);
+    const shown = versus.map((v) => {
+      const r = c.ours ? ratioOf(s, c.id, reference.id, v.key) : undefined;
+      return r === undefined ? (c.ours ? "—" : "1×") : formatRatio(v.speedup ? 1 / r : r);
+    });
+    lines.push(`| ${c.label} | ${[...columns.map((col) => cell(c, col.key, col.unit)), ...shown].join(" | ")} |`);
+  }
+  lines.push("", `<sub>${s.description}</sub>`);
+  return lines;
+}
+
+/** Import cost: rows = bare Node, the import, the import plus a bus; over bare Node beside each. */
+function importTable(s: InProcessScenarioResult): string[] {
+  const c = s.contenders[0]!;
+  const m = (key: string): number | undefined => c.median[key];
+  const over = (value: number | undefined, unit: string): string => (value === undefined ? "—" : `+${formatValue(value, unit)}`);
+  const rows = [
+    { label: "bare Node (`node -e`)", kind: "bare", overMs: "—", overMB: "—" },
+    { label: '`await import("nats-embedded")`', kind: "import", overMs: over(m("importOverBareMs"), "ms"), overMB: over(m("importOverBareRssMB"), "MB") },
+    { label: "import + `createServer()`, no options", kind: "bus", overMs: over(m("busOverBareMs"), "ms"), overMB: over(m("busOverBareRssMB"), "MB") },
+  ];
+  const failed = c.failures > 0 ? ` (${c.failures}/${c.samples.length} samples failed)` : "";
+  const lines = [
+    `**Import cost**: a fresh Node process, to the moment the package is imported (and a bus created); lower is better${failed}.`,
+    "",
+    "| Process | since process start (ms) | over bare Node (ms) | RSS (MB) | over bare Node (MB) | V8 heap used (MB) |",
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.label} | ${formatValue(m(`${r.kind}AtMs`), "ms")} | ${r.overMs} | ${formatValue(m(`${r.kind}RssMB`), "MB")} | ${r.overMB} | ${formatValue(m(`${r.kind}HeapMB`), "MB")} |`);
   }
   lines.push("", `<sub>${s.description}</sub>`);
   return lines;
@@ -84,11 +114,14 @@ export function inProcessMarkdown(results: InProcessResults, options: { heading:
     `Each figure is the median of ${results.runs} samples per contender, every sample a fresh Node process; contenders take turns going first. ` +
       "nats-embedded runs from its compiled build (`dist/`). Figures in the JSON under `inProcess`.",
   ];
+  const workloads = results.scenarios.filter((s) => s.group === "workload");
+  if (workloads.length > 0) lines.push("", ...workloadTable(workloads, results.sizes));
   const emit = results.scenarios.filter((s) => s.group === "emit");
   if (emit.length > 0) lines.push("", ...emitTable(emit, results.sizes));
   const rr = results.scenarios.find((s) => s.group === "request");
   if (rr !== undefined) {
-    lines.push("", ...pathTable(rr, "**Request/reply**, serial round trips; rate higher is better, latency lower.", [], { key: "rate", label: "rate vs nats-server", speedup: false }));
+    const columns = rr.metrics.map((m) => metricColumn(rr, m.key));
+    lines.push("", ...pathTable(rr, "**Request/reply**, serial round trips; rate higher is better, latency lower.", columns, [{ key: "rate", label: "rate vs nats-server", speedup: false }]));
   }
   const startup = results.scenarios.find((s) => s.group === "startup");
   if (startup !== undefined) {
@@ -98,14 +131,23 @@ export function inProcessMarkdown(results: InProcessResults, options: { heading:
         startup,
         "**Start-up for a test**: create a broker, connect the official client, first request/reply answered; lower is better.",
         [
+          metricColumn(startup, "medianMs"),
           { key: "p90Ms", label: "p90", unit: "ms" },
           { key: "firstMs", label: "first, cold", unit: "ms" },
           { key: "connectedMedianMs", label: "client connected, median", unit: "ms" },
+          metricColumn(startup, "freshMs"),
+          { key: "freshRssMB", label: "fresh process RSS at the reply", unit: "MB" },
         ],
-        { key: "medianMs", label: "faster by", speedup: true },
+        [
+          { key: "medianMs", label: "faster by", speedup: true },
+          { key: "freshMs", label: "fresh process: faster by", speedup: true },
+        ],
       ),
     );
   }
+  // Next to start-up: what a fresh process pays to import the package at all.
+  const imports = results.scenarios.find((s) => s.group === "import");
+  if (imports !== undefined) lines.push("", ...importTable(imports));
   if (results.targets.length > 0) {
     const met = results.targets.filter((t) => t.met === true).length;
     lines.push("", `**Targets** (${met} of ${results.targets.length} met in this run):`, "", "| Target | Goal | Measured | |", "|---|---:|---:|---|");

@@ -17,9 +17,15 @@ export const USAGE = `Usage: npm run bench -- [options]
 End-to-end ids (nats-embedded vs nats-server over TCP, fresh server per run):
   pub-16 pub-1k pubsub-16 pubsub-1k fanout-4 queue-4 req-rep idle-conns
 In-process ids (fresh process per sample, bench/inprocess/):
+  buffer-1 uint8array-1 json-1   what users publish, one subject: vs eventemitter3
+  buffer-1k-wildcard uint8array-1k-wildcard json-1k-wildcard
+                                 1,000 subjects, one orders.*.created subscriber:
+                                 vs eventemitter3 (listener per subject), mqemitter
   direct-1 direct-4 direct-10k   server.publish → subscriber vs eventemitter3, mqemitter, Aedes
   rr-16                          request/reply: direct API, server.connect(), nats-server
-  startup                        createServer + connect + first request vs spawning nats-server
+  startup                        createServer + connect + first request vs spawning nats-server,
+                                 in a warm process and from a fresh one
+  import                         fresh node: import, import + createServer(), vs bare node
 `;
 
 export interface BenchArgs {
