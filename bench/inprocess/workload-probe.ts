@@ -12,8 +12,9 @@
  * Subjects and payloads are built before the clock starts, one per distinct subject (a JSON
  * string is stringified once per subject, not per message): what is timed is the bus, not
  * `JSON.stringify` or the allocator. Every subscriber counts the message and adds up its payload
- * length (`msg.data.length` for ours, which turns a string into bytes as a user reading it
- * would); at the end the count and the bytes must match what was published, so a run that
+ * length: `msg.data.length` for bytes, and `msg.string().length` for a JSON string, as a user
+ * who published text reads it back (`msg.string()`, `msg.json()`), just as eventemitter3's
+ * listener reads the string it was given; at the end the count and the bytes must match what was published, so a run that
  * delivered nothing, or to the wrong listener, fails rather than reporting a rate.
  */
 import { EventEmitter } from "eventemitter3";
@@ -70,11 +71,17 @@ async function natsEmbedded(config: WorkloadConfig, w: Workload): Promise<Bench>
   const server = createServer();
   let delivered = 0;
   let bytes = 0;
+  const text = config.payload === "json";
   server.subscribe(w.pattern, {
-    callback: (_err, msg) => {
-      delivered++;
-      bytes += msg.data.length;
-    },
+    callback: text
+      ? (_err, msg) => {
+          delivered++;
+          bytes += msg.string().length;
+        }
+      : (_err, msg) => {
+          delivered++;
+          bytes += msg.data.length;
+        },
   });
   const { subjects, payloads } = w;
   const n = subjects.length;
