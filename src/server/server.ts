@@ -199,6 +199,10 @@ export class Server extends TypedEmitter<ServerEvents> {
               linkUp: (link) => server.#emitSafely("leafnode:connect", link),
               linkDown: (link, reason) => server.#emitSafely("leafnode:close", link, reason),
               linkError: (link, text) => server.#emitSafely("leafnode:error", link, text),
+              slowConsumer: (info, reason) => {
+                server.#stats.slowConsumers++;
+                server.#emitSafely("slow-consumer", info, reason);
+              },
             },
             leafConfig,
           );
