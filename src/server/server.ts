@@ -72,7 +72,10 @@ export interface ServerEvents {
   listening: (address: { host: string; port: number }) => void;
   "client:connect": (client: ClientEventInfo) => void;
   "client:close": (client: ClientEventInfo, reason: CloseReasonText) => void;
-  /** A client was cut for falling behind (pending bytes or write deadline). No `-ERR` is sent, as nats-server. */
+  /**
+   * A client, or a leaf node link (`transport: "leafnode"`), was cut for falling behind
+   * (pending bytes or write deadline). No `-ERR` is sent, as nats-server.
+   */
   "slow-consumer": (client: ClientEventInfo, reason: CloseReasonText) => void;
   /** A listener failed, or something unexpected happened that did not stop the server. */
   error: (err: Error) => void;
