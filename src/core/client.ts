@@ -16,7 +16,7 @@ import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts"
 import type { MatchResult, Sublist } from "../subjects/sublist.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { applyConnect, defaultConnectOptions, type ConnectOptions } from "./connect-options.ts";
-import { Connection } from "./connection.ts";
+import { Connection, ConnectionKind } from "./connection.ts";
 import type { ConnectionSettings } from "./connection-settings.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import { routeResult } from "./router.ts";
@@ -121,18 +121,13 @@ export class Client implements ProtocolHandler, MessageSink {
     const { maxControlLine, maxPayload } = host.options;
     this.#parser = new ProtocolParser(this, { maxControlLine, maxPayload });
     this.#trace = host.options.trace;
-    this.#conn = new Connection(
-      stream,
-      host,
-      {
-        onData: (chunk) => this.#onData(chunk),
-        onClose: (reason) => this.close(reason),
-        scheduleFlush: () => host.scheduleFlush(this),
-        onSlowConsumer: (reason) => host.slowConsumer(this, reason),
-        describe: () => this.#tracePrefix(),
-      },
-      false,
-    );
+    this.#conn = new Connection(ConnectionKind.Client, stream, host, {
+      onData: (chunk) => this.#onData(chunk),
+      onClose: (reason) => this.close(reason),
+      scheduleFlush: () => host.scheduleFlush(this),
+      onSlowConsumer: (reason) => host.slowConsumer(this, reason),
+      describe: () => this.#tracePrefix(),
+    });
   }
 
   get closed(): boolean {

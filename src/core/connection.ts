@@ -17,6 +17,14 @@ import { Keepalive, type KeepaliveTarget } from "./keepalive.ts";
 import { OutboundBuffer } from "./outbound-buffer.ts";
 import { ProtocolTrace } from "./trace.ts";
 
+/** What kind of peer a connection serves (nats-server client.go `kind`); only what differs depends on it. */
+export const ConnectionKind = {
+  Client: "CLIENT",
+  Leaf: "LEAF",
+  Router: "ROUTER",
+} as const;
+export type ConnectionKindName = (typeof ConnectionKind)[keyof typeof ConnectionKind];
+
 /** Where the core reads the server-wide limits; read at each use, so a reload applies at once. */
 export interface ConnectionHost {
   readonly options: ConnectionSettings;
@@ -46,6 +54,7 @@ export interface ConnectionHooks {
 const CLOSE_LINGER = 1000;
 
 export class Connection implements KeepaliveTarget {
+  readonly kind: ConnectionKindName;
   /** Last time the peer sent anything (ms since epoch). */
   lastActivity = Date.now();
   readonly keepalive: Keepalive;
@@ -62,12 +71,13 @@ export class Connection implements KeepaliveTarget {
   #writeDeadlineTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  /** `alwaysPing`: see {@link Keepalive}; true for leaf nodes and routes. */
-  constructor(stream: Duplex, host: ConnectionHost, hooks: ConnectionHooks, alwaysPing: boolean) {
+  constructor(kind: ConnectionKindName, stream: Duplex, host: ConnectionHost, hooks: ConnectionHooks) {
+    this.kind = kind;
     this.#stream = stream;
     this.#host = host;
     this.#hooks = hooks;
-    this.keepalive = new Keepalive(this, host, alwaysPing);
+    // client.go processPingTimer: PINGs to routes and leaf nodes are never delayed, they measure the link.
+    this.keepalive = new Keepalive(this, host, kind !== ConnectionKind.Client);
     const { trace, logger } = host.options;
     this.trace = trace ? new ProtocolTrace(logger, () => hooks.describe()) : undefined;
     this.attach();

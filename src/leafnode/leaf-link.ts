@@ -20,7 +20,7 @@ import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticato
 import { encodeInfo, PONG_FRAME } from "../protocol/encoder.ts";
 import { LeafParser, type LeafProtocolHandler } from "../protocol/leaf-parser.ts";
 import { ParseError, type ParseErrorCode } from "../protocol/parser-states.ts";
-import { Connection } from "../core/connection.ts";
+import { Connection, ConnectionKind } from "../core/connection.ts";
 import { Subscription, type MessageSink } from "../core/subscription.ts";
 import { redactSecrets } from "../core/trace.ts";
 import { Sublist, type MatchResult } from "../subjects/sublist.ts";
@@ -113,19 +113,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       maxControlLine: Math.max(maxControlLine, LEAF_MAX_CONTROL_LINE),
       maxPayload: role === "solicit" ? Math.max(maxPayload, HUB_MAX_PAYLOAD_CAP) : maxPayload,
     });
-    this.#conn = new Connection(
-      stream,
-      host,
-      {
-        onData: this.#onData,
-        onClose: (reason) => this.close(reason),
-        scheduleFlush: () => process.nextTick(this.#flush),
-        onSlowConsumer: (reason) => host.slowConsumer(this, reason),
-        describe: () => this.#tracePrefix(),
-      },
-      // nats-server never delays its PINGs to a leaf node: they measure the link.
-      true,
-    );
+    this.#conn = new Connection(ConnectionKind.Leaf, stream, host, {
+      onData: this.#onData,
+      onClose: (reason) => this.close(reason),
+      scheduleFlush: () => process.nextTick(this.#flush),
+      onSlowConsumer: (reason) => host.slowConsumer(this, reason),
+      describe: () => this.#tracePrefix(),
+    });
     // Leaf handshake must finish in time (nats-server leafnode AuthTimeout / INFO wait).
     this.#handshakeTimer = setTimeout(() => {
       if (!this.#established) this.#fail("Authentication Timeout", role === "accept" ? "Authentication Timeout" : undefined);
