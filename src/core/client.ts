@@ -1,32 +1,28 @@
 /**
- * One client connection: handshake, the meaning of each op, limits, keepalive, and the
- * outbound queue with its slow-consumer policy. Behaviour follows nats-server's
- * `server/client.go`; comments name the function whose observable behaviour is matched.
+ * One client connection (kind CLIENT): handshake, authentication, the meaning of each op and
+ * the client's limits. Buffering, flushing, the write deadline, the slow-consumer policy,
+ * keepalive and tracing are the connection core's ({@link Connection}). Behaviour follows
+ * nats-server's `server/client.go`; comments name the function whose observable behaviour is matched.
  */
 import type { Duplex } from "node:stream";
 import { AUTH_TIMEOUT, FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../base/constants.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, PeerIdentity } from "./identity.ts";
 import { CompiledPermissions } from "./permissions.ts";
 import { PublishGuard } from "./publish-guard.ts";
-import {
-  encodeError,
-  noRespondersFrame,
-  OK_FRAME,
-  PING_FRAME,
-  PONG_FRAME,
-} from "../protocol/encoder.ts";
+import { encodeError, noRespondersFrame, OK_FRAME, PONG_FRAME } from "../protocol/encoder.ts";
 import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../protocol/parser.ts";
 import { publishViolation, replyViolation, subscribeViolation, WireError } from "../protocol/wire-errors.ts";
 import { isValidLiteralSubject, isValidQueueName } from "../subjects/subject.ts";
 import { CloseReason, type CloseReasonText } from "./close-reason.ts";
 import { applyConnect, defaultConnectOptions, type ConnectOptions } from "./connect-options.ts";
+import { Connection, ConnectionKind } from "./connection.ts";
 import type { ConnectionSettings } from "./connection-settings.ts";
-import { OutboundBuffer } from "./outbound-buffer.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import type { Account } from "./account.ts";
 import type { PublisherCache } from "./publisher-cache.ts";
 import { route } from "./router.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "./subscription.ts";
+import { redactSecrets } from "./trace.ts";
 
 /** Input parsed per event-loop turn at most, in bytes (a socket read is at most 64 KiB anyway). */
 const INPUT_SLICE = 64 * 1024;
@@ -87,30 +83,20 @@ export class Client implements ProtocolHandler, MessageSink {
   outMsgs = 0;
   inBytes = 0;
   outBytes = 0;
-  /** Last time the client sent anything (ms since epoch). */
-  lastActivity = this.start;
   closeReason: CloseReasonText | undefined;
-  /** Round-trip time in ms: from accept to CONNECT, then from each server PING to its PONG. */
-  rtt = 0;
   /** The authenticated user (`authorized_user` in `/connz`), once known. */
   user: string | undefined;
   /** The subscriptions the connection had when it closed (for `/connz?state=closed`). */
   closedSubscriptions: readonly { subject: string; queue: string | undefined; sid: string; msgs: number; max: number }[] = [];
 
   readonly #host: ClientHost;
-  readonly #stream: Duplex;
+  /** The stream, the outbound queue, keepalive and tracing. */
+  readonly #conn: Connection;
   readonly #parser: ProtocolParser;
   readonly #subs = new Map<string, Subscription>();
-  readonly #out = new OutboundBuffer();
-  #flushScheduled = false;
-  /** Bytes handed to the stream that it has not written out yet. */
-  #streamBacklog = 0;
   #closed = false;
   #connectReceived = false;
 
-  #pingTimer: NodeJS.Timeout | undefined;
-  #pingsOut = 0;
-  #pingSentAt = 0;
   /** Authentication: the nonce INFO carried, the timer, and the outcome. */
   #nonce: string | undefined;
   #authTimer: NodeJS.Timeout | undefined;
@@ -120,27 +106,26 @@ export class Client implements ProtocolHandler, MessageSink {
   guard: PublishGuard | undefined;
   /** Input held back while an asynchronous authentication runs. */
   #held: Buffer | undefined;
-  #lastPingReceived = 0;
   /** This connection's match cache for what it publishes (nats-server's per-client `in.results`). */
   readonly #publisher: PublisherCache;
-  #writeDeadlineTimer: NodeJS.Timeout | undefined;
   /** `-V`: every protocol op in and out goes to the logger's trace level, as nats-server. */
   readonly #trace: boolean;
 
   constructor(host: ClientHost, cid: number, stream: Duplex, info: ConnectionInfo) {
     this.#host = host;
     this.cid = cid;
-    this.#stream = stream;
     this.info = info;
     this.#publisher = host.account.publisher();
     const { maxControlLine, maxPayload } = host.options;
     this.#parser = new ProtocolParser(this, { maxControlLine, maxPayload });
     this.#trace = host.options.trace;
-    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
-    stream.on("end", () => this.close(CloseReason.ClientClosed));
-    stream.on("close", () => this.close(CloseReason.ClientClosed));
-    stream.on("error", () => this.close(CloseReason.ReadError));
-    stream.on("drain", () => this.#onDrain());
+    this.#conn = new Connection(ConnectionKind.Client, stream, host, {
+      onData: (chunk) => this.#onData(chunk),
+      onClose: (reason) => this.close(reason),
+      scheduleFlush: () => host.scheduleFlush(this),
+      onSlowConsumer: (reason) => host.slowConsumer(this, reason),
+      describe: () => this.#tracePrefix(),
+    });
   }
 
   get closed(): boolean {
@@ -154,14 +139,25 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** Outbound bytes queued and not yet written out by the transport. */
   get pendingBytes(): number {
-    return this.#out.queued + this.#streamBacklog;
+    return this.#conn.pendingBytes;
+  }
+
+  /** Last time the client sent anything (ms since epoch). */
+  get lastActivity(): number {
+    return this.#conn.lastActivity;
+  }
+
+  /** Round-trip time in whole ms: from accept to CONNECT, then from each server PING to its PONG. */
+  get rtt(): number {
+    const rtt = this.#conn.keepalive.rtt;
+    return rtt === 0 ? 0 : Math.max(1, Math.round(rtt));
   }
 
   /** Sends INFO and starts the keepalive; the server calls this once after accepting. */
   greet(infoFrame: Buffer | undefined, nonce: string | undefined): void {
     this.#nonce = nonce;
     if (infoFrame !== undefined) this.#queueFrame(infoFrame);
-    this.#setPingTimer(this.#firstPingDelay());
+    this.#conn.keepalive.start(this.#firstPingDelay());
     const auth = this.#host.auth;
     if (!auth.required) {
       this.#authenticated = true;
@@ -184,8 +180,7 @@ export class Client implements ProtocolHandler, MessageSink {
   /** Sends `-ERR` then closes, as nats-server does for the errors that end a connection. */
   closeWithError(text: string, reason: CloseReasonText): void {
     if (this.#closed) return;
-    if (this.#trace) this.#traceOut("-ERR", `'${text}'`);
-    this.#queueFrame(encodeError(text));
+    this.#conn.sendError(text);
     this.close(reason);
   }
 
@@ -199,8 +194,6 @@ export class Client implements ProtocolHandler, MessageSink {
     this.closeReason = reason;
     this.info.onClosing?.(reason);
     this.#parser.halt();
-    this.#clearPingTimer();
-    if (this.#writeDeadlineTimer !== undefined) clearTimeout(this.#writeDeadlineTimer);
     if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
     this.closedSubscriptions = [...this.#subs.values()].map((sub) => ({
       subject: sub.subject,
@@ -211,17 +204,7 @@ export class Client implements ProtocolHandler, MessageSink {
     }));
     this.#host.account.sublist.removeBatch(this.#subs.values());
     this.#subs.clear();
-    const isSlow = reason === CloseReason.SlowConsumerPendingBytes || reason === CloseReason.SlowConsumerWriteDeadline;
-    if (isSlow) {
-      // Nothing more can reach a client that is not reading: drop, don't queue.
-      this.#out.clear();
-      this.#stream.destroy();
-    } else {
-      this.#writeOut();
-      this.#stream.end();
-      // A peer that never reads would keep a half-closed socket open; don't wait for it.
-      setTimeout(() => this.#stream.destroy(), 1000).unref();
-    }
+    this.#conn.close(reason);
     this.#host.clientClosed(this, reason);
   }
 
@@ -236,7 +219,7 @@ export class Client implements ProtocolHandler, MessageSink {
       return;
     }
     this.connectOptions = next;
-    if (!this.#connectReceived) this.rtt = Math.max(1, Date.now() - this.start);
+    if (!this.#connectReceived) this.#conn.keepalive.rtt = Math.max(1, Date.now() - this.start);
     this.#connectReceived = true;
     this.echo = next.echo;
     this.#parser.headers = next.headers;
@@ -251,7 +234,7 @@ export class Client implements ProtocolHandler, MessageSink {
       if (result instanceof Promise) {
         // Nothing after CONNECT may run before the verdict: hold the input until then.
         this.#parser.pause();
-        this.#stream.pause();
+        this.#conn.stream.pause();
         result.then(
           (r) => this.#afterAuthentication(next, r, true),
           () => this.#afterAuthentication(next, false, true),
@@ -295,8 +278,7 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     if (next.verbose) this.#queueFrame(OK_FRAME);
     // As setFirstPingTimer: the keepalive restarts from CONNECT.
-    this.#clearPingTimer();
-    this.#setPingTimer(this.#firstPingDelay());
+    this.#conn.keepalive.start(this.#firstPingDelay());
   }
 
   #setUser(user: AuthenticatedUser): void {
@@ -366,7 +348,7 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#held = undefined;
     this.#parser.resume();
     if (held !== undefined && held.length > 0) this.#onData(held);
-    if (!this.#closed && this.#held === undefined) this.#stream.resume();
+    if (!this.#closed && this.#held === undefined) this.#conn.stream.resume();
   }
 
   /** client.go processInboundClientMsg. */
@@ -442,26 +424,22 @@ export class Client implements ProtocolHandler, MessageSink {
       this.#traceIn("PING");
       this.#traceOut("PONG");
     }
-    this.#lastPingReceived = Date.now();
+    this.#conn.keepalive.pingReceived();
     this.#queueFrame(PONG_FRAME);
   }
 
   onPong(): void {
     if (this.#trace) this.#traceIn("PONG");
-    this.#pingsOut = 0;
-    if (this.#pingSentAt !== 0) {
-      this.rtt = Math.max(1, Date.now() - this.#pingSentAt);
-      this.#pingSentAt = 0;
-    }
+    this.#conn.keepalive.pongReceived();
   }
 
   /** nats-server's trace lines: `<addr> - cid:<n> - <<- [OP args]`. */
   #traceIn(op: string, arg?: string): void {
-    this.#host.options.logger.trace(`${this.#tracePrefix()} - <<- [${arg === undefined ? op : `${op} ${arg}`}]`);
+    this.#conn.trace?.in(arg === undefined ? op : `${op} ${arg}`);
   }
 
   #traceOut(op: string, arg?: string): void {
-    this.#host.options.logger.trace(`${this.#tracePrefix()} - ->> [${arg === undefined ? op : `${op} ${arg}`}]`);
+    this.#conn.trace?.out(arg === undefined ? op : `${op} ${arg}`);
   }
 
   #tracePrefix(): string {
@@ -473,9 +451,8 @@ export class Client implements ProtocolHandler, MessageSink {
   applyLimits(): void {
     const { maxControlLine, maxPayload } = this.#host.options;
     this.#parser.setLimits({ maxControlLine, maxPayload });
-    if (this.#closed || this.#pingTimer === undefined) return;
-    this.#clearPingTimer();
-    this.#setPingTimer(this.#host.options.pingInterval);
+    if (this.#closed || !this.#conn.keepalive.running) return;
+    this.#conn.keepalive.start(this.#host.options.pingInterval);
   }
 
   /** Queues a frame from the server (an async INFO, say). */
@@ -494,15 +471,15 @@ export class Client implements ProtocolHandler, MessageSink {
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     if (this.#closed) return false;
     if (this.#trace) this.#traceOut(headerSize < 0 ? "MSG" : "HMSG", [subject, sub.sid, reply, String(end - start)].filter((f) => f !== "").join(" "));
-    const out = this.#out;
+    const conn = this.#conn;
     if (headerSize < 0) {
-      out.appendMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
+      conn.queueMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
     } else if (this.connectOptions.headers) {
-      out.appendMessage(sub.hmsgPrefix(subject), reply, headerSize, data, start, end);
+      conn.queueMessage(sub.hmsgPrefix(subject), reply, headerSize, data, start, end);
     } else {
       // The subscriber did not ask for headers: strip them, as nats-server does.
       start += headerSize;
-      out.appendMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
+      conn.queueMessage(sub.msgPrefix(subject), reply, -1, data, start, end);
     }
     const size = end - start;
     this.outMsgs++;
@@ -510,7 +487,6 @@ export class Client implements ProtocolHandler, MessageSink {
     const stats = this.#host.stats;
     stats.outMsgs++;
     stats.outBytes += size;
-    this.#afterQueue();
     return true;
   }
 
@@ -522,62 +498,12 @@ export class Client implements ProtocolHandler, MessageSink {
   // ---- outbound -----------------------------------------------------------------------------
 
   #queueFrame(frame: Buffer): void {
-    if (this.#closed) return;
-    this.#out.appendBytes(frame);
-    this.#afterQueue();
-  }
-
-  #afterQueue(): void {
-    if (this.#out.queued + this.#streamBacklog > this.#host.options.maxPending) {
-      // client.go queueOutbound: over max_pending the client is cut, with no -ERR.
-      this.#host.slowConsumer(this, CloseReason.SlowConsumerPendingBytes);
-      this.close(CloseReason.SlowConsumerPendingBytes);
-      return;
-    }
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      this.#host.scheduleFlush(this);
-    }
+    this.#conn.queueFrame(frame);
   }
 
   /** Writes everything queued in one go; the server calls it once per I/O turn. */
   flush(): void {
-    this.#flushScheduled = false;
-    if (this.#closed) return;
-    this.#writeOut();
-  }
-
-  #writeOut(): void {
-    if (this.#out.queued === 0) return;
-    const chunks = this.#out.take();
-    const stream = this.#stream;
-    if (stream.destroyed || !stream.writable) return;
-    let ok = true;
-    if (chunks.length === 1) {
-      ok = stream.write(chunks[0]);
-    } else {
-      stream.cork();
-      for (const chunk of chunks) ok = stream.write(chunk);
-      stream.uncork();
-    }
-    this.#streamBacklog = stream.writableLength;
-    if (!ok && this.#writeDeadlineTimer === undefined && !this.#closed) {
-      // The peer is not keeping up: it has write_deadline to drain, or it is cut.
-      this.#writeDeadlineTimer = setTimeout(() => {
-        this.#writeDeadlineTimer = undefined;
-        this.#host.slowConsumer(this, CloseReason.SlowConsumerWriteDeadline);
-        this.close(CloseReason.SlowConsumerWriteDeadline);
-      }, this.#host.options.writeDeadline);
-      this.#writeDeadlineTimer.unref();
-    }
-  }
-
-  #onDrain(): void {
-    this.#streamBacklog = this.#stream.writableLength;
-    if (this.#writeDeadlineTimer !== undefined) {
-      clearTimeout(this.#writeDeadlineTimer);
-      this.#writeDeadlineTimer = undefined;
-    }
+    this.#conn.flush();
   }
 
   // ---- inbound ------------------------------------------------------------------------------
@@ -589,7 +515,6 @@ export class Client implements ProtocolHandler, MessageSink {
       this.#held = Buffer.concat([this.#held, chunk]);
       return;
     }
-    this.lastActivity = Date.now();
     if (!this.#authenticated && !this.#connectReceived && this.#host.auth.noAuthUser !== undefined) {
       const first = chunk[0];
       // parser.go: a first op other than CONNECT makes the client the no_auth_user.
@@ -621,7 +546,7 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     if (rest !== undefined && !this.#closed) {
       this.#held = rest;
-      this.#stream.pause();
+      this.#conn.stream.pause();
       setImmediate(() => {
         if (!this.#closed) this.#resumeInput();
       });
@@ -690,40 +615,4 @@ export class Client implements ProtocolHandler, MessageSink {
     // Up to 20% jitter so that clients connected together are not pinged together.
     return d + Math.floor(Math.random() * (d / 5));
   }
-
-  #setPingTimer(delay: number): void {
-    this.#pingTimer = setTimeout(() => this.#onPingTimer(), delay);
-    this.#pingTimer.unref();
-  }
-
-  #clearPingTimer(): void {
-    if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
-    this.#pingTimer = undefined;
-  }
-
-  /** client.go processPingTimer: ping only idle clients; too many unanswered is stale. */
-  #onPingTimer(): void {
-    this.#pingTimer = undefined;
-    if (this.#closed) return;
-    const { pingInterval, pingMax } = this.#host.options;
-    const now = Date.now();
-    // Before CONNECT nats-server has no RTT yet and always pings.
-    const idle = !this.#connectReceived || (now - this.lastActivity >= pingInterval && now - this.#lastPingReceived >= pingInterval);
-    if (idle) {
-      if (this.#pingsOut + 1 > pingMax) {
-        this.closeWithError(WireError.StaleConnection, CloseReason.StaleConnection);
-        return;
-      }
-      this.#pingsOut++;
-      this.#pingSentAt = now;
-      if (this.#trace) this.#traceOut("PING");
-      this.#queueFrame(PING_FRAME);
-    }
-    this.#setPingTimer(pingInterval);
-  }
-}
-
-/** CONNECT as traced: passwords and tokens replaced, as nats-server's removePassFromTrace. */
-function redactSecrets(json: string): string {
-  return json.replace(/("(?:pass|auth_token|sig|jwt)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"');
 }

@@ -7,18 +7,24 @@
  * router delivers local publishes to it and it frames them as `LMSG`/`HMSG` (leafnode.go
  * sendLeafMsg). What arrives from the peer goes back to the manager, which routes it to local
  * subscribers and other links, never back to this one.
+ *
+ * Buffering, flushing, the write deadline, the slow-consumer policy, keepalive and tracing
+ * are the connection core's ({@link Connection}), as for a client: a link adds its handshake,
+ * its ops and its interest.
  */
 import type { Duplex } from "node:stream";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
 import { CompiledPermissions } from "../core/permissions.ts";
 import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
-import { encodeError, encodeInfo, PING_FRAME, PONG_FRAME } from "../protocol/encoder.ts";
-import { OutboundBuffer } from "../core/outbound-buffer.ts";
+import { encodeInfo, PONG_FRAME } from "../protocol/encoder.ts";
+import { LeafParser, type LeafProtocolHandler } from "../protocol/leaf-parser.ts";
+import { ParseError, type ParseErrorCode } from "../protocol/parser-states.ts";
+import { Connection, ConnectionKind } from "../core/connection.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "../core/subscription.ts";
+import { redactSecrets } from "../core/trace.ts";
 import { Sublist, type MatchResult } from "../subjects/sublist.ts";
 import { isValidSubject } from "../subjects/subject.ts";
-import { LeafParseError, LeafParser, type LeafProtocolHandler } from "./leaf-parser.ts";
 import { encodeLeafSub, encodeLeafUnsub, interestKey, leafMsgPrefix, LDS_PREFIX } from "./leaf-encoder.ts";
 import type { LinkHost } from "./link-host.ts";
 import type { ResolvedLeafRemote } from "./options.ts";
@@ -70,9 +76,9 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   readonly #host: LinkHost;
   /** `-V`: every op in and out goes to the logger's trace level, as nats-server's leaf traces. */
   readonly #trace: boolean;
-  #stream: Duplex;
+  /** The stream, the outbound queue, keepalive and tracing. */
+  readonly #conn: Connection;
   readonly #parser: LeafParser;
-  readonly #out = new OutboundBuffer();
   readonly #solicit: SolicitParams | undefined;
   /** The peer's interest: one subscription per subject (and queue), also in the server's sublist. */
   readonly #remote = new Sublist<Subscription>();
@@ -85,16 +91,10 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   #closed = false;
   #loop = false;
   #infoReceived = false;
-  #flushQueued = false;
   #peerHeaders = true;
   /** Hub-imposed (solicit) or user (accept) permissions; undefined = all allowed. */
   #perms: CompiledPermissions | undefined;
   #nonce: string | undefined;
-  #pingTimer: NodeJS.Timeout | undefined;
-  #pingsOut = 0;
-  /** When the PING now awaiting its PONG went out (performance.now()), to measure the round trip. */
-  #pingSentAt: number | undefined;
-  #rttMs = 0;
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** `LMSG <subject> ` for the last plain message sent, as clients cache their MSG prefix. */
   #lastPlainSubject = "";
@@ -104,7 +104,6 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   constructor(host: LinkHost, stream: Duplex, role: LeafRole, cid: number, solicit?: SolicitParams) {
     this.#host = host;
-    this.#stream = stream;
     this.role = role;
     this.cid = cid;
     this.#solicit = solicit;
@@ -117,7 +116,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       maxControlLine: Math.max(maxControlLine, LEAF_MAX_CONTROL_LINE),
       maxPayload: role === "solicit" ? Math.max(maxPayload, HUB_MAX_PAYLOAD_CAP) : maxPayload,
     });
-    this.#attach(stream);
+    this.#conn = new Connection(ConnectionKind.Leaf, stream, host, {
+      onData: this.#onData,
+      onClose: (reason) => this.close(reason),
+      scheduleFlush: () => process.nextTick(this.#flush),
+      onSlowConsumer: (reason) => host.slowConsumer(this, reason),
+      describe: () => this.#tracePrefix(),
+    });
     // Leaf handshake must finish in time (nats-server leafnode AuthTimeout / INFO wait).
     this.#handshakeTimer = setTimeout(() => {
       if (!this.#established) this.#fail("Authentication Timeout", role === "accept" ? "Authentication Timeout" : undefined);
@@ -150,45 +155,38 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   /** The peer's address, as `/leafz` `ip` and `port`. */
   get remoteEndpoint(): { ip: string; port: number } {
-    const socket = this.#stream as Partial<Socket>;
+    const socket = this.#conn.stream as Partial<Socket>;
     return { ip: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
   }
 
   /** Last measured PING/PONG round trip in ms (0 until one completes), as `/leafz` `rtt`. */
   get rtt(): number {
-    return this.#rttMs;
+    return this.#conn.keepalive.rtt;
   }
 
-  #attach(stream: Duplex): void {
-    stream.on("data", this.#onData);
-    stream.on("end", this.#onEnd);
-    stream.on("close", this.#onEnd);
-    stream.on("error", this.#onError);
-  }
-
-  #detach(stream: Duplex): void {
-    stream.off("data", this.#onData);
-    stream.off("end", this.#onEnd);
-    stream.off("close", this.#onEnd);
-    stream.off("error", this.#onError);
+  /** Outbound bytes queued and not yet written out, as `/leafz` `pending_bytes`. */
+  get pendingBytes(): number {
+    return this.#conn.pendingBytes;
   }
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#closed) return;
-    let err: number;
+    let err: ParseErrorCode;
     try {
       err = this.#parser.parse(chunk);
     } catch (e) {
       // Nothing a peer sends may throw into the host.
       this.#host.logger.error(`leafnode cid:${this.cid} - ${String(e)}`);
-      err = LeafParseError.UnknownOperation;
+      err = ParseError.UnknownOperation;
     }
-    if (err === LeafParseError.None) return;
     switch (err) {
-      case LeafParseError.ControlLineTooLong:
+      case ParseError.None:
+      case ParseError.Halted:
+        break;
+      case ParseError.ControlLineTooLong:
         this.#fail("Maximum Control Line Exceeded", "Maximum Control Line Exceeded");
         break;
-      case LeafParseError.PayloadTooLarge:
+      case ParseError.PayloadTooLarge:
         this.#fail("Maximum Message Payload Exceeded", "Maximum Payload Violation");
         break;
       default:
@@ -196,8 +194,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     }
   };
 
-  readonly #onEnd = (): void => this.close("Client Closed");
-  readonly #onError = (): void => this.close("Read Error");
+  readonly #flush = (): void => this.#conn.flush();
 
   // ---- handshake ----------------------------------------------------------------------------
 
@@ -242,7 +239,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.#nonce = typeof info["nonce"] === "string" ? info["nonce"] : undefined;
     this.#applyHubPermissions(info);
     const wantTls = info["tls_required"] === true || this.#solicit?.remote.tls !== undefined || this.#solicit?.url.protocol === "tls:";
-    if (wantTls && !(this.#stream as Partial<TLSSocket>).encrypted) {
+    if (wantTls && !(this.#conn.stream as Partial<TLSSocket>).encrypted) {
       this.#upgradeToTls();
       return;
     }
@@ -251,8 +248,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   #upgradeToTls(): void {
     const solicit = this.#solicit!;
-    const plain = this.#stream as Socket;
-    this.#detach(plain);
+    const plain = this.#conn.stream as Socket;
     const t = solicit.remote.tls;
     const host = solicit.url.hostname;
     const secure = tlsConnect({
@@ -264,10 +260,10 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       key: t?.key,
       rejectUnauthorized: t?.rejectUnauthorized ?? true,
     });
-    this.#stream = secure;
+    this.#conn.replaceStream(secure);
     secure.once("secureConnect", () => {
       if (this.#closed) return;
-      this.#attach(secure);
+      this.#conn.attach();
       this.#sendConnect();
     });
     secure.once("error", (err) => {
@@ -281,7 +277,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const { remote, url } = this.#solicit!;
     const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName);
     this.#queue(Buffer.from(`CONNECT ${json}\r\nPING\r\n`, "utf8"));
-    this.#pingSentAt = performance.now();
+    this.#conn.keepalive.pingSent();
     // The hub answers an auth failure with -ERR and a close; otherwise we are in.
     this.#establish();
   }
@@ -340,7 +336,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.#established = true;
     if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
-    this.#setPingTimer();
+    this.#conn.keepalive.start(this.#host.options.pingInterval);
     this.#host.established(this);
   }
 
@@ -405,7 +401,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     if (this.#remoteByKey.has(key)) return; // A new queue weight: one member stands for them all.
     const sub = new Subscription(this, subject, queue, key);
     if (!this.#remote.insert(sub)) {
-      this.#queue(encodeError("Invalid Subscription"));
+      this.#conn.sendError("Invalid Subscription");
       return;
     }
     this.#remoteByKey.set(key, sub);
@@ -518,14 +514,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       }
       prefix = this.#lastHeaderPrefix;
     }
-    this.#out.appendMessage(prefix, tailReply, headerSize, data, start, end);
     const size = end - start;
     this.outMsgs++;
     this.outBytes += size;
     const stats = this.#host.stats;
     stats.outMsgs++;
     stats.outBytes += size;
-    this.#afterQueue();
+    this.#conn.queueMessage(prefix, tailReply, headerSize, data, start, end);
   }
 
   // ---- messages in --------------------------------------------------------------------------
@@ -556,14 +551,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   onPing(): void {
     if (this.#trace) this.#traceIn("PING");
+    this.#conn.keepalive.pingReceived();
     this.#queue(PONG_FRAME);
   }
 
   onPong(): void {
     if (this.#trace) this.#traceIn("PONG");
-    this.#pingsOut = 0;
-    if (this.#pingSentAt !== undefined) this.#rttMs = performance.now() - this.#pingSentAt;
-    this.#pingSentAt = undefined;
+    this.#conn.keepalive.pongReceived();
   }
 
   onOk(): void {}
@@ -581,42 +575,28 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.#loop = true;
     const text = `Loop detected for leafnode account="$G". Delaying attempt to reconnect for 30s`;
     this.#host.logger.error(`leafnode cid:${this.cid} - ${text}`);
-    if (tellPeer) this.#queue(encodeError(text));
+    if (tellPeer) this.#conn.sendError(text);
     this.close("Protocol Violation");
   }
 
-  #setPingTimer(): void {
-    const { pingInterval, pingMax } = this.#host.options;
-    this.#pingTimer = setInterval(() => {
-      if (this.#pingsOut + 1 > pingMax) {
-        this.#fail("Stale Connection", "Stale Connection");
-        return;
-      }
-      this.#pingsOut++;
-      this.#pingSentAt ??= performance.now();
-      this.#queue(PING_FRAME);
-    }, pingInterval);
-    this.#pingTimer.unref();
-  }
-
   #fail(reason: string, errText: string | undefined): void {
-    if (errText !== undefined) this.#queue(encodeError(errText));
+    if (errText !== undefined) this.#conn.sendError(errText);
     this.close(reason);
   }
 
   // ---- tracing ------------------------------------------------------------------------------
 
   #traceIn(op: string): void {
-    this.#host.logger.trace(`${this.#tracePrefix()} - <<- [${op}]`);
+    this.#conn.trace?.in(op);
   }
 
   #traceOut(op: string): void {
-    this.#host.logger.trace(`${this.#tracePrefix()} - ->> [${op}]`);
+    this.#conn.trace?.out(op);
   }
 
   /** nats-server's prefix for a leaf connection: `127.0.0.1:7422 - lid:4`. */
   #tracePrefix(): string {
-    const socket = this.#stream as Partial<Socket>;
+    const socket = this.#conn.stream as Partial<Socket>;
     return `${socket.remoteAddress ?? "leafnode"}:${socket.remotePort ?? 0} - lid:${this.cid}`;
   }
 
@@ -625,36 +605,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   #queue(frame: Buffer): void {
     if (this.#closed) return;
     if (this.#trace) for (const line of frame.toString("utf8").split("\r\n")) if (line !== "") this.#traceOut(redactSecrets(line));
-    this.#out.appendBytes(frame);
-    this.#afterQueue();
-  }
-
-  #afterQueue(): void {
-    if (this.#out.queued + this.#stream.writableLength > this.#host.options.maxPending) {
-      this.#host.logger.warn(`leafnode cid:${this.cid} - Slow Consumer Detected`);
-      this.#out.clear();
-      this.close("Slow Consumer (Pending Bytes)");
-      return;
-    }
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      process.nextTick(this.#flush);
-    }
-  }
-
-  readonly #flush = (): void => {
-    this.#flushQueued = false;
-    this.#writeOut();
-  };
-
-  #writeOut(): void {
-    if (this.#out.queued === 0) return;
-    const chunks = this.#out.take();
-    const stream = this.#stream;
-    if (stream.destroyed || !stream.writable) return;
-    stream.cork();
-    for (const chunk of chunks) stream.write(chunk);
-    stream.uncork();
+    this.#conn.queueFrame(frame);
   }
 
   /** Ends the link: the peer's interest leaves the sublist, queued frames go out first. */
@@ -662,16 +613,12 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     if (this.#closed) return;
     this.#closed = true;
     this.#parser.halt();
-    if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
     if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
     const subs = [...this.#remoteByKey.values()];
     this.#remoteByKey.clear();
     this.#remote.removeBatch(subs);
     this.#host.sublist.removeBatch(subs);
-    this.#writeOut();
-    const stream = this.#stream;
-    stream.end();
-    setTimeout(() => stream.destroy(), 1000).unref();
+    this.#conn.close(reason);
     this.#host.closed(this, { reason, loop: this.#loop, established: this.#established });
   }
 }
@@ -680,11 +627,6 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 function msgLine(headers: boolean, subject: string, reply: string, queues: readonly string[], headerSize: number, size: number): string {
   const mid = queues.length > 0 ? (reply === "" ? ` | ${queues.join(" ")}` : ` + ${reply} ${queues.join(" ")}`) : reply === "" ? "" : ` ${reply}`;
   return `${headers ? "HMSG" : "LMSG"} ${subject}${mid}${headers ? ` ${headerSize}` : ""} ${size}`;
-}
-
-/** Passwords, tokens and signatures replaced in a traced CONNECT, as nats-server's removePassFromTrace. */
-function redactSecrets(line: string): string {
-  return line.replace(/("(?:pass|auth_token|sig|jwt)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"');
 }
 
 /** Numbers for payload buffers, so that one message's key stays the same through its delivery. */

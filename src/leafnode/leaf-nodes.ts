@@ -16,6 +16,7 @@ import type { SubjectPermission } from "../core/permissions.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
 import type { TrafficStats } from "../core/client.ts";
+import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 import { startTls } from "../transport/tls.ts";
@@ -39,6 +40,22 @@ export interface LeafNodesHost {
   linkUp(info: LeafLinkInfo): void;
   linkDown(info: LeafLinkInfo, reason: string): void;
   linkError(info: LeafLinkInfo, text: string): void;
+  /**
+   * A link was cut for not keeping up, as a slow client is: the host counts it (`/varz`
+   * `slow_consumers`) and emits `slow-consumer`.
+   */
+  slowConsumer(info: SlowLinkInfo, reason: CloseReasonText): void;
+}
+
+/** A slow link as the `slow-consumer` event describes a connection. */
+export interface SlowLinkInfo {
+  cid: number;
+  /** Always `leafnode`. */
+  transport: string;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** The peer's server name. */
+  name: string;
 }
 
 /** What the events and `server.leafNodes` say about a link. */
@@ -110,6 +127,11 @@ export class LeafNodes {
       routeInbound: (source, subject, reply, queues, headerSize, data, start, end) =>
         routeFromLink(host.sublist, source, subject, reply, queues, headerSize, data, start, end),
       remoteError: (link, text) => host.linkError(manager.#info(link), text),
+      slowConsumer: (link, reason) => {
+        const { ip, port } = link.remoteEndpoint;
+        host.options.logger.warn(`leafnode cid:${link.cid} - Slow Consumer Detected: ${reason}`);
+        host.slowConsumer({ cid: link.cid, transport: "leafnode", remoteAddress: ip || undefined, remotePort: port || undefined, name: link.peerName || link.peerId }, reason);
+      },
       closed: (link, info) => manager.#linkClosed(link, info),
     };
     host.sublist.listener = (sub, delta) => this.interestChanged(sub, delta);

@@ -2,6 +2,7 @@ import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticato
 import type { Permissions } from "../core/permissions.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { Logger } from "../base/logger.ts";
+import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
 import type { MessageSink, Subscription } from "../core/subscription.ts";
 import type { Sublist } from "../subjects/sublist.ts";
@@ -41,6 +42,8 @@ export interface LinkHost {
     start: number,
     end: number,
   ): void;
+  /** The link was cut for not keeping up (pending bytes or write deadline): count it, tell the host. */
+  slowConsumer(link: LeafLink, reason: CloseReasonText): void;
   /** The peer sent `-ERR`. */
   remoteError(link: LeafLink, text: string): void;
   closed(link: LeafLink, info: LeafCloseInfo): void;

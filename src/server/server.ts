@@ -73,7 +73,10 @@ export interface ServerEvents {
   listening: (address: { host: string; port: number }) => void;
   "client:connect": (client: ClientEventInfo) => void;
   "client:close": (client: ClientEventInfo, reason: CloseReasonText) => void;
-  /** A client was cut for falling behind (pending bytes or write deadline). No `-ERR` is sent, as nats-server. */
+  /**
+   * A client, or a leaf node link (`transport: "leafnode"`), was cut for falling behind
+   * (pending bytes or write deadline). No `-ERR` is sent, as nats-server.
+   */
   "slow-consumer": (client: ClientEventInfo, reason: CloseReasonText) => void;
   /** A listener failed, or something unexpected happened that did not stop the server. */
   error: (err: Error) => void;
@@ -203,6 +206,10 @@ export class Server extends TypedEmitter<ServerEvents> {
               linkUp: (link) => server.#emitSafely("leafnode:connect", link),
               linkDown: (link, reason) => server.#emitSafely("leafnode:close", link, reason),
               linkError: (link, text) => server.#emitSafely("leafnode:error", link, text),
+              slowConsumer: (info, reason) => {
+                server.#stats.slowConsumers++;
+                server.#emitSafely("slow-consumer", info, reason);
+              },
             },
             leafConfig,
           );

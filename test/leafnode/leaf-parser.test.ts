@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { connect as netConnect } from "node:net";
 import { describe, it } from "node:test";
 import { createServer } from "../../src/index.ts";
-import { LeafParseError, LeafParser, type LeafProtocolHandler } from "../../src/leafnode/leaf-parser.ts";
+import { LeafParseError, LeafParser, type LeafProtocolHandler } from "../../src/protocol/leaf-parser.ts";
 import { jsAckDeliverIndex } from "../../src/leafnode/route-inbound.ts";
 import { eventually } from "./helpers.ts";
 
