@@ -25,8 +25,6 @@ import type { DirectSubscription, SubscribeOptions } from "../direct/direct-subs
 import type { Tap, TapOptions } from "../direct/tap.ts";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { connectInProcess, registerInProcessServer } from "../transport/in-process-client.ts";
-import { listenWebSocket } from "../transport/websocket.ts";
-import { startMonitorServer } from "../monitor/monitor-server.ts";
 import {
   connz,
   healthz,
@@ -255,6 +253,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#closed) throw new ServerClosedError();
     const { host, port, websocket, http, logger } = this.#options;
     if (http !== undefined && this.#monitor === undefined) {
+      // Loaded here, not at import: the HTTP server, dashboard and prom-client cost ~50 ms and
+      // ~12 MB, paid only by those who ask for a monitoring port.
+      const { startMonitorServer } = await import("../monitor/monitor-server.ts");
+      if (this.#closed) throw new ServerClosedError();
       this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
       logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
     }
@@ -276,6 +278,9 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#emitSafely("listening", { host, port: this.#port });
     }
     if (websocket !== undefined && this.#websocket === undefined) {
+      // `ws` and node:http load only for a WebSocket port (the options were checked at createServer()).
+      const { listenWebSocket } = await import("../transport/websocket.ts");
+      if (this.#closed) throw new ServerClosedError();
       this.#websocket = await listenWebSocket(websocket, (stream, info) => this.handle(stream, { transport: "websocket", ...info }), {
         maxPayload: this.#options.maxPayload,
         logger,
