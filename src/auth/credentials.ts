@@ -1,10 +1,17 @@
 /**
  * Checking secrets: passwords and tokens (plain or bcrypt, as nats-server's config allows)
  * and nkey signatures over the server's nonce. Plain secrets are compared in constant time.
+ *
+ * bcryptjs and @nats-io/nkeys load on first need, not with this module: together they cost
+ * ~40 ms and ~10 MB at start-up, and most servers use neither. A bcrypt check is asynchronous
+ * anyway; an nkey check is asynchronous only until the module is in (see {@link loadNkeys}).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { fromPublic } from "@nats-io/nkeys";
-import bcrypt from "bcryptjs";
+
+type Nkeys = typeof import("@nats-io/nkeys");
+
+let nkeys: Nkeys | undefined;
+let nkeysLoading: Promise<Nkeys> | undefined;
 
 /** nats-server treats a configured secret starting with `$2` followed by a cost as bcrypt (auth.go). */
 const BCRYPT_PREFIX = /^\$2[abxy]?\$\d\d\$/;
@@ -25,7 +32,7 @@ function constantTimeEqual(a: string, b: string): boolean {
  * (bcryptjs yields to the event loop, so a login does not stall other clients).
  */
 export function checkSecret(given: string, configured: string): boolean | Promise<boolean> {
-  if (isBcrypt(configured)) return bcrypt.compare(given, configured);
+  if (isBcrypt(configured)) return import("bcryptjs").then(({ default: bcrypt }) => bcrypt.compare(given, configured));
   return constantTimeEqual(given, configured);
 }
 
@@ -35,12 +42,35 @@ export function newNonce(): string {
 }
 
 /**
- * Verifies that `sig` is the user's ed25519 signature of `nonce`. nats-server accepts raw-url
- * and standard base64 for the signature (auth.go).
+ * Starts loading @nats-io/nkeys, so that nkey checks are synchronous once it is in. Called
+ * when nkey users are configured, so the first client normally finds it loaded.
  */
-export function verifyNonceSignature(nkey: string, nonce: string, sig: string): boolean {
+export function loadNkeys(): Promise<Nkeys> {
+  nkeysLoading ??= import("@nats-io/nkeys").then(
+    (m) => (nkeys = m),
+    (err: unknown) => {
+      nkeysLoading = undefined;
+      throw err;
+    },
+  );
+  return nkeysLoading;
+}
+
+/**
+ * Verifies that `sig` is the user's ed25519 signature of `nonce`. nats-server accepts raw-url
+ * and standard base64 for the signature (auth.go). A promise only while nkeys is still loading.
+ */
+export function verifyNonceSignature(nkey: string, nonce: string, sig: string): boolean | Promise<boolean> {
+  if (nkeys !== undefined) return verifyWith(nkeys, nkey, nonce, sig);
+  return loadNkeys().then(
+    (m) => verifyWith(m, nkey, nonce, sig),
+    () => false,
+  );
+}
+
+function verifyWith(m: Nkeys, nkey: string, nonce: string, sig: string): boolean {
   try {
-    const key = fromPublic(nkey);
+    const key = m.fromPublic(nkey);
     const signature = Buffer.from(sig.replace(/-/g, "+").replace(/_/g, "/"), "base64");
     return key.verify(Buffer.from(nonce, "utf8"), signature);
   } catch {
