@@ -50,8 +50,9 @@ import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener } from "../base/listener.ts";
 import { JetStreamLoader } from "../jetstream/loader.ts";
-import { LeafNodes, type LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
+import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
+import { LeafNodesLoader } from "./leaf-loader.ts";
 
 /** What the events say about a connection. */
 export interface ClientEventInfo {
@@ -104,7 +105,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   #options: ResolvedOptions;
   readonly #sublist: Sublist<Subscription>;
   /** Leaf node remotes, port and links; undefined when none are configured. */
-  readonly #leafNodes: LeafNodes | undefined;
+  readonly #leafNodes: LeafNodesLoader | undefined;
   readonly #clients = new Map<number, Client>();
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
@@ -184,7 +185,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined
-        : new LeafNodes(
+        : new LeafNodesLoader(
             {
               get options() {
                 return server.#options;
@@ -349,7 +350,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       ports: this.ports,
       totalConnections: this.#totalConnections,
       jetstream: this.#jetstream?.service,
-      leafNodes: this.#leafNodes,
+      leafNodes: this.#leafNodes?.view,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
   }
