@@ -83,8 +83,8 @@ export class Authenticator implements ConnectAuthenticator {
     }
     this.required = o.token !== undefined || o.user !== undefined || (o.users?.length ?? 0) > 0 || o.authenticate !== undefined;
     this.needsNonce = this.#byNkey.size > 0 || o.authenticate !== undefined;
-    // A load failure surfaces as a refused login (verifyNonceSignature); nothing to report here.
-    if (this.#byNkey.size > 0) loadNkeys().catch(() => undefined);
+    // Loaded now rather than inside the first client's CONNECT.
+    if (this.#byNkey.size > 0) loadNkeys();
     this.timeout = o.timeout;
     if (o.noAuthUser !== undefined) {
       const entry = this.#byName.get(o.noAuthUser);
@@ -100,8 +100,8 @@ export class Authenticator implements ConnectAuthenticator {
     if (this.#mapCertificates && this.#byName.size > 0 && context.tls !== undefined) return this.#fromCertificate(context.tls);
     if (connect.nkey !== "" && this.#byNkey.size > 0) {
       const entry = this.#byNkey.get(connect.nkey);
-      if (entry === undefined || nonce === undefined) return false;
-      return then(verifyNonceSignature(connect.nkey, nonce, connect.sig), (ok) => ok && { user: connect.nkey, permissions: entry.permissions });
+      if (entry === undefined || nonce === undefined || !verifyNonceSignature(connect.nkey, nonce, connect.sig)) return false;
+      return { user: connect.nkey, permissions: entry.permissions };
     }
     if (connect.user !== "" && this.#byName.size > 0) {
       const entry = this.#byName.get(connect.user);

@@ -4,14 +4,14 @@
  *
  * bcryptjs and @nats-io/nkeys load on first need, not with this module: together they cost
  * ~40 ms and ~10 MB at start-up, and most servers use neither. A bcrypt check is asynchronous
- * anyway; an nkey check is asynchronous only until the module is in (see {@link loadNkeys}).
+ * anyway, so bcryptjs comes through `import()`; an nkey check is synchronous, so nkeys (a
+ * CommonJS package, the same instance as an `import` of it elsewhere) comes through `require`.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createRequire } from "node:module";
 
-type Nkeys = typeof import("@nats-io/nkeys");
-
-let nkeys: Nkeys | undefined;
-let nkeysLoading: Promise<Nkeys> | undefined;
+const require = createRequire(import.meta.url);
+let nkeys: typeof import("@nats-io/nkeys") | undefined;
 
 /** nats-server treats a configured secret starting with `$2` followed by a cost as bcrypt (auth.go). */
 const BCRYPT_PREFIX = /^\$2[abxy]?\$\d\d\$/;
@@ -41,36 +41,19 @@ export function newNonce(): string {
   return randomBytes(11).toString("base64url");
 }
 
-/**
- * Starts loading @nats-io/nkeys, so that nkey checks are synchronous once it is in. Called
- * when nkey users are configured, so the first client normally finds it loaded.
- */
-export function loadNkeys(): Promise<Nkeys> {
-  nkeysLoading ??= import("@nats-io/nkeys").then(
-    (m) => (nkeys = m),
-    (err: unknown) => {
-      nkeysLoading = undefined;
-      throw err;
-    },
-  );
-  return nkeysLoading;
+/** @nats-io/nkeys, loaded on first call: when nkey users are configured, or the first check. */
+export function loadNkeys(): typeof import("@nats-io/nkeys") {
+  nkeys ??= require("@nats-io/nkeys") as typeof import("@nats-io/nkeys");
+  return nkeys;
 }
 
 /**
  * Verifies that `sig` is the user's ed25519 signature of `nonce`. nats-server accepts raw-url
- * and standard base64 for the signature (auth.go). A promise only while nkeys is still loading.
+ * and standard base64 for the signature (auth.go).
  */
-export function verifyNonceSignature(nkey: string, nonce: string, sig: string): boolean | Promise<boolean> {
-  if (nkeys !== undefined) return verifyWith(nkeys, nkey, nonce, sig);
-  return loadNkeys().then(
-    (m) => verifyWith(m, nkey, nonce, sig),
-    () => false,
-  );
-}
-
-function verifyWith(m: Nkeys, nkey: string, nonce: string, sig: string): boolean {
+export function verifyNonceSignature(nkey: string, nonce: string, sig: string): boolean {
   try {
-    const key = m.fromPublic(nkey);
+    const key = loadNkeys().fromPublic(nkey);
     const signature = Buffer.from(sig.replace(/-/g, "+").replace(/_/g, "/"), "base64");
     return key.verify(Buffer.from(nonce, "utf8"), signature);
   } catch {

@@ -49,7 +49,7 @@ const require = createRequire(import.meta.url);
  * never needs it. Synchronous (a built-in through `require`), because `createServer()` checks
  * certificates synchronously.
  */
-function nodeTls(): typeof import("node:tls") {
+export function nodeTls(): typeof import("node:tls") {
   return require("node:tls") as typeof import("node:tls");
 }
 
