@@ -12,7 +12,6 @@ import { InvalidArgumentError, ServerClosedError } from "../base/errors.ts";
 import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
-import { listenTcp } from "../transport/tcp.ts";
 import { CloseReason, type CloseReasonText } from "../core/close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "../core/client.ts";
 import { loadConfigFile } from "../config/load.ts";
@@ -24,7 +23,6 @@ import type { DirectMsg, Payload } from "../direct/direct-message.ts";
 import type { DirectSubscription, SubscribeOptions } from "../direct/direct-subscription.ts";
 import type { Tap, TapOptions } from "../direct/tap.ts";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { connectInProcess, registerInProcessServer } from "../transport/in-process-client.ts";
 import {
   connz,
   healthz,
@@ -266,6 +264,9 @@ export class Server extends TypedEmitter<ServerEvents> {
     await this.#jetstream?.ready;
     if (this.#closed) throw new ServerClosedError();
     if (port !== undefined && this.#tcp === undefined) {
+      // node:net loads only for a client port: an in-process bus never needs it.
+      const { listenTcp } = await import("../transport/tcp.ts");
+      if (this.#closed) throw new ServerClosedError();
       const tls = this.#options.tls;
       this.#tcp = await listenTcp(host, port, (socket) => {
         if (tls !== undefined) this.#acceptTls(socket, tls);
@@ -476,8 +477,12 @@ export class Server extends TypedEmitter<ServerEvents> {
    */
   connect(options: ConnectionOptions = {}): Promise<NatsConnection> {
     if (this.#closed) return Promise.reject(new ServerClosedError());
-    this.#unregister ??= registerInProcessServer(this.id, this);
-    return connectInProcess(this.id, options);
+    // Loaded on first use, as the client packages it loads are.
+    return import("../transport/in-process-client.ts").then(({ connectInProcess, registerInProcessServer }) => {
+      if (this.#closed) throw new ServerClosedError();
+      this.#unregister ??= registerInProcessServer(this.id, this);
+      return connectInProcess(this.id, options);
+    });
   }
 
   /**
