@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 let nkeys: typeof import("@nats-io/nkeys") | undefined;
+let bcrypt: Promise<typeof import("bcryptjs").default> | undefined;
 
 /** nats-server treats a configured secret starting with `$2` followed by a cost as bcrypt (auth.go). */
 const BCRYPT_PREFIX = /^\$2[abxy]?\$\d\d\$/;
@@ -32,8 +33,20 @@ function constantTimeEqual(a: string, b: string): boolean {
  * (bcryptjs yields to the event loop, so a login does not stall other clients).
  */
 export function checkSecret(given: string, configured: string): boolean | Promise<boolean> {
-  if (isBcrypt(configured)) return import("bcryptjs").then(({ default: bcrypt }) => bcrypt.compare(given, configured));
+  if (isBcrypt(configured)) return loadBcrypt().then((b) => b.compare(given, configured));
   return constantTimeEqual(given, configured);
+}
+
+/** bcryptjs, loading from the first call: when a bcrypt secret is configured, or the first check. */
+export function loadBcrypt(): Promise<typeof import("bcryptjs").default> {
+  bcrypt ??= import("bcryptjs").then(
+    (m) => m.default,
+    (err: unknown) => {
+      bcrypt = undefined;
+      throw err;
+    },
+  );
+  return bcrypt;
 }
 
 /** 11 random bytes, base64url without padding: 15 characters, as nats-server's nonce (nkey.go). */
