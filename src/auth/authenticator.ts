@@ -5,7 +5,7 @@
  * host-supplied `authenticate` function that can replace them all.
  */
 import { InvalidOptionError } from "../base/errors.ts";
-import { checkSecret, verifyNonceSignature } from "./credentials.ts";
+import { checkSecret, isBcrypt, loadBcrypt, loadNkeys, verifyNonceSignature } from "./credentials.ts";
 import type { Permissions } from "../core/permissions.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
 
@@ -83,6 +83,11 @@ export class Authenticator implements ConnectAuthenticator {
     }
     this.required = o.token !== undefined || o.user !== undefined || (o.users?.length ?? 0) > 0 || o.authenticate !== undefined;
     this.needsNonce = this.#byNkey.size > 0 || o.authenticate !== undefined;
+    // Loaded now rather than inside the first client's CONNECT. A bcrypt load that fails
+    // is retried, and reported as a refused login, by the first check.
+    if (this.#byNkey.size > 0) loadNkeys();
+    const secrets = [o.token, o.password, ...(o.users ?? []).map((u) => u.password)];
+    if (secrets.some((s) => s !== undefined && isBcrypt(s))) loadBcrypt().catch(() => undefined);
     this.timeout = o.timeout;
     if (o.noAuthUser !== undefined) {
       const entry = this.#byName.get(o.noAuthUser);

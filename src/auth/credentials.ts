@@ -1,10 +1,18 @@
 /**
  * Checking secrets: passwords and tokens (plain or bcrypt, as nats-server's config allows)
  * and nkey signatures over the server's nonce. Plain secrets are compared in constant time.
+ *
+ * bcryptjs and @nats-io/nkeys load on first need, not with this module: together they cost
+ * ~40 ms and ~10 MB at start-up, and most servers use neither. A bcrypt check is asynchronous
+ * anyway, so bcryptjs comes through `import()`; an nkey check is synchronous, so nkeys (a
+ * CommonJS package, the same instance as an `import` of it elsewhere) comes through `require`.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { fromPublic } from "@nats-io/nkeys";
-import bcrypt from "bcryptjs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+let nkeys: typeof import("@nats-io/nkeys") | undefined;
+let bcrypt: Promise<typeof import("bcryptjs").default> | undefined;
 
 /** nats-server treats a configured secret starting with `$2` followed by a cost as bcrypt (auth.go). */
 const BCRYPT_PREFIX = /^\$2[abxy]?\$\d\d\$/;
@@ -25,13 +33,31 @@ function constantTimeEqual(a: string, b: string): boolean {
  * (bcryptjs yields to the event loop, so a login does not stall other clients).
  */
 export function checkSecret(given: string, configured: string): boolean | Promise<boolean> {
-  if (isBcrypt(configured)) return bcrypt.compare(given, configured);
+  if (isBcrypt(configured)) return loadBcrypt().then((b) => b.compare(given, configured));
   return constantTimeEqual(given, configured);
+}
+
+/** bcryptjs, loading from the first call: when a bcrypt secret is configured, or the first check. */
+export function loadBcrypt(): Promise<typeof import("bcryptjs").default> {
+  bcrypt ??= import("bcryptjs").then(
+    (m) => m.default,
+    (err: unknown) => {
+      bcrypt = undefined;
+      throw err;
+    },
+  );
+  return bcrypt;
 }
 
 /** 11 random bytes, base64url without padding: 15 characters, as nats-server's nonce (nkey.go). */
 export function newNonce(): string {
   return randomBytes(11).toString("base64url");
+}
+
+/** @nats-io/nkeys, loaded on first call: when nkey users are configured, or the first check. */
+export function loadNkeys(): typeof import("@nats-io/nkeys") {
+  nkeys ??= require("@nats-io/nkeys") as typeof import("@nats-io/nkeys");
+  return nkeys;
 }
 
 /**
@@ -40,7 +66,7 @@ export function newNonce(): string {
  */
 export function verifyNonceSignature(nkey: string, nonce: string, sig: string): boolean {
   try {
-    const key = fromPublic(nkey);
+    const key = loadNkeys().fromPublic(nkey);
     const signature = Buffer.from(sig.replace(/-/g, "+").replace(/_/g, "/"), "base64");
     return key.verify(Buffer.from(nonce, "utf8"), signature);
   } catch {

@@ -11,12 +11,11 @@
  * password without a user, permissions with only a token), we refuse it too: the file asks for
  * protection it would not get.
  */
-import { createSecureContext, DEFAULT_MIN_VERSION } from "node:tls";
-import { fromPublic } from "@nats-io/nkeys";
 import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
+import { loadNkeys } from "../auth/credentials.ts";
 import type { Permissions, ResponsePermission, SubjectPermission } from "../core/permissions.ts";
 import { isValidSubject } from "../subjects/subject.ts";
-import type { TlsOptions } from "../transport/tls.ts";
+import { nodeTls, type TlsOptions } from "../transport/tls.ts";
 import {
   boolean,
   collect,
@@ -295,7 +294,7 @@ function userEntry(item: ConfigValue, path: string, passwordless: string[]): Use
 function isUserNkey(key: string): boolean {
   if (!key.startsWith("U")) return false;
   try {
-    fromPublic(key);
+    loadNkeys().fromPublic(key);
     return true;
   } catch {
     return false;
@@ -472,6 +471,7 @@ function minVersion(entry: ConfigEntry): void {
   const version = entry.value.value;
   if (version === "1.0" || version === "1.1") throw problem(entry, `error parsing tls config: unsupported TLS version: TLS ${version}`);
   if (version !== "1.2" && version !== "1.3") throw problem(entry, `error parsing tls config: unknown version: ${version}`);
+  const { DEFAULT_MIN_VERSION } = nodeTls();
   const floor = DEFAULT_MIN_VERSION === "TLSv1.3" ? "1.3" : DEFAULT_MIN_VERSION === "TLSv1.2" ? "1.2" : "older";
   if (version === "1.3" && floor !== "1.3" || version === "1.2" && floor === "older") {
     throw problem(entry, `${JSON.stringify(entry.key)} ${version} is not supported yet, and ignoring it would accept TLS ${floor}: remove it to run with Node's minimum`);
@@ -569,13 +569,13 @@ export function tlsBlock(entry: ConfigEntry, warnings: string[]): TlsOptions {
   const key = readPem(files.keyFile!, out.keyFile);
   const ca = files.caFile === undefined ? undefined : readPem(files.caFile, out.caFile!);
   try {
-    createSecureContext({ cert, key });
+    nodeTls().createSecureContext({ cert, key });
   } catch (err) {
     throw problem(entry, `error parsing X509 certificate/key pair (${out.certFile}, ${out.keyFile}): ${(err as Error).message}`);
   }
   if (ca !== undefined) {
     try {
-      createSecureContext({ ca });
+      nodeTls().createSecureContext({ ca });
     } catch (err) {
       throw problem(files.caFile!, `failed to parse root ca certificate ${out.caFile}: ${(err as Error).message}`);
     }

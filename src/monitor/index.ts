@@ -1,6 +1,8 @@
 /**
  * The monitoring data as functions of a server's introspection view, for the server's
- * in-process `varz()`, `connz()`, `subsz()`, `healthz()` and for the HTTP listener.
+ * in-process `varz()`, `connz()`, `subsz()`, `healthz()` and for the HTTP listener. The
+ * listener itself (`monitor-server.ts`, with prom-client) is not here: the server loads it
+ * only when a monitoring port is configured.
  */
 export { varz, type Varz, type WebsocketVarz } from "./varz.ts";
 export { connz, CONNZ_SORTS, DEFAULT_CONN_LIST_SIZE, type Connz, type ConnInfo, type ConnzOptions, type ConnzSort, type SubDetail } from "./connz.ts";
@@ -18,4 +20,3 @@ export {
 } from "./jsz.ts";
 export { leafz, type Leafz, type LeafzOptions, type LeafInfo, type LeafNodeVarz, type RemoteLeafVarz } from "./leafz.ts";
 export { MonitorRequestError, type ConnState } from "./query.ts";
-export { startMonitorServer } from "./monitor-server.ts";

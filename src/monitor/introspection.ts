@@ -12,6 +12,9 @@ import type { Subscription } from "../core/subscription.ts";
 import type { JetStream } from "../jetstream/jetstream.ts";
 import type { LeafNodes } from "../leafnode/leaf-nodes.ts";
 
+/** What monitoring reads of the leaf node manager (the server may not have loaded it yet). */
+export type LeafNodesView = Pick<LeafNodes, "config" | "port" | "establishedLinks">;
+
 export const kIntrospect: unique symbol = Symbol("nats-embedded.introspect");
 
 /** What is kept of a connection after it closed, for `/connz?state=closed`. */
@@ -60,7 +63,7 @@ export interface ServerIntrospection {
   /** The JetStream service, when enabled: `/jsz` and `/varz` `jetstream`. */
   readonly jetstream?: JetStream | undefined;
   /** Leaf nodes, when configured: `/leafz` and `/varz` `leaf`. */
-  readonly leafNodes?: LeafNodes | undefined;
+  readonly leafNodes?: LeafNodesView | undefined;
   /**
    * Records what crosses the bus on `subject`: the dashboard's live tail. Present only when
    * the tail is switched on (`http: { tail: true }`), since it shows message contents.

@@ -13,7 +13,6 @@ import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "../core/account.ts";
-import { listenTcp } from "../transport/tcp.ts";
 import { CloseReason, type CloseReasonText } from "../core/close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "../core/client.ts";
 import { loadConfigFile } from "../config/load.ts";
@@ -25,9 +24,6 @@ import type { DirectMsg, Payload } from "../direct/direct-message.ts";
 import type { DirectSubscription, SubscribeOptions } from "../direct/direct-subscription.ts";
 import type { Tap, TapOptions } from "../direct/tap.ts";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { connectInProcess, registerInProcessServer } from "../transport/in-process-client.ts";
-import { listenWebSocket } from "../transport/websocket.ts";
-import { startMonitorServer } from "../monitor/monitor-server.ts";
 import {
   connz,
   healthz,
@@ -53,8 +49,9 @@ import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener } from "../base/listener.ts";
 import { JetStreamLoader } from "../jetstream/loader.ts";
-import { LeafNodes, type LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
+import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
+import { LeafNodesLoader } from "./leaf-loader.ts";
 
 /** What the events say about a connection. */
 export interface ClientEventInfo {
@@ -112,7 +109,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #account: Account;
   readonly #sublist: Sublist<Subscription>;
   /** Leaf node remotes, port and links; undefined when none are configured. */
-  readonly #leafNodes: LeafNodes | undefined;
+  readonly #leafNodes: LeafNodesLoader | undefined;
   readonly #clients = new Map<number, Client>();
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
@@ -193,7 +190,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined
-        : new LeafNodes(
+        : new LeafNodesLoader(
             {
               get options() {
                 return server.#options;
@@ -266,6 +263,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#closed) throw new ServerClosedError();
     const { host, port, websocket, http, logger } = this.#options;
     if (http !== undefined && this.#monitor === undefined) {
+      // Loaded here, not at import: the HTTP server, dashboard and prom-client cost ~50 ms and
+      // ~12 MB, paid only by those who ask for a monitoring port.
+      const { startMonitorServer } = await import("../monitor/monitor-server.ts");
+      if (this.#closed) throw new ServerClosedError();
       this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
       logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
     }
@@ -274,6 +275,9 @@ export class Server extends TypedEmitter<ServerEvents> {
     await this.#jetstream?.ready;
     if (this.#closed) throw new ServerClosedError();
     if (port !== undefined && this.#tcp === undefined) {
+      // node:net loads only for a client port: an in-process bus never needs it.
+      const { listenTcp } = await import("../transport/tcp.ts");
+      if (this.#closed) throw new ServerClosedError();
       const tls = this.#options.tls;
       this.#tcp = await listenTcp(host, port, (socket) => {
         if (tls !== undefined) this.#acceptTls(socket, tls);
@@ -287,6 +291,9 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#emitSafely("listening", { host, port: this.#port });
     }
     if (websocket !== undefined && this.#websocket === undefined) {
+      // `ws` and node:http load only for a WebSocket port (the options were checked at createServer()).
+      const { listenWebSocket } = await import("../transport/websocket.ts");
+      if (this.#closed) throw new ServerClosedError();
       this.#websocket = await listenWebSocket(websocket, (stream, info) => this.handle(stream, { transport: "websocket", ...info }), {
         maxPayload: this.#options.maxPayload,
         logger,
@@ -355,7 +362,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       ports: this.ports,
       totalConnections: this.#totalConnections,
       jetstream: this.#jetstream?.service,
-      leafNodes: this.#leafNodes,
+      leafNodes: this.#leafNodes?.view,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
   }
@@ -481,8 +488,12 @@ export class Server extends TypedEmitter<ServerEvents> {
    */
   connect(options: ConnectionOptions = {}): Promise<NatsConnection> {
     if (this.#closed) return Promise.reject(new ServerClosedError());
-    this.#unregister ??= registerInProcessServer(this.id, this);
-    return connectInProcess(this.id, options);
+    // Loaded on first use, as the client packages it loads are.
+    return import("../transport/in-process-client.ts").then(({ connectInProcess, registerInProcessServer }) => {
+      if (this.#closed) throw new ServerClosedError();
+      this.#unregister ??= registerInProcessServer(this.id, this);
+      return connectInProcess(this.id, options);
+    });
   }
 
   /**

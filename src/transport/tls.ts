@@ -5,8 +5,9 @@
  * `Secure Connection - TLS Required` when the handshake times out (server.go tlsTimeout).
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
-import { createSecureContext, TLSSocket, type PeerCertificate, type SecureContext } from "node:tls";
+import type { PeerCertificate, SecureContext, TLSSocket } from "node:tls";
 import { InvalidOptionError } from "../base/errors.ts";
 import type { PeerIdentity } from "../core/identity.ts";
 
@@ -41,6 +42,17 @@ export interface ResolvedTls {
 
 const DEFAULT_TLS_TIMEOUT = 2000;
 
+const require = createRequire(import.meta.url);
+
+/**
+ * node:tls, on first use: loading it costs ~25 ms at start-up, and a server without `tls`
+ * never needs it. Synchronous (a built-in through `require`), because `createServer()` checks
+ * certificates synchronously.
+ */
+export function nodeTls(): typeof import("node:tls") {
+  return require("node:tls") as typeof import("node:tls");
+}
+
 function pem(name: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined {
   if (value !== undefined) return value;
   if (file === undefined) return undefined;
@@ -61,7 +73,7 @@ export function resolveTls(options: TlsOptions | undefined): ResolvedTls | undef
   if (verify && ca === undefined) throw new InvalidOptionError("tls", "verify needs the CA that signs client certificates (ca)");
   let context: SecureContext;
   try {
-    context = createSecureContext({ cert, key, ...(ca !== undefined && { ca }) });
+    context = nodeTls().createSecureContext({ cert, key, ...(ca !== undefined && { ca }) });
   } catch (err) {
     throw new InvalidOptionError("tls", `certificate or key unusable: ${(err as Error).message}`);
   }
@@ -108,7 +120,7 @@ export function startTls(
   onSecure: (secure: TLSSocket) => void,
   onFail: (reason: "timeout" | "handshake") => void,
 ): void {
-  const secure = new TLSSocket(socket, {
+  const secure = new (nodeTls().TLSSocket)(socket, {
     isServer: true,
     secureContext: tls.context,
     requestCert: tls.verify,

@@ -4,7 +4,7 @@
  * listener is configured.
  */
 import { InvalidOptionError } from "../base/errors.ts";
-import { compileOriginPolicy, type OriginPolicy } from "./websocket-handshake.ts";
+import { compileOriginPolicy, type OriginPolicy } from "./websocket-origin.ts";
 
 /** nats-server's `websocket { }` block. */
 export interface WebSocketOptions {
