@@ -27,14 +27,19 @@ export {
   PermissionViolationError,
   ErrorCode,
 } from "./base/errors.ts";
-export { DirectMsg } from "./direct/direct-message.ts";
-export type { Payload } from "./direct/direct-message.ts";
-export { DirectSubscription } from "./direct/direct-subscription.ts";
-export type { SubscribeOptions } from "./direct/direct-subscription.ts";
-export type { PublishOptions, RequestOptions, UserScopedApi } from "./direct/direct-api.ts";
+export type {
+  DirectMsg,
+  DirectSubscription,
+  Tap,
+  Payload,
+  SubscribeOptions,
+  TapOptions,
+  PublishOptions,
+  RequestOptions,
+  UserScopedApi,
+} from "./direct/public-types.ts";
 export { MsgHeaders, headers } from "./direct/headers.ts";
 export type { HeadersInit } from "./direct/headers.ts";
-export { Tap } from "./direct/tap.ts";
 export { MonitorRequestError } from "./monitor/query.ts";
 export type {
   Varz,
@@ -71,7 +76,6 @@ export type {
   UserConfig,
 } from "./auth/authenticator.ts";
 export type { Permissions, SubjectPermission, ResponsePermission } from "./core/permissions.ts";
-export type { TapOptions } from "./direct/tap.ts";
 export type { ErrorCodeValue } from "./base/errors.ts";
 export {
   SERVER_VERSION,

@@ -12,7 +12,7 @@ import type { PublisherCache } from "../core/publisher-cache.ts";
 import { deliverTo } from "../core/router.ts";
 import { Subscription, type Payload as WirePayload } from "../core/subscription.ts";
 import { isValidSubject } from "../subjects/subject.ts";
-import { DirectMsg, type Payload, type Responder } from "./direct-message.ts";
+import { DirectMsg, type Responder } from "./direct-message.ts";
 import { PermissionViolationError } from "../base/errors.ts";
 import { publishViolation, replyViolation, subscribeViolation } from "../protocol/wire-errors.ts";
 import { isReservedPublishSubject, isReservedReply } from "../core/reserved.ts";
@@ -20,29 +20,9 @@ import { PublishGuard } from "../core/publish-guard.ts";
 import { CompiledPermissions } from "../core/permissions.ts";
 import type { AuthenticatedUser } from "../core/identity.ts";
 import { DirectSubscription, type DirectSubscriptionHost, type SubscribeOptions } from "./direct-subscription.ts";
-import { MsgHeaders, type HeadersInit } from "./headers.ts";
-import { Tap, type TapHost, type TapOptions } from "./tap.ts";
-
-/** Options of `server.publish()`. */
-export interface PublishOptions {
-  headers?: HeadersInit;
-  reply?: string;
-}
-
-/** Options of `server.request()`. */
-export interface RequestOptions {
-  /** Milliseconds to wait for the reply. Default 1000, as nats.js. */
-  timeout?: number;
-  headers?: HeadersInit;
-}
-
-/** The direct API acting as one user (`server.as(user)`). */
-export interface UserScopedApi {
-  readonly user: string;
-  publish(subject: string, data?: Payload, options?: PublishOptions): boolean;
-  subscribe(subject: string, options?: SubscribeOptions): DirectSubscription;
-  request(subject: string, data?: Payload, options?: RequestOptions): Promise<DirectMsg>;
-}
+import { MsgHeaders } from "./headers.ts";
+import { Tap, type TapHost } from "./tap.ts";
+import type { Payload, PublishOptions, RequestOptions, TapOptions, UserScopedApi } from "./public-types.ts";
 
 /** What the direct API needs from the server. */
 export interface DirectHost {

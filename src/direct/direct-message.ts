@@ -6,12 +6,10 @@
  */
 import type { Payload as WirePayload } from "../core/subscription.ts";
 import { MsgHeaders } from "./headers.ts";
+import type { Payload } from "./public-types.ts";
 
 /** Sends a reply on behalf of a message; the server provides it. */
 export type Responder = (subject: string, data?: Payload, options?: { headers?: MsgHeaders }) => boolean;
-
-/** What the in-process API accepts as a payload. */
-export type Payload = Uint8Array | string;
 
 /*
  * The fields are `declare`d and set in the constructor, and the internal ones are TypeScript
@@ -20,6 +18,8 @@ export type Payload = Uint8Array | string;
  * budget. A DirectMsg is built on every in-process delivery; when its constructor is cheap, V8
  * inlines the whole delivery, callback included, and removes the object when the callback does
  * not keep it (docs/in-process.md, "Inlining budget").
+ *
+ * Users see it as the `DirectMsg` interface of public-types.ts.
  */
 export class DirectMsg {
   declare readonly subject: string;
@@ -39,7 +39,7 @@ export class DirectMsg {
   private declare payload: Uint8Array | undefined;
   private declare decodedHeaders: MsgHeaders | undefined;
 
-  /** `buffer[start, end)` is the whole message: `headerSize` header bytes, then the payload. */
+  /** @internal `buffer[start, end)` is the whole message: `headerSize` header bytes, then the payload. */
   constructor(subject: string, reply: string, sid: number, buffer: WirePayload, start: number, end: number, headerSize: number, respond: Responder) {
     this.subject = subject;
     this.reply = reply;
@@ -55,7 +55,7 @@ export class DirectMsg {
     this.decodedHeaders = undefined;
   }
 
-  /** Bytes of the whole message, headers included (for pending-bytes accounting). */
+  /** @internal Bytes of the whole message, headers included (for pending-bytes accounting). */
   get size(): number {
     return this.end - this.start;
   }

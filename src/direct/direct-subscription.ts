@@ -7,18 +7,14 @@
 import { SinkKind, type MessageSink, type Payload, type Subscription } from "../core/subscription.ts";
 import type { PublishGuard } from "../core/publish-guard.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
+import type { SubscribeOptions as PublicSubscribeOptions } from "./public-types.ts";
 
-/** Options of `server.subscribe()`, as nats.js `SubscriptionOptions`. */
-export interface SubscribeOptions {
-  /** Queue group: each message goes to one member of the group (members may be network clients too). */
-  queue?: string;
-  /** Unsubscribe by itself after this many messages. */
-  max?: number;
-  /**
-   * Called synchronously for each message, in delivery order. Without it the subscription is
-   * an async iterator. A callback that throws is reported on the server's
-   * `subscription:error` event; delivery goes on.
-   */
+/**
+ * `SubscribeOptions` as the server's own features (JetStream, requests) pass them: their
+ * callback is typed with the message class. A user's callback, typed with the public
+ * `DirectMsg`, fits here too.
+ */
+export interface SubscribeOptions extends Omit<PublicSubscribeOptions, "callback"> {
   callback?: (err: Error | null, msg: DirectMsg) => void;
 }
 
@@ -32,13 +28,16 @@ export interface DirectSubscriptionHost {
   slowConsumer(sub: DirectSubscription): void;
 }
 
+/** Users see it as the `DirectSubscription` interface of public-types.ts. */
 export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg> {
+  /** @internal */
   readonly kind = SinkKind.inProcess;
+  /** @internal */
   readonly echo = true;
   readonly subject: string;
   readonly queue: string | undefined;
   readonly sid: number;
-  /** The sublist entry (set by the server right after construction). */
+  /** @internal The sublist entry (set by the server right after construction). */
   entry!: Subscription;
 
   readonly #host: DirectSubscriptionHost;
@@ -56,9 +55,10 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
-  /** Set for a subscription made as a user: that user's permissions apply to what it receives. */
+  /** @internal Set for a subscription made as a user: that user's permissions apply to what it receives. */
   readonly guard: PublishGuard | undefined;
 
+  /** @internal */
   constructor(host: DirectSubscriptionHost, sid: number, subject: string, options: SubscribeOptions, guard?: PublishGuard) {
     this.#host = host;
     this.#respond = host.respond;
@@ -96,7 +96,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
   }
 
   /**
-   * The router's side, once per message (the router has applied `max` and permissions). Kept
+   * @internal The router's side, once per message (the router has applied `max` and permissions). Kept
    * small so that V8 inlines it, the message and the callback into the router's loop and drops
    * the message object when the callback does not keep it (docs/in-process.md).
    */
@@ -116,7 +116,7 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
     return true;
   }
 
-  /** The message that reaches `max` has been delivered: the subscription ends (as nats.js). */
+  /** @internal The message that reaches `max` has been delivered: the subscription ends (as nats.js). */
   maxReached(): void {
     this.#end();
   }

@@ -7,11 +7,7 @@
 import { TimeoutError } from "../base/errors.ts";
 import { SinkKind, type MessageSink, type Payload, type Subscription } from "../core/subscription.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
-
-export interface TapOptions {
-  /** Most messages kept; older ones are dropped first. Default 10,000. */
-  limit?: number;
-}
+import type { TapOptions } from "./public-types.ts";
 
 /** What a tap needs from the server. */
 export interface TapHost {
@@ -30,12 +26,16 @@ interface Waiter {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Users see it as the `Tap` interface of public-types.ts. */
 export class Tap implements MessageSink {
+  /** @internal */
   readonly kind = SinkKind.tap;
+  /** @internal */
   readonly echo = true;
+  /** @internal */
   readonly guard = undefined;
   readonly subject: string;
-  /** The sublist entry (set by the server right after construction). */
+  /** @internal The sublist entry (set by the server right after construction). */
   entry!: Subscription;
   readonly #host: TapHost;
   readonly #limit: number;
@@ -45,6 +45,7 @@ export class Tap implements MessageSink {
   #waiters: Waiter[] = [];
   #closed = false;
 
+  /** @internal */
   constructor(host: TapHost, subject: string, options: TapOptions = {}) {
     this.#host = host;
     this.subject = subject;
@@ -56,7 +57,7 @@ export class Tap implements MessageSink {
     return this.#messages;
   }
 
-  /** Records a copy of the message; returns false so it never counts as a delivery. */
+  /** @internal Records a copy of the message; returns false so it never counts as a delivery. */
   deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     if (this.#closed) return false;
     // A copy of bytes: the test reads it later, after the publisher may have reused its buffer.
@@ -89,7 +90,7 @@ export class Tap implements MessageSink {
     return this.#wait(predicate, options.timeout, false);
   }
 
-  /** A tap has no `max`. */
+  /** @internal A tap has no `max`. */
   maxReached(): void {}
 
   /** Forgets what was recorded. */

@@ -62,8 +62,3 @@ export function headersOnly(headers: Uint8Array | undefined, size: number): Stat
   const bytes = Buffer.from(`${text}Nats-Msg-Size: ${size}\r\n\r\n`, "latin1");
   return { encode: () => bytes };
 }
-
-/** A stored header block passed through unchanged. */
-export function rawHeaders(headers: Uint8Array): StatusHeaders {
-  return { encode: () => headers };
-}

@@ -3,8 +3,6 @@
  * `StreamConfig`, `StreamInfo`, `StreamState`; server/jetstream_api.go responses). Wire JSON
  * keeps nats-server's snake_case names; durations are nanoseconds, times RFC 3339 with ns.
  */
-import type { ApiError } from "./contracts.ts";
-
 export type RetentionPolicy = "limits" | "interest" | "workqueue";
 export type DiscardPolicy = "old" | "new";
 export type StorageType = "file" | "memory";
@@ -64,12 +62,6 @@ export type StreamInfo = {
   domain?: string;
   ts: string;
 };
-
-/** Every API response: a type string and, on failure, an error. */
-export interface ApiResponse {
-  type: string;
-  error?: ApiError;
-}
 
 /** STREAM.MSG.GET's `message`. */
 export type StoredMsgJson = {

@@ -4,7 +4,7 @@
  * out of the public API.
  */
 import type { Sublist } from "../subjects/sublist.ts";
-import type { Tap, TapOptions } from "../direct/tap.ts";
+import type { Tap, TapOptions } from "../direct/public-types.ts";
 import type { Client, TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ResolvedOptions } from "../options/options.ts";

@@ -114,18 +114,6 @@ const VARZ_JETSTREAM_METRICS = {
   stats_api_errors: { help: "/varz jetstream.stats.api.errors: API errors since start", value: (v: JetStreamVarz) => v.stats?.api.errors },
 } as const satisfies Record<string, { help: string; value: (v: JetStreamVarz) => number | undefined }>;
 
-/** The exporter-named metric families, for documentation and tests. */
-export const JETSTREAM_METRIC_NAMES = {
-  server: Object.keys(SERVER_METRICS).map((n) => `jetstream_server_${n}`),
-  account: Object.keys(ACCOUNT_METRICS).map((n) => `jetstream_account_${n}`),
-  stream: Object.keys(STREAM_METRICS).map((n) => `jetstream_stream_${n}`),
-  consumer: Object.keys(CONSUMER_METRICS).map((n) => `jetstream_consumer_${n}`),
-  varz: Object.keys(VARZ_JETSTREAM_METRICS).map((n) => `gnatsd_varz_jetstream_${n}`),
-} as const;
-
-/** The label names at each level, in the exporter's order. */
-export const JETSTREAM_LABELS = { server: SERVER_LABELS, account: ACCOUNT_LABELS, stream: STREAM_LABELS, consumer: CONSUMER_LABELS } as const;
-
 function secondsSince(ms: number | undefined, nowMs: number): number | undefined {
   return ms === undefined ? undefined : Math.max(0, nowMs - ms) / 1000;
 }

@@ -3,7 +3,7 @@
  * only `/tail` uses (and which a view may lack: the tail then answers 501).
  */
 import type { ServerIntrospection } from "./introspection.ts";
-import type { Tap, TapOptions } from "../direct/tap.ts";
+import type { Tap, TapOptions } from "../direct/public-types.ts";
 
 /** The read-only server state the endpoints are computed from. */
 export type MonitorView = Omit<ServerIntrospection, "tap">;

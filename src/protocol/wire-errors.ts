@@ -32,8 +32,6 @@ export const WireError = {
   NoRespondersRequiresHeaders: "no responders requires headers support",
 } as const;
 
-export type WireErrorText = (typeof WireError)[keyof typeof WireError];
-
 const GO_ESCAPES: Readonly<Record<number, string>> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\" };
 
 /**

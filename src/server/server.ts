@@ -19,10 +19,18 @@ import { loadConfigFile } from "../config/load.ts";
 import { silentLogger } from "../base/logger.ts";
 import { resolveOptions, type ReloadableOptions, type ResolvedOptions, type ServerOptions } from "../options/options.ts";
 import type { Subscription } from "../core/subscription.ts";
-import { DirectApi, type PublishOptions, type RequestOptions, type UserScopedApi } from "../direct/direct-api.ts";
-import type { DirectMsg, Payload } from "../direct/direct-message.ts";
-import type { DirectSubscription, SubscribeOptions } from "../direct/direct-subscription.ts";
-import type { Tap, TapOptions } from "../direct/tap.ts";
+import { DirectApi } from "../direct/direct-api.ts";
+import type {
+  DirectMsg,
+  DirectSubscription,
+  Payload,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Tap,
+  TapOptions,
+  UserScopedApi,
+} from "../direct/public-types.ts";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import {
   connz,
