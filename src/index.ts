@@ -4,14 +4,44 @@
  */
 export { createServer, Server } from "./server/server.ts";
 export type { ServerEvents, ClientEventInfo, HandleOptions } from "./server/server.ts";
+export type { ServerPorts } from "./base/listener.ts";
+export type { PeerIdentity } from "./core/identity.ts";
 export type { ServerOptions, ResolvedOptions, ReloadableOptions } from "./options/options.ts";
-export type { WebSocketOptions } from "./transport/websocket-options.ts";
+export type { WebSocketOptions, ResolvedWebSocketOptions } from "./transport/websocket-options.ts";
 export type { JetStreamOptions, ResolvedJetStreamOptions } from "./jetstream/jetstream-options.ts";
-export type { TlsOptions } from "./transport/tls.ts";
-export type { LeafNodeOptions, LeafRemoteOptions, LeafRemoteTls, LeafCredentials } from "./leafnode/options.ts";
+export type { SyncPolicy } from "./jetstream/store/stream-store.ts";
+export type { TlsOptions, ResolvedTls } from "./transport/tls.ts";
+export type {
+  LeafNodeOptions,
+  LeafRemoteOptions,
+  LeafRemoteTls,
+  LeafCredentials,
+  ResolvedLeafNodes,
+  ResolvedLeafRemote,
+  ResolvedLeafRemoteTls,
+} from "./leafnode/options.ts";
 export type { LeafLinkInfo } from "./leafnode/leaf-nodes.ts";
 export { ConfigError, loadConfigFile, parseConfig, parseConfigFile } from "./config/index.ts";
-export type { ConfigProblem, LoadedConfig } from "./config/index.ts";
+export type {
+  ConfigProblem,
+  LoadedConfig,
+  ParseConfigOptions,
+  ConfigLimits,
+  MappedConfig,
+  CliConfig,
+  ConfigValue,
+  ConfigMap,
+  ConfigArray,
+  ConfigEntry,
+  ConfigString,
+  ConfigInteger,
+  ConfigFloat,
+  ConfigBoolean,
+  ConfigDatetime,
+  SourcePosition,
+  ConfigValueBase,
+} from "./config/index.ts";
+export type { StreamConfig, StreamStateJson, RetentionPolicy, DiscardPolicy, StorageType } from "./jetstream/types.ts";
 export type { Logger } from "./base/logger.ts";
 export type { TrafficStats } from "./core/client.ts";
 export { CloseReason } from "./core/close-reason.ts";
@@ -41,8 +71,10 @@ export type {
 export { MsgHeaders, headers } from "./direct/headers.ts";
 export type { HeadersInit } from "./direct/headers.ts";
 export { MonitorRequestError } from "./monitor/query.ts";
+export { CONNZ_SORTS } from "./monitor/index.ts";
 export type {
   Varz,
+  WebsocketVarz,
   Connz,
   ConnInfo,
   ConnzOptions,

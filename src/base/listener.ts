@@ -11,3 +11,6 @@ export interface ListenAddress {
   host: string;
   port: number;
 }
+
+/** Every open port of a server, by kind, each with the address it is bound to (`server.ports`). */
+export type ServerPorts = Readonly<Partial<Record<"nats" | "websocket" | "monitoring", { host: string; port: number }>>>;

@@ -25,4 +25,5 @@ export type {
   ConfigDatetime,
   SourcePosition,
   PlainValue,
+  ConfigValueBase,
 } from "./value.ts";

@@ -10,47 +10,48 @@ export interface SourcePosition {
   readonly column: number;
 }
 
-interface ValueBase {
+/** What every value read from a config file has: where it was read. */
+export interface ConfigValueBase {
   readonly pos: SourcePosition;
 }
 
 /** A quoted, bare or block string. */
-export interface ConfigString extends ValueBase {
+export interface ConfigString extends ConfigValueBase {
   readonly kind: "string";
   readonly value: string;
 }
 
 /** An integer, size suffixes applied (`64KB` is 65536); `raw` is the text as written. */
-export interface ConfigInteger extends ValueBase {
+export interface ConfigInteger extends ConfigValueBase {
   readonly kind: "integer";
   readonly value: number;
   readonly raw: string;
 }
 
-export interface ConfigFloat extends ValueBase {
+export interface ConfigFloat extends ConfigValueBase {
   readonly kind: "float";
   readonly value: number;
 }
 
 /** `true`/`false`, `yes`/`no`, `on`/`off`, any case, unquoted. */
-export interface ConfigBoolean extends ValueBase {
+export interface ConfigBoolean extends ConfigValueBase {
   readonly kind: "boolean";
   readonly value: boolean;
 }
 
 /** An unquoted ISO 8601 Zulu timestamp such as `2016-05-04T18:53:41Z`. */
-export interface ConfigDatetime extends ValueBase {
+export interface ConfigDatetime extends ConfigValueBase {
   readonly kind: "datetime";
   readonly value: Date;
 }
 
-export interface ConfigArray extends ValueBase {
+export interface ConfigArray extends ConfigValueBase {
   readonly kind: "array";
   readonly items: ConfigValue[];
 }
 
 /** A block `{ ... }` (or the document itself). Keys keep the order of their last definition. */
-export interface ConfigMap extends ValueBase {
+export interface ConfigMap extends ConfigValueBase {
   readonly kind: "map";
   readonly entries: Map<string, ConfigEntry>;
 }

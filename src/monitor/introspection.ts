@@ -11,10 +11,12 @@ import type { ResolvedOptions } from "../options/options.ts";
 import type { Subscription } from "../core/subscription.ts";
 import type { JetStream } from "../jetstream/jetstream.ts";
 import type { LeafNodes } from "../leafnode/leaf-nodes.ts";
+import type { ServerPorts } from "../base/listener.ts";
 
 /** What monitoring reads of the leaf node manager (the server may not have loaded it yet). */
 export type LeafNodesView = Pick<LeafNodes, "config" | "port" | "establishedLinks">;
 
+/** @internal The key of `Server`'s introspection method. */
 export const kIntrospect: unique symbol = Symbol("nats-embedded.introspect");
 
 /** What is kept of a connection after it closed, for `/connz?state=closed`. */
@@ -58,7 +60,7 @@ export interface ServerIntrospection {
   /** Recently closed connections, oldest first, bounded by `maxClosedClients`. */
   closedClients(): readonly ClosedClientRecord[];
   /** Every open port, by kind. */
-  readonly ports: Readonly<Partial<Record<"nats" | "websocket" | "monitoring", { host: string; port: number }>>>;
+  readonly ports: ServerPorts;
   readonly totalConnections: number;
   /** The JetStream service, when enabled: `/jsz` and `/varz` `jetstream`. */
   readonly jetstream?: JetStream | undefined;

@@ -55,7 +55,7 @@ import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth
 import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
-import type { Listener } from "../base/listener.ts";
+import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamLoader } from "../jetstream/loader.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
@@ -344,7 +344,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   /** Every open port, by kind (`nats`, `websocket`, `monitoring`), once listening. */
-  get ports(): ServerIntrospection["ports"] {
+  get ports(): ServerPorts {
     const ports: { -readonly [K in keyof ServerIntrospection["ports"]]: ServerIntrospection["ports"][K] } = {};
     if (this.#port !== undefined) ports.nats = { host: this.#options.host, port: this.#port };
     if (this.#websocket !== undefined) ports.websocket = { host: this.#websocket.host, port: this.#websocket.port };
