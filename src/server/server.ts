@@ -14,6 +14,7 @@ import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
 import { CloseReason, type CloseReasonText } from "../core/close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "../core/client.ts";
+// Eager, unlike the other optional parts: createServer({ configFile }) reads it synchronously.
 import { loadConfigFile } from "../config/load.ts";
 import { silentLogger } from "../base/logger.ts";
 import { resolveOptions, type ReloadableOptions, type ResolvedOptions, type ServerOptions } from "../options/options.ts";
