@@ -13,6 +13,18 @@ import type { LeafLinkInfo, LeafNodes, LeafNodesHost } from "../leafnode/leaf-no
 import type { ResolvedLeafNodes } from "../leafnode/options.ts";
 import type { LeafNodesView } from "../monitor/introspection.ts";
 
+type LeafNodesModule = typeof import("../leafnode/leaf-nodes.ts");
+
+/**
+ * Once loaded, later servers in the process build their manager at once, as before lazy
+ * loading: an `import()` even of a loaded module takes a turn of the event loop (a round trip
+ * to the loader thread under module hooks), which would shift when two servers' leaf ports
+ * open relative to each other's first dial.
+ */
+let loadedModule: LeafNodesModule | undefined;
+/** One load for every server of the process, so that servers created together start together. */
+let loading: Promise<LeafNodesModule> | undefined;
+
 export class LeafNodesLoader {
   /** The running manager, once loaded. */
   #manager: LeafNodes | undefined;
@@ -26,8 +38,20 @@ export class LeafNodesLoader {
     // The manager compiles the leaf port's authorization in its constructor; compiling it here
     // too keeps an invalid block an error of createServer(), thrown at once, as before.
     new Authenticator(config.authorization);
-    this.#ready = import("../leafnode/leaf-nodes.ts").then(({ LeafNodes }) => {
-      if (!this.#closed) this.#manager = new LeafNodes(host, config);
+    if (loadedModule !== undefined) {
+      this.#manager = new loadedModule.LeafNodes(host, config);
+      this.#ready = Promise.resolve();
+      return;
+    }
+    loading ??= import("../leafnode/leaf-nodes.ts").then(
+      (m) => (loadedModule = m),
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    );
+    this.#ready = loading.then((m) => {
+      if (!this.#closed) this.#manager = new m.LeafNodes(host, config);
     });
     // A failed load is reported by listen(), through start(); never as an unhandled rejection.
     this.#ready.catch(() => undefined);

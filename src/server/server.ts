@@ -15,6 +15,7 @@ import { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "../core/account.ts";
 import { CloseReason, type CloseReasonText } from "../core/close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "../core/client.ts";
+// Eager, unlike the other optional parts: createServer({ configFile }) reads it synchronously.
 import { loadConfigFile } from "../config/load.ts";
 import { silentLogger } from "../base/logger.ts";
 import { resolveOptions, type ReloadableOptions, type ResolvedOptions, type ServerOptions } from "../options/options.ts";
