@@ -39,6 +39,11 @@ export class PublisherCache {
       sublist.noteCachedMatch();
       return result;
     }
+    return this.#missChecked(sublist, subject, check);
+  }
+
+  /** Apart from {@link matchChecked}, so that a repeated subject's path stays small enough to inline. */
+  #missChecked(sublist: Sublist<Subscription>, subject: string, check: (subject: string) => void): MatchResult<Subscription> {
     const cached = sublist.matchCached(subject);
     if (cached !== undefined) return this.#remember(sublist, subject, cached);
     check(subject);

@@ -55,10 +55,23 @@ export function deliverTo(
 
 /**
  * One subscription: the rules every kind of subscriber shares, then the sink's own delivery.
- * The count goes up before the sink runs, so that a callback publishing to the same subject
- * cannot take a subscription past its `max`.
+ * A subscription with no `max`, no delivery permissions to check and a message without a reply
+ * (the common case) takes the short branch, kept small so that V8 can inline a whole delivery,
+ * subscriber's callback included, into the publisher (docs/in-process.md, "Inlining budget").
  */
 export function deliverOne(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+  if (sub.max > 0 || sub.denyCheck || reply !== "") return deliverChecked(sub, subject, reply, headerSize, data, start, end);
+  sub.delivered++;
+  if (sub.sink.deliver(sub, subject, reply, headerSize, data, start, end)) return true;
+  sub.delivered--;
+  return false;
+}
+
+/**
+ * {@link deliverOne} with every rule. The count goes up before the sink runs, so that a callback
+ * publishing to the same subject cannot take a subscription past its `max`.
+ */
+function deliverChecked(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
   const sink = sub.sink;
   const max = sub.max;
   if (max > 0 && sub.delivered >= max) return false;

@@ -50,6 +50,11 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
 }
 
+/** Apart, so that the error's construction does not weigh on every publish's inlining budget. */
+function throwMaxPayload(size: number, maxPayload: number): never {
+  throw new MaxPayloadError(size, maxPayload);
+}
+
 /** The UTF-8 size of a payload; refuses what is neither a string nor a Uint8Array. */
 function sizeOf(data: Payload | undefined): number {
   if (typeof data === "string") return Buffer.byteLength(data, "utf8");
@@ -118,23 +123,14 @@ export class DirectApi {
    * `msg.data` needs its bytes, and a Uint8Array is not wrapped in a Buffer.
    */
   publish(subject: string, data?: Payload, options?: PublishOptions, guard?: PublishGuard): boolean {
-    if (options !== undefined || guard !== undefined || this.#closed) return this.#publishWith(subject, data, options, guard);
-    let payload: WirePayload;
-    let size: number;
-    if (typeof data === "string") {
-      payload = data;
-      size = Buffer.byteLength(data, "utf8");
-    } else if (data instanceof Uint8Array) {
-      payload = data;
-      size = data.byteLength;
-    } else if (data !== undefined) {
-      throw new InvalidArgumentError("data", "must be a string or a Uint8Array");
-    } else {
-      payload = EMPTY;
-      size = 0;
+    if (options === undefined && guard === undefined && !this.#closed) {
+      if (typeof data === "string") return this.#route(subject, "", -1, data, Buffer.byteLength(data, "utf8"));
+      if (data instanceof Uint8Array) return this.#route(subject, "", -1, data, data.byteLength);
     }
-    return this.#route(subject, "", -1, payload, size);
+    // No payload, a refused one, options, a user, or a closed server.
+    return this.#publishWith(subject, data, options, guard);
   }
+
 
   /** {@link publish} with headers, a reply subject or a user's permissions. */
   #publishWith(subject: string, data: Payload | undefined, options: PublishOptions | undefined, guard: PublishGuard | undefined): boolean {
@@ -159,16 +155,16 @@ export class DirectApi {
   #route(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {
     // Subjects are checked once each: the cache holds only subjects that passed the check.
     const result = this.#publisher.matchChecked(subject, checkPublishSubject);
-    if (size > this.#maxPayload) throw new MaxPayloadError(size, this.#maxPayload);
+    if (size > this.#maxPayload) throwMaxPayload(size, this.#maxPayload);
     this.#inMsgs++;
     this.#inBytes += size;
     if (this.#depth >= MAX_NESTED_PUBLISH) return this.#routeLater(subject, reply, headerSize, payload, size);
+    // No try/finally: sinks never throw (a callback's error is caught where it is called), and
+    // the handler's bytecode would cost the inlining budget of every delivery.
     this.#depth++;
-    try {
-      return deliverTo(result, undefined, subject, reply, headerSize, payload, 0, size);
-    } finally {
-      this.#depth--;
-    }
+    const delivered = deliverTo(result, undefined, subject, reply, headerSize, payload, 0, size);
+    this.#depth--;
+    return delivered;
   }
 
   /** Apart from publish() so that its closure does not make every publish allocate a context. */

@@ -49,9 +49,7 @@ export class DirectMsg {
     this.end = end;
     this.headerSize = headerSize;
     this.responder = respond;
-    // An in-process publish without headers hands over bytes that are exactly the payload:
-    // give them as they are rather than allocate a view of all of them.
-    this.payload = typeof buffer !== "string" && start === 0 && headerSize <= 0 && end === buffer.length ? buffer : undefined;
+    this.payload = undefined;
     this.decodedHeaders = undefined;
   }
 
@@ -67,8 +65,11 @@ export class DirectMsg {
 
   private view(): Uint8Array {
     const buffer = this.buffer;
-    // A string's bytes are made the first time someone asks for them, and kept.
-    return (this.payload = typeof buffer === "string" ? Buffer.from(buffer, "utf8") : buffer.subarray(this.payloadStart(), this.end));
+    // A string's bytes are made the first time someone asks for them, and kept. Bytes that are
+    // exactly the payload (an in-process publish without headers) are given as they are.
+    if (typeof buffer === "string") return (this.payload = Buffer.from(buffer, "utf8"));
+    if (this.start === 0 && this.headerSize <= 0 && this.end === buffer.length) return (this.payload = buffer);
+    return (this.payload = buffer.subarray(this.payloadStart(), this.end));
   }
 
   private payloadStart(): number {
