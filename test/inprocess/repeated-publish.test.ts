@@ -1,9 +1,9 @@
 /**
- * `server.publish(subject, buffer)` repeated on one subject, with only callback subscribers
- * listening, takes a short path that skips the router (DirectApi.publish). These tests publish
- * Buffers twice or more on one subject so that every later publish takes it, and check that it
- * keeps every rule of the general path: max, unsubscribing mid-delivery, throwing callbacks,
- * nesting, taps, network subscribers, limits and close.
+ * `server.publish(subject, buffer)` repeated on one subject: every later publish is answered by
+ * the publisher's own match cache (core/publisher-cache.ts) and delivered through the router's
+ * common branch. These tests publish twice or more on one subject and check that the rules
+ * still hold there: max, unsubscribing mid-delivery, throwing callbacks, nesting, taps, network
+ * subscribers, limits and close.
  */
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
@@ -19,7 +19,7 @@ async function tcpClient(t: TestContext, url: string): Promise<NatsConnection> {
   return nc;
 }
 
-describe("direct publish, short path", () => {
+describe("direct publish, repeated on one subject", () => {
   it("delivers the same bytes to every callback subscriber, every time", (t) => {
     const server = createServer();
     t.after(() => server.close());
