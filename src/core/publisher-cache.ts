@@ -17,40 +17,29 @@ export class PublisherCache {
     this.sublist = sublist;
   }
 
-  match(subject: string): MatchResult<Subscription> {
-    const sublist = this.sublist;
-    const result = this.#result;
-    if (subject === this.#subject && sublist.genId === this.#genId && result !== undefined) {
-      sublist.noteCachedMatch();
-      return result;
-    }
-    return this.#miss(sublist, subject);
-  }
-
   /**
-   * {@link match} for a publisher whose subjects are not checked on the way in (the in-process
-   * API; the protocol parser checks a client's): `check` runs only for a subject that is neither
-   * the last one nor in the sublist's cache, where every subject is one that passed it.
+   * The subscriptions `subject` reaches in the account. A publisher whose subjects are not
+   * checked on the way in (the in-process API; the protocol parser checks a client's) passes
+   * `check`: it runs only for a subject that is neither the last one nor in the sublist's cache,
+   * where every subject is one that passed it.
    */
-  matchChecked(subject: string, check: (subject: string) => void): MatchResult<Subscription> {
+  match(subject: string, check?: (subject: string) => void): MatchResult<Subscription> {
     const sublist = this.sublist;
     const result = this.#result;
     if (subject === this.#subject && sublist.genId === this.#genId && result !== undefined) {
       sublist.noteCachedMatch();
       return result;
     }
-    return this.#missChecked(sublist, subject, check);
+    return this.#miss(sublist, subject, check);
   }
 
-  /** Apart from {@link matchChecked}, so that a repeated subject's path stays small enough to inline. */
-  #missChecked(sublist: Sublist<Subscription>, subject: string, check: (subject: string) => void): MatchResult<Subscription> {
-    const cached = sublist.matchCached(subject);
-    if (cached !== undefined) return this.#remember(sublist, subject, cached);
-    check(subject);
-    return this.#miss(sublist, subject);
-  }
-
-  #miss(sublist: Sublist<Subscription>, subject: string): MatchResult<Subscription> {
+  /** Apart from {@link match}, so that a repeated subject's path stays small enough to inline. */
+  #miss(sublist: Sublist<Subscription>, subject: string, check: ((subject: string) => void) | undefined): MatchResult<Subscription> {
+    if (check !== undefined) {
+      const cached = sublist.matchCached(subject);
+      if (cached !== undefined) return this.#remember(sublist, subject, cached);
+      check(subject);
+    }
     return this.#remember(sublist, subject, sublist.match(subject));
   }
 
@@ -59,11 +48,5 @@ export class PublisherCache {
     this.#genId = sublist.genId;
     this.#result = result;
     return result;
-  }
-
-  /** Forgets the last match (the publisher's account or sublist changed). */
-  reset(): void {
-    this.#result = undefined;
-    this.#genId = -1;
   }
 }

@@ -154,7 +154,7 @@ export class DirectApi {
 
   #route(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {
     // Subjects are checked once each: the cache holds only subjects that passed the check.
-    const result = this.#publisher.matchChecked(subject, checkPublishSubject);
+    const result = this.#publisher.match(subject, checkPublishSubject);
     if (size > this.#maxPayload) throwMaxPayload(size, this.#maxPayload);
     this.#inMsgs++;
     this.#inBytes += size;

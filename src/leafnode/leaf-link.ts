@@ -21,6 +21,7 @@ import { encodeInfo, PONG_FRAME } from "../protocol/encoder.ts";
 import { LeafParser, type LeafProtocolHandler } from "../protocol/leaf-parser.ts";
 import { ParseError, type ParseErrorCode } from "../protocol/parser-states.ts";
 import { Connection, ConnectionKind } from "../core/connection.ts";
+import { PublisherCache } from "../core/publisher-cache.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "../core/subscription.ts";
 import { redactSecrets } from "../core/trace.ts";
 import { Sublist, type MatchResult } from "../subjects/sublist.ts";
@@ -58,6 +59,8 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** Links never get their own messages back: the router skips them as publishers (nats-server leafs are always no-echo). */
   readonly echo = false;
   readonly kind = SinkKind.leaf;
+  /** This link's match cache for what its peer publishes, as every publisher has one. */
+  readonly publisher: PublisherCache;
   /** A leaf's permissions decide what crosses the link (see #mayExport), not what the router delivers. */
   readonly guard = undefined;
   readonly role: LeafRole;
@@ -104,6 +107,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   constructor(host: LinkHost, stream: Duplex, role: LeafRole, cid: number, solicit?: SolicitParams) {
     this.#host = host;
+    this.publisher = new PublisherCache(host.sublist);
     this.role = role;
     this.cid = cid;
     this.#solicit = solicit;

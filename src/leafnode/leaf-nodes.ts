@@ -125,7 +125,7 @@ export class LeafNodes {
       },
       established: (link) => manager.#established(link),
       routeInbound: (source, subject, reply, queues, headerSize, data, start, end) =>
-        routeFromLink(host.sublist, source, subject, reply, queues, headerSize, data, start, end),
+        routeFromLink(source, subject, reply, queues, headerSize, data, start, end),
       remoteError: (link, text) => host.linkError(manager.#info(link), text),
       slowConsumer: (link, reason) => {
         const { ip, port } = link.remoteEndpoint;

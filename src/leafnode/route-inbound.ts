@@ -6,11 +6,9 @@
  */
 import { deliverOne } from "../core/router.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
-import type { Sublist } from "../subjects/sublist.ts";
 import type { LeafLink } from "./leaf-link.ts";
 
 export function routeFromLink(
-  sublist: Sublist<Subscription>,
   source: LeafLink,
   subject: string,
   reply: string,
@@ -20,7 +18,7 @@ export function routeFromLink(
   start: number,
   end: number,
 ): void {
-  const result = sublist.match(subject);
+  const result = source.publisher.match(subject);
   // client.go processMsgResults: JetStream sends a message to an inbox with its stream subject
   // folded into the ack reply (`$JS.ACK.…@orders.1`); local subscribers get it unfolded, other
   // links get it as it came.

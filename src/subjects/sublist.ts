@@ -236,12 +236,6 @@ export class Sublist<S extends SublistEntry> {
     return cached;
   }
 
-  /** {@link noteCachedMatch} for `count` matches a caller counted itself. */
-  noteCachedMatches(count: number): void {
-    this.#matches += count;
-    if (this.#cache !== null) this.#cacheHits += count;
-  }
-
   /**
    * Whether any subscription matches `subject`. Stops at the first one found and does not
    * populate the cache (nats-server HasInterest); not counted in the match statistics.
