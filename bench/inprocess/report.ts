@@ -28,7 +28,7 @@ function workloadTable(scenarios: readonly InProcessScenarioResult[], sizes: InP
       "Subjects and payloads are made once per distinct subject before the clock starts (a user would stringify per message; here the bus is timed, not `JSON.stringify`). " +
       `One subject: \`${ONE_SUBJECT}\`, one exact subscriber. ${WORKLOAD_SUBJECTS.toLocaleString("en-US")} subjects: the publisher cycles through \`orders.<i>.created\`; ` +
       `ours has one \`${WILDCARD}\` subscriber, eventemitter3 (no wildcards) one listener per subject counting into one tally, mqemitter one \`${mqttTopic(WILDCARD)}\` listener. ` +
-      `Each subscriber counts the message and reads its payload length (\`msg.data.length\` for ours); the count and bytes are checked at the end. ` +
+      `Each subscriber counts the message and reads its payload: \`msg.data.length\` for bytes, \`msg.string().length\` for the JSON text (as eventemitter3's listener reads the string it is given); the count and bytes are checked at the end. ` +
       `Median of ${sizes.emitSlices} × ${sizes.emitSliceMs} ms slices after ${sizes.emitWarmupMs} ms of warm-up.`,
   );
 }
