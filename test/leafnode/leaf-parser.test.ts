@@ -6,28 +6,10 @@ import assert from "node:assert/strict";
 import { connect as netConnect } from "node:net";
 import { describe, it } from "node:test";
 import { createServer } from "../../src/index.ts";
-import { LeafParseError, LeafParser, type LeafProtocolHandler } from "../../src/protocol/leaf-parser.ts";
+import { LeafParseError, LeafParser } from "../../src/protocol/leaf-parser.ts";
+import { recorder } from "../helpers/leaf-recorder.ts";
 import { jsAckDeliverIndex } from "../../src/leafnode/route-inbound.ts";
 import { eventually } from "./helpers.ts";
-
-function recorder(): { ops: string[]; handler: LeafProtocolHandler } {
-  const ops: string[] = [];
-  return {
-    ops,
-    handler: {
-      onInfo: (json) => ops.push(`INFO ${json}`),
-      onConnect: (json) => ops.push(`CONNECT ${json}`),
-      onPing: () => ops.push("PING"),
-      onPong: () => ops.push("PONG"),
-      onOk: () => ops.push("+OK"),
-      onErr: (text) => ops.push(`-ERR ${text}`),
-      onLeafSub: (subject, queue, weight) => ops.push(`LS+ ${subject} ${queue ?? "-"} ${weight}`),
-      onLeafUnsub: (subject, queue) => ops.push(`LS- ${subject} ${queue ?? "-"}`),
-      onLeafMsg: (subject, reply, queues, headerSize, data, start, end) =>
-        ops.push(`MSG ${subject} r=${reply} q=${queues?.join(",") ?? "-"} h=${headerSize} ${data.toString("latin1", start, end)}`),
-    },
-  };
-}
 
 const SAMPLE = [
   `INFO {"server_id":"N1","leafnode_urls":["127.0.0.1:7422"]} \r\n`,
