@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { createServer, InvalidArgumentError, MaxPayloadError, type DirectMsg } from "../../src/index.ts";
+import { startJetStream } from "../jetstream/stream-helpers.ts";
 
 const TEXT = "naïve café ✓";
 const TEXT_BYTES = Buffer.from(TEXT, "utf8");
@@ -80,5 +81,17 @@ describe("in-process payloads", () => {
     assert.throws(() => server.publish("x", 42 as unknown as string), InvalidArgumentError);
     assert.throws(() => server.publish("x", { a: 1 } as unknown as string), InvalidArgumentError);
     void server.close();
+  });
+
+  it("a JetStream stream stores a string and a Uint8Array published in-process as their bytes", async (t) => {
+    const { server, jsm } = await startJetStream(t, "in-process");
+    await jsm.streams.add({ name: "S", subjects: ["s.>"] });
+    const view = new Uint8Array(new TextEncoder().encode("xxbytesxx").buffer, 2, 5);
+    server.publish("s.text", TEXT);
+    server.publish("s.view", view);
+    const text = await jsm.streams.getMessage("S", { seq: 1 });
+    const bytes = await jsm.streams.getMessage("S", { seq: 2 });
+    assert.deepEqual(Buffer.from(text!.data), TEXT_BYTES);
+    assert.equal(Buffer.from(bytes!.data).toString(), "bytes");
   });
 });
