@@ -24,7 +24,7 @@ export interface Hub {
   readonly leafPort: number;
   readonly httpPort: number;
   /** `/leafz?subs=1` of the hub. */
-  leafz(): Promise<{ leafs: { name: string; subscriptions: number; subscriptions_list?: string[] }[] }>;
+  leafz(): Promise<{ leafs: { name: string; subscriptions: number; subscriptions_list?: string[] }[] | null }>;
 }
 
 /**
@@ -80,7 +80,8 @@ export async function hubSeesLeafInterest(hub: Hub, subject: string, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const z = await hub.leafz();
-    if (z.leafs.some((l) => (l.subscriptions_list ?? []).some((s) => s === subject || s.startsWith(`${subject} `)))) return;
+    // nats-server's /leafz has `"leafs": null` until a leaf connects: not yet, so ask again.
+    if ((z.leafs ?? []).some((l) => (l.subscriptions_list ?? []).some((s) => s === subject || s.startsWith(`${subject} `)))) return;
     if (Date.now() > deadline) throw new Error(`hub never saw leaf interest in ${subject}: ${JSON.stringify(z)}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -319,6 +319,7 @@ describe("leaf node of a nats-server hub", { skip, timeout: 60_000 }, () => {
     const pub = leaf.subscribe("public.x");
     await hubSeesLeafInterest(hub, "public.x");
     const z = await hub.leafz();
+    assert.ok(z.leafs !== null, "the hub lists the leaf");
     assert.ok(!z.leafs.some((l) => (l.subscriptions_list ?? []).includes("private.x")), "private.x was never announced");
     onHub.publish("private.x", "no");
     onHub.publish("public.x", "yes");
