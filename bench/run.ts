@@ -1,7 +1,7 @@
 /**
  * The benchmark: nats-embedded against its references, side by side, in one run.
  *
- *   npm run bench                   # full: 5 alternating runs of every scenario (~7 min on 2 cores)
+ *   npm run bench                   # full: 5 alternating runs of every scenario (~10 min on 2 cores, then ~6 min of feature benchmarks)
  *   npm run bench -- --quick        # smoke run (~1 min), results to a temp dir
  *   npm run bench -- --only inprocess      # one set (or a list of scenario ids), results to a temp dir
  *   npm run bench -- --profile pubsub-16   # one profiled run of our broker, top self-time functions
