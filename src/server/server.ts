@@ -185,7 +185,13 @@ export class Server extends TypedEmitter<ServerEvents> {
       maxPayload: this.#options.maxPayload,
       maxPending: this.#options.maxPending,
       callbackError: (err, sub) => {
-        server.#options.logger.error(`in-process subscription "${sub.subject}" callback threw: ${String(err)}`);
+        // Called inside a publish: nothing here may throw, not even an error whose toString
+        // throws or a host logger that does (the publish would unwind past its bookkeeping).
+        try {
+          server.#options.logger.error(`in-process subscription "${sub.subject}" callback threw: ${String(err)}`);
+        } catch {
+          // The event below still reports it.
+        }
         server.#emitSafely("subscription:error", err, { subject: sub.subject, queue: sub.queue, sid: sub.sid });
       },
       slowConsumer: (sub) => {

@@ -89,6 +89,24 @@ describe("direct publish, repeated on one subject", () => {
     assert.equal(after, 3);
   });
 
+  it("stays synchronous when a callback throws something unprintable to a logger that throws", (t) => {
+    const throwingLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() { throw new Error("logger down"); } };
+    const server = createServer({ logger: throwingLogger });
+    t.after(() => server.close());
+    let reported = 0;
+    server.on("subscription:error", () => void reported++);
+    const unprintable = { toString(): string { throw new Error("no text"); } };
+    server.subscribe("fast.odd", { callback: () => { throw unprintable; } });
+    let got = 0;
+    server.subscribe("fast.ok", { callback: () => void got++ });
+    // More throws than the nesting limit of in-process publishes: had any unwound past its
+    // bookkeeping, later publishes would be deferred to a microtask instead of delivered now.
+    for (let i = 0; i < 40; i++) assert.equal(server.publish("fast.odd", ONE), true);
+    assert.equal(reported, 40);
+    assert.equal(server.publish("fast.ok", ONE), true);
+    assert.equal(got, 1, "delivered before publish() returned");
+  });
+
   it("lets a callback publish on the same subject without overflowing the stack", async (t) => {
     const server = createServer();
     t.after(() => server.close());
