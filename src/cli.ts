@@ -177,7 +177,6 @@ async function main(argv: readonly string[]): Promise<number> {
     const removeAtExit = (): void => unpublishPorts(running);
     process.once("exit", removeAtExit);
     publishPorts(running);
-    logger.info("Server is ready");
 
     let reloading = Promise.resolve();
     const onHangup = (): void => {
@@ -208,6 +207,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.on("SIGTERM", onTerminate);
       process.on("SIGHUP", onHangup);
       process.on("SIGUSR2", onLameDuck);
+      // Only now: whoever waits for this line may signal at once, and a signal that arrives
+      // before its handler takes the process down (SIGHUP's default action).
+      logger.info("Server is ready");
     });
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onTerminate);
