@@ -39,8 +39,10 @@ export function checkSecret(given: string, configured: string): boolean | Promis
 
 /** bcryptjs, loading from the first call: when a bcrypt secret is configured, or the first check. */
 export function loadBcrypt(): Promise<typeof import("bcryptjs").default> {
-  bcrypt ??= import("bcryptjs").then(
-    (m) => m.default,
+  // require, not import(): the CommonJS build must not contain import(), which Jest's
+  // CommonJS runtime cannot run. bcryptjs ships a CommonJS build for require.
+  bcrypt ??= Promise.resolve().then(
+    () => require("bcryptjs") as typeof import("bcryptjs").default,
     (err: unknown) => {
       bcrypt = undefined;
       throw err;
