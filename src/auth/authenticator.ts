@@ -20,6 +20,8 @@ export interface UserConfig {
   /** Public user nkey (`U...`): the client proves it holds the seed by signing the nonce. */
   nkey?: string;
   permissions?: Permissions;
+  /** The account the user is in; set for the users listed under `accounts`. */
+  account?: string;
 }
 
 /** The host's own authentication, sync or async. */
@@ -68,7 +70,11 @@ export class Authenticator implements ConnectAuthenticator {
         if (!/^U[A-Z2-7]{55}$/.test(u.nkey)) throw new InvalidOptionError("authorization.users", `"${u.nkey}" is not a user nkey`);
         this.#byNkey.set(u.nkey, u);
       }
-      if (u.user !== undefined) this.#byName.set(u.user, u);
+      if (u.user !== undefined) {
+        // nats-server refuses it too: which password, which account?
+        if (this.#byName.has(u.user)) throw new InvalidOptionError("authorization.users", `duplicate user "${u.user}"`);
+        this.#byName.set(u.user, u);
+      }
       if (u.user === undefined && u.nkey === undefined) throw new InvalidOptionError("authorization.users", "an entry needs a user or an nkey");
     }
     if ((o.user === undefined) !== (o.password === undefined)) {
@@ -92,7 +98,7 @@ export class Authenticator implements ConnectAuthenticator {
     if (o.noAuthUser !== undefined) {
       const entry = this.#byName.get(o.noAuthUser);
       if (entry === undefined) throw new InvalidOptionError("authorization.noAuthUser", `"${o.noAuthUser}" is not in users`);
-      this.noAuthUser = { user: o.noAuthUser, permissions: entry.permissions };
+      this.noAuthUser = asUser(o.noAuthUser, entry);
     }
   }
 
@@ -104,12 +110,12 @@ export class Authenticator implements ConnectAuthenticator {
     if (connect.nkey !== "" && this.#byNkey.size > 0) {
       const entry = this.#byNkey.get(connect.nkey);
       if (entry === undefined || nonce === undefined || !verifyNonceSignature(connect.nkey, nonce, connect.sig)) return false;
-      return { user: connect.nkey, permissions: entry.permissions };
+      return asUser(connect.nkey, entry);
     }
     if (connect.user !== "" && this.#byName.size > 0) {
       const entry = this.#byName.get(connect.user);
       if (entry?.password === undefined) return false;
-      return then(checkSecret(connect.pass, entry.password), (ok) => ok && { user: connect.user, permissions: entry.permissions });
+      return then(checkSecret(connect.pass, entry.password), (ok) => ok && asUser(connect.user, entry));
     }
     if (o.token !== undefined) {
       if (connect.authToken === "") return this.#noAuth(connect);
@@ -126,7 +132,7 @@ export class Authenticator implements ConnectAuthenticator {
   /** A configured user by name (or nkey), for `server.as(name)`. */
   lookup(name: string): AuthenticatedUser | undefined {
     const entry = this.#byName.get(name) ?? this.#byNkey.get(name);
-    return entry === undefined ? undefined : { user: name, permissions: entry.permissions };
+    return entry === undefined ? undefined : asUser(name, entry);
   }
 
   /** TLS verify_and_map: the certificate's names, most specific first, against `users`. */
@@ -136,7 +142,7 @@ export class Authenticator implements ConnectAuthenticator {
     for (const name of [...tls.altNames, tls.subject, cn]) {
       if (name === undefined) continue;
       const entry = this.#byName.get(name);
-      if (entry !== undefined) return { user: name, permissions: entry.permissions };
+      if (entry !== undefined) return asUser(name, entry);
     }
     return false;
   }
@@ -146,6 +152,10 @@ export class Authenticator implements ConnectAuthenticator {
     const sentNothing = connect.user === "" && connect.pass === "" && connect.authToken === "" && connect.nkey === "";
     return sentNothing ? this.noAuthUser ?? false : false;
   }
+}
+
+function asUser(name: string, entry: UserConfig): AuthenticatedUser {
+  return entry.account === undefined ? { user: name, permissions: entry.permissions } : { user: name, permissions: entry.permissions, account: entry.account };
 }
 
 /** Applies `fn` to a value or a promise of it, staying synchronous when the value is. */

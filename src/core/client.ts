@@ -42,8 +42,10 @@ export interface TrafficStats {
 /** What a client needs from its server; keeps the client testable and the server private. */
 export interface ClientHost {
   readonly options: ConnectionSettings;
-  /** The account the client's messages are routed in. */
+  /** The account of a client whose user names none: the global account `$G`. */
   readonly account: Account;
+  /** A configured account by name. */
+  accountNamed(name: string): Account | undefined;
   readonly stats: TrafficStats;
   /** Queues the client to be flushed at the end of the current I/O turn. */
   scheduleFlush(client: Client): void;
@@ -107,14 +109,22 @@ export class Client implements ProtocolHandler, MessageSink {
   /** Input held back while an asynchronous authentication runs. */
   #held: Buffer | undefined;
   /** This connection's match cache for what it publishes (nats-server's per-client `in.results`). */
-  readonly #publisher: PublisherCache;
+  #publisher: PublisherCache;
+  /** The account the client's messages are routed in: `$G` until its user names another. */
+  #account: Account;
   /** `-V`: every protocol op in and out goes to the logger's trace level, as nats-server. */
   readonly #trace: boolean;
+
+  /** The name of the account the client is in (`$G` unless its user names another). */
+  get account(): string {
+    return this.#account.name;
+  }
 
   constructor(host: ClientHost, cid: number, stream: Duplex, info: ConnectionInfo) {
     this.#host = host;
     this.cid = cid;
     this.info = info;
+    this.#account = host.account;
     this.#publisher = host.account.publisher();
     const { maxControlLine, maxPayload } = host.options;
     this.#parser = new ProtocolParser(this, { maxControlLine, maxPayload });
@@ -202,7 +212,7 @@ export class Client implements ProtocolHandler, MessageSink {
       msgs: sub.delivered,
       max: sub.max,
     }));
-    this.#host.account.sublist.removeBatch(this.#subs.values());
+    this.#account.sublist.removeBatch(this.#subs.values());
     this.#subs.clear();
     this.#conn.close(reason);
     this.#host.clientClosed(this, reason);
@@ -257,7 +267,10 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#parser.requireConnect = false;
     if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
     this.#authTimer = undefined;
-    this.#setUser(result);
+    if (!this.#setUser(result)) {
+      this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+      return;
+    }
     this.#finishConnect(next);
     if (resumeInput) this.#resumeInput();
   }
@@ -281,10 +294,23 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#conn.keepalive.start(this.#firstPingDelay());
   }
 
-  #setUser(user: AuthenticatedUser): void {
+  /**
+   * Takes on who authentication says the client is. False when its account does not exist, or
+   * would change under live subscriptions (a reload that moved the user): the client must go,
+   * as nats-server closes it.
+   */
+  #setUser(user: AuthenticatedUser): boolean {
+    const account = user.account === undefined ? this.#host.account : this.#host.accountNamed(user.account);
+    if (account === undefined) return false;
+    if (account !== this.#account) {
+      if (this.#subs.size > 0) return false;
+      this.#account = account;
+      this.#publisher = account.publisher();
+    }
     this.user = user.user;
     this.#perms = user.permissions === undefined ? undefined : new CompiledPermissions(user.permissions);
     this.guard = this.#perms === undefined ? undefined : new PublishGuard(this.#perms);
+    return true;
   }
 
   #authContext(): AuthContext {
@@ -305,6 +331,10 @@ export class Client implements ProtocolHandler, MessageSink {
     if (this.#closed) return;
     const auth = this.#host.auth;
     if (!auth.required) {
+      if (this.#account !== this.#host.account) {
+        this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+        return;
+      }
       this.#authenticated = true;
       this.user = undefined;
       this.#perms = undefined;
@@ -312,7 +342,9 @@ export class Client implements ProtocolHandler, MessageSink {
       return;
     }
     if (!this.#connectReceived) {
-      if (auth.noAuthUser !== undefined) this.#setUser(auth.noAuthUser);
+      if (auth.noAuthUser !== undefined && !this.#setUser(auth.noAuthUser)) {
+        this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+      }
       return;
     }
     let result: AuthResult | Promise<AuthResult>;
@@ -327,7 +359,10 @@ export class Client implements ProtocolHandler, MessageSink {
         this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
         return;
       }
-      this.#setUser(r);
+      if (!this.#setUser(r)) {
+        this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+        return;
+      }
       const perms = this.#perms;
       if (perms === undefined) return;
       for (const sub of [...this.#subs.values()]) {
@@ -396,7 +431,7 @@ export class Client implements ProtocolHandler, MessageSink {
       // Queue names are not validated further by nats-server: any token without blanks.
       const sub = new Subscription(this, subject, queue, sid);
       if (perms !== undefined) sub.denyCheck = perms.needsDeliveryCheck(subject);
-      if ((queue !== undefined && !isValidQueueName(queue)) || !this.#host.account.sublist.insert(sub)) {
+      if ((queue !== undefined && !isValidQueueName(queue)) || !this.#account.sublist.insert(sub)) {
         this.#queueFrame(encodeError(WireError.InvalidSubject));
         return;
       }
@@ -557,7 +592,7 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#authenticated = true;
     if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
     this.#authTimer = undefined;
-    this.#setUser(this.#host.auth.noAuthUser!);
+    if (!this.#setUser(this.#host.auth.noAuthUser!)) this.closeWithError(WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
   }
 
   /** What nats-server does for each way a read can fail (parser.go, client.go). */
@@ -590,7 +625,7 @@ export class Client implements ProtocolHandler, MessageSink {
 
   #removeSubscription(sub: Subscription): void {
     if (this.#subs.get(sub.sid) === sub) this.#subs.delete(sub.sid);
-    this.#host.account.sublist.remove(sub);
+    this.#account.sublist.remove(sub);
   }
 
   /**
@@ -598,7 +633,7 @@ export class Client implements ProtocolHandler, MessageSink {
    * to the requester's own plain subscription that matches the reply subject.
    */
   #sendNoResponders(reply: string): void {
-    const { psubs } = this.#host.account.sublist.match(reply);
+    const { psubs } = this.#account.sublist.match(reply);
     for (const sub of psubs) {
       if (sub.sink === this) {
         this.#queueFrame(noRespondersFrame(reply, sub.sid));

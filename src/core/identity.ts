@@ -41,6 +41,8 @@ export interface AuthenticatedUser {
   user: string;
   /** Undefined means everything is allowed. */
   permissions?: Permissions | undefined;
+  /** The account the client is in (`accounts { }`); the global account `$G` when absent. */
+  account?: string | undefined;
 }
 
 /** A refusal is `false` (or null/undefined); anything else must be an {@link AuthenticatedUser}. */

@@ -97,6 +97,8 @@ export interface ConnInfo {
   version?: string;
   /** With `auth`: the user the connection authenticated as. */
   authorized_user?: string;
+  /** With `auth`: the connection's account, unless it is the global account. */
+  account?: string;
   subscriptions_list?: string[];
   subscriptions_list_detail?: SubDetail[];
 }
@@ -125,6 +127,7 @@ interface Row {
   readonly rttMs: number;
   /** The authenticated user, if any. */
   readonly user: string | undefined;
+  readonly account: string;
   readonly subs: () => SubDetail[];
 }
 
@@ -193,6 +196,7 @@ function openRow(client: Client, now: number): Row {
     stopMs: undefined,
     rttMs: client.rtt,
     user: client.user,
+    account: client.account,
     // monitor.go newClientSubDetail: an open connection's details carry no account.
     subs: () => [...client.subscriptions.values()].map((sub) => subDetail(undefined, sub.subject, sub.queue, sub.sid, sub.delivered, sub.max, client.cid)),
   };
@@ -230,9 +234,10 @@ function closedRow(record: ClosedClientRecord): Row {
     stopMs: record.stop,
     rttMs: record.rtt,
     // Kept by servers whose closed-connection records carry the user.
-    user: (record as ClosedClientRecord & { readonly user?: string }).user,
+    user: record.user,
+    account: record.account,
     // saveClosedClient keeps newSubDetail (with the account); closing clears auto-unsubscribe maxima.
-    subs: () => record.subscriptions.map((sub) => subDetail(GLOBAL_ACCOUNT, sub.subject, sub.queue, sub.sid, sub.msgs, 0, record.cid)),
+    subs: () => record.subscriptions.map((sub) => subDetail(record.account, sub.subject, sub.queue, sub.sid, sub.msgs, 0, record.cid)),
   };
 }
 
@@ -323,6 +328,8 @@ export function connz(view: MonitorView, options: ConnzOptions = {}): Connz {
     let info = row.info;
     // Field order as nats-server: authorized_user after version, before the lists.
     if (options.auth === true && row.user !== undefined && row.user !== "") info = { ...info, authorized_user: row.user };
+    // monitor.go: with auth, the account too, unless it is the global one.
+    if (options.auth === true && row.account !== GLOBAL_ACCOUNT) info = { ...info, account: row.account };
     if (options.subs === undefined || options.subs === false || row.info.subscriptions === 0) return info;
     const details = row.subs();
     if (details.length === 0) return info;

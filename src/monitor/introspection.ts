@@ -33,6 +33,8 @@ export interface ClosedClientRecord {
   readonly reason: CloseReasonText;
   /** The user the connection had authenticated as, if any (`authorized_user`). */
   readonly user: string | undefined;
+  /** The account the connection was in. */
+  readonly account: string;
   readonly name: string;
   readonly lang: string;
   readonly version: string;

@@ -13,7 +13,8 @@ import {
 } from "../base/constants.ts";
 import { InvalidOptionError } from "../base/errors.ts";
 import { silentLogger, type Logger } from "../base/logger.ts";
-import type { AuthOptions } from "../auth/authenticator.ts";
+import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
+import type { AccountDefinition } from "../core/accounts.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 import { checkWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
@@ -71,6 +72,13 @@ export interface ServerOptions {
    */
   authorization?: AuthOptions;
   /**
+   * Accounts (nats-server's `accounts { }`): isolated subject spaces, each with its own users,
+   * sharing only the streams and services one exports and another imports. A user listed in
+   * `authorization` (and every client, when there are no accounts) is in the global account
+   * `$G`. See docs/accounts.md.
+   */
+  accounts?: Record<string, AccountOptions>;
+  /**
    * TLS for client connections (nats-server's `tls { }`): INFO says `tls_required` and the
    * client upgrades on the same port; `verify` for mutual TLS, `verifyAndMap` to take the user
    * from the client certificate. Off by default.
@@ -92,6 +100,12 @@ export interface ServerOptions {
    * directory, limits, a domain and the fsync policy. Off by default. See docs/jetstream.md.
    */
   jetstream?: boolean | JetStreamOptions;
+}
+
+/** One account: its users, and what it exports and imports. */
+export interface AccountOptions extends AccountDefinition {
+  /** Users that connect into this account (as `authorization.users`). */
+  users?: Omit<UserConfig, "account">[];
 }
 
 /** What `server.reload()` can change while running (as nats-server's config reload). */
@@ -117,7 +131,9 @@ export interface ResolvedOptions {
   readonly trace: boolean;
   readonly http: { readonly port: number; readonly host: string; readonly tail: boolean } | undefined;
   readonly websocket: ResolvedWebSocketOptions | undefined;
+  /** With every account's users, each marked with its account. */
   readonly authorization: AuthOptions | undefined;
+  readonly accounts: Readonly<Record<string, AccountDefinition>>;
   readonly tls: ResolvedTls | undefined;
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
@@ -168,7 +184,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     trace: options.trace === true,
     http: resolveHttp(options.http, host),
     websocket: resolveWebSocket(options.websocket, host),
-    authorization: options.authorization,
+    authorization: withAccountUsers(options.authorization, options.accounts),
+    accounts: accountDefinitions(options.accounts),
     tls: resolveTls(options.tls),
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
@@ -176,6 +193,24 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     leafnodes: resolveLeafNodes(options.leafnodes),
     jetstream: resolveJetStreamOptions(options.jetstream),
   };
+}
+
+/** The users of every account join `authorization.users`, each marked with its account. */
+function withAccountUsers(auth: AuthOptions | undefined, accounts: ServerOptions["accounts"]): AuthOptions | undefined {
+  const users: UserConfig[] = [];
+  for (const [account, definition] of Object.entries(accounts ?? {})) {
+    for (const user of definition.users ?? []) users.push({ ...user, account });
+  }
+  if (users.length === 0) return auth;
+  return { ...auth, users: [...(auth?.users ?? []), ...users] };
+}
+
+function accountDefinitions(accounts: ServerOptions["accounts"]): Record<string, AccountDefinition> {
+  const out: Record<string, AccountDefinition> = {};
+  for (const [name, { exports, imports }] of Object.entries(accounts ?? {})) {
+    out[name] = { ...(exports === undefined ? {} : { exports }), ...(imports === undefined ? {} : { imports }) };
+  }
+  return out;
 }
 
 function checkPort(name: string, port: number): number {

@@ -13,6 +13,7 @@ import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "../core/account.ts";
+import { Accounts } from "../core/accounts.ts";
 import { CloseReason, type CloseReasonText } from "../core/close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "../core/client.ts";
 // Eager, unlike the other optional parts: createServer({ configFile }) reads it synchronously.
@@ -116,6 +117,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   #options: ResolvedOptions;
   /** The global account `$G`: every connection's, until accounts exist. */
   readonly #account: Account;
+  /** `$G` and the configured accounts, linked by their exports and imports. */
+  readonly #accounts: Accounts;
   readonly #sublist: Sublist<Subscription>;
   /** Leaf node remotes, port and links; undefined when none are configured. */
   readonly #leafNodes: LeafNodesLoader | undefined;
@@ -160,6 +163,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const observed = leafConfig === undefined ? undefined : new ObservedSublist();
     this.#sublist = observed ?? new Sublist<Subscription>();
     this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
+    this.#accounts = new Accounts(this.#account, this.#options.accounts);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -170,6 +174,7 @@ export class Server extends TypedEmitter<ServerEvents> {
         return server.#options;
       },
       account: this.#account,
+      accountNamed: (name) => server.#accounts.get(name),
       stats: this.#stats,
       scheduleFlush: (client) => server.#scheduleFlush(client),
       clientClosed: (client, reason) => server.#onClientClosed(client, reason),
@@ -699,6 +704,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       lastActivity: client.lastActivity,
       reason,
       user: client.user,
+      account: client.account,
       name,
       lang,
       version,

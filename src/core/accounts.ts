@@ -1,0 +1,215 @@
+/**
+ * The accounts of a server, as nats-server's `accounts { }`: `$G` for every connection that
+ * names no account, and one isolated subject space per configured account, joined only where
+ * one exports and another imports (account-links.ts). Everything is checked before anything
+ * is linked: a definition nats-server would refuse (an import of what is not exported, or not
+ * to this account, a chain of imports that comes back on itself) is refused here, whole.
+ */
+import { InvalidOptionError } from "../base/errors.ts";
+import { isValidSubject } from "../subjects/subject.ts";
+import { Account, GLOBAL_ACCOUNT } from "./account.ts";
+import { isSubjectSubset, linkServiceImport, linkStreamImport, type ServiceResponseType } from "./account-links.ts";
+
+/** What an account offers: a stream (its messages) or a service (requests it answers). */
+export interface AccountExport {
+  /** Subject (wildcards allowed) whose messages importers receive. */
+  stream?: string;
+  /** Subject (wildcards allowed) on which importers may send requests. */
+  service?: string;
+  /** Only these accounts may import it; every account when absent (a public export). */
+  accounts?: string[];
+  /** For a service: how many responses one request gets. Default `singleton`. */
+  responseType?: ServiceResponseType;
+  /** For a service: milliseconds the responses to one request may take. Default 2 minutes. */
+  responseThreshold?: number;
+}
+
+/** What an account takes from another's exports. */
+export interface AccountImport {
+  /** Another account's stream export, or a part of it. */
+  stream?: { account: string; subject: string };
+  /** Another account's service export, or a part of it. */
+  service?: { account: string; subject: string };
+  /** Stream: the subjects appear here as `<prefix>.<subject>`. */
+  prefix?: string;
+  /** The subject it has in this account (same wildcards, in the same order). */
+  to?: string;
+}
+
+/** One account's definition (beside its users, which authentication holds). */
+export interface AccountDefinition {
+  exports?: AccountExport[];
+  imports?: AccountImport[];
+}
+
+export class Accounts {
+  /** `$G`: the account of every connection whose user names none. */
+  readonly global: Account;
+  readonly #byName = new Map<string, Account>();
+  readonly #unlink: (() => void)[] = [];
+
+  constructor(global: Account, definitions: Readonly<Record<string, AccountDefinition>> = {}) {
+    this.global = global;
+    this.#byName.set(global.name, global);
+    const names = Object.keys(definitions);
+    for (const name of names) {
+      if (name === "" || /\s/.test(name)) throw new InvalidOptionError("accounts", `${JSON.stringify(name)} is not an account name`);
+      if (!this.#byName.has(name)) this.#byName.set(name, new Account(name));
+    }
+    const plan = planLinks(definitions, (name) => this.#byName.has(name));
+    for (const link of plan) {
+      const exporter = this.#byName.get(link.exporter)!;
+      const importer = this.#byName.get(link.importer)!;
+      this.#unlink.push(
+        link.kind === "stream"
+          ? linkStreamImport(exporter, link.subject, importer, link.to)
+          : linkServiceImport(exporter, link.subject, importer, link.to, link.responseType, link.responseThreshold),
+      );
+    }
+  }
+
+  /** The account named `name`; `$G` for none. */
+  get(name: string | undefined): Account | undefined {
+    return name === undefined || name === "" ? this.global : this.#byName.get(name);
+  }
+
+  /** Every account, `$G` first. */
+  list(): Account[] {
+    return [...this.#byName.values()];
+  }
+
+  /** Removes every import's subscriptions (the accounts are being replaced). */
+  unlink(): void {
+    for (const unlink of this.#unlink.splice(0)) unlink();
+  }
+}
+
+interface PlannedLink {
+  kind: "stream" | "service";
+  exporter: string;
+  importer: string;
+  /** The subject in the exporter's account. */
+  subject: string;
+  /** The subject in the importer's account. */
+  to: string;
+  responseType: ServiceResponseType;
+  responseThreshold: number | undefined;
+}
+
+/** Checks every export and import, and says what to link; throws at the first problem. */
+function planLinks(definitions: Readonly<Record<string, AccountDefinition>>, exists: (name: string) => boolean): PlannedLink[] {
+  const links: PlannedLink[] = [];
+  for (const [name, definition] of Object.entries(definitions)) {
+    for (const [i, exp] of (definition.exports ?? []).entries()) checkExport(`accounts.${name}.exports[${i}]`, exp, exists);
+  }
+  for (const [importer, definition] of Object.entries(definitions)) {
+    for (const [i, imp] of (definition.imports ?? []).entries()) {
+      const at = `accounts.${importer}.imports[${i}]`;
+      const kind = imp.stream !== undefined ? "stream" : "service";
+      const source = imp.stream ?? imp.service;
+      if (source === undefined || (imp.stream !== undefined && imp.service !== undefined)) {
+        throw new InvalidOptionError(at, "an import names one stream or one service");
+      }
+      if (!exists(source.account)) throw new InvalidOptionError(at, `account ${JSON.stringify(source.account)} does not exist`);
+      if (source.account === importer) throw new InvalidOptionError(at, "an account cannot import from itself");
+      if (!isValidSubject(source.subject)) throw new InvalidOptionError(at, `${JSON.stringify(source.subject)} is not a valid subject`);
+      const exported = (definitions[source.account]?.exports ?? []).find(
+        (e) => (kind === "stream" ? e.stream : e.service) !== undefined && isSubjectSubset(source.subject, (kind === "stream" ? e.stream : e.service)!),
+      );
+      // nats-server's words for both (accounts.go AddStreamImport, AddServiceImport).
+      if (exported === undefined) throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} does not export ${source.subject}`);
+      if (exported.accounts !== undefined && !exported.accounts.includes(importer)) {
+        throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} exports ${source.subject} only to ${exported.accounts.join(", ")}`);
+      }
+      let to = imp.to ?? source.subject;
+      if (imp.prefix !== undefined) {
+        if (kind === "service") throw new InvalidOptionError(at, "prefix applies to stream imports; use to");
+        if (imp.to !== undefined) throw new InvalidOptionError(at, "prefix and to cannot be combined");
+        to = `${imp.prefix}.${source.subject}`;
+      }
+      if (!isValidSubject(to)) throw new InvalidOptionError(at, `${JSON.stringify(to)} is not a valid subject`);
+      if (wildcards(to) !== wildcards(source.subject)) {
+        throw new InvalidOptionError(at, `${JSON.stringify(to)} must have the wildcards of ${JSON.stringify(source.subject)}, in the same order`);
+      }
+      links.push({
+        kind,
+        exporter: source.account,
+        importer,
+        subject: source.subject,
+        to,
+        responseType: exported.responseType ?? "singleton",
+        responseThreshold: exported.responseThreshold,
+      });
+    }
+  }
+  refuseCycles(links);
+  return links;
+}
+
+function checkExport(at: string, exp: AccountExport, exists: (name: string) => boolean): void {
+  const subject = exp.stream ?? exp.service;
+  if (subject === undefined || (exp.stream !== undefined && exp.service !== undefined)) {
+    throw new InvalidOptionError(at, "an export names one stream or one service");
+  }
+  if (!isValidSubject(subject)) throw new InvalidOptionError(at, `${JSON.stringify(subject)} is not a valid subject`);
+  for (const name of exp.accounts ?? []) {
+    if (!exists(name)) throw new InvalidOptionError(at, `account ${JSON.stringify(name)} does not exist`);
+  }
+  if (exp.stream !== undefined && (exp.responseType !== undefined || exp.responseThreshold !== undefined)) {
+    throw new InvalidOptionError(at, "response settings apply to service exports");
+  }
+  const threshold = exp.responseThreshold;
+  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold <= 0)) {
+    throw new InvalidOptionError(at, `responseThreshold must be a positive integer (ms), got ${threshold}`);
+  }
+}
+
+function wildcards(subject: string): string {
+  return subject
+    .split(".")
+    .filter((t) => t === "*" || t === ">")
+    .join("");
+}
+
+/**
+ * A message must not be able to go round: a stream flows exporter → importer, a request
+ * importer → exporter, and a path of either kind whose subjects lead back into its first link
+ * is refused (nats-server: "import forms a cycle").
+ */
+function refuseCycles(links: readonly PlannedLink[]): void {
+  for (const kind of ["stream", "service"] as const) {
+    const edges = links.filter((l) => l.kind === kind);
+    // Edges as the message travels: from the account it is published in, to the next one.
+    const from = (l: PlannedLink): string => (kind === "stream" ? l.exporter : l.importer);
+    const next = (l: PlannedLink): string => (kind === "stream" ? l.importer : l.exporter);
+    const inSubject = (l: PlannedLink): string => (kind === "stream" ? l.subject : l.to);
+    const outSubject = (l: PlannedLink): string => (kind === "stream" ? l.to : l.subject);
+    const visit = (start: PlannedLink, at: PlannedLink, depth: number): void => {
+      if (depth > edges.length) return;
+      for (const e of edges) {
+        if (from(e) !== next(at) || !overlaps(outSubject(at), inSubject(e))) continue;
+        if (e === start) {
+          throw new InvalidOptionError(`accounts.${start.importer}.imports`, `${kind} import of ${start.subject} from ${start.exporter} forms a cycle`);
+        }
+        visit(start, e, depth + 1);
+      }
+    };
+    for (const e of edges) visit(e, e, 0);
+  }
+}
+
+/** Whether some subject matches both patterns. */
+function overlaps(a: string, b: string): boolean {
+  const x = a.split(".");
+  const y = b.split(".");
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const s = x[i];
+    const t = y[i];
+    if (s === ">" || t === ">") return s !== undefined && t !== undefined;
+    if (s === undefined || t === undefined) return false;
+    if (s !== "*" && t !== "*" && s !== t) return false;
+  }
+  return true;
+}
+
+export { GLOBAL_ACCOUNT };
