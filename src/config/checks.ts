@@ -104,3 +104,14 @@ export function secondsOrDuration(entry: ConfigEntry): number | undefined {
   if (rounded < 1) throw problem(entry, `${JSON.stringify(entry.key)} must be at least 1ms, got ${formatGoDuration(ms)}`);
   return withinTimer(entry, rounded);
 }
+
+/** A duration that must be written as a string (opts.go reads `lame_duck_*` with `v.(string)`). */
+export function durationString(entry: ConfigEntry): number {
+  if (entry.value.kind !== "string") throw wrongType(entry, 'a duration string such as "2m" or "30s"');
+  try {
+    return withinTimer(entry, Math.round(parseGoDuration(entry.value.value)));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw problem(entry, `error parsing ${entry.key}: ${(err as Error).message}`);
+  }
+}

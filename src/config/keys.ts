@@ -32,7 +32,6 @@ const refused = (why: string): KeyInfo => ({ status: KeyStatus.Refused, why });
 const never = (why: string): KeyInfo => ({ status: KeyStatus.Never, why });
 const supported: KeyInfo = { status: KeyStatus.Supported };
 
-const AUTH = "starting without it would let any client in";
 const JWT = "decentralized (JWT) authentication is not built; starting without it would let any client in";
 
 /** Keyed by the lower-case name (nats-server matches top-level keys case-insensitively). */
@@ -71,6 +70,7 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["max_closed_clients", supported],
   ["authorization", supported],
   ["no_auth_user", supported],
+  ["accounts", supported],
   ["tls", supported],
   ["jetstream", supported],
   ["store_dir", supported],
@@ -78,7 +78,6 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
 
   // Security features not built yet: refused rather than silently dropped. (Inside the supported
   // `authorization` and `tls` blocks, security.ts refuses or warns about each key likewise.)
-  ["accounts", refused(AUTH)],
   ["operator", refused(JWT)],
   ["operators", refused(JWT)],
   ["root", refused(JWT)],

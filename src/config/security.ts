@@ -302,7 +302,7 @@ function isUserNkey(key: string): boolean {
 }
 
 /** `users: [ ... ]`: checked for duplicates, as nats-server. */
-function usersList(entry: ConfigEntry, passwordless: string[]): UserConfig[] {
+export function usersList(entry: ConfigEntry, passwordless: string[]): UserConfig[] {
   if (entry.value.kind !== "array") throw wrongType(entry, "an array of users");
   const users: UserConfig[] = [];
   const problems: ConfigProblem[] = [];

@@ -10,7 +10,8 @@
 import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../base/constants.ts";
 import type { ServerOptions } from "../options/options.ts";
 import type { WebSocketOptions } from "../transport/websocket-options.ts";
-import { boolean, collect, integer, integerIn, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
+import { boolean, collect, durationString, integer, integerIn, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
+import { accountsBlock } from "./accounts.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
@@ -54,6 +55,8 @@ interface Draft {
   readonly setAt: Map<keyof ServerOptions, ConfigEntry>;
   /** `authorization`: present (even if it failed), and the names of its `users` list. */
   authorization?: { readonly userNames: ReadonlySet<string> | undefined; readonly passwordless: readonly string[] } | "failed";
+  /** `accounts`: present (even if it failed), and the names of every account's users. */
+  accounts?: { readonly userNames: ReadonlySet<string>; readonly passwordless: readonly string[] } | "failed";
   /** `no_auth_user`, checked against `authorization` once every key is read. */
   noAuthUser?: { readonly name: string; readonly entry: ConfigEntry };
   /** Top-level `store_dir`: JetStream's directory, if a `jetstream` key turns it on. */
@@ -100,7 +103,10 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
   const js = draft.options.jetstream;
   if (draft.storeDir !== undefined && typeof js === "object" && js.storeDir === undefined) draft.options.jetstream = { ...js, storeDir: draft.storeDir };
   // Users without a password are for certificates; without verify_and_map, say what that means.
-  if (typeof draft.authorization === "object" && draft.options.tls?.verifyAndMap !== true) draft.warnings.push(...draft.authorization.passwordless);
+  if (draft.options.tls?.verifyAndMap !== true) {
+    if (typeof draft.authorization === "object") draft.warnings.push(...draft.authorization.passwordless);
+    if (typeof draft.accounts === "object") draft.warnings.push(...draft.accounts.passwordless);
+  }
   // server.go validateOptions: a message that may not be queued can never be delivered.
   const payload = draft.options.maxPayload ?? MAX_PAYLOAD_SIZE;
   const pending = draft.options.maxPending ?? MAX_PENDING_SIZE;
@@ -118,11 +124,15 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
  */
 function applyNoAuthUser(draft: Draft): void {
   const noAuth = draft.noAuthUser;
-  if (noAuth === undefined || draft.authorization === "failed") return;
+  if (noAuth === undefined || draft.authorization === "failed" || draft.accounts === "failed") return;
   const { name, entry } = noAuth;
-  const names = draft.authorization?.userNames;
-  if (names === undefined) throw problem(entry, `no_auth_user: ${JSON.stringify(name)} present, but users are not defined`);
-  if (!names.has(name)) throw problem(entry, `no_auth_user: ${JSON.stringify(name)} not present as user in authorization block`);
+  const inAuthorization = draft.authorization?.userNames;
+  const inAccounts = draft.accounts?.userNames;
+  if (inAuthorization === undefined && inAccounts === undefined) throw problem(entry, `no_auth_user: ${JSON.stringify(name)} present, but users are not defined`);
+  if (inAuthorization?.has(name) !== true && inAccounts?.has(name) !== true) {
+    const where = inAccounts === undefined ? "authorization block" : "authorization block or account configuration";
+    throw problem(entry, `no_auth_user: ${JSON.stringify(name)} not present as user in ${where}`);
+  }
   draft.options.authorization = { ...draft.options.authorization, noAuthUser: name };
 }
 
@@ -239,6 +249,13 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
     draft.authorization = { userNames, passwordless };
     // no_auth_user is merged in once every key is read.
     set(draft, entry, "authorization", options);
+  },
+  accounts(entry, draft) {
+    draft.accounts = "failed";
+    const passwordless: string[] = [];
+    const { accounts, userNames } = accountsBlock(entry, draft.warnings, passwordless);
+    draft.accounts = { userNames, passwordless };
+    set(draft, entry, "accounts", accounts);
   },
   no_auth_user(entry, draft) {
     draft.noAuthUser = { name: nonEmptyString(entry), entry };
@@ -430,13 +447,3 @@ function duration(entry: ConfigEntry, draft: Draft): number {
   return withinTimer(entry, ms);
 }
 
-/** A duration that must be written as a string (opts.go reads `lame_duck_*` with `v.(string)`). */
-function durationString(entry: ConfigEntry): number {
-  if (entry.value.kind !== "string") throw wrongType(entry, 'a duration string such as "2m" or "30s"');
-  try {
-    return withinTimer(entry, Math.round(parseGoDuration(entry.value.value)));
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw problem(entry, `error parsing ${entry.key}: ${(err as Error).message}`);
-  }
-}

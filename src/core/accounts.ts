@@ -10,6 +10,8 @@ import { isValidSubject } from "../subjects/subject.ts";
 import { Account, GLOBAL_ACCOUNT } from "./account.ts";
 import { isSubjectSubset, linkServiceImport, linkStreamImport, type ServiceResponseType } from "./account-links.ts";
 
+export type { ServiceResponseType };
+
 /** What an account offers: a stream (its messages) or a service (requests it answers). */
 export interface AccountExport {
   /** Subject (wildcards allowed) whose messages importers receive. */

@@ -1,0 +1,162 @@
+/**
+ * nats-server's `accounts { }` block (opts.go parseAccounts): each account with its `users`,
+ * `exports` and `imports`. What cannot be checked one account at a time (an import of what the
+ * other account does not export, cycles) is checked when the server builds its accounts, with
+ * the same words.
+ *
+ * Keys we do not have yet are warnings where ignoring them lets in no one the file keeps out
+ * (an account's `jetstream`, `mappings`, `limits`) and refused otherwise.
+ */
+import type { AccountExport, AccountImport, ServiceResponseType } from "../core/accounts.ts";
+import type { AccountOptions } from "../options/options.ts";
+import { collect, durationString, itemEntry, nested, nonEmptyString, problem, string, wrongType } from "./checks.ts";
+import { ConfigError, type ConfigProblem } from "./config-error.ts";
+import { usersList } from "./security.ts";
+import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
+
+export interface MappedAccounts {
+  readonly accounts: Record<string, AccountOptions>;
+  /** Every user name and nkey of every account, for `no_auth_user`. */
+  readonly userNames: ReadonlySet<string>;
+}
+
+const NOT_YET = new Set(["jetstream", "js", "mappings", "maps", "limits", "default_permissions", "msg_trace", "trace_dest"]);
+
+export function accountsBlock(entry: ConfigEntry, warnings: string[], passwordless: string[]): MappedAccounts {
+  if (entry.value.kind !== "map") throw wrongType(entry, "a block of accounts");
+  const accounts: Record<string, AccountOptions> = {};
+  const userNames = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const sub of entry.value.entries.values()) {
+    const at = nested(sub, `accounts.${sub.key}`);
+    collect(problems, () => {
+      const account = accountBlock(at, warnings, passwordless);
+      for (const user of account.users ?? []) {
+        const id = user.nkey ?? user.user!;
+        // opts.go: the same user in two accounts is an error.
+        if (userNames.has(id)) throw problem(at, `duplicate user ${JSON.stringify(id)} detected`);
+        userNames.add(id);
+      }
+      accounts[sub.key] = account;
+    });
+  }
+  if (problems.length > 0) throw ConfigError.of(problems);
+  return { accounts, userNames };
+}
+
+function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: string[]): AccountOptions {
+  const out: AccountOptions = {};
+  // nats-server accepts `A: {}` and an account with nothing in it.
+  if (entry.value.kind !== "map") throw wrongType(entry, "a block with users, exports and imports");
+  const problems: ConfigProblem[] = [];
+  for (const sub of entry.value.entries.values()) {
+    const at = nested(sub, `${entry.key}.${sub.key}`);
+    collect(problems, () => {
+      const name = sub.key.toLowerCase();
+      if (name === "users") out.users = usersList(at, passwordless);
+      else if (name === "exports") out.exports = list(at, exportEntry);
+      else if (name === "imports") out.imports = list(at, importEntry);
+      else if (NOT_YET.has(name)) warnings.push(`${formatPosition(sub.keyPos)}: account ${JSON.stringify(sub.key)} is not supported yet; ignored`);
+      else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
+    });
+  }
+  if (problems.length > 0) throw ConfigError.of(problems);
+  return out;
+}
+
+function list<T>(entry: ConfigEntry, item: (value: ConfigValue, path: string) => T): T[] {
+  if (entry.value.kind !== "array") throw wrongType(entry, "an array");
+  const problems: ConfigProblem[] = [];
+  const out: T[] = [];
+  entry.value.items.forEach((value, i) => collect(problems, () => out.push(item(value, `${entry.key}[${i}]`))));
+  if (problems.length > 0) throw ConfigError.of(problems);
+  return out;
+}
+
+const RESPONSE_TYPES: Record<string, ServiceResponseType> = { singleton: "singleton", single: "singleton", stream: "stream", chunked: "chunked" };
+
+/** `{ stream: subject }` or `{ service: subject, response_type, response_threshold }`, with `accounts`. */
+function exportEntry(value: ConfigValue, path: string): AccountExport {
+  const entry = itemEntry(value, path);
+  if (value.kind !== "map") throw wrongType(entry, "a block with a stream or a service");
+  const out: AccountExport = {};
+  for (const sub of value.entries.values()) {
+    const at = nested(sub, `${path}.${sub.key}`);
+    switch (sub.key.toLowerCase()) {
+      case "stream":
+        out.stream = nonEmptyString(at);
+        break;
+      case "service":
+        out.service = nonEmptyString(at);
+        break;
+      case "accounts":
+        out.accounts = names(at);
+        break;
+      case "response":
+      case "response_type": {
+        const type = RESPONSE_TYPES[string(at).toLowerCase()];
+        if (type === undefined) throw problem(at, `unknown response type: ${JSON.stringify(string(at))}`);
+        out.responseType = type;
+        break;
+      }
+      case "threshold":
+      case "response_threshold":
+      case "response_thresholds":
+        out.responseThreshold = durationString(at);
+        break;
+      default:
+        if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
+    }
+  }
+  if ((out.stream === undefined) === (out.service === undefined)) throw problem(entry, "an export names one stream or one service");
+  return out;
+}
+
+/** `{ stream: { account, subject }, prefix }` or `{ service: { account, subject }, to }`. */
+function importEntry(value: ConfigValue, path: string): AccountImport {
+  const entry = itemEntry(value, path);
+  if (value.kind !== "map") throw wrongType(entry, "a block with a stream or a service");
+  const out: AccountImport = {};
+  for (const sub of value.entries.values()) {
+    const at = nested(sub, `${path}.${sub.key}`);
+    switch (sub.key.toLowerCase()) {
+      case "stream":
+        out.stream = source(at);
+        break;
+      case "service":
+        out.service = source(at);
+        break;
+      case "prefix":
+        out.prefix = nonEmptyString(at);
+        break;
+      case "to":
+      case "local_subject":
+        out.to = nonEmptyString(at);
+        break;
+      default:
+        if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
+    }
+  }
+  if ((out.stream === undefined) === (out.service === undefined)) throw problem(entry, "an import names one stream or one service");
+  return out;
+}
+
+function source(entry: ConfigEntry): { account: string; subject: string } {
+  if (entry.value.kind !== "map") throw wrongType(entry, "a block with account and subject");
+  let account: string | undefined;
+  let subject: string | undefined;
+  for (const sub of entry.value.entries.values()) {
+    const at = nested(sub, `${entry.key}.${sub.key}`);
+    const name = sub.key.toLowerCase();
+    if (name === "account") account = nonEmptyString(at);
+    else if (name === "subject") subject = nonEmptyString(at);
+    else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
+  }
+  if (account === undefined || subject === undefined) throw problem(entry, "an import needs an account and a subject");
+  return { account, subject };
+}
+
+function names(entry: ConfigEntry): string[] {
+  if (entry.value.kind !== "array") throw wrongType(entry, "an array of account names");
+  return entry.value.items.map((item, i) => nonEmptyString(itemEntry(item, `${entry.key}[${i}]`)));
+}
