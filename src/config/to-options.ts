@@ -257,6 +257,22 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
     draft.accounts = { userNames, passwordless };
     set(draft, entry, "accounts", accounts);
   },
+  system_account(entry, draft) {
+    set(draft, entry, "systemAccount", nonEmptyString(entry));
+  },
+  system(entry, draft) {
+    MAPPERS["system_account"]!(entry, draft);
+  },
+  no_system_account(entry, draft) {
+    // opts.go: only `true` turns it off; the name in system_account is then ignored.
+    if (boolean(entry)) set(draft, entry, "systemAccount", false);
+  },
+  no_system(entry, draft) {
+    MAPPERS["no_system_account"]!(entry, draft);
+  },
+  no_sys_acc(entry, draft) {
+    MAPPERS["no_system_account"]!(entry, draft);
+  },
   no_auth_user(entry, draft) {
     draft.noAuthUser = { name: nonEmptyString(entry), entry };
   },

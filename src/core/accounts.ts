@@ -44,13 +44,22 @@ export interface AccountDefinition {
   imports?: AccountImport[];
 }
 
+/** nats-server's default system account. */
+export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
+
 export class Accounts {
   /** `$G`: the account of every connection whose user names none. */
   readonly global: Account;
+  /** Where the server's events and request endpoints live; undefined when turned off. */
+  readonly system: Account | undefined;
   readonly #byName = new Map<string, Account>();
   readonly #unlink: (() => void)[] = [];
 
-  constructor(global: Account, definitions: Readonly<Record<string, AccountDefinition>> = {}) {
+  /**
+   * @param systemAccount the system account's name (created when not defined), or false for
+   *   none (nats-server's `no_system_account`).
+   */
+  constructor(global: Account, definitions: Readonly<Record<string, AccountDefinition>> = {}, systemAccount: string | false = DEFAULT_SYSTEM_ACCOUNT) {
     this.global = global;
     this.#byName.set(global.name, global);
     const names = Object.keys(definitions);
@@ -58,6 +67,13 @@ export class Accounts {
       if (name === "" || /\s/.test(name)) throw new InvalidOptionError("accounts", `${JSON.stringify(name)} is not an account name`);
       if (!this.#byName.has(name)) this.#byName.set(name, new Account(name));
     }
+    if (systemAccount === GLOBAL_ACCOUNT) throw new InvalidOptionError("systemAccount", "the global account cannot be the system account");
+    if (systemAccount !== false && systemAccount !== DEFAULT_SYSTEM_ACCOUNT && !this.#byName.has(systemAccount)) {
+      // nats-server: system_account must name a configured account (other than the default).
+      throw new InvalidOptionError("systemAccount", `account ${JSON.stringify(systemAccount)} does not exist`);
+    }
+    if (systemAccount !== false && !this.#byName.has(systemAccount)) this.#byName.set(systemAccount, new Account(systemAccount));
+    this.system = systemAccount === false ? undefined : this.#byName.get(systemAccount);
     const plan = planLinks(definitions, (name) => this.#byName.has(name));
     for (const link of plan) {
       const exporter = this.#byName.get(link.exporter)!;

@@ -7,7 +7,7 @@
 import type { Duplex } from "node:stream";
 import { AUTH_TIMEOUT, FIRST_CLIENT_PING_INTERVAL, PROTO_VERSION } from "../base/constants.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, PeerIdentity } from "./identity.ts";
-import { CompiledPermissions } from "./permissions.ts";
+import { CompiledPermissions, type Permissions } from "./permissions.ts";
 import { PublishGuard } from "./publish-guard.ts";
 import { encodeError, noRespondersFrame, OK_FRAME, PONG_FRAME } from "../protocol/encoder.ts";
 import { ParseError, ProtocolParser, type ParseErrorCode, type ProtocolHandler } from "../protocol/parser.ts";
@@ -39,6 +39,9 @@ export interface TrafficStats {
   slowConsumers: number;
 }
 
+/** nats-server's userDirectInfoSubj: any client may ask who it is, and the server answers. */
+export const USER_INFO_SUBJECT = "$SYS.REQ.USER.INFO";
+
 /** What a client needs from its server; keeps the client testable and the server private. */
 export interface ClientHost {
   readonly options: ConnectionSettings;
@@ -53,6 +56,13 @@ export interface ClientHost {
   clientClosed(client: Client, reason: CloseReasonText): void;
   /** A client was cut for not keeping up. */
   slowConsumer(client: Client, reason: CloseReasonText): void;
+  /** The client completed CONNECT (authenticated, in its account); called once. */
+  clientConnected(client: Client): void;
+  /**
+   * `$SYS.REQ.USER.INFO` (nats-server's userInfoReq): the answer about this client, or
+   * undefined when the server has no system account to answer it.
+   */
+  userInfo(client: Client): string | undefined;
   /** Authentication in force (it can change at runtime: `server.setAuth`). */
   readonly auth: ConnectAuthenticator;
 }
@@ -88,6 +98,10 @@ export class Client implements ProtocolHandler, MessageSink {
   closeReason: CloseReasonText | undefined;
   /** The authenticated user (`authorized_user` in `/connz`), once known. */
   user: string | undefined;
+  /** The user's permissions as configured (undefined: everything allowed). */
+  permissions: Permissions | undefined;
+  /** Whether CONNECT completed, so that the server announced the connection. */
+  connected = false;
   /** The subscriptions the connection had when it closed (for `/connz?state=closed`). */
   closedSubscriptions: readonly { subject: string; queue: string | undefined; sid: string; msgs: number; max: number }[] = [];
 
@@ -292,6 +306,10 @@ export class Client implements ProtocolHandler, MessageSink {
     if (next.verbose) this.#queueFrame(OK_FRAME);
     // As setFirstPingTimer: the keepalive restarts from CONNECT.
     this.#conn.keepalive.start(this.#firstPingDelay());
+    if (!this.connected) {
+      this.connected = true;
+      this.#host.clientConnected(this);
+    }
   }
 
   /**
@@ -308,6 +326,7 @@ export class Client implements ProtocolHandler, MessageSink {
       this.#publisher = account.publisher();
     }
     this.user = user.user;
+    this.permissions = user.permissions;
     this.#perms = user.permissions === undefined ? undefined : new CompiledPermissions(user.permissions);
     this.guard = this.#perms === undefined ? undefined : new PublishGuard(this.#perms);
     return true;
@@ -409,8 +428,17 @@ export class Client implements ProtocolHandler, MessageSink {
       return;
     }
     if (opts.verbose) this.#queueFrame(OK_FRAME);
+    // Answered by the server about this client; the subject's length rules it out at once.
+    if (subject.length === USER_INFO_SUBJECT.length && subject === USER_INFO_SUBJECT && reply !== "" && this.#answerUserInfo(reply)) return;
     const delivered = route(this.#publisher, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
+  }
+
+  #answerUserInfo(reply: string): boolean {
+    const answer = this.#host.userInfo(this);
+    if (answer === undefined) return false;
+    route(this.#publisher, undefined, reply, "", -1, answer, 0, Buffer.byteLength(answer));
+    return true;
   }
 
   /** client.go parseSub / processSubEx. */

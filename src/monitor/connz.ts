@@ -50,6 +50,8 @@ export interface ConnzOptions {
   cid?: number;
   /** `open` (default), `closed` (the bounded list of recently closed ones) or `all`. */
   state?: ConnState;
+  /** Only the connections of this account (nats-server's `acc`). */
+  account?: string;
 }
 
 /** One subscription in `subscriptions_list_detail` (nats-server `SubDetail`). */
@@ -309,11 +311,13 @@ export function connz(view: MonitorView, options: ConnzOptions = {}): Connz {
   const now = Date.now();
   const wantOpen = state === "open" || state === "all";
   const wantClosed = state === "closed" || state === "all";
-  const closed = wantClosed ? view.closedClients() : [];
+  const account = options.account ?? "";
+  const closed = wantClosed ? view.closedClients().filter((record) => account === "" || record.account === account) : [];
   const rows: Row[] = [];
   let total = closed.length;
   if (wantOpen) {
     for (const client of view.clients()) {
+      if (account !== "" && client.account !== account) continue;
       total++;
       if (cid === 0 || client.cid === cid) rows.push(openRow(client, now));
     }

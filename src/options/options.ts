@@ -14,7 +14,7 @@ import {
 import { InvalidOptionError } from "../base/errors.ts";
 import { silentLogger, type Logger } from "../base/logger.ts";
 import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
-import type { AccountDefinition } from "../core/accounts.ts";
+import { DEFAULT_SYSTEM_ACCOUNT, type AccountDefinition } from "../core/accounts.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 import { checkWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
@@ -79,6 +79,13 @@ export interface ServerOptions {
    */
   accounts?: Record<string, AccountOptions>;
   /**
+   * The system account (nats-server's `system_account`): where the server publishes its events
+   * (`$SYS.ACCOUNT.<account>.CONNECT`, `$SYS.SERVER.<id>.STATSZ`) and answers
+   * `$SYS.REQ.SERVER.PING.VARZ` and the other monitoring requests, for its users only. Default
+   * `$SYS` (created, with no users, when not in `accounts`); `false` for none.
+   */
+  systemAccount?: string | false;
+  /**
    * TLS for client connections (nats-server's `tls { }`): INFO says `tls_required` and the
    * client upgrades on the same port; `verify` for mutual TLS, `verifyAndMap` to take the user
    * from the client certificate. Off by default.
@@ -134,6 +141,7 @@ export interface ResolvedOptions {
   /** With every account's users, each marked with its account. */
   readonly authorization: AuthOptions | undefined;
   readonly accounts: Readonly<Record<string, AccountDefinition>>;
+  readonly systemAccount: string | false;
   readonly tls: ResolvedTls | undefined;
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
@@ -186,6 +194,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     websocket: resolveWebSocket(options.websocket, host),
     authorization: withAccountUsers(options.authorization, options.accounts),
     accounts: accountDefinitions(options.accounts),
+    systemAccount: options.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT,
     tls: resolveTls(options.tls),
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),

@@ -2,6 +2,7 @@
  * The broker: options, lifecycle, listeners, the client table, and typed events. Every kind
  * of connection enters through {@link Server.handle}, and all of them share one `Sublist`.
  */
+import { availableParallelism } from "node:os";
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Server as NetServer, Socket } from "node:net";
@@ -14,6 +15,7 @@ import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "../core/account.ts";
 import { Accounts } from "../core/accounts.ts";
+import { SystemServices, type SystemHost } from "./system-account.ts";
 import { CloseReason, type CloseReasonText } from "../core/close-reason.ts";
 import { Client, type ClientHost, type ConnectionInfo, type TrafficStats } from "../core/client.ts";
 // Eager, unlike the other optional parts: createServer({ configFile }) reads it synchronously.
@@ -119,6 +121,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #account: Account;
   /** `$G` and the configured accounts, linked by their exports and imports. */
   readonly #accounts: Accounts;
+  /** The system account's endpoints and events; undefined with `systemAccount: false`. */
+  readonly #system: SystemServices | undefined;
   readonly #sublist: Sublist<Subscription>;
   /** Leaf node remotes, port and links; undefined when none are configured. */
   readonly #leafNodes: LeafNodesLoader | undefined;
@@ -163,7 +167,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const observed = leafConfig === undefined ? undefined : new ObservedSublist();
     this.#sublist = observed ?? new Sublist<Subscription>();
     this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
-    this.#accounts = new Accounts(this.#account, this.#options.accounts);
+    this.#accounts = new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -183,6 +187,8 @@ export class Server extends TypedEmitter<ServerEvents> {
         server.#options.logger.warn(`${describe(client)} - Slow Consumer Detected: ${reason}`);
         server.#emitSafely("slow-consumer", eventInfo(client), reason);
       },
+      clientConnected: (client) => server.#system?.clientConnected(client),
+      userInfo: (client) => server.#system?.userInfo(client),
     };
     this.#direct = new DirectApi({
       account: this.#account,
@@ -206,6 +212,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
     });
     const jetstream = this.#options.jetstream;
+    this.#system = this.#accounts.system === undefined ? undefined : new SystemServices(this.#accounts.system, this.#systemHost());
     this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger);
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
@@ -606,6 +613,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       // JetStream first: consumers stop and stores flush while the bus still works.
       await this.#jetstream?.close();
       this.#direct.close();
+      this.#system?.close();
       for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
       await Promise.all([listenersClosed, monitor?.close(), this.#leafNodes?.close()]);
       this.#options.logger.info("Server Exiting..");
@@ -685,8 +693,57 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#clients.get(client.cid) !== client) return;
     this.#clients.delete(client.cid);
     this.#recordClosed(client, reason);
+    if (client.connected) this.#system?.clientDisconnected(client, reason);
     this.#options.logger.debug(`${describe(client)} - Client connection closed: ${reason}`);
     this.#emitSafely("client:close", eventInfo(client), reason);
+  }
+
+  /** What the system account's services read. */
+  #systemHost(): SystemHost {
+    const server = this;
+    const options = (): ResolvedOptions => server.#options;
+    return {
+      id: this.id,
+      get name() {
+        return options().serverName ?? server.id;
+      },
+      get host() {
+        return options().host;
+      },
+      version: SERVER_VERSION,
+      get jetstream() {
+        return options().jetstream !== undefined;
+      },
+      get domain() {
+        return options().jetstream?.domain;
+      },
+      varz: () => server.varz(),
+      connz: (o) => server.connz(o),
+      subsz: (o) => server.subsz(o),
+      jsz: (o) => server.jsz(o),
+      leafz: (o) => server.leafz(o),
+      healthz: () => server.healthz(),
+      statsz: () => server.#statsz(),
+      error: (err) => server.#reportError(err instanceof Error ? err : new Error(String(err))),
+    };
+  }
+
+  /** nats-server's ServerStats, as STATSZ carries it. */
+  #statsz(): Record<string, unknown> {
+    const stats = this.#stats;
+    return {
+      start: new Date(this.#startTime).toISOString(),
+      mem: process.memoryUsage.rss(),
+      cores: availableParallelism(),
+      cpu: 0,
+      connections: this.#clients.size,
+      total_connections: this.#totalConnections,
+      active_accounts: new Set([...this.#clients.values()].map((c) => c.account)).size,
+      subscriptions: this.#accounts.list().reduce((n, account) => n + account.sublist.count, 0),
+      sent: { msgs: stats.outMsgs, bytes: stats.outBytes },
+      received: { msgs: stats.inMsgs, bytes: stats.inBytes },
+      slow_consumers: stats.slowConsumers,
+    };
   }
 
   /** Keeps what `/connz?state=closed` shows of a closed connection, bounded. */
