@@ -6,7 +6,8 @@ export { createServer, Server } from "./server/server.ts";
 export type { ServerEvents, ClientEventInfo, HandleOptions } from "./server/server.ts";
 export type { ServerPorts } from "./base/listener.ts";
 export type { PeerIdentity } from "./core/identity.ts";
-export type { ServerOptions, ResolvedOptions, ReloadableOptions } from "./options/options.ts";
+export type { ServerOptions, ResolvedOptions, ReloadableOptions, AccountOptions } from "./options/options.ts";
+export type { AccountDefinition, AccountExport, AccountImport, ServiceResponseType } from "./core/accounts.ts";
 export type { WebSocketOptions, ResolvedWebSocketOptions } from "./transport/websocket-options.ts";
 export type { JetStreamOptions, ResolvedJetStreamOptions } from "./jetstream/jetstream-options.ts";
 export type { SyncPolicy } from "./jetstream/store/stream-store.ts";
@@ -67,6 +68,7 @@ export type {
   PublishOptions,
   RequestOptions,
   UserScopedApi,
+  AccountScopedApi,
 } from "./direct/public-types.ts";
 export { MsgHeaders, headers } from "./direct/headers.ts";
 export type { HeadersInit } from "./direct/headers.ts";

@@ -117,6 +117,15 @@ export interface RequestOptions {
 }
 
 /** The in-process API acting as one user (`server.as(user)`): that user's permissions apply. */
+/** The in-process API inside one account: `server.account(name)`. */
+export interface AccountScopedApi {
+  readonly account: string;
+  publish(subject: string, data?: Payload, options?: PublishOptions): boolean;
+  subscribe(subject: string, options?: SubscribeOptions): DirectSubscription;
+  request(subject: string, data?: Payload, options?: RequestOptions): Promise<DirectMsg>;
+  tap(subject: string, options?: TapOptions): Tap;
+}
+
 export interface UserScopedApi {
   readonly user: string;
   publish(subject: string, data?: Payload, options?: PublishOptions): boolean;

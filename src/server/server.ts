@@ -34,6 +34,7 @@ import type {
   Tap,
   TapOptions,
   UserScopedApi,
+  AccountScopedApi,
 } from "../direct/public-types.ts";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import {
@@ -130,6 +131,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
   readonly #direct: DirectApi;
+  /** The in-process APIs of other accounts, made by `account()` or `as()` on first use. */
+  readonly #accountDirect = new Map<string, DirectApi>();
   /** The JetStream service, when enabled: a client of the bus like nats-server's. */
   readonly #jetstream: JetStreamLoader | undefined;
   #auth: Authenticator;
@@ -190,27 +193,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       clientConnected: (client) => server.#system?.clientConnected(client),
       userInfo: (client) => server.#system?.userInfo(client),
     };
-    this.#direct = new DirectApi({
-      account: this.#account,
-      stats: this.#stats,
-      maxPayload: this.#options.maxPayload,
-      maxPending: this.#options.maxPending,
-      callbackError: (err, sub) => {
-        // Called inside a publish: nothing here may throw, not even an error whose toString
-        // throws or a host logger that does (the publish would unwind past its bookkeeping).
-        try {
-          server.#options.logger.error(`in-process subscription "${sub.subject}" callback threw: ${String(err)}`);
-        } catch {
-          // The event below still reports it.
-        }
-        server.#emitSafely("subscription:error", err, { subject: sub.subject, queue: sub.queue, sid: sub.sid });
-      },
-      slowConsumer: (sub) => {
-        server.#stats.slowConsumers++;
-        const info = { cid: 0, transport: "direct", remoteAddress: undefined, remotePort: undefined, name: sub.subject };
-        server.#emitSafely("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
-      },
-    });
+    this.#direct = this.#newDirectApi(this.#account);
     const jetstream = this.#options.jetstream;
     this.#system = this.#accounts.system === undefined ? undefined : new SystemServices(this.#accounts.system, this.#systemHost());
     this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger);
@@ -278,7 +261,7 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   /** Message and byte counters since start, as `/varz`. */
   get stats(): Readonly<TrafficStats> {
-    this.#direct.foldStats();
+    this.#foldStats();
     return this.#stats;
   }
 
@@ -374,7 +357,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   /** @internal Read-only state for the monitoring endpoints. */
   [kIntrospect](): ServerIntrospection {
     // The in-process API counts apart, to keep its hot path off shared objects.
-    this.#direct.foldStats();
+    this.#foldStats();
     const server = this;
     return {
       id: this.id,
@@ -483,7 +466,23 @@ export class Server extends TypedEmitter<ServerEvents> {
   as(user: string | AuthenticatedUser): UserScopedApi {
     const resolved = typeof user === "string" ? this.#auth.lookup(user) : user;
     if (resolved === undefined) throw new InvalidArgumentError("user", `"${String(user)}" is not a configured user`);
-    return this.#direct.as(resolved);
+    return this.#directOf(resolved.account).as(resolved);
+  }
+
+  /**
+   * The in-process API inside one account (`accounts`), fully trusted: what it publishes and
+   * subscribes to stays in that account's subject space, and crosses only by its imports.
+   */
+  account(name: string): AccountScopedApi {
+    if (this.#closed) throw new ServerClosedError();
+    const direct = this.#directOf(name);
+    return {
+      account: name,
+      publish: (subject, data, options) => direct.publish(subject, data, options),
+      subscribe: (subject, options) => direct.subscribe(subject, options),
+      request: (subject, data, options) => direct.request(subject, data, options),
+      tap: (subject, options) => direct.tap(subject, options),
+    };
   }
 
   /** Records what crosses the bus on `subject`, from any client, for tests to assert on. */
@@ -538,7 +537,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#options = next;
     this.#auth = auth;
     this.#buildInfoPrefix();
-    this.#direct.setMaxPayload(next.maxPayload);
+    for (const direct of [this.#direct, ...this.#accountDirect.values()]) direct.setMaxPayload(next.maxPayload);
     for (const client of this.#clients.values()) client.applyLimits();
     const excess = this.#clients.size - next.maxConnections;
     if (excess > 0) {
@@ -613,6 +612,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       // JetStream first: consumers stop and stores flush while the bus still works.
       await this.#jetstream?.close();
       this.#direct.close();
+      for (const direct of this.#accountDirect.values()) direct.close();
       this.#system?.close();
       for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
       await Promise.all([listenersClosed, monitor?.close(), this.#leafNodes?.close()]);
@@ -696,6 +696,50 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (client.connected) this.#system?.clientDisconnected(client, reason);
     this.#options.logger.debug(`${describe(client)} - Client connection closed: ${reason}`);
     this.#emitSafely("client:close", eventInfo(client), reason);
+  }
+
+  /** The in-process API of one account ($G's is the server's own publish/subscribe/request). */
+  #newDirectApi(account: Account): DirectApi {
+    const server = this;
+    return new DirectApi({
+      account,
+      stats: this.#stats,
+      maxPayload: this.#options.maxPayload,
+      maxPending: this.#options.maxPending,
+      callbackError: (err, sub) => {
+        // Called inside a publish: nothing here may throw, not even an error whose toString
+        // throws or a host logger that does (the publish would unwind past its bookkeeping).
+        try {
+          server.#options.logger.error(`in-process subscription "${sub.subject}" callback threw: ${String(err)}`);
+        } catch {
+          // The event below still reports it.
+        }
+        server.#emitSafely("subscription:error", err, { subject: sub.subject, queue: sub.queue, sid: sub.sid });
+      },
+      slowConsumer: (sub) => {
+        server.#stats.slowConsumers++;
+        const info = { cid: 0, transport: "direct", remoteAddress: undefined, remotePort: undefined, name: sub.subject };
+        server.#emitSafely("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
+      },
+    });
+  }
+
+  /** The in-process API of a configured account, made on first use. */
+  #directOf(name: string | undefined): DirectApi {
+    if (name === undefined || name === GLOBAL_ACCOUNT) return this.#direct;
+    let direct = this.#accountDirect.get(name);
+    if (direct === undefined) {
+      const account = this.#accounts.get(name);
+      if (account === undefined) throw new InvalidArgumentError("account", `"${name}" is not a configured account`);
+      direct = this.#newDirectApi(account);
+      this.#accountDirect.set(name, direct);
+    }
+    return direct;
+  }
+
+  #foldStats(): void {
+    this.#direct.foldStats();
+    for (const direct of this.#accountDirect.values()) direct.foldStats();
   }
 
   /** What the system account's services read. */

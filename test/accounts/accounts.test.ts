@@ -196,3 +196,30 @@ describe("accounts", () => {
     assert.ok((await closed) instanceof Error);
   });
 });
+
+describe("the in-process API in an account", () => {
+  it("server.account(name) publishes and subscribes inside that account; server.as(user) acts in the user's", async (t) => {
+    const server = await startBroker(t, {
+      accounts: {
+        A: { users: users("a"), exports: [{ service: "svc.>" }] },
+        B: { users: users("b"), imports: [{ service: { account: "A", subject: "svc.>" } }] },
+      },
+    });
+    const inA = server.account("A");
+    const seenInA: string[] = [];
+    inA.subscribe("orders.*", { callback: (_err, msg) => void seenInA.push(msg.string()) });
+    inA.subscribe("svc.echo", { callback: (_err, msg) => void msg.respond(`A:${msg.string()}`) });
+    const [a, b] = [await as(t, server.url, "a"), await as(t, server.url, "b")];
+    a.publish("orders.created", "from a");
+    b.publish("orders.created", "from b");
+    await a.flush();
+    await b.flush();
+    assert.deepEqual(seenInA, ["from a"]);
+    // The in-process responder in A answers B's client through B's import.
+    assert.equal((await b.request("svc.echo", "hi", { timeout: 1000 })).string(), "A:hi");
+    // And B's in-process API reaches it the same way; $G's does not.
+    assert.equal((await server.as("b").request("svc.echo", "in-process")).string(), "A:in-process");
+    await assert.rejects(server.request("svc.echo", "x"), /no responders/i);
+    assert.throws(() => server.account("NOPE"), /"NOPE" is not a configured account/);
+  });
+});
