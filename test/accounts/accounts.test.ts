@@ -165,6 +165,18 @@ describe("accounts", () => {
     assert.equal(await count("many"), 3);
   });
 
+  it("the host's authenticate hook places a user in an account; an unknown account is refused", async (t) => {
+    const server = await startBroker(t, {
+      accounts: { A: {} },
+      authorization: { authenticate: (connect) => (connect.user === "lost" ? { user: "lost", account: "NOPE" } : { user: connect.user, account: "A" }) },
+    });
+    const nc = await connect({ servers: server.url, user: "hooked", pass: "x", reconnect: false });
+    t.after(() => nc.close());
+    const got = await received(nc, "x", () => void server.account("A").publish("x", "in A"));
+    assert.deepEqual(got, ["x:in A"]);
+    await assert.rejects(connect({ servers: server.url, user: "lost", pass: "x", reconnect: false }), /authorization violation/i);
+  });
+
   it("refuses at creation what nats-server refuses at load", () => {
     const refused = (accounts: ServerOptions["accounts"], pattern: RegExp): void => {
       assert.throws(() => createServer({ accounts }), pattern);
