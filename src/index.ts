@@ -109,6 +109,7 @@ export type {
   ConnectCredentials,
   UserConfig,
 } from "./auth/authenticator.ts";
+export type { OperatorOptions } from "./auth/operator.ts";
 export type { Permissions, SubjectPermission, ResponsePermission } from "./core/permissions.ts";
 export type { ErrorCodeValue } from "./base/errors.ts";
 export {

@@ -32,7 +32,7 @@ const refused = (why: string): KeyInfo => ({ status: KeyStatus.Refused, why });
 const never = (why: string): KeyInfo => ({ status: KeyStatus.Never, why });
 const supported: KeyInfo = { status: KeyStatus.Supported };
 
-const JWT = "decentralized (JWT) authentication is not built; starting without it would let any client in";
+const JWT = "this part of decentralized (JWT) authentication is not built; starting without it would let any client in";
 
 /** Keyed by the lower-case name (nats-server matches top-level keys case-insensitively). */
 export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, KeyInfo>([
@@ -71,6 +71,16 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["authorization", supported],
   ["no_auth_user", supported],
   ["accounts", supported],
+  ["operator", supported],
+  ["operators", supported],
+  ["root", supported],
+  ["roots", supported],
+  ["root_operator", supported],
+  ["root_operators", supported],
+  ["resolver", supported],
+  ["account_resolver", supported],
+  ["accounts_resolver", supported],
+  ["resolver_preload", supported],
   ["system_account", supported],
   ["system", supported],
   ["no_system_account", supported],
@@ -83,17 +93,7 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
 
   // Security features not built yet: refused rather than silently dropped. (Inside the supported
   // `authorization` and `tls` blocks, security.ts refuses or warns about each key likewise.)
-  ["operator", refused(JWT)],
-  ["operators", refused(JWT)],
-  ["root", refused(JWT)],
-  ["roots", refused(JWT)],
-  ["root_operator", refused(JWT)],
-  ["root_operators", refused(JWT)],
-  ["resolver", refused(JWT)],
-  ["account_resolver", refused(JWT)],
-  ["accounts_resolver", refused(JWT)],
   ["resolver_tls", refused(JWT)],
-  ["resolver_preload", refused(JWT)],
   ["resolver_pinned_accounts", refused(JWT)],
   ["trusted", refused(JWT)],
   ["trusted_keys", refused(JWT)],

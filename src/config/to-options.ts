@@ -12,6 +12,7 @@ import type { ServerOptions } from "../options/options.ts";
 import type { WebSocketOptions } from "../transport/websocket-options.ts";
 import { boolean, collect, durationString, integer, integerIn, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
 import { accountsBlock } from "./accounts.ts";
+import { checkResolver, operatorJwts, resolverPreload } from "./operator.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
@@ -55,6 +56,8 @@ interface Draft {
   readonly setAt: Map<keyof ServerOptions, ConfigEntry>;
   /** `authorization`: present (even if it failed), and the names of its `users` list. */
   authorization?: { readonly userNames: ReadonlySet<string> | undefined; readonly passwordless: readonly string[] } | "failed";
+  /** Operator mode, put together once every key is read. */
+  operator?: { jwts?: string[]; preload?: Record<string, string>; resolver?: ConfigEntry; entry: ConfigEntry };
   /** `accounts`: present (even if it failed), and the names of every account's users. */
   accounts?: { readonly userNames: ReadonlySet<string>; readonly passwordless: readonly string[] } | "failed";
   /** `no_auth_user`, checked against `authorization` once every key is read. */
@@ -99,6 +102,7 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
     }
   }
   collect(problems, () => applyNoAuthUser(draft));
+  collect(problems, () => applyOperator(draft));
   // opts.go: a top-level store_dir is JetStream's directory, unless the block gives its own.
   const js = draft.options.jetstream;
   if (draft.storeDir !== undefined && typeof js === "object" && js.storeDir === undefined) draft.options.jetstream = { ...js, storeDir: draft.storeDir };
@@ -134,6 +138,15 @@ function applyNoAuthUser(draft: Draft): void {
     throw problem(entry, `no_auth_user: ${JSON.stringify(name)} not present as user in ${where}`);
   }
   draft.options.authorization = { ...draft.options.authorization, noAuthUser: name };
+}
+
+/** `operator` with `resolver: MEMORY` and its `resolver_preload`: all three, or none. */
+function applyOperator(draft: Draft): void {
+  const op = draft.operator;
+  if (op === undefined) return;
+  if (op.jwts === undefined) throw problem(op.entry, "a resolver needs an operator (operator: <JWT or file>)");
+  if (op.resolver === undefined) throw problem(op.entry, "operator mode needs a resolver (resolver: MEMORY, with resolver_preload)");
+  draft.options.operator = { operators: op.jwts, accounts: op.preload ?? {} };
 }
 
 // --- one mapper per key -----------------------------------------------------------------------
@@ -256,6 +269,39 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
     const { accounts, userNames } = accountsBlock(entry, draft.warnings, passwordless);
     draft.accounts = { userNames, passwordless };
     set(draft, entry, "accounts", accounts);
+  },
+  operator(entry, draft) {
+    const jwts = operatorJwts(entry);
+    draft.operator = { ...draft.operator, entry: draft.operator?.entry ?? entry, jwts };
+  },
+  operators(entry, draft) {
+    MAPPERS["operator"]!(entry, draft);
+  },
+  root(entry, draft) {
+    MAPPERS["operator"]!(entry, draft);
+  },
+  roots(entry, draft) {
+    MAPPERS["operator"]!(entry, draft);
+  },
+  root_operator(entry, draft) {
+    MAPPERS["operator"]!(entry, draft);
+  },
+  root_operators(entry, draft) {
+    MAPPERS["operator"]!(entry, draft);
+  },
+  resolver(entry, draft) {
+    checkResolver(entry);
+    draft.operator = { ...draft.operator, entry: draft.operator?.entry ?? entry, resolver: entry };
+  },
+  account_resolver(entry, draft) {
+    MAPPERS["resolver"]!(entry, draft);
+  },
+  accounts_resolver(entry, draft) {
+    MAPPERS["resolver"]!(entry, draft);
+  },
+  resolver_preload(entry, draft) {
+    const preload = resolverPreload(entry);
+    draft.operator = { ...draft.operator, entry: draft.operator?.entry ?? entry, preload };
   },
   system_account(entry, draft) {
     set(draft, entry, "systemAccount", nonEmptyString(entry));

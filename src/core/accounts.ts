@@ -59,7 +59,17 @@ export class Accounts {
    * @param systemAccount the system account's name (created when not defined), or false for
    *   none (nats-server's `no_system_account`).
    */
-  constructor(global: Account, definitions: Readonly<Record<string, AccountDefinition>> = {}, systemAccount: string | false = DEFAULT_SYSTEM_ACCOUNT) {
+  constructor(
+    global: Account,
+    definitions: Readonly<Record<string, AccountDefinition>> = {},
+    systemAccount: string | false = DEFAULT_SYSTEM_ACCOUNT,
+    /**
+     * Told of each import that cannot be linked, which is then left out; without it such an
+     * import is an error. Operator mode passes it: nats-server logs a bad import in an account
+     * JWT and goes on without it.
+     */
+    onBadImport?: (err: InvalidOptionError) => void,
+  ) {
     this.global = global;
     this.#byName.set(global.name, global);
     const names = Object.keys(definitions);
@@ -74,7 +84,7 @@ export class Accounts {
     }
     if (systemAccount !== false && !this.#byName.has(systemAccount)) this.#byName.set(systemAccount, new Account(systemAccount));
     this.system = systemAccount === false ? undefined : this.#byName.get(systemAccount);
-    const plan = planLinks(definitions, (name) => this.#byName.has(name));
+    const plan = planLinks(definitions, (name) => this.#byName.has(name), onBadImport);
     for (const link of plan) {
       const exporter = this.#byName.get(link.exporter)!;
       const importer = this.#byName.get(link.importer)!;
@@ -115,7 +125,11 @@ interface PlannedLink {
 }
 
 /** Checks every export and import, and says what to link; throws at the first problem. */
-function planLinks(definitions: Readonly<Record<string, AccountDefinition>>, exists: (name: string) => boolean): PlannedLink[] {
+function planLinks(
+  definitions: Readonly<Record<string, AccountDefinition>>,
+  exists: (name: string) => boolean,
+  onBadImport: ((err: InvalidOptionError) => void) | undefined,
+): PlannedLink[] {
   const links: PlannedLink[] = [];
   for (const [name, definition] of Object.entries(definitions)) {
     for (const [i, exp] of (definition.exports ?? []).entries()) checkExport(`accounts.${name}.exports[${i}]`, exp, exists);
@@ -123,45 +137,60 @@ function planLinks(definitions: Readonly<Record<string, AccountDefinition>>, exi
   for (const [importer, definition] of Object.entries(definitions)) {
     for (const [i, imp] of (definition.imports ?? []).entries()) {
       const at = `accounts.${importer}.imports[${i}]`;
-      const kind = imp.stream !== undefined ? "stream" : "service";
-      const source = imp.stream ?? imp.service;
-      if (source === undefined || (imp.stream !== undefined && imp.service !== undefined)) {
-        throw new InvalidOptionError(at, "an import names one stream or one service");
+      try {
+        links.push(planImport(definitions, exists, importer, at, imp));
+      } catch (err) {
+        if (onBadImport === undefined || !(err instanceof InvalidOptionError)) throw err;
+        onBadImport(err);
       }
-      if (!exists(source.account)) throw new InvalidOptionError(at, `account ${JSON.stringify(source.account)} does not exist`);
-      if (source.account === importer) throw new InvalidOptionError(at, "an account cannot import from itself");
-      if (!isValidSubject(source.subject)) throw new InvalidOptionError(at, `${JSON.stringify(source.subject)} is not a valid subject`);
-      const exported = (definitions[source.account]?.exports ?? []).find(
-        (e) => (kind === "stream" ? e.stream : e.service) !== undefined && isSubjectSubset(source.subject, (kind === "stream" ? e.stream : e.service)!),
-      );
-      // nats-server's words for both (accounts.go AddStreamImport, AddServiceImport).
-      if (exported === undefined) throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} does not export ${source.subject}`);
-      if (exported.accounts !== undefined && !exported.accounts.includes(importer)) {
-        throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} exports ${source.subject} only to ${exported.accounts.join(", ")}`);
-      }
-      let to = imp.to ?? source.subject;
-      if (imp.prefix !== undefined) {
-        if (kind === "service") throw new InvalidOptionError(at, "prefix applies to stream imports; use to");
-        if (imp.to !== undefined) throw new InvalidOptionError(at, "prefix and to cannot be combined");
-        to = `${imp.prefix}.${source.subject}`;
-      }
-      if (!isValidSubject(to)) throw new InvalidOptionError(at, `${JSON.stringify(to)} is not a valid subject`);
-      if (wildcards(to) !== wildcards(source.subject)) {
-        throw new InvalidOptionError(at, `${JSON.stringify(to)} must have the wildcards of ${JSON.stringify(source.subject)}, in the same order`);
-      }
-      links.push({
-        kind,
-        exporter: source.account,
-        importer,
-        subject: source.subject,
-        to,
-        responseType: exported.responseType ?? "singleton",
-        responseThreshold: exported.responseThreshold,
-      });
     }
   }
   refuseCycles(links);
   return links;
+}
+
+function planImport(
+  definitions: Readonly<Record<string, AccountDefinition>>,
+  exists: (name: string) => boolean,
+  importer: string,
+  at: string,
+  imp: AccountImport,
+): PlannedLink {
+  const kind = imp.stream !== undefined ? "stream" : "service";
+  const source = imp.stream ?? imp.service;
+  if (source === undefined || (imp.stream !== undefined && imp.service !== undefined)) {
+    throw new InvalidOptionError(at, "an import names one stream or one service");
+  }
+  if (!exists(source.account)) throw new InvalidOptionError(at, `account ${JSON.stringify(source.account)} does not exist`);
+  if (source.account === importer) throw new InvalidOptionError(at, "an account cannot import from itself");
+  if (!isValidSubject(source.subject)) throw new InvalidOptionError(at, `${JSON.stringify(source.subject)} is not a valid subject`);
+  const exported = (definitions[source.account]?.exports ?? []).find(
+    (e) => (kind === "stream" ? e.stream : e.service) !== undefined && isSubjectSubset(source.subject, (kind === "stream" ? e.stream : e.service)!),
+  );
+  // nats-server's words for both (accounts.go AddStreamImport, AddServiceImport).
+  if (exported === undefined) throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} does not export ${source.subject}`);
+  if (exported.accounts !== undefined && !exported.accounts.includes(importer)) {
+    throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} exports ${source.subject} only to ${exported.accounts.join(", ")}`);
+  }
+  let to = imp.to ?? source.subject;
+  if (imp.prefix !== undefined) {
+    if (kind === "service") throw new InvalidOptionError(at, "prefix applies to stream imports; use to");
+    if (imp.to !== undefined) throw new InvalidOptionError(at, "prefix and to cannot be combined");
+    to = `${imp.prefix}.${source.subject}`;
+  }
+  if (!isValidSubject(to)) throw new InvalidOptionError(at, `${JSON.stringify(to)} is not a valid subject`);
+  if (wildcards(to) !== wildcards(source.subject)) {
+    throw new InvalidOptionError(at, `${JSON.stringify(to)} must have the wildcards of ${JSON.stringify(source.subject)}, in the same order`);
+  }
+  return {
+    kind,
+    exporter: source.account,
+    importer,
+    subject: source.subject,
+    to,
+    responseType: exported.responseType ?? "singleton",
+    responseThreshold: exported.responseThreshold,
+  };
 }
 
 function checkExport(at: string, exp: AccountExport, exists: (name: string) => boolean): void {

@@ -116,6 +116,8 @@ export class Client implements ProtocolHandler, MessageSink {
   /** Authentication: the nonce INFO carried, the timer, and the outcome. */
   #nonce: string | undefined;
   #authTimer: NodeJS.Timeout | undefined;
+  /** Closes the client when its credentials expire (a JWT's `exp`). */
+  #expiryTimer: NodeJS.Timeout | undefined;
   #authenticated = false;
   #perms: CompiledPermissions | undefined;
   /** What the user may publish and answer; the router reads it for delivery permissions. */
@@ -219,6 +221,7 @@ export class Client implements ProtocolHandler, MessageSink {
     this.info.onClosing?.(reason);
     this.#parser.halt();
     if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
+    if (this.#expiryTimer !== undefined) clearTimeout(this.#expiryTimer);
     this.closedSubscriptions = [...this.#subs.values()].map((sub) => ({
       subject: sub.subject,
       queue: sub.queue,
@@ -327,9 +330,24 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     this.user = user.user;
     this.permissions = user.permissions;
+    this.#expireAt(user.expires);
     this.#perms = user.permissions === undefined ? undefined : new CompiledPermissions(user.permissions);
     this.guard = this.#perms === undefined ? undefined : new PublishGuard(this.#perms);
     return true;
+  }
+
+  #expireAt(expires: number | undefined): void {
+    if (this.#expiryTimer !== undefined) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    if (expires === undefined) return;
+    // Node's timers fire at once past 2^31-1 ms: a far expiry is checked again when that passes.
+    const delay = Math.max(0, Math.min(expires - Date.now(), 2 ** 31 - 1));
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = undefined;
+      if (Date.now() < expires) this.#expireAt(expires);
+      else this.closeWithError(WireError.UserAuthenticationExpired, CloseReason.AuthenticationExpired);
+    }, delay);
+    this.#expiryTimer.unref();
   }
 
   #authContext(): AuthContext {

@@ -5,6 +5,7 @@
 export const CloseReason = {
   ClientClosed: "Client Closed",
   AuthenticationTimeout: "Authentication Timeout",
+  AuthenticationExpired: "Authentication Expired",
   AuthenticationViolation: "Authentication Failure",
   SlowConsumerPendingBytes: "Slow Consumer (Pending Bytes)",
   SlowConsumerWriteDeadline: "Slow Consumer (Write Deadline)",

@@ -43,6 +43,11 @@ export interface AuthenticatedUser {
   permissions?: Permissions | undefined;
   /** The account the client is in (`accounts { }`); the global account `$G` when absent. */
   account?: string | undefined;
+  /**
+   * When the credentials expire (ms since epoch; a JWT's `exp`): the client is told
+   * `User Authentication Expired` and closed then, as nats-server does.
+   */
+  expires?: number | undefined;
 }
 
 /** A refusal is `false` (or null/undefined); anything else must be an {@link AuthenticatedUser}. */

@@ -14,6 +14,7 @@ import {
 import { InvalidOptionError } from "../base/errors.ts";
 import { silentLogger, type Logger } from "../base/logger.ts";
 import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
+import type { OperatorOptions } from "../auth/operator.ts";
 import { DEFAULT_SYSTEM_ACCOUNT, type AccountDefinition } from "../core/accounts.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 import { checkWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
@@ -86,6 +87,12 @@ export interface ServerOptions {
    */
   systemAccount?: string | false;
   /**
+   * Operator mode (nats-server's `operator`, `resolver: MEMORY`, `resolver_preload`): clients
+   * authenticate with user JWTs (`.creds`) signed by the accounts these operators signed.
+   * Excludes `authorization` users and `accounts`. See docs/accounts.md.
+   */
+  operator?: OperatorOptions;
+  /**
    * TLS for client connections (nats-server's `tls { }`): INFO says `tls_required` and the
    * client upgrades on the same port; `verify` for mutual TLS, `verifyAndMap` to take the user
    * from the client certificate. Off by default.
@@ -142,6 +149,7 @@ export interface ResolvedOptions {
   readonly authorization: AuthOptions | undefined;
   readonly accounts: Readonly<Record<string, AccountDefinition>>;
   readonly systemAccount: string | false;
+  readonly operator: OperatorOptions | undefined;
   readonly tls: ResolvedTls | undefined;
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
@@ -195,6 +203,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     authorization: withAccountUsers(options.authorization, options.accounts),
     accounts: accountDefinitions(options.accounts),
     systemAccount: options.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT,
+    operator: checkOperatorMode(options),
     tls: resolveTls(options.tls),
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
@@ -202,6 +211,20 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     leafnodes: resolveLeafNodes(options.leafnodes),
     jetstream: resolveJetStreamOptions(options.jetstream),
   };
+}
+
+/** jwt.go validateTrustedOperators: operator mode takes its users and accounts from JWTs only. */
+function checkOperatorMode(options: ServerOptions): OperatorOptions | undefined {
+  const operator = options.operator;
+  if (operator === undefined) return undefined;
+  const auth = options.authorization;
+  if (auth !== undefined && (auth.users !== undefined || auth.user !== undefined || auth.token !== undefined || auth.authenticate !== undefined)) {
+    throw new InvalidOptionError("operator", "operator mode does not allow authorization users, a token or an authenticate hook");
+  }
+  if (options.accounts !== undefined && Object.keys(options.accounts).length > 0) {
+    throw new InvalidOptionError("operator", "operator mode takes its accounts from JWTs, not from accounts");
+  }
+  return operator;
 }
 
 /** The users of every account join `authorization.users`, each marked with its account. */

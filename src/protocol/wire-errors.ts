@@ -10,6 +10,8 @@ export const WireError = {
   AuthorizationViolation: "Authorization Violation",
   /** No CONNECT within the auth timeout. Closes. */
   AuthenticationTimeout: "Authentication Timeout",
+  /** client.go authExpired: the user's credentials (a JWT's `exp`) ran out. Closes. */
+  UserAuthenticationExpired: "User Authentication Expired",
   /** PUB/HPUB size above `max_payload`, checked on the control line. Closes. */
   MaxPayloadViolation: "Maximum Payload Violation",
   /** Control line longer than `max_control_line`. Closes. (Lowercase, as nats-server.) */

@@ -57,6 +57,7 @@ import {
 } from "../monitor/index.ts";
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "../monitor/introspection.ts";
 import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
+import { OperatorAuthenticator, TrustedOperators } from "../auth/operator.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
@@ -135,7 +136,9 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #accountDirect = new Map<string, DirectApi>();
   /** The JetStream service, when enabled: a client of the bus like nats-server's. */
   readonly #jetstream: JetStreamLoader | undefined;
-  #auth: Authenticator;
+  #auth: Authenticator | OperatorAuthenticator;
+  /** Operator mode: the trusted operators and the accounts they signed. */
+  readonly #trusted: TrustedOperators | undefined;
   /** Set once `connect()` made this server reachable by the in-process client transport. */
   #unregister: (() => void) | undefined;
   #nextCid = 1;
@@ -164,13 +167,20 @@ export class Server extends TypedEmitter<ServerEvents> {
     super();
     this.#input = withConfigFile(options);
     this.#options = resolveOptions(this.#input);
-    this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
+    const operator = this.#options.operator;
+    this.#trusted = operator === undefined ? undefined : new TrustedOperators(operator);
+    this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap) : new OperatorAuthenticator(this.#trusted);
     // Only leaf nodes need to hear of interest changes: without them the sublist is the plain one.
     const leafConfig = this.#options.leafnodes;
     const observed = leafConfig === undefined ? undefined : new ObservedSublist();
     this.#sublist = observed ?? new Sublist<Subscription>();
     this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
-    this.#accounts = new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount);
+    this.#accounts =
+      this.#trusted === undefined
+        ? new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount)
+        : new Accounts(this.#account, this.#trusted.accountDefinitions(), this.#input.systemAccount ?? this.#trusted.systemAccount ?? this.#options.systemAccount, (err) =>
+            this.#options.logger.warn(`Account import left out: ${err.message}`),
+          );
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -532,7 +542,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#closed) throw new ServerClosedError();
     const input: ServerOptions = { ...this.#input, ...changes };
     const next = resolveOptions(input);
-    const auth = "authorization" in changes ? new Authenticator(next.authorization, next.tls?.verifyAndMap) : this.#auth;
+    const auth = "authorization" in changes && this.#trusted === undefined ? new Authenticator(next.authorization, next.tls?.verifyAndMap) : this.#auth;
     this.#input = input;
     this.#options = next;
     this.#auth = auth;
@@ -555,9 +565,11 @@ export class Server extends TypedEmitter<ServerEvents> {
    */
   setAuth(auth: AuthOptions | undefined): void {
     if (this.#closed) throw new ServerClosedError();
+    if (this.#trusted !== undefined) throw new InvalidArgumentError("auth", "in operator mode, users come from JWTs");
     this.#input = { ...this.#input, authorization: auth };
     this.#options = resolveOptions(this.#input);
-    this.#auth = new Authenticator(auth, this.#options.tls?.verifyAndMap);
+    // The resolved options: with the users of every account, each in its account.
+    this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
     this.#buildInfoPrefix();
     for (const client of [...this.#clients.values()]) client.reauthenticate();
   }

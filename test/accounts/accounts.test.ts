@@ -199,7 +199,7 @@ describe("accounts", () => {
   });
 
   it("a user moved to another account by setAuth is disconnected rather than moved under its subscriptions", async (t) => {
-    const server = await startBroker(t, { accounts: { A: { users: users("u") }, B: {} } });
+    const server = await startBroker(t, { accounts: { A: {}, B: {} }, authorization: { users: [{ user: "u", password: "pw", account: "A" }] } });
     const u = await as(t, server.url, "u");
     u.subscribe("x");
     await u.flush();

@@ -249,7 +249,7 @@ describe("config to options: warnings", () => {
   it("classifies every key of nats-server's opts.go, and no other", () => {
     assert.deepEqual([...NATS_SERVER_KEYS.keys()].sort(), [...NATS_SERVER_TOP_LEVEL_KEYS].sort());
     const supported = [...NATS_SERVER_KEYS].filter(([, info]) => info.status === KeyStatus.Supported).map(([key]) => key);
-    assert.equal(supported.length, 43);
+    assert.equal(supported.length, 53);
   });
 
   it("warns (never fails) for every key not supported that is not a security feature", () => {
@@ -310,7 +310,7 @@ describe("config to options: errors", () => {
   });
 
   it("refuses security features it would otherwise silently drop", () => {
-    mappingError("operator: /x.jwt", /decentralized \(JWT\) authentication is not built/, 1, 1);
+    mappingError("resolver_tls: {}", /decentralized \(JWT\) authentication is not built/, 1, 1);
   });
 
   it("reports every problem at once, located at the first", () => {

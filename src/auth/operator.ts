@@ -1,0 +1,265 @@
+/**
+ * Operator mode (decentralized JWT authentication), as nats-server's jwt.go and auth.go: the
+ * server trusts operators; an operator signs accounts; an account (or one of its signing keys)
+ * signs users. A client sends its user JWT in CONNECT and signs the server's nonce with the
+ * user's key (a `.creds` file holds both), unless the JWT is a bearer token. The account JWTs
+ * come from the resolver (here `MEMORY` with `resolver_preload`).
+ *
+ * JWTs are decoded and their signatures verified by `@nats-io/jwt` (on `@nats-io/nkeys`), loaded
+ * only when operator mode is configured.
+ */
+import { createRequire } from "node:module";
+import { InvalidOptionError } from "../base/errors.ts";
+import type { AccountDefinition, AccountExport, AccountImport } from "../core/accounts.ts";
+import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
+import type { Permissions, SubjectPermission } from "../core/permissions.ts";
+import { verifyNonceSignature } from "./credentials.ts";
+
+const require = createRequire(import.meta.url);
+
+/** Operator mode's options: nats-server's `operator`, `resolver: MEMORY`, `resolver_preload`. */
+export interface OperatorOptions {
+  /** The trusted operators' JWTs (the text of each). */
+  operators: string[];
+  /** Account JWTs by account public key (`resolver_preload`). */
+  accounts?: Record<string, string>;
+  /** Milliseconds a client has to authenticate. Default 2000. */
+  timeout?: number;
+}
+
+interface Claims {
+  iss: string;
+  sub: string;
+  name?: string;
+  iat?: number;
+  exp?: number;
+  nbf?: number;
+  nats?: Record<string, unknown>;
+}
+
+type Decode = (jwt: string) => Claims;
+
+function decoder(): Decode {
+  return (require("@nats-io/jwt") as { decode: Decode }).decode;
+}
+
+interface ScopedKey {
+  readonly template: Record<string, unknown>;
+}
+
+interface TrustedAccount {
+  readonly key: string;
+  readonly name: string;
+  readonly expires: number | undefined;
+  /** Signing keys, with the template of the scoped ones. */
+  readonly signingKeys: ReadonlyMap<string, ScopedKey | undefined>;
+  /** User key (or `*`) → seconds: users issued at or before are revoked. */
+  readonly revocations: Readonly<Record<string, number>>;
+  readonly definition: AccountDefinition;
+}
+
+/** The operators, and the accounts they signed. */
+export class TrustedOperators {
+  readonly #accounts = new Map<string, TrustedAccount>();
+  /** The system account named by the operator JWT, if any. */
+  readonly systemAccount: string | undefined;
+  readonly timeout: number | undefined;
+  readonly #decode: Decode;
+
+  constructor(options: OperatorOptions) {
+    this.#decode = decoder();
+    if (options.operators.length === 0) throw new InvalidOptionError("operator", "at least one operator JWT is needed");
+    const operatorKeys = new Set<string>();
+    let systemAccount: string | undefined;
+    for (const [i, jwt] of options.operators.entries()) {
+      const claims = this.#claims(`operator[${i}]`, jwt);
+      if (typeOf(claims) !== "operator") throw new InvalidOptionError(`operator[${i}]`, "not an operator JWT");
+      // jwt.go: an operator JWT is self-signed.
+      if (claims.iss !== claims.sub) throw new InvalidOptionError(`operator[${i}]`, "an operator JWT must be issued by the operator");
+      operatorKeys.add(claims.sub);
+      for (const key of signingKeys(claims.nats)) operatorKeys.add(key[0]);
+      const sys = claims.nats?.["system_account"];
+      if (typeof sys === "string" && sys !== "") systemAccount ??= sys;
+    }
+    this.systemAccount = systemAccount;
+    this.timeout = options.timeout;
+    for (const [key, jwt] of Object.entries(options.accounts ?? {})) {
+      const at = `resolver_preload.${key}`;
+      const claims = this.#claims(at, jwt);
+      if (typeOf(claims) !== "account") throw new InvalidOptionError(at, "not an account JWT");
+      if (claims.sub !== key) throw new InvalidOptionError(at, `the JWT is for account ${claims.sub}`);
+      if (!operatorKeys.has(claims.iss)) throw new InvalidOptionError(at, "the account JWT is not signed by a trusted operator");
+      const nats = claims.nats ?? {};
+      this.#accounts.set(key, {
+        key,
+        name: claims.name ?? key,
+        expires: claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000,
+        signingKeys: new Map(signingKeys(nats)),
+        revocations: isRecord(nats["revocations"]) ? (nats["revocations"] as Record<string, number>) : {},
+        definition: accountDefinition(nats),
+      });
+    }
+  }
+
+  /** The accounts as the router needs them, by public key. */
+  accountDefinitions(): Record<string, AccountDefinition> {
+    const out: Record<string, AccountDefinition> = {};
+    for (const [key, account] of this.#accounts) out[key] = account.definition;
+    return out;
+  }
+
+  has(account: string): boolean {
+    return this.#accounts.has(account);
+  }
+
+  /** The user a CONNECT's JWT proves, or why not (nats-server logs the reason; clients see `Authorization Violation`). */
+  user(connect: ConnectCredentials, nonce: string | undefined, now = Date.now()): AuthenticatedUser | string {
+    if (connect.jwt === "") return "no user JWT";
+    let claims: Claims;
+    try {
+      claims = this.#decode(connect.jwt);
+    } catch (err) {
+      return `invalid user JWT: ${(err as Error).message}`;
+    }
+    if (typeOf(claims) !== "user") return "not a user JWT";
+    const nats = claims.nats ?? {};
+    const issuerAccount = typeof nats["issuer_account"] === "string" && nats["issuer_account"] !== "" ? nats["issuer_account"] : claims.iss;
+    const account = this.#accounts.get(issuerAccount);
+    if (account === undefined) return `account ${issuerAccount} not found`;
+    let template: Record<string, unknown> | undefined;
+    if (claims.iss !== account.key) {
+      if (!account.signingKeys.has(claims.iss)) return "user JWT not issued by its account or one of its signing keys";
+      template = account.signingKeys.get(claims.iss)?.template;
+    }
+    if (claims.exp !== undefined && claims.exp !== 0 && claims.exp * 1000 <= now) return "user JWT expired";
+    if (claims.nbf !== undefined && claims.nbf !== 0 && claims.nbf * 1000 > now) return "user JWT not yet valid";
+    if (account.expires !== undefined && account.expires <= now) return "account expired";
+    const issued = claims.iat ?? 0;
+    const revokedAt = account.revocations[claims.sub] ?? account.revocations["*"];
+    if (revokedAt !== undefined && issued <= revokedAt) return "user JWT revoked";
+    const limits = template ?? nats;
+    if (limits["bearer_token"] !== true) {
+      if (nonce === undefined || !verifyNonceSignature(claims.sub, nonce, connect.sig)) return "signature of the nonce does not verify";
+    }
+    const expires = [claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000, account.expires].filter((x): x is number => x !== undefined);
+    const user: AuthenticatedUser = { user: claims.sub, account: account.key, permissions: permissionsOf(limits) };
+    if (expires.length > 0) user.expires = Math.min(...expires);
+    return user;
+  }
+
+  #claims(at: string, jwt: string): Claims {
+    try {
+      return this.#decode(jwt.trim());
+    } catch (err) {
+      throw new InvalidOptionError(at, `invalid JWT: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Authentication in operator mode: every client needs a user JWT (the nonce is always sent). */
+export class OperatorAuthenticator implements ConnectAuthenticator {
+  readonly required = true;
+  readonly needsNonce = true;
+  readonly timeout: number | undefined;
+  readonly noAuthUser = undefined;
+  readonly #trusted: TrustedOperators;
+
+  constructor(trusted: TrustedOperators) {
+    this.#trusted = trusted;
+    this.timeout = trusted.timeout;
+  }
+
+  authenticate(connect: ConnectCredentials, _context: AuthContext, nonce: string | undefined): AuthResult {
+    const user = this.#trusted.user(connect, nonce);
+    return typeof user === "string" ? false : user;
+  }
+
+  /** There are no named users to act as in-process. */
+  lookup(): AuthenticatedUser | undefined {
+    return undefined;
+  }
+}
+
+function typeOf(claims: Claims): string | undefined {
+  const type = claims.nats?.["type"];
+  return typeof type === "string" ? type : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `signing_keys`: plain keys, or scoped ones (`{ kind: "user_scope", key, template }`). */
+function signingKeys(nats: Record<string, unknown> | undefined): [string, ScopedKey | undefined][] {
+  const keys = nats?.["signing_keys"];
+  if (!Array.isArray(keys)) return [];
+  const out: [string, ScopedKey | undefined][] = [];
+  for (const key of keys as unknown[]) {
+    if (typeof key === "string") out.push([key, undefined]);
+    else if (isRecord(key) && typeof key["key"] === "string") out.push([key["key"], { template: isRecord(key["template"]) ? key["template"] : {} }]);
+  }
+  return out;
+}
+
+function subjectPermission(value: unknown): SubjectPermission | undefined {
+  if (!isRecord(value)) return undefined;
+  const out: SubjectPermission = {};
+  if (Array.isArray(value["allow"]) && value["allow"].length > 0) out.allow = value["allow"] as string[];
+  if (Array.isArray(value["deny"]) && value["deny"].length > 0) out.deny = value["deny"] as string[];
+  return out.allow === undefined && out.deny === undefined ? undefined : out;
+}
+
+/** A user JWT's (or scope template's) `pub`, `sub` and `resp` as permissions. */
+function permissionsOf(nats: Record<string, unknown>): Permissions | undefined {
+  const out: Permissions = {};
+  const publish = subjectPermission(nats["pub"]);
+  const subscribe = subjectPermission(nats["sub"]);
+  if (publish !== undefined) out.publish = publish;
+  if (subscribe !== undefined) out.subscribe = subscribe;
+  const resp = nats["resp"];
+  if (isRecord(resp)) {
+    const max = typeof resp["max"] === "number" ? resp["max"] : 1;
+    const ttl = typeof resp["ttl"] === "number" && resp["ttl"] > 0 ? resp["ttl"] / 1e6 : undefined;
+    out.allowResponses = ttl === undefined ? { max } : { max, expires: ttl };
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** An account JWT's exports and imports, as the router's account definition. */
+function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
+  const exports: AccountExport[] = [];
+  for (const e of Array.isArray(nats["exports"]) ? (nats["exports"] as unknown[]) : []) {
+    if (!isRecord(e) || typeof e["subject"] !== "string") continue;
+    // A private export needs an activation token per importer: not built, so not importable.
+    if (e["token_req"] === true) continue;
+    if (e["type"] === "service") {
+      const exp: AccountExport = { service: e["subject"] };
+      const type = typeof e["response_type"] === "string" ? e["response_type"].toLowerCase() : "singleton";
+      if (type === "stream" || type === "chunked") exp.responseType = type;
+      if (typeof e["response_threshold"] === "number" && e["response_threshold"] > 0) exp.responseThreshold = Math.max(1, Math.round(e["response_threshold"] / 1e6));
+      exports.push(exp);
+    } else {
+      exports.push({ stream: e["subject"] });
+    }
+  }
+  const imports: AccountImport[] = [];
+  for (const i of Array.isArray(nats["imports"]) ? (nats["imports"] as unknown[]) : []) {
+    if (!isRecord(i) || typeof i["subject"] !== "string" || typeof i["account"] !== "string") continue;
+    const source = { account: i["account"], subject: i["subject"] };
+    const local = typeof i["local_subject"] === "string" && i["local_subject"] !== "" ? i["local_subject"] : undefined;
+    const to = typeof i["to"] === "string" && i["to"] !== "" ? i["to"] : undefined;
+    // accounts.go: a service's local_subject is what the importer publishes on; without it,
+    // the importer publishes on `subject` and the exporter hears `to` (when set).
+    if (i["type"] === "service") {
+      if (local !== undefined) imports.push({ service: source, to: local });
+      else if (to !== undefined) imports.push({ service: { account: i["account"], subject: to }, to: i["subject"] });
+      else imports.push({ service: source });
+    }
+    else if (local !== undefined) imports.push({ stream: source, to: local });
+    else imports.push({ stream: source, ...(to === undefined ? {} : { prefix: to }) });
+  }
+  const out: AccountDefinition = {};
+  if (exports.length > 0) out.exports = exports;
+  if (imports.length > 0) out.imports = imports;
+  return out;
+}
