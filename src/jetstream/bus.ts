@@ -5,7 +5,7 @@
  * client does. Everything goes through the same router as every other publisher, with
  * JetStream's own publisher cache.
  */
-import type { BusApi } from "./contracts.ts";
+import type { BusApi } from "./shared/contracts.ts";
 import type { DirectApi } from "../direct/direct-api.ts";
 import type { Account } from "../core/account.ts";
 import { deliverTo } from "../core/router.ts";

@@ -4,22 +4,22 @@
  * stores (memory or file), recovers file streams at start, and wires in the consumer side
  * through the {@link ConsumerManager} seam. `close()` stops consumers and flushes every store.
  */
-import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./contracts.ts";
-import { JsErrors } from "./api-errors.ts";
+import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./shared/contracts.ts";
+import { JsErrors } from "./shared/api-errors.ts";
 import type { Logger } from "../base/logger.ts";
 import type { StoreFactory } from "./store/stream-store.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
-import { ApiDispatcher, type ApiHost } from "./api.ts";
-import { forwardWrite, mappedDomainWrite } from "./domain-mappings.ts";
-import { Stream, type StreamHost } from "./stream.ts";
-import { storeLimits } from "./stream-config.ts";
-import type { StreamConfig } from "./types.ts";
+import { ApiDispatcher, type ApiHost } from "./api/dispatcher.ts";
+import { forwardWrite, mappedDomainWrite } from "./api/domain-mappings.ts";
+import { Stream, type StreamHost } from "./stream/stream.ts";
+import { storeLimits } from "./stream/config.ts";
+import type { StreamConfig } from "./shared/types.ts";
 import { openStoreFactories } from "./store-factories.ts";
 import { nowNs } from "./store/clock.ts";
-import { logCaught } from "./log-caught.ts";
+import { logCaught } from "./shared/log-caught.ts";
 import type { MsgHeaders } from "../direct/headers.ts";
 import type { DirectMsg } from "../direct/direct-message.ts";
-import { StreamConsumers } from "./consumer-manager.ts";
+import { StreamConsumers } from "./consumer/manager.ts";
 
 /** Builds the consumer side once the service exists (it needs the bus and the streams); tests may swap it. */
 export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger }) => ConsumerManager;

@@ -7,7 +7,7 @@ import type { DirectApi } from "../direct/direct-api.ts";
 import type { Logger } from "../base/logger.ts";
 import type { Account } from "../core/account.ts";
 import { createBus } from "./bus.ts";
-import { StreamConsumers } from "./consumer-manager.ts";
+import { StreamConsumers } from "./consumer/manager.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { JetStream } from "./jetstream.ts";
 

@@ -3,8 +3,8 @@
  * read (consumer.go nextReqFromMsg), the bounded FIFO they wait in (waitQueue, max_waiting),
  * and their life there (admission, serving, expiry, heartbeats).
  */
-import { goDuration } from "./consumer-config.ts";
-import { ConsumerStatus, type StatusHeaders } from "./consumer-status.ts";
+import { goDuration } from "./config.ts";
+import { ConsumerStatus, type StatusHeaders } from "./status.ts";
 
 /** One MSG.NEXT request as the client sent it. */
 export interface NextRequest {

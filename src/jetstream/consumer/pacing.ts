@@ -4,8 +4,8 @@
  * until the byte budget allows the message. The held message goes out first when its timer has
  * fired and delivery resumes.
  */
-import type { ConsumerCore } from "./consumer-core.ts";
-import type { NextDelivery } from "./consumer-cursor.ts";
+import type { ConsumerCore } from "./core.ts";
+import type { NextDelivery } from "./cursor.ts";
 import { timerDelay } from "./pull-requests.ts";
 import { ByteRateLimiter } from "./push-delivery.ts";
 

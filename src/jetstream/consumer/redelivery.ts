@@ -4,8 +4,8 @@
  * (consumer.go checkPending, hasMaxDeliveries): queued for redelivery in stream order, or, after
  * `max_deliver` deliveries, dropped from pending with an advisory.
  */
-import { ConsumerDefaults } from "./consumer-config.ts";
-import type { ConsumerCore } from "./consumer-core.ts";
+import { ConsumerDefaults } from "./config.ts";
+import type { ConsumerCore } from "./core.ts";
 import { timerDelay } from "./pull-requests.ts";
 
 /** A small slack so a batch of deliveries expires together (consumer.go ackWaitDelay). */

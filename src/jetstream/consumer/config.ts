@@ -3,11 +3,11 @@
  * validation and defaults (consumer.go setConsumerConfigDefaults + checkConsumerCfg), and which
  * fields an update may change (checkNewConsumerConfig). Pure functions: no timers, no I/O.
  */
-import { ConsumerErrors } from "./api-errors.ts";
-import type { ApiError } from "./contracts.ts";
-import { isValidSubject, subjectHasWildcard } from "../subjects/subject.ts";
-import { parseNanos } from "./rfc3339.ts";
-import { subjectIsSubsetMatch } from "./subject-overlap.ts";
+import { ConsumerErrors } from "../shared/api-errors.ts";
+import type { ApiError } from "../shared/contracts.ts";
+import { isValidSubject, subjectHasWildcard } from "../../subjects/subject.ts";
+import { parseNanos } from "../shared/rfc3339.ts";
+import { subjectIsSubsetMatch } from "../shared/subject-overlap.ts";
 
 export type DeliverPolicy = "all" | "last" | "new" | "by_start_sequence" | "by_start_time" | "last_per_subject";
 export type AckPolicy = "none" | "all" | "explicit";

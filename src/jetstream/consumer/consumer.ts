@@ -2,10 +2,10 @@
  * One JetStream consumer: it walks its stream from a starting sequence and delivers to pull
  * requests or to a push deliver subject. This module is the consumer's delivery pass and its
  * API; the parts it wires together keep one job each: where it is in the stream
- * (consumer-cursor.ts), the ack wait and redelivery (consumer-redelivery.ts), acks
- * (consumer-acks.ts), holding messages back (consumer-pacing.ts), `inactive_threshold`
- * (consumer-inactivity.ts), saving its state (consumer-persistence.ts) and the pull and push
- * sides' hosts (consumer-hosts.ts); they share consumer-core.ts. The behaviour follows
+ * (cursor.ts), the ack wait and redelivery (redelivery.ts), acks
+ * (acks.ts), holding messages back (pacing.ts), `inactive_threshold`
+ * (inactivity.ts), saving its state (persistence.ts) and the pull and push
+ * sides' hosts (hosts.ts); they share core.ts. The behaviour follows
  * nats-server's consumer.go (getNextMsg, loopAndGatherMsgs, processAck, checkPending, …); the
  * comments name the function a rule comes from.
  *
@@ -14,21 +14,21 @@
  * loop and nothing here runs inside the publisher's call stack for long.
  */
 import { ackSubject } from "./ack.ts";
-import { AckHandler } from "./consumer-acks.ts";
-import { configToJson, type ConsumerConfig } from "./consumer-config.ts";
-import { ConsumerCore } from "./consumer-core.ts";
-import { StreamCursor } from "./consumer-cursor.ts";
-import { pullHostOf, pushHostOf } from "./consumer-hosts.ts";
-import { InactivityTimer } from "./consumer-inactivity.ts";
-import { DeliveryPacing } from "./consumer-pacing.ts";
-import { StateSaver } from "./consumer-persistence.ts";
-import { RedeliveryTimer } from "./consumer-redelivery.ts";
-import { ConsumerStatus, headersOnly, type StatusHeaders } from "./consumer-status.ts";
-import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
+import { AckHandler } from "./acks.ts";
+import { configToJson, type ConsumerConfig } from "./config.ts";
+import { ConsumerCore } from "./core.ts";
+import { StreamCursor } from "./cursor.ts";
+import { pullHostOf, pushHostOf } from "./hosts.ts";
+import { InactivityTimer } from "./inactivity.ts";
+import { DeliveryPacing } from "./pacing.ts";
+import { StateSaver } from "./persistence.ts";
+import { RedeliveryTimer } from "./redelivery.ts";
+import { ConsumerStatus, headersOnly, type StatusHeaders } from "./status.ts";
+import type { BusApi, ConsumerHandle, StreamHandle } from "../shared/contracts.ts";
 import { WaitingPulls } from "./pull-requests.ts";
 import { PushTarget } from "./push-delivery.ts";
-import { formatNanos, nowNanos } from "./rfc3339.ts";
-import type { ConsumerState, StoredMessage } from "./store/stream-store.ts";
+import { formatNanos, nowNanos } from "../shared/rfc3339.ts";
+import type { ConsumerState, StoredMessage } from "../store/stream-store.ts";
 
 /** What a consumer needs from its manager. */
 export interface ConsumerHost {

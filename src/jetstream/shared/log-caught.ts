@@ -3,7 +3,7 @@
  * client's connection or the host. Whatever escapes is logged here instead, with its stack at
  * debug level.
  */
-import type { Logger } from "../base/logger.ts";
+import type { Logger } from "../../base/logger.ts";
 
 export function logCaught(logger: Logger, what: string, err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);

@@ -3,10 +3,10 @@
  * requests (pull-requests.ts) are given, and the PushHost of a push consumer's deliver subject
  * side (push-delivery.ts). Each is built once per consumer, on its shared core.
  */
-import type { ConsumerCore } from "./consumer-core.ts";
-import type { StreamCursor } from "./consumer-cursor.ts";
-import type { InactivityTimer } from "./consumer-inactivity.ts";
-import { ConsumerStatus, type StatusHeaders } from "./consumer-status.ts";
+import type { ConsumerCore } from "./core.ts";
+import type { StreamCursor } from "./cursor.ts";
+import type { InactivityTimer } from "./inactivity.ts";
+import { ConsumerStatus, type StatusHeaders } from "./status.ts";
 import type { PullHost } from "./pull-requests.ts";
 import type { PushHost } from "./push-delivery.ts";
 

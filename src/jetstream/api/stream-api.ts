@@ -3,15 +3,15 @@
  * the same checks in the same order, the same response shapes (including the zero fields
  * nats-server's structs carry next to an error, such as STREAM.INFO's `total/offset/limit`).
  */
-import type { ApiReply } from "./api.ts";
-import { JsErrors } from "./api-errors.ts";
+import type { ApiReply } from "./dispatcher.ts";
+import { JsErrors } from "../shared/api-errors.ts";
 import { asObject, type ParsedBody } from "./request-body.ts";
-import { checkStreamConfig, checkStreamUpdate, sameConfig } from "./stream-config.ts";
-import { Stream } from "./stream.ts";
-import { subjectsCollide } from "./subject-overlap.ts";
-import { LIST_LIMIT, MAX_SUBJECT_DETAILS, NAMES_LIMIT, ResponseType, type StreamConfig } from "./types.ts";
-import { parseNanos } from "./rfc3339.ts";
-import type { ApiError } from "./contracts.ts";
+import { checkStreamConfig, checkStreamUpdate, sameConfig } from "../stream/config.ts";
+import { Stream } from "../stream/stream.ts";
+import { subjectsCollide } from "../shared/subject-overlap.ts";
+import { LIST_LIMIT, MAX_SUBJECT_DETAILS, NAMES_LIMIT, ResponseType, type StreamConfig } from "../shared/types.ts";
+import { parseNanos } from "../shared/rfc3339.ts";
+import type { ApiError } from "../shared/contracts.ts";
 
 /** What the stream handlers need of the JetStream service. */
 export interface StreamApiHost {

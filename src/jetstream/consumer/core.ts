@@ -6,11 +6,11 @@
  * host. nats-server keeps all of this in one `consumer` struct; here `consumer.ts` owns it and
  * hands each part this view, read-only.
  */
-import { ConsumerAdvisories } from "./consumer-advisories.ts";
-import type { ConsumerConfig } from "./consumer-config.ts";
-import { DeliveryState } from "./consumer-pending.ts";
-import type { StatusHeaders } from "./consumer-status.ts";
-import type { BusApi, StreamHandle } from "./contracts.ts";
+import { ConsumerAdvisories } from "./advisories.ts";
+import type { ConsumerConfig } from "./config.ts";
+import { DeliveryState } from "./pending.ts";
+import type { StatusHeaders } from "./status.ts";
+import type { BusApi, StreamHandle } from "../shared/contracts.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -61,7 +61,7 @@ export class ConsumerCore {
     this.#host.caught(`JetStream consumer '${this.stream.name} > ${this.name}' ${what}`, err);
   }
 
-  /** Publishes a header-only status message (consumer-status.ts) to `subject`. */
+  /** Publishes a header-only status message (status.ts) to `subject`. */
   status(subject: string, headers: StatusHeaders, reply?: string): void {
     try {
       this.bus.publish(subject, EMPTY, { headers, ...(reply !== undefined && { reply }) });

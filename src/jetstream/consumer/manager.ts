@@ -6,9 +6,9 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import sjson from "secure-json-parse";
-import type { DirectMsg } from "../direct/direct-message.ts";
-import type { Logger } from "../base/logger.ts";
-import { logCaught } from "./log-caught.ts";
+import type { DirectMsg } from "../../direct/direct-message.ts";
+import type { Logger } from "../../base/logger.ts";
+import { logCaught } from "../shared/log-caught.ts";
 import { Consumer, type ConsumerHost } from "./consumer.ts";
 import {
   ConsumerDefaults,
@@ -23,12 +23,12 @@ import {
   parseConsumerConfig,
   type ConsumerConfig,
   type StreamConfigView,
-} from "./consumer-config.ts";
-import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamHandle, StreamRegistry } from "./contracts.ts";
-import { formatNanos, nowNanos, parseNanos } from "./rfc3339.ts";
-import type { StreamStore } from "./store/stream-store.ts";
-import { subjectsCollide } from "./subject-overlap.ts";
-import { LIST_LIMIT, NAMES_LIMIT } from "./types.ts";
+} from "./config.ts";
+import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamHandle, StreamRegistry } from "../shared/contracts.ts";
+import { formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
+import type { StreamStore } from "../store/stream-store.ts";
+import { subjectsCollide } from "../shared/subject-overlap.ts";
+import { LIST_LIMIT, NAMES_LIMIT } from "../shared/types.ts";
 
 const RESPONSE = {
   create: "io.nats.jetstream.api.v1.consumer_create_response",

@@ -4,19 +4,19 @@
  * get). Retention beyond the store's own limits lives here: under interest and workqueue
  * retention a message goes once no consumer still needs it.
  */
-import type { BusApi, ConsumerHandle, StreamHandle } from "./contracts.ts";
-import type { ConsumerStore, PurgeRequest, StreamStore } from "./store/stream-store.ts";
-import type { StreamConfig, StreamInfo, StreamStateJson, StoredMsgJson } from "./types.ts";
-import type { DirectMsg } from "../direct/direct-message.ts";
+import type { BusApi, ConsumerHandle, StreamHandle } from "../shared/contracts.ts";
+import type { ConsumerStore, PurgeRequest, StreamStore } from "../store/stream-store.ts";
+import type { StreamConfig, StreamInfo, StreamStateJson, StoredMsgJson } from "../shared/types.ts";
+import type { DirectMsg } from "../../direct/direct-message.ts";
 import { capture, DuplicateWindow, type CaptureTarget } from "./publish.ts";
-import { formatNanos } from "./rfc3339.ts";
-import { storeLimits } from "./stream-config.ts";
-import { subjectMatches } from "../subjects/subject.ts";
-import { nowNs } from "./store/clock.ts";
-import { memoryStoreMessageSize } from "./store/memory-store.ts";
-import { fileStoreMessageSize } from "./store/file-store.ts";
-import { logCaught } from "./log-caught.ts";
-import type { Logger } from "../base/logger.ts";
+import { formatNanos } from "../shared/rfc3339.ts";
+import { storeLimits } from "./config.ts";
+import { subjectMatches } from "../../subjects/subject.ts";
+import { nowNs } from "../store/clock.ts";
+import { memoryStoreMessageSize } from "../store/memory-store.ts";
+import { fileStoreMessageSize } from "../store/file-store.ts";
+import { logCaught } from "../shared/log-caught.ts";
+import type { Logger } from "../../base/logger.ts";
 
 /** What a stream needs from the JetStream service around it. */
 export interface StreamHost {

@@ -5,12 +5,12 @@
  * headers, or a status message (`404 Message Not Found`, `408 …`), as nats-server's
  * `processDirectGetRequest`. Streams without `allow_direct` do not answer at all.
  */
-import type { DirectMsg } from "../direct/direct-message.ts";
-import { headers as statusHeaders, MsgHeaders } from "../direct/headers.ts";
+import type { DirectMsg } from "../../direct/direct-message.ts";
+import { headers as statusHeaders, MsgHeaders } from "../../direct/headers.ts";
 import { asObject, type ParsedBody } from "./request-body.ts";
 import type { StreamApiHost } from "./stream-api.ts";
 import { decodeMsgGet } from "./stream-api.ts";
-import { formatNanos } from "./rfc3339.ts";
+import { formatNanos } from "../shared/rfc3339.ts";
 
 function status(msg: DirectMsg, code: number, description: string): void {
   msg.respond(undefined, { headers: statusHeaders(code, description) });

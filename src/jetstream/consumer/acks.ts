@@ -5,12 +5,12 @@
  * ack floor, tells the stream when retention may drop a message, and answers acks that carry a
  * reply. A message leaving the stream settles its delivery the same way.
  */
-import type { DirectMsg } from "../direct/direct-message.ts";
+import type { DirectMsg } from "../../direct/direct-message.ts";
 import { ackWildcard, parseAckBody, parseAckSubject } from "./ack.ts";
-import type { ConsumerCore } from "./consumer-core.ts";
-import type { StreamCursor } from "./consumer-cursor.ts";
-import type { RedeliveryTimer } from "./consumer-redelivery.ts";
-import { nowNanos } from "./rfc3339.ts";
+import type { ConsumerCore } from "./core.ts";
+import type { StreamCursor } from "./cursor.ts";
+import type { RedeliveryTimer } from "./redelivery.ts";
+import { nowNanos } from "../shared/rfc3339.ts";
 
 /** What ack handling needs from the rest of its consumer. */
 export interface AckHost {

@@ -2,7 +2,7 @@
  * Times as nats-server writes them: Go's `time.RFC3339Nano` in UTC, nanoseconds with trailing
  * zeros trimmed, and Go's zero time for "never" (STREAM.INFO `first_ts` of an empty stream).
  */
-import { nowNs } from "./store/clock.ts";
+import { nowNs } from "../store/clock.ts";
 
 export const GO_ZERO_TIME = "0001-01-01T00:00:00Z";
 

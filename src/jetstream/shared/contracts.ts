@@ -1,10 +1,10 @@
 /**
  * The seam between the stream side of JetStream (API dispatcher, streams, publish path) and
  * the consumer side (consumer API, pull/push delivery, acks). Each side is written against
- * these interfaces only, so they can evolve apart; `jetstream.ts` wires them together.
+ * these interfaces only, so they can evolve apart; `../jetstream.ts` wires them together.
  */
-import type { DirectMsg } from "../direct/direct-message.ts";
-import type { StreamStore, ConsumerStore } from "./store/stream-store.ts";
+import type { DirectMsg } from "../../direct/direct-message.ts";
+import type { StreamStore, ConsumerStore } from "../store/stream-store.ts";
 
 /** What both sides need from the broker: the in-process API (no protocol bytes). */
 export interface BusApi {

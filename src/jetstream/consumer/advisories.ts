@@ -5,8 +5,8 @@
  * nobody subscribes to is not even encoded.
  */
 import { randomInt } from "node:crypto";
-import type { BusApi } from "./contracts.ts";
-import { formatNanos, nowNanos } from "./rfc3339.ts";
+import type { BusApi } from "../shared/contracts.ts";
+import { formatNanos, nowNanos } from "../shared/rfc3339.ts";
 
 const PREFIX = "$JS.EVENT.ADVISORY.CONSUMER";
 const METRIC_PREFIX = "$JS.EVENT.METRIC.CONSUMER.ACK";

@@ -4,11 +4,11 @@
  * message taken but not sent is put back, and `num_pending`, the count of matching messages not
  * yet delivered, kept current as messages come and go.
  */
-import { subjectMatches } from "../subjects/subject.ts";
-import { filtersOf } from "./consumer-config.ts";
-import type { ConsumerCore } from "./consumer-core.ts";
-import { startingPosition } from "./consumer-start.ts";
-import type { ConsumerState, StoredMessage } from "./store/stream-store.ts";
+import { subjectMatches } from "../../subjects/subject.ts";
+import { filtersOf } from "./config.ts";
+import type { ConsumerCore } from "./core.ts";
+import { startingPosition } from "./start.ts";
+import type { ConsumerState, StoredMessage } from "../store/stream-store.ts";
 
 /** A message to deliver and how many times it will have gone out with this delivery. */
 export type NextDelivery = { msg: StoredMessage; deliveryCount: number };

@@ -3,8 +3,8 @@
  * to delete it. A push consumer is idle while its deliver subject has no subscriber; a pull
  * consumer while no request waits and no delivery is still within its ack wait.
  */
-import type { ConsumerCore } from "./consumer-core.ts";
-import type { RedeliveryTimer } from "./consumer-redelivery.ts";
+import type { ConsumerCore } from "./core.ts";
+import type { RedeliveryTimer } from "./redelivery.ts";
 import { timerDelay } from "./pull-requests.ts";
 
 /** What the inactivity check needs to know about the consumer's delivery side. */

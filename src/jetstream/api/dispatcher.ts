@@ -6,13 +6,13 @@
  * error; nothing reaches the publisher or the host. Unknown API subjects get no answer, as
  * from nats-server.
  */
-import { DirectMsg } from "../direct/direct-message.ts";
-import type { MsgHeaders } from "../direct/headers.ts";
-import type { ApiError, ConsumerManager } from "./contracts.ts";
-import { JsErrors } from "./api-errors.ts";
-import { logCaught } from "./log-caught.ts";
-import type { Logger } from "../base/logger.ts";
-import { ResponseType } from "./types.ts";
+import { DirectMsg } from "../../direct/direct-message.ts";
+import type { MsgHeaders } from "../../direct/headers.ts";
+import type { ApiError, ConsumerManager } from "../shared/contracts.ts";
+import { JsErrors } from "../shared/api-errors.ts";
+import { logCaught } from "../shared/log-caught.ts";
+import type { Logger } from "../../base/logger.ts";
+import { ResponseType } from "../shared/types.ts";
 import { parseRequest, type ParsedBody } from "./request-body.ts";
 import { streamApi, type StreamApiHost } from "./stream-api.ts";
 import { directGet } from "./direct-get.ts";

@@ -4,7 +4,7 @@
  * each redelivered message went out (`rdc`) and the queue of messages due for redelivery
  * (`rdq`). Pure state with no timers or I/O, so the rules are in one place and testable.
  */
-import type { ConsumerState } from "./store/stream-store.ts";
+import type { ConsumerState } from "../store/stream-store.ts";
 
 /** One delivery waiting for its ack. */
 export interface PendingDelivery {

@@ -2,8 +2,8 @@
  * Saving a consumer's delivery state to its store: whether it has one, the throttle that
  * writes at most every PERSIST_INTERVAL_MS, and the final save (or removal) when it stops.
  */
-import type { ConsumerCore } from "./consumer-core.ts";
-import type { ConsumerStore } from "./store/stream-store.ts";
+import type { ConsumerCore } from "./core.ts";
+import type { ConsumerStore } from "../store/stream-store.ts";
 
 /** How often a durable's state is written at most. */
 const PERSIST_INTERVAL_MS = 100;

@@ -6,11 +6,11 @@
  * store, rollup purge. Every refusal is a PubAck error (`{"error":…,"stream":"S","seq":0}`); a
  * publish without a reply is handled the same and answered with nothing.
  */
-import type { ApiError } from "./contracts.ts";
-import { DiscardNewRefusal, JsErrors } from "./api-errors.ts";
-import { MsgHeaders } from "../direct/headers.ts";
-import type { StreamConfig } from "./types.ts";
-import type { StreamStore } from "./store/stream-store.ts";
+import type { ApiError } from "../shared/contracts.ts";
+import { DiscardNewRefusal, JsErrors } from "../shared/api-errors.ts";
+import { MsgHeaders } from "../../direct/headers.ts";
+import type { StreamConfig } from "../shared/types.ts";
+import type { StreamStore } from "../store/stream-store.ts";
 
 /** Header names the publish path reads (server/stream.go `JS*` constants). */
 export const JsHeader = {

@@ -4,9 +4,9 @@
  * `last_per_subject` it is a list of sequences (the newest message of each subject) to
  * deliver first, then the stream from its end at creation.
  */
-import type { ConsumerConfig } from "./consumer-config.ts";
-import { parseNanos } from "./rfc3339.ts";
-import type { StreamStore } from "./store/stream-store.ts";
+import type { ConsumerConfig } from "./config.ts";
+import { parseNanos } from "../shared/rfc3339.ts";
+import type { StreamStore } from "../store/stream-store.ts";
 
 export interface StartPosition {
   /** The first stream sequence to look at. */

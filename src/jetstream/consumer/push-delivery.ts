@@ -7,8 +7,8 @@
  * JsFlowControlMaxPending.
  */
 import { randomInt } from "node:crypto";
-import { ConsumerDefaults } from "./consumer-config.ts";
-import { ConsumerStatus, type StatusHeaders } from "./consumer-status.ts";
+import { ConsumerDefaults } from "./config.ts";
+import { ConsumerStatus, type StatusHeaders } from "./status.ts";
 import { timerDelay } from "./pull-requests.ts";
 
 const FLOW_CONTROL_PREFIX = "$JS.FC.";

@@ -4,12 +4,12 @@
  * completed as nats-server's `checkStreamCfg` does, and compared with the old one on update
  * as `configUpdateCheck`. Every message text is nats-server's.
  */
-import type { ApiError } from "./contracts.ts";
-import { JsErrors } from "./api-errors.ts";
-import { isValidSubject } from "../subjects/subject.ts";
-import { subjectIsSubsetMatch, subjectsCollide } from "./subject-overlap.ts";
-import type { DiscardPolicy, RetentionPolicy, StorageType, StreamConfig } from "./types.ts";
-import type { StoreLimits } from "./store/stream-store.ts";
+import type { ApiError } from "../shared/contracts.ts";
+import { JsErrors } from "../shared/api-errors.ts";
+import { isValidSubject } from "../../subjects/subject.ts";
+import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap.ts";
+import type { DiscardPolicy, RetentionPolicy, StorageType, StreamConfig } from "../shared/types.ts";
+import type { StoreLimits } from "../store/stream-store.ts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 

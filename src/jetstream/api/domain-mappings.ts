@@ -7,8 +7,8 @@
  * The broker has no subject mappings, so the domain's API subscription forwards these writes,
  * header block, body and reply subject untouched: the PubAck goes straight to the writer.
  */
-import type { DirectMsg } from "../direct/direct-message.ts";
-import type { BusApi } from "./contracts.ts";
+import type { DirectMsg } from "../../direct/direct-message.ts";
+import type { BusApi } from "../shared/contracts.ts";
 
 const OWN_API_PREFIX = "$JS.API.";
 
