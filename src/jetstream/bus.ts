@@ -7,14 +7,40 @@
  */
 import type { BusApi } from "./shared/contracts.ts";
 import type { DirectApi } from "../direct/direct-api.ts";
+import { DirectMsg, type Responder } from "../direct/direct-message.ts";
 import type { Account } from "../core/account.ts";
 import { deliverTo } from "../core/router.ts";
+import { SinkKind, Subscription, type MessageSink } from "../core/subscription.ts";
+import type { Logger } from "../base/logger.ts";
+import { logCaught } from "./shared/log-caught.ts";
 
-export function createBus(account: Account, direct: DirectApi): BusApi {
+export function createBus(account: Account, direct: DirectApi, logger: Logger): BusApi {
   const publisher = account.publisher();
+  let nextServeSid = 1;
   return {
     publish: (subject, data, options) => direct.publish(subject, data, options),
     subscribe: (subject, options) => direct.subscribe(subject, options),
+    serve(subject, handler) {
+      const respond: Responder = (to, payload, options) => direct.publish(to, payload, options);
+      const sid = nextServeSid++;
+      const sink: MessageSink = {
+        kind: SinkKind.inProcess,
+        echo: true,
+        guard: undefined,
+        deliver(_sub, msgSubject, reply, headerSize, data, start, end) {
+          try {
+            return handler(new DirectMsg(msgSubject, reply, sid, data, start, end, headerSize, respond));
+          } catch (err) {
+            logCaught(logger, `JetStream ${msgSubject}`, err);
+            return true;
+          }
+        },
+        maxReached() {},
+      };
+      const entry = new Subscription(sink, subject, undefined, `js-${sid}`);
+      account.sublist.insert(entry);
+      return { unsubscribe: () => void account.sublist.remove(entry) };
+    },
     hasInterest(subject) {
       const result = account.sublist.match(subject);
       return result.psubs.length > 0 || result.qsubs.length > 0;

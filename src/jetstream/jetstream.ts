@@ -62,20 +62,24 @@ export class JetStream implements ApiHost, StreamRegistry {
     this.#dispatcher = new ApiDispatcher(this, this.ready);
     // Subscribed at once, so that requests sent during recovery wait in line rather than
     // finding nobody (no responders) and failing.
-    this.#apiSubscriptions.push(bus.subscribe("$JS.API.>", { callback: (_err, msg) => this.#dispatcher.dispatch(msg, "$JS.API.".length) }));
+    this.#apiSubscriptions.push(bus.serve("$JS.API.>", (msg) => this.#dispatcher.dispatch(msg, "$JS.API.".length)));
     const domain = options.domain;
     if (domain !== undefined) {
       const prefix = `$JS.${domain}.API.`;
-      this.#apiSubscriptions.push(bus.subscribe(`${prefix}>`, { callback: (_err, msg) => this.dispatch(msg, prefix.length) }));
+      this.#apiSubscriptions.push(bus.serve(`${prefix}>`, (msg) => this.dispatch(msg, prefix.length)));
     }
   }
 
-  /** Handles an API request received before the service ran (the loader held it). */
-  dispatch(msg: DirectMsg, prefixLength: number): void {
+  /**
+   * Handles an API request (also one received before the service ran, which the loader held).
+   * Returns whether it had a taker (see `ApiDispatcher.dispatch`).
+   */
+  dispatch(msg: DirectMsg, prefixLength: number): boolean {
     // A KV/object write through a domain's prefix is a mapped publish, not a request.
     const mapped = mappedDomainWrite(msg.subject, prefixLength);
-    if (mapped !== undefined) forwardWrite(this.#bus, msg, mapped);
-    else this.#dispatcher.dispatch(msg, prefixLength);
+    if (mapped === undefined) return this.#dispatcher.dispatch(msg, prefixLength);
+    forwardWrite(this.#bus, msg, mapped);
+    return true;
   }
 
   get consumers(): ConsumerManager | undefined {

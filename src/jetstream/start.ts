@@ -12,5 +12,5 @@ import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { JetStream } from "./jetstream.ts";
 
 export function startJetStream(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger): JetStream {
-  return new JetStream(createBus(account, direct), options, logger, (context) => new StreamConsumers(context));
+  return new JetStream(createBus(account, direct, logger), options, logger, (context) => new StreamConsumers(context));
 }

@@ -3,7 +3,8 @@
  * (the last message on that subject), for streams with `allow_direct`. The answer is the stored
  * message itself with `Nats-Stream`, `Nats-Subject`, `Nats-Sequence` and `Nats-Time-Stamp`
  * headers, or a status message (`404 Message Not Found`, `408 …`), as nats-server's
- * `processDirectGetRequest`. Streams without `allow_direct` do not answer at all.
+ * `processDirectGetRequest`. A stream without `allow_direct` (or no stream) has no taker for it:
+ * the requester hears no responders (api/dispatcher.ts).
  */
 import type { DirectMsg } from "../../direct/direct-message.ts";
 import { headers as statusHeaders, MsgHeaders } from "../../direct/headers.ts";

@@ -61,20 +61,49 @@ export class ApiDispatcher {
   /** Requests run one at a time; this is the tail of the line. */
   #queue: Promise<void> = Promise.resolve();
 
+  /** Until recovery is done, consumers and streams are not all known yet: every request waits in line. */
+  #recovered = false;
+
   constructor(host: ApiHost, ready: Promise<void>) {
     this.#host = host;
     this.#queue = ready.catch(() => undefined);
+    void this.#queue.then(() => (this.#recovered = true));
   }
 
-  /** The subscription callback: `prefixLength` is the length of `$JS.API.` or `$JS.<domain>.API.`. */
-  dispatch(msg: DirectMsg, prefixLength: number): void {
-    // No reply subject, nobody to answer: nats-server ignores these too.
-    if (msg.reply === "") return;
+  /**
+   * The subscription's handler: `prefixLength` is the length of `$JS.API.` or
+   * `$JS.<domain>.API.`. Returns whether the request has a taker, which decides whether its
+   * publisher hears no responders (503). In nats-server the `$JS.API.>` import does not take
+   * pull requests and direct gets (client.go `processServiceImport`, `checkJS`); the consumer's
+   * own subscription on `$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>` (consumer.go `reqSub`)
+   * and a direct stream's on `$JS.API.DIRECT.GET.<stream>[.>]` (stream.go `subscribeToDirect`)
+   * do, and since 2.11 a request that reaches neither gets a 503 (client.go, "When we fail to
+   * deliver a message through a service import respond with no responders"). Here those
+   * subscriptions are a look-up of the same facts: the consumer exists, the stream allows direct.
+   */
+  dispatch(msg: DirectMsg, prefixLength: number): boolean {
     const tokens = msg.subject.slice(prefixLength).split(".");
+    const taken = this.#hasTaker(tokens);
+    // No reply subject, nobody to answer: nats-server ignores these too.
+    if (msg.reply === "" || !taken) return taken;
     // The body is a view of the publisher's buffer: read it before yielding.
     const body = parseRequest(msg.data);
     if (tokens[0] === "CONSUMER") msg = detach(msg, this.#host);
     this.#queue = this.#queue.then(() => this.#handle(tokens, msg, body)).catch((err: unknown) => logCaught(this.#host.logger, "JetStream API", err));
+    return true;
+  }
+
+  #hasTaker(tokens: readonly string[]): boolean {
+    if (!this.#recovered) return true;
+    const [first, second, third] = tokens;
+    if (first === "CONSUMER" && second === "MSG" && third === "NEXT") {
+      return tokens.length === 5 && this.#host.consumers !== undefined && this.#host.consumers.has(tokens[3]!, tokens[4]!);
+    }
+    if (first === "DIRECT" && second === "GET") {
+      const stream = tokens.length >= 3 ? this.#host.stream(tokens[2]!) : undefined;
+      return stream !== undefined && stream.config.allow_direct;
+    }
+    return true;
   }
 
   /** Resolves once every request received so far was answered. */

@@ -117,6 +117,10 @@ export class StreamConsumers implements ConsumerManager {
     }
   }
 
+  has(stream: string, name: string): boolean {
+    return this.#byStream.get(stream)?.has(name) ?? false;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const all = [...this.#byStream.values()].flatMap((m) => [...m.values()]);
@@ -150,9 +154,10 @@ export class StreamConsumers implements ConsumerManager {
   }
 
   /**
-   * `CONSUMER.MSG.NEXT.<stream>.<consumer>`. nats-server leaves a request for an unknown consumer
-   * unanswered (its API subscription matches, so not even a 503): clients notice through their
-   * heartbeats and recreate or give up.
+   * `CONSUMER.MSG.NEXT.<stream>.<consumer>`. A request for an unknown consumer does not get here:
+   * the dispatcher does not take it, so its publisher hears no responders (503), as from
+   * nats-server 2.11 and later (2.9 and 2.10 left it unanswered). One that was taken while the
+   * consumer was being deleted is dropped.
    */
   #next(streamName: string, name: string, msg: DirectMsg): void {
     if (msg.reply === "") return;

@@ -10,6 +10,15 @@ import type { StreamStore, ConsumerStore } from "../store/stream-store.ts";
 export interface BusApi {
   publish(subject: string, data?: Uint8Array | string, options?: { reply?: string; headers?: { encode(): Uint8Array } }): boolean;
   subscribe(subject: string, options: { queue?: string; callback: (err: Error | null, msg: DirectMsg) => void }): { unsubscribe(): void };
+  /**
+   * An in-process subscription whose handler says, message by message, whether it took the
+   * message: when it did not and nobody else did, the publisher of a request gets nats-server's
+   * no-responders status (503). nats-server's `$JS.API.>` service import is such a taker: it
+   * does not count for `CONSUMER.MSG.NEXT` and `DIRECT.GET` (client.go `processServiceImport`,
+   * `checkJS`), which only a consumer's or a stream's own subscription answers. A handler that
+   * throws is logged by the bus and counts as taken.
+   */
+  serve(subject: string, handler: (msg: DirectMsg) => boolean): { unsubscribe(): void };
   /** True when some subscriber (any kind of client) matches `subject`: push consumers check their deliver subject. */
   hasInterest(subject: string): boolean;
   /**
@@ -69,6 +78,8 @@ export interface ConsumerManager {
    * It replies through `msg.respond()` itself; it never throws.
    */
   handle(tokens: readonly string[], msg: DirectMsg): void;
+  /** Whether `stream` has a consumer called `name` now (its pull requests have a taker). */
+  has(stream: string, name: string): boolean;
   /** The consumers of a stream, for retention and counts. */
   consumersOf(stream: string): readonly ConsumerHandle[];
   /** A stream was deleted (stop and delete its consumers) or the broker is closing (stop, keep state). */
