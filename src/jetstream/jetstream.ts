@@ -17,6 +17,7 @@ import type { StreamConfig } from "./shared/types.ts";
 import { openStoreFactories } from "./store-factories.ts";
 import { nowNs } from "./store/clock.ts";
 import { logCaught } from "./shared/log-caught.ts";
+import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "./shared/advisories.ts";
 import type { MsgHeaders } from "../direct/headers.ts";
 import type { DirectMsg } from "../direct/direct-message.ts";
 import { StreamConsumers } from "./consumer/manager.ts";
@@ -45,8 +46,12 @@ export class JetStream implements ApiHost, StreamRegistry {
   #consumers: ConsumerManager | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(bus: BusApi, options: ResolvedJetStreamOptions, logger: Logger, consumers?: ConsumerManagerFactory) {
+  /** The server's name (nats-server `s.Name()`: its id unless `server_name` is set), for advisories. */
+  readonly #serverName: string;
+
+  constructor(bus: BusApi, options: ResolvedJetStreamOptions, logger: Logger, consumers?: ConsumerManagerFactory, serverName = "") {
     this.#bus = bus;
+    this.#serverName = serverName;
     this.options = options;
     this.logger = logger;
     const service = this;
@@ -154,6 +159,7 @@ export class JetStream implements ApiHost, StreamRegistry {
     const stream = new Stream(this.#streamHost, config, store, created);
     this.#streams.set(config.name, stream);
     stream.startCapture();
+    this.#streamAction(stream.name, "create");
     return stream;
   }
 
@@ -163,6 +169,8 @@ export class JetStream implements ApiHost, StreamRegistry {
     const record: SavedStream = { config, created: stream.createdNs.toString() };
     this.#factories?.[config.storage].saveConfig(config.name, record);
     if (retentionChanged) stream.consumersChanged();
+    // Every accepted update, changed or not (stream.go `updateWithAdvisory`).
+    this.#streamAction(stream.name, "modify");
   }
 
   async deleteStream(stream: Stream): Promise<void> {
@@ -170,6 +178,43 @@ export class JetStream implements ApiHost, StreamRegistry {
     this.#streams.delete(stream.name);
     await this.#consumers?.streamDeleted(stream.name);
     await stream.store.destroy();
+    // After the consumers' own (stream.go `stop`: "Send stream delete advisory after the consumers").
+    this.#streamAction(stream.name, "delete");
+  }
+
+  /**
+   * JSStreamActionAdvisory on `$JS.EVENT.ADVISORY.STREAM.CREATED|UPDATED|DELETED.<stream>`
+   * (stream.go `sendCreateAdvisory`, `sendUpdateAdvisoryLocked`, `sendDeleteAdvisoryLocked`).
+   * Not for a stream recovered at start or created again with the same config, as nats-server.
+   */
+  #streamAction(stream: string, action: "create" | "modify" | "delete"): void {
+    const kind = action === "create" ? "CREATED" : action === "modify" ? "UPDATED" : "DELETED";
+    publishAdvisory(this.#bus, `${ADVISORY_PREFIX}.STREAM.${kind}.${stream}`, `${ADVISORY_TYPE}.stream_action`, {
+      stream,
+      action,
+      ...(this.options.domain !== undefined && { domain: this.options.domain }),
+    });
+  }
+
+  /**
+   * JSAPIAudit on `$JS.EVENT.ADVISORY.API` after an API answer (jetstream_api.go
+   * `sendJetStreamAPIAuditAdvisory`, called by `sendAPIResponse`). Of the requester only the
+   * account and this server are known here (the shape nats-server 2.9 sends; newer ones add
+   * the client's connection details).
+   */
+  auditing(): boolean {
+    return this.#bus.hasInterest(`${ADVISORY_PREFIX}.API`);
+  }
+
+  audit(subject: string, request: string, response: string): void {
+    publishAdvisory(this.#bus, `${ADVISORY_PREFIX}.API`, `${ADVISORY_TYPE}.api_audit`, {
+      server: this.#serverName,
+      client: { acc: "$G", server: this.#serverName },
+      subject,
+      ...(request !== "" && { request }),
+      response,
+      ...(this.options.domain !== undefined && { domain: this.options.domain }),
+    });
   }
 
   publish(subject: string, data?: Uint8Array | string, options?: { headers?: MsgHeaders }): boolean {

@@ -11,6 +11,6 @@ import { StreamConsumers } from "./consumer/manager.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { JetStream } from "./jetstream.ts";
 
-export function startJetStream(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger): JetStream {
-  return new JetStream(createBus(account, direct, logger), options, logger, (context) => new StreamConsumers(context));
+export function startJetStream(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger, serverName: string): JetStream {
+  return new JetStream(createBus(account, direct, logger), options, logger, (context) => new StreamConsumers(context), serverName);
 }

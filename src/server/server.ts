@@ -201,7 +201,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
     });
     const jetstream = this.#options.jetstream;
-    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger);
+    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger, this.#options.serverName ?? this.id);
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined

@@ -24,6 +24,10 @@ export interface ApiHost extends StreamApiHost {
   accountInfo(): Record<string, unknown>;
   /** Publishes a reply (for requests answered after the publisher's buffer is gone). */
   publish(subject: string, data?: Uint8Array | string, options?: { headers?: MsgHeaders }): boolean;
+  /** Whether anyone listens for the API audit advisory (`$JS.EVENT.ADVISORY.API`). */
+  auditing(): boolean;
+  /** Sends the API audit advisory for one answered request. */
+  audit(subject: string, request: string, response: string): void;
 }
 
 /** Counters of `$JS.API.INFO` `api`. */
@@ -88,7 +92,11 @@ export class ApiDispatcher {
     if (msg.reply === "" || !taken) return taken;
     // The body is a view of the publisher's buffer: read it before yielding.
     const body = parseRequest(msg.data);
-    if (tokens[0] === "CONSUMER") msg = detach(msg, this.#host);
+    // Every answer but a pull's and a direct get's is audited (they are not API responses in
+    // nats-server: sendAPIResponse sends the audit advisory).
+    const audited = !(tokens[0] === "DIRECT" || (tokens[0] === "CONSUMER" && tokens[1] === "MSG"));
+    if (audited && this.#host.auditing()) msg = detach(msg, this.#host, msg.string());
+    else if (tokens[0] === "CONSUMER") msg = detach(msg, this.#host, undefined);
     this.#queue = this.#queue.then(() => this.#handle(tokens, msg, body)).catch((err: unknown) => logCaught(this.#host.logger, "JetStream API", err));
     return true;
   }
@@ -149,12 +157,21 @@ export class ApiDispatcher {
   }
 }
 
-/** A copy of `msg` that owns its bytes, for handlers that run after the publisher's buffer is gone. */
-function detach(msg: DirectMsg, host: ApiHost): DirectMsg {
+/**
+ * A copy of `msg` that owns its bytes, for handlers that run after the publisher's buffer is
+ * gone. With `auditedRequest` (the request's text) each answer is followed by the audit advisory.
+ */
+function detach(msg: DirectMsg, host: ApiHost, auditedRequest: string | undefined): DirectMsg {
   const headers = msg.rawHeaders;
   const data = msg.data;
   const bytes = headers === undefined ? Buffer.from(data) : Buffer.concat([headers, data]);
-  return new DirectMsg(msg.subject, msg.reply, msg.sid, bytes, 0, bytes.length, headers?.length ?? 0, (subject, payload, options) =>
-    host.publish(subject, payload, options),
-  );
+  const subject = msg.subject;
+  return new DirectMsg(subject, msg.reply, msg.sid, bytes, 0, bytes.length, headers?.length ?? 0, (to, payload, options) => {
+    const sent = host.publish(to, payload, options);
+    if (auditedRequest !== undefined) {
+      const response = payload === undefined ? "" : typeof payload === "string" ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8");
+      host.audit(subject, auditedRequest, response);
+    }
+    return sent;
+  });
 }

@@ -4,14 +4,11 @@
  * a consumer created or deleted, and sampled ack metrics (`sample_freq`). As in nats-server (consumer.go sendAdvisory), an advisory
  * nobody subscribes to is not even encoded.
  */
-import { randomInt } from "node:crypto";
 import type { BusApi } from "../shared/contracts.ts";
-import { formatNanos, nowNanos } from "../shared/rfc3339.ts";
+import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "../shared/advisories.ts";
 
-const PREFIX = "$JS.EVENT.ADVISORY.CONSUMER";
+const PREFIX = `${ADVISORY_PREFIX}.CONSUMER`;
 const METRIC_PREFIX = "$JS.EVENT.METRIC.CONSUMER.ACK";
-const TYPE = "io.nats.jetstream.advisory.v1";
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 export class ConsumerAdvisories {
   readonly #bus: BusApi;
@@ -51,26 +48,10 @@ export class ConsumerAdvisories {
   }
 
   #send(kind: string, type: string, fields: Record<string, unknown>): void {
-    this.#publish(`${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`, `${TYPE}.${type}`, fields);
+    this.#publish(`${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`, `${ADVISORY_TYPE}.${type}`, fields);
   }
 
   #publish(subject: string, type: string, fields: Record<string, unknown>): void {
-    if (!this.#bus.hasInterest(subject)) return;
-    const event = {
-      type,
-      id: eventId(),
-      timestamp: formatNanos(nowNanos()),
-      stream: this.#stream,
-      consumer: this.#consumer,
-      ...fields,
-    };
-    this.#bus.publish(subject, JSON.stringify(event));
+    publishAdvisory(this.#bus, subject, type, { stream: this.#stream, consumer: this.#consumer, ...fields });
   }
-}
-
-/** A 22-character id like the nuids nats-server uses for events. */
-function eventId(): string {
-  let id = "";
-  for (let i = 0; i < 22; i++) id += BASE62[randomInt(62)];
-  return id;
 }
