@@ -149,6 +149,30 @@ for (const transport of TRANSPORTS) {
         assert.deepEqual(got, ["1", "2"]);
       });
 
+      it("an ack to an ack_policy none consumer hears no responders (nats.js 'jsmsg - no ack consumer is ackAck 503')", async (t) => {
+        const h = await startJetStream(t, transport);
+        await stream(h, storage);
+        await h.js.publish("a.a", "x");
+        await h.js.publish("a.b", "y");
+        await h.jsm.consumers.add("A", { durable_name: "none", ack_policy: AckPolicy.None });
+        await h.jsm.consumers.add("A", { durable_name: "explicit", ack_policy: AckPolicy.Explicit });
+        const none = await h.js.consumers.get("A", "none");
+        const jm = await none.next({ expires: 1000 });
+        assert.equal(jm?.string(), "x");
+        // The reply subject is still an ack subject, but nobody listens on it.
+        assert.match(jm!.info.stream, /^A$/);
+        await assert.rejects(jm!.ackAck(), isNoResponders);
+        jm!.ack();
+        // Delivery goes on without acks.
+        assert.equal((await none.next({ expires: 1000 }))?.string(), "y");
+        const explicit = await h.js.consumers.get("A", "explicit");
+        const em = await explicit.next({ expires: 1000 });
+        assert.equal(await em!.ackAck(), true);
+        const info = await h.jsm.consumers.info("A", "none");
+        assert.equal(info.delivered.stream_seq, 2);
+        assert.equal(info.num_ack_pending, 0);
+      });
+
       it("a pull after the stream is deleted is answered 503", async (t) => {
         const h = await startJetStream(t, transport);
         await stream(h, storage);

@@ -40,9 +40,14 @@ export class AckHandler {
     return this.#lastAckNs;
   }
 
-  /** Subscribes to the consumer's ack subjects. */
+  /**
+   * Subscribes to the consumer's ack subjects. A consumer with `ack_policy: none` has none, so
+   * an ack sent to it as a request hears no responders, as from nats-server 2.9.17 on
+   * (consumer.go `setLeader`: the ack subscription only when `AckPolicy != AckNone`).
+   */
   start(): void {
     const core = this.#core;
+    if (core.config.ack_policy === "none") return;
     this.#subscription = core.bus.subscribe(ackWildcard(core.stream.name, core.name), { callback: (_err, msg) => core.guard("ack", () => this.#onAck(msg)) });
   }
 
