@@ -9,6 +9,7 @@
 import type { ApiError } from "../shared/contracts.ts";
 import { DiscardNewRefusal, JsErrors } from "../shared/api-errors.ts";
 import { MsgHeaders } from "../../direct/headers.ts";
+import { isValidSubject } from "../../subjects/subject.ts";
 import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 
@@ -18,6 +19,7 @@ export const JsHeader = {
   ExpectedStream: "Nats-Expected-Stream",
   ExpectedLastSeq: "Nats-Expected-Last-Sequence",
   ExpectedLastSubjSeq: "Nats-Expected-Last-Subject-Sequence",
+  ExpectedLastSubjSeqSubj: "Nats-Expected-Last-Subject-Sequence-Subject",
   ExpectedLastMsgId: "Nats-Expected-Last-Msg-Id",
   Rollup: "Nats-Rollup",
 } as const;
@@ -103,6 +105,12 @@ function headerSeq(value: string): number {
   return /^\d+$/.test(value) ? Number(value) : -1;
 }
 
+/** The sequence of the last message matching `filter`, 0 when none (or the filter is no subject). */
+function lastMatching(target: CaptureTarget, filter: string): number {
+  if (!isValidSubject(filter)) return 0;
+  return target.store.loadLast(filter)?.seq ?? 0;
+}
+
 /** Checks, stores and acknowledges one message. Never throws. */
 export function capture(target: CaptureTarget, msg: Inbound): void {
   // A `no_ack` stream never answers, not even a refusal (nats-server `doAck`).
@@ -122,10 +130,15 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     const expectedStream = parsed.get(JsHeader.ExpectedStream);
     if (expectedStream !== "" && expectedStream !== target.name) return refuse(JsErrors.streamNotMatch());
 
+    // The subject the check is about may be given, a wildcard included: the last message
+    // matching it (stream.go processJetStreamMsg, `JSExpectedLastSubjSeqSubj`, nats-server 2.11).
+    const checkedSubject = parsed.get(JsHeader.ExpectedLastSubjSeqSubj);
     if (parsed.has(JsHeader.ExpectedLastSubjSeq)) {
       const expected = headerSeq(parsed.get(JsHeader.ExpectedLastSubjSeq));
-      const last = target.store.lastSeqForSubject(msg.subject);
+      const last = checkedSubject === "" ? target.store.lastSeqForSubject(msg.subject) : lastMatching(target, checkedSubject);
       if (expected !== last) return refuse(JsErrors.wrongLastSequence(last));
+    } else if (checkedSubject !== "") {
+      return refuse(JsErrors.expectedLastSubjectSeqInvalid());
     }
     if (parsed.has(JsHeader.ExpectedLastSeq)) {
       const expected = headerSeq(parsed.get(JsHeader.ExpectedLastSeq));
