@@ -28,6 +28,8 @@ export type StreamConfig = {
   duplicate_window: number;
   compression: "none" | "s2";
   first_seq?: number;
+  /** Republish stored messages (stream.go `RePublish`): `src` filled with `>` when left out. */
+  republish?: RePublish;
   allow_direct: boolean;
   mirror_direct: boolean;
   discard_new_per_subject?: boolean;
@@ -37,6 +39,13 @@ export type StreamConfig = {
   allow_rollup_hdrs: boolean;
   consumer_limits: { inactive_threshold?: number; max_ack_pending?: number };
   metadata?: Record<string, string>;
+};
+
+/** A stream's `republish` (stream.go `RePublish`). */
+export type RePublish = {
+  src: string;
+  dest: string;
+  headers_only?: boolean;
 };
 
 /** STREAM.INFO `state`. */

@@ -8,7 +8,8 @@ import type { ApiError } from "../shared/contracts.ts";
 import { JsErrors } from "../shared/api-errors.ts";
 import { isValidSubject } from "../../subjects/subject.ts";
 import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap.ts";
-import type { DiscardPolicy, RetentionPolicy, StorageType, StreamConfig } from "../shared/types.ts";
+import type { DiscardPolicy, RePublish, RetentionPolicy, StorageType, StreamConfig } from "../shared/types.ts";
+import { SubjectTransform, TransformError } from "../shared/subject-transform.ts";
 import type { StoreLimits } from "../store/stream-store.ts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -84,6 +85,14 @@ function decode(input: unknown): Decoded {
       metadata[k] = v;
     }
   }
+  const republishValue = obj["republish"];
+  let republish: StreamConfig["republish"];
+  if (republishValue !== undefined && republishValue !== null) {
+    if (typeof republishValue !== "object" || Array.isArray(republishValue)) throw new DecodeError("republish");
+    const r = republishValue as Json;
+    const headersOnly = field<boolean>(r, "headers_only", "boolean", false);
+    republish = { src: field<string>(r, "src", "string", ""), dest: field<string>(r, "dest", "string", ""), ...(headersOnly && { headers_only: true }) };
+  }
   const description = field<string>(obj, "description", "string", "");
   const noAck = field<boolean>(obj, "no_ack", "boolean", false);
   const firstSeq = field<number>(obj, "first_seq", "integer", 0);
@@ -107,6 +116,7 @@ function decode(input: unknown): Decoded {
     duplicate_window: field<number>(obj, "duplicate_window", "integer", 0),
     compression: oneOf<"none" | "s2">(obj, "compression", ["none", "s2"], "none"),
     ...(firstSeq > 0 && { first_seq: firstSeq }),
+    ...(republish !== undefined && { republish }),
     allow_direct: field<boolean>(obj, "allow_direct", "boolean", false),
     mirror_direct: field<boolean>(obj, "mirror_direct", "boolean", false),
     ...(discardNewPer && { discard_new_per_subject: true }),
@@ -121,7 +131,7 @@ function decode(input: unknown): Decoded {
   return {
     config,
     hasMirrorOrSources: present("mirror") || (Array.isArray(obj["sources"]) && obj["sources"].length > 0),
-    hasTransforms: present("subject_transform") || present("republish"),
+    hasTransforms: present("subject_transform"),
   };
 }
 
@@ -155,7 +165,7 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   for (const [k, v] of Object.entries(cfg.metadata ?? {})) metadataLen += k.length + v.length;
   if (metadataLen > MAX_METADATA_LEN) return invalid(`stream metadata exceeds maximum size of ${MAX_METADATA_LEN} bytes`);
   if (decoded.hasMirrorOrSources) return invalid("mirrors and sources are not supported by this server");
-  if (decoded.hasTransforms) return invalid("subject transforms and republish are not supported by this server");
+  if (decoded.hasTransforms) return invalid("subject transforms are not supported by this server");
 
   if (cfg.num_replicas === 0) cfg.num_replicas = 1;
   if (cfg.num_replicas < 0) return { ok: false, error: { code: 400, err_code: 10133, description: "replicas count cannot be negative" } };
@@ -211,10 +221,35 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
       }
     }
   }
+  if (cfg.republish !== undefined) {
+    const refused = checkRePublish(cfg, cfg.republish);
+    if (refused !== undefined) return invalid(refused);
+  }
   // A single server holds one copy: nats-server in single-server mode refuses more, once the
   // configuration is otherwise valid.
   if (cfg.num_replicas > 1) return { ok: false, error: JsErrors.replicasNotSupported() };
   return { ok: true, value: cfg };
+}
+
+/**
+ * stream.go `checkStreamCfg` on `republish`: an empty source is `>`; the destination may not
+ * collide with the stream's subjects (a cycle); source and destination must make a transform.
+ * Returns nats-server's reason when refused. Fills `src` in place.
+ */
+function checkRePublish(cfg: StreamConfig, republish: RePublish): string | undefined {
+  if (republish.src === "") republish.src = ">";
+  // No destination, no transform: accepted and nothing is republished (NewSubjectTransform).
+  if (republish.dest === "") return undefined;
+  if (cfg.subjects.some((subject) => isValidSubject(republish.dest) && subjectsCollide(republish.dest, subject))) {
+    return "stream configuration for republish destination forms a cycle";
+  }
+  try {
+    new SubjectTransform(republish.src, republish.dest);
+  } catch (err) {
+    if (!(err instanceof TransformError)) throw err;
+    return `stream configuration for republish with transform from '${republish.src}' to '${republish.dest}' not valid`;
+  }
+  return undefined;
 }
 
 /** `configUpdateCheck`: what an update may not change. Returns the config to apply. */

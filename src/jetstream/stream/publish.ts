@@ -9,7 +9,9 @@
 import type { ApiError } from "../shared/contracts.ts";
 import { DiscardNewRefusal, JsErrors } from "../shared/api-errors.ts";
 import { MsgHeaders } from "../../direct/headers.ts";
-import { isValidSubject } from "../../subjects/subject.ts";
+import { isValidLiteralSubject, isValidSubject } from "../../subjects/subject.ts";
+import type { SubjectTransform } from "../shared/subject-transform.ts";
+import { formatNanos } from "../shared/rfc3339.ts";
 import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 
@@ -86,6 +88,10 @@ export interface CaptureTarget {
   stored(seq: number, subject: string): void;
   respond(reply: string, body: string): void;
   now(): bigint;
+  /** The `republish` transform, when the stream has one with a destination. */
+  readonly republisher: SubjectTransform | undefined;
+  /** Publishes a republished message: `headers` is a whole header block. */
+  republish(subject: string, headers: Uint8Array, data: Uint8Array | undefined): void;
 }
 
 /** One message to capture. `headers` is the raw header block. */
@@ -176,12 +182,26 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   }
   if (!target.hasRoomFor()) return refuse(JsErrors.insufficientResources());
 
+  // Republish: the subject it goes to, and the last sequence of this exact subject before
+  // this message (stream.go processJetStreamMsg, "aids in gap detection").
+  let republishTo: string | undefined;
+  let lastForSubject = 0;
+  if (target.republisher !== undefined) {
+    republishTo = target.republisher.match(msg.subject);
+    if (republishTo !== undefined && !isValidLiteralSubject(republishTo)) republishTo = undefined;
+    if (republishTo !== undefined) lastForSubject = target.store.lastSeqForSubject(msg.subject);
+  }
+  const republish = (seq: number, timeNs: bigint): void => {
+    if (republishTo !== undefined) republishStored(target, republishTo, msg, headers, seq, timeNs, lastForSubject);
+  };
+
   // Interest retention: a message no consumer wants is not kept, but still takes a sequence
   // and moves the last timestamp (nats-server `SkipMsgNoInterest`): stored and removed at once.
   if (cfg.retention === "interest" && !target.hasConsumerInterest(msg.subject)) {
     let seq: number;
+    let timeNs: bigint;
     try {
-      seq = target.store.store(msg.subject, headers, msg.data).seq;
+      ({ seq, timeNs } = target.store.store(msg.subject, headers, msg.data));
       target.store.remove(seq, "ack");
     } catch (err) {
       return refuse(JsErrors.storeFailed(err instanceof Error ? err.message : String(err)));
@@ -189,6 +209,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     target.lastSeq = seq;
     target.lastMsgId = msgId;
     if (msgId !== "") target.duplicates.remember(msgId, seq, target.now());
+    republish(seq, timeNs);
     if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}}`);
     return;
   }
@@ -204,9 +225,28 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   if (msgId !== "") target.duplicates.remember(msgId, stored.seq, stored.timeNs);
   if (rollup === "sub") target.store.purge({ filter: msg.subject, keep: 1 });
   else if (rollup === "all") target.store.purge({ keep: 1 });
+  // Republished before the ack, as nats-server queues them in that order.
+  republish(stored.seq, stored.timeNs);
   // The ack goes out once the message is in the store, before consumers see it.
   if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}}`);
   target.stored(stored.seq, msg.subject);
+}
+
+/**
+ * The republished copy (stream.go processJetStreamMsg): the message's own headers, then
+ * `Nats-Stream`, `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`, `Nats-Last-Sequence`, and
+ * with `headers_only` `Nats-Msg-Size` instead of the payload.
+ */
+function republishStored(target: CaptureTarget, to: string, msg: Inbound, headers: Uint8Array | undefined, seq: number, timeNs: bigint, lastForSubject: number): void {
+  const headersOnly = target.config.republish?.headers_only === true;
+  let lines = `Nats-Stream: ${target.name}\r\nNats-Subject: ${msg.subject}\r\nNats-Sequence: ${seq}\r\nNats-Time-Stamp: ${formatNanos(timeNs)}\r\nNats-Last-Sequence: ${lastForSubject}\r\n`;
+  if (headersOnly) lines += `Nats-Msg-Size: ${msg.data.length}\r\n`;
+  // An existing block ends with an empty line: the new lines go before it.
+  const block =
+    headers === undefined
+      ? Buffer.from(`NATS/1.0\r\n${lines}\r\n`, "latin1")
+      : Buffer.concat([headers.subarray(0, headers.length - 2), Buffer.from(`${lines}\r\n`, "latin1")]);
+  target.republish(to, block, headersOnly ? undefined : Buffer.from(msg.data));
 }
 
 /** nats-server's discard-new checks (memstore.go/filestore.go `storeRawMsg`), or undefined to store. */

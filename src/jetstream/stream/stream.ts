@@ -15,6 +15,7 @@ import { subjectMatches } from "../../subjects/subject.ts";
 import { nowNs } from "../store/clock.ts";
 import { memoryStoreMessageSize } from "../store/memory-store.ts";
 import { fileStoreMessageSize } from "../store/file-store.ts";
+import { SubjectTransform } from "../shared/subject-transform.ts";
 import { logCaught } from "../shared/log-caught.ts";
 import type { Logger } from "../../base/logger.ts";
 
@@ -51,6 +52,7 @@ export class Stream implements StreamHandle, CaptureTarget {
   readonly duplicates: DuplicateWindow;
   #config: StreamConfig;
   readonly #ackPrefix: string;
+  #republisher: SubjectTransform | undefined;
   readonly #host: StreamHost;
   #captures: Array<{ unsubscribe(): void }> = [];
   readonly #storedListeners = new Set<(seq: number, subject: string) => void>();
@@ -65,6 +67,7 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.lastSeq = store.state().lastSeq;
     this.duplicates = new DuplicateWindow(config.duplicate_window);
     this.#ackPrefix = ackPrefix(config.name, host.domain);
+    this.#republisher = republisher(config);
     this.#rebuildDuplicates();
   }
 
@@ -132,6 +135,14 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.#host.bus.publish(reply, body);
   }
 
+  get republisher(): SubjectTransform | undefined {
+    return this.#republisher;
+  }
+
+  republish(subject: string, headers: Uint8Array, data: Uint8Array | undefined): void {
+    this.#host.bus.publish(subject, data, { headers: { encode: () => headers } });
+  }
+
   now(): bigint {
     return nowNs();
   }
@@ -179,6 +190,7 @@ export class Stream implements StreamHandle, CaptureTarget {
   update(config: StreamConfig): void {
     const subjectsChanged = config.subjects.join("\n") !== this.#config.subjects.join("\n");
     this.#config = config;
+    this.#republisher = republisher(config);
     this.duplicates.windowNs = config.duplicate_window;
     this.store.updateLimits(storeLimits(config));
     if (subjectsChanged) this.startCapture();
@@ -282,6 +294,12 @@ export class Stream implements StreamHandle, CaptureTarget {
 }
 
 /** nats-server 2.9's PubAck opening: `{"stream":"S", "seq":` (`"domain":"D", ` in between when set). */
+/** The checked config's republish transform (none without a destination). */
+function republisher(config: StreamConfig): SubjectTransform | undefined {
+  const r = config.republish;
+  return r === undefined || r.dest === "" ? undefined : new SubjectTransform(r.src, r.dest);
+}
+
 function ackPrefix(stream: string, domain: string | undefined): string {
   return domain === undefined ? `{"stream":${JSON.stringify(stream)}, "seq":` : `{"stream":${JSON.stringify(stream)}, "domain":${JSON.stringify(domain)}, "seq":`;
 }
