@@ -385,7 +385,9 @@ function streamView(stream: StreamHandle): StreamConfigView {
   return {
     name: stream.name,
     retention: stream.config.retention,
-    subjects: stream.config.subjects ?? [],
+    // A transformed stream stores under other subjects: its filters are not checked against its
+    // subjects (nats-server 2.10.0 dropped that check altogether; we keep 2.9's otherwise).
+    subjects: c["subject_transform"] !== undefined ? [] : (stream.config.subjects ?? []),
     num_replicas: typeof c["num_replicas"] === "number" ? (c["num_replicas"] as number) : 1,
     max_consumers: typeof c["max_consumers"] === "number" ? (c["max_consumers"] as number) : -1,
     max_msgs_per_subject: typeof c["max_msgs_per_subject"] === "number" ? (c["max_msgs_per_subject"] as number) : -1,

@@ -79,6 +79,10 @@ export const JsErrors = {
   storeFailed: (why: string): ApiError => error(503, 10077, why),
   /** JSStreamExpectedLastSeqPerSubjectInvalid */
   expectedLastSubjectSeqInvalid: (): ApiError => error(400, 10193, "missing sequence for expected last sequence per subject"),
+  /** JSStreamTransformInvalidSource. */
+  transformInvalidSource: (why: string): ApiError => error(400, 10155, `stream transform source: ${why}`),
+  /** JSStreamTransformInvalidDestination. */
+  transformInvalidDestination: (why: string): ApiError => error(400, 10156, `stream transform: ${why}`),
 } as const;
 
 /** The store's refusals under `discard: "new"` (server/store.go), sent inside `storeFailed`. */

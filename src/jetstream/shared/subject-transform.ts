@@ -22,8 +22,14 @@ interface DestToken {
   text: string;
 }
 
-/** Why a transform was refused: nats-server's `mappingDestinationErr` texts. */
+/** Why a transform was refused: nats-server's `mappingDestinationErr` texts (errors.go). */
 export class TransformError extends Error {}
+
+const INVALID = "invalid mapping destination";
+
+function invalidArg(token: string): TransformError {
+  return new TransformError(`${INVALID}: function argument is invalid or in the wrong format in ${token}`);
+}
 
 const FUNCTIONS: Array<[RegExp, Fn]> = [
   [/^\{\{\s*[wW]ildcard\s*\((.*)\)\s*\}\}$/, "wildcard"],
@@ -42,9 +48,9 @@ const INT32_MAX = 2 ** 31 - 1;
 
 function int(text: string, token: string): number {
   const t = text.trim();
-  if (!/^[+-]?\d+$/.test(t)) throw new TransformError(`invalid mapping destination: invalid argument in ${token}`);
+  if (!/^[+-]?\d+$/.test(t)) throw invalidArg(token);
   const n = Number(t);
-  if (n > INT32_MAX) throw new TransformError(`invalid mapping destination: invalid argument in ${token}`);
+  if (n > INT32_MAX) throw invalidArg(token);
   return n;
 }
 
@@ -59,21 +65,21 @@ function parseToken(token: string): { fn: Fn; wildcards: number[]; num: number; 
     const m = re.exec(token);
     if (m === null) continue;
     const args = m[1]!.split(/,\s*/);
-    const notEnough = new TransformError(`invalid mapping destination: not enough arguments passed to the function in ${token}`);
-    const tooMany = new TransformError(`invalid mapping destination: too many arguments passed to the function in ${token}`);
+    const notEnough = new TransformError(`${INVALID}: not enough arguments passed to the function in ${token}`);
+    const tooMany = new TransformError(`${INVALID}: too many arguments passed to the function in ${token}`);
     switch (fn) {
       case "wildcard":
         if (args.length === 1 && args[0] === "") throw notEnough;
         if (args.length > 1) throw tooMany;
         return { fn, wildcards: [int(args[0]!, token)], num: -1, text: "" };
       case "partition":
-        if (args.length === 1 && args[0]!.trim() === "") throw new TransformError(`invalid mapping destination: invalid argument in ${token}`);
+        if (args.length === 1 && args[0]!.trim() === "") throw invalidArg(token);
         return { fn, wildcards: args.slice(1).map((a) => int(a, token)), num: int(args[0]!, token), text: "" };
       case "split": {
         if (args.length < 2) throw notEnough;
         if (args.length > 2) throw tooMany;
         const delimiter = args[1]!;
-        if (delimiter.includes(" ") || delimiter.includes(".")) throw new TransformError(`invalid mapping destination: invalid argument in ${token}`);
+        if (delimiter.includes(" ") || delimiter.includes(".")) throw invalidArg(token);
         return { fn, wildcards: [int(args[0]!, token)], num: -1, text: delimiter };
       }
       case "random":
@@ -85,7 +91,7 @@ function parseToken(token: string): { fn: Fn; wildcards: number[]; num: number; 
         return { fn, wildcards: [int(args[0]!, token)], num: int(args[1]!, token), text: "" };
     }
   }
-  throw new TransformError(`invalid mapping destination: unknown function in ${token}`);
+  throw new TransformError(`${INVALID}: unknown function in ${token}`);
 }
 
 /** Tokens, number of `*`, whether it ends in `>`; undefined when not a valid subject. */
@@ -136,10 +142,10 @@ export class SubjectTransform {
       const parsed = parseToken(token);
       if (parsed.fn === "literal") return { fn: "literal", literal: token, sources: [], num: -1, text: "" };
       if (s.pwcs === 0 && !s.fwc && parsed.fn !== "random" && parsed.fn !== "partition") {
-        throw new TransformError(`invalid mapping destination: wildcard index out of range in ${token}`);
+        throw new TransformError(`${INVALID}: wildcard index out of range in ${token}`);
       }
       const sources = parsed.wildcards.map((w) => {
-        if (w > s.pwcs || w < 1) throw new TransformError(`invalid mapping destination: wildcard index out of range in ${token}: [${w}]`);
+        if (w > s.pwcs || w < 1) throw new TransformError(`${INVALID}: wildcard index out of range in ${token}: [${w}]`);
         return positions[w - 1]!;
       });
       return { fn: parsed.fn, literal: token, sources, num: parsed.num, text: parsed.text };
@@ -214,4 +220,33 @@ function apply(d: DestToken, token: string, tokens: readonly string[]): string {
     default:
       return token;
   }
+}
+
+/**
+ * sublist.go `ValidateMapping`, which a stream's `subject_transform` goes through: the
+ * destination's tokens first (no empty token, nothing after `>`, no whitespace, and of the
+ * mustache functions only those it lists, which leaves out `left` and `right`), then the
+ * transform itself. Returns nats-server's error text, or undefined when valid; an empty
+ * destination is valid (no transform).
+ */
+export function validateMapping(source: string, destination: string): string | undefined {
+  if (destination === "") return undefined;
+  const known = FUNCTIONS.filter(([, fn]) => fn !== "left" && fn !== "right").map(([re]) => re);
+  let fwc = false;
+  for (const t of destination.split(".")) {
+    if (t === "" || fwc) return `${INVALID}: invalid transform in ${t}`;
+    if (t.length > 4 && t.startsWith("{{") && t.endsWith("}}")) {
+      if (!known.some((re) => re.test(t))) return `${INVALID}: unknown function in ${t}`;
+      continue;
+    }
+    if (t === ">") fwc = true;
+    else if (/[\t\n\f\r ]/.test(t)) return `${INVALID}: invalid transform`;
+  }
+  try {
+    new SubjectTransform(source, destination);
+  } catch (err) {
+    if (err instanceof TransformError) return err.message;
+    throw err;
+  }
+  return undefined;
 }

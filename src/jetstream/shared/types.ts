@@ -28,6 +28,8 @@ export type StreamConfig = {
   duplicate_window: number;
   compression: "none" | "s2";
   first_seq?: number;
+  /** Rewrites the subject of each captured message before it is stored (stream.go `SubjectTransformConfig`). */
+  subject_transform?: { src: string; dest: string };
   /** Republish stored messages (stream.go `RePublish`): `src` filled with `>` when left out. */
   republish?: RePublish;
   allow_direct: boolean;

@@ -9,7 +9,7 @@ import { JsErrors } from "../shared/api-errors.ts";
 import { isValidSubject } from "../../subjects/subject.ts";
 import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap.ts";
 import type { DiscardPolicy, RePublish, RetentionPolicy, StorageType, StreamConfig } from "../shared/types.ts";
-import { SubjectTransform, TransformError } from "../shared/subject-transform.ts";
+import { SubjectTransform, TransformError, validateMapping } from "../shared/subject-transform.ts";
 import type { StoreLimits } from "../store/stream-store.ts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -54,7 +54,6 @@ interface Decoded {
   config: StreamConfig;
   /** Set in the request at all (nats-server applies defaults to zero values). */
   hasMirrorOrSources: boolean;
-  hasTransforms: boolean;
 }
 
 function decode(input: unknown): Decoded {
@@ -84,6 +83,13 @@ function decode(input: unknown): Decoded {
       if (typeof v !== "string") throw new DecodeError("metadata");
       metadata[k] = v;
     }
+  }
+  const transformValue = obj["subject_transform"];
+  let subjectTransform: StreamConfig["subject_transform"];
+  if (transformValue !== undefined && transformValue !== null) {
+    if (typeof transformValue !== "object" || Array.isArray(transformValue)) throw new DecodeError("subject_transform");
+    const st = transformValue as Json;
+    subjectTransform = { src: field<string>(st, "src", "string", ""), dest: field<string>(st, "dest", "string", "") };
   }
   const republishValue = obj["republish"];
   let republish: StreamConfig["republish"];
@@ -116,6 +122,7 @@ function decode(input: unknown): Decoded {
     duplicate_window: field<number>(obj, "duplicate_window", "integer", 0),
     compression: oneOf<"none" | "s2">(obj, "compression", ["none", "s2"], "none"),
     ...(firstSeq > 0 && { first_seq: firstSeq }),
+    ...(subjectTransform !== undefined && { subject_transform: subjectTransform }),
     ...(republish !== undefined && { republish }),
     allow_direct: field<boolean>(obj, "allow_direct", "boolean", false),
     mirror_direct: field<boolean>(obj, "mirror_direct", "boolean", false),
@@ -131,7 +138,6 @@ function decode(input: unknown): Decoded {
   return {
     config,
     hasMirrorOrSources: present("mirror") || (Array.isArray(obj["sources"]) && obj["sources"].length > 0),
-    hasTransforms: present("subject_transform"),
   };
 }
 
@@ -165,7 +171,6 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   for (const [k, v] of Object.entries(cfg.metadata ?? {})) metadataLen += k.length + v.length;
   if (metadataLen > MAX_METADATA_LEN) return invalid(`stream metadata exceeds maximum size of ${MAX_METADATA_LEN} bytes`);
   if (decoded.hasMirrorOrSources) return invalid("mirrors and sources are not supported by this server");
-  if (decoded.hasTransforms) return invalid("subject transforms are not supported by this server");
 
   if (cfg.num_replicas === 0) cfg.num_replicas = 1;
   if (cfg.num_replicas < 0) return { ok: false, error: { code: 400, err_code: 10133, description: "replicas count cannot be negative" } };
@@ -221,6 +226,12 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
       }
     }
   }
+  const st = cfg.subject_transform;
+  if (st !== undefined) {
+    if (st.src !== "" && !isValidSubject(st.src)) return { ok: false, error: JsErrors.transformInvalidSource(`invalid subject ${st.src}`) };
+    const refused = validateMapping(st.src, st.dest);
+    if (refused !== undefined) return { ok: false, error: JsErrors.transformInvalidDestination(refused) };
+  }
   if (cfg.republish !== undefined) {
     const refused = checkRePublish(cfg, cfg.republish);
     if (refused !== undefined) return invalid(refused);
@@ -240,6 +251,13 @@ function checkRePublish(cfg: StreamConfig, republish: RePublish): string | undef
   if (republish.src === "") republish.src = ">";
   // No destination, no transform: accepted and nothing is republished (NewSubjectTransform).
   if (republish.dest === "") return undefined;
+  // `>` to `>` would be a cycle, unless the stream's one subject is transformed: then it means
+  // "republish under the transformed subjects".
+  const st = cfg.subject_transform;
+  if (republish.src === ">" && republish.dest === ">" && st !== undefined && cfg.subjects.length === 1 && st.src === cfg.subjects[0]) {
+    republish.src = st.dest;
+    republish.dest = st.dest;
+  }
   if (cfg.subjects.some((subject) => isValidSubject(republish.dest) && subjectsCollide(republish.dest, subject))) {
     return "stream configuration for republish destination forms a cycle";
   }

@@ -53,6 +53,7 @@ export class Stream implements StreamHandle, CaptureTarget {
   #config: StreamConfig;
   readonly #ackPrefix: string;
   #republisher: SubjectTransform | undefined;
+  #inputTransform: SubjectTransform | undefined;
   readonly #host: StreamHost;
   #captures: Array<{ unsubscribe(): void }> = [];
   readonly #storedListeners = new Set<(seq: number, subject: string) => void>();
@@ -68,6 +69,7 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.duplicates = new DuplicateWindow(config.duplicate_window);
     this.#ackPrefix = ackPrefix(config.name, host.domain);
     this.#republisher = republisher(config);
+    this.#inputTransform = inputTransform(config);
     this.#rebuildDuplicates();
   }
 
@@ -97,7 +99,9 @@ export class Stream implements StreamHandle, CaptureTarget {
   readonly #onMessage = (_err: Error | null, msg: DirectMsg): void => {
     if (this.#closed) return;
     try {
-      capture(this, { subject: msg.subject, reply: msg.reply, headers: msg.rawHeaders, data: msg.data });
+      // The input transform rewrites what it matches and leaves the rest (stream.go `itr`).
+      const subject = this.#inputTransform?.match(msg.subject) ?? msg.subject;
+      capture(this, { subject, reply: msg.reply, headers: msg.rawHeaders, data: msg.data });
     } catch (err) {
       // A store failure must not reach the publisher's connection, let alone the host.
       logCaught(this.#host.logger, `JetStream failed to store a msg on stream '${this.name}'`, err);
@@ -191,6 +195,7 @@ export class Stream implements StreamHandle, CaptureTarget {
     const subjectsChanged = config.subjects.join("\n") !== this.#config.subjects.join("\n");
     this.#config = config;
     this.#republisher = republisher(config);
+    this.#inputTransform = inputTransform(config);
     this.duplicates.windowNs = config.duplicate_window;
     this.store.updateLimits(storeLimits(config));
     if (subjectsChanged) this.startCapture();
@@ -298,6 +303,12 @@ export class Stream implements StreamHandle, CaptureTarget {
 function republisher(config: StreamConfig): SubjectTransform | undefined {
   const r = config.republish;
   return r === undefined || r.dest === "" ? undefined : new SubjectTransform(r.src, r.dest);
+}
+
+/** The checked config's `subject_transform` (none without a destination). */
+function inputTransform(config: StreamConfig): SubjectTransform | undefined {
+  const t = config.subject_transform;
+  return t === undefined || t.dest === "" ? undefined : new SubjectTransform(t.src, t.dest);
 }
 
 function ackPrefix(stream: string, domain: string | undefined): string {
