@@ -230,7 +230,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       const bytes = stream.store.state().bytes;
       if (stream.config.storage === "memory") memory += bytes;
       else storage += bytes;
-      consumers += this.#consumersOf(stream.name).length;
+      consumers += this.#consumersOf(stream.name).filter((c) => !c.direct).length;
     }
     return {
       memory,

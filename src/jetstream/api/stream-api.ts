@@ -6,7 +6,7 @@
 import type { ApiReply } from "./dispatcher.ts";
 import { JsErrors } from "../shared/api-errors.ts";
 import { asObject, type ParsedBody } from "./request-body.ts";
-import { checkStreamConfig, checkStreamUpdate, sameConfig } from "../stream/config.ts";
+import { checkAgainstOtherStreams, checkStreamConfig, checkStreamUpdate, sameConfig } from "../stream/config.ts";
 import { Stream } from "../stream/stream.ts";
 import { subjectsCollide } from "../shared/subject-overlap.ts";
 import { LIST_LIMIT, MAX_SUBJECT_DETAILS, NAMES_LIMIT, ResponseType, type StreamConfig } from "../shared/types.ts";
@@ -89,6 +89,8 @@ function create(name: string): StreamHandler {
       });
       if (!checked.ok) return reply.error(checked.error);
       const config = checked.value;
+      const sourcing = checkAgainstOtherStreams(config, (other) => host.stream(other)?.config);
+      if (sourcing !== undefined) return reply.error(sourcing);
       const existing = host.stream(name);
       if (existing !== undefined) {
         // Creating what exists is fine when nothing differs (nats-server `addStream`).
@@ -127,6 +129,8 @@ function update(name: string): StreamHandler {
       if (stream === undefined) return reply.error(JsErrors.streamNotFound());
       const allowed = checkStreamUpdate(stream.config, checked.value);
       if (!allowed.ok) return reply.error(allowed.error);
+      const sourcing = checkAgainstOtherStreams(allowed.value, (other) => host.stream(other)?.config);
+      if (sourcing !== undefined) return reply.error(sourcing);
       if (overlapsOtherStream(host, allowed.value)) return reply.error(JsErrors.subjectsOverlap());
       const reservation = host.checkReservation(allowed.value);
       if (reservation !== undefined) return reply.error(reservation);

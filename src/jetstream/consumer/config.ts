@@ -43,6 +43,11 @@ export interface ConsumerConfig {
   inactive_threshold?: number;
   num_replicas: number;
   mem_storage?: boolean;
+  /**
+   * A server-internal consumer (a mirror's or a source's, consumer.go `Direct`): not listed,
+   * not counted, not stored, not bound by work-queue rules; push and ephemeral only.
+   */
+  direct?: boolean;
   metadata?: Record<string, string>;
   pause_until?: string;
 }
@@ -162,6 +167,7 @@ export function parseConsumerConfig(raw: unknown): Parsed<ConsumerConfig> {
   setNum("idle_heartbeat");
   setNum("inactive_threshold");
   setBool("mem_storage");
+  setBool("direct");
   setStr("pause_until");
   for (const key of ["backoff", "filter_subjects"] as const) {
     const v = r[key];
@@ -379,7 +385,7 @@ export function configToJson(config: ConsumerConfig): Record<string, unknown> {
     "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy", "ack_wait",
     "max_deliver", "backoff", "filter_subject", "filter_subjects", "replay_policy", "rate_limit_bps", "sample_freq",
     "max_waiting", "max_ack_pending", "flow_control", "headers_only", "max_batch", "max_expires", "max_bytes",
-    "deliver_subject", "deliver_group", "idle_heartbeat", "inactive_threshold", "num_replicas", "mem_storage", "metadata", "pause_until",
+    "deliver_subject", "deliver_group", "idle_heartbeat", "inactive_threshold", "num_replicas", "mem_storage", "direct", "metadata", "pause_until",
   ];
   for (const key of order) {
     const v = config[key];

@@ -106,6 +106,10 @@ export class Consumer implements ConsumerHandle {
     return this.#core.config;
   }
 
+  get direct(): boolean {
+    return this.config.direct === true;
+  }
+
   get filterSubjects(): readonly string[] {
     return this.#cursor.filters;
   }

@@ -227,7 +227,7 @@ export class StreamConsumers implements ConsumerManager {
     if (invalid !== undefined) return { error: invalid };
     const consumers = this.#consumersMap(stream.name);
     const requestedName = config.durable_name ?? config.name;
-    const workqueue = view.retention === "workqueue";
+    const workqueue = view.retention === "workqueue" && config.direct !== true;
     if (requestedName !== undefined) {
       const existing = consumers.get(requestedName);
       if (existing !== undefined) {
@@ -294,7 +294,7 @@ export class StreamConsumers implements ConsumerManager {
 
   #saveConfig(consumer: Consumer): void {
     // As the consumer's own state: kept for consumers of file streams (Consumer's constructor).
-    if (consumer.config.mem_storage === true || consumer.stream.config["storage"] === "memory") return;
+    if (consumer.config.mem_storage === true || consumer.config.direct === true || consumer.stream.config["storage"] === "memory") return;
     try {
       const saved: SavedConsumer = { config: consumer.config, created: formatNanos(consumer.createdNs) };
       consumer.stream.consumerStore(consumer.name).saveConfig(saved);
@@ -363,7 +363,8 @@ export class StreamConsumers implements ConsumerManager {
       offset = Math.max(0, (o as number | undefined) ?? 0);
     }
     if (this.#streams.get(streamName) === undefined) return respond(msg, type, { error: ConsumerErrors.streamNotFound() });
-    const consumers = [...(this.#byStream.get(streamName)?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Direct consumers (mirrors', sources') are not listed (jetstream_api.go getPublicConsumers).
+    const consumers = [...(this.#byStream.get(streamName)?.values() ?? [])].filter((c) => !c.direct).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const limit = list ? LIST_LIMIT : NAMES_LIMIT;
     const page = consumers.slice(offset, offset + limit);
     respond(msg, type, {

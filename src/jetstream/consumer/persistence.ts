@@ -17,7 +17,7 @@ export class StateSaver {
     this.#core = core;
     // Consumers of a file stream outlive the process, ephemerals too (nats-server restores them,
     // and a KV watcher resumes at once after a restart); memory state needs no copy.
-    const persistent = core.config.mem_storage !== true && core.stream.config["storage"] !== "memory";
+    const persistent = core.config.mem_storage !== true && core.config.direct !== true && core.stream.config["storage"] !== "memory";
     this.#store = persistent ? core.stream.consumerStore(core.name) : undefined;
   }
 

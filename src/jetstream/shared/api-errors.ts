@@ -79,6 +79,8 @@ export const JsErrors = {
   storeFailed: (why: string): ApiError => error(503, 10077, why),
   /** JSStreamExpectedLastSeqPerSubjectInvalid */
   expectedLastSubjectSeqInvalid: (): ApiError => error(400, 10193, "missing sequence for expected last sequence per subject"),
+  /** The mirror and source refusals of checkStreamCfg (JSMirror…, JSSource…): all 400. */
+  sourcing: (errCode: number, description: string): ApiError => error(400, errCode, description),
   /** JSStreamTransformInvalidSource. */
   transformInvalidSource: (why: string): ApiError => error(400, 10155, `stream transform source: ${why}`),
   /** JSStreamTransformInvalidDestination. */

@@ -55,6 +55,8 @@ export interface StreamHandle {
 /** A consumer as the stream side sees it (retention decisions, STREAM.INFO consumer_count). */
 export interface ConsumerHandle {
   readonly name: string;
+  /** A server-internal consumer (a mirror's or a source's): not counted in `consumer_count`. */
+  readonly direct: boolean;
   /** Under interest/workqueue retention: does this consumer still need `seq` (filter matches and not yet acked)? */
   needsAck(seq: number, subject: string): boolean;
   /** Filter subjects ([] = the whole stream), for workqueue overlap checks. */

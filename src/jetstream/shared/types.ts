@@ -26,6 +26,10 @@ export type StreamConfig = {
   no_ack?: boolean;
   /** Nanoseconds. */
   duplicate_window: number;
+  /** A copy of another stream, sequence for sequence (no subjects of its own). */
+  mirror?: StreamSource;
+  /** Streams whose messages this one takes in too. */
+  sources?: StreamSource[];
   compression: "none" | "s2";
   first_seq?: number;
   /** Rewrites the subject of each captured message before it is stored (stream.go `SubjectTransformConfig`). */
@@ -41,6 +45,33 @@ export type StreamConfig = {
   allow_rollup_hdrs: boolean;
   consumer_limits: { inactive_threshold?: number; max_ack_pending?: number };
   metadata?: Record<string, string>;
+};
+
+/** A subject transform of a mirror or source (stream.go `SubjectTransformConfig`). */
+export type SubjectTransformConfig = { src: string; dest: string };
+
+/** Where a mirror or a source reads from (stream.go `StreamSource`). */
+export type StreamSource = {
+  name: string;
+  opt_start_seq?: number;
+  /** RFC 3339. */
+  opt_start_time?: string;
+  filter_subject?: string;
+  subject_transforms?: SubjectTransformConfig[];
+  /** Another JetStream (domain or account): its API prefix and deliver prefix. */
+  external?: { api: string; deliver?: string };
+};
+
+/** STREAM.INFO `mirror` and `sources[]` (stream.go `StreamSourceInfo`). */
+export type StreamSourceInfo = {
+  name: string;
+  external?: { api: string; deliver?: string };
+  lag: number;
+  /** Nanoseconds since it was last heard from; -1 when never. */
+  active: number;
+  error?: { code: number; err_code: number; description: string };
+  filter_subject?: string;
+  subject_transforms?: SubjectTransformConfig[];
 };
 
 /** A stream's `republish` (stream.go `RePublish`). */
@@ -71,6 +102,8 @@ export type StreamInfo = {
   created: string;
   state: StreamStateJson;
   domain?: string;
+  mirror?: StreamSourceInfo;
+  sources?: StreamSourceInfo[];
   ts: string;
 };
 

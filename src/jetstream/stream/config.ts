@@ -6,9 +6,9 @@
  */
 import type { ApiError } from "../shared/contracts.ts";
 import { JsErrors } from "../shared/api-errors.ts";
-import { isValidSubject } from "../../subjects/subject.ts";
+import { isValidLiteralSubject, isValidSubject } from "../../subjects/subject.ts";
 import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap.ts";
-import type { DiscardPolicy, RePublish, RetentionPolicy, StorageType, StreamConfig } from "../shared/types.ts";
+import type { DiscardPolicy, RePublish, RetentionPolicy, StorageType, StreamConfig, StreamSource, SubjectTransformConfig } from "../shared/types.ts";
 import { SubjectTransform, TransformError, validateMapping } from "../shared/subject-transform.ts";
 import type { StoreLimits } from "../store/stream-store.ts";
 
@@ -52,8 +52,6 @@ export function isValidName(name: string): boolean {
 
 interface Decoded {
   config: StreamConfig;
-  /** Set in the request at all (nats-server applies defaults to zero values). */
-  hasMirrorOrSources: boolean;
 }
 
 function decode(input: unknown): Decoded {
@@ -83,6 +81,15 @@ function decode(input: unknown): Decoded {
       if (typeof v !== "string") throw new DecodeError("metadata");
       metadata[k] = v;
     }
+  }
+  const mirrorValue = obj["mirror"];
+  const mirror = mirrorValue === undefined || mirrorValue === null ? undefined : decodeSource(mirrorValue, "mirror");
+  const sourcesValue = obj["sources"];
+  let sources: StreamSource[] | undefined;
+  if (sourcesValue !== undefined && sourcesValue !== null) {
+    if (!Array.isArray(sourcesValue)) throw new DecodeError("sources");
+    // A null entry is kept as such: nats-server refuses it as an invalid name.
+    sources = sourcesValue.map((v) => (v === null ? (null as unknown as StreamSource) : decodeSource(v, "sources")));
   }
   const transformValue = obj["subject_transform"];
   let subjectTransform: StreamConfig["subject_transform"];
@@ -120,6 +127,8 @@ function decode(input: unknown): Decoded {
     num_replicas: field<number>(obj, "num_replicas", "integer", 0),
     ...(noAck && { no_ack: true }),
     duplicate_window: field<number>(obj, "duplicate_window", "integer", 0),
+    ...(mirror !== undefined && { mirror }),
+    ...(sources !== undefined && sources.length > 0 && { sources }),
     compression: oneOf<"none" | "s2">(obj, "compression", ["none", "s2"], "none"),
     ...(firstSeq > 0 && { first_seq: firstSeq }),
     ...(subjectTransform !== undefined && { subject_transform: subjectTransform }),
@@ -134,11 +143,156 @@ function decode(input: unknown): Decoded {
     consumer_limits: consumerLimits,
     ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
   };
-  const present = (key: string): boolean => obj[key] !== undefined && obj[key] !== null;
+  return { config };
+}
+
+function decodeTransforms(value: unknown, key: string): SubjectTransformConfig[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new DecodeError(key);
+  return value.map((t) => {
+    if (typeof t !== "object" || t === null || Array.isArray(t)) throw new DecodeError(key);
+    return { src: field<string>(t as Json, "src", "string", ""), dest: field<string>(t as Json, "dest", "string", "") };
+  });
+}
+
+/** A `StreamSource` as Go decodes it: wrong types are `invalid JSON`, unknown keys ignored. */
+function decodeSource(value: unknown, key: string): StreamSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new DecodeError(key);
+  const o = value as Json;
+  const optStartSeq = field<number>(o, "opt_start_seq", "integer", 0);
+  if (optStartSeq < 0) throw new DecodeError(key);
+  const optStartTime = field<string>(o, "opt_start_time", "string", "");
+  if (optStartTime !== "" && Number.isNaN(Date.parse(optStartTime))) throw new DecodeError(key);
+  const filter = field<string>(o, "filter_subject", "string", "");
+  const transforms = decodeTransforms(o["subject_transforms"], key);
+  let external: StreamSource["external"];
+  const ext = o["external"];
+  if (ext !== undefined && ext !== null) {
+    if (typeof ext !== "object" || Array.isArray(ext)) throw new DecodeError(key);
+    const deliver = field<string>(ext as Json, "deliver", "string", "");
+    external = { api: field<string>(ext as Json, "api", "string", ""), ...(deliver !== "" && { deliver }) };
+  }
   return {
-    config,
-    hasMirrorOrSources: present("mirror") || (Array.isArray(obj["sources"]) && obj["sources"].length > 0),
+    name: field<string>(o, "name", "string", ""),
+    ...(optStartSeq > 0 && { opt_start_seq: optStartSeq }),
+    ...(optStartTime !== "" && { opt_start_time: optStartTime }),
+    ...(filter !== "" && { filter_subject: filter }),
+    ...(transforms !== undefined && transforms.length > 0 && { subject_transforms: transforms }),
+    ...(external !== undefined && { external }),
   };
+}
+
+/**
+ * checkStreamCfg on `mirror` and `sources`, the part that needs no other stream: returns the
+ * error, or undefined. nats-server's order and texts.
+ */
+function checkMirrorAndSources(cfg: StreamConfig, subjectsGiven: boolean): ApiError | undefined {
+  const m = cfg.mirror;
+  if (m !== undefined) {
+    if ((cfg.first_seq ?? 0) > 0) return JsErrors.sourcing(10143, "stream mirrors can not have first sequence configured");
+    if (subjectsGiven) return JsErrors.sourcing(10034, "stream mirrors can not contain subjects");
+    if ((cfg.sources ?? []).length > 0) return JsErrors.sourcing(10031, "stream mirrors can not also contain other sources");
+    const transforms = m.subject_transforms ?? [];
+    if (m.filter_subject !== undefined && transforms.length > 0) return JsErrors.sourcing(10150, "mirror with multiple subject transforms cannot also have a single subject filter");
+    for (let i = 0; i < transforms.length; i++) {
+      const tr = transforms[i]!;
+      if (tr.src !== "" && !isValidSubject(tr.src)) return JsErrors.sourcing(10151, `mirror transform source: invalid subject ${tr.src}`);
+      const refused = validateMapping(tr.src, tr.dest);
+      if (refused !== undefined) return JsErrors.sourcing(10154, `mirror transform: ${refused}`);
+      for (let j = 0; j < transforms.length; j++) {
+        if (i !== j && subjectsCollide(tr.src, transforms[j]!.src)) return JsErrors.sourcing(10152, "mirror subject filters can not overlap");
+      }
+    }
+    if (m.external === undefined && !isValidName(m.name)) return JsErrors.sourcing(10142, "mirrored stream name is invalid");
+  }
+  const names = new Set<string>();
+  for (const src of cfg.sources ?? []) {
+    if (src === null || !isValidName(src.name)) return JsErrors.sourcing(10141, "sourced stream name is invalid");
+    const iname = sourceIndexName(src);
+    if (names.has(iname)) return JsErrors.sourcing(10140, "duplicate source configuration detected");
+    names.add(iname);
+    const transforms = src.subject_transforms ?? [];
+    if (src.filter_subject !== undefined && transforms.length > 0) return JsErrors.sourcing(10144, "source with multiple subject transforms cannot also have a single subject filter");
+    for (const tr of transforms) {
+      if (tr.src !== "" && !isValidSubject(tr.src)) return JsErrors.sourcing(10145, `source transform source: invalid subject ${tr.src}`);
+      const refused = validateMapping(tr.src, tr.dest);
+      if (refused !== undefined) return JsErrors.sourcing(10146, `source transform: ${refused}`);
+    }
+    for (let i = 0; i < transforms.length; i++) {
+      for (let j = 0; j < transforms.length; j++) {
+        if (i !== j && subjectIsSubsetMatch(transforms[i]!.src, transforms[j]!.src)) return JsErrors.sourcing(10147, "source filters can not overlap");
+      }
+    }
+  }
+  for (const ext of [m?.external, ...(cfg.sources ?? []).map((s) => s.external)]) {
+    if (ext === undefined) continue;
+    if (ext.deliver !== undefined && !isValidLiteralSubject(ext.deliver)) return JsErrors.sourcing(10024, `stream external delivery prefix ${ext.deliver} must not contain wildcards`);
+    if (ext.api !== "" && !isValidLiteralSubject(ext.api)) return JsErrors.invalidConfig(`stream external api prefix ${JSON.stringify(ext.api)} must be a valid subject without wildcards`);
+    if (ext.api !== "" && subjectsCollide(ext.api, "$JS.API")) return JsErrors.sourcing(10021, `stream external api prefix ${ext.api} must not overlap with $JS.API`);
+  }
+  return undefined;
+}
+
+/**
+ * How nats-server tells sources apart (stream.go `composeIName`): `<name> <filters> <dests>`,
+ * each list joined by form feeds, `>` for what is left empty. An external source's name
+ * carries its API prefix (nats-server adds a hash of it instead).
+ */
+export function sourceIndexName(src: StreamSource): string {
+  const name = src.external !== undefined && src.external.api !== "" ? `${src.name}:${src.external.api}` : src.name;
+  const transforms = src.subject_transforms ?? [];
+  if (transforms.length === 0) return `${name} ${src.filter_subject ?? ">"} >`;
+  return `${name} ${transforms.map((t) => t.src || ">").join("\f")} ${transforms.map((t) => t.dest || ">").join("\f")}`;
+}
+
+/**
+ * The checks on `mirror` and `sources` that read the other streams (checkStreamCfg): the
+ * origin's max message size, `mirror_direct` taken from the origin's `allow_direct`, and
+ * cycles. Fills `mirror_direct` in place; returns the error, or undefined.
+ */
+export function checkAgainstOtherStreams(cfg: StreamConfig, lookup: (name: string) => StreamConfig | undefined): ApiError | undefined {
+  const m = cfg.mirror;
+  if (m !== undefined && m.external === undefined) {
+    const origin = lookup(m.name);
+    if (origin !== undefined) {
+      if (cfg.max_msg_size > 0 && origin.max_msg_size > 0 && cfg.max_msg_size < origin.max_msg_size) {
+        return JsErrors.sourcing(10030, "stream mirror must have max message size >= source");
+      }
+      cfg.mirror_direct = origin.allow_direct;
+    }
+  }
+  for (const src of cfg.sources ?? []) {
+    if (src.external !== undefined) continue;
+    const origin = lookup(src.name);
+    if (origin !== undefined && cfg.max_msg_size > 0 && origin.max_msg_size > 0 && cfg.max_msg_size < origin.max_msg_size) {
+      return JsErrors.sourcing(10046, "stream source must have max message size >= target");
+    }
+  }
+  // Walk what this stream reads from, and what those read from.
+  const visited = new Set<string>();
+  const toVisit: StreamConfig[] = [cfg];
+  const overlaps = (subjects: readonly string[], filter: string | undefined): boolean =>
+    filter === undefined || filter === "" || subjects.some((s) => subjectsCollide(s, filter));
+  while (toVisit.length > 0) {
+    const c = toVisit.shift()!;
+    visited.add(c.name);
+    for (const src of c.sources ?? []) {
+      if (src.external !== undefined) continue;
+      if (visited.has(src.name)) {
+        if (overlaps(c.subjects, src.filter_subject)) return JsErrors.invalidConfig("detected cycle");
+      } else {
+        const next = lookup(src.name);
+        if (next !== undefined) toVisit.push(next);
+      }
+    }
+    const mm = c.mirror;
+    if (mm !== undefined && mm.external === undefined) {
+      if (visited.has(mm.name)) return JsErrors.invalidConfig("detected cycle");
+      const next = lookup(mm.name);
+      if (next !== undefined) toVisit.push(next);
+    }
+  }
+  return undefined;
 }
 
 /** nats-server's "unset or below -1 means unlimited". */
@@ -170,7 +324,6 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   let metadataLen = 0;
   for (const [k, v] of Object.entries(cfg.metadata ?? {})) metadataLen += k.length + v.length;
   if (metadataLen > MAX_METADATA_LEN) return invalid(`stream metadata exceeds maximum size of ${MAX_METADATA_LEN} bytes`);
-  if (decoded.hasMirrorOrSources) return invalid("mirrors and sources are not supported by this server");
 
   if (cfg.num_replicas === 0) cfg.num_replicas = 1;
   if (cfg.num_replicas < 0) return { ok: false, error: { code: 400, err_code: 10133, description: "replicas count cannot be negative" } };
@@ -182,7 +335,9 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   cfg.max_consumers = unlimited(cfg.max_consumers);
   if (cfg.max_age < 0) return invalid("max age can not be negative");
   if (cfg.max_age !== 0 && cfg.max_age < 100 * MS) return invalid("max age needs to be >= 100ms");
-  if (cfg.duplicate_window === 0) {
+  const sourcing = cfg.mirror !== undefined || (cfg.sources ?? []).length > 0;
+  // A mirror or a stream with sources keeps no duplicate window unless asked (checkStreamCfg).
+  if (cfg.duplicate_window === 0 && !sourcing) {
     cfg.duplicate_window = cfg.max_age !== 0 && cfg.max_age < DEFAULT_DUPLICATE_WINDOW ? cfg.max_age : DEFAULT_DUPLICATE_WINDOW;
   }
   if (cfg.duplicate_window < 0) return invalid("duplicates window can not be negative");
@@ -193,10 +348,12 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
     if (cfg.discard !== "new") return invalid("discard new per subject requires discard new policy to be set");
     if (cfg.max_msgs_per_subject <= 0) return invalid("discard new per subject requires max msgs per subject > 0");
   }
-  if (cfg.mirror_direct) return invalid("stream has no mirror but does have mirror direct");
+  if (cfg.mirror_direct && cfg.mirror === undefined) return invalid("stream has no mirror but does have mirror direct");
 
+  const subjectsGiven = cfg.subjects.length > 0;
   if (cfg.subjects.length === 0) {
-    cfg.subjects = [cfg.name];
+    // A mirror or a stream with sources may have no subjects of its own.
+    if (!sourcing) cfg.subjects = [cfg.name];
   } else {
     const seen = new Set<string>();
     for (let i = 0; i < cfg.subjects.length; i++) {
@@ -226,6 +383,8 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
       }
     }
   }
+  const sourcingError = checkMirrorAndSources(cfg, subjectsGiven);
+  if (sourcingError !== undefined) return { ok: false, error: sourcingError };
   const st = cfg.subject_transform;
   if (st !== undefined) {
     if (st.src !== "" && !isValidSubject(st.src)) return { ok: false, error: JsErrors.transformInvalidSource(`invalid subject ${st.src}`) };
@@ -288,6 +447,11 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
     cfg.deny_delete = true;
     cfg.deny_purge = true;
     cfg.allow_rollup_hdrs = false;
+  }
+  // A mirror cannot change, nor can a stream become one; dropping the mirror promotes the
+  // stream to an ordinary one (configUpdateCheck).
+  if (cfg.mirror !== undefined && JSON.stringify(canonical(cfg.mirror)) !== JSON.stringify(canonical(old.mirror ?? null))) {
+    return { ok: false, error: JsErrors.sourcing(10055, "stream mirror configuration can not be updated") };
   }
   // The first sequence only matters when the stream is created.
   if (old.first_seq !== undefined) cfg.first_seq = old.first_seq;

@@ -6,11 +6,12 @@
  */
 import type { BusApi, ConsumerHandle, StreamHandle } from "../shared/contracts.ts";
 import type { ConsumerStore, PurgeRequest, StreamStore } from "../store/stream-store.ts";
-import type { StreamConfig, StreamInfo, StreamStateJson, StoredMsgJson } from "../shared/types.ts";
+import type { StreamConfig, StreamInfo, StreamSourceInfo, StreamStateJson, StoredMsgJson } from "../shared/types.ts";
 import type { DirectMsg } from "../../direct/direct-message.ts";
 import { capture, DuplicateWindow, type CaptureTarget } from "./publish.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
-import { storeLimits } from "./config.ts";
+import { sourceIndexName, storeLimits } from "./config.ts";
+import { SourceFeed } from "./source-feed.ts";
 import { subjectMatches } from "../../subjects/subject.ts";
 import { nowNs } from "../store/clock.ts";
 import { memoryStoreMessageSize } from "../store/memory-store.ts";
@@ -56,6 +57,9 @@ export class Stream implements StreamHandle, CaptureTarget {
   #inputTransform: SubjectTransform | undefined;
   readonly #host: StreamHost;
   #captures: Array<{ unsubscribe(): void }> = [];
+  #feeds: SourceFeed[] = [];
+  /** Per source (by index name): the origin sequence to read next. */
+  readonly #sourceNext = new Map<string, number>();
   readonly #storedListeners = new Set<(seq: number, subject: string) => void>();
   #closed = false;
 
@@ -83,12 +87,107 @@ export class Stream implements StreamHandle, CaptureTarget {
 
   // ---- capture -------------------------------------------------------------------------------
 
-  /** Starts capturing publishes on the stream's subjects. */
+  /** Starts capturing publishes on the stream's subjects, and reading its mirror or sources. */
   startCapture(): void {
     this.#stopCapture();
     for (const subject of this.#config.subjects) {
       this.#captures.push(this.#host.bus.subscribe(subject, { callback: this.#onMessage }));
     }
+    if (this.#feeds.length === 0) this.#startFeeds();
+  }
+
+  // ---- mirror and sources --------------------------------------------------------------------
+
+  #startFeeds(): void {
+    const { mirror, sources } = this.#config;
+    const { bus, logger } = this.#host;
+    if (mirror !== undefined) {
+      this.#feeds.push(new SourceFeed(bus, logger, mirror, "mirror", { nextSeq: () => this.#mirrorNext(), take: this.#takeMirrored }));
+    }
+    if ((sources ?? []).length > 0) {
+      const last = this.#lastSourced();
+      for (const source of sources!) {
+        const iname = sourceIndexName(source);
+        if (!this.#sourceNext.has(iname)) this.#sourceNext.set(iname, last.get(iname) ?? 0);
+        this.#feeds.push(
+          new SourceFeed(bus, logger, source, "source", {
+            nextSeq: () => this.#sourceNext.get(iname) ?? 0,
+            take: (subject, headers, data, originSeq) => this.#takeSourced(iname, subject, headers, data, originSeq),
+          }),
+        );
+      }
+    }
+    for (const feed of this.#feeds) feed.start();
+  }
+
+  #stopFeeds(): void {
+    for (const feed of this.#feeds) feed.stop();
+    this.#feeds = [];
+  }
+
+  /** A mirror asks for the sequence after its last one (its sequences are the origin's). */
+  #mirrorNext(): number {
+    const last = this.store.state().lastSeq;
+    return last > 0 ? last + 1 : 0;
+  }
+
+  /** A mirrored message keeps its origin sequence and time; gaps become skipped sequences. */
+  readonly #takeMirrored = (subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number, timeNs: bigint): boolean => {
+    if (this.#closed) return false;
+    if (originSeq <= this.lastSeq) return true;
+    try {
+      if (originSeq > this.lastSeq + 1) this.store.skipTo(originSeq);
+      subject = this.#transformed(subject);
+      this.store.store(subject, headers !== undefined && headers.length > 0 ? headers : undefined, data, timeNs);
+    } catch (err) {
+      logCaught(this.#host.logger, `JetStream failed to store a mirrored msg on stream '${this.name}'`, err);
+      return false;
+    }
+    this.lastSeq = originSeq;
+    this.stored(originSeq, subject);
+    return true;
+  };
+
+  /**
+   * A sourced message is published into this stream with `Nats-Stream-Source: <name> <seq>
+   * <filters> <destinations> <subject>` (stream.go `genSourceHeader`), which also tells where
+   * to resume after a restart.
+   */
+  #takeSourced(iname: string, subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number): boolean {
+    if (this.#closed) return false;
+    const [name, filters, dests] = iname.split(" ");
+    const value = `${name} ${originSeq} ${filters} ${dests} ${subject}`;
+    const block = withHeader(headers, "Nats-Stream-Source", value);
+    capture(this, { subject: this.#transformed(subject), reply: "", headers: block, data });
+    this.#sourceNext.set(iname, originSeq + 1);
+    return true;
+  }
+
+  /** The origin sequence after the last message each source brought, from the stored headers. */
+  #lastSourced(): Map<string, number> {
+    const next = new Map<string, number>();
+    for (let msg = this.store.loadNext(">", 0); msg !== undefined; msg = this.store.loadNext(">", msg.seq + 1)) {
+      const value = msg.headers === undefined ? "" : headerValue(msg.headers, "Nats-Stream-Source");
+      if (value === "") continue;
+      const [name, seq, filters, dests] = value.split(" ");
+      const n = Number(seq);
+      if (Number.isInteger(n) && n > 0) next.set(`${name} ${filters} ${dests}`, n + 1);
+    }
+    return next;
+  }
+
+  /** STREAM.INFO `mirror` and `sources` (stream.go `sourceInfo`). */
+  #sourceInfo(feed: SourceFeed): StreamSourceInfo {
+    const src = feed.source;
+    return {
+      name: src.name,
+      ...(src.external !== undefined && { external: src.external }),
+      lag: feed.lag,
+      active: feed.lastContactMs === 0 ? -1 : (Date.now() - feed.lastContactMs) * 1_000_000,
+      ...(feed.error !== undefined && { error: feed.error }),
+      ...(src.filter_subject !== undefined && { filter_subject: src.filter_subject }),
+      ...(src.subject_transforms !== undefined && { subject_transforms: src.subject_transforms }),
+    };
   }
 
   #stopCapture(): void {
@@ -99,14 +198,20 @@ export class Stream implements StreamHandle, CaptureTarget {
   readonly #onMessage = (_err: Error | null, msg: DirectMsg): void => {
     if (this.#closed) return;
     try {
-      // The input transform rewrites what it matches and leaves the rest (stream.go `itr`).
-      const subject = this.#inputTransform?.match(msg.subject) ?? msg.subject;
-      capture(this, { subject, reply: msg.reply, headers: msg.rawHeaders, data: msg.data });
+      capture(this, { subject: this.#transformed(msg.subject), reply: msg.reply, headers: msg.rawHeaders, data: msg.data });
     } catch (err) {
       // A store failure must not reach the publisher's connection, let alone the host.
       logCaught(this.#host.logger, `JetStream failed to store a msg on stream '${this.name}'`, err);
     }
   };
+
+  /**
+   * The input transform rewrites what it matches and leaves the rest (stream.go `itr`, applied
+   * in processJetStreamMsg: to published, mirrored and sourced messages alike).
+   */
+  #transformed(subject: string): string {
+    return this.#inputTransform?.match(subject) ?? subject;
+  }
 
   hasConsumerInterest(subject: string): boolean {
     for (const consumer of this.#host.consumersOf(this.name)) {
@@ -193,22 +298,41 @@ export class Stream implements StreamHandle, CaptureTarget {
   /** Applies a checked, allowed update: new limits, new subjects, new dedup window. */
   update(config: StreamConfig): void {
     const subjectsChanged = config.subjects.join("\n") !== this.#config.subjects.join("\n");
+    const feedsChanged = JSON.stringify([config.mirror, config.sources]) !== JSON.stringify([this.#config.mirror, this.#config.sources]);
     this.#config = config;
     this.#republisher = republisher(config);
     this.#inputTransform = inputTransform(config);
     this.duplicates.windowNs = config.duplicate_window;
     this.store.updateLimits(storeLimits(config));
-    if (subjectsChanged) this.startCapture();
+    if (feedsChanged) this.#stopFeeds();
+    if (subjectsChanged || feedsChanged) this.startCapture();
   }
 
   info(options: { deletedDetails?: boolean; subjectsFilter?: string } = {}): StreamInfo {
+    const mirror = this.#config.mirror === undefined ? undefined : this.#feeds[0];
+    const sources = this.#config.mirror === undefined && this.#feeds.length > 0 ? this.#feeds : undefined;
     return {
-      config: this.#config,
+      config: this.#configJson(),
       created: formatNanos(this.createdNs),
       state: this.state(options),
       ...(this.#host.domain !== undefined && { domain: this.#host.domain }),
+      ...(mirror !== undefined && { mirror: this.#sourceInfo(mirror) }),
+      ...(sources !== undefined && { sources: sources.map((f) => this.#sourceInfo(f)) }),
       ts: formatNanos(nowNs()),
     };
+  }
+
+  /**
+   * The config as nats-server writes it: no `subjects` and a zero `duplicate_window` (a
+   * mirror's, a sourcing stream's) are left out (omitempty).
+   */
+  #configJson(): StreamConfig {
+    const c = this.#config;
+    if (c.duplicate_window !== 0 && c.subjects.length > 0) return c;
+    const out: Record<string, unknown> = { ...c };
+    if (c.duplicate_window === 0) delete out["duplicate_window"];
+    if (c.subjects.length === 0) delete out["subjects"];
+    return out as StreamConfig;
   }
 
   state(options: { deletedDetails?: boolean; subjectsFilter?: string } = {}): StreamStateJson {
@@ -226,7 +350,7 @@ export class Stream implements StreamHandle, CaptureTarget {
       ...(subjects !== undefined && subjects.size > 0 && { subjects: Object.fromEntries(subjects) }),
       ...(s.numDeleted > 0 && { num_deleted: s.numDeleted }),
       ...(s.numDeleted > 0 && options.deletedDetails === true && { deleted: this.#deletedSequences(s.firstSeq, s.lastSeq) }),
-      consumer_count: this.#host.consumersOf(this.name).length,
+      consumer_count: this.#host.consumersOf(this.name).filter((c) => !c.direct).length,
     };
   }
 
@@ -276,6 +400,7 @@ export class Stream implements StreamHandle, CaptureTarget {
   stop(): void {
     this.#closed = true;
     this.#stopCapture();
+    this.#stopFeeds();
     this.#storedListeners.clear();
   }
 
@@ -298,7 +423,6 @@ export class Stream implements StreamHandle, CaptureTarget {
   }
 }
 
-/** nats-server 2.9's PubAck opening: `{"stream":"S", "seq":` (`"domain":"D", ` in between when set). */
 /** The checked config's republish transform (none without a destination). */
 function republisher(config: StreamConfig): SubjectTransform | undefined {
   const r = config.republish;
@@ -311,6 +435,7 @@ function inputTransform(config: StreamConfig): SubjectTransform | undefined {
   return t === undefined || t.dest === "" ? undefined : new SubjectTransform(t.src, t.dest);
 }
 
+/** nats-server 2.9's PubAck opening: `{"stream":"S", "seq":` (`"domain":"D", ` in between when set). */
 function ackPrefix(stream: string, domain: string | undefined): string {
   return domain === undefined ? `{"stream":${JSON.stringify(stream)}, "seq":` : `{"stream":${JSON.stringify(stream)}, "domain":${JSON.stringify(domain)}, "seq":`;
 }
@@ -321,4 +446,14 @@ function headerValue(block: Uint8Array, key: string): string {
   if (at < 0) return "";
   const end = text.indexOf("\r\n", at + 2);
   return text.slice(at + 2 + key.length + 1, end < 0 ? undefined : end).trim();
+}
+
+/** `block` with `key: value` set (replaced when present), or a new block with only that header. */
+function withHeader(block: Uint8Array | undefined, key: string, value: string): Uint8Array {
+  const line = Buffer.from(`${key}: ${value}\r\n\r\n`, "utf8");
+  if (block === undefined || block.length === 0) return Buffer.concat([Buffer.from("NATS/1.0\r\n", "latin1"), line]);
+  // Bytes kept as they are (latin1 maps each byte to one character and back).
+  const text = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("latin1");
+  const lines = text.slice(0, -4).split("\r\n").filter((l, i) => i === 0 || !l.toLowerCase().startsWith(`${key.toLowerCase()}:`));
+  return Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n`, "latin1"), line]);
 }
