@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StorageType, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { createServer } from "../../src/index.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
@@ -141,6 +141,55 @@ for (const transport of TRANSPORTS) {
     });
   }
 }
+
+describe("mirrors and sources: the nats.js scenarios", () => {
+  it("a work queue fed by a source ('jetstream - source')", async (t) => {
+    const h = await startJetStream(t, "tcp");
+    await h.jsm.streams.add({ name: "src", subjects: ["src.*"], storage: StorageType.Memory });
+    for (let i = 0; i < 10; i++) {
+      await h.js.publish("src.A");
+      await h.js.publish("src.B");
+    }
+    await h.jsm.streams.add({ name: "work", storage: StorageType.File, retention: RetentionPolicy.Workqueue, sources: [{ name: "src", filter_subject: ">" }] });
+    await caughtUp(h.jsm, "work", 20);
+    await h.jsm.consumers.add("work", { ack_policy: AckPolicy.Explicit, durable_name: "worker", filter_subject: "src.B" });
+    const c = await h.js.consumers.get("work", "worker");
+    let n = 0;
+    for await (const m of await c.fetch({ max_messages: 10, expires: 2000 })) {
+      await m.ackAck();
+      n++;
+    }
+    assert.equal(n, 10);
+    // The work queue still holds every A.
+    assert.equal((await h.jsm.streams.info("work")).state.messages, 10);
+  });
+
+  it("mirror_direct follows the origin's allow_direct ('jsm - mirror_direct options')", async (t) => {
+    const h = await startJetStream(t, "in-process");
+    await h.jsm.streams.add({ name: "A", allow_direct: true, subjects: ["a.*"], max_msgs_per_subject: 1, storage: StorageType.Memory });
+    const si = await h.jsm.streams.add({ name: "B", allow_direct: true, mirror_direct: true, mirror: { name: "A" }, max_msgs_per_subject: 1, storage: StorageType.Memory });
+    assert.equal(si.config.allow_direct, true);
+    assert.equal(si.config.mirror_direct, true);
+  });
+
+  it("a mirror with two subject transforms ('jsm - source transforms')", async (t) => {
+    const h = await startJetStream(t, "in-process");
+    await h.jsm.streams.add({ name: "N", subjects: ["foo", "bar"], storage: StorageType.Memory });
+    await h.js.publish("foo");
+    await h.js.publish("bar");
+    const mi = await h.jsm.streams.add({
+      name: "N2",
+      storage: StorageType.Memory,
+      mirror: { name: "N", subject_transforms: [{ src: "foo", dest: "foo-transformed" }, { src: "bar", dest: "bar-transformed" }] },
+    });
+    assert.deepEqual(mi.config.mirror?.subject_transforms?.map((v) => v.dest), ["foo-transformed", "bar-transformed"]);
+    await caughtUp(h.jsm, "N2", 2);
+    const c = await h.js.consumers.get("N2");
+    const subjects: string[] = [];
+    for await (const m of await c.fetch({ max_messages: 2, expires: 2000 })) subjects.push(m.subject);
+    assert.deepEqual(subjects, ["foo-transformed", "bar-transformed"]);
+  });
+});
 
 describe("mirrors and sources across a restart and a domain", () => {
   it("a file mirror and a file source resume where they stopped, without duplicates", async (t) => {
