@@ -17,29 +17,37 @@ const layers = [
   ["direct", ["base", "subjects", "protocol", "core"]],
   // JetStream's storage knows only subjects
   ["jetstream/store", ["base", "subjects"]],
-  // features that build on the in-process API or on auth and TLS
-  ["jetstream", ["base", "subjects", "protocol", "core", "direct", "jetstream/store"]],
+  // JetStream, bottom-up: what both of its sides share (the contracts between them, the API
+  // error catalogue, wire types and times), then the stream side and the consumer side, which
+  // know each other only through shared/contracts.ts, then the API on top of the stream side
+  ["jetstream/shared", ["base", "subjects", "direct", "jetstream/store"]],
+  ["jetstream/stream", ["base", "subjects", "direct", "jetstream/store", "jetstream/shared"]],
+  ["jetstream/consumer", ["base", "subjects", "direct", "jetstream/store", "jetstream/shared"]],
+  ["jetstream/api", ["base", "direct", "jetstream/store", "jetstream/shared", "jetstream/stream"]],
+  // features that build on the in-process API or on auth and TLS; jetstream/ itself wires its
+  // sub-folders together (the service, its options, its start on demand)
+  ["jetstream", ["base", "subjects", "protocol", "core", "direct", "jetstream/store", "jetstream/shared", "jetstream/stream", "jetstream/consumer", "jetstream/api"]],
   ["leafnode", ["base", "subjects", "protocol", "core", "auth", "transport"]],
   // every feature's options in one shape: what createServer() and the config file produce
   ["options", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode"]],
   // readers of the whole: monitoring and the config file
-  ["monitor", ["base", "subjects", "protocol", "core", "direct", "jetstream", "leafnode", "options"]],
+  ["monitor", ["base", "subjects", "protocol", "core", "direct", "jetstream", "jetstream/shared", "jetstream/stream", "leafnode", "options"]],
   ["config", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode", "options"]],
   // wiring: the Server that builds it all
-  ["server", ["base", "subjects", "protocol", "core", "auth", "transport", "direct", "jetstream", "jetstream/store", "leafnode", "options", "monitor", "config"]],
+  ["server", ["base", "subjects", "protocol", "core", "auth", "transport", "direct", "jetstream", "jetstream/store", "jetstream/shared", "jetstream/stream", "jetstream/consumer", "jetstream/api", "leafnode", "options", "monitor", "config"]],
 ];
 
 const escape = (s) => s.replace(/[/]/g, "\\/");
 // A folder's own files, not those of a sub-folder that is a layer of its own.
 const own = (folder) => {
   const subs = layers.map(([f]) => f).filter((f) => f.startsWith(`${folder}/`));
-  return subs.length === 0 ? `^src/${escape(folder)}/` : `^src/${escape(folder)}/(?!${subs.map((s) => escape(s.slice(folder.length + 1))).join("|")}/)`;
+  return subs.length === 0 ? `^src/${escape(folder)}/` : `^src/${escape(folder)}/(?!(?:${subs.map((s) => escape(s.slice(folder.length + 1))).join("|")})/)`;
 };
 
 module.exports = {
   forbidden: [
     ...layers.map(([folder, allowed]) => ({
-      name: `layer-${folder.replace("/", "-")}`,
+      name: `layer-${folder.replaceAll("/", "-")}`,
       comment: `src/${folder}/ may import only: ${allowed.length ? allowed.join(", ") : "nothing of src/"} (docs/architecture.md)`,
       severity: "error",
       from: { path: own(folder) },

@@ -42,7 +42,7 @@ export type {
   SourcePosition,
   ConfigValueBase,
 } from "./config/index.ts";
-export type { StreamConfig, StreamStateJson, RetentionPolicy, DiscardPolicy, StorageType } from "./jetstream/types.ts";
+export type { StreamConfig, StreamStateJson, RetentionPolicy, DiscardPolicy, StorageType, StreamSource, SubjectTransformConfig, RePublish } from "./jetstream/shared/types.ts";
 export type { Logger } from "./base/logger.ts";
 export type { TrafficStats } from "./core/client.ts";
 export { CloseReason } from "./core/close-reason.ts";

@@ -4,22 +4,23 @@
  * stores (memory or file), recovers file streams at start, and wires in the consumer side
  * through the {@link ConsumerManager} seam. `close()` stops consumers and flushes every store.
  */
-import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./contracts.ts";
-import { JsErrors } from "./api-errors.ts";
+import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamRegistry } from "./shared/contracts.ts";
+import { JsErrors } from "./shared/api-errors.ts";
 import type { Logger } from "../base/logger.ts";
 import type { StoreFactory } from "./store/stream-store.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
-import { ApiDispatcher, type ApiHost } from "./api.ts";
-import { forwardWrite, mappedDomainWrite } from "./domain-mappings.ts";
-import { Stream, type StreamHost } from "./stream.ts";
-import { storeLimits } from "./stream-config.ts";
-import type { StreamConfig } from "./types.ts";
+import { ApiDispatcher, type ApiHost } from "./api/dispatcher.ts";
+import { forwardWrite, mappedDomainWrite } from "./api/domain-mappings.ts";
+import { Stream, type StreamHost } from "./stream/stream.ts";
+import { storeLimits } from "./stream/config.ts";
+import type { StreamConfig } from "./shared/types.ts";
 import { openStoreFactories } from "./store-factories.ts";
 import { nowNs } from "./store/clock.ts";
-import { logCaught } from "./log-caught.ts";
+import { logCaught } from "./shared/log-caught.ts";
+import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "./shared/advisories.ts";
 import type { MsgHeaders } from "../direct/headers.ts";
 import type { DirectMsg } from "../direct/direct-message.ts";
-import { StreamConsumers } from "./consumer-manager.ts";
+import { StreamConsumers } from "./consumer/manager.ts";
 
 /** Builds the consumer side once the service exists (it needs the bus and the streams); tests may swap it. */
 export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger }) => ConsumerManager;
@@ -45,8 +46,12 @@ export class JetStream implements ApiHost, StreamRegistry {
   #consumers: ConsumerManager | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(bus: BusApi, options: ResolvedJetStreamOptions, logger: Logger, consumers?: ConsumerManagerFactory) {
+  /** The server's name (nats-server `s.Name()`: its id unless `server_name` is set), for advisories. */
+  readonly #serverName: string;
+
+  constructor(bus: BusApi, options: ResolvedJetStreamOptions, logger: Logger, consumers?: ConsumerManagerFactory, serverName = "") {
     this.#bus = bus;
+    this.#serverName = serverName;
     this.options = options;
     this.logger = logger;
     const service = this;
@@ -62,20 +67,24 @@ export class JetStream implements ApiHost, StreamRegistry {
     this.#dispatcher = new ApiDispatcher(this, this.ready);
     // Subscribed at once, so that requests sent during recovery wait in line rather than
     // finding nobody (no responders) and failing.
-    this.#apiSubscriptions.push(bus.subscribe("$JS.API.>", { callback: (_err, msg) => this.#dispatcher.dispatch(msg, "$JS.API.".length) }));
+    this.#apiSubscriptions.push(bus.serve("$JS.API.>", (msg) => this.#dispatcher.dispatch(msg, "$JS.API.".length)));
     const domain = options.domain;
     if (domain !== undefined) {
       const prefix = `$JS.${domain}.API.`;
-      this.#apiSubscriptions.push(bus.subscribe(`${prefix}>`, { callback: (_err, msg) => this.dispatch(msg, prefix.length) }));
+      this.#apiSubscriptions.push(bus.serve(`${prefix}>`, (msg) => this.dispatch(msg, prefix.length)));
     }
   }
 
-  /** Handles an API request received before the service ran (the loader held it). */
-  dispatch(msg: DirectMsg, prefixLength: number): void {
+  /**
+   * Handles an API request (also one received before the service ran, which the loader held).
+   * Returns whether it had a taker (see `ApiDispatcher.dispatch`).
+   */
+  dispatch(msg: DirectMsg, prefixLength: number): boolean {
     // A KV/object write through a domain's prefix is a mapped publish, not a request.
     const mapped = mappedDomainWrite(msg.subject, prefixLength);
-    if (mapped !== undefined) forwardWrite(this.#bus, msg, mapped);
-    else this.#dispatcher.dispatch(msg, prefixLength);
+    if (mapped === undefined) return this.#dispatcher.dispatch(msg, prefixLength);
+    forwardWrite(this.#bus, msg, mapped);
+    return true;
   }
 
   get consumers(): ConsumerManager | undefined {
@@ -150,6 +159,7 @@ export class JetStream implements ApiHost, StreamRegistry {
     const stream = new Stream(this.#streamHost, config, store, created);
     this.#streams.set(config.name, stream);
     stream.startCapture();
+    this.#streamAction(stream.name, "create");
     return stream;
   }
 
@@ -159,6 +169,8 @@ export class JetStream implements ApiHost, StreamRegistry {
     const record: SavedStream = { config, created: stream.createdNs.toString() };
     this.#factories?.[config.storage].saveConfig(config.name, record);
     if (retentionChanged) stream.consumersChanged();
+    // Every accepted update, changed or not (stream.go `updateWithAdvisory`).
+    this.#streamAction(stream.name, "modify");
   }
 
   async deleteStream(stream: Stream): Promise<void> {
@@ -166,6 +178,43 @@ export class JetStream implements ApiHost, StreamRegistry {
     this.#streams.delete(stream.name);
     await this.#consumers?.streamDeleted(stream.name);
     await stream.store.destroy();
+    // After the consumers' own (stream.go `stop`: "Send stream delete advisory after the consumers").
+    this.#streamAction(stream.name, "delete");
+  }
+
+  /**
+   * JSStreamActionAdvisory on `$JS.EVENT.ADVISORY.STREAM.CREATED|UPDATED|DELETED.<stream>`
+   * (stream.go `sendCreateAdvisory`, `sendUpdateAdvisoryLocked`, `sendDeleteAdvisoryLocked`).
+   * Not for a stream recovered at start or created again with the same config, as nats-server.
+   */
+  #streamAction(stream: string, action: "create" | "modify" | "delete"): void {
+    const kind = action === "create" ? "CREATED" : action === "modify" ? "UPDATED" : "DELETED";
+    publishAdvisory(this.#bus, `${ADVISORY_PREFIX}.STREAM.${kind}.${stream}`, `${ADVISORY_TYPE}.stream_action`, {
+      stream,
+      action,
+      ...(this.options.domain !== undefined && { domain: this.options.domain }),
+    });
+  }
+
+  /**
+   * JSAPIAudit on `$JS.EVENT.ADVISORY.API` after an API answer (jetstream_api.go
+   * `sendJetStreamAPIAuditAdvisory`, called by `sendAPIResponse`). Of the requester only the
+   * account and this server are known here (the shape nats-server 2.9 sends; newer ones add
+   * the client's connection details).
+   */
+  auditing(): boolean {
+    return this.#bus.hasInterest(`${ADVISORY_PREFIX}.API`);
+  }
+
+  audit(subject: string, request: string, response: string): void {
+    publishAdvisory(this.#bus, `${ADVISORY_PREFIX}.API`, `${ADVISORY_TYPE}.api_audit`, {
+      server: this.#serverName,
+      client: { acc: "$G", server: this.#serverName },
+      subject,
+      ...(request !== "" && { request }),
+      response,
+      ...(this.options.domain !== undefined && { domain: this.options.domain }),
+    });
   }
 
   publish(subject: string, data?: Uint8Array | string, options?: { headers?: MsgHeaders }): boolean {
@@ -181,7 +230,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       const bytes = stream.store.state().bytes;
       if (stream.config.storage === "memory") memory += bytes;
       else storage += bytes;
-      consumers += this.#consumersOf(stream.name).length;
+      consumers += this.#consumersOf(stream.name).filter((c) => !c.direct).length;
     }
     return {
       memory,

@@ -22,7 +22,8 @@ export class JetStreamLoader {
   readonly ready: Promise<void>;
   #closed = false;
 
-  constructor(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger) {
+  /** `serverName` is nats-server's `s.Name()` (the id unless a name is set), for advisories. */
+  constructor(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger, serverName = "") {
     const held: Array<{ msg: DirectMsg; prefixLength: number }> = [];
     const prefixes = ["$JS.API.", ...(options.domain === undefined ? [] : [`$JS.${options.domain}.API.`])];
     const gates = prefixes.map((prefix) =>
@@ -33,7 +34,7 @@ export class JetStreamLoader {
       if (this.#closed) return;
       // The service subscribes to the same subjects in its constructor, in this same turn, so
       // nothing falls between the gate and the service.
-      const service = startJetStream(account, direct, options, logger);
+      const service = startJetStream(account, direct, options, logger, serverName);
       this.service = service;
       for (const { msg, prefixLength } of held.splice(0)) service.dispatch(msg, prefixLength);
       return service.ready;

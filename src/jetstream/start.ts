@@ -7,10 +7,10 @@ import type { DirectApi } from "../direct/direct-api.ts";
 import type { Logger } from "../base/logger.ts";
 import type { Account } from "../core/account.ts";
 import { createBus } from "./bus.ts";
-import { StreamConsumers } from "./consumer-manager.ts";
+import { StreamConsumers } from "./consumer/manager.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { JetStream } from "./jetstream.ts";
 
-export function startJetStream(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger): JetStream {
-  return new JetStream(createBus(account, direct), options, logger, (context) => new StreamConsumers(context));
+export function startJetStream(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger, serverName: string): JetStream {
+  return new JetStream(createBus(account, direct, logger), options, logger, (context) => new StreamConsumers(context), serverName);
 }

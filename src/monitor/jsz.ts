@@ -9,9 +9,9 @@
  */
 import { DEFAULT_SYNC_INTERVAL_MS } from "../jetstream/jetstream-options.ts";
 import type { JetStream } from "../jetstream/jetstream.ts";
-import type { Stream } from "../jetstream/stream.ts";
-import type { StreamConfig, StreamStateJson } from "../jetstream/types.ts";
-import { formatNanos } from "../jetstream/rfc3339.ts";
+import type { Stream } from "../jetstream/stream/stream.ts";
+import type { StreamConfig, StreamStateJson } from "../jetstream/shared/types.ts";
+import { formatNanos } from "../jetstream/shared/rfc3339.ts";
 import { goTime, msToNs } from "./go-format.ts";
 import type { MonitorView } from "./monitor-view.ts";
 

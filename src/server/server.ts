@@ -206,7 +206,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#direct = this.#newDirectApi(this.#account);
     const jetstream = this.#options.jetstream;
     this.#system = this.#accounts.system === undefined ? undefined : new SystemServices(this.#accounts.system, this.#systemHost());
-    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger);
+    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger, this.#options.serverName ?? this.id);
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ackSubject, parseAckBody, parseAckSubject, parseGoDuration } from "../../src/jetstream/ack.ts";
+import { ackSubject, parseAckBody, parseAckSubject, parseGoDuration } from "../../src/jetstream/consumer/ack.ts";
 import {
   applyConsumerDefaults,
   checkConsumerConfig,
@@ -14,11 +14,11 @@ import {
   parseConsumerConfig,
   type ConsumerConfig,
   type StreamConfigView,
-} from "../../src/jetstream/consumer-config.ts";
-import { DeliveryState } from "../../src/jetstream/consumer-pending.ts";
-import { ConsumerStatus, headersOnly } from "../../src/jetstream/consumer-status.ts";
-import { PullRequestQueue, WaitingRequest, parseNextRequest } from "../../src/jetstream/pull-requests.ts";
-import { ByteRateLimiter, FlowControlWindow } from "../../src/jetstream/push-delivery.ts";
+} from "../../src/jetstream/consumer/config.ts";
+import { DeliveryState } from "../../src/jetstream/consumer/pending.ts";
+import { ConsumerStatus, headersOnly } from "../../src/jetstream/consumer/status.ts";
+import { PullRequestQueue, WaitingRequest, parseNextRequest } from "../../src/jetstream/consumer/pull-requests.ts";
+import { ByteRateLimiter, FlowControlWindow } from "../../src/jetstream/consumer/push-delivery.ts";
 
 const STREAM: StreamConfigView = { name: "ORDERS", retention: "limits", subjects: ["orders.>"] };
 

@@ -158,6 +158,12 @@ describe("KV and object store wire answers against nats-server 2.9.10", { skip: 
     });
     delete expected["rollup invalid"];
     delete actual["rollup invalid"];
+    // A direct get nobody takes: nats-server 2.9.10 leaves it unanswered; since 2.11 the
+    // requester hears no responders (client.go processServiceImport), as from us.
+    assert.equal(expected["direct get unknown stream"], "no answer: timeout");
+    assert.equal(actual["direct get unknown stream"], "no answer: no responders: '$JS.API.DIRECT.GET.KV_nope.$KV.nope.a'");
+    delete expected["direct get unknown stream"];
+    delete actual["direct get unknown stream"];
     // After a rollup all leaves one message, nats-server 2.9.10's memory store still counts the
     // subjects that were purged (num_subjects 4); one subject is left.
     type Info = { body: { state: { num_subjects: number } } };

@@ -149,7 +149,7 @@ for (const target of TARGETS) {
 
 describe("KV through a JetStream domain", () => {
   // The client writes on $JS.<domain>.API.$KV.<bucket>.<key>, which nats-server maps to
-  // $KV.<bucket>.<key> (src/jetstream/domain-mappings.ts).
+  // $KV.<bucket>.<key> (src/jetstream/api/domain-mappings.ts).
   it("a client bound to the domain puts, gets and watches", async (t) => {
     const server = createServer({ jetstream: { storeDir: tempDir(t), domain: "edge" } });
     await server.listen();

@@ -1,0 +1,57 @@
+/**
+ * The consumer advisories nats-server publishes (jetstream_events.go), for tools and for
+ * dead-letter handling: a message that reached max_deliver, one that was naked or terminated,
+ * a consumer created or deleted, and sampled ack metrics (`sample_freq`). As in nats-server (consumer.go sendAdvisory), an advisory
+ * nobody subscribes to is not even encoded.
+ */
+import type { BusApi } from "../shared/contracts.ts";
+import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "../shared/advisories.ts";
+
+const PREFIX = `${ADVISORY_PREFIX}.CONSUMER`;
+const METRIC_PREFIX = "$JS.EVENT.METRIC.CONSUMER.ACK";
+
+export class ConsumerAdvisories {
+  readonly #bus: BusApi;
+  readonly #stream: string;
+  readonly #consumer: string;
+
+  constructor(bus: BusApi, stream: string, consumer: string) {
+    this.#bus = bus;
+    this.#stream = stream;
+    this.#consumer = consumer;
+  }
+
+  /** JSConsumerDeliveryExceededAdvisory: `seq` went out `deliveries` times and will not again. */
+  maxDeliveries(streamSeq: number, deliveries: number): void {
+    this.#send("MAX_DELIVERIES", "max_deliver", { stream_seq: streamSeq, deliveries });
+  }
+
+  /** JSConsumerDeliveryNakAdvisory. */
+  naked(consumerSeq: number, streamSeq: number, deliveries: number): void {
+    this.#send("MSG_NAKED", "nak", { consumer_seq: consumerSeq, stream_seq: streamSeq, deliveries });
+  }
+
+  /** JSConsumerDeliveryTerminatedAdvisory. */
+  terminated(consumerSeq: number, streamSeq: number, deliveries: number, reason: string): void {
+    this.#send("MSG_TERMINATED", "terminated", { consumer_seq: consumerSeq, stream_seq: streamSeq, deliveries, ...(reason !== "" && { reason }) });
+  }
+
+  /** JSConsumerAckMetric (`$JS.EVENT.METRIC.CONSUMER.ACK`): a sampled ack and how long it took. */
+  ackSampled(consumerSeq: number, streamSeq: number, ackTimeNs: number, deliveries: number): void {
+    const subject = `${METRIC_PREFIX}.${this.#stream}.${this.#consumer}`;
+    this.#publish(subject, "io.nats.jetstream.metric.v1.consumer_ack", { consumer_seq: consumerSeq, stream_seq: streamSeq, ack_time: Math.round(ackTimeNs), deliveries });
+  }
+
+  /** JSConsumerActionAdvisory. */
+  action(action: "create" | "delete"): void {
+    this.#send(action === "create" ? "CREATED" : "DELETED", "consumer_action", { action });
+  }
+
+  #send(kind: string, type: string, fields: Record<string, unknown>): void {
+    this.#publish(`${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`, `${ADVISORY_TYPE}.${type}`, fields);
+  }
+
+  #publish(subject: string, type: string, fields: Record<string, unknown>): void {
+    publishAdvisory(this.#bus, subject, type, { stream: this.#stream, consumer: this.#consumer, ...fields });
+  }
+}

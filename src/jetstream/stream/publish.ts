@@ -1,0 +1,267 @@
+/**
+ * The capture path: a message published on a stream's subject is checked, stored and
+ * acknowledged, in nats-server's order (server/stream.go `processJetStreamMsg`): sealed,
+ * expected stream, expected last subject sequence, expected last sequence, duplicate id,
+ * expected last msg id, rollup permission, message size, then discard-new limits, interest,
+ * store, rollup purge. Every refusal is a PubAck error (`{"error":…,"stream":"S","seq":0}`); a
+ * publish without a reply is handled the same and answered with nothing.
+ */
+import type { ApiError } from "../shared/contracts.ts";
+import { DiscardNewRefusal, JsErrors } from "../shared/api-errors.ts";
+import { MsgHeaders } from "../../direct/headers.ts";
+import { isValidLiteralSubject, isValidSubject } from "../../subjects/subject.ts";
+import type { SubjectTransform } from "../shared/subject-transform.ts";
+import { formatNanos } from "../shared/rfc3339.ts";
+import type { StreamConfig } from "../shared/types.ts";
+import type { StreamStore } from "../store/stream-store.ts";
+
+/** Header names the publish path reads (server/stream.go `JS*` constants). */
+export const JsHeader = {
+  MsgId: "Nats-Msg-Id",
+  ExpectedStream: "Nats-Expected-Stream",
+  ExpectedLastSeq: "Nats-Expected-Last-Sequence",
+  ExpectedLastSubjSeq: "Nats-Expected-Last-Subject-Sequence",
+  ExpectedLastSubjSeqSubj: "Nats-Expected-Last-Subject-Sequence-Subject",
+  ExpectedLastMsgId: "Nats-Expected-Last-Msg-Id",
+  Rollup: "Nats-Rollup",
+} as const;
+
+/** nats-server stores at most this much header (`math.MaxUint16`). */
+const MAX_HEADER_SIZE = 65535;
+
+/** Message ids seen within the duplicate window, oldest first (a Map keeps insertion order). */
+export class DuplicateWindow {
+  readonly #ids = new Map<string, { seq: number; timeNs: bigint }>();
+  #windowNs: bigint;
+
+  constructor(windowNs: number) {
+    this.#windowNs = BigInt(windowNs);
+  }
+
+  set windowNs(windowNs: number) {
+    this.#windowNs = BigInt(windowNs);
+  }
+
+  /** The sequence stored under `id` within the window, or 0. */
+  find(id: string, nowNs: bigint): number {
+    this.#expire(nowNs);
+    return this.#ids.get(id)?.seq ?? 0;
+  }
+
+  remember(id: string, seq: number, timeNs: bigint): void {
+    this.#ids.delete(id);
+    this.#ids.set(id, { seq, timeNs });
+  }
+
+  clear(): void {
+    this.#ids.clear();
+  }
+
+  #expire(nowNs: bigint): void {
+    const cutoff = nowNs - this.#windowNs;
+    for (const [id, entry] of this.#ids) {
+      if (entry.timeNs >= cutoff) break;
+      this.#ids.delete(id);
+    }
+  }
+}
+
+/** What the capture path needs of its stream. */
+export interface CaptureTarget {
+  readonly name: string;
+  readonly config: StreamConfig;
+  readonly store: StreamStore;
+  /** The last sequence assigned (stored or skipped), nats-server's `mset.lseq`. */
+  lastSeq: number;
+  /** The Nats-Msg-Id of the last message stored, nats-server's `mset.lmsgId`. */
+  lastMsgId: string;
+  readonly duplicates: DuplicateWindow;
+  /** The PubAck's opening, `{"stream":"S", "seq":` (with the domain when set). */
+  readonly ackPrefix: string;
+  /** Interest retention: does any consumer want `subject`? */
+  hasConsumerInterest(subject: string): boolean;
+  /** Server-wide resource check (maxMemory/maxStore): false once they are exceeded. */
+  hasRoomFor(): boolean;
+  /** Bytes a message counts for in this stream's store. */
+  messageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number;
+  /** After a message is stored. */
+  stored(seq: number, subject: string): void;
+  respond(reply: string, body: string): void;
+  now(): bigint;
+  /** The `republish` transform, when the stream has one with a destination. */
+  readonly republisher: SubjectTransform | undefined;
+  /** Publishes a republished message: `headers` is a whole header block. */
+  republish(subject: string, headers: Uint8Array, data: Uint8Array | undefined): void;
+}
+
+/** One message to capture. `headers` is the raw header block. */
+export interface Inbound {
+  readonly subject: string;
+  readonly reply: string;
+  readonly headers: Uint8Array | undefined;
+  readonly data: Uint8Array;
+}
+
+function ackError(target: CaptureTarget, error: ApiError): string {
+  return JSON.stringify({ error, stream: target.name, seq: 0 });
+}
+
+/** A header's value parsed as an unsigned integer, as nats-server's `parseInt64` (invalid = -1). */
+function headerSeq(value: string): number {
+  return /^\d+$/.test(value) ? Number(value) : -1;
+}
+
+/** The sequence of the last message matching `filter`, 0 when none (or the filter is no subject). */
+function lastMatching(target: CaptureTarget, filter: string): number {
+  if (!isValidSubject(filter)) return 0;
+  return target.store.loadLast(filter)?.seq ?? 0;
+}
+
+/** Checks, stores and acknowledges one message. Never throws. */
+export function capture(target: CaptureTarget, msg: Inbound): void {
+  // A `no_ack` stream never answers, not even a refusal (nats-server `doAck`).
+  const reply = target.config.no_ack === true ? "" : msg.reply;
+  const refuse = (error: ApiError): void => {
+    if (reply !== "") target.respond(reply, ackError(target, error));
+  };
+  const cfg = target.config;
+  if (cfg.sealed) return refuse(JsErrors.sealed());
+
+  let headers = msg.headers;
+  if (headers !== undefined && headers.length === 0) headers = undefined;
+  const parsed = headers === undefined ? undefined : MsgHeaders.decode(headers);
+  let msgId = "";
+  let rollup = "";
+  if (parsed !== undefined) {
+    const expectedStream = parsed.get(JsHeader.ExpectedStream);
+    if (expectedStream !== "" && expectedStream !== target.name) return refuse(JsErrors.streamNotMatch());
+
+    // The subject the check is about may be given, a wildcard included: the last message
+    // matching it (stream.go processJetStreamMsg, `JSExpectedLastSubjSeqSubj`, nats-server 2.11).
+    const checkedSubject = parsed.get(JsHeader.ExpectedLastSubjSeqSubj);
+    if (parsed.has(JsHeader.ExpectedLastSubjSeq)) {
+      const expected = headerSeq(parsed.get(JsHeader.ExpectedLastSubjSeq));
+      const last = checkedSubject === "" ? target.store.lastSeqForSubject(msg.subject) : lastMatching(target, checkedSubject);
+      if (expected !== last) return refuse(JsErrors.wrongLastSequence(last));
+    } else if (checkedSubject !== "") {
+      return refuse(JsErrors.expectedLastSubjectSeqInvalid());
+    }
+    if (parsed.has(JsHeader.ExpectedLastSeq)) {
+      const expected = headerSeq(parsed.get(JsHeader.ExpectedLastSeq));
+      if (expected !== target.lastSeq) return refuse(JsErrors.wrongLastSequence(target.lastSeq));
+    }
+
+    msgId = parsed.get(JsHeader.MsgId);
+    if (msgId !== "") {
+      const seq = target.duplicates.find(msgId, target.now());
+      if (seq > 0) {
+        if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq},"duplicate": true}`);
+        return;
+      }
+    }
+
+    const expectedLastId = parsed.get(JsHeader.ExpectedLastMsgId);
+    if (expectedLastId !== "" && expectedLastId !== target.lastMsgId) return refuse(JsErrors.wrongLastMsgId(target.lastMsgId));
+
+    rollup = parsed.get(JsHeader.Rollup);
+    if (rollup !== "") {
+      if (!cfg.allow_rollup_hdrs || cfg.deny_purge) return refuse(JsErrors.rollupFailed("rollup not permitted"));
+      if (rollup !== "sub" && rollup !== "all") return refuse(JsErrors.rollupFailed(`rollup value invalid: ${JSON.stringify(rollup)}`));
+    }
+  }
+
+  const headerSize = headers?.length ?? 0;
+  const maxMsgSize = cfg.max_msg_size;
+  if (maxMsgSize >= 0 && headerSize + msg.data.length > maxMsgSize) return refuse(JsErrors.messageTooLarge());
+  if (headerSize > MAX_HEADER_SIZE) return refuse(JsErrors.headerTooLarge());
+
+  const size = target.messageSize(msg.subject, headers, msg.data);
+  if (cfg.discard === "new") {
+    const refusal = discardNewRefusal(target, msg.subject, size, rollup !== "");
+    if (refusal !== undefined) return refuse(JsErrors.storeFailed(refusal));
+  }
+  if (!target.hasRoomFor()) return refuse(JsErrors.insufficientResources());
+
+  // Republish: the subject it goes to, and the last sequence of this exact subject before
+  // this message (stream.go processJetStreamMsg, "aids in gap detection").
+  let republishTo: string | undefined;
+  let lastForSubject = 0;
+  if (target.republisher !== undefined) {
+    republishTo = target.republisher.match(msg.subject);
+    if (republishTo !== undefined && !isValidLiteralSubject(republishTo)) republishTo = undefined;
+    if (republishTo !== undefined) lastForSubject = target.store.lastSeqForSubject(msg.subject);
+  }
+  const republish = (seq: number, timeNs: bigint): void => {
+    if (republishTo !== undefined) republishStored(target, republishTo, msg, headers, seq, timeNs, lastForSubject);
+  };
+
+  // Interest retention: a message no consumer wants is not kept, but still takes a sequence
+  // and moves the last timestamp (nats-server `SkipMsgNoInterest`): stored and removed at once.
+  if (cfg.retention === "interest" && !target.hasConsumerInterest(msg.subject)) {
+    let seq: number;
+    let timeNs: bigint;
+    try {
+      ({ seq, timeNs } = target.store.store(msg.subject, headers, msg.data));
+      target.store.remove(seq, "ack");
+    } catch (err) {
+      return refuse(JsErrors.storeFailed(err instanceof Error ? err.message : String(err)));
+    }
+    target.lastSeq = seq;
+    target.lastMsgId = msgId;
+    if (msgId !== "") target.duplicates.remember(msgId, seq, target.now());
+    republish(seq, timeNs);
+    if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}}`);
+    return;
+  }
+
+  let stored: { seq: number; timeNs: bigint };
+  try {
+    stored = target.store.store(msg.subject, headers, msg.data);
+  } catch (err) {
+    return refuse(JsErrors.storeFailed(err instanceof Error ? err.message : String(err)));
+  }
+  target.lastSeq = stored.seq;
+  target.lastMsgId = msgId;
+  if (msgId !== "") target.duplicates.remember(msgId, stored.seq, stored.timeNs);
+  if (rollup === "sub") target.store.purge({ filter: msg.subject, keep: 1 });
+  else if (rollup === "all") target.store.purge({ keep: 1 });
+  // Republished before the ack, as nats-server queues them in that order.
+  republish(stored.seq, stored.timeNs);
+  // The ack goes out once the message is in the store, before consumers see it.
+  if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}}`);
+  target.stored(stored.seq, msg.subject);
+}
+
+/**
+ * The republished copy (stream.go processJetStreamMsg): the message's own headers, then
+ * `Nats-Stream`, `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`, `Nats-Last-Sequence`, and
+ * with `headers_only` `Nats-Msg-Size` instead of the payload.
+ */
+function republishStored(target: CaptureTarget, to: string, msg: Inbound, headers: Uint8Array | undefined, seq: number, timeNs: bigint, lastForSubject: number): void {
+  const headersOnly = target.config.republish?.headers_only === true;
+  let lines = `Nats-Stream: ${target.name}\r\nNats-Subject: ${msg.subject}\r\nNats-Sequence: ${seq}\r\nNats-Time-Stamp: ${formatNanos(timeNs)}\r\nNats-Last-Sequence: ${lastForSubject}\r\n`;
+  if (headersOnly) lines += `Nats-Msg-Size: ${msg.data.length}\r\n`;
+  // An existing block ends with an empty line: the new lines go before it.
+  const block =
+    headers === undefined
+      ? Buffer.from(`NATS/1.0\r\n${lines}\r\n`, "latin1")
+      : Buffer.concat([headers.subarray(0, headers.length - 2), Buffer.from(`${lines}\r\n`, "latin1")]);
+  target.republish(to, block, headersOnly ? undefined : Buffer.from(msg.data));
+}
+
+/** nats-server's discard-new checks (memstore.go/filestore.go `storeRawMsg`), or undefined to store. */
+function discardNewRefusal(target: CaptureTarget, subject: string, size: number, isRollup: boolean): string | undefined {
+  const cfg = target.config;
+  const perSubjectMax = cfg.max_msgs_per_subject;
+  // At the subject's limit the new message replaces the oldest of that subject: allowed.
+  const atSubjectLimit = perSubjectMax > 0 && (target.store.subjectsState(subject).get(subject) ?? 0) >= perSubjectMax;
+  if (atSubjectLimit && cfg.discard_new_per_subject === true && !isRollup) return DiscardNewRefusal.maxMsgsPerSubject;
+  const state = target.store.state();
+  if (cfg.max_msgs > 0 && state.messages >= cfg.max_msgs && !atSubjectLimit) return DiscardNewRefusal.maxMsgs;
+  if (cfg.max_bytes > 0 && state.bytes + size > cfg.max_bytes) {
+    if (!atSubjectLimit) return DiscardNewRefusal.maxBytes;
+    const oldest = target.store.loadNext(subject, 0);
+    if (oldest === undefined || target.messageSize(oldest.subject, oldest.headers, oldest.data) < size) return DiscardNewRefusal.maxBytes;
+  }
+  return undefined;
+}
