@@ -7,7 +7,7 @@ export type { ServerEvents, ClientEventInfo, HandleOptions } from "./server/serv
 export type { ServerPorts } from "./base/listener.ts";
 export type { PeerIdentity } from "./core/identity.ts";
 export type { ServerOptions, ResolvedOptions, ReloadableOptions, AccountOptions } from "./options/options.ts";
-export type { AccountDefinition, AccountExport, AccountImport, ServiceResponseType } from "./core/accounts.ts";
+export type { AccountDefinition, AccountExport, AccountImport, AccountLimits, ServiceResponseType } from "./core/accounts.ts";
 export type { WebSocketOptions, ResolvedWebSocketOptions } from "./transport/websocket-options.ts";
 export type { JetStreamOptions, ResolvedJetStreamOptions } from "./jetstream/jetstream-options.ts";
 export type { SyncPolicy } from "./jetstream/store/stream-store.ts";

@@ -143,6 +143,7 @@ export class TrustedOperators {
     }
     const expires = [claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000, account.expires].filter((x): x is number => x !== undefined);
     const user: AuthenticatedUser = { user: claims.sub, account: account.key, permissions: permissionsOf(limits) };
+    if (typeof limits["subs"] === "number" && limits["subs"] >= 0) user.maxSubscriptions = limits["subs"];
     if (expires.length > 0) user.expires = Math.min(...expires);
     return user;
   }
@@ -258,7 +259,11 @@ function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
     else if (local !== undefined) imports.push({ stream: source, to: local });
     else imports.push({ stream: source, ...(to === undefined ? {} : { prefix: to }) });
   }
-  const out: AccountDefinition = {};
+  // An account JWT's limits as nats-server decodes them: a missing one is zero, so an account
+  // JWT without `limits` admits no connection (nsc writes -1, no limit, for each).
+  const limits = isRecord(nats["limits"]) ? nats["limits"] : {};
+  const limit = (key: string): number => (typeof limits[key] === "number" ? (limits[key] as number) : 0);
+  const out: AccountDefinition = { limits: { connections: limit("conn"), subscriptions: limit("subs") } };
   if (exports.length > 0) out.exports = exports;
   if (imports.length > 0) out.imports = imports;
   return out;

@@ -12,6 +12,12 @@ export const GLOBAL_ACCOUNT = "$G";
 export class Account {
   readonly name: string;
   readonly sublist: Sublist<Subscription>;
+  /** Client connections at once; -1 for no limit (an account JWT's `limits.conn`). */
+  maxConnections = -1;
+  /** Subscriptions per connection; -1 for no limit (an account JWT's `limits.subs`). */
+  maxSubscriptions = -1;
+  /** Client connections in the account now. */
+  connections = 0;
 
   constructor(name: string, sublist: Sublist<Subscription> = new Sublist<Subscription>()) {
     this.name = name;

@@ -38,10 +38,19 @@ export interface AccountImport {
   to?: string;
 }
 
+/** An account's limits; -1 (or absent) for none. */
+export interface AccountLimits {
+  /** Client connections at once (nats-server's `max_connections`, a JWT's `conn`). */
+  connections?: number;
+  /** Subscriptions per connection (`max_subscriptions`, a JWT's `subs`). */
+  subscriptions?: number;
+}
+
 /** One account's definition (beside its users, which authentication holds). */
 export interface AccountDefinition {
   exports?: AccountExport[];
   imports?: AccountImport[];
+  limits?: AccountLimits;
 }
 
 /** nats-server's default system account. */
@@ -76,6 +85,10 @@ export class Accounts {
     for (const name of names) {
       if (name === "" || /\s/.test(name)) throw new InvalidOptionError("accounts", `${JSON.stringify(name)} is not an account name`);
       if (!this.#byName.has(name)) this.#byName.set(name, new Account(name));
+      const account = this.#byName.get(name)!;
+      const limits = definitions[name]!.limits;
+      account.maxConnections = limits?.connections ?? -1;
+      account.maxSubscriptions = limits?.subscriptions ?? -1;
     }
     if (systemAccount === GLOBAL_ACCOUNT) throw new InvalidOptionError("systemAccount", "the global account cannot be the system account");
     if (systemAccount !== false && systemAccount !== DEFAULT_SYSTEM_ACCOUNT && !this.#byName.has(systemAccount)) {

@@ -128,6 +128,10 @@ export class Client implements ProtocolHandler, MessageSink {
   #publisher: PublisherCache;
   /** The account the client's messages are routed in: `$G` until its user names another. */
   #account: Account;
+  /** Whether this client is counted in its account's connections. */
+  #counted = false;
+  /** Subscriptions allowed by the account's and the user's limits; -1 for none. */
+  #maxSubscriptions = -1;
   /** `-V`: every protocol op in and out goes to the logger's trace level, as nats-server. */
   readonly #trace: boolean;
 
@@ -222,6 +226,8 @@ export class Client implements ProtocolHandler, MessageSink {
     this.#parser.halt();
     if (this.#authTimer !== undefined) clearTimeout(this.#authTimer);
     if (this.#expiryTimer !== undefined) clearTimeout(this.#expiryTimer);
+    if (this.#counted) this.#account.connections--;
+    this.#counted = false;
     this.closedSubscriptions = [...this.#subs.values()].map((sub) => ({
       subject: sub.subject,
       queue: sub.queue,
@@ -323,11 +329,23 @@ export class Client implements ProtocolHandler, MessageSink {
   #setUser(user: AuthenticatedUser): boolean {
     const account = user.account === undefined ? this.#host.account : this.#host.accountNamed(user.account);
     if (account === undefined) return false;
-    if (account !== this.#account) {
-      if (this.#subs.size > 0) return false;
+    if (account !== this.#account || !this.#counted) {
+      if (account !== this.#account && this.#subs.size > 0) return false;
+      // client.go registerWithAccount: an account at its connection limit refuses one more.
+      if (account.maxConnections >= 0 && account.connections >= account.maxConnections) {
+        this.closeWithError(WireError.MaxAccountConnectionsExceeded, CloseReason.MaxAccountConnectionsExceeded);
+        return false;
+      }
+      if (this.#counted) this.#account.connections--;
+      account.connections++;
+      this.#counted = true;
       this.#account = account;
       this.#publisher = account.publisher();
     }
+    // The tighter of the account's and the user's per-connection limits (client.go applyAccountLimits).
+    const limits = [account.maxSubscriptions, user.maxSubscriptions ?? -1].filter((n) => n >= 0);
+    this.#maxSubscriptions = limits.length === 0 ? -1 : Math.min(...limits);
+    if (this.#maxSubscriptions >= 0 && this.#subs.size >= this.#maxSubscriptions) this.#queueFrame(encodeError(WireError.MaxSubscriptionsExceeded));
     this.user = user.user;
     this.permissions = user.permissions;
     this.#expireAt(user.expires);
@@ -469,7 +487,7 @@ export class Client implements ProtocolHandler, MessageSink {
       return;
     }
     const { maxSubscriptions } = this.#host.options;
-    if (maxSubscriptions > 0 && this.#subs.size >= maxSubscriptions) {
+    if ((maxSubscriptions > 0 && this.#subs.size >= maxSubscriptions) || (this.#maxSubscriptions >= 0 && this.#subs.size >= this.#maxSubscriptions)) {
       this.#queueFrame(encodeError(WireError.MaxSubscriptionsExceeded));
       return;
     }

@@ -16,6 +16,7 @@ export const CloseReason = {
   ProtocolViolation: "Protocol Violation",
   BadClientProtocolVersion: "Bad Client Protocol Version",
   MaxConnectionsExceeded: "Maximum Connections Exceeded",
+  MaxAccountConnectionsExceeded: "Maximum Account Connections Exceeded",
   MaxPayloadExceeded: "Maximum Message Payload Exceeded",
   MaxControlLineExceeded: "Maximum Control Line Exceeded",
   MsgHeaderViolation: "Message Header Violation",

@@ -48,6 +48,8 @@ export interface AuthenticatedUser {
    * `User Authentication Expired` and closed then, as nats-server does.
    */
   expires?: number | undefined;
+  /** Subscriptions this user may hold on one connection (a user JWT's `subs`); -1 or absent for no limit. */
+  maxSubscriptions?: number | undefined;
 }
 
 /** A refusal is `false` (or null/undefined); anything else must be an {@link AuthenticatedUser}. */

@@ -16,6 +16,8 @@ export const WireError = {
   MaxPayloadViolation: "Maximum Payload Violation",
   /** Control line longer than `max_control_line`. Closes. (Lowercase, as nats-server.) */
   MaxControlLineExceeded: "maximum control line exceeded",
+  /** client.go maxAccountConnExceeded: the account's connection limit is reached. Closes. */
+  MaxAccountConnectionsExceeded: "maximum account active connections exceeded",
   /** Sent after INFO to a connection over `max_connections`. Closes. */
   MaxConnectionsExceeded: "maximum connections exceeded",
   /** SUB over `max_subscriptions`. The connection stays open. */

@@ -218,3 +218,32 @@ describe("operator mode in a configuration file, against nats-server", () => {
     assert.deepEqual(actual, expected);
   });
 });
+
+describe("operator mode: the account JWT's limits", () => {
+  it("conn and subs are enforced as nats-server does, and a JWT without limits admits no one", async (t) => {
+    const operator = createOperator();
+    const small = createAccount();
+    const bare = createAccount();
+    const accounts = {
+      [small.getPublicKey()]: await encodeAccount("SMALL", small, { limits: { conn: 1, subs: 2, data: -1, payload: -1 } }, { signer: operator }),
+      [bare.getPublicKey()]: await encodeAccount("BARE", bare, {}, { signer: operator }),
+    };
+    const server = await startBroker(t, { operator: { operators: [await encodeOperator("OP", operator)], accounts } });
+    // Raw, to see each -ERR: the third SUB is over the account's two per connection.
+    const first = await userCreds(small);
+    const raw = await RawClient.connect(server.port);
+    t.after(() => raw.destroy());
+    await raw.waitFor("\r\n");
+    const info = JSON.parse(raw.text().split("\r\n")[0]!.slice(5)) as { nonce: string };
+    const sig = Buffer.from(first.user.sign(new TextEncoder().encode(info.nonce))).toString("base64url");
+    raw.send(`CONNECT {"jwt":"${first.jwt}","sig":"${sig}","verbose":false,"protocol":1}\r\nSUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPING\r\n`);
+    await raw.waitFor("PONG\r\n");
+    assert.match(raw.text(), /\r\n-ERR 'maximum subscriptions exceeded'\r\nPONG\r\n$/);
+    await assert.rejects(open(t, server.url, credsAuthenticator((await userCreds(small)).creds)), /maximum account active connections exceeded/i);
+    // The first one leaving frees its place.
+    raw.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await open(t, server.url, credsAuthenticator((await userCreds(small)).creds));
+    await assert.rejects(open(t, server.url, credsAuthenticator((await userCreds(bare)).creds)), /maximum account active connections exceeded/i);
+  });
+});

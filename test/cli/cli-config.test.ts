@@ -199,10 +199,10 @@ describe("cli with a configuration file", () => {
   it("refuses to start without the security the file asks for", async (t) => {
     const dir = tempDir(t);
     const file = join(dir, "auth.conf");
-    writeFileSync(file, "port: -1\naccounts {\n  A: { users: [{ user: a, password: a }] }\n}\n");
+    writeFileSync(file, "port: -1\ntrusted_keys: [ODZWOR5RVFJ2O3QAHXCKNNOMVWH4W3MIABWBIXYLVFRSU3FXQVSA2HFN]\n");
     const cli = startCli(t, ["-c", file]);
     assert.equal(await cli.exitCode(), 1);
-    assert.match(cli.stderr(), new RegExp(`${file}:2:1: "accounts" is not supported yet, and starting without it would let any client in`));
+    assert.match(cli.stderr(), new RegExp(`${file}:2:1: "trusted_keys" is not supported yet, and this part of decentralized \\(JWT\\) authentication is not built; starting without it would let any client in`));
 
     writeFileSync(file, "port: -1\ntls {\n  cert_file: /nonexistent/server.pem\n  key_file: /nonexistent/server.key\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n}\n");
     const cli2 = startCli(t, ["-c", file]);
