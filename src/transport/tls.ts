@@ -73,7 +73,10 @@ export function resolveTls(options: TlsOptions | undefined): ResolvedTls | undef
   if (verify && ca === undefined) throw new InvalidOptionError("tls", "verify needs the CA that signs client certificates (ca)");
   let context: SecureContext;
   try {
-    context = nodeTls().createSecureContext({ cert, key, ...(ca !== undefined && { ca }) });
+    // The CA only to verify clients: given to a context, OpenSSL would also send it in the
+    // server's chain, which nats-server (Go) does not (a client that does not trust it then
+    // says "unable to verify the first certificate", as with nats-server).
+    context = nodeTls().createSecureContext({ cert, key, ...(verify && ca !== undefined && { ca }) });
   } catch (err) {
     throw new InvalidOptionError("tls", `certificate or key unusable: ${(err as Error).message}`);
   }
