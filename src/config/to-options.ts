@@ -10,11 +10,12 @@
 import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../base/constants.ts";
 import type { ServerOptions } from "../options/options.ts";
 import type { WebSocketOptions } from "../transport/websocket-options.ts";
-import { boolean, collect, integer, integerIn, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
+import { boolean, collect, integer, integerIn, nested, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
 import { authorizationBlock, tlsBlock } from "./security.ts";
+import type { TlsOptions } from "../transport/tls.ts";
 import { leafnodesBlock } from "./leafnodes.ts";
 import { jetStreamBlock } from "./jetstream.ts";
 import { describeValue, formatPosition, type ConfigEntry, type ConfigMap } from "./value.ts";
@@ -326,7 +327,7 @@ function websocketBlock(entry: ConfigEntry, draft: Draft): WebSocketOptions | un
       } else if (WEBSOCKET_ORIGINS.has(name)) {
         ws.allowedOrigins = origins(sub);
       } else if (name === "tls") {
-        throw problem(sub, '"tls" in "websocket" is not supported yet, and starting without it would serve WebSocket clients in plain text: remove it, and set no_tls: true, to run without it');
+        ws.tls = websocketTls(nested(sub, `${entry.key}.${sub.key}`), draft.warnings);
       } else if (name === "authorization" || name === "authentication") {
         throw problem(sub, `${JSON.stringify(sub.key)} in "websocket" is not supported yet, and starting without it would let any client in: remove it to run without it`);
       } else if (WEBSOCKET_NOT_YET.has(name)) {
@@ -341,8 +342,23 @@ function websocketBlock(entry: ConfigEntry, draft: Draft): WebSocketOptions | un
   }
   if (problems.length > 0) throw ConfigError.of(problems);
   if (port === undefined) return undefined;
-  if (ws.noTls !== true) throw problem(entry, "websocket requires TLS configuration: TLS is not supported yet, so set no_tls: true");
+  // websocket.go validateWebsocketOptions.
+  if (ws.tls === undefined && ws.noTls !== true) throw problem(entry, "websocket requires TLS configuration");
   return { port, ...ws };
+}
+
+/**
+ * `websocket { tls { } }` (opts.go parseWebsocket: parseTLS, then GenTLSConfig): the keys of
+ * the top-level block. `verify_and_map` is refused: WebSocket users are not mapped from their
+ * certificates yet. `handshake_first` means nothing for a WebSocket and is ignored, as there.
+ */
+function websocketTls(entry: ConfigEntry, warnings: string[]): TlsOptions {
+  const tls = tlsBlock(entry, warnings);
+  if (tls.verifyAndMap === true) {
+    throw problem(entry, '"verify_and_map" in "websocket.tls" is not supported yet, and ignoring it would let WebSocket clients in without the user their certificate names: remove it, or use verify, to run without it');
+  }
+  delete tls.handshakeFirst;
+  return tls;
 }
 
 /** `allowed_origins`: a string or an array of strings, each a URL. */

@@ -15,7 +15,7 @@ import { InvalidOptionError } from "../base/errors.ts";
 import { silentLogger, type Logger } from "../base/logger.ts";
 import type { AuthOptions } from "../auth/authenticator.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
-import { checkWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
+import { checkWebSocketOptions, resolveWebSocketTls, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import { resolveLeafNodes, type LeafNodeOptions, type ResolvedLeafNodes } from "../leafnode/options.ts";
 
@@ -196,6 +196,7 @@ function resolveWebSocket(ws: WebSocketOptions | undefined, host: string): Resol
     port: checkPort("websocket.port", ws.port),
     host: ws.host ?? host,
     noTls: ws.noTls ?? false,
+    tls: resolveWebSocketTls(ws.tls),
     compression: ws.compression ?? false,
     sameOrigin: ws.sameOrigin ?? false,
     allowedOrigins: [...(ws.allowedOrigins ?? [])],

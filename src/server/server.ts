@@ -314,8 +314,8 @@ export class Server extends TypedEmitter<ServerEvents> {
         logger,
       });
       this.#buildInfoPrefix();
-      logger.info(`Listening for websocket clients on ws://${websocket.host}:${this.#websocket.port}`);
-      logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
+      logger.info(`Listening for websocket clients on ${websocket.tls !== undefined ? "wss" : "ws"}://${websocket.host}:${this.#websocket.port}`);
+      if (websocket.tls === undefined) logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
     }
     await this.#leafNodes?.start();
   }
@@ -714,32 +714,33 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   #buildInfoPrefix(): void {
     const { host, serverName, maxPayload } = this.#options;
-    // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do.
     const auth = this.#auth;
     const tls = this.#options.tls;
     // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do. With a
     // no_auth_user, INFO says no auth is required (server.go createClient).
-    const fields = {
+    const fields = (tlsRequired: boolean, tlsAvailable: boolean, listener: { host: string; port: number }): Record<string, unknown> => ({
       server_id: this.id,
       server_name: serverName ?? this.id,
       version: SERVER_VERSION,
       proto: PROTO_VERSION,
       go: `node${process.versions.node}`,
-      host,
-      port: this.#port ?? this.#options.port ?? 0,
+      host: listener.host,
+      port: listener.port,
       headers: true,
       ...(auth.required && auth.noAuthUser === undefined && { auth_required: true }),
-      ...(tls !== undefined && { tls_required: true }),
+      ...(tlsRequired && { tls_required: true }),
       ...(tls?.verify === true && { tls_verify: true }),
+      ...(tlsAvailable && { tls_available: true }),
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
-    };
-    this.#infoPrefix = JSON.stringify(fields).slice(0, -1);
-    // nats-server 2.10.16+: WebSocket clients are told the WebSocket listener's host and port,
-    // and no TCP TLS flags (the WebSocket listener has its own TLS, not supported yet).
-    const ws = this.#websocket;
-    const wsFields = Object.fromEntries(Object.entries(fields).filter(([key]) => key !== "tls_required" && key !== "tls_verify"));
-    this.#wsInfoPrefix = JSON.stringify(ws === undefined ? wsFields : { ...wsFields, host: ws.host, port: ws.port }).slice(0, -1);
+    });
+    this.#infoPrefix = JSON.stringify(fields(tls !== undefined, false, { host, port: this.#port ?? this.#options.port ?? 0 })).slice(0, -1);
+    // nats-server 2.10.16+ (client.go generateClientInfoJSON): WebSocket clients are told the
+    // WebSocket listener's host and port, and `tls_required` and `tls_available` both say
+    // whether that listener serves TLS (wss); `tls_verify` stays the client port's.
+    const ws = this.#websocket ?? { host, port: this.#port ?? this.#options.port ?? 0 };
+    const wss = this.#options.websocket?.tls !== undefined;
+    this.#wsInfoPrefix = JSON.stringify(fields(wss, wss, ws)).slice(0, -1);
   }
 
   #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {

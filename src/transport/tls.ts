@@ -34,10 +34,23 @@ export interface TlsOptions {
 
 export interface ResolvedTls {
   readonly context: SecureContext;
+  /**
+   * The certificate, key and CA as read, for listeners that `node:https` builds (WebSocket,
+   * monitoring): it takes PEM, not a context. A function, so that the key stays out of
+   * `JSON.stringify(server.options)` and of anything that logs the options.
+   */
+  readonly material: () => TlsMaterial;
   readonly verify: boolean;
   readonly verifyAndMap: boolean;
   readonly timeout: number;
   readonly handshakeFirst: boolean;
+}
+
+/** PEM text (or Buffers) of a certificate, its key and (when verifying peers) the CA. */
+export interface TlsMaterial {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca: string | Buffer | undefined;
 }
 
 const DEFAULT_TLS_TIMEOUT = 2000;
@@ -53,24 +66,28 @@ export function nodeTls(): typeof import("node:tls") {
   return require("node:tls") as typeof import("node:tls");
 }
 
-function pem(name: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined {
+function pem(option: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined {
   if (value !== undefined) return value;
   if (file === undefined) return undefined;
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new InvalidOptionError(`tls.${name}File`, `cannot read ${file}: ${(err as Error).message}`);
+    throw new InvalidOptionError(option, `cannot read ${file}: ${(err as Error).message}`);
   }
 }
 
-export function resolveTls(options: TlsOptions | undefined): ResolvedTls | undefined {
+/**
+ * Reads and checks a `tls` option (`where` names it in errors: `tls`, `websocket.tls`,
+ * `leafnodes.tls`); undefined when there is none.
+ */
+export function resolveTls(options: TlsOptions | undefined, where = "tls"): ResolvedTls | undefined {
   if (options === undefined) return undefined;
-  const cert = pem("cert", options.cert, options.certFile);
-  const key = pem("key", options.key, options.keyFile);
-  const ca = pem("ca", options.ca, options.caFile);
-  if (cert === undefined || key === undefined) throw new InvalidOptionError("tls", "needs a certificate and its key");
+  const cert = pem(`${where}.certFile`, options.cert, options.certFile);
+  const key = pem(`${where}.keyFile`, options.key, options.keyFile);
+  const ca = pem(`${where}.caFile`, options.ca, options.caFile);
+  if (cert === undefined || key === undefined) throw new InvalidOptionError(where, "needs a certificate and its key");
   const verify = options.verify === true || options.verifyAndMap === true;
-  if (verify && ca === undefined) throw new InvalidOptionError("tls", "verify needs the CA that signs client certificates (ca)");
+  if (verify && ca === undefined) throw new InvalidOptionError(where, "verify needs the CA that signs client certificates (ca)");
   let context: SecureContext;
   try {
     // The CA only to verify clients: given to a context, OpenSSL would also send it in the
@@ -78,10 +95,11 @@ export function resolveTls(options: TlsOptions | undefined): ResolvedTls | undef
     // says "unable to verify the first certificate", as with nats-server).
     context = nodeTls().createSecureContext({ cert, key, ...(verify && ca !== undefined && { ca }) });
   } catch (err) {
-    throw new InvalidOptionError("tls", `certificate or key unusable: ${(err as Error).message}`);
+    throw new InvalidOptionError(where, `certificate or key unusable: ${(err as Error).message}`);
   }
   return {
     context,
+    material: () => ({ cert, key, ca: verify ? ca : undefined }),
     verify,
     verifyAndMap: options.verifyAndMap === true,
     timeout: options.timeout ?? DEFAULT_TLS_TIMEOUT,
@@ -151,3 +169,4 @@ export function startTls(
   secure.once("error", fail);
   secure.once("close", fail);
 }
+

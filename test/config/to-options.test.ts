@@ -186,8 +186,8 @@ describe("config to options: supported keys", () => {
   });
 
   it("rejects a websocket block nats-server rejects, or that would need TLS or authentication", () => {
-    mappingError("\nwebsocket {\n  port: -1\n}", /^websocket requires TLS configuration: TLS is not supported yet, so set no_tls: true/, 2, 1);
-    mappingError("websocket {\n  port: -1\n  no_tls: true\n  tls { cert_file: x }\n}", /^"tls" in "websocket" is not supported yet/, 4, 3);
+    mappingError("\nwebsocket {\n  port: -1\n}", /^websocket requires TLS configuration$/, 2, 1);
+    mappingError("websocket {\n  port: -1\n  tls { cert_file: x }\n}", /^missing 'key_file' in TLS configuration$/, 3, 3, "websocket.tls");
     mappingError("websocket {\n  port: -1\n  no_tls: true\n  authorization { token: x }\n}", /^"authorization" in "websocket" is not supported yet, and starting without it would let any client in/, 4, 3);
     mappingError("websocket {\n  port: -1\n  no_tls: true\n  bogus: 1\n}", /^unknown field "bogus"/, 4, 3);
     mappingError("websocket {\n  port: x\n  no_tls: 1\n}", /^"port" must be an integer/, 2, 3);
