@@ -217,6 +217,9 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
   monitor_port(entry, draft) {
     MAPPERS["http_port"]!(entry, draft);
   },
+  allow_non_tls(entry, draft) {
+    set(draft, entry, "allowNonTls", boolean(entry));
+  },
   websocket(entry, draft) {
     const websocket = websocketBlock(entry, draft);
     if (websocket === undefined) delete draft.options.websocket;

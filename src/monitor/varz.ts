@@ -144,7 +144,8 @@ export function varz(view: MonitorView): Varz {
     port: view.ports.nats?.port ?? options.port ?? 0,
     // omitempty, as nats-server: present only when true.
     ...(authRequired(options) && { auth_required: true }),
-    ...(options.tls !== undefined && { tls_required: true }),
+    // monitor.go: INFO's tls_required, which allow_non_tls clears (server.go NewServer).
+    ...(options.tls !== undefined && (!options.allowNonTls || options.tls.handshakeFirst) && { tls_required: true }),
     ...(options.tls?.verify === true && { tls_verify: true }),
     max_connections: options.maxConnections,
     // omitempty, as nats-server: only when limited.

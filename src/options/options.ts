@@ -76,6 +76,12 @@ export interface ServerOptions {
    * from the client certificate. Off by default.
    */
   tls?: TlsOptions;
+  /**
+   * With `tls`, accept clients that do not upgrade as well (nats-server `allow_non_tls`): INFO
+   * says `tls_available` instead of `tls_required`, and each client's first byte decides (a TLS
+   * handshake, or plain protocol). Default false. Ignored with `tls.handshakeFirst`.
+   */
+  allowNonTls?: boolean;
   /** Recently closed connections kept for `/connz?state=closed`. Default 10000. */
   maxClosedClients?: number;
   /** Lame duck mode: time over which remaining clients are closed, ms. Default 120000. */
@@ -119,6 +125,7 @@ export interface ResolvedOptions {
   readonly websocket: ResolvedWebSocketOptions | undefined;
   readonly authorization: AuthOptions | undefined;
   readonly tls: ResolvedTls | undefined;
+  readonly allowNonTls: boolean;
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
@@ -170,6 +177,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     websocket: resolveWebSocket(options.websocket, host),
     authorization: options.authorization,
     tls: resolveTls(options.tls),
+    allowNonTls: options.allowNonTls === true,
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),

@@ -54,7 +54,7 @@ import {
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "../monitor/introspection.ts";
 import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/credentials.ts";
-import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
+import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamLoader } from "../jetstream/loader.ts";
@@ -417,7 +417,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#emitSafely("client:connect", eventInfo(client));
   }
 
-  /** A TCP client on a TLS server: INFO in plain text, then the upgrade (or TLS first). */
+  /**
+   * A TCP client on a TLS server: INFO in plain text, then the upgrade (or TLS first). With
+   * `allowNonTls`, the client's first byte decides whether it upgrades or stays plain.
+   */
   #acceptTls(socket: Socket, tls: ResolvedTls): void {
     if (this.#closed) {
       socket.destroy();
@@ -430,19 +433,36 @@ export class Server extends TypedEmitter<ServerEvents> {
       nonce = this.#auth.needsNonce ? newNonce() : undefined;
       socket.write(this.#infoFor(cid, base, nonce));
     }
-    startTls(
+    const greeted = tls.handshakeFirst ? undefined : { nonce };
+    const upgrade = (): void =>
+      startTls(
+        socket,
+        tls,
+        (secure) => {
+          const info = { ...base, tls: peerIdentity(secure, tls.verify) };
+          this.#admit(secure, info, cid, greeted);
+        },
+        (reason) => {
+          // server.go tlsTimeout: a client that never started TLS is told why it is cut.
+          if (reason === "timeout" && !socket.destroyed) socket.end(encodeError(WireError.TlsRequired));
+          setTimeout(() => socket.destroy(), 100).unref();
+          this.#options.logger.debug(`${base.remoteAddress}:${base.remotePort} - cid:${cid} - TLS handshake ${reason === "timeout" ? "timeout" : "error"}`);
+        },
+      );
+    // server.go: "TLS Handshake First" overrides allow_non_tls.
+    if (!this.#options.allowNonTls || tls.handshakeFirst) {
+      upgrade();
+      return;
+    }
+    sniffTls(
       socket,
-      tls,
-      (secure) => {
-        const info = { ...base, tls: peerIdentity(secure, tls.verify) };
-        this.#admit(secure, info, cid, tls.handshakeFirst ? undefined : { nonce });
+      tls.timeout,
+      (isTls) => {
+        if (this.#closed) socket.destroy();
+        else if (isTls) upgrade();
+        else this.#admit(socket, base, cid, greeted);
       },
-      (reason) => {
-        // server.go tlsTimeout: a client that never started TLS is told why it is cut.
-        if (reason === "timeout" && !socket.destroyed) socket.end(encodeError(WireError.TlsRequired));
-        setTimeout(() => socket.destroy(), 100).unref();
-        this.#options.logger.debug(`${base.remoteAddress}:${base.remotePort} - cid:${cid} - TLS handshake ${reason === "timeout" ? "timeout" : "error"}`);
-      },
+      () => socket.destroy(),
     );
   }
 
@@ -713,7 +733,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   #buildInfoPrefix(): void {
-    const { host, serverName, maxPayload } = this.#options;
+    const { host, serverName, maxPayload, allowNonTls } = this.#options;
     const auth = this.#auth;
     const tls = this.#options.tls;
     // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do. With a
@@ -734,7 +754,11 @@ export class Server extends TypedEmitter<ServerEvents> {
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
     });
-    this.#infoPrefix = JSON.stringify(fields(tls !== undefined, false, { host, port: this.#port ?? this.#options.port ?? 0 })).slice(0, -1);
+    // server.go NewServer: with allow_non_tls, TLS is available rather than required, unless
+    // every client must start with TLS (handshake_first, which createClient enforces).
+    const required = tls !== undefined && (!allowNonTls || tls.handshakeFirst);
+    const available = tls !== undefined && allowNonTls;
+    this.#infoPrefix = JSON.stringify(fields(required, available, { host, port: this.#port ?? this.#options.port ?? 0 })).slice(0, -1);
     // nats-server 2.10.16+ (client.go generateClientInfoJSON): WebSocket clients are told the
     // WebSocket listener's host and port, and `tls_required` and `tls_available` both say
     // whether that listener serves TLS (wss); `tls_verify` stays the client port's.

@@ -170,3 +170,54 @@ export function startTls(
   secure.once("close", fail);
 }
 
+/** The first byte of a TLS record carrying a handshake (a ClientHello): 0x16. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/**
+ * nats-server's `allow_non_tls` (server.go createClient, `sniffTLS`): after the plain INFO, the
+ * client's first byte says whether it starts TLS (a handshake record, 0x16) or speaks the
+ * protocol in plain text. What it sent is put back on the socket, so that the TLS handshake, or
+ * the parser, reads it first (node:tls takes bytes already buffered on a socket it wraps). A
+ * client that sends nothing within `timeout` ms is taken as plain, as nats-server does once its
+ * read deadline passes: it is then held to the auth and ping timers like any other client.
+ * A plain socket flows again once `onDecided` returns; a TLS one stays paused for node:tls.
+ * `onGone` is called if the socket ends or fails before anything was decided.
+ */
+export function sniffTls(socket: Socket, timeout: number, onDecided: (tls: boolean) => void, onGone: () => void): void {
+  let settled = false;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    socket.off("data", onData);
+    socket.off("error", gone);
+    socket.off("close", gone);
+    socket.off("end", gone);
+    return true;
+  };
+  const onData = (chunk: Buffer): void => {
+    if (!settle()) return;
+    socket.pause();
+    socket.unshift(chunk);
+    decide(chunk.length > 0 && chunk[0] === TLS_HANDSHAKE_RECORD);
+  };
+  // For TLS the socket stays paused: node:tls reads what is buffered. A plain client reads on,
+  // now that whoever `onDecided` handed the socket to listens.
+  const decide = (tls: boolean): void => {
+    onDecided(tls);
+    if (!tls && !socket.destroyed) socket.resume();
+  };
+  const gone = (): void => {
+    if (settle()) onGone();
+  };
+  const timer = setTimeout(() => {
+    if (!settle()) return;
+    socket.pause();
+    decide(false);
+  }, timeout);
+  timer.unref();
+  socket.on("data", onData);
+  socket.once("error", gone);
+  socket.once("close", gone);
+  socket.once("end", gone);
+}

@@ -183,6 +183,7 @@ describe("config to options: supported keys", () => {
     });
     assert.deepEqual(mapped("websocket { port: 0, no_tls: true }").options, {});
     assert.deepEqual(mapped("websocket { no_tls: true }").options, {});
+    assert.deepEqual(mapped("allow_non_tls: true").options, { allowNonTls: true });
   });
 
   it("rejects a websocket block nats-server rejects, or that would need TLS or authentication", () => {
@@ -249,7 +250,7 @@ describe("config to options: warnings", () => {
   it("classifies every key of nats-server's opts.go, and no other", () => {
     assert.deepEqual([...NATS_SERVER_KEYS.keys()].sort(), [...NATS_SERVER_TOP_LEVEL_KEYS].sort());
     const supported = [...NATS_SERVER_KEYS].filter(([, info]) => info.status === KeyStatus.Supported).map(([key]) => key);
-    assert.equal(supported.length, 37);
+    assert.equal(supported.length, 38);
   });
 
   it("warns (never fails) for every key not supported that is not a security feature", () => {
