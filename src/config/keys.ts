@@ -64,6 +64,8 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["http", supported],
   ["http_port", supported],
   ["monitor_port", supported],
+  ["https", supported],
+  ["https_port", supported],
   ["allow_non_tls", supported],
   ["websocket", supported],
   ["ws", supported],
@@ -97,8 +99,6 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["default_sentinel", refused(JWT)],
 
   // Features with an open issue: ignored, with a warning.
-  ["https", notYet("monitoring over TLS")],
-  ["https_port", notYet("monitoring over TLS")],
   ["http_base_path", notYet("monitoring endpoints")],
   ["default_js_domain", notYet("JetStream domains per account")],
   ["system_account", notYet("accounts")],

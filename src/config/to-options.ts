@@ -109,8 +109,20 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
     const entry = draft.setAt.get("maxPayload") ?? draft.setAt.get("maxPending")!;
     problems.push(problem(entry, `max_payload (${payload}) cannot be higher than max_pending (${pending})`).problems[0]!);
   }
+  collect(problems, () => checkMonitoring(draft));
   if (problems.length > 0) throw ConfigError.of(problems);
   return { options: draft.options, cli: draft.cli, warnings: draft.warnings };
+}
+
+/** server.go StartMonitoring: one of `http` and `https`, and `https` only with a certificate. */
+function checkMonitoring(draft: Draft): void {
+  const { http, https, tls } = draft.options;
+  if (https === undefined) return;
+  // As written in the file: a random port (0 here) is nats-server's -1.
+  const port = (value: number | { port: number }): number => (typeof value === "number" ? value : value.port) || -1;
+  const entry = draft.setAt.get("https")!;
+  if (http !== undefined) throw problem(entry, `can't specify both HTTP (${port(http)}) and HTTPs (${port(https)}) ports`);
+  if (tls === undefined) throw problem(entry, "TLS cert and key required for HTTPS");
 }
 
 /**
@@ -217,6 +229,13 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
   monitor_port(entry, draft) {
     MAPPERS["http_port"]!(entry, draft);
   },
+  https(entry, draft) {
+    const { host, port } = listenAddress(entry);
+    monitoring(draft, entry, listenerPort(entry, port), host, "https");
+  },
+  https_port(entry, draft) {
+    monitoring(draft, entry, listenerPort(entry, integer(entry)), "", "https");
+  },
   allow_non_tls(entry, draft) {
     set(draft, entry, "allowNonTls", boolean(entry));
   },
@@ -276,13 +295,16 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
   },
 };
 
-/** `http`, `http_port`: the monitoring port (undefined: off), on `host` or the client host. */
-function monitoring(draft: Draft, entry: ConfigEntry, port: number | undefined, host: string): void {
+/**
+ * `http`, `http_port` (and `https`, `https_port`): the monitoring port (undefined: off), on
+ * `host` or the client host.
+ */
+function monitoring(draft: Draft, entry: ConfigEntry, port: number | undefined, host: string, key: "http" | "https" = "http"): void {
   if (port === undefined) {
-    delete draft.options.http;
+    delete draft.options[key];
     return;
   }
-  set(draft, entry, "http", host === "" ? port : { port, host });
+  set(draft, entry, key, host === "" ? port : { port, host });
 }
 
 /** Keys of the `websocket` block (opts.go `parseWebsocket`) we ignore with a warning. */

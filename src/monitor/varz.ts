@@ -153,9 +153,10 @@ export function varz(view: MonitorView): Varz {
     ping_interval: msToNs(options.pingInterval),
     ping_max: options.pingMax,
     http_host: http?.host ?? "",
-    http_port: http?.port ?? 0,
+    // monitor.go: the port under the key of the scheme it serves.
+    http_port: options.http?.secure === true ? 0 : (http?.port ?? 0),
     http_base_path: "",
-    https_port: 0,
+    https_port: options.http?.secure === true ? (http?.port ?? 0) : 0,
     auth_timeout: (options.authorization?.timeout ?? AUTH_TIMEOUT) / 1000,
     max_control_line: options.maxControlLine,
     max_payload: options.maxPayload,

@@ -282,8 +282,10 @@ export class Server extends TypedEmitter<ServerEvents> {
       // ~12 MB, paid only by those who ask for a monitoring port.
       const { startMonitorServer } = await import("../monitor/monitor-server.ts");
       if (this.#closed) throw new ServerClosedError();
-      this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
-      logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
+      // server.go startMonitoring: https uses the client port's certificate, asks for no client's.
+      const tls = http.secure ? this.#options.tls?.material() : undefined;
+      this.#monitor = await startMonitorServer(() => this[kIntrospect](), http, tls);
+      logger.info(`Starting ${http.secure ? "https" : "http"} monitor on ${http.host}:${this.#monitor.port}`);
     }
     // As nats-server: client ports open only once JetStream has recovered its streams, so that
     // no publish from a client can reach a stream subject before the stream is there again.
