@@ -280,7 +280,12 @@ export class LeafNodes {
     startTls(
       socket,
       tls,
-      (secure) => this.#admit(secure, cid, nonce, true),
+      (secure) => {
+        // A handshake that ends after close() began would add a link nobody closes, and keep
+        // the leaf port's close() waiting for its socket until the spoke hangs up.
+        if (this.#closed) secure.destroy();
+        else this.#admit(secure, cid, nonce, true);
+      },
       () => socket.destroy(),
     );
   }

@@ -441,6 +441,11 @@ export class Server extends TypedEmitter<ServerEvents> {
         socket,
         tls,
         (secure) => {
+          // A handshake that ends after close() began: its socket was never a client to close.
+          if (this.#closed) {
+            secure.destroy();
+            return;
+          }
           const info = { ...base, tls: peerIdentity(secure, tls.verify) };
           this.#admit(secure, info, cid, greeted);
         },

@@ -137,6 +137,17 @@ describe("leaf node port over TLS", { timeout: 60_000 }, () => {
     await linksUp(spoke);
   });
 
+  it("close() right after a spoke's handshake resolves at once, with the spoke still up", async (t) => {
+    // The spoke counts the link up before the hub has read its last handshake message; a link
+    // admitted after close() began was never closed, and close() waited for the spoke to go.
+    const hub = await tlsHub(t);
+    const spoke = await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hub.leafNodePort}`], tls: { caFile: certs.caFile } }] } });
+    await linksUp(spoke);
+    const started = Date.now();
+    await hub.close();
+    assert.ok(Date.now() - started < 1000, `close() took ${Date.now() - started} ms`);
+  });
+
   it("bad TLS options are refused at createServer(), named leafnodes.tls", () => {
     const refused = (tls: Record<string, unknown>, option: string, text: RegExp): void =>
       assert.throws(
