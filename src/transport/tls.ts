@@ -35,8 +35,8 @@ export interface TlsOptions {
 export interface ResolvedTls {
   readonly context: SecureContext;
   /**
-   * The certificate, key and CA as read, for listeners that `node:https` builds (WebSocket,
-   * monitoring): it takes PEM, not a context. A function, so that the key stays out of
+   * The certificate and key as read (and the CA when verifying clients), for the listeners
+   * that `node:https` builds (WebSocket, monitoring): it takes PEM, not a context. A function, so that the key stays out of
    * `JSON.stringify(server.options)` and of anything that logs the options.
    */
   readonly material: () => TlsMaterial;
