@@ -138,6 +138,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   #totalConnections = 0;
   readonly #closedClients: ClosedClientRecord[] = [];
   #closed = false;
+  /** TCP sockets of a TLS port not yet clients (TLS handshake, or allow_non_tls sniffing): cut by close(). */
+  readonly #pendingTls = new Set<Socket>();
   #closing: Promise<void> | undefined;
   #lameDuck: Promise<void> | undefined;
   #listenersClosed: Promise<void> | undefined;
@@ -436,11 +438,13 @@ export class Server extends TypedEmitter<ServerEvents> {
       socket.write(this.#infoFor(cid, base, nonce));
     }
     const greeted = tls.handshakeFirst ? undefined : { nonce };
+    this.#pendingTls.add(socket);
     const upgrade = (): void =>
       startTls(
         socket,
         tls,
         (secure) => {
+          this.#pendingTls.delete(socket);
           // A handshake that ends after close() began: its socket was never a client to close.
           if (this.#closed) {
             secure.destroy();
@@ -450,6 +454,7 @@ export class Server extends TypedEmitter<ServerEvents> {
           this.#admit(secure, info, cid, greeted);
         },
         (reason) => {
+          this.#pendingTls.delete(socket);
           // server.go tlsTimeout: a client that never started TLS is told why it is cut.
           if (reason === "timeout" && !socket.destroyed) socket.end(encodeError(WireError.TlsRequired));
           setTimeout(() => socket.destroy(), 100).unref();
@@ -467,9 +472,15 @@ export class Server extends TypedEmitter<ServerEvents> {
       (isTls) => {
         if (this.#closed) socket.destroy();
         else if (isTls) upgrade();
-        else this.#admit(socket, base, cid, greeted);
+        else {
+          this.#pendingTls.delete(socket);
+          this.#admit(socket, base, cid, greeted);
+        }
       },
-      () => socket.destroy(),
+      () => {
+        this.#pendingTls.delete(socket);
+        socket.destroy();
+      },
     );
   }
 
@@ -622,6 +633,9 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#stopping.abort();
     this.#closing = (async () => {
       const listenersClosed = this.#closeClientListeners();
+      // The client port's close waits for every accepted socket, and these are no clients yet.
+      for (const socket of this.#pendingTls) socket.destroy();
+      this.#pendingTls.clear();
       const monitor = this.#monitor;
       this.#monitor = undefined;
       this.#unregister?.();

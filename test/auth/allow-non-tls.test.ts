@@ -10,7 +10,7 @@ import { connect as netConnect } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { ServerOptions } from "../../src/index.ts";
+import { createServer, type ServerOptions } from "../../src/index.ts";
 import { startBroker } from "../helpers/broker.ts";
 import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
@@ -183,6 +183,26 @@ describe("allow_non_tls", () => {
     t.after(() => raw.destroy());
     assert.equal(info["tls_available"], undefined);
     assert.equal(info["tls_required"], undefined);
+  });
+
+  it("close() does not wait for a client still deciding, or still in its TLS handshake", async () => {
+    for (const allowNonTls of [true, false]) {
+      const server = createServer({
+        host: "127.0.0.1",
+        port: 0,
+        allowNonTls,
+        tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, timeout: 5000 },
+      });
+      await server.listen();
+      const silent = netConnect(server.port!, "127.0.0.1");
+      silent.resume();
+      silent.on("error", () => {});
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      await server.close();
+      silent.destroy();
+      assert.ok(Date.now() - started < 1000, `allowNonTls ${allowNonTls}: close() took ${Date.now() - started} ms`);
+    }
   });
 
   it("the INFO matches nats-server 2.9.10's with allow_non_tls", async (t) => {

@@ -148,6 +148,17 @@ describe("leaf node port over TLS", { timeout: 60_000 }, () => {
     assert.ok(Date.now() - started < 1000, `close() took ${Date.now() - started} ms`);
   });
 
+  it("close() does not wait for a peer still in its TLS handshake", async (t) => {
+    const hub = await tlsHub(t, { timeout: 5000 });
+    const { socket } = await readInfo(hub.leafNodePort!);
+    socket.resume();
+    socket.on("error", () => {});
+    t.after(() => void socket.destroy());
+    const started = Date.now();
+    await hub.close();
+    assert.ok(Date.now() - started < 1000, `close() took ${Date.now() - started} ms`);
+  });
+
   it("bad TLS options are refused at createServer(), named leafnodes.tls", () => {
     const refused = (tls: Record<string, unknown>, option: string, text: RegExp): void =>
       assert.throws(
