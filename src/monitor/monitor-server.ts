@@ -10,10 +10,10 @@
  * anything unexpected becomes a `500` and a log line.
  */
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import type { Listener, ListenAddress } from "../base/listener.ts";
+import { trackTlsHandshakes, type Listener, type ListenAddress } from "../base/listener.ts";
 import { connz } from "./connz.ts";
 import { DASHBOARD_CSP, DASHBOARD_HTML } from "./dashboard.ts";
 import { goJson, goJsonIndent } from "./go-format.ts";
@@ -83,6 +83,7 @@ export async function startMonitorServer(
     ? createServer(options, onRequest)
     : createHttpsServer({ ...options, cert: tls.cert, key: tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS }, onRequest);
   if (tls !== undefined) http.on("tlsClientError", (_err: Error, socket: Socket) => socket.destroy());
+  const cutHandshakes = http instanceof HttpsServer ? trackTlsHandshakes(http) : undefined;
   http.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     else socket.destroy();
@@ -107,6 +108,7 @@ export async function startMonitorServer(
         tails.closeAll();
         http.close(() => resolve());
         http.closeAllConnections();
+        cutHandshakes?.();
       });
       return closing;
     },

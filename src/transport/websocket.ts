@@ -6,12 +6,12 @@
  * live in `websocket-handshake.ts`.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { createWebSocketStream, WebSocketServer, WebSocket } from "ws";
 import { MAX_PAYLOAD_SIZE } from "../base/constants.ts";
-import type { Listener } from "../base/listener.ts";
+import { trackTlsHandshakes, type Listener } from "../base/listener.ts";
 import { silentLogger, type Logger } from "../base/logger.ts";
 import { checkWebSocketOptions, type ResolvedWebSocketOptions } from "./websocket-options.ts";
 import {
@@ -102,6 +102,7 @@ export async function listenWebSocket(
         rejectUnauthorized: tls.verify,
         handshakeTimeout: tls.timeout,
       });
+  const cutHandshakes = http instanceof HttpsServer ? trackTlsHandshakes(http) : undefined;
   if (tls !== undefined) {
     // A failed handshake (plain HTTP on the TLS port, an untrusted client certificate, a
     // timeout): node:https destroys the socket; it is logged, never thrown.
@@ -175,6 +176,7 @@ export async function listenWebSocket(
       closing ??= new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeIdleConnections();
+        cutHandshakes?.();
         wss.close();
       });
       return closing;

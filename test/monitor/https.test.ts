@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { get, type RequestOptions } from "node:https";
+import { connect } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
@@ -73,6 +74,19 @@ describe("https monitoring", () => {
     await assert.rejects(httpGet(port, "/varz", { timeoutMs: 3000 }));
     await assert.rejects(httpsGet(port, "/varz", { ca: undefined }), /self.signed|unable to verify/);
     assert.equal((await httpsGet(port, "/varz")).status, 200, "still serving");
+  });
+
+  it("close() does not wait for a peer still in its TLS handshake", async () => {
+    const server = createServer({ host: "127.0.0.1", https: 0, tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile } });
+    await server.listen();
+    const silent = connect(server.ports.monitoring!.port, "127.0.0.1");
+    silent.resume();
+    silent.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await server.close();
+    silent.destroy();
+    assert.ok(Date.now() - started < 1000, `close() took ${Date.now() - started} ms`);
   });
 
   it("http and https together, or https without tls: server.go StartMonitoring's refusals", () => {

@@ -152,6 +152,25 @@ describe("wss: the WebSocket listener over TLS", () => {
     assert.ok(silent.ms < 3000, `closed after ${silent.ms} ms`);
   });
 
+  it("close() does not wait for a peer still in its TLS handshake", async () => {
+    const server = createServer({
+      host: "127.0.0.1",
+      websocket: { port: 0, tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, timeout: 5000 } },
+    });
+    await server.listen();
+    const url = `wss://127.0.0.1:${server.ports.websocket!.port}`;
+    const nc = await coreWss(url);
+    const silent = netConnect(server.ports.websocket!.port, "127.0.0.1");
+    silent.resume();
+    silent.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await server.close();
+    silent.destroy();
+    assert.ok(Date.now() - started < 1000, `close() took ${Date.now() - started} ms`);
+    await nc.closed();
+  });
+
   it("same_origin compares with the https scheme on a TLS listener (websocket.go checkOrigin)", async (t) => {
     const { port, url } = await wssServer(t, {}, { websocket: { port: 0, sameOrigin: true } });
     const ok = await openWs(url, { ca: certs.ca, headers: { Origin: `https://127.0.0.1:${port}` } });
