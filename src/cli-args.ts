@@ -23,6 +23,7 @@ Server Options:
     -n, --name, --server_name <name> Server name (default: server id)
         --max_payload <bytes>        Maximum message payload (default: 1MB)
     -m, --http_port <port>           Monitoring port for /varz, /connz... (-1 for random)
+    -ms, --https_port <port>         Monitoring port over https, with the tls certificate
     -c, --config <file>              Configuration file (flags override it)
         --ports_file_dir <dir>       Write nats-server_<pid>.ports there once listening
 
@@ -65,6 +66,7 @@ const Target = {
   Name: "name",
   MaxPayload: "maxPayload",
   HttpPort: "httpPort",
+  HttpsPort: "httpsPort",
   Config: "config",
   Log: "log",
   PortsFileDir: "portsFileDir",
@@ -107,6 +109,8 @@ const FLAGS: ReadonlyMap<string, FlagSpec> = new Map([
   ["max_payload", text(Target.MaxPayload)],
   ["m", text(Target.HttpPort)],
   ["http_port", text(Target.HttpPort)],
+  ["ms", text(Target.HttpsPort)],
+  ["https_port", text(Target.HttpsPort)],
   ["c", text(Target.Config)],
   ["config", text(Target.Config)],
   ["l", text(Target.Log)],
@@ -147,6 +151,8 @@ export interface CliFlags {
   readonly portsFileDir?: string;
   /** `-m 0`: no monitoring port, whatever the file says. */
   readonly noHttp?: boolean;
+  /** `-ms 0`: no https monitoring port, whatever the file says. */
+  readonly noHttps?: boolean;
   /** `--user`, `--pass`, `--auth`: each replaces the file's (see {@link resolveSettings}). */
   readonly auth?: { readonly user?: string; readonly password?: string; readonly token?: string };
   /** The `--tls*` flags given (`enabled` is `--tls`'s value, if given). */
@@ -188,6 +194,7 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
   let help = false;
   let version = false;
   let httpOff = false;
+  let httpsOff = false;
   let auth: { user?: string; password?: string; token?: string } | undefined;
   let tls: { -readonly [K in keyof TlsFlags]: TlsFlags[K] } | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -263,6 +270,12 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
         else options.http = port === -1 ? 0 : port;
         break;
       }
+      case Target.HttpsPort: {
+        const port = parseInteger("https_port", value);
+        if (port === 0) httpsOff = true;
+        else options.https = port === -1 ? 0 : port;
+        break;
+      }
       case Target.Config:
         flags.configFile = value;
         break;
@@ -298,6 +311,7 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
   if (help) return { help: true };
   if (version) return { version: true };
   if (httpOff && options.http === undefined) flags.noHttp = true;
+  if (httpsOff && options.https === undefined) flags.noHttps = true;
   if (auth !== undefined) flags.auth = auth;
   if (tls !== undefined) flags.tls = tls;
   return { flags };
@@ -320,7 +334,12 @@ export function resolveSettings(flags: CliFlags, config?: Pick<MappedConfig, "op
   if (typeof flags.options.http === "number" && typeof fileHttp === "object" && fileHttp.host !== undefined) {
     options.http = { port: flags.options.http, host: fileHttp.host };
   }
+  const fileHttps = config?.options.https;
+  if (typeof flags.options.https === "number" && typeof fileHttps === "object" && fileHttps.host !== undefined) {
+    options.https = { port: flags.options.https, host: fileHttps.host };
+  }
   if (flags.noHttp === true) delete options.http;
+  if (flags.noHttps === true) delete options.https;
   const jetstream = jetStreamFromFlags(flags, config?.options.jetstream);
   if (jetstream === undefined) delete options.jetstream;
   else options.jetstream = jetstream;

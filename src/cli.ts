@@ -35,8 +35,8 @@ function publishPorts(running: Running): void {
   try {
     running.portsFile = writePortsFile(dir, {
       nats: nats === undefined ? [] : listenerUrls("nats", nats.host, nats.port),
-      monitoring: monitoring === undefined ? [] : listenerUrls("http", monitoring.host, monitoring.port),
-      websocket: websocket === undefined ? [] : listenerUrls("ws", websocket.host, websocket.port),
+      monitoring: monitoring === undefined ? [] : listenerUrls(running.server.options.http?.secure === true ? "https" : "http", monitoring.host, monitoring.port),
+      websocket: websocket === undefined ? [] : listenerUrls(running.server.options.websocket?.tls !== undefined ? "wss" : "ws", websocket.host, websocket.port),
     });
   } catch (err) {
     running.logger.error(`Error writing ports file (${dir}): ${(err as Error).message}`);

@@ -11,7 +11,7 @@ export type { AccountDefinition, AccountExport, AccountImport, AccountLimits, Se
 export type { WebSocketOptions, ResolvedWebSocketOptions } from "./transport/websocket-options.ts";
 export type { JetStreamOptions, ResolvedJetStreamOptions } from "./jetstream/jetstream-options.ts";
 export type { SyncPolicy } from "./jetstream/store/stream-store.ts";
-export type { TlsOptions, ResolvedTls } from "./transport/tls.ts";
+export type { TlsOptions, ResolvedTls, TlsMaterial } from "./transport/tls.ts";
 export type {
   LeafNodeOptions,
   LeafRemoteOptions,

@@ -32,7 +32,8 @@ function show(from, text) {
 
 // The host app says which port the WebSocket listener is on and which subject to use.
 const config = await (await fetch("/config.json")).json();
-const server = `ws://${location.hostname}:${config.websocketPort}`;
+// wss:// when the host app serves TLS (a page served over https may not open ws:// anyway).
+const server = `${config.secure ? "wss" : "ws"}://${location.hostname}:${config.websocketPort}`;
 
 try {
   const nc = await connect({ servers: server, name: "chat page" });

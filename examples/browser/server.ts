@@ -10,9 +10,15 @@
  *     nats pub chat.room "hello from TCP" --server nats://127.0.0.1:4222
  *
  * Ports come from the environment: PAGE_PORT (3000), NATS_PORT (4222), WS_PORT (8080).
+ * With TLS_CERT and TLS_KEY (PEM files; the certificate must name the host you open), the
+ * page is served over https and the page connects over wss://, as in production:
+ *
+ *   TLS_CERT=cert.pem TLS_KEY=key.pem npm run example:browser   then open https://127.0.0.1:3000
+ *
  * In your project, import from "nats-embedded" instead of "../../src/index.ts".
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { createServer, type Server } from "../../src/index.ts";
@@ -29,6 +35,11 @@ export interface ChatExampleOptions {
   natsPort?: number;
   /** NATS WebSocket port; 0 picks a free one. Default 8080. */
   websocketPort?: number;
+  /**
+   * A certificate and its key (PEM files): the page is served over https and the WebSocket
+   * listener over TLS (wss://), both with this certificate. Plain http and ws:// without it.
+   */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface ChatExample {
@@ -37,7 +48,7 @@ export interface ChatExample {
   readonly pageUrl: string;
   /** `nats://host:port` for TCP clients. */
   readonly natsUrl: string;
-  /** `ws://host:port` the page connects to. */
+  /** `ws://host:port` (or `wss://` with `tls`) the page connects to. */
   readonly websocketUrl: string;
   close(): Promise<void>;
 }
@@ -56,7 +67,9 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
   const host = options.host ?? "127.0.0.1";
   let websocketPort = 0;
 
-  const page = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+  const tls = options.tls;
+  const scheme = tls === undefined ? "http" : "https";
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? "/", "http://page").pathname;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { Allow: "GET, HEAD" }).end();
@@ -64,7 +77,7 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
     }
     if (path === "/config.json") {
       res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-      res.end(JSON.stringify({ websocketPort, subject: CHAT_SUBJECT }));
+      res.end(JSON.stringify({ websocketPort, secure: tls !== undefined, subject: CHAT_SUBJECT }));
       return;
     }
     const file = FILES[path];
@@ -76,7 +89,11 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
       (body) => res.writeHead(200, { "Content-Type": file.type, "Content-Length": body.length }).end(req.method === "HEAD" ? undefined : body),
       () => res.writeHead(500).end(),
     );
-  });
+  };
+  const page =
+    tls === undefined
+      ? createHttpServer(onRequest)
+      : createHttpsServer({ cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) }, onRequest);
   await new Promise<void>((resolve, reject) => {
     page.once("error", reject);
     page.listen({ host, port: options.pagePort ?? 3000 }, () => {
@@ -88,12 +105,17 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
   const pagePort = typeof address === "object" && address !== null ? address.port : 0;
 
   // Only this page may open WebSockets from a browser (non-browser clients send no Origin).
-  const origins = [`http://${host}:${pagePort}`];
-  if (host === "127.0.0.1") origins.push(`http://localhost:${pagePort}`);
+  const origins = [`${scheme}://${host}:${pagePort}`];
+  if (host === "127.0.0.1") origins.push(`${scheme}://localhost:${pagePort}`);
   const broker = createServer({
     host,
     port: options.natsPort ?? 4222,
-    websocket: { port: options.websocketPort ?? 8080, noTls: true, allowedOrigins: origins },
+    websocket: {
+      port: options.websocketPort ?? 8080,
+      allowedOrigins: origins,
+      // wss:// with the page's certificate; plain ws:// only when there is none.
+      ...(tls === undefined ? { noTls: true } : { tls: { certFile: tls.certFile, keyFile: tls.keyFile } }),
+    },
   });
   try {
     await broker.listen();
@@ -105,9 +127,9 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
 
   return {
     broker,
-    pageUrl: `http://${host}:${pagePort}/`,
+    pageUrl: `${scheme}://${host}:${pagePort}/`,
     natsUrl: broker.url!,
-    websocketUrl: `ws://${host}:${websocketPort}`,
+    websocketUrl: `${tls === undefined ? "ws" : "wss"}://${host}:${websocketPort}`,
     async close() {
       page.closeAllConnections();
       await Promise.all([new Promise<void>((resolve) => page.close(() => resolve())), broker.close()]);
@@ -121,6 +143,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     pagePort: port("PAGE_PORT", 3000),
     natsPort: port("NATS_PORT", 4222),
     websocketPort: port("WS_PORT", 8080),
+    ...(process.env["TLS_CERT"] !== undefined && process.env["TLS_KEY"] !== undefined && { tls: { certFile: process.env["TLS_CERT"], keyFile: process.env["TLS_KEY"] } }),
   });
   // The host app is on the bus too, in-process: it logs the conversation.
   chat.broker.subscribe(CHAT_SUBJECT, {

@@ -63,6 +63,9 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["http", supported],
   ["http_port", supported],
   ["monitor_port", supported],
+  ["https", supported],
+  ["https_port", supported],
+  ["allow_non_tls", supported],
   ["websocket", supported],
   ["ws", supported],
   ["lame_duck_duration", supported],
@@ -100,13 +103,10 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["default_sentinel", refused(JWT)],
 
   // Features with an open issue: ignored, with a warning.
-  ["https", notYet("monitoring over TLS")],
-  ["https_port", notYet("monitoring over TLS")],
   ["http_base_path", notYet("monitoring endpoints")],
   ["default_js_domain", notYet("JetStream domains per account")],
   ["mappings", notYet("subject mappings")],
   ["maps", notYet("subject mappings")],
-  ["allow_non_tls", notYet("TLS optional for clients: with tls set, every client must use TLS")],
   ["server_tags", notYet()],
   ["server_metadata", notYet()],
   ["client_advertise", notYet()],

@@ -26,6 +26,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { AuthOptions } from "../auth/authenticator.ts";
 import type { ReloadableOptions, ServerOptions } from "../options/options.ts";
 import type { TlsOptions } from "../transport/tls.ts";
+import type { WebSocketOptions } from "../transport/websocket-options.ts";
 import { formatGoDuration } from "./duration.ts";
 
 export type { ReloadableOptions };
@@ -92,9 +93,11 @@ const SERVER_FIELDS: Readonly<Partial<Record<ServerField, FieldSpec>>> = {
   maxPending: { key: "max_pending", reloadable: false, fallback: MAX_PENDING_SIZE },
   // nats-server reloads its certificates (and TLS settings); we cannot yet.
   tls: { key: "tls", reloadable: false, fallback: undefined, format: (value) => describeTls(value as TlsOptions) },
+  allowNonTls: { key: "allow_non_tls", reloadable: false, fallback: false },
   writeDeadline: { key: "write_deadline", reloadable: true, fallback: DEFAULT_WRITE_DEADLINE, format: duration },
   http: { key: "http", reloadable: false, fallback: undefined, format: (value) => JSON.stringify(value) },
-  websocket: { key: "websocket", reloadable: false, fallback: undefined, format: (value) => JSON.stringify(value) },
+  https: { key: "https_port", reloadable: false, fallback: undefined, format: (value) => JSON.stringify(value) },
+  websocket: { key: "websocket", reloadable: false, fallback: undefined, format: (value) => describeWebSocket(value as WebSocketOptions) },
   maxClosedClients: { key: "max_closed_clients", reloadable: false, fallback: DEFAULT_MAX_CLOSED_CLIENTS },
   lameDuckDuration: { key: "lame_duck_duration", reloadable: false, fallback: DEFAULT_LAME_DUCK_DURATION, format: duration },
   lameDuckGracePeriod: { key: "lame_duck_grace_period", reloadable: false, fallback: DEFAULT_LAME_DUCK_GRACE_PERIOD, format: duration },
@@ -168,6 +171,12 @@ function authorizationChanges(before: AuthOptions | undefined, after: AuthOption
   if (b.authenticate !== a.authenticate) named("authorization authenticate");
   if (changes.length === 0) named("authorization");
   return changes;
+}
+
+/** A `websocket` option for a log line: its `tls` as {@link describeTls} shows it. */
+function describeWebSocket(ws: WebSocketOptions): string {
+  const { tls, ...rest } = ws;
+  return tls === undefined ? JSON.stringify(rest) : `${JSON.stringify(rest).slice(0, -1)},"tls":${describeTls(tls)}}`;
 }
 
 /** A `tls` option for a log line: files and switches, never certificate or key material. */

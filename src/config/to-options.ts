@@ -10,13 +10,14 @@
 import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../base/constants.ts";
 import type { ServerOptions } from "../options/options.ts";
 import type { WebSocketOptions } from "../transport/websocket-options.ts";
-import { boolean, collect, durationString, integer, integerIn, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
+import { boolean, collect, durationString, integer, integerIn, nested, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
 import { accountsBlock } from "./accounts.ts";
 import { checkResolver, operatorJwts, resolverPreload } from "./operator.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
 import { authorizationBlock, tlsBlock } from "./security.ts";
+import type { TlsOptions } from "../transport/tls.ts";
 import { leafnodesBlock } from "./leafnodes.ts";
 import { jetStreamBlock } from "./jetstream.ts";
 import { describeValue, formatPosition, type ConfigEntry, type ConfigMap } from "./value.ts";
@@ -118,8 +119,20 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
     const entry = draft.setAt.get("maxPayload") ?? draft.setAt.get("maxPending")!;
     problems.push(problem(entry, `max_payload (${payload}) cannot be higher than max_pending (${pending})`).problems[0]!);
   }
+  collect(problems, () => checkMonitoring(draft));
   if (problems.length > 0) throw ConfigError.of(problems);
   return { options: draft.options, cli: draft.cli, warnings: draft.warnings };
+}
+
+/** server.go StartMonitoring: one of `http` and `https`, and `https` only with a certificate. */
+function checkMonitoring(draft: Draft): void {
+  const { http, https, tls } = draft.options;
+  if (https === undefined) return;
+  // As written in the file: a random port (0 here) is nats-server's -1.
+  const port = (value: number | { port: number }): number => (typeof value === "number" ? value : value.port) || -1;
+  const entry = draft.setAt.get("https")!;
+  if (http !== undefined) throw problem(entry, `can't specify both HTTP (${port(http)}) and HTTPs (${port(https)}) ports`);
+  if (tls === undefined) throw problem(entry, "TLS cert and key required for HTTPS");
 }
 
 /**
@@ -239,6 +252,16 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
   monitor_port(entry, draft) {
     MAPPERS["http_port"]!(entry, draft);
   },
+  https(entry, draft) {
+    const { host, port } = listenAddress(entry);
+    monitoring(draft, entry, listenerPort(entry, port), host, "https");
+  },
+  https_port(entry, draft) {
+    monitoring(draft, entry, listenerPort(entry, integer(entry)), "", "https");
+  },
+  allow_non_tls(entry, draft) {
+    set(draft, entry, "allowNonTls", boolean(entry));
+  },
   websocket(entry, draft) {
     const websocket = websocketBlock(entry, draft);
     if (websocket === undefined) delete draft.options.websocket;
@@ -351,13 +374,16 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
   },
 };
 
-/** `http`, `http_port`: the monitoring port (undefined: off), on `host` or the client host. */
-function monitoring(draft: Draft, entry: ConfigEntry, port: number | undefined, host: string): void {
+/**
+ * `http`, `http_port` (and `https`, `https_port`): the monitoring port (undefined: off), on
+ * `host` or the client host.
+ */
+function monitoring(draft: Draft, entry: ConfigEntry, port: number | undefined, host: string, key: "http" | "https" = "http"): void {
   if (port === undefined) {
-    delete draft.options.http;
+    delete draft.options[key];
     return;
   }
-  set(draft, entry, "http", host === "" ? port : { port, host });
+  set(draft, entry, key, host === "" ? port : { port, host });
 }
 
 /** Keys of the `websocket` block (opts.go `parseWebsocket`) we ignore with a warning. */
@@ -405,7 +431,7 @@ function websocketBlock(entry: ConfigEntry, draft: Draft): WebSocketOptions | un
       } else if (WEBSOCKET_ORIGINS.has(name)) {
         ws.allowedOrigins = origins(sub);
       } else if (name === "tls") {
-        throw problem(sub, '"tls" in "websocket" is not supported yet, and starting without it would serve WebSocket clients in plain text: remove it, and set no_tls: true, to run without it');
+        ws.tls = websocketTls(nested(sub, `${entry.key}.${sub.key}`), draft.warnings);
       } else if (name === "authorization" || name === "authentication") {
         throw problem(sub, `${JSON.stringify(sub.key)} in "websocket" is not supported yet, and starting without it would let any client in: remove it to run without it`);
       } else if (WEBSOCKET_NOT_YET.has(name)) {
@@ -420,8 +446,23 @@ function websocketBlock(entry: ConfigEntry, draft: Draft): WebSocketOptions | un
   }
   if (problems.length > 0) throw ConfigError.of(problems);
   if (port === undefined) return undefined;
-  if (ws.noTls !== true) throw problem(entry, "websocket requires TLS configuration: TLS is not supported yet, so set no_tls: true");
+  // websocket.go validateWebsocketOptions.
+  if (ws.tls === undefined && ws.noTls !== true) throw problem(entry, "websocket requires TLS configuration");
   return { port, ...ws };
+}
+
+/**
+ * `websocket { tls { } }` (opts.go parseWebsocket: parseTLS, then GenTLSConfig): the keys of
+ * the top-level block. `verify_and_map` is refused: WebSocket users are not mapped from their
+ * certificates yet. `handshake_first` means nothing for a WebSocket and is ignored, as there.
+ */
+function websocketTls(entry: ConfigEntry, warnings: string[]): TlsOptions {
+  const tls = tlsBlock(entry, warnings);
+  if (tls.verifyAndMap === true) {
+    throw problem(entry, '"verify_and_map" in "websocket.tls" is not supported yet, and ignoring it would let WebSocket clients in without the user their certificate names: remove it, or use verify, to run without it');
+  }
+  delete tls.handshakeFirst;
+  return tls;
 }
 
 /** `allowed_origins`: a string or an array of strings, each a URL. */

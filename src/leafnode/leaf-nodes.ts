@@ -89,6 +89,8 @@ export class LeafNodes {
   readonly #host: LeafNodesHost;
   readonly #config: ResolvedLeafNodes;
   readonly #links = new Set<LeafLink>();
+  /** Accepted sockets still in their TLS handshake: not links yet, cut by close(). */
+  readonly #handshaking = new Set<Socket>();
   readonly #urls = new Map<LeafLink, string>();
   readonly #dialers: RemoteDialer[] = [];
   readonly #linkHost: LinkHost;
@@ -186,6 +188,10 @@ export class LeafNodes {
     this.#closed = true;
     for (const dialer of this.#dialers) dialer.stop();
     for (const link of [...this.#links]) link.close("Server Shutdown");
+    // The port's close() waits for every accepted socket: one still in its handshake would
+    // hold it for up to the TLS timeout.
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
     const listener = this.#listener;
     this.#listener = undefined;
     if (listener !== undefined) await new Promise<void>((resolve) => listener.close(() => resolve()));
@@ -277,11 +283,21 @@ export class LeafNodes {
     }
     // leafnode.go: INFO in plain text with tls_required, then the spoke starts TLS.
     socket.write(`INFO ${this.#hubInfo(cid, nonce)} \r\n`);
+    this.#handshaking.add(socket);
     startTls(
       socket,
       tls,
-      (secure) => this.#admit(secure, cid, nonce, true),
-      () => socket.destroy(),
+      (secure) => {
+        this.#handshaking.delete(socket);
+        // A handshake that ends after close() began would add a link nobody closes, and keep
+        // the leaf port's close() waiting for its socket until the spoke hangs up.
+        if (this.#closed) secure.destroy();
+        else this.#admit(secure, cid, nonce, true);
+      },
+      () => {
+        this.#handshaking.delete(socket);
+        socket.destroy();
+      },
     );
   }
 

@@ -209,5 +209,5 @@ export function resolveLeafNodes(options: LeafNodeOptions | undefined): Resolved
     listen = { port: options.port, host: options.host };
   }
   if (remotes.length === 0 && listen === undefined) return undefined;
-  return { remotes, listen, authorization: options.authorization, tls: resolveTls(options.tls) };
+  return { remotes, listen, authorization: options.authorization, tls: resolveTls(options.tls, "leafnodes.tls") };
 }

@@ -9,9 +9,11 @@
  * the connection), URLs are capped in length, headers and idle connections time out, and
  * anything unexpected becomes a `500` and a log line.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
+import type { Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import type { Listener, ListenAddress } from "../base/listener.ts";
+import { trackTlsHandshakes, type Listener, type ListenAddress } from "../base/listener.ts";
 import { connz } from "./connz.ts";
 import { DASHBOARD_CSP, DASHBOARD_HTML } from "./dashboard.ts";
 import { goJson, goJsonIndent } from "./go-format.ts";
@@ -55,24 +57,33 @@ const COUNTED: Readonly<Record<string, string>> = {
  * Starts the monitoring listener for the server `source` describes. Resolves once it accepts
  * connections; rejects with the OS error if the port cannot be bound.
  */
-export async function startMonitorServer(source: () => TailSource, address: ListenAddress): Promise<Listener> {
+export async function startMonitorServer(
+  source: () => TailSource,
+  address: ListenAddress,
+  tls?: { readonly cert: string | Buffer; readonly key: string | Buffer },
+): Promise<Listener> {
   const metrics = new MetricsRegistry();
   const tails = new TailHub();
-  const http = createServer(
-    {
-      maxHeaderSize: MAX_HEADER_SIZE,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: HEADERS_TIMEOUT_MS * 3,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    },
-    (req, res) => {
-      try {
-        handle(req, res, source, metrics, tails);
-      } catch (err) {
-        fail(res, source, err);
-      }
-    },
-  );
+  const options: ServerOptions = {
+    maxHeaderSize: MAX_HEADER_SIZE,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: HEADERS_TIMEOUT_MS * 3,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      handle(req, res, source, metrics, tails);
+    } catch (err) {
+      fail(res, source, err);
+    }
+  };
+  // https (nats-server `https_port`): the certificate and key only; no client certificate is
+  // asked for (server.go startMonitoring sets tls.NoClientCert).
+  const http = tls === undefined
+    ? createServer(options, onRequest)
+    : createHttpsServer({ ...options, cert: tls.cert, key: tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS }, onRequest);
+  if (tls !== undefined) http.on("tlsClientError", (_err: Error, socket: Socket) => socket.destroy());
+  const cutHandshakes = http instanceof HttpsServer ? trackTlsHandshakes(http) : undefined;
   http.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     else socket.destroy();
@@ -97,6 +108,7 @@ export async function startMonitorServer(source: () => TailSource, address: List
         tails.closeAll();
         http.close(() => resolve());
         http.closeAllConnections();
+        cutHandshakes?.();
       });
       return closing;
     },

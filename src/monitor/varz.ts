@@ -144,7 +144,8 @@ export function varz(view: MonitorView): Varz {
     port: view.ports.nats?.port ?? options.port ?? 0,
     // omitempty, as nats-server: present only when true.
     ...(authRequired(options) && { auth_required: true }),
-    ...(options.tls !== undefined && { tls_required: true }),
+    // monitor.go: INFO's tls_required, which allow_non_tls clears (server.go NewServer).
+    ...(options.tls !== undefined && (!options.allowNonTls || options.tls.handshakeFirst) && { tls_required: true }),
     ...(options.tls?.verify === true && { tls_verify: true }),
     max_connections: options.maxConnections,
     // omitempty, as nats-server: only when limited.
@@ -152,9 +153,10 @@ export function varz(view: MonitorView): Varz {
     ping_interval: msToNs(options.pingInterval),
     ping_max: options.pingMax,
     http_host: http?.host ?? "",
-    http_port: http?.port ?? 0,
+    // monitor.go: the port under the key of the scheme it serves.
+    http_port: options.http?.secure === true ? 0 : (http?.port ?? 0),
     http_base_path: "",
-    https_port: 0,
+    https_port: options.http?.secure === true ? (http?.port ?? 0) : 0,
     auth_timeout: (options.authorization?.timeout ?? AUTH_TIMEOUT) / 1000,
     max_control_line: options.maxControlLine,
     max_payload: options.maxPayload,

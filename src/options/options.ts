@@ -17,7 +17,7 @@ import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
 import type { OperatorOptions } from "../auth/operator.ts";
 import { DEFAULT_SYSTEM_ACCOUNT, type AccountDefinition } from "../core/accounts.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
-import { checkWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
+import { checkWebSocketOptions, resolveWebSocketTls, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import { resolveLeafNodes, type LeafNodeOptions, type ResolvedLeafNodes } from "../leafnode/options.ts";
 
@@ -64,6 +64,12 @@ export interface ServerOptions {
    * it shows message contents to whoever reaches the port. Off by default.
    */
   http?: number | { port: number; host?: string; tail?: boolean };
+  /**
+   * The monitoring port over TLS instead (nats-server `https_port`, `https`, CLI `--https_port`):
+   * the same endpoints, served with the certificate and key of `tls`, which it needs. Client
+   * certificates are not asked for, as nats-server. Not together with `http`.
+   */
+  https?: number | { port: number; host?: string; tail?: boolean };
   /** WebSocket listener for browser clients (nats-server `websocket`). Off by default. */
   websocket?: WebSocketOptions;
   /**
@@ -98,6 +104,12 @@ export interface ServerOptions {
    * from the client certificate. Off by default.
    */
   tls?: TlsOptions;
+  /**
+   * With `tls`, accept clients that do not upgrade as well (nats-server `allow_non_tls`): INFO
+   * says `tls_available` instead of `tls_required`, and each client's first byte decides (a TLS
+   * handshake, or plain protocol). Default false. Ignored with `tls.handshakeFirst`.
+   */
+  allowNonTls?: boolean;
   /** Recently closed connections kept for `/connz?state=closed`. Default 10000. */
   maxClosedClients?: number;
   /** Lame duck mode: time over which remaining clients are closed, ms. Default 120000. */
@@ -143,7 +155,8 @@ export interface ResolvedOptions {
   readonly writeDeadline: number;
   readonly logger: Logger;
   readonly trace: boolean;
-  readonly http: { readonly port: number; readonly host: string; readonly tail: boolean } | undefined;
+  /** The monitoring port; `secure` when it serves https with `tls`'s certificate. */
+  readonly http: { readonly port: number; readonly host: string; readonly tail: boolean; readonly secure: boolean } | undefined;
   readonly websocket: ResolvedWebSocketOptions | undefined;
   /** With every account's users, each marked with its account. */
   readonly authorization: AuthOptions | undefined;
@@ -151,6 +164,7 @@ export interface ResolvedOptions {
   readonly systemAccount: string | false;
   readonly operator: OperatorOptions | undefined;
   readonly tls: ResolvedTls | undefined;
+  readonly allowNonTls: boolean;
   readonly maxClosedClients: number;
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
@@ -184,6 +198,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const maxPending = checkInteger("maxPending", options.maxPending, 1, MAX_PENDING_SIZE);
   // nats-server refuses this too: one message could never be delivered.
   if (maxPayload > maxPending) throw new InvalidOptionError("maxPayload", `(${maxPayload}) cannot be higher than maxPending (${maxPending})`);
+  const tls = resolveTls(options.tls);
   return {
     port: options.port,
     host,
@@ -198,13 +213,14 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     writeDeadline: checkTimer("writeDeadline", options.writeDeadline, 1, DEFAULT_WRITE_DEADLINE),
     logger: options.logger ?? silentLogger,
     trace: options.trace === true,
-    http: resolveHttp(options.http, host),
+    http: resolveMonitoring(options, host, tls),
     websocket: resolveWebSocket(options.websocket, host),
     authorization: withAccountUsers(options.authorization, options.accounts),
     accounts: accountDefinitions(options.accounts),
     systemAccount: options.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT,
     operator: checkOperatorMode(options),
-    tls: resolveTls(options.tls),
+    tls,
+    allowNonTls: options.allowNonTls === true,
     maxClosedClients: checkInteger("maxClosedClients", options.maxClosedClients, 0, DEFAULT_MAX_CLOSED_CLIENTS),
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
@@ -251,10 +267,21 @@ function checkPort(name: string, port: number): number {
   return port;
 }
 
-function resolveHttp(http: ServerOptions["http"], host: string): ResolvedOptions["http"] {
+function resolveHttp(http: ServerOptions["http"], name: string, host: string, secure: boolean): ResolvedOptions["http"] {
   if (http === undefined) return undefined;
-  if (typeof http === "number") return { port: checkPort("http", http), host, tail: false };
-  return { port: checkPort("http.port", http.port), host: http.host ?? host, tail: http.tail === true };
+  if (typeof http === "number") return { port: checkPort(name, http), host, tail: false, secure };
+  return { port: checkPort(`${name}.port`, http.port), host: http.host ?? host, tail: http.tail === true, secure };
+}
+
+/** `http` or `https`, refused together and https without a certificate, as server.go StartMonitoring. */
+function resolveMonitoring(options: ServerOptions, host: string, tls: ResolvedTls | undefined): ResolvedOptions["http"] {
+  const http = resolveHttp(options.http, "http", host, false);
+  const https = resolveHttp(options.https, "https", host, true);
+  if (http !== undefined && https !== undefined) {
+    throw new InvalidOptionError("https", `can't specify both HTTP (${http.port}) and HTTPs (${https.port}) ports`);
+  }
+  if (https !== undefined && tls === undefined) throw new InvalidOptionError("https", "TLS cert and key required for HTTPS (the tls option)");
+  return http ?? https;
 }
 
 function resolveWebSocket(ws: WebSocketOptions | undefined, host: string): ResolvedWebSocketOptions | undefined {
@@ -263,6 +290,7 @@ function resolveWebSocket(ws: WebSocketOptions | undefined, host: string): Resol
     port: checkPort("websocket.port", ws.port),
     host: ws.host ?? host,
     noTls: ws.noTls ?? false,
+    tls: resolveWebSocketTls(ws.tls),
     compression: ws.compression ?? false,
     sameOrigin: ws.sameOrigin ?? false,
     allowedOrigins: [...(ws.allowedOrigins ?? [])],

@@ -59,7 +59,7 @@ import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "
 import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
 import { OperatorAuthenticator, TrustedOperators } from "../auth/operator.ts";
 import { newNonce } from "../auth/credentials.ts";
-import { peerIdentity, startTls, type ResolvedTls } from "../transport/tls.ts";
+import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamLoader } from "../jetstream/loader.ts";
@@ -151,6 +151,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   #totalConnections = 0;
   readonly #closedClients: ClosedClientRecord[] = [];
   #closed = false;
+  /** TCP sockets of a TLS port not yet clients (TLS handshake, or allow_non_tls sniffing): cut by close(). */
+  readonly #pendingTls = new Set<Socket>();
   #closing: Promise<void> | undefined;
   #lameDuck: Promise<void> | undefined;
   #listenersClosed: Promise<void> | undefined;
@@ -287,8 +289,10 @@ export class Server extends TypedEmitter<ServerEvents> {
       // ~12 MB, paid only by those who ask for a monitoring port.
       const { startMonitorServer } = await import("../monitor/monitor-server.ts");
       if (this.#closed) throw new ServerClosedError();
-      this.#monitor = await startMonitorServer(() => this[kIntrospect](), http);
-      logger.info(`Starting http monitor on ${http.host}:${this.#monitor.port}`);
+      // server.go startMonitoring: https uses the client port's certificate, asks for no client's.
+      const tls = http.secure ? this.#options.tls?.material() : undefined;
+      this.#monitor = await startMonitorServer(() => this[kIntrospect](), http, tls);
+      logger.info(`Starting ${http.secure ? "https" : "http"} monitor on ${http.host}:${this.#monitor.port}`);
     }
     // As nats-server: client ports open only once JetStream has recovered its streams, so that
     // no publish from a client can reach a stream subject before the stream is there again.
@@ -319,8 +323,8 @@ export class Server extends TypedEmitter<ServerEvents> {
         logger,
       });
       this.#buildInfoPrefix();
-      logger.info(`Listening for websocket clients on ws://${websocket.host}:${this.#websocket.port}`);
-      logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
+      logger.info(`Listening for websocket clients on ${websocket.tls !== undefined ? "wss" : "ws"}://${websocket.host}:${this.#websocket.port}`);
+      if (websocket.tls === undefined) logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
     }
     await this.#leafNodes?.start();
   }
@@ -422,7 +426,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#emitSafely("client:connect", eventInfo(client));
   }
 
-  /** A TCP client on a TLS server: INFO in plain text, then the upgrade (or TLS first). */
+  /**
+   * A TCP client on a TLS server: INFO in plain text, then the upgrade (or TLS first). With
+   * `allowNonTls`, the client's first byte decides whether it upgrades or stays plain.
+   */
   #acceptTls(socket: Socket, tls: ResolvedTls): void {
     if (this.#closed) {
       socket.destroy();
@@ -435,18 +442,49 @@ export class Server extends TypedEmitter<ServerEvents> {
       nonce = this.#auth.needsNonce ? newNonce() : undefined;
       socket.write(this.#infoFor(cid, base, nonce));
     }
-    startTls(
+    const greeted = tls.handshakeFirst ? undefined : { nonce };
+    this.#pendingTls.add(socket);
+    const upgrade = (): void =>
+      startTls(
+        socket,
+        tls,
+        (secure) => {
+          this.#pendingTls.delete(socket);
+          // A handshake that ends after close() began: its socket was never a client to close.
+          if (this.#closed) {
+            secure.destroy();
+            return;
+          }
+          const info = { ...base, tls: peerIdentity(secure, tls.verify) };
+          this.#admit(secure, info, cid, greeted);
+        },
+        (reason) => {
+          this.#pendingTls.delete(socket);
+          // server.go tlsTimeout: a client that never started TLS is told why it is cut.
+          if (reason === "timeout" && !socket.destroyed) socket.end(encodeError(WireError.TlsRequired));
+          setTimeout(() => socket.destroy(), 100).unref();
+          this.#options.logger.debug(`${base.remoteAddress}:${base.remotePort} - cid:${cid} - TLS handshake ${reason === "timeout" ? "timeout" : "error"}`);
+        },
+      );
+    // server.go: "TLS Handshake First" overrides allow_non_tls.
+    if (!this.#options.allowNonTls || tls.handshakeFirst) {
+      upgrade();
+      return;
+    }
+    sniffTls(
       socket,
-      tls,
-      (secure) => {
-        const info = { ...base, tls: peerIdentity(secure, tls.verify) };
-        this.#admit(secure, info, cid, tls.handshakeFirst ? undefined : { nonce });
+      tls.timeout,
+      (isTls) => {
+        if (this.#closed) socket.destroy();
+        else if (isTls) upgrade();
+        else {
+          this.#pendingTls.delete(socket);
+          this.#admit(socket, base, cid, greeted);
+        }
       },
-      (reason) => {
-        // server.go tlsTimeout: a client that never started TLS is told why it is cut.
-        if (reason === "timeout" && !socket.destroyed) socket.end(encodeError(WireError.TlsRequired));
-        setTimeout(() => socket.destroy(), 100).unref();
-        this.#options.logger.debug(`${base.remoteAddress}:${base.remotePort} - cid:${cid} - TLS handshake ${reason === "timeout" ? "timeout" : "error"}`);
+      () => {
+        this.#pendingTls.delete(socket);
+        socket.destroy();
       },
     );
   }
@@ -618,6 +656,9 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#stopping.abort();
     this.#closing = (async () => {
       const listenersClosed = this.#closeClientListeners();
+      // The client port's close waits for every accepted socket, and these are no clients yet.
+      for (const socket of this.#pendingTls) socket.destroy();
+      this.#pendingTls.clear();
       const monitor = this.#monitor;
       this.#monitor = undefined;
       this.#unregister?.();
@@ -832,33 +873,38 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   #buildInfoPrefix(): void {
-    const { host, serverName, maxPayload } = this.#options;
-    // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do.
+    const { host, serverName, maxPayload, allowNonTls } = this.#options;
     const auth = this.#auth;
     const tls = this.#options.tls;
     // Key order as nats-server 2.9/2.10 writes INFO; clients don't care, diffs do. With a
     // no_auth_user, INFO says no auth is required (server.go createClient).
-    const fields = {
+    const fields = (tlsRequired: boolean, tlsAvailable: boolean, listener: { host: string; port: number }): Record<string, unknown> => ({
       server_id: this.id,
       server_name: serverName ?? this.id,
       version: SERVER_VERSION,
       proto: PROTO_VERSION,
       go: `node${process.versions.node}`,
-      host,
-      port: this.#port ?? this.#options.port ?? 0,
+      host: listener.host,
+      port: listener.port,
       headers: true,
       ...(auth.required && auth.noAuthUser === undefined && { auth_required: true }),
-      ...(tls !== undefined && { tls_required: true }),
+      ...(tlsRequired && { tls_required: true }),
       ...(tls?.verify === true && { tls_verify: true }),
+      ...(tlsAvailable && { tls_available: true }),
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
-    };
-    this.#infoPrefix = JSON.stringify(fields).slice(0, -1);
-    // nats-server 2.10.16+: WebSocket clients are told the WebSocket listener's host and port,
-    // and no TCP TLS flags (the WebSocket listener has its own TLS, not supported yet).
-    const ws = this.#websocket;
-    const wsFields = Object.fromEntries(Object.entries(fields).filter(([key]) => key !== "tls_required" && key !== "tls_verify"));
-    this.#wsInfoPrefix = JSON.stringify(ws === undefined ? wsFields : { ...wsFields, host: ws.host, port: ws.port }).slice(0, -1);
+    });
+    // server.go NewServer: with allow_non_tls, TLS is available rather than required, unless
+    // every client must start with TLS (handshake_first, which createClient enforces).
+    const required = tls !== undefined && (!allowNonTls || tls.handshakeFirst);
+    const available = tls !== undefined && allowNonTls;
+    this.#infoPrefix = JSON.stringify(fields(required, available, { host, port: this.#port ?? this.#options.port ?? 0 })).slice(0, -1);
+    // nats-server 2.10.16+ (client.go generateClientInfoJSON): WebSocket clients are told the
+    // WebSocket listener's host and port, and `tls_required` and `tls_available` both say
+    // whether that listener serves TLS (wss); `tls_verify` stays the client port's.
+    const ws = this.#websocket ?? { host, port: this.#port ?? this.#options.port ?? 0 };
+    const wss = this.#options.websocket?.tls !== undefined;
+    this.#wsInfoPrefix = JSON.stringify(fields(wss, wss, ws)).slice(0, -1);
   }
 
   #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {

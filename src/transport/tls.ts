@@ -34,10 +34,23 @@ export interface TlsOptions {
 
 export interface ResolvedTls {
   readonly context: SecureContext;
+  /**
+   * The certificate and key as read (and the CA when verifying clients), for the listeners
+   * that `node:https` builds (WebSocket, monitoring): it takes PEM, not a context. A function, so that the key stays out of
+   * `JSON.stringify(server.options)` and of anything that logs the options.
+   */
+  readonly material: () => TlsMaterial;
   readonly verify: boolean;
   readonly verifyAndMap: boolean;
   readonly timeout: number;
   readonly handshakeFirst: boolean;
+}
+
+/** PEM text (or Buffers) of a certificate, its key and (when verifying peers) the CA. */
+export interface TlsMaterial {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca: string | Buffer | undefined;
 }
 
 const DEFAULT_TLS_TIMEOUT = 2000;
@@ -53,32 +66,40 @@ export function nodeTls(): typeof import("node:tls") {
   return require("node:tls") as typeof import("node:tls");
 }
 
-function pem(name: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined {
+function pem(option: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined {
   if (value !== undefined) return value;
   if (file === undefined) return undefined;
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new InvalidOptionError(`tls.${name}File`, `cannot read ${file}: ${(err as Error).message}`);
+    throw new InvalidOptionError(option, `cannot read ${file}: ${(err as Error).message}`);
   }
 }
 
-export function resolveTls(options: TlsOptions | undefined): ResolvedTls | undefined {
+/**
+ * Reads and checks a `tls` option (`where` names it in errors: `tls`, `websocket.tls`,
+ * `leafnodes.tls`); undefined when there is none.
+ */
+export function resolveTls(options: TlsOptions | undefined, where = "tls"): ResolvedTls | undefined {
   if (options === undefined) return undefined;
-  const cert = pem("cert", options.cert, options.certFile);
-  const key = pem("key", options.key, options.keyFile);
-  const ca = pem("ca", options.ca, options.caFile);
-  if (cert === undefined || key === undefined) throw new InvalidOptionError("tls", "needs a certificate and its key");
+  const cert = pem(`${where}.certFile`, options.cert, options.certFile);
+  const key = pem(`${where}.keyFile`, options.key, options.keyFile);
+  const ca = pem(`${where}.caFile`, options.ca, options.caFile);
+  if (cert === undefined || key === undefined) throw new InvalidOptionError(where, "needs a certificate and its key");
   const verify = options.verify === true || options.verifyAndMap === true;
-  if (verify && ca === undefined) throw new InvalidOptionError("tls", "verify needs the CA that signs client certificates (ca)");
+  if (verify && ca === undefined) throw new InvalidOptionError(where, "verify needs the CA that signs client certificates (ca)");
   let context: SecureContext;
   try {
-    context = nodeTls().createSecureContext({ cert, key, ...(ca !== undefined && { ca }) });
+    // The CA only to verify clients: given to a context, OpenSSL would also send it in the
+    // server's chain, which nats-server (Go) does not (a client that does not trust it then
+    // says "unable to verify the first certificate", as with nats-server).
+    context = nodeTls().createSecureContext({ cert, key, ...(verify && ca !== undefined && { ca }) });
   } catch (err) {
-    throw new InvalidOptionError("tls", `certificate or key unusable: ${(err as Error).message}`);
+    throw new InvalidOptionError(where, `certificate or key unusable: ${(err as Error).message}`);
   }
   return {
     context,
+    material: () => ({ cert, key, ca: verify ? ca : undefined }),
     verify,
     verifyAndMap: options.verifyAndMap === true,
     timeout: options.timeout ?? DEFAULT_TLS_TIMEOUT,
@@ -147,4 +168,56 @@ export function startTls(
   };
   secure.once("error", fail);
   secure.once("close", fail);
+}
+
+/** The first byte of a TLS record carrying a handshake (a ClientHello): 0x16. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/**
+ * nats-server's `allow_non_tls` (server.go createClient, `sniffTLS`): after the plain INFO, the
+ * client's first byte says whether it starts TLS (a handshake record, 0x16) or speaks the
+ * protocol in plain text. What it sent is put back on the socket, so that the TLS handshake, or
+ * the parser, reads it first (node:tls takes bytes already buffered on a socket it wraps). A
+ * client that sends nothing within `timeout` ms is taken as plain, as nats-server does once its
+ * read deadline passes: it is then held to the auth and ping timers like any other client.
+ * A plain socket flows again once `onDecided` returns; a TLS one stays paused for node:tls.
+ * `onGone` is called if the socket ends or fails before anything was decided.
+ */
+export function sniffTls(socket: Socket, timeout: number, onDecided: (tls: boolean) => void, onGone: () => void): void {
+  let settled = false;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    socket.off("data", onData);
+    socket.off("error", gone);
+    socket.off("close", gone);
+    socket.off("end", gone);
+    return true;
+  };
+  const onData = (chunk: Buffer): void => {
+    if (!settle()) return;
+    socket.pause();
+    socket.unshift(chunk);
+    decide(chunk.length > 0 && chunk[0] === TLS_HANDSHAKE_RECORD);
+  };
+  // For TLS the socket stays paused: node:tls reads what is buffered. A plain client reads on,
+  // now that whoever `onDecided` handed the socket to listens.
+  const decide = (tls: boolean): void => {
+    onDecided(tls);
+    if (!tls && !socket.destroyed) socket.resume();
+  };
+  const gone = (): void => {
+    if (settle()) onGone();
+  };
+  const timer = setTimeout(() => {
+    if (!settle()) return;
+    socket.pause();
+    decide(false);
+  }, timeout);
+  timer.unref();
+  socket.on("data", onData);
+  socket.once("error", gone);
+  socket.once("close", gone);
+  socket.once("end", gone);
 }

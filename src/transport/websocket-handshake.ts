@@ -37,7 +37,7 @@ export function endpointOf(url: string | undefined): WebSocketEndpoint {
  * Checks an upgrade request in nats-server's order (RFC 6455 section 4.2.1, then the origin).
  * Returns why it is refused, or `undefined` when it may be upgraded.
  */
-export function checkUpgrade(req: UpgradeRequest, origins: OriginPolicy): HandshakeRefusal | undefined {
+export function checkUpgrade(req: UpgradeRequest, origins: OriginPolicy, secure = false): HandshakeRefusal | undefined {
   // Recent nats-server (2.12.12+, 2.14.3+): an /mqtt upgrade with MQTT disabled is a 404; we have no MQTT.
   if (endpointOf(req.url) === "mqtt") return { status: 404, reason: "mqtt websocket endpoint not enabled" };
   if (req.method !== "GET") return { status: 405, reason: "request method must be GET" };
@@ -49,7 +49,7 @@ export function checkUpgrade(req: UpgradeRequest, origins: OriginPolicy): Handsh
   if (key === "") return { status: 400, reason: "key missing" };
   if (!isWebSocketKey(key)) return { status: 400, reason: "invalid websocket key" };
   if (!headerContains(req.headers, "sec-websocket-version", "13")) return { status: 400, reason: "invalid version" };
-  const originError = checkOrigin(req.headers, origins);
+  const originError = checkOrigin(req.headers, origins, secure);
   if (originError !== undefined) return { status: 403, reason: `origin not allowed: ${originError}` };
   return undefined;
 }

@@ -46,7 +46,7 @@ export function compileOriginPolicy(sameOrigin: boolean, allowedOrigins: readonl
  * have the request's scheme, host and port (same origin), and be in the list (if one is set).
  * Returns what is wrong, or `undefined`.
  */
-export function checkOrigin(headers: IncomingHttpHeaders, policy: OriginPolicy): string | undefined {
+export function checkOrigin(headers: IncomingHttpHeaders, policy: OriginPolicy, secure = false): string | undefined {
   if (!policy.sameOrigin && policy.allowed.size === 0) return undefined;
   const origin = headerValue(headers, "origin") || headerValue(headers, "sec-websocket-origin");
   if (origin === "") return undefined;
@@ -60,10 +60,10 @@ export function checkOrigin(headers: IncomingHttpHeaders, policy: OriginPolicy):
   const o = splitHostPort(url.host, scheme === "https");
   if (o === undefined) return `invalid origin ${JSON.stringify(origin)}`;
   if (policy.sameOrigin) {
-    // No TLS yet: the request's own scheme is always http.
-    const r = splitHostPort(headerValue(headers, "host"), false);
+    // websocket.go checkOrigin: the request's scheme is https on a TLS listener, else http.
+    const r = splitHostPort(headerValue(headers, "host"), secure);
     if (r === undefined) return "invalid host";
-    if (o.host !== r.host || o.port !== r.port || scheme !== "http") return "not same origin";
+    if (o.host !== r.host || o.port !== r.port || scheme !== (secure ? "https" : "http")) return "not same origin";
   }
   if (policy.allowed.size > 0) {
     const candidates = policy.allowed.get(o.host) ?? [];

@@ -6,11 +6,12 @@
  * live in `websocket-handshake.ts`.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { createWebSocketStream, WebSocketServer, WebSocket } from "ws";
 import { MAX_PAYLOAD_SIZE } from "../base/constants.ts";
-import type { Listener } from "../base/listener.ts";
+import { trackTlsHandshakes, type Listener } from "../base/listener.ts";
 import { silentLogger, type Logger } from "../base/logger.ts";
 import { checkWebSocketOptions, type ResolvedWebSocketOptions } from "./websocket-options.ts";
 import {
@@ -90,17 +91,36 @@ export async function listenWebSocket(
       : false,
   });
 
-  const http = createHttpServer();
+  const tls = options.tls;
+  const secure = tls !== undefined;
+  // websocket.go: with a tls block the listener is TLS (wss), the handshake bounded by its timeout.
+  const http = tls === undefined
+    ? createHttpServer()
+    : createHttpsServer({
+        ...tls.material(),
+        requestCert: tls.verify,
+        rejectUnauthorized: tls.verify,
+        handshakeTimeout: tls.timeout,
+      });
+  const cutHandshakes = http instanceof HttpsServer ? trackTlsHandshakes(http) : undefined;
+  if (tls !== undefined) {
+    // A failed handshake (plain HTTP on the TLS port, an untrusted client certificate, a
+    // timeout): node:https destroys the socket; it is logged, never thrown.
+    http.on("tlsClientError", (err: Error, socket: Socket) => {
+      logger.error(`${peer(socket)} - websocket TLS handshake error: ${err.message}`);
+      socket.destroy();
+    });
+  }
   // Every request lands here: a plain HTTP request is a failed upgrade, as on nats-server.
   http.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const refusal = checkUpgrade(req, origins) ?? { status: 400, reason: "websocket upgrade not supported" };
+    const refusal = checkUpgrade(req, origins, secure) ?? { status: 400, reason: "websocket upgrade not supported" };
     logger.error(`${peer(req.socket)} - websocket handshake error: ${refusal.reason}`);
     const { body, headers } = refusalHeaders(refusal.status);
     res.writeHead(refusal.status, headers).end(body);
   });
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
-    const refusal = checkUpgrade(req, origins);
+    const refusal = checkUpgrade(req, origins, secure);
     if (refusal !== undefined) {
       logger.error(`${peer(req.socket)} - websocket handshake error: ${refusal.reason}`);
       socket.end(refusalResponse(refusal.status));
@@ -156,6 +176,7 @@ export async function listenWebSocket(
       closing ??= new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeIdleConnections();
+        cutHandshakes?.();
         wss.close();
       });
       return closing;

@@ -48,6 +48,14 @@ describe("cli arguments", () => {
     assert.equal(resolveSettings(flags(["-m", "0"]), file).options.http, undefined);
   });
 
+  it("reads -ms/--https_port as -m, for monitoring over https", () => {
+    assert.deepEqual(flags(["-ms", "8222"]).options, { https: 8222 });
+    assert.deepEqual(flags(["--https_port=-1"]).options, { https: 0 });
+    const file = { options: { https: { port: 1, host: "0.0.0.0" } }, cli: {} };
+    assert.deepEqual(resolveSettings(flags(["-ms", "8222"]), file).options.https, { port: 8222, host: "0.0.0.0" });
+    assert.equal(resolveSettings(flags(["-ms", "0"]), file).options.https, undefined);
+  });
+
   it("reads -c/--config, -l/--log and --ports_file_dir", () => {
     assert.deepEqual(flags(["-c", "a.conf", "-l", "x.log", "--ports_file_dir", "/tmp"]), { options: {}, configFile: "a.conf", logFile: "x.log", portsFileDir: "/tmp" });
     assert.deepEqual(flags(["--config=b.conf", "--log", "y.log"]), { options: {}, configFile: "b.conf", logFile: "y.log" });

@@ -1,6 +1,7 @@
 /**
  * What a SIGHUP reload changes, decided as nats-server's reload.go: limits, authorization and
- * logging change; address, port, name, max_subscriptions, max_pending and (for now) tls do not.
+ * logging change; address, port, name, max_subscriptions, max_pending, the listeners (https,
+ * websocket) and (for now) tls and allow_non_tls do not.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -67,6 +68,22 @@ describe("config reload plan", () => {
     assert.deepEqual(
       changed.refused.map((c) => `${c.key}: old=${c.from}, new=${c.to}`),
       ["http: old=8222, new=8223", "lame_duck_duration: old=2m0s, new=1m0s"],
+    );
+  });
+
+  it("refuses changing https, allow_non_tls and a websocket's tls, never showing key material", () => {
+    const ws = { port: 0, tls: { certFile: "a.pem", key: "-----BEGIN PRIVATE KEY-----secret" } };
+    const plan = planReload(
+      next({ options: { https: 8222, websocket: ws } }),
+      next({ options: { https: 8223, allowNonTls: true, websocket: { ...ws, tls: { ...ws.tls, certFile: "b.pem" } } } }),
+    );
+    assert.deepEqual(
+      plan.refused.map((c) => `${c.key}: old=${c.from}, new=${c.to}`),
+      [
+        "allow_non_tls: old=false, new=true",
+        "https_port: old=8222, new=8223",
+        'websocket: old={"port":0,"tls":{"certFile":"a.pem","key":"<pem>"}}, new={"port":0,"tls":{"certFile":"b.pem","key":"<pem>"}}',
+      ],
     );
   });
 

@@ -336,6 +336,45 @@ describe("config: tls", () => {
     mappingError(`tls {\n  cert_file: "${certs.serverCertFile}"\n  key_file: "${certs.serverKeyFile}"\n  verify: true\n}`, /^"tls": verifying client certificates needs ca_file/, 1, 1);
   });
 
+  it("the same block in websocket { } (wss), leafnodes { } and with allow_non_tls and https_port", () => {
+    const inner = (extra = ""): string => `tls {\n    cert_file: "${certs.serverCertFile}"\n    key_file: "${certs.serverKeyFile}"\n${extra}  }`;
+    const ws = mapped(`websocket {\n  port: -1\n  ${inner('    ca_file: "' + certs.caFile + '"\n    verify: true\n    handshake_first: true\n')}\n}`);
+    assert.deepEqual(ws.options.websocket, {
+      port: 0,
+      // handshake_first means nothing for a WebSocket: dropped, as nats-server ignores it there.
+      tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, caFile: certs.caFile, verify: true },
+    });
+    const leaf = mapped(`leafnodes {\n  port: -1\n  ${inner()}\n}`);
+    assert.deepEqual(leaf.options.leafnodes?.tls, { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile });
+    const top = mapped(`allow_non_tls: true\nhttps_port: -1\n${block()}`);
+    assert.equal(top.options.allowNonTls, true);
+    assert.equal(top.options.https, 0);
+  });
+
+  it("refuses in websocket { tls { } } what nats-server refuses, and verify_and_map (not mapped yet)", () => {
+    mappingError(`websocket {\n  port: -1\n  tls {\n    cert_file: "${certs.serverCertFile}"\n  }\n}`, /^missing 'key_file' in TLS configuration$/, 3, 3, "websocket.tls");
+    mappingError(`websocket {\n  port: -1\n  tls {\n    cert_file: "${certs.serverCertFile}"\n    key_file: "${certs.clientKeyFile}"\n  }\n}`, /^error parsing X509 certificate\/key pair/, 3, 3);
+    mappingError(
+      `websocket {\n  port: -1\n  tls {\n    cert_file: "${certs.serverCertFile}"\n    key_file: "${certs.serverKeyFile}"\n    ca_file: "${certs.caFile}"\n    verify_and_map: true\n  }\n}`,
+      /^"verify_and_map" in "websocket.tls" is not supported yet/,
+      3,
+      3,
+    );
+    mappingError(`leafnodes {\n  port: -1\n  tls {\n    key_file: "${certs.serverKeyFile}"\n  }\n}`, /^missing 'cert_file' in TLS configuration$/, 3, 3);
+  });
+
+  it("produces options a server starts with: wss, leaf TLS, https monitoring, allow_non_tls", async () => {
+    const tls = block();
+    const { options } = mapped(`port: -1\nallow_non_tls: true\nhttps_port: -1\n${tls}\nwebsocket {\n  port: -1\n  ${tls}\n}\nleafnodes {\n  port: -1\n  ${tls}\n}`);
+    const server = createServer(options);
+    await server.listen();
+    assert.equal(server.options.http?.secure, true);
+    assert.ok(server.options.websocket?.tls !== undefined);
+    assert.ok(server.options.leafnodes?.tls !== undefined);
+    assert.equal(server.varz().tls_required, undefined);
+    await server.close();
+  });
+
   it("does not warn about users without a password when certificates map to users", () => {
     const users = "authorization { users: [{ user: alice }] }";
     assert.equal(mapped(users).warnings.length, 1);

@@ -183,11 +183,12 @@ describe("config to options: supported keys", () => {
     });
     assert.deepEqual(mapped("websocket { port: 0, no_tls: true }").options, {});
     assert.deepEqual(mapped("websocket { no_tls: true }").options, {});
+    assert.deepEqual(mapped("allow_non_tls: true").options, { allowNonTls: true });
   });
 
   it("rejects a websocket block nats-server rejects, or that would need TLS or authentication", () => {
-    mappingError("\nwebsocket {\n  port: -1\n}", /^websocket requires TLS configuration: TLS is not supported yet, so set no_tls: true/, 2, 1);
-    mappingError("websocket {\n  port: -1\n  no_tls: true\n  tls { cert_file: x }\n}", /^"tls" in "websocket" is not supported yet/, 4, 3);
+    mappingError("\nwebsocket {\n  port: -1\n}", /^websocket requires TLS configuration$/, 2, 1);
+    mappingError("websocket {\n  port: -1\n  tls { cert_file: x }\n}", /^missing 'key_file' in TLS configuration$/, 3, 3, "websocket.tls");
     mappingError("websocket {\n  port: -1\n  no_tls: true\n  authorization { token: x }\n}", /^"authorization" in "websocket" is not supported yet, and starting without it would let any client in/, 4, 3);
     mappingError("websocket {\n  port: -1\n  no_tls: true\n  bogus: 1\n}", /^unknown field "bogus"/, 4, 3);
     mappingError("websocket {\n  port: x\n  no_tls: 1\n}", /^"port" must be an integer/, 2, 3);
@@ -226,11 +227,11 @@ describe("config to options: supported keys", () => {
 
 describe("config to options: warnings", () => {
   it("warns, with file and line, about each key we do not support yet, and ignores it", () => {
-    const { options, warnings } = mapped('port: 1\nhttps: "127.0.0.1:-1"\nleafnodes {\n  listen: "127.0.0.1:-1"\n}\nserver_tags: ["id:abc"]\njetstream { cipher: chacha }');
+    const { options, warnings } = mapped('port: 1\nhttp_base_path: "/m"\nleafnodes {\n  listen: "127.0.0.1:-1"\n}\nserver_tags: ["id:abc"]\njetstream { cipher: chacha }');
     // leafnodes is supported now: listen -1 asks for a random leaf port.
     assert.deepEqual(options, { port: 1, leafnodes: { host: "127.0.0.1", port: 0 }, jetstream: {} });
     assert.deepEqual(warnings, [
-      `${FILE}:2:1: "https" is not supported yet (monitoring over TLS); ignored`,
+      `${FILE}:2:1: "http_base_path" is not supported yet (monitoring endpoints); ignored`,
       `${FILE}:6:1: "server_tags" is not supported yet; ignored`,
       `${FILE}:7:13: "cipher" in "jetstream" is not supported yet; ignored`,
     ]);
@@ -249,7 +250,7 @@ describe("config to options: warnings", () => {
   it("classifies every key of nats-server's opts.go, and no other", () => {
     assert.deepEqual([...NATS_SERVER_KEYS.keys()].sort(), [...NATS_SERVER_TOP_LEVEL_KEYS].sort());
     const supported = [...NATS_SERVER_KEYS].filter(([, info]) => info.status === KeyStatus.Supported).map(([key]) => key);
-    assert.equal(supported.length, 53);
+    assert.equal(supported.length, 56);
   });
 
   it("warns (never fails) for every key not supported that is not a security feature", () => {

@@ -2,24 +2,48 @@
  * End to end in a real browser: the chat example (examples/browser/) opened in headless
  * Chromium (Debian's `chromium`, driven by playwright-core). A message typed in the page must
  * reach a TCP subscriber, and messages published over TCP and in-process must appear in the
- * page. Skipped locally without /usr/bin/chromium; under CI=true a missing browser fails.
+ * page: over plain ws://, and over wss:// with a test certificate (page on https), which
+ * Chromium is told to trust by its public key. Skipped locally without /usr/bin/chromium;
+ * under CI=true a missing browser fails.
  */
 import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "../helpers/chromium.ts";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
+import { createHash, X509Certificate } from "node:crypto";
 import { chromium, type Browser } from "playwright-core";
 import { connect } from "@nats-io/transport-node";
-import { startChatExample, CHAT_SUBJECT } from "../../examples/browser/server.ts";
+import { startChatExample, CHAT_SUBJECT, type ChatExampleOptions } from "../../examples/browser/server.ts";
+import { makeTestCerts } from "../helpers/certs.ts";
 
+/** Chromium's `--ignore-certificate-errors-spki-list` value for a certificate: its key, hashed. */
+function spkiHash(certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" });
+  return createHash("sha256").update(spki).digest("base64");
+}
 
 test("the chat page talks to TCP and in-process clients through the embedded broker", { timeout: 90_000 }, async (t) => {
   if (!requireChromium(t)) return;
-  const chat = await startChatExample({ pagePort: 0, natsPort: 0, websocketPort: 0 });
+  await chatRoundTrip(t, {}, []);
+});
+
+test("the chat page over https and wss://, with a test certificate", { timeout: 90_000 }, async (t) => {
+  if (!requireChromium(t)) return;
+  const certs = makeTestCerts();
+  t.after(() => certs.cleanup());
+  const url = await chatRoundTrip(t, { tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile } }, [
+    `--ignore-certificate-errors-spki-list=${spkiHash(certs.serverCert)}`,
+  ]);
+  assert.match(url, /^wss:\/\/127\.0\.0\.1:\d+$/);
+});
+
+/** Opens the chat page and checks messages both ways; returns the WebSocket URL it used. */
+async function chatRoundTrip(t: TestContext, options: ChatExampleOptions, browserArgs: string[]): Promise<string> {
+  const chat = await startChatExample({ pagePort: 0, natsPort: 0, websocketPort: 0, ...options });
   t.after(() => chat.close());
   const transports: string[] = [];
   chat.broker.on("client:connect", (info) => void transports.push(info.transport));
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...browserArgs] });
   t.after(() => browser.close());
   const page = await browser.newPage();
   const pageErrors: string[] = [];
@@ -74,4 +98,6 @@ test("the chat page talks to TCP and in-process clients through the embedded bro
   assert.ok(shown.some((l) => l.includes("anonymous") && l.includes("hello from TCP")));
   assert.ok(shown.some((l) => l.includes("host") && l.includes("hello from the host app")));
   assert.deepEqual(pageErrors, []);
-});
+  assert.match(await page.textContent("#status") ?? "", new RegExp(`connected to ${chat.websocketUrl}`));
+  return chat.websocketUrl;
+}

@@ -14,7 +14,7 @@ import type { Listener } from "../../src/base/listener.ts";
 import { openWs, rawExchange, sleep, upgradeRequest } from "./ws-helpers.ts";
 
 function wsOptions(extra: Partial<ResolvedWebSocketOptions> = {}): ResolvedWebSocketOptions {
-  return { port: 0, host: "127.0.0.1", noTls: true, compression: false, sameOrigin: false, allowedOrigins: [], ...extra };
+  return { port: 0, host: "127.0.0.1", noTls: true, tls: undefined, compression: false, sameOrigin: false, allowedOrigins: [], ...extra };
 }
 
 interface Accepted {
@@ -63,11 +63,11 @@ test("binds a free port on port 0 and reports it", async (t) => {
   assert.ok(listener.port > 0);
 });
 
-test("noTls false is refused at listen time: WebSocket TLS is not supported yet", async () => {
+test("without tls, noTls false is refused at listen time, as nats-server refuses it at start", async () => {
   await assert.rejects(listenWebSocket(wsOptions({ noTls: false }), () => {}), (err: unknown) => {
     assert.ok(err instanceof InvalidOptionError);
-    assert.equal(err.option, "websocket.noTls");
-    assert.match(err.message, /TLS is not supported yet/);
+    assert.equal(err.option, "websocket");
+    assert.match(err.message, /websocket requires TLS configuration/);
     return true;
   });
 });
