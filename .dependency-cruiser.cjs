@@ -20,13 +20,14 @@ const layers = [
   // features that build on the in-process API or on auth and TLS
   ["jetstream", ["base", "subjects", "protocol", "core", "direct", "jetstream/store"]],
   ["leafnode", ["base", "subjects", "protocol", "core", "auth", "transport"]],
+  ["route", ["base", "subjects", "protocol", "core", "auth", "transport"]],
   // every feature's options in one shape: what createServer() and the config file produce
-  ["options", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode"]],
+  ["options", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode", "route"]],
   // readers of the whole: monitoring and the config file
-  ["monitor", ["base", "subjects", "protocol", "core", "direct", "jetstream", "leafnode", "options"]],
-  ["config", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode", "options"]],
+  ["monitor", ["base", "subjects", "protocol", "core", "direct", "jetstream", "leafnode", "route", "options"]],
+  ["config", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode", "route", "options"]],
   // wiring: the Server that builds it all
-  ["server", ["base", "subjects", "protocol", "core", "auth", "transport", "direct", "jetstream", "jetstream/store", "leafnode", "options", "monitor", "config"]],
+  ["server", ["base", "subjects", "protocol", "core", "auth", "transport", "direct", "jetstream", "jetstream/store", "leafnode", "route", "options", "monitor", "config"]],
 ];
 
 const escape = (s) => s.replace(/[/]/g, "\\/");

@@ -7,7 +7,9 @@
  */
 import { InvalidOptionError } from "../base/errors.ts";
 import { isValidSubject } from "../subjects/subject.ts";
+import type { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "./account.ts";
+import type { Subscription } from "./subscription.ts";
 import { isSubjectSubset, linkServiceImport, linkStreamImport, type ServiceResponseType } from "./account-links.ts";
 
 export type { ServiceResponseType };
@@ -50,13 +52,17 @@ export class Accounts {
   readonly #byName = new Map<string, Account>();
   readonly #unlink: (() => void)[] = [];
 
-  constructor(global: Account, definitions: Readonly<Record<string, AccountDefinition>> = {}) {
+  /**
+   * `newSublist` makes each configured account's sublist (the server passes one that reports
+   * interest changes when routes or leaf nodes must hear of them).
+   */
+  constructor(global: Account, definitions: Readonly<Record<string, AccountDefinition>> = {}, newSublist?: () => Sublist<Subscription>) {
     this.global = global;
     this.#byName.set(global.name, global);
     const names = Object.keys(definitions);
     for (const name of names) {
       if (name === "" || /\s/.test(name)) throw new InvalidOptionError("accounts", `${JSON.stringify(name)} is not an account name`);
-      if (!this.#byName.has(name)) this.#byName.set(name, new Account(name));
+      if (!this.#byName.has(name)) this.#byName.set(name, new Account(name, newSublist?.()));
     }
     const plan = planLinks(definitions, (name) => this.#byName.has(name));
     for (const link of plan) {

@@ -19,6 +19,7 @@ import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.
 import { checkWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import { resolveLeafNodes, type LeafNodeOptions, type ResolvedLeafNodes } from "../leafnode/options.ts";
+import { resolveCluster, type ClusterOptions, type ResolvedCluster } from "../route/options.ts";
 
 /** Options of {@link createServer}. Every limit defaults to nats-server's value. */
 export interface ServerOptions {
@@ -96,6 +97,12 @@ export interface ServerOptions {
    */
   leafnodes?: LeafNodeOptions;
   /**
+   * Routes to other servers of a cluster (nats-server's `cluster { }`): a route `port` (0 picks
+   * a free one, see `server.clusterPort`) and the `routes` to dial. Started by `listen()`. Off
+   * by default. See docs/clustering.md.
+   */
+  cluster?: ClusterOptions;
+  /**
    * JetStream (nats-server `-js`, `jetstream { }`): `true` for the defaults, or a store
    * directory, limits, a domain and the fsync policy. Off by default. See docs/jetstream.md.
    */
@@ -139,6 +146,7 @@ export interface ResolvedOptions {
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
   readonly leafnodes: ResolvedLeafNodes | undefined;
+  readonly cluster: ResolvedCluster | undefined;
   readonly jetstream: ResolvedJetStreamOptions | undefined;
 }
 
@@ -191,6 +199,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
     leafnodes: resolveLeafNodes(options.leafnodes),
+    cluster: resolveCluster(options.cluster),
     jetstream: resolveJetStreamOptions(options.jetstream),
   };
 }

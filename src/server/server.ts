@@ -62,6 +62,9 @@ import { JetStreamLoader } from "../jetstream/loader.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 import { LeafNodesLoader } from "./leaf-loader.ts";
+import type { LeafLink } from "../leafnode/leaf-link.ts";
+import { SinkKind } from "../core/subscription.ts";
+import type { InterestFeed, RouteLinkInfo, Routes } from "../route/routes.ts";
 
 /** What the events say about a connection. */
 export interface ClientEventInfo {
@@ -95,6 +98,10 @@ export interface ServerEvents {
   "leafnode:close": (link: LeafLinkInfo, reason: string) => void;
   /** The other end of a leaf node link sent `-ERR` (a loop, an authorization failure...). */
   "leafnode:error": (link: LeafLinkInfo, text: string) => void;
+  /** A route to another server of the cluster was registered (either side dialed). */
+  "route:connect": (route: RouteLinkInfo) => void;
+  /** A registered route ended. */
+  "route:close": (route: RouteLinkInfo, reason: string) => void;
 }
 
 /** Options for {@link Server.handle}. */
@@ -122,6 +129,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #sublist: Sublist<Subscription>;
   /** Leaf node remotes, port and links; undefined when none are configured. */
   readonly #leafNodes: LeafNodesLoader | undefined;
+  /** Routes to the other servers of the cluster; built by listen() when `cluster` is configured. */
+  #routes: Routes | undefined;
   readonly #clients = new Map<number, Client>();
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
@@ -158,12 +167,14 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#input = withConfigFile(options);
     this.#options = resolveOptions(this.#input);
     this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
-    // Only leaf nodes need to hear of interest changes: without them the sublist is the plain one.
+    // Only leaf nodes and routes need to hear of interest changes: without them the sublist is the plain one.
     const leafConfig = this.#options.leafnodes;
-    const observed = leafConfig === undefined ? undefined : new ObservedSublist();
+    const clustered = this.#options.cluster !== undefined;
+    const observed = leafConfig === undefined && !clustered ? undefined : new ObservedSublist();
     this.#sublist = observed ?? new Sublist<Subscription>();
     this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
-    this.#accounts = new Accounts(this.#account, this.#options.accounts);
+    // Routes carry every account's interest, so each account's sublist reports its changes.
+    this.#accounts = new Accounts(this.#account, this.#options.accounts, clustered ? () => new ObservedSublist() : undefined);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -230,6 +241,16 @@ export class Server extends TypedEmitter<ServerEvents> {
             },
             leafConfig,
           );
+  }
+
+  /** Registered routes to the other servers of the cluster. */
+  get routes(): RouteLinkInfo[] {
+    return this.#routes?.links() ?? [];
+  }
+
+  /** The route port once listening (the real one when `cluster.port: 0` was asked). */
+  get clusterPort(): number | undefined {
+    return this.#routes?.port;
   }
 
   /** Leaf node links that completed their handshake, both those we dialed and those that dialed us. */
@@ -323,6 +344,49 @@ export class Server extends TypedEmitter<ServerEvents> {
       logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
     }
     await this.#leafNodes?.start();
+    await this.#startRoutes();
+  }
+
+  /** Loaded on first use, as the leaf node manager is: only clustered servers pay for it. */
+  async #startRoutes(): Promise<void> {
+    const cluster = this.#options.cluster;
+    if (cluster === undefined || this.#routes !== undefined) return;
+    const { Routes } = await import("../route/routes.ts");
+    if (this.#closed || this.#routes !== undefined) return;
+    const server = this;
+    const accounts = this.#accounts.list().map((account) => ({ account, feed: account.sublist as unknown as InterestFeed }));
+    this.#routes = new Routes(
+      {
+        get options() {
+          return server.#options;
+        },
+        stats: this.#stats,
+        serverId: this.id,
+        serverName: this.#options.serverName ?? this.id,
+        accounts,
+        clientUrl: () => (server.#port === undefined ? undefined : `${server.#options.host}:${server.#port}`),
+        // client.go processMsgResults: from a route, only to leaf nodes that connect to us.
+        leafTakesRouted: (sink) => sink.kind !== SinkKind.leaf || (sink as LeafLink).role === "accept",
+        nextCid: () => server.#nextCid++,
+        clusterUrlsChanged: () => server.#clusterUrlsChanged(),
+        routeUp: (route) => server.#emitSafely("route:connect", route),
+        routeDown: (route, reason) => server.#emitSafely("route:close", route, reason),
+        slowConsumer: (info, reason) => {
+          server.#stats.slowConsumers++;
+          server.#emitSafely("slow-consumer", info, reason);
+        },
+      },
+      cluster,
+    );
+    await this.#routes.start();
+  }
+
+  /** The cluster's client URLs changed: INFO says so, and protocol-1 clients hear it at once. */
+  #clusterUrlsChanged(): void {
+    this.#buildInfoPrefix();
+    for (const client of this.#clients.values()) {
+      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)}}`));
+    }
   }
 
   /** nats-server's `/varz`, in-process. */
@@ -607,7 +671,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       await this.#jetstream?.close();
       this.#direct.close();
       for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
-      await Promise.all([listenersClosed, monitor?.close(), this.#leafNodes?.close()]);
+      await Promise.all([listenersClosed, monitor?.close(), this.#leafNodes?.close(), this.#routes?.close()]);
       this.#options.logger.info("Server Exiting..");
     })();
     return this.#closing;
@@ -739,6 +803,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       ...(tls?.verify === true && { tls_verify: true }),
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
+      ...this.#connectUrls(),
     };
     this.#infoPrefix = JSON.stringify(fields).slice(0, -1);
     // nats-server 2.10.16+: WebSocket clients are told the WebSocket listener's host and port,
@@ -746,6 +811,15 @@ export class Server extends TypedEmitter<ServerEvents> {
     const ws = this.#websocket;
     const wsFields = Object.fromEntries(Object.entries(fields).filter(([key]) => key !== "tls_required" && key !== "tls_verify"));
     this.#wsInfoPrefix = JSON.stringify(ws === undefined ? wsFields : { ...wsFields, host: ws.host, port: ws.port }).slice(0, -1);
+  }
+
+  /** INFO `connect_urls` in a cluster: our client URL first, then the other members' (route.go). */
+  #connectUrls(): { connect_urls?: string[] } {
+    const cluster = this.#options.cluster;
+    if (cluster === undefined || cluster.noAdvertise || this.#port === undefined) return {};
+    const own = `${this.#options.host}:${this.#port}`;
+    const urls = [own, ...(this.#routes?.peerClientUrls() ?? []).filter((u) => u !== own)];
+    return { connect_urls: [...new Set(urls)] };
   }
 
   #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {
