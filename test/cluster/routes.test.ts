@@ -183,3 +183,48 @@ describe("routes between embedded nodes", { timeout: 60_000 }, () => {
     assert.equal(downs, 1);
   });
 });
+
+describe("routes with leaf nodes and failing-over clients", { timeout: 60_000 }, () => {
+  it("a leaf node of one member reaches the whole cluster, both ways", async (t) => {
+    const hub = await startNode(t, { serverName: "hub", leafnodes: { port: 0 } });
+    const other = await startNode(t, { serverName: "other" }, { routes: [routeUrl(hub)] });
+    await routesUp(hub);
+    const { createServer } = await import("../../src/index.ts");
+    const leaf = createServer({ port: 0, leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hub.leafNodePort}`] }] } });
+    t.after(() => leaf.close());
+    await leaf.listen();
+    await eventually(() => leaf.leafNodes.length === 1, "the leaf link");
+    const down: string[] = [];
+    const up: string[] = [];
+    leaf.subscribe("down", { callback: (_e, m) => void down.push(m.string()) });
+    other.subscribe("up", { callback: (_e, m) => void up.push(m.string()) });
+    await eventually(() => other.publish("down", "probe") && leaf.publish("up", "probe") && down.length > 0 && up.length > 0, "interest through hub");
+    await sleep(50);
+    down.length = 0;
+    up.length = 0;
+    for (let i = 0; i < 10; i++) {
+      other.publish("down", String(i));
+      leaf.publish("up", String(i));
+    }
+    await eventually(() => down.length === 10 && up.length === 10, "10 each way");
+    await sleep(100);
+    assert.equal(down.length, 10);
+    assert.equal(up.length, 10);
+  });
+
+  it("clients learn the members' URLs and fail over when their node goes away", async (t) => {
+    const a = await startNode(t, { serverName: "A" });
+    const b = await startNode(t, { serverName: "B" }, { routes: [routeUrl(a)] });
+    await routesUp(a);
+    const nc = await connect({ servers: a.url, reconnectTimeWait: 50, maxReconnectAttempts: 20 });
+    t.after(() => nc.close());
+    await eventually(() => (nc.info?.connect_urls ?? []).length === 2, "both URLs in INFO");
+    assert.deepEqual(nc.info?.connect_urls, [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`]);
+    await a.close();
+    await eventually(() => nc.info?.server_name === "B", "the client on B", 10_000);
+    const got: string[] = [];
+    b.subscribe("after", { callback: (_e, m) => void got.push(m.string()) });
+    nc.publish("after", "failover");
+    await eventually(() => got.length === 1, "a message through B");
+  });
+});
