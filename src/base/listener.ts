@@ -13,4 +13,4 @@ export interface ListenAddress {
 }
 
 /** Every open port of a server, by kind, each with the address it is bound to (`server.ports`). */
-export type ServerPorts = Readonly<Partial<Record<"nats" | "websocket" | "monitoring", { host: string; port: number }>>>;
+export type ServerPorts = Readonly<Partial<Record<"nats" | "websocket" | "monitoring" | "cluster", { host: string; port: number }>>>;

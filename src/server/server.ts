@@ -425,6 +425,8 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#port !== undefined) ports.nats = { host: this.#options.host, port: this.#port };
     if (this.#websocket !== undefined) ports.websocket = { host: this.#websocket.host, port: this.#websocket.port };
     if (this.#monitor !== undefined) ports.monitoring = { host: this.#monitor.host, port: this.#monitor.port };
+    const clusterPort = this.#routes?.port;
+    if (clusterPort !== undefined) ports.cluster = { host: this.#options.cluster?.host ?? this.#options.host, port: clusterPort };
     return ports;
   }
 
