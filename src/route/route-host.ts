@@ -52,8 +52,8 @@ export interface RouteHost {
   registered(link: RouteLink): void;
   /** A forwarded INFO about another server of the cluster. */
   implicitRoute(info: RouteInfo): void;
-  /** The peer's client URLs changed. */
-  peerUrlsChanged(link: RouteLink, urls: readonly string[]): void;
+  /** The peer's client URLs changed (or it entered lame duck mode). */
+  peerUrlsChanged(link: RouteLink): void;
   /** An account by name; undefined when we have none by that name. */
   account(name: string): Account | undefined;
   /** A message from the peer, for local subscribers and leaf links (never another route). */

@@ -69,6 +69,9 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   #closed = false;
   #peerHeaders = true;
   #handshakeTimer: NodeJS.Timeout | undefined;
+  /** `RMSG <account> <subject> ` for the last message sent without queue groups. */
+  #lastPrefixKey = "";
+  #lastPrefix: Buffer | undefined;
 
   constructor(host: RouteHost, stream: Duplex, role: RouteRole, cid: number, url?: URL) {
     this.#host = host;
@@ -189,8 +192,15 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     }
     if (this.#infoReceived) {
       // A later INFO about another server is gossip: that server joined the cluster.
-      if (info.server_id !== this.peerId) this.#host.implicitRoute(info);
-      else if (Array.isArray(info.connect_urls)) this.#host.peerUrlsChanged(this, strings(info.connect_urls));
+      if (info.server_id !== this.peerId) {
+        this.#host.implicitRoute(info);
+        return;
+      }
+      // route.go processRouteInfo: a peer entering lame duck mode is no place for clients to go.
+      if (info.ldm === true) this.peerClientUrls = [];
+      else if (Array.isArray(info.connect_urls)) this.peerClientUrls = strings(info.connect_urls);
+      else return;
+      this.#host.peerUrlsChanged(this);
       return;
     }
     this.#infoReceived = true;
@@ -299,20 +309,28 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       headerSize = -1;
     }
     const op = headerSize >= 0 ? "HMSG" : "RMSG";
-    let line = `${op} ${account} ${subject} `;
+    let prefix: Buffer;
     let tailReply = reply;
     if (queues.length > 0) {
-      line += reply === "" ? `| ${queues.join(" ")} ` : `+ ${reply} ${queues.join(" ")} `;
+      prefix = Buffer.from(`${op} ${account} ${subject} ${reply === "" ? `| ${queues.join(" ")}` : `+ ${reply} ${queues.join(" ")}`} `, "utf8");
       tailReply = "";
+    } else {
+      // The control line's start repeats while the subject does, as a client's MSG prefix.
+      const key = `${op} ${account} ${subject} `;
+      if (key !== this.#lastPrefixKey || this.#lastPrefix === undefined) {
+        this.#lastPrefixKey = key;
+        this.#lastPrefix = Buffer.from(key, "utf8");
+      }
+      prefix = this.#lastPrefix;
     }
     const size = end - start;
-    this.#conn.trace?.out(`${line}${tailReply === "" ? "" : `${tailReply} `}${headerSize >= 0 ? `${headerSize} ` : ""}${size}`);
+    this.#conn.trace?.out(`${prefix.toString("utf8")}${tailReply === "" ? "" : `${tailReply} `}${headerSize >= 0 ? `${headerSize} ` : ""}${size}`);
     this.outMsgs++;
     this.outBytes += size;
     const stats = this.#host.stats;
     stats.outMsgs++;
     stats.outBytes += size;
-    this.#conn.queueMessage(Buffer.from(line, "utf8"), tailReply, headerSize, data, start, end);
+    this.#conn.queueMessage(prefix, tailReply, headerSize, data, start, end);
   }
 
   // ---- messages in --------------------------------------------------------------------------

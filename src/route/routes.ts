@@ -157,6 +157,14 @@ export class Routes {
     return [...this.#byId.values()].flatMap((l) => l.peerClientUrls);
   }
 
+  /** Lame duck mode (server.go lameDuckMode, sendLDMToRoutes): the peers stop advertising our client URL. */
+  lameDuck(): void {
+    const info = JSON.parse(this.#routeInfoJson()) as Record<string, unknown>;
+    delete info["nonce"];
+    const json = JSON.stringify({ ...info, ldm: true });
+    for (const link of this.#byId.values()) link.sendInfo(json);
+  }
+
   /** Opens the route port and starts dialing the configured routes. */
   async start(): Promise<void> {
     if (this.#listener === undefined) {

@@ -635,6 +635,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       const { lameDuckDuration, lameDuckGracePeriod, logger } = this.#options;
       logger.info("Entering lame duck mode, stop accepting new clients");
       void this.#closeClientListeners();
+      this.#routes?.lameDuck();
       for (const client of this.#clients.values()) {
         if (client.connectOptions.protocol >= PROTO_VERSION) {
           client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true}`));

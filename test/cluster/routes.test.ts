@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { freePort } from "../leafnode/helpers.ts";
 import { eventually, routesUp, routeUrl, sleep, startNode, type Node } from "./helpers.ts";
 
 async function client(t: { after(fn: () => unknown): void }, node: Node, opts: Record<string, unknown> = {}): Promise<NatsConnection> {
@@ -184,6 +185,23 @@ describe("routes between embedded nodes", { timeout: 60_000 }, () => {
   });
 });
 
+describe("routes that come back", { timeout: 60_000 }, () => {
+  it("a configured route is redialed after its peer restarts, and interest is sent again", async (t) => {
+    const port = await freePort();
+    let a = await startNode(t, { serverName: "A" }, { port });
+    const b = await startNode(t, { serverName: "B" }, { routes: [`nats-route://127.0.0.1:${port}`] });
+    await routesUp(b);
+    const got: string[] = [];
+    b.subscribe("back", { callback: (_e, m) => void got.push(m.string()) });
+    await a.close();
+    await eventually(() => b.routes.length === 0, "B sees A go");
+    a = await startNode(t, { serverName: "A" }, { port });
+    await routesUp(b, 1, 10_000);
+    await eventually(() => a.publish("back", "again") && got.length > 0, "B's interest on the new A");
+    assert.equal(got[0], "again");
+  });
+});
+
 describe("routes with leaf nodes and failing-over clients", { timeout: 60_000 }, () => {
   it("a leaf node of one member reaches the whole cluster, both ways", async (t) => {
     const hub = await startNode(t, { serverName: "hub", leafnodes: { port: 0 } });
@@ -210,6 +228,19 @@ describe("routes with leaf nodes and failing-over clients", { timeout: 60_000 },
     await sleep(100);
     assert.equal(down.length, 10);
     assert.equal(up.length, 10);
+  });
+
+  it("a member in lame duck mode is taken out of the other members' connect_urls", async (t) => {
+    const a = await startNode(t, { serverName: "A", lameDuckGracePeriod: 200, lameDuckDuration: 100 });
+    const b = await startNode(t, { serverName: "B" }, { routes: [routeUrl(a)] });
+    await routesUp(b);
+    const nc = await connect({ servers: b.url, reconnect: false });
+    t.after(() => nc.close());
+    await eventually(() => (nc.info?.connect_urls ?? []).length === 2, "both URLs in INFO");
+    const ldm = a.lameDuck();
+    await eventually(() => nc.info?.connect_urls?.length === 1, "A's URL withdrawn");
+    assert.deepEqual(nc.info?.connect_urls, [`127.0.0.1:${b.port}`]);
+    await ldm;
   });
 
   it("clients learn the members' URLs and fail over when their node goes away", async (t) => {
