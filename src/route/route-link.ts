@@ -29,6 +29,8 @@ export type RouteRole = "solicit" | "accept";
 
 /** Longest route control line: 16 times a client's (parser.go, for ROUTER, LEAF and GATEWAY). */
 const ROUTE_CONTROL_LINE_FACTOR = 16;
+/** Most members one route's queue weight stands for in a local pick. */
+const MAX_QUEUE_WEIGHT = 256;
 /** Largest message taken from a route (nats-server sets no limit on routes; we bound it). */
 const ROUTE_MAX_PAYLOAD = 64 * 1024 * 1024;
 
@@ -58,9 +60,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   readonly #conn: Connection;
   readonly #parser: RouteParser;
   /** The peer's interest, by `<account> <subject>[ <queue>]` (the sid, as route.go keys remote subs). */
-  readonly #subs = new Map<string, Subscription>();
-  /** Queue weights the peer announced, by the same key. */
-  readonly #weights = new Map<string, number>();
+  readonly #subs = new Map<string, Subscription[]>();
   /** One match cache per account the peer publishes in. */
   readonly #publishers = new Map<string, PublisherCache>();
   #connectReceived = false;
@@ -250,18 +250,27 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       return;
     }
     const key = queue === undefined ? `${account} ${subject}` : `${account} ${subject} ${queue}`;
-    if (this.#subs.has(key)) {
-      if (queue !== undefined) this.#weights.set(key, weight);
+    let subs = this.#subs.get(key);
+    if (subs === undefined) {
+      if (!isValidSubject(subject)) {
+        this.#conn.sendError("Invalid Subscription");
+        return;
+      }
+      subs = [];
+      this.#subs.set(key, subs);
+    } else if (queue === undefined) {
       return;
     }
-    if (!isValidSubject(subject)) {
-      this.#conn.sendError("Invalid Subscription");
-      return;
+    // sublist.go addNodeToResults: a route's queue subscription counts as many members as its
+    // weight, so that the pick spreads over every member in the cluster. Here a weight is that
+    // many entries of the route in the group (bounded: a peer cannot make us allocate at will).
+    const want = queue === undefined ? 1 : Math.min(Math.max(weight, 1), MAX_QUEUE_WEIGHT);
+    while (subs.length < want) {
+      const sub = new Subscription(this, subject, queue, key);
+      subs.push(sub);
+      acc.sublist.insert(sub);
     }
-    const sub = new Subscription(this, subject, queue, key);
-    this.#subs.set(key, sub);
-    if (queue !== undefined) this.#weights.set(key, weight);
-    acc.sublist.insert(sub);
+    if (subs.length > want) acc.sublist.removeBatch(subs.splice(want));
   }
 
   /** route.go processRemoteUnsub. */
@@ -269,11 +278,10 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     this.#conn.trace?.in(queue === undefined ? `RS- ${account} ${subject}` : `RS- ${account} ${subject} ${queue}`);
     if (!this.#mayProceed()) return;
     const key = queue === undefined ? `${account} ${subject}` : `${account} ${subject} ${queue}`;
-    const sub = this.#subs.get(key);
-    if (sub === undefined) return;
+    const subs = this.#subs.get(key);
+    if (subs === undefined) return;
     this.#subs.delete(key);
-    this.#weights.delete(key);
-    this.#host.account(account)?.sublist.remove(sub);
+    this.#host.account(account)?.sublist.removeBatch(subs);
   }
 
   // ---- interest: what we tell the peer ------------------------------------------------------
@@ -397,11 +405,11 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     this.#parser.halt();
     if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
     const byAccount = new Map<string, Subscription[]>();
-    for (const [key, sub] of this.#subs) {
+    for (const [key, subs] of this.#subs) {
       const account = key.slice(0, key.indexOf(" "));
       const list = byAccount.get(account);
-      if (list === undefined) byAccount.set(account, [sub]);
-      else list.push(sub);
+      if (list === undefined) byAccount.set(account, [...subs]);
+      else list.push(...subs);
     }
     this.#subs.clear();
     for (const [account, subs] of byAccount) this.#host.account(account)?.sublist.removeBatch(subs);

@@ -70,6 +70,25 @@ describe("route protocol edges", { timeout: 60_000 }, () => {
     await eventually(() => node.numSubscriptions === 2, "the peer's interest gone");
   });
 
+  it("weighs a route's queue members by the weight it announced", async (t) => {
+    const node = await startNode(t);
+    let local = 0;
+    node.subscribe("qw", { queue: "g", callback: () => void local++ });
+    const raw = await rawPeer(t, node);
+    raw.send(handshake());
+    await routesUp(node);
+    // Three members behind the route, then the weight drops back to one.
+    raw.send("RS+ $G qw g 1\r\nRS+ $G qw g 3\r\nPING\r\n");
+    await raw.waitFor("PONG\r\n");
+    for (let i = 0; i < 400; i++) node.publish("qw", "m");
+    await eventually(() => local + (raw.text().split("RMSG $G qw | g 1").length - 1) === 400, "400 picks");
+    const remote = 400 - local;
+    assert.ok(remote > 250, `about 3 of 4 go to the route: ${remote}/400`);
+    raw.send("RS+ $G qw g 1\r\nPING\r\n");
+    await raw.waitFor("PONG\r\n");
+    await eventually(() => node.numSubscriptions === 2, "one local member, one route entry");
+  });
+
   it("answers garbage with Unknown Protocol Operation and closes", async (t) => {
     const node = await startNode(t);
     const raw = await rawPeer(t, node);
