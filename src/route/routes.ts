@@ -73,6 +73,13 @@ interface Dialer {
   timer: NodeJS.Timeout | undefined;
   /** The server there is this one (route.go: a route to self is not retried). */
   self: boolean;
+  /** The server id last found at this URL. */
+  peerId: string | undefined;
+  /**
+   * That server is connected through another route (both sides dialed): not redialed while
+   * that route lasts (client.go closeConnection for a duplicate route), then at once.
+   */
+  parked: boolean;
 }
 
 const HANDSHAKE_TIMEOUT = 5000;
@@ -134,7 +141,7 @@ export class Routes {
       },
       closed: (link, reason) => manager.#linkClosed(link, reason),
     };
-    for (const url of config.routes) this.#dialers.push({ url, explicit: true, attempts: 0, link: undefined, socket: undefined, timer: undefined, self: false });
+    for (const url of config.routes) this.#dialers.push({ url, explicit: true, attempts: 0, link: undefined, socket: undefined, timer: undefined, self: false, peerId: undefined, parked: false });
   }
 
   /** The route port once listening. */
@@ -216,6 +223,10 @@ export class Routes {
   #dial(dialer: Dialer): void {
     dialer.timer = undefined;
     if (this.#closed || dialer.self || dialer.link !== undefined || dialer.socket !== undefined) return;
+    if (dialer.peerId !== undefined && this.#byId.has(dialer.peerId)) {
+      dialer.parked = true;
+      return;
+    }
     dialer.attempts++;
     const socket = netConnect({ host: dialer.url.hostname.replace(/^\[|\]$/g, ""), port: Number(dialer.url.port) });
     dialer.socket = socket;
@@ -334,12 +345,10 @@ export class Routes {
       // Both servers dialed each other: both must keep the same connection, so the one dialed
       // by the server with the smaller id stays, whichever side decides.
       const solicitor = (l: RouteLink): string => (l.role === "solicit" ? this.#host.serverId : l.peerId);
-      if (solicitor(link) < solicitor(existing)) {
-        this.#byId.delete(info.server_id);
-        existing.close("Duplicate Route");
-      } else {
-        return "Duplicate Route";
-      }
+      if (solicitor(link) >= solicitor(existing)) return "Duplicate Route";
+      this.#host.routeDown(this.#info(existing), "Duplicate Route");
+      this.#byId.set(info.server_id, link);
+      existing.close("Duplicate Route");
     }
     this.#byId.set(info.server_id, link);
     return undefined;
@@ -383,7 +392,7 @@ export class Routes {
       url.username = encodeURIComponent(auth.user);
       url.password = encodeURIComponent(auth.password);
     }
-    const dialer: Dialer = { url, explicit: false, attempts: 0, link: undefined, socket: undefined, timer: undefined, self: false };
+    const dialer: Dialer = { url, explicit: false, attempts: 0, link: undefined, socket: undefined, timer: undefined, self: false, peerId: undefined, parked: false };
     this.#dialers.push(dialer);
     this.#dial(dialer);
   }
@@ -395,10 +404,18 @@ export class Routes {
       this.#byId.delete(link.peerId);
       this.#host.routeDown(this.#info(link), reason);
       if (link.peerClientUrls.length > 0) this.#host.clusterUrlsChanged();
+      // The dialers that stood back for this route take over.
+      for (const d of this.#dialers) {
+        if (d.parked && d.peerId === link.peerId) {
+          d.parked = false;
+          this.#retry(d, DEFAULT_ROUTE_RECONNECT);
+        }
+      }
     }
     const dialer = this.#dialers.find((d) => d.link === link);
     if (dialer === undefined) return;
     dialer.link = undefined;
+    if (link.peerId !== "") dialer.peerId = link.peerId;
     if (this.#closed) return;
     if (!dialer.explicit && (wasRegistered || reason === "Duplicate Route")) {
       // route.go: a route learned by gossip is not redialed once it went away (the peer that

@@ -259,3 +259,31 @@ describe("routes with leaf nodes and failing-over clients", { timeout: 60_000 },
     await eventually(() => got.length === 1, "a message through B");
   });
 });
+
+describe("two servers configured with each other", { timeout: 30_000 }, () => {
+  it("keep one route, stop redialing while it lasts, and redial when it goes", async (t) => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const a = await startNode(t, { serverName: "A" }, { port: pa, routes: [`nats-route://127.0.0.1:${pb}`] });
+    const b = await startNode(t, { serverName: "B" }, { port: pb, routes: [`nats-route://127.0.0.1:${pa}`] });
+    let connects = 0;
+    let closes = 0;
+    for (const s of [a, b]) {
+      s.on("route:connect", () => connects++);
+      s.on("route:close", () => closes++);
+    }
+    await routesUp(a);
+    await routesUp(b);
+    // Long enough for several redial periods (1 s): nothing flaps.
+    await sleep(2500);
+    assert.equal(a.routes.length, 1);
+    assert.equal(b.routes.length, 1);
+    const settled = connects + closes;
+    await sleep(1500);
+    assert.equal(connects + closes, settled, "no route churn once settled");
+    // When the route goes, the side that stood back dials again.
+    await a.close();
+    await eventually(() => b.routes.length === 0, "B sees A go");
+    const a2 = await startNode(t, { serverName: "A2" }, { port: pa });
+    await routesUp(a2, 1, 5000);
+  });
+});
