@@ -119,6 +119,16 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     return this.#conn.keepalive.rtt;
   }
 
+  /** Last time the peer sent anything (ms since epoch). */
+  get lastActivity(): number {
+    return this.#conn.lastActivity;
+  }
+
+  /** The peer's subjects (and queue groups): `/routez?subs=1` `subscriptions_list`. */
+  remoteSubjects(): string[] {
+    return [...this.#subs.keys()].map((key) => key.slice(key.indexOf(" ") + 1));
+  }
+
   get remoteEndpoint(): { ip: string; port: number } {
     const socket = this.#conn.stream as Partial<Socket>;
     return { ip: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };

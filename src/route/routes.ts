@@ -158,6 +158,16 @@ export class Routes {
     return [...this.#byId.values()].map((l) => this.#info(l));
   }
 
+  /** Registered routes, for `/routez`. */
+  establishedLinks(): RouteLink[] {
+    return [...this.#byId.values()];
+  }
+
+  /** Whether `link` is one of the configured routes (`/routez` `is_configured`). */
+  isConfigured(link: RouteLink): boolean {
+    return this.#dialers.some((d) => d.explicit && d.link === link);
+  }
+
   /** The client URLs of the other members, as they advertised them. */
   peerClientUrls(): string[] {
     if (this.#config.noAdvertise) return [];

@@ -39,12 +39,15 @@ import {
   healthz,
   jsz,
   leafz,
+  routez,
   subsz,
   varz,
   type Jsz,
   type JszOptions,
   type Leafz,
   type LeafzOptions,
+  type Routez,
+  type RoutezOptions,
   type Connz,
   type ConnzOptions,
   type HealthStatus,
@@ -409,6 +412,11 @@ export class Server extends TypedEmitter<ServerEvents> {
     return jsz(this[kIntrospect](), options);
   }
 
+  /** nats-server's `/routez`, in-process. */
+  routez(options?: RoutezOptions): Routez {
+    return routez(this[kIntrospect](), options);
+  }
+
   /** nats-server's `/leafz`, in-process. */
   leafz(options?: LeafzOptions): Leafz {
     return leafz(this[kIntrospect](), options);
@@ -449,6 +457,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       totalConnections: this.#totalConnections,
       jetstream: this.#jetstream?.service,
       leafNodes: this.#leafNodes?.view,
+      routes: this.#routes,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
   }
