@@ -117,7 +117,22 @@ describe("a cluster with nats-server 2.9.10", { skip, timeout: 90_000 }, () => {
     assert.deepEqual(nc.info?.connect_urls, [`127.0.0.1:${ours.port}`, `127.0.0.1:${ns.port}`]);
   });
 
-  it("a node that knows only nats-server meets the other members by gossip", async (t) => {
+  it("both configured with each other: they settle on one route", async (t) => {
+    const clusterPort = await freePort();
+    const ourPort = await freePort();
+    const ours = await startNode(t, { serverName: "ours" }, { port: ourPort, routes: [`nats-route://127.0.0.1:${clusterPort}`] });
+    const ns = await natsServer(t, clusterPort, [`nats-route://127.0.0.1:${ourPort}`]);
+    let lastChange = Date.now();
+    ours.on("route:connect", () => void (lastChange = Date.now()));
+    ours.on("route:close", () => void (lastChange = Date.now()));
+    // Both dial; nats-server keeps the route it registered first and we keep the one dialed by
+    // the smaller server id, so they may both drop the pair once and redial (as two
+    // nats-server 2.9 nodes may): what matters is that they settle.
+    await eventually(() => ours.routes.length === 1 && Date.now() - lastChange > 2000, "one stable route", 20_000);
+    await exercise(t, ours, `nats://127.0.0.1:${ns.port}`);
+  });
+
+  it("a node that knows only nats-server meets the other members by gossip, and they outlive it", async (t) => {
     const clusterPort = await freePort();
     const ns = await natsServer(t, clusterPort);
     const seed = `nats-route://127.0.0.1:${clusterPort}`;
@@ -132,7 +147,8 @@ describe("a cluster with nats-server 2.9.10", { skip, timeout: 90_000 }, () => {
     cb.subscribe("mesh", { callback: (_e, m) => void got.push(m.string()) });
     await cb.flush();
     const ca = await client(t, a.url);
-    const cn = await client(t, `nats://127.0.0.1:${ns.port}`);
+    const cn = await connect({ servers: `nats://127.0.0.1:${ns.port}`, reconnect: false });
+    t.after(() => cn.close().catch(() => undefined));
     await untilInterest(ca, "mesh", () => got.length > 0);
     await untilInterest(cn, "mesh", () => got.length > 1);
     await sleep(100);
@@ -144,5 +160,13 @@ describe("a cluster with nats-server 2.9.10", { skip, timeout: 90_000 }, () => {
     await eventually(() => got.length >= 40, "40 messages on B");
     await sleep(200);
     assert.equal(got.length, 40, "one hop: each message once");
+
+    // nats-server is killed (SIGKILL): A and B stay meshed with each other.
+    await ns.stop();
+    await eventually(() => a.routes.length === 1 && b.routes.length === 1, "A and B without nats-server", 10_000);
+    got.length = 0;
+    ca.publish("mesh", "still here");
+    await eventually(() => got.length === 1, "A to B after the kill");
+    assert.deepEqual(got, ["still here"]);
   });
 });
