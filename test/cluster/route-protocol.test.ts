@@ -153,6 +153,27 @@ describe("route protocol edges", { timeout: 60_000 }, () => {
     assert.ok(JSON.parse(/^INFO (\{.*\}) \r\n/.exec(good.text())![1]!).auth_required);
   });
 
+  it("survives a route storm and cuts a peer that never finishes its handshake", async (t) => {
+    const node = await startNode(t, {}, { authorization: { user: "r", password: "p", timeout: 0.3 } });
+    // A peer that connects and drops in a loop, sometimes mid-handshake.
+    for (let i = 0; i < 100; i++) {
+      const socket = netConnect({ host: "127.0.0.1", port: node.clusterPort });
+      socket.on("error", () => undefined);
+      await new Promise((resolve) => socket.once("connect", resolve));
+      if (i % 2 === 0) socket.write(handshake(',"user":"r","pass":"p"'));
+      socket.destroy();
+    }
+    const silent = await rawPeer(t, node);
+    await silent.waitFor("-ERR 'Authentication Timeout'\r\n", 2000);
+    await silent.waitClosed();
+    await sleep(100);
+    assert.equal(node.routes.length, 0);
+    // And a proper peer still gets in.
+    const good = await rawPeer(t, node);
+    good.send(handshake(',"user":"r","pass":"p"'));
+    await routesUp(node);
+  });
+
   it("does not keep a route to itself, and stops dialing it", async (t) => {
     const port = await freePort();
     let accepted = 0;
