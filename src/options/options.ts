@@ -199,9 +199,25 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     lameDuckDuration: checkTimer("lameDuckDuration", options.lameDuckDuration, 0, DEFAULT_LAME_DUCK_DURATION),
     lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
     leafnodes: resolveLeafNodes(options.leafnodes),
-    cluster: resolveCluster(options.cluster),
     jetstream: resolveJetStreamOptions(options.jetstream),
+    cluster: resolveClusterWithout(options),
   };
+}
+
+/**
+ * The cluster, refused beside local JetStream: each member would answer `$JS.API` for its own
+ * store, and a stream "replicated" that way loses data. JetStream in a cluster is nats-server's,
+ * with its own consensus (docs/clustering.md, docs/scaling.md).
+ */
+function resolveClusterWithout(options: ServerOptions): ResolvedCluster | undefined {
+  const cluster = resolveCluster(options.cluster);
+  if (cluster !== undefined && options.jetstream !== undefined && options.jetstream !== false) {
+    throw new InvalidOptionError(
+      "cluster",
+      "cannot be combined with jetstream: JetStream in a cluster is nats-server's (run it on nats-server members), or reach a JetStream domain through a leaf node",
+    );
+  }
+  return cluster;
 }
 
 /** The users of every account join `authorization.users`, each marked with its account. */

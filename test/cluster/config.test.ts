@@ -63,5 +63,8 @@ describe("cluster configuration", () => {
     assert.throws(() => createServer({ cluster: { port: 70000 } }), /cluster\.port/);
     assert.throws(() => createServer({ cluster: { port: 0, routes: ["http://x:1"] } }), /cluster\.routes/);
     assert.throws(() => createServer({ cluster: { port: 0, name: "a b" } }), /cluster\.name/);
+    // JetStream in a cluster is nats-server's: a member's own store "replicated" by routes would lose data.
+    assert.throws(() => createServer({ cluster: { port: 0 }, jetstream: true }), /cannot be combined with jetstream/);
+    assert.doesNotThrow(() => createServer({ cluster: { port: 0 }, jetstream: false }));
   });
 });
