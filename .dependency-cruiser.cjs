@@ -28,13 +28,14 @@ const layers = [
   // sub-folders together (the service, its options, its start on demand)
   ["jetstream", ["base", "subjects", "protocol", "core", "direct", "jetstream/store", "jetstream/shared", "jetstream/stream", "jetstream/consumer", "jetstream/api"]],
   ["leafnode", ["base", "subjects", "protocol", "core", "auth", "transport"]],
+  ["route", ["base", "subjects", "protocol", "core", "auth", "transport"]],
   // every feature's options in one shape: what createServer() and the config file produce
-  ["options", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode"]],
+  ["options", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode", "route"]],
   // readers of the whole: monitoring and the config file
-  ["monitor", ["base", "subjects", "protocol", "core", "direct", "jetstream", "jetstream/shared", "jetstream/stream", "leafnode", "options"]],
-  ["config", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode", "options"]],
+  ["monitor", ["base", "subjects", "protocol", "core", "direct", "jetstream", "jetstream/shared", "jetstream/stream", "leafnode", "route", "options"]],
+  ["config", ["base", "subjects", "core", "auth", "transport", "jetstream", "leafnode", "route", "options"]],
   // wiring: the Server that builds it all
-  ["server", ["base", "subjects", "protocol", "core", "auth", "transport", "direct", "jetstream", "jetstream/store", "jetstream/shared", "jetstream/stream", "jetstream/consumer", "jetstream/api", "leafnode", "options", "monitor", "config"]],
+  ["server", ["base", "subjects", "protocol", "core", "auth", "transport", "direct", "jetstream", "jetstream/store", "jetstream/shared", "jetstream/stream", "jetstream/consumer", "jetstream/api", "leafnode", "route", "options", "monitor", "config"]],
 ];
 
 const escape = (s) => s.replace(/[/]/g, "\\/");

@@ -27,6 +27,12 @@ Server Options:
     -c, --config <file>              Configuration file (flags override it)
         --ports_file_dir <dir>       Write nats-server_<pid>.ports there once listening
 
+Cluster Options:
+        --routes <rurl-1, rurl-2>    Routes to solicit and connect
+        --cluster <cluster-url>      Cluster URL for solicited routes (nats://[user:pass@]host:port)
+        --cluster_name <string>      Cluster Name, if not set one will be dynamically generated
+        --no_advertise <bool>        Do not advertise known cluster information to clients
+
 JetStream Options:
     -js, --jetstream                 Enable JetStream
     -sd, --store_dir <dir>           Directory for file streams (default: <tmpdir>/nats/jetstream)
@@ -85,6 +91,10 @@ const Target = {
   Version: "version",
   JetStream: "jetstream",
   StoreDir: "storeDir",
+  Cluster: "cluster",
+  ClusterName: "clusterName",
+  Routes: "routes",
+  NoAdvertise: "noAdvertise",
 } as const;
 type TargetValue = (typeof Target)[keyof typeof Target];
 
@@ -139,6 +149,11 @@ const FLAGS: ReadonlyMap<string, FlagSpec> = new Map([
   ["jetstream", flag(Target.JetStream)],
   ["sd", text(Target.StoreDir)],
   ["store_dir", text(Target.StoreDir)],
+  ["cluster", text(Target.Cluster)],
+  ["cluster_listen", text(Target.Cluster)],
+  ["cluster_name", text(Target.ClusterName)],
+  ["routes", text(Target.Routes)],
+  ["no_advertise", flag(Target.NoAdvertise)],
 ]);
 
 /** What the flags set, and only that: a flag not given leaves the file's value in place. */
@@ -161,6 +176,8 @@ export interface CliFlags {
   readonly jetstream?: boolean;
   /** `-sd`: the store directory, over the file's `store_dir`. */
   readonly storeDir?: string;
+  /** `--cluster`, `--cluster_name`, `--routes`, `--no_advertise`: each over the file's `cluster` field. */
+  readonly cluster?: Partial<NonNullable<ServerOptions["cluster"]>>;
 }
 
 /** nats-server's TLS flags, as given. */
@@ -197,6 +214,7 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
   let httpsOff = false;
   let auth: { user?: string; password?: string; token?: string } | undefined;
   let tls: { -readonly [K in keyof TlsFlags]: TlsFlags[K] } | undefined;
+  let cluster: Partial<NonNullable<ServerOptions["cluster"]>> | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") break;
@@ -239,6 +257,9 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
           break;
         case Target.JetStream:
           flags.jetstream = on;
+          break;
+        case Target.NoAdvertise:
+          (cluster ??= {}).noAdvertise = on;
           break;
       }
       continue;
@@ -306,6 +327,18 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
       case Target.StoreDir:
         flags.storeDir = value;
         break;
+      case Target.Cluster:
+        Object.assign((cluster ??= {}), clusterListen(value));
+        break;
+      case Target.ClusterName:
+        (cluster ??= {}).name = value;
+        break;
+      case Target.Routes:
+        (cluster ??= {}).routes = value
+          .split(",")
+          .map((r) => r.trim())
+          .filter((r) => r !== "");
+        break;
     }
   }
   if (help) return { help: true };
@@ -314,6 +347,7 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
   if (httpsOff && options.https === undefined) flags.noHttps = true;
   if (auth !== undefined) flags.auth = auth;
   if (tls !== undefined) flags.tls = tls;
+  if (cluster !== undefined) flags.cluster = cluster;
   return { flags };
 }
 
@@ -340,6 +374,11 @@ export function resolveSettings(flags: CliFlags, config?: Pick<MappedConfig, "op
   }
   if (flags.noHttp === true) delete options.http;
   if (flags.noHttps === true) delete options.https;
+  if (flags.cluster !== undefined) {
+    const merged = { ...config?.options.cluster, ...flags.cluster };
+    if (merged.port === undefined) throw new Error("--routes, --cluster_name and --no_advertise need --cluster (the route listen URL) or a cluster block");
+    options.cluster = { ...merged, port: merged.port };
+  }
   const jetstream = jetStreamFromFlags(flags, config?.options.jetstream);
   if (jetstream === undefined) delete options.jetstream;
   else options.jetstream = jetstream;
@@ -411,4 +450,16 @@ function jetStreamFromFlags(flags: CliFlags, fromFile: ServerOptions["jetstream"
   if (!enabled) return undefined;
   const base = typeof fromFile === "object" ? fromFile : {};
   return flags.storeDir === undefined ? { ...base } : { ...base, storeDir: flags.storeDir };
+}
+
+/** `--cluster nats://[user:pass@]host:port` (opts.go overrideCluster): the route listener, and its credentials. */
+function clusterListen(value: string): Partial<NonNullable<ServerOptions["cluster"]>> {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:([^:@/]*)(?::([^@/]*))?@)?(\[[^\]]*\]|[^:/]*):(-?\d+)\/?$/i.exec(value);
+  if (m === null) throw new InvalidOptionError("cluster", `needs a URL such as nats://127.0.0.1:6222, got "${value}"`);
+  const port = Number(m[4]);
+  const host = m[3]!.replace(/^\[|\]$/g, "");
+  const out: Partial<NonNullable<ServerOptions["cluster"]>> = { port: port === -1 ? 0 : port };
+  if (host !== "") out.host = host;
+  if (m[1] !== undefined && m[1] !== "") out.authorization = { user: decodeURIComponent(m[1]), password: decodeURIComponent(m[2] ?? "") };
+  return out;
 }

@@ -31,12 +31,14 @@ interface Running {
 function publishPorts(running: Running): void {
   const dir = running.settings.portsFileDir;
   if (dir === undefined) return;
-  const { nats, monitoring, websocket } = running.server.ports;
+  const { nats, monitoring, websocket, cluster } = running.server.ports;
   try {
     running.portsFile = writePortsFile(dir, {
       nats: nats === undefined ? [] : listenerUrls("nats", nats.host, nats.port),
       monitoring: monitoring === undefined ? [] : listenerUrls(running.server.options.http?.secure === true ? "https" : "http", monitoring.host, monitoring.port),
       websocket: websocket === undefined ? [] : listenerUrls(running.server.options.websocket?.tls !== undefined ? "wss" : "ws", websocket.host, websocket.port),
+      // server.go PortsInfo: the route listener as nats://host:port.
+      ...(cluster !== undefined && { cluster: listenerUrls("nats", cluster.host, cluster.port) }),
     });
   } catch (err) {
     running.logger.error(`Error writing ports file (${dir}): ${(err as Error).message}`);

@@ -22,6 +22,8 @@ export type {
   ResolvedLeafRemoteTls,
 } from "./leafnode/options.ts";
 export type { LeafLinkInfo } from "./leafnode/leaf-nodes.ts";
+export type { ClusterOptions, ResolvedCluster } from "./route/options.ts";
+export type { RouteLinkInfo } from "./route/routes.ts";
 export { ConfigError, loadConfigFile, parseConfig, parseConfigFile } from "./config/index.ts";
 export type {
   ConfigProblem,
@@ -96,6 +98,10 @@ export type {
   JetStreamVarz,
   Leafz,
   LeafzOptions,
+  Routez,
+  RoutezOptions,
+  RouteInfo,
+  ClusterVarz,
   LeafInfo,
   LeafNodeVarz,
   RemoteLeafVarz,

@@ -16,7 +16,7 @@ export interface ListenAddress {
 }
 
 /** Every open port of a server, by kind, each with the address it is bound to (`server.ports`). */
-export type ServerPorts = Readonly<Partial<Record<"nats" | "websocket" | "monitoring", { host: string; port: number }>>>;
+export type ServerPorts = Readonly<Partial<Record<"nats" | "websocket" | "monitoring" | "cluster", { host: string; port: number }>>>;
 
 /**
  * Keeps the sockets a TLS listener (`node:https`, `node:tls`) accepted that are still in their

@@ -58,6 +58,7 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["logfile", supported],
   ["log_file", supported],
   ["leafnodes", supported],
+  ["cluster", supported],
   ["leaf", supported],
   ["ports_file_dir", supported],
   ["http", supported],
@@ -126,7 +127,6 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["no_header_support", notYet()],
 
   // Outside an embedded single-process broker.
-  ["cluster", never("routes between servers are not planned; leaf nodes connect to a cluster")],
   ["gateway", never("superclusters are not planned; leaf nodes connect to a cluster")],
   ["connect_error_reports", never("routes and gateways are not planned")],
   ["reconnect_error_reports", never("routes and gateways are not planned")],

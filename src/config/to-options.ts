@@ -19,6 +19,7 @@ import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
 import { authorizationBlock, tlsBlock } from "./security.ts";
 import type { TlsOptions } from "../transport/tls.ts";
 import { leafnodesBlock } from "./leafnodes.ts";
+import { clusterBlock } from "./cluster.ts";
 import { jetStreamBlock } from "./jetstream.ts";
 import { describeValue, formatPosition, type ConfigEntry, type ConfigMap } from "./value.ts";
 
@@ -366,6 +367,9 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
   },
   leaf(entry, draft) {
     MAPPERS["leafnodes"]!(entry, draft);
+  },
+  cluster(entry, draft) {
+    set(draft, entry, "cluster", clusterBlock(entry, draft.warnings));
   },
   lame_duck_grace_period(entry, draft) {
     const ms = durationString(entry);

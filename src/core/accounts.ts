@@ -7,7 +7,9 @@
  */
 import { InvalidOptionError } from "../base/errors.ts";
 import { isValidSubject } from "../subjects/subject.ts";
+import type { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "./account.ts";
+import type { Subscription } from "./subscription.ts";
 import { isSubjectSubset, linkServiceImport, linkStreamImport, type ServiceResponseType } from "./account-links.ts";
 
 export type { ServiceResponseType };
@@ -78,13 +80,18 @@ export class Accounts {
      * JWT and goes on without it.
      */
     onBadImport?: (err: InvalidOptionError) => void,
+    /**
+     * Makes each other account's sublist (the server passes one that reports interest
+     * changes when routes or leaf nodes must hear of them).
+     */
+    newSublist?: () => Sublist<Subscription>,
   ) {
     this.global = global;
     this.#byName.set(global.name, global);
     const names = Object.keys(definitions);
     for (const name of names) {
       if (name === "" || /\s/.test(name)) throw new InvalidOptionError("accounts", `${JSON.stringify(name)} is not an account name`);
-      if (!this.#byName.has(name)) this.#byName.set(name, new Account(name));
+      if (!this.#byName.has(name)) this.#byName.set(name, new Account(name, newSublist?.()));
       const account = this.#byName.get(name)!;
       const limits = definitions[name]!.limits;
       account.maxConnections = limits?.connections ?? -1;
@@ -95,7 +102,7 @@ export class Accounts {
       // nats-server: system_account must name a configured account (other than the default).
       throw new InvalidOptionError("systemAccount", `account ${JSON.stringify(systemAccount)} does not exist`);
     }
-    if (systemAccount !== false && !this.#byName.has(systemAccount)) this.#byName.set(systemAccount, new Account(systemAccount));
+    if (systemAccount !== false && !this.#byName.has(systemAccount)) this.#byName.set(systemAccount, new Account(systemAccount, newSublist?.()));
     this.system = systemAccount === false ? undefined : this.#byName.get(systemAccount);
     const plan = planLinks(definitions, (name) => this.#byName.has(name), onBadImport);
     for (const link of plan) {

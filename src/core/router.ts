@@ -40,6 +40,7 @@ export function deliverTo(
   start: number,
   end: number,
 ): boolean {
+  const mark = beginDelivery();
   const psubs = result.psubs;
   const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
   let delivered = false;
@@ -50,6 +51,7 @@ export function deliverTo(
   // Apart, so that this loop stays small enough for V8 to inline it with the subscriber's
   // delivery into one body (docs/in-process.md, "Inlining budget").
   if (result.qsubs.length > 0 && deliverToQueues(result.qsubs, skip, subject, reply, headerSize, data, start, end)) delivered = true;
+  endDelivery(mark);
   return delivered;
 }
 
@@ -115,4 +117,78 @@ function deliverToQueues(
     }
   }
   return delivered;
+}
+
+// ---- targets that take a message once however many of their subscriptions match ----------
+
+/**
+ * A sink that sends one frame per message whatever the number of its subscriptions the
+ * message reaches, naming the queue groups it takes (a route: client.go addSubToRouteTargets,
+ * then one `RMSG` per route). Its `deliver` calls {@link collectTarget}; the router sends the
+ * collected frame once the message's delivery is over.
+ */
+export interface CollectingSink extends MessageSink {
+  sendCollected(scope: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void;
+}
+
+interface Target {
+  sink: CollectingSink;
+  scope: string;
+  subject: string;
+  reply: string;
+  queues: string[];
+  headerSize: number;
+  data: Payload;
+  start: number;
+  end: number;
+}
+
+const NO_QUEUES: readonly string[] = [];
+/** Targets of the deliveries in progress; a delivery owns those from its mark on (deliveries nest). */
+const targets: Target[] = [];
+/** Where the innermost delivery's targets begin. */
+let scopeStart = 0;
+
+/**
+ * Opens a delivery whose collecting targets are sent by {@link endDelivery}; `deliverTo` does it
+ * itself, an entry point that calls {@link deliverOne} directly (a message from a link) does it
+ * around its deliveries. Returns the mark to end with.
+ */
+export function beginDelivery(): number {
+  outerStarts.push(scopeStart);
+  scopeStart = targets.length;
+  return scopeStart;
+}
+/** The enclosing deliveries' starts (empty: no delivery in progress). */
+const outerStarts: number[] = [];
+
+/** Sends what the delivery opened at `mark` collected, and returns to the enclosing one. */
+export function endDelivery(mark: number): void {
+  scopeStart = outerStarts.pop() ?? 0;
+  if (targets.length > mark) sendTargets(mark);
+}
+
+function sendTargets(mark: number): void {
+  const mine = targets.splice(mark);
+  for (const t of mine) t.sink.sendCollected(t.scope, t.subject, t.reply, t.queues.length === 0 ? NO_QUEUES : t.queues, t.headerSize, t.data, t.start, t.end);
+}
+
+/**
+ * Called by a {@link CollectingSink}'s `deliver`: the sink takes this message (in `scope`, an
+ * account) once, for its plain interest and for `queue` when given. Outside any delivery it is
+ * sent at once.
+ */
+export function collectTarget(sink: CollectingSink, scope: string, queue: string | undefined, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): void {
+  if (outerStarts.length === 0) {
+    sink.sendCollected(scope, subject, reply, queue === undefined ? NO_QUEUES : [queue], headerSize, data, start, end);
+    return;
+  }
+  for (let i = scopeStart; i < targets.length; i++) {
+    const t = targets[i]!;
+    if (t.sink === sink && t.scope === scope && t.subject === subject && t.data === data && t.start === start) {
+      if (queue !== undefined && !t.queues.includes(queue)) t.queues.push(queue);
+      return;
+    }
+  }
+  targets.push({ sink, scope, subject, reply, queues: queue === undefined ? [] : [queue], headerSize, data, start, end });
 }

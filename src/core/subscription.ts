@@ -19,6 +19,8 @@ export const SinkKind = {
   client: "client",
   /** A leaf node link (nats-server LEAF). */
   leaf: "leaf",
+  /** A route to another server of the cluster (nats-server ROUTER). */
+  route: "route",
   /** An in-process subscription (nats-server's internal clients: SYSTEM, JETSTREAM). */
   inProcess: "in-process",
   /** A test tap: sees messages, never takes them. */

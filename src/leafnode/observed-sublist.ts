@@ -12,6 +12,8 @@ export class ObservedSublist extends Sublist<Subscription> {
   /** Every subscription in the sublist: inserts of one already present are not news. */
   readonly #present = new Set<Subscription>();
   #listener: InterestListener | undefined;
+  /** Further listeners (routes), beside the leaf node manager's. */
+  readonly #observers: InterestListener[] = [];
 
   constructor(options?: SublistOptions<Subscription>) {
     super(options);
@@ -20,6 +22,20 @@ export class ObservedSublist extends Sublist<Subscription> {
   /** Whom to tell; set once the manager exists. */
   set listener(listener: InterestListener | undefined) {
     this.#listener = listener;
+  }
+
+  /** Adds a listener beside {@link listener}; returns what removes it. */
+  observe(listener: InterestListener): () => void {
+    this.#observers.push(listener);
+    return () => {
+      const i = this.#observers.indexOf(listener);
+      if (i >= 0) this.#observers.splice(i, 1);
+    };
+  }
+
+  #tell(sub: Subscription, delta: 1 | -1): void {
+    this.#listener?.(sub, delta);
+    for (const observer of this.#observers) observer(sub, delta);
   }
 
   /** Every subscription, to build a new link's interest map. */
@@ -31,20 +47,20 @@ export class ObservedSublist extends Sublist<Subscription> {
     if (!super.insert(sub)) return false;
     if (!this.#present.has(sub)) {
       this.#present.add(sub);
-      this.#listener?.(sub, 1);
+      this.#tell(sub, 1);
     }
     return true;
   }
 
   override remove(sub: Subscription): boolean {
     if (!super.remove(sub)) return false;
-    if (this.#present.delete(sub)) this.#listener?.(sub, -1);
+    if (this.#present.delete(sub)) this.#tell(sub, -1);
     return true;
   }
 
   override removeBatch(subs: Iterable<Subscription>): void {
     const list = [...subs];
     super.removeBatch(list);
-    for (const sub of list) if (this.#present.delete(sub)) this.#listener?.(sub, -1);
+    for (const sub of list) if (this.#present.delete(sub)) this.#tell(sub, -1);
   }
 }

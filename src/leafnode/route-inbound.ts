@@ -4,7 +4,7 @@
  * are served, one member each, a local member preferred; other links with interest get one
  * copy each, naming the queue groups left to them; the link it came from gets nothing back.
  */
-import { deliverOne } from "../core/router.ts";
+import { beginDelivery, deliverOne, endDelivery } from "../core/router.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 import type { LeafLink } from "./leaf-link.ts";
 
@@ -19,6 +19,8 @@ export function routeFromLink(
   end: number,
 ): void {
   const result = source.publisher.match(subject);
+  // Routes among the subscribers take the message once, with the queue groups they got.
+  const mark = beginDelivery();
   // client.go processMsgResults: JetStream sends a message to an inbox with its stream subject
   // folded into the ack reply (`$JS.ACK.…@orders.1`); local subscribers get it unfolded, other
   // links get it as it came.
@@ -57,6 +59,7 @@ export function routeFromLink(
   if (forwards !== undefined) {
     for (const [link, groups] of forwards) link.forward(subject, reply, groups, headerSize, data, start, end);
   }
+  endDelivery(mark);
 }
 
 /** A random link (other than `source`) among the members of `group`, or undefined. */

@@ -18,5 +18,6 @@ export {
   type JetStreamStatsJson,
   type JetStreamVarz,
 } from "./jsz.ts";
+export { routez, type Routez, type RoutezOptions, type RouteInfo, type ClusterVarz } from "./routez.ts";
 export { leafz, type Leafz, type LeafzOptions, type LeafInfo, type LeafNodeVarz, type RemoteLeafVarz } from "./leafz.ts";
 export { MonitorRequestError, type ConnState } from "./query.ts";

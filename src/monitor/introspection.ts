@@ -12,6 +12,7 @@ import type { Subscription } from "../core/subscription.ts";
 import type { JetStream } from "../jetstream/jetstream.ts";
 import type { LeafNodes } from "../leafnode/leaf-nodes.ts";
 import type { ServerPorts } from "../base/listener.ts";
+import type { RoutesView } from "./routez.ts";
 
 /** What monitoring reads of the leaf node manager (the server may not have loaded it yet). */
 export type LeafNodesView = Pick<LeafNodes, "config" | "port" | "establishedLinks">;
@@ -68,6 +69,8 @@ export interface ServerIntrospection {
   readonly jetstream?: JetStream | undefined;
   /** Leaf nodes, when configured: `/leafz` and `/varz` `leaf`. */
   readonly leafNodes?: LeafNodesView | undefined;
+  /** Routes, when clustered: `/routez`. */
+  readonly routes?: RoutesView | undefined;
   /**
    * Records what crosses the bus on `subject`: the dashboard's live tail. Present only when
    * the tail is switched on (`http: { tail: true }`), since it shows message contents.

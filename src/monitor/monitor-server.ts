@@ -27,6 +27,7 @@ import type { TailSource } from "./monitor-view.ts";
 import { varz } from "./varz.ts";
 import { jsz } from "./jsz.ts";
 import { leafz } from "./leafz.ts";
+import { routez } from "./routez.ts";
 
 /** Longest request target served (path and query); longer ones get `414`. */
 export const MAX_URL_LENGTH = 4096;
@@ -51,6 +52,7 @@ const COUNTED: Readonly<Record<string, string>> = {
   "/healthz": "/healthz",
   "/jsz": "/jsz",
   "/leafz": "/leafz",
+  "/routez": "/routez",
 };
 
 /**
@@ -194,6 +196,9 @@ function handle(req: IncomingMessage, res: ServerResponse, source: () => TailSou
         sendJson(res, query, goJsonIndent(jsz(view, options)));
         return;
       }
+      case "/routez":
+        sendJson(res, query, goJsonIndent(routez(view, { subs: decodeBool(query, "subs") })));
+        return;
       case "/leafz":
         sendJson(res, query, goJsonIndent(leafz(view, { subs: decodeBool(query, "subs"), account: query.get("acc") ?? "" })));
         return;

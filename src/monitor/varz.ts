@@ -3,6 +3,7 @@
  * units (monitor.go `Varz`, `createVarz`, `updateVarzRuntimeFields`). Fields nats-server omits
  * when empty (`omitempty`) are omitted here under the same condition.
  */
+import { clusterVarz, routeCount, type ClusterVarz } from "./routez.ts";
 import { availableParallelism } from "node:os";
 import { AUTH_TIMEOUT, PROTO_VERSION } from "../base/constants.ts";
 import type { MonitorView } from "./monitor-view.ts";
@@ -57,7 +58,8 @@ export interface Varz {
   max_control_line: number;
   max_payload: number;
   max_pending: number;
-  cluster: Record<string, never>;
+  /** The cluster's name, route port and configured routes; `{}` when not clustered. */
+  cluster: ClusterVarz;
   gateway: Record<string, never>;
   /** The leaf node port and remotes; `{}` without leaf nodes. */
   leaf: LeafNodeVarz;
@@ -161,7 +163,7 @@ export function varz(view: MonitorView): Varz {
     max_control_line: options.maxControlLine,
     max_payload: options.maxPayload,
     max_pending: options.maxPending,
-    cluster: {},
+    cluster: clusterVarz(view),
     gateway: {},
     leaf: leafNodeVarz(view),
     mqtt: {},
@@ -178,7 +180,7 @@ export function varz(view: MonitorView): Varz {
     cpu: cpuPercent(view),
     connections: countOf(view.clients()),
     total_connections: view.totalConnections,
-    routes: 0,
+    routes: routeCount(view),
     remotes: 0,
     leafnodes: leafNodeCount(view),
     in_msgs: stats.inMsgs,

@@ -20,6 +20,7 @@ import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.
 import { checkWebSocketOptions, resolveWebSocketTls, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import { resolveLeafNodes, type LeafNodeOptions, type ResolvedLeafNodes } from "../leafnode/options.ts";
+import { resolveCluster, type ClusterOptions, type ResolvedCluster } from "../route/options.ts";
 
 /** Options of {@link createServer}. Every limit defaults to nats-server's value. */
 export interface ServerOptions {
@@ -122,6 +123,12 @@ export interface ServerOptions {
    */
   leafnodes?: LeafNodeOptions;
   /**
+   * Routes to other servers of a cluster (nats-server's `cluster { }`): a route `port` (0 picks
+   * a free one, see `server.clusterPort`) and the `routes` to dial. Started by `listen()`. Off
+   * by default. See docs/clustering.md.
+   */
+  cluster?: ClusterOptions;
+  /**
    * JetStream (nats-server `-js`, `jetstream { }`): `true` for the defaults, or a store
    * directory, limits, a domain and the fsync policy. Off by default. See docs/jetstream.md.
    */
@@ -169,6 +176,7 @@ export interface ResolvedOptions {
   readonly lameDuckDuration: number;
   readonly lameDuckGracePeriod: number;
   readonly leafnodes: ResolvedLeafNodes | undefined;
+  readonly cluster: ResolvedCluster | undefined;
   readonly jetstream: ResolvedJetStreamOptions | undefined;
 }
 
@@ -226,6 +234,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     lameDuckGracePeriod: checkTimer("lameDuckGracePeriod", options.lameDuckGracePeriod, 0, DEFAULT_LAME_DUCK_GRACE_PERIOD),
     leafnodes: resolveLeafNodes(options.leafnodes),
     jetstream: resolveJetStreamOptions(options.jetstream),
+    cluster: resolveClusterWithout(options),
   };
 }
 
@@ -241,6 +250,22 @@ function checkOperatorMode(options: ServerOptions): OperatorOptions | undefined 
     throw new InvalidOptionError("operator", "operator mode takes its accounts from JWTs, not from accounts");
   }
   return operator;
+}
+
+/**
+ * The cluster, refused beside local JetStream: each member would answer `$JS.API` for its own
+ * store, and a stream "replicated" that way loses data. JetStream in a cluster is nats-server's,
+ * with its own consensus (docs/clustering.md, docs/scaling.md).
+ */
+function resolveClusterWithout(options: ServerOptions): ResolvedCluster | undefined {
+  const cluster = resolveCluster(options.cluster);
+  if (cluster !== undefined && options.jetstream !== undefined && options.jetstream !== false) {
+    throw new InvalidOptionError(
+      "cluster",
+      "cannot be combined with jetstream: JetStream in a cluster is nats-server's (run it on nats-server members), or reach a JetStream domain through a leaf node",
+    );
+  }
+  return cluster;
 }
 
 /** The users of every account join `authorization.users`, each marked with its account. */

@@ -9,7 +9,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { duplexPair, type Duplex } from "node:stream";
 import { TypedEmitter } from "tiny-typed-emitter";
 import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
-import { InvalidArgumentError, ServerClosedError } from "../base/errors.ts";
+import { InvalidArgumentError, ServerClosedError, type InvalidOptionError } from "../base/errors.ts";
 import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
@@ -42,12 +42,15 @@ import {
   healthz,
   jsz,
   leafz,
+  routez,
   subsz,
   varz,
   type Jsz,
   type JszOptions,
   type Leafz,
   type LeafzOptions,
+  type Routez,
+  type RoutezOptions,
   type Connz,
   type ConnzOptions,
   type HealthStatus,
@@ -66,6 +69,9 @@ import { JetStreamLoader } from "../jetstream/loader.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 import { LeafNodesLoader } from "./leaf-loader.ts";
+import type { LeafLink } from "../leafnode/leaf-link.ts";
+import { SinkKind } from "../core/subscription.ts";
+import type { InterestFeed, RouteLinkInfo, Routes } from "../route/routes.ts";
 
 /** What the events say about a connection. */
 export interface ClientEventInfo {
@@ -99,6 +105,10 @@ export interface ServerEvents {
   "leafnode:close": (link: LeafLinkInfo, reason: string) => void;
   /** The other end of a leaf node link sent `-ERR` (a loop, an authorization failure...). */
   "leafnode:error": (link: LeafLinkInfo, text: string) => void;
+  /** A route to another server of the cluster was registered (either side dialed). */
+  "route:connect": (route: RouteLinkInfo) => void;
+  /** A registered route ended. */
+  "route:close": (route: RouteLinkInfo, reason: string) => void;
 }
 
 /** Options for {@link Server.handle}. */
@@ -128,6 +138,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #sublist: Sublist<Subscription>;
   /** Leaf node remotes, port and links; undefined when none are configured. */
   readonly #leafNodes: LeafNodesLoader | undefined;
+  /** Routes to the other servers of the cluster; built by listen() when `cluster` is configured. */
+  #routes: Routes | undefined;
   readonly #clients = new Map<number, Client>();
   readonly #stats: TrafficStats = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0 };
   readonly #host: ClientHost;
@@ -172,17 +184,19 @@ export class Server extends TypedEmitter<ServerEvents> {
     const operator = this.#options.operator;
     this.#trusted = operator === undefined ? undefined : new TrustedOperators(operator);
     this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap) : new OperatorAuthenticator(this.#trusted);
-    // Only leaf nodes need to hear of interest changes: without them the sublist is the plain one.
+    // Only leaf nodes and routes need to hear of interest changes: without them the sublist is the plain one.
     const leafConfig = this.#options.leafnodes;
-    const observed = leafConfig === undefined ? undefined : new ObservedSublist();
+    const clustered = this.#options.cluster !== undefined;
+    const observed = leafConfig === undefined && !clustered ? undefined : new ObservedSublist();
     this.#sublist = observed ?? new Sublist<Subscription>();
     this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
+    // Routes carry every account's interest, so each account's sublist reports its changes.
+    const newSublist = clustered ? () => new ObservedSublist() : undefined;
+    const warnBadImport = (err: InvalidOptionError): void => this.#options.logger.warn(`Account import left out: ${err.message}`);
     this.#accounts =
       this.#trusted === undefined
-        ? new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount)
-        : new Accounts(this.#account, this.#trusted.accountDefinitions(), this.#input.systemAccount ?? this.#trusted.systemAccount ?? this.#options.systemAccount, (err) =>
-            this.#options.logger.warn(`Account import left out: ${err.message}`),
-          );
+        ? new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount, undefined, newSublist)
+        : new Accounts(this.#account, this.#trusted.accountDefinitions(), this.#input.systemAccount ?? this.#trusted.systemAccount ?? this.#options.systemAccount, warnBadImport, newSublist);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -232,6 +246,16 @@ export class Server extends TypedEmitter<ServerEvents> {
             },
             leafConfig,
           );
+  }
+
+  /** Registered routes to the other servers of the cluster. */
+  get routes(): RouteLinkInfo[] {
+    return this.#routes?.links() ?? [];
+  }
+
+  /** The route port once listening (the real one when `cluster.port: 0` was asked). */
+  get clusterPort(): number | undefined {
+    return this.#routes?.port;
   }
 
   /** Leaf node links that completed their handshake, both those we dialed and those that dialed us. */
@@ -327,6 +351,49 @@ export class Server extends TypedEmitter<ServerEvents> {
       if (websocket.tls === undefined) logger.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!");
     }
     await this.#leafNodes?.start();
+    await this.#startRoutes();
+  }
+
+  /** Loaded on first use, as the leaf node manager is: only clustered servers pay for it. */
+  async #startRoutes(): Promise<void> {
+    const cluster = this.#options.cluster;
+    if (cluster === undefined || this.#routes !== undefined) return;
+    const { Routes } = await import("../route/routes.ts");
+    if (this.#closed || this.#routes !== undefined) return;
+    const server = this;
+    const accounts = this.#accounts.list().map((account) => ({ account, feed: account.sublist as unknown as InterestFeed }));
+    this.#routes = new Routes(
+      {
+        get options() {
+          return server.#options;
+        },
+        stats: this.#stats,
+        serverId: this.id,
+        serverName: this.#options.serverName ?? this.id,
+        accounts,
+        clientUrl: () => (server.#port === undefined ? undefined : `${server.#options.host}:${server.#port}`),
+        // client.go processMsgResults: from a route, only to leaf nodes that connect to us.
+        leafTakesRouted: (sink) => sink.kind !== SinkKind.leaf || (sink as LeafLink).role === "accept",
+        nextCid: () => server.#nextCid++,
+        clusterUrlsChanged: () => server.#clusterUrlsChanged(),
+        routeUp: (route) => server.#emitSafely("route:connect", route),
+        routeDown: (route, reason) => server.#emitSafely("route:close", route, reason),
+        slowConsumer: (info, reason) => {
+          server.#stats.slowConsumers++;
+          server.#emitSafely("slow-consumer", info, reason);
+        },
+      },
+      cluster,
+    );
+    await this.#routes.start();
+  }
+
+  /** The cluster's client URLs changed: INFO says so, and protocol-1 clients hear it at once. */
+  #clusterUrlsChanged(): void {
+    this.#buildInfoPrefix();
+    for (const client of this.#clients.values()) {
+      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)}}`));
+    }
   }
 
   /** nats-server's `/varz`, in-process. */
@@ -349,6 +416,11 @@ export class Server extends TypedEmitter<ServerEvents> {
     return jsz(this[kIntrospect](), options);
   }
 
+  /** nats-server's `/routez`, in-process. */
+  routez(options?: RoutezOptions): Routez {
+    return routez(this[kIntrospect](), options);
+  }
+
   /** nats-server's `/leafz`, in-process. */
   leafz(options?: LeafzOptions): Leafz {
     return leafz(this[kIntrospect](), options);
@@ -365,6 +437,8 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#port !== undefined) ports.nats = { host: this.#options.host, port: this.#port };
     if (this.#websocket !== undefined) ports.websocket = { host: this.#websocket.host, port: this.#websocket.port };
     if (this.#monitor !== undefined) ports.monitoring = { host: this.#monitor.host, port: this.#monitor.port };
+    const clusterPort = this.#routes?.port;
+    if (clusterPort !== undefined) ports.cluster = { host: this.#options.cluster?.host ?? this.#options.host, port: clusterPort };
     return ports;
   }
 
@@ -387,6 +461,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       totalConnections: this.#totalConnections,
       jetstream: this.#jetstream?.service,
       leafNodes: this.#leafNodes?.view,
+      routes: this.#routes,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
   }
@@ -625,6 +700,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       const { lameDuckDuration, lameDuckGracePeriod, logger } = this.#options;
       logger.info("Entering lame duck mode, stop accepting new clients");
       void this.#closeClientListeners();
+      this.#routes?.lameDuck();
       for (const client of this.#clients.values()) {
         if (client.connectOptions.protocol >= PROTO_VERSION) {
           client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true}`));
@@ -668,7 +744,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       for (const direct of this.#accountDirect.values()) direct.close();
       this.#system?.close();
       for (const client of [...this.#clients.values()]) client.close(CloseReason.ServerShutdown);
-      await Promise.all([listenersClosed, monitor?.close(), this.#leafNodes?.close()]);
+      await Promise.all([listenersClosed, monitor?.close(), this.#leafNodes?.close(), this.#routes?.close()]);
       this.#options.logger.info("Server Exiting..");
     })();
     return this.#closing;
@@ -893,6 +969,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       ...(tlsAvailable && { tls_available: true }),
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
+      ...this.#connectUrls(),
     });
     // server.go NewServer: with allow_non_tls, TLS is available rather than required, unless
     // every client must start with TLS (handshake_first, which createClient enforces).
@@ -905,6 +982,15 @@ export class Server extends TypedEmitter<ServerEvents> {
     const ws = this.#websocket ?? { host, port: this.#port ?? this.#options.port ?? 0 };
     const wss = this.#options.websocket?.tls !== undefined;
     this.#wsInfoPrefix = JSON.stringify(fields(wss, wss, ws)).slice(0, -1);
+  }
+
+  /** INFO `connect_urls` in a cluster: our client URL first, then the other members' (route.go). */
+  #connectUrls(): { connect_urls?: string[] } {
+    const cluster = this.#options.cluster;
+    if (cluster === undefined || cluster.noAdvertise || this.#port === undefined) return {};
+    const own = `${this.#options.host}:${this.#port}`;
+    const urls = [own, ...(this.#routes?.peerClientUrls() ?? []).filter((u) => u !== own)];
+    return { connect_urls: [...new Set(urls)] };
   }
 
   #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {

@@ -238,8 +238,8 @@ describe("config to options: warnings", () => {
   });
 
   it("warns about keys we will not support, saying why", () => {
-    assert.deepEqual(mapped("cluster { port: 6222 }").warnings, [
-      `${FILE}:1:1: "cluster" is not supported by nats-embedded (routes between servers are not planned; leaf nodes connect to a cluster); ignored`,
+    assert.deepEqual(mapped("gateway { port: 7222 }").warnings, [
+      `${FILE}:1:1: "gateway" is not supported by nats-embedded (superclusters are not planned; leaf nodes connect to a cluster); ignored`,
     ]);
   });
 
@@ -250,7 +250,7 @@ describe("config to options: warnings", () => {
   it("classifies every key of nats-server's opts.go, and no other", () => {
     assert.deepEqual([...NATS_SERVER_KEYS.keys()].sort(), [...NATS_SERVER_TOP_LEVEL_KEYS].sort());
     const supported = [...NATS_SERVER_KEYS].filter(([, info]) => info.status === KeyStatus.Supported).map(([key]) => key);
-    assert.equal(supported.length, 56);
+    assert.equal(supported.length, 57);
   });
 
   it("warns (never fails) for every key not supported that is not a security feature", () => {

@@ -69,7 +69,7 @@ describe("createServer({ configFile })", () => {
     const dir = mkdtempSync(join(tmpdir(), "nats-embedded-conf-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "server.conf");
-    writeFileSync(file, 'server_name: "from-file"\nmax_payload: 2KB\nping_max: 5\ncluster { name: c1 }\n');
+    writeFileSync(file, 'server_name: "from-file"\nmax_payload: 2KB\nping_max: 5\ngateway { name: c1 }\n');
     const warnings: string[] = [];
     const noop = (): void => {};
     const server = createServer({ configFile: file, pingMax: 3, logger: { warn: (m) => void warnings.push(m), error: noop, info: noop, debug: noop, trace: noop } });
@@ -77,7 +77,7 @@ describe("createServer({ configFile })", () => {
     assert.equal(server.options.serverName, "from-file");
     assert.equal(server.options.maxPayload, 2048);
     assert.equal(server.options.pingMax, 3, "the option given wins over the file");
-    assert.ok(warnings.some((w) => w.includes("cluster")), warnings.join("\n"));
+    assert.ok(warnings.some((w) => w.includes("gateway")), warnings.join("\n"));
     writeFileSync(file, "max_payload: [oops\n");
     assert.throws(() => createServer({ configFile: file }), (err: unknown) => err instanceof ConfigError && err.message.includes("server.conf:"));
   });
