@@ -154,9 +154,19 @@ describe("hostile: payload sizes that lie", () => {
 describe("hostile: oversized input", () => {
   it("a CONNECT of 1 MB is refused quickly, as nats-server", async (t) => {
     const started = Date.now();
-    const out = await probeBoth(t, [`CONNECT {"name":"${"x".repeat(1024 * 1024)}"}\r\n`]);
+    const parts = [`CONNECT {"name":"${"x".repeat(1024 * 1024)}"}\r\n`];
+    const server = await startBroker(t);
+    const out = await probe(server.port, parts);
     assert.deepEqual(out, { reply: MAX_CONTROL_LINE_ERR, closed: true });
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    if (reference !== undefined) {
+      // A server that closes with most of the megabyte unread makes the kernel reset the
+      // connection, and the reset can overtake its -ERR: under load nats-server's reply comes
+      // back empty about one time in ten. Either way it sends that -ERR and closes.
+      const theirs = await probe(reference.port, parts);
+      assert.equal(theirs.closed, true);
+      assert.ok(theirs.reply === MAX_CONTROL_LINE_ERR || theirs.reply === "", `nats-server replied ${JSON.stringify(theirs.reply)}`);
+    }
   });
 
   it("CONNECT JSON with __proto__ and constructor keys: accepted, nothing polluted", async (t) => {
