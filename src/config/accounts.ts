@@ -5,11 +5,11 @@
  * the same words.
  *
  * Keys we do not have yet are warnings where ignoring them lets in no one the file keeps out
- * (an account's `jetstream`, `mappings`, `limits`) and refused otherwise.
+ * (an account's `jetstream`, `mappings`, the payload and leaf node limits) and refused otherwise.
  */
-import type { AccountExport, AccountImport, ServiceResponseType } from "../core/accounts.ts";
+import type { AccountExport, AccountImport, AccountLimits, ServiceResponseType } from "../core/accounts.ts";
 import type { AccountOptions } from "../options/options.ts";
-import { collect, durationString, itemEntry, nested, nonEmptyString, problem, string, wrongType } from "./checks.ts";
+import { collect, durationString, integerIn, itemEntry, nested, nonEmptyString, problem, string, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { usersList } from "./security.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
@@ -20,7 +20,7 @@ export interface MappedAccounts {
   readonly userNames: ReadonlySet<string>;
 }
 
-const NOT_YET = new Set(["jetstream", "js", "mappings", "maps", "limits", "default_permissions", "msg_trace", "trace_dest"]);
+const NOT_YET = new Set(["jetstream", "js", "mappings", "maps", "default_permissions", "msg_trace", "trace_dest"]);
 
 export function accountsBlock(entry: ConfigEntry, warnings: string[], passwordless: string[]): MappedAccounts {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block of accounts");
@@ -56,11 +56,40 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
       if (name === "users") out.users = usersList(at, passwordless);
       else if (name === "exports") out.exports = list(at, exportEntry);
       else if (name === "imports") out.imports = list(at, importEntry);
+      else if (name === "limits") out.limits = limitsBlock(at, warnings);
       else if (NOT_YET.has(name)) warnings.push(`${formatPosition(sub.keyPos)}: account ${JSON.stringify(sub.key)} is not supported yet; ignored`);
       else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
     });
   }
   if (problems.length > 0) throw ConfigError.of(problems);
+  return out;
+}
+
+/** opts.go parseAccountLimits: connections and subscriptions; the others are warned about. */
+function limitsBlock(entry: ConfigEntry, warnings: string[]): AccountLimits {
+  if (entry.value.kind !== "map") throw wrongType(entry, "a block of account limits");
+  const out: AccountLimits = {};
+  for (const sub of entry.value.entries.values()) {
+    const at = nested(sub, `${entry.key}.${sub.key}`);
+    switch (sub.key.toLowerCase()) {
+      case "max_connections":
+      case "max_conn":
+        out.connections = integerIn(at, -1, 2 ** 31 - 1);
+        break;
+      case "max_subscriptions":
+      case "max_subs":
+        out.subscriptions = integerIn(at, -1, 2 ** 31 - 1);
+        break;
+      case "max_payload":
+      case "max_pay":
+      case "max_leafnodes":
+      case "max_leafs":
+        warnings.push(`${formatPosition(sub.keyPos)}: account limit ${JSON.stringify(sub.key)} is not supported yet; ignored`);
+        break;
+      default:
+        if (!sub.usedAsVariable) throw problem(at, `Unknown field ${JSON.stringify(sub.key)} parsing account limits`);
+    }
+  }
   return out;
 }
 

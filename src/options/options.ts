@@ -280,8 +280,8 @@ function withAccountUsers(auth: AuthOptions | undefined, accounts: ServerOptions
 
 function accountDefinitions(accounts: ServerOptions["accounts"]): Record<string, AccountDefinition> {
   const out: Record<string, AccountDefinition> = {};
-  for (const [name, { exports, imports }] of Object.entries(accounts ?? {})) {
-    out[name] = { ...(exports === undefined ? {} : { exports }), ...(imports === undefined ? {} : { imports }) };
+  for (const [name, { exports, imports, limits }] of Object.entries(accounts ?? {})) {
+    out[name] = { ...(exports === undefined ? {} : { exports }), ...(imports === undefined ? {} : { imports }), ...(limits === undefined ? {} : { limits }) };
   }
   return out;
 }

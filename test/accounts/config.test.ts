@@ -83,3 +83,27 @@ describe("accounts in a configuration file", () => {
     refused("accounts { A { users: [{user: a, password: p}] } }\nno_auth_user: b", /no_auth_user: "b" not present as user in authorization block or account configuration/);
   });
 });
+
+describe("account limits in a configuration file", () => {
+  it("max_connections and max_subscriptions are enforced as nats-server does; max_payload is warned about", async (t) => {
+    const { options, warnings } = mapped(`
+accounts {
+  A: {
+    users: [ { user: a, password: pw } ]
+    limits: { max_connections: 1, max_subs: 1, max_payload: 1024 }
+  }
+}
+`);
+    assert.deepEqual(options.accounts?.["A"]?.limits, { connections: 1, subscriptions: 1 });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /account limit "max_payload" is not supported yet; ignored/);
+    const server = createServer({ ...options, port: 0, host: "127.0.0.1" });
+    await server.listen();
+    t.after(() => server.close());
+    const url = `nats://127.0.0.1:${server.ports.nats!.port}`;
+    const first = await connect({ servers: url, user: "a", pass: "pw", reconnect: false });
+    t.after(() => first.close());
+    await assert.rejects(connect({ servers: url, user: "a", pass: "pw", reconnect: false }), /maximum account active connections exceeded/i);
+    assert.throws(() => mapped("accounts { A { limits: { max_colour: 1 } } }"), /Unknown field "max_colour" parsing account limits/);
+  });
+});
