@@ -40,7 +40,8 @@ export function deliverTo(
   start: number,
   end: number,
 ): boolean {
-  const mark = beginDelivery();
+  // Only a server with routes has collecting sinks: every other publish skips the scope.
+  const mark = collectingSinks === 0 ? -1 : beginDelivery();
   const psubs = result.psubs;
   const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
   let delivered = false;
@@ -51,7 +52,7 @@ export function deliverTo(
   // Apart, so that this loop stays small enough for V8 to inline it with the subscriber's
   // delivery into one body (docs/in-process.md, "Inlining budget").
   if (result.qsubs.length > 0 && deliverToQueues(result.qsubs, skip, subject, reply, headerSize, data, start, end)) delivered = true;
-  endDelivery(mark);
+  if (mark >= 0) endDelivery(mark);
   return delivered;
 }
 
@@ -144,6 +145,18 @@ interface Target {
 }
 
 const NO_QUEUES: readonly string[] = [];
+/** Collecting sinks alive (routes); while there are none, deliveries open no scope. */
+let collectingSinks = 0;
+
+/** A collecting sink is alive until the returned function is called (once). */
+export function registerCollectingSink(): () => void {
+  collectingSinks++;
+  let registered = true;
+  return () => {
+    if (registered) collectingSinks--;
+    registered = false;
+  };
+}
 /** Targets of the deliveries in progress; a delivery owns those from its mark on (deliveries nest). */
 const targets: Target[] = [];
 /** Where the innermost delivery's targets begin. */

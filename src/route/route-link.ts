@@ -16,7 +16,7 @@ import type { Socket } from "node:net";
 import { PROTO_VERSION } from "../base/constants.ts";
 import { Connection, ConnectionKind } from "../core/connection.ts";
 import { PublisherCache } from "../core/publisher-cache.ts";
-import { collectTarget, type CollectingSink } from "../core/router.ts";
+import { collectTarget, registerCollectingSink, type CollectingSink } from "../core/router.ts";
 import { SinkKind, Subscription, type Payload } from "../core/subscription.ts";
 import { redactSecrets } from "../core/trace.ts";
 import { encodeInfo, PONG_FRAME } from "../protocol/encoder.ts";
@@ -69,6 +69,8 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   #closed = false;
   #peerHeaders = true;
   #handshakeTimer: NodeJS.Timeout | undefined;
+  /** Deliveries collect this route's targets while it is alive (router.ts). */
+  readonly #unregisterCollecting = registerCollectingSink();
   /** `RMSG <account> <subject> ` for the last message sent without queue groups. */
   #lastPrefixKey = "";
   #lastPrefix: Buffer | undefined;
@@ -412,6 +414,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unregisterCollecting();
     this.#parser.halt();
     if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
     const byAccount = new Map<string, Subscription[]>();
