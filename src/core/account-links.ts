@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import type { Account } from "./account.ts";
 import type { PublisherCache } from "./publisher-cache.ts";
-import { route } from "./router.ts";
+import { deliverRouted, matchedSubject } from "./router.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "./subscription.ts";
 
 /** How many responses a service export sends to one request (nats-server's response types). */
@@ -69,11 +69,16 @@ export function isSubjectSubset(subset: string, pattern: string): boolean {
 const MAX_HOPS = 8;
 let hops = 0;
 
-function forward(cache: PublisherCache, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+/**
+ * Publishes again in another account, matched on `routing` while the subscribers see
+ * `subject` (the same but for a JetStream delivery crossing back, see ResponseSink).
+ */
+function forward(cache: PublisherCache, routing: string, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
   if (hops >= MAX_HOPS) return false;
   hops++;
   try {
-    return route(cache, undefined, subject, reply, headerSize, data, start, end);
+    // A new message in the other account: whatever the outer delivery was matched on is not its.
+    return deliverRouted(cache.match(routing), routing, subject, reply, headerSize, data, start, end);
   } finally {
     hops--;
   }
@@ -100,7 +105,8 @@ class StreamImportSink extends CrossAccountSink {
   }
 
   deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
-    return forward(this.#into, this.#mapping.apply(subject), reply, headerSize, data, start, end);
+    const mapped = this.#mapping.apply(subject);
+    return forward(this.#into, mapped, mapped, reply, headerSize, data, start, end);
   }
 }
 
@@ -149,7 +155,11 @@ class ResponseSink extends CrossAccountSink {
   }
 
   deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
-    const token = subject.slice(this.prefix.length);
+    // A JetStream delivery to the `_R_.` reply shows the stored subject: the token is in the
+    // subject it was matched on, and the importer sees the stored subject too (nats-server
+    // leaves a response's subject as it is when it crosses back).
+    const routing = matchedSubject(subject);
+    const token = routing.slice(this.prefix.length);
     const pending = this.#pending.get(token);
     if (pending === undefined) return false;
     if (pending.expires <= Date.now()) {
@@ -157,7 +167,7 @@ class ResponseSink extends CrossAccountSink {
       return false;
     }
     if (this.#responseType === "singleton") this.#pending.delete(token);
-    return forward(this.#into, pending.reply, reply, headerSize, data, start, end);
+    return forward(this.#into, pending.reply, routing === subject ? pending.reply : subject, reply, headerSize, data, start, end);
   }
 }
 
@@ -176,7 +186,8 @@ class ServiceImportSink extends CrossAccountSink {
 
   deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     const replyThere = reply === "" ? "" : this.#responses.track(reply);
-    return forward(this.#into, this.#mapping.apply(subject), replyThere, headerSize, data, start, end);
+    const mapped = this.#mapping.apply(subject);
+    return forward(this.#into, mapped, mapped, replyThere, headerSize, data, start, end);
   }
 }
 

@@ -29,6 +29,44 @@ export function route(
   return deliverTo(cache.match(subject), publisher, subject, reply, headerSize, data, start, end);
 }
 
+/**
+ * The subject the delivery under way was matched on, when the subscribers see another one: a
+ * JetStream message goes to an inbox but shows its stored subject (nats-server's `pa.deliver`).
+ * A sink that routes by the matched subject (a service import's way back) reads it here.
+ */
+let routedBy: string | undefined;
+/** The subject that delivery presents: a publish nested in it (a callback's) presents another. */
+let routedPresenting: string | undefined;
+
+/** {@link deliverTo} matched on `routingSubject` while subscribers see `subject`. */
+export function deliverRouted(
+  result: MatchResult<Subscription>,
+  routingSubject: string,
+  subject: string,
+  reply: string,
+  headerSize: number,
+  data: Payload,
+  start: number,
+  end: number,
+): boolean {
+  if (routingSubject === subject) return deliverTo(result, undefined, subject, reply, headerSize, data, start, end);
+  const outer = routedBy;
+  const outerPresenting = routedPresenting;
+  routedBy = routingSubject;
+  routedPresenting = subject;
+  try {
+    return deliverTo(result, undefined, subject, reply, headerSize, data, start, end);
+  } finally {
+    routedBy = outer;
+    routedPresenting = outerPresenting;
+  }
+}
+
+/** The subject the current delivery was matched on: `presented` unless {@link deliverRouted} said otherwise. */
+export function matchedSubject(presented: string): string {
+  return routedBy !== undefined && presented === routedPresenting ? routedBy : presented;
+}
+
 /** {@link route} for a match result the caller already has (a message whose targets it picked). */
 export function deliverTo(
   result: MatchResult<Subscription>,

@@ -9,7 +9,7 @@ import type { BusApi } from "./shared/contracts.ts";
 import type { DirectApi } from "../direct/direct-api.ts";
 import { DirectMsg, type Responder } from "../direct/direct-message.ts";
 import type { Account } from "../core/account.ts";
-import { deliverTo } from "../core/router.ts";
+import { deliverRouted, deliverTo } from "../core/router.ts";
 import { SinkKind, Subscription, type MessageSink } from "../core/subscription.ts";
 import type { Logger } from "../base/logger.ts";
 import { MaxPayloadError } from "../base/errors.ts";
@@ -64,7 +64,7 @@ export function createBus(account: Account, direct: DirectApi, logger: Logger): 
       const headers = options?.headers;
       const hasHeaders = headers !== undefined && headers.length > 0;
       const payload = hasHeaders ? Buffer.concat([headers, data]) : data;
-      return deliverTo(publisher.match(deliverSubject), undefined, subject, options?.reply ?? "", hasHeaders ? headers.length : -1, payload, 0, payload.length);
+      return deliverRouted(publisher.match(deliverSubject), deliverSubject, subject, options?.reply ?? "", hasHeaders ? headers.length : -1, payload, 0, payload.length);
     },
   };
 }
