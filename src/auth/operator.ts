@@ -56,6 +56,21 @@ interface TrustedAccount {
   /** User key (or `*`) → seconds: users issued at or before are revoked. */
   readonly revocations: Readonly<Record<string, number>>;
   readonly definition: AccountDefinition;
+  /** Its JetStream limits; undefined when the JWT does not enable JetStream. */
+  readonly jetstream: JwtJetStreamLimits | undefined;
+}
+
+/** An account JWT's JetStream limits, as nats-server turns them into `JetStreamAccountLimits`. */
+export interface JwtJetStreamLimits {
+  readonly maxMemory: number;
+  readonly maxStore: number;
+  readonly maxStreams: number;
+  readonly maxConsumers: number;
+  readonly maxBytesRequired: boolean;
+  readonly memoryMaxStreamBytes: number;
+  readonly storeMaxStreamBytes: number;
+  /** The tier (`R1`) when the JWT has `tiered_limits` rather than flat ones. */
+  readonly tier?: string;
 }
 
 /** The operators, and the accounts they signed. */
@@ -97,6 +112,7 @@ export class TrustedOperators {
         signingKeys: new Map(signingKeys(nats)),
         revocations: isRecord(nats["revocations"]) ? (nats["revocations"] as Record<string, number>) : {},
         definition: accountDefinition(nats),
+        jetstream: jetstreamLimits(nats),
       });
     }
   }
@@ -105,6 +121,13 @@ export class TrustedOperators {
   accountDefinitions(): Record<string, AccountDefinition> {
     const out: Record<string, AccountDefinition> = {};
     for (const [key, account] of this.#accounts) out[key] = account.definition;
+    return out;
+  }
+
+  /** The accounts whose JWT enables JetStream, by public key, with their limits. */
+  jetstreamAccounts(): Map<string, JwtJetStreamLimits> {
+    const out = new Map<string, JwtJetStreamLimits>();
+    for (const [key, account] of this.#accounts) if (account.jetstream !== undefined) out.set(key, account.jetstream);
     return out;
   }
 
@@ -267,4 +290,35 @@ function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
   if (exports.length > 0) out.exports = exports;
   if (imports.length > 0) out.imports = imports;
   return out;
+}
+
+/**
+ * accounts.go `UpdateAccountClaimsWithRefresh`: JetStream is on when the flat limits, or a tier's,
+ * allow memory or disk storage (non-zero); flat limits win over tiers. Only the R1 tier applies
+ * to a server without a cluster. A per-stream byte limit or `max_ack_pending` of 0 means none.
+ */
+function jetstreamLimits(nats: Record<string, unknown>): JwtJetStreamLimits | undefined {
+  const limits = isRecord(nats["limits"]) ? nats["limits"] : {};
+  const read = (from: Record<string, unknown>, tier?: string): JwtJetStreamLimits => {
+    const n = (key: string): number => (typeof from[key] === "number" ? (from[key] as number) : 0);
+    const unlimitedIfZero = (key: string): number => (n(key) === 0 ? -1 : n(key));
+    return {
+      maxMemory: n("mem_storage"),
+      maxStore: n("disk_storage"),
+      maxStreams: n("streams"),
+      maxConsumers: n("consumer"),
+      maxBytesRequired: from["max_bytes_required"] === true,
+      memoryMaxStreamBytes: unlimitedIfZero("mem_max_stream_bytes"),
+      storeMaxStreamBytes: unlimitedIfZero("disk_max_stream_bytes"),
+      ...(tier === undefined ? {} : { tier }),
+    };
+  };
+  const flat = read(limits);
+  if (flat.maxMemory !== 0 || flat.maxStore !== 0) return flat;
+  const tiers = isRecord(limits["tiered_limits"]) ? limits["tiered_limits"] : {};
+  const r1 = isRecord(tiers["R1"]) ? read(tiers["R1"], "R1") : undefined;
+  if (r1 !== undefined && (r1.maxMemory !== 0 || r1.maxStore !== 0)) return r1;
+  // Another tier alone enables JetStream in nats-server too; R1 streams then have no room.
+  const enabledElsewhere = Object.values(tiers).some((tier) => isRecord(tier) && ((typeof tier["mem_storage"] === "number" && tier["mem_storage"] !== 0) || (typeof tier["disk_storage"] === "number" && tier["disk_storage"] !== 0)));
+  return enabledElsewhere ? { ...read({}, "R1"), memoryMaxStreamBytes: -1, storeMaxStreamBytes: -1 } : undefined;
 }

@@ -5,11 +5,12 @@
  * the same words.
  *
  * Keys we do not have yet are warnings where ignoring them lets in no one the file keeps out
- * (an account's `jetstream`, `mappings`, the payload and leaf node limits) and refused otherwise.
+ * (an account's `mappings`, the payload and leaf node limits) and refused otherwise.
  */
 import type { AccountExport, AccountImport, AccountLimits, ServiceResponseType } from "../core/accounts.ts";
 import type { AccountOptions } from "../options/options.ts";
-import { collect, durationString, integerIn, itemEntry, nested, nonEmptyString, problem, string, wrongType } from "./checks.ts";
+import type { AccountJetStreamOptions } from "../jetstream/jetstream-options.ts";
+import { boolean, collect, durationString, integer, integerIn, itemEntry, nested, nonEmptyString, problem, string, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { usersList } from "./security.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
@@ -20,7 +21,7 @@ export interface MappedAccounts {
   readonly userNames: ReadonlySet<string>;
 }
 
-const NOT_YET = new Set(["jetstream", "js", "mappings", "maps", "default_permissions", "msg_trace", "trace_dest"]);
+const NOT_YET = new Set(["mappings", "maps", "default_permissions", "msg_trace", "trace_dest"]);
 
 export function accountsBlock(entry: ConfigEntry, warnings: string[], passwordless: string[]): MappedAccounts {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block of accounts");
@@ -57,6 +58,7 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
       else if (name === "exports") out.exports = list(at, exportEntry);
       else if (name === "imports") out.imports = list(at, importEntry);
       else if (name === "limits") out.limits = limitsBlock(at, warnings);
+      else if (name === "jetstream" || name === "js") out.jetstream = accountJetStream(at, warnings);
       else if (NOT_YET.has(name)) warnings.push(`${formatPosition(sub.keyPos)}: account ${JSON.stringify(sub.key)} is not supported yet; ignored`);
       else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
     });
@@ -90,6 +92,78 @@ function limitsBlock(entry: ConfigEntry, warnings: string[]): AccountLimits {
         if (!sub.usedAsVariable) throw problem(at, `Unknown field ${JSON.stringify(sub.key)} parsing account limits`);
     }
   }
+  return out;
+}
+
+/**
+ * opts.go parseJetStreamForAccount: `enabled`/`disabled`, a boolean, or a block of limits, each
+ * under nats-server's names; sizes take suffixes (`1G`), -1 is no limit.
+ */
+function accountJetStream(entry: ConfigEntry, warnings: string[]): boolean | AccountJetStreamOptions {
+  const value = entry.value;
+  if (value.kind === "boolean") return value.value;
+  if (value.kind === "string") {
+    const word = value.value.toLowerCase();
+    if (word === "enabled" || word === "enable") return true;
+    if (word === "disabled" || word === "disable") return false;
+    throw problem(entry, `Expected 'enabled' or 'disabled' for string value, got '${value.value}'`);
+  }
+  if (value.kind !== "map") throw wrongType(entry, "enabled, disabled or a block of JetStream limits");
+  const out: AccountJetStreamOptions = {};
+  const problems: ConfigProblem[] = [];
+  const amount = (at: ConfigEntry): number => {
+    const n = integer(at);
+    if (n < -1) throw problem(at, `Expected a parseable size for ${JSON.stringify(at.key)}, got ${n}`);
+    return n;
+  };
+  for (const sub of value.entries.values()) {
+    const at = nested(sub, `${entry.key}.${sub.key}`);
+    collect(problems, () => {
+      switch (sub.key.toLowerCase()) {
+        case "max_memory":
+        case "max_mem":
+        case "mem":
+        case "memory":
+          out.maxMemory = amount(at);
+          break;
+        case "max_store":
+        case "max_file":
+        case "max_disk":
+        case "store":
+        case "disk":
+          out.maxStore = amount(at);
+          break;
+        case "max_streams":
+        case "streams":
+          out.maxStreams = amount(at);
+          break;
+        case "max_consumers":
+        case "consumers":
+          out.maxConsumers = amount(at);
+          break;
+        case "max_bytes_required":
+        case "max_stream_bytes":
+        case "max_bytes":
+          out.maxBytesRequired = boolean(at);
+          break;
+        case "mem_max_stream_bytes":
+        case "memory_max_stream_bytes":
+          out.memoryMaxStreamBytes = amount(at);
+          break;
+        case "disk_max_stream_bytes":
+        case "store_max_stream_bytes":
+          out.storeMaxStreamBytes = amount(at);
+          break;
+        case "max_ack_pending":
+        case "cluster_traffic":
+          warnings.push(`${formatPosition(sub.keyPos)}: account JetStream ${JSON.stringify(sub.key)} is not supported yet; ignored`);
+          break;
+        default:
+          if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
+      }
+    });
+  }
+  if (problems.length > 0) throw ConfigError.of(problems);
   return out;
 }
 

@@ -75,3 +75,74 @@ export function resolveJetStreamOptions(option: boolean | JetStreamOptions | und
     sync: policy,
   };
 }
+
+/**
+ * An account's own JetStream (nats-server's `accounts { A { jetstream: enabled | { ... } } }`):
+ * `true` for no limits of its own, or the limits below. Omitted fields are -1 (no limit).
+ */
+export interface AccountJetStreamOptions {
+  /** Most bytes the account's memory streams may hold together (`max_memory`). */
+  maxMemory?: number;
+  /** Most bytes the account's file streams may hold together (`max_file`, `max_store`). */
+  maxStore?: number;
+  /** Most streams (`max_streams`). */
+  maxStreams?: number;
+  /** Most consumers, over all its streams (`max_consumers`). */
+  maxConsumers?: number;
+  /** Every stream must set `max_bytes` (`max_bytes_required`). */
+  maxBytesRequired?: boolean;
+  /** Largest `max_bytes` a memory stream may ask for (`memory_max_stream_bytes`). */
+  memoryMaxStreamBytes?: number;
+  /** Largest `max_bytes` a file stream may ask for (`storage_max_stream_bytes`). */
+  storeMaxStreamBytes?: number;
+}
+
+/** An account's JetStream limits as `$JS.API.INFO` reports them (nats-server's `JetStreamAccountLimits`). */
+export interface AccountJetStreamLimits {
+  readonly maxMemory: number;
+  readonly maxStore: number;
+  readonly maxStreams: number;
+  readonly maxConsumers: number;
+  readonly maxBytesRequired: boolean;
+  readonly memoryMaxStreamBytes: number;
+  readonly storeMaxStreamBytes: number;
+  /**
+   * The tier the limits came from (`R1` for an account JWT's `tiered_limits`): `$JS.API.INFO`
+   * then reports them under `tiers`, as nats-server does.
+   */
+  readonly tier?: string;
+}
+
+/** nats-server's `dynamicJSAccountLimits`: an account with JetStream and no limits of its own. */
+export const NO_ACCOUNT_LIMITS: AccountJetStreamLimits = {
+  maxMemory: -1,
+  maxStore: -1,
+  maxStreams: -1,
+  maxConsumers: -1,
+  maxBytesRequired: false,
+  memoryMaxStreamBytes: -1,
+  storeMaxStreamBytes: -1,
+};
+
+/** `undefined` when the account has no JetStream (`false`, or left out). */
+export function resolveAccountJetStream(account: string, option: boolean | AccountJetStreamOptions | undefined): AccountJetStreamLimits | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return NO_ACCOUNT_LIMITS;
+  const at = `accounts.${account}.jetstream`;
+  if (typeof option !== "object" || option === null) throw new InvalidOptionError(at, "must be true, false or an object of limits");
+  const bounded = (name: keyof AccountJetStreamOptions, value: number | undefined): number => {
+    if (value === undefined || value === -1) return -1;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new InvalidOptionError(`${at}.${name}`, `must be a non-negative integer or -1 (no limit), got ${String(value)}`);
+    return value;
+  };
+  if (option.maxBytesRequired !== undefined && typeof option.maxBytesRequired !== "boolean") throw new InvalidOptionError(`${at}.maxBytesRequired`, "must be a boolean");
+  return {
+    maxMemory: bounded("maxMemory", option.maxMemory),
+    maxStore: bounded("maxStore", option.maxStore),
+    maxStreams: bounded("maxStreams", option.maxStreams),
+    maxConsumers: bounded("maxConsumers", option.maxConsumers),
+    maxBytesRequired: option.maxBytesRequired === true,
+    memoryMaxStreamBytes: bounded("memoryMaxStreamBytes", option.memoryMaxStreamBytes),
+    storeMaxStreamBytes: bounded("storeMaxStreamBytes", option.storeMaxStreamBytes),
+  };
+}

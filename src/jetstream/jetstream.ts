@@ -8,7 +8,7 @@ import type { ApiError, BusApi, ConsumerHandle, ConsumerManager, StreamRegistry 
 import { JsErrors } from "./shared/api-errors.ts";
 import type { Logger } from "../base/logger.ts";
 import type { StoreFactory } from "./store/stream-store.ts";
-import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
+import { NO_ACCOUNT_LIMITS, type AccountJetStreamLimits, type ResolvedJetStreamOptions } from "./jetstream-options.ts";
 import { ApiDispatcher, type ApiHost } from "./api/dispatcher.ts";
 import { forwardWrite, mappedDomainWrite } from "./api/domain-mappings.ts";
 import { Stream, type StreamHost } from "./stream/stream.ts";
@@ -23,7 +23,19 @@ import type { DirectMsg } from "../direct/direct-message.ts";
 import { StreamConsumers } from "./consumer/manager.ts";
 
 /** Builds the consumer side once the service exists (it needs the bus and the streams); tests may swap it. */
-export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger }) => ConsumerManager;
+export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger; maxConsumers: number }) => ConsumerManager;
+
+/**
+ * The account a JetStream service belongs to: its name, its own limits, and what every
+ * account's service holds on this server together (the server-wide `maxMemory`/`maxStore`
+ * bound their sum, as nats-server's `js.memReserved` / `js.storeReserved` do).
+ */
+export interface JetStreamAccount {
+  readonly name: string;
+  readonly limits: AccountJetStreamLimits;
+  /** Bytes every account's streams of this storage hold, or reserve (`max_bytes`), on the server. */
+  serverUsage(storage: StreamConfig["storage"], kind: "used" | "reserved"): number;
+}
 
 /** What a stream's store records besides its messages, to come back after a restart. */
 interface SavedStream {
@@ -48,9 +60,11 @@ export class JetStream implements ApiHost, StreamRegistry {
 
   /** The server's name (nats-server `s.Name()`: its id unless `server_name` is set), for advisories. */
   readonly #serverName: string;
+  readonly #account: JetStreamAccount;
 
-  constructor(bus: BusApi, options: ResolvedJetStreamOptions, logger: Logger, consumers?: ConsumerManagerFactory, serverName = "") {
+  constructor(bus: BusApi, options: ResolvedJetStreamOptions, logger: Logger, consumers?: ConsumerManagerFactory, serverName = "", account?: JetStreamAccount) {
     this.#bus = bus;
+    this.#account = account ?? { name: "$G", limits: NO_ACCOUNT_LIMITS, serverUsage: (storage, kind) => this.usage(storage, kind) };
     this.#serverName = serverName;
     this.options = options;
     this.logger = logger;
@@ -62,7 +76,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       consumersOf: (stream) => service.#consumersOf(stream),
       hasRoomFor: (storage) => service.#hasRoomFor(storage),
     };
-    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger });
+    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: this.#account.limits.maxConsumers });
     this.ready = this.#start();
     this.#dispatcher = new ApiDispatcher(this, this.ready);
     // Subscribed at once, so that requests sent during recovery wait in line rather than
@@ -209,7 +223,7 @@ export class JetStream implements ApiHost, StreamRegistry {
   audit(subject: string, request: string, response: string): void {
     publishAdvisory(this.#bus, `${ADVISORY_PREFIX}.API`, `${ADVISORY_TYPE}.api_audit`, {
       server: this.#serverName,
-      client: { acc: "$G", server: this.#serverName },
+      client: { acc: this.#account.name, server: this.#serverName },
       subject,
       ...(request !== "" && { request }),
       response,
@@ -233,22 +247,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       consumers += this.#consumersOf(stream.name).filter((c) => !c.direct).length;
     }
     return {
-      memory,
-      storage,
-      streams: this.#streams.size,
-      consumers,
-      limits: {
-        // Account limits: the server-wide maxMemory/maxStore are not the account's (nats-server
-        // reports -1 here too).
-        max_memory: -1,
-        max_storage: -1,
-        max_streams: -1,
-        max_consumers: -1,
-        max_ack_pending: -1,
-        memory_max_stream_bytes: -1,
-        storage_max_stream_bytes: -1,
-        max_bytes_required: false,
-      },
+      ...accountLimitsJson(this.#account.limits, { memory, storage, streams: this.#streams.size, consumers }),
       ...(this.options.domain !== undefined && { domain: this.options.domain }),
       api: { total: this.#dispatcher.stats.total, errors: this.#dispatcher.stats.errors },
     };
@@ -258,27 +257,51 @@ export class JetStream implements ApiHost, StreamRegistry {
     return this.#consumers?.consumersOf(stream) ?? [];
   }
 
-  /**
-   * nats-server's `limitsExceeded`: a publish is refused once what the streams of its storage
-   * type hold already exceeds the server's limit (the message that crosses it is taken).
-   */
-  #hasRoomFor(storage: StreamConfig["storage"]): boolean {
-    const max = storage === "memory" ? this.options.maxMemory : this.options.maxStore;
-    if (max < 0) return true;
-    let used = 0;
-    for (const stream of this.#streams.values()) if (stream.config.storage === storage) used += stream.store.state().bytes;
-    return used <= max;
+  /** What this account's streams of one storage hold (`used`) or reserve with `max_bytes` (`reserved`). */
+  usage(storage: StreamConfig["storage"], kind: "used" | "reserved", except?: string): number {
+    let total = 0;
+    for (const stream of this.#streams.values()) {
+      if (stream.config.storage !== storage || stream.name === except) continue;
+      total += kind === "used" ? stream.store.state().bytes : Math.max(stream.config.max_bytes, 0);
+    }
+    return total;
   }
 
+  /**
+   * nats-server's `limitsExceeded`: a publish is refused once what the account's streams of its
+   * storage type hold already exceeds the account's limit, or what every account holds the
+   * server's (the message that crosses it is taken).
+   */
+  #hasRoomFor(storage: StreamConfig["storage"]): boolean {
+    const limits = this.#account.limits;
+    const accountMax = storage === "memory" ? limits.maxMemory : limits.maxStore;
+    if (accountMax >= 0 && this.usage(storage, "used") > accountMax) return false;
+    const serverMax = storage === "memory" ? this.options.maxMemory : this.options.maxStore;
+    return serverMax < 0 || this.#account.serverUsage(storage, "used") <= serverMax;
+  }
+
+  /**
+   * What a stream create or update must fit (jetstream.go `checkLimits`, stream.go
+   * `checkStreamCfg`): the account's stream count (on create), its per-stream byte limits, and
+   * the `max_bytes` the account's and the server's other streams already reserve.
+   */
   checkReservation(config: StreamConfig): ApiError | undefined {
-    const max = config.storage === "memory" ? this.options.maxMemory : this.options.maxStore;
-    if (max < 0 || config.max_bytes <= 0) return undefined;
-    let reserved = 0;
-    for (const stream of this.#streams.values()) {
-      if (stream.name !== config.name && stream.config.storage === config.storage && stream.config.max_bytes > 0) reserved += stream.config.max_bytes;
-    }
-    if (reserved + config.max_bytes <= max) return undefined;
-    return config.storage === "memory" ? JsErrors.memoryResourcesExceeded() : JsErrors.storageResourcesExceeded();
+    const limits = this.#account.limits;
+    const creating = !this.#streams.has(config.name);
+    if (creating && limits.maxStreams > 0 && this.#streams.size >= limits.maxStreams) return JsErrors.maxStreams();
+    if (limits.maxBytesRequired && config.max_bytes <= 0) return JsErrors.maxBytesRequired();
+    const streamMax = config.storage === "memory" ? limits.memoryMaxStreamBytes : limits.storeMaxStreamBytes;
+    if (streamMax > 0 && config.max_bytes > streamMax) return JsErrors.maxStreamBytesExceeded();
+    if (limits.maxConsumers > 0 && config.max_consumers > limits.maxConsumers) return JsErrors.maximumConsumersLimit();
+    const exceeded = config.storage === "memory" ? JsErrors.memoryResourcesExceeded() : JsErrors.storageResourcesExceeded();
+    const accountMax = config.storage === "memory" ? limits.maxMemory : limits.maxStore;
+    // nats-server counts a stream without `max_bytes` as one byte against an account's limit.
+    if (accountMax >= 0 && this.usage(config.storage, "reserved", config.name) + Math.max(config.max_bytes, 1) > accountMax) return exceeded;
+    const serverMax = config.storage === "memory" ? this.options.maxMemory : this.options.maxStore;
+    if (serverMax < 0 || config.max_bytes <= 0) return undefined;
+    const own = this.#streams.get(config.name);
+    const ownReserved = own !== undefined && own.config.storage === config.storage ? Math.max(own.config.max_bytes, 0) : 0;
+    return this.#account.serverUsage(config.storage, "reserved") - ownReserved + config.max_bytes <= serverMax ? undefined : exceeded;
   }
 
   /** Stops answering, stops consumers, flushes and closes every store. Safe to call twice. */
@@ -306,6 +329,26 @@ export class JetStream implements ApiHost, StreamRegistry {
     })();
     return this.#closing;
   }
+}
+
+/**
+ * `$JS.API.INFO`'s usage and limits (jetstream.go `JetStreamAccountStats`): flat, or, for limits
+ * from a tier (an account JWT's `tiered_limits`), under `tiers`, the flat limits then zero.
+ */
+function accountLimitsJson(limits: AccountJetStreamLimits, usage: { memory: number; storage: number; streams: number; consumers: number }): Record<string, unknown> {
+  const json = {
+    max_memory: limits.maxMemory,
+    max_storage: limits.maxStore,
+    max_streams: limits.maxStreams,
+    max_consumers: limits.maxConsumers,
+    max_ack_pending: -1,
+    memory_max_stream_bytes: limits.memoryMaxStreamBytes,
+    storage_max_stream_bytes: limits.storeMaxStreamBytes,
+    max_bytes_required: limits.maxBytesRequired,
+  };
+  if (limits.tier === undefined) return { ...usage, limits: json };
+  const zero = { max_memory: 0, max_storage: 0, max_streams: 0, max_consumers: 0, max_ack_pending: 0, memory_max_stream_bytes: 0, storage_max_stream_bytes: 0, max_bytes_required: false };
+  return { ...usage, limits: zero, tiers: { [limits.tier]: { ...usage, reserved_memory: 0, reserved_storage: 0, limits: json } } };
 }
 
 /** nats-server's `friendlyBytes` (`1.00 GB`), and "unlimited" for -1. */

@@ -13,7 +13,7 @@ import type { DirectMsg } from "../direct/direct-message.ts";
 import type { Logger } from "../base/logger.ts";
 import type { Account } from "../core/account.ts";
 import type { ResolvedJetStreamOptions } from "./jetstream-options.ts";
-import type { JetStream } from "./jetstream.ts";
+import type { JetStream, JetStreamAccount } from "./jetstream.ts";
 
 export class JetStreamLoader {
   /** The running service, once loaded (monitoring reads it; undefined for a moment at start). */
@@ -21,20 +21,30 @@ export class JetStreamLoader {
   /** Resolves when the service runs and its stored streams are recovered. */
   readonly ready: Promise<void>;
   #closed = false;
+  /** For an account without JetStream: the subscriptions that say so. */
+  #answering: Array<{ unsubscribe(): void }> = [];
 
-  /** `serverName` is nats-server's `s.Name()` (the id unless a name is set), for advisories. */
-  constructor(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger, serverName = "") {
+  /**
+   * `serverName` is nats-server's `s.Name()` (the id unless a name is set), for advisories.
+   * `owner` is the account's JetStream identity and limits, or `"not-enabled"` for an account
+   * whose API only answers that JetStream is not enabled for it.
+   */
+  constructor(account: Account, direct: DirectApi, options: ResolvedJetStreamOptions, logger: Logger, serverName = "", owner?: JetStreamAccount | "not-enabled") {
     const held: Array<{ msg: DirectMsg; prefixLength: number }> = [];
     const prefixes = ["$JS.API.", ...(options.domain === undefined ? [] : [`$JS.${options.domain}.API.`])];
     const gates = prefixes.map((prefix) =>
       direct.subscribe(`${prefix}>`, { callback: (_err, msg) => void held.push({ msg, prefixLength: prefix.length }) }),
     );
-    this.ready = import("./start.ts").then(({ startJetStream }) => {
+    this.ready = import("./start.ts").then(({ startJetStream, answerNotEnabledFor }) => {
       for (const gate of gates) gate.unsubscribe();
       if (this.#closed) return;
+      if (owner === "not-enabled") {
+        this.#answering = answerNotEnabledFor(account, direct, logger, prefixes, held.splice(0));
+        return;
+      }
       // The service subscribes to the same subjects in its constructor, in this same turn, so
       // nothing falls between the gate and the service.
-      const service = startJetStream(account, direct, options, logger, serverName);
+      const service = startJetStream(account, direct, options, logger, serverName, owner);
       this.service = service;
       for (const { msg, prefixLength } of held.splice(0)) service.dispatch(msg, prefixLength);
       return service.ready;
@@ -45,6 +55,7 @@ export class JetStreamLoader {
   async close(): Promise<void> {
     this.#closed = true;
     await this.ready.catch(() => undefined);
+    for (const sub of this.#answering.splice(0)) sub.unsubscribe();
     await this.service?.close();
   }
 }

@@ -18,7 +18,14 @@ import type { OperatorOptions } from "../auth/operator.ts";
 import { DEFAULT_SYSTEM_ACCOUNT, type AccountDefinition } from "../core/accounts.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 import { checkWebSocketOptions, resolveWebSocketTls, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
-import { resolveJetStreamOptions, type JetStreamOptions, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
+import {
+  resolveAccountJetStream,
+  resolveJetStreamOptions,
+  type AccountJetStreamLimits,
+  type AccountJetStreamOptions,
+  type JetStreamOptions,
+  type ResolvedJetStreamOptions,
+} from "../jetstream/jetstream-options.ts";
 import { resolveLeafNodes, type LeafNodeOptions, type ResolvedLeafNodes } from "../leafnode/options.ts";
 import { resolveCluster, type ClusterOptions, type ResolvedCluster } from "../route/options.ts";
 
@@ -139,6 +146,12 @@ export interface ServerOptions {
 export interface AccountOptions extends AccountDefinition {
   /** Users that connect into this account (as `authorization.users`). */
   users?: Omit<UserConfig, "account">[];
+  /**
+   * JetStream for this account (nats-server's account `jetstream`): `true` for no limits of its
+   * own, or its limits. Only when the server has `jetstream`; once any account is configured,
+   * only the accounts that say so have it. See docs/accounts.md.
+   */
+  jetstream?: boolean | AccountJetStreamOptions;
 }
 
 /** What `server.reload()` can change while running (as nats-server's config reload). */
@@ -169,6 +182,8 @@ export interface ResolvedOptions {
   readonly authorization: AuthOptions | undefined;
   readonly accounts: Readonly<Record<string, AccountDefinition>>;
   readonly systemAccount: string | false;
+  /** The accounts with JetStream of their own (from `accounts`), with their limits. */
+  readonly jetstreamAccounts: ReadonlyMap<string, AccountJetStreamLimits>;
   readonly operator: OperatorOptions | undefined;
   readonly tls: ResolvedTls | undefined;
   readonly allowNonTls: boolean;
@@ -226,6 +241,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     authorization: withAccountUsers(options.authorization, options.accounts),
     accounts: accountDefinitions(options.accounts),
     systemAccount: options.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT,
+    jetstreamAccounts: jetstreamAccounts(options.accounts),
     operator: checkOperatorMode(options),
     tls,
     allowNonTls: options.allowNonTls === true,
@@ -282,6 +298,15 @@ function accountDefinitions(accounts: ServerOptions["accounts"]): Record<string,
   const out: Record<string, AccountDefinition> = {};
   for (const [name, { exports, imports, limits }] of Object.entries(accounts ?? {})) {
     out[name] = { ...(exports === undefined ? {} : { exports }), ...(imports === undefined ? {} : { imports }), ...(limits === undefined ? {} : { limits }) };
+  }
+  return out;
+}
+
+function jetstreamAccounts(accounts: ServerOptions["accounts"]): Map<string, AccountJetStreamLimits> {
+  const out = new Map<string, AccountJetStreamLimits>();
+  for (const [name, { jetstream }] of Object.entries(accounts ?? {})) {
+    const limits = resolveAccountJetStream(name, jetstream);
+    if (limits !== undefined) out.set(name, limits);
   }
   return out;
 }

@@ -65,7 +65,8 @@ import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
-import { JetStreamLoader } from "../jetstream/loader.ts";
+import { JetStreamAccounts } from "./jetstream-accounts.ts";
+import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 import { LeafNodesLoader } from "./leaf-loader.ts";
@@ -147,7 +148,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   /** The in-process APIs of other accounts, made by `account()` or `as()` on first use. */
   readonly #accountDirect = new Map<string, DirectApi>();
   /** The JetStream service, when enabled: a client of the bus like nats-server's. */
-  readonly #jetstream: JetStreamLoader | undefined;
+  readonly #jetstream: JetStreamAccounts | undefined;
   #auth: Authenticator | OperatorAuthenticator;
   /** Operator mode: the trusted operators and the accounts they signed. */
   readonly #trusted: TrustedOperators | undefined;
@@ -222,7 +223,18 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#direct = this.#newDirectApi(this.#account);
     const jetstream = this.#options.jetstream;
     this.#system = this.#accounts.system === undefined ? undefined : new SystemServices(this.#accounts.system, this.#systemHost());
-    this.#jetstream = jetstream === undefined ? undefined : new JetStreamLoader(this.#account, this.#direct, jetstream, this.#options.logger, this.#options.serverName ?? this.id);
+    this.#jetstream =
+      jetstream === undefined
+        ? undefined
+        : new JetStreamAccounts({
+            accounts: this.#accounts.list(),
+            system: this.#accounts.system,
+            enabled: this.#jetstreamEnabledAccounts(),
+            directOf: (account) => this.#directOf(account.name),
+            options: jetstream,
+            logger: this.#options.logger,
+            serverName: this.#options.serverName ?? this.id,
+          });
     this.#leafNodes =
       observed === undefined || leafConfig === undefined
         ? undefined
@@ -459,7 +471,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       closedClients: () => server.#closedClients,
       ports: this.ports,
       totalConnections: this.#totalConnections,
-      jetstream: this.#jetstream?.service,
+      jetstream: this.#jetstream?.services()[0]?.service,
       leafNodes: this.#leafNodes?.view,
       routes: this.#routes,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
@@ -851,6 +863,17 @@ export class Server extends TypedEmitter<ServerEvents> {
         server.#emitSafely("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
       },
     });
+  }
+
+  /**
+   * jetstream.go `enableJetStreamAccounts`: `$G` alone has JetStream unless accounts other than
+   * the system account are configured (or operator mode is on); then those that enable it.
+   */
+  #jetstreamEnabledAccounts(): ReadonlyMap<string, AccountJetStreamLimits> | "global" {
+    const system = this.#accounts.system?.name;
+    const others = this.#accounts.list().some((account) => account !== this.#account && account.name !== system);
+    if (this.#trusted === undefined && !others) return "global";
+    return this.#trusted === undefined ? this.#options.jetstreamAccounts : this.#trusted.jetstreamAccounts();
   }
 
   /** The in-process API of a configured account, made on first use. */

@@ -47,12 +47,36 @@ describe("accounts in a configuration file", () => {
           { stream: { account: "ORDERS", subject: "orders.>" }, prefix: "feed" },
           { service: { account: "ORDERS", subject: "orders.lookup" }, to: "lookup" },
         ],
+        jetstream: true,
       },
     });
     assert.equal(options.authorization?.noAuthUser, "shop");
-    // Per-account JetStream is not built yet: said, not silently dropped.
+    assert.deepEqual(warnings, []);
+  });
+
+  it("an account's jetstream: enabled, disabled, or limits under nats-server's names", () => {
+    const { options, warnings } = mapped(`
+accounts {
+  A: { jetstream: { max_mem: 1M, max_file: 2G, max_streams: 10, consumers: 100, max_bytes_required: true, memory_max_stream_bytes: 1K, store_max_stream_bytes: -1, max_ack_pending: 5 } }
+  B: { jetstream: disabled }
+  C: { js: true }
+}`);
+    assert.deepEqual(options.accounts?.["A"]?.jetstream, {
+      // The configuration lexer's suffixes: K, M, G are powers of 1000 (KB, MB, GB of 1024).
+      maxMemory: 1_000_000,
+      maxStore: 2_000_000_000,
+      maxStreams: 10,
+      maxConsumers: 100,
+      maxBytesRequired: true,
+      memoryMaxStreamBytes: 1000,
+      storeMaxStreamBytes: -1,
+    });
+    assert.equal(options.accounts?.["B"]?.jetstream, false);
+    assert.equal(options.accounts?.["C"]?.jetstream, true);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /accounts\.conf:\d+:\d+: account "jetstream" is not supported yet; ignored/);
+    assert.match(warnings[0]!, /account JetStream "max_ack_pending" is not supported yet; ignored/);
+    assert.throws(() => mapped(`accounts { A: { jetstream: maybe } }`), /Expected 'enabled' or 'disabled' for string value, got 'maybe'/);
+    assert.throws(() => mapped(`accounts { A: { jetstream: { max_memroy: 1 } } }`), /unknown field "max_memroy"/);
   });
 
   it("a server from that file: the importer gets the stream under its prefix and answers come back", async (t) => {

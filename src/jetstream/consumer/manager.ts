@@ -43,6 +43,8 @@ export interface ConsumerContext {
   readonly bus: BusApi;
   readonly streams: StreamRegistry;
   readonly logger: Logger;
+  /** The account's `max_consumers` over all its streams; -1 (or absent) for none. */
+  readonly maxConsumers?: number;
 }
 
 /** What a durable keeps in its ConsumerStore besides its state. */
@@ -61,17 +63,26 @@ export class StreamConsumers implements ConsumerManager {
   /** Stores whose removals we already listen to (a store has no way to stop listening). */
   readonly #watchedStores = new WeakSet<StreamStore>();
   readonly #host: ConsumerHost;
+  readonly #accountMaxConsumers: number;
   #closed = false;
 
   constructor(context: ConsumerContext) {
     this.#bus = context.bus;
     this.#streams = context.streams;
     this.#logger = context.logger;
+    this.#accountMaxConsumers = context.maxConsumers ?? -1;
     this.#host = {
       bus: this.#bus,
       inactive: (consumer) => void this.#delete(consumer).catch((err: unknown) => this.#caught("deleting an inactive consumer", err)),
       caught: (what, err) => this.#caught(what, err),
     };
+  }
+
+  /** Consumers the account's limit counts: a mirror's or a source's own are not its. */
+  #publicCount(): number {
+    let count = 0;
+    for (const consumers of this.#byStream.values()) for (const consumer of consumers.values()) if (consumer.config.direct !== true) count++;
+    return count;
   }
 
   handle(tokens: readonly string[], msg: DirectMsg): void {
@@ -246,6 +257,7 @@ export class StreamConsumers implements ConsumerManager {
     if (action === "update") return { error: ConsumerErrors.doesNotExist() };
     const maxConsumers = view.max_consumers ?? -1;
     if (maxConsumers > 0 && consumers.size >= maxConsumers) return { error: ConsumerErrors.maximumConsumersLimit() };
+    if (this.#accountMaxConsumers > 0 && config.direct !== true && this.#publicCount() >= this.#accountMaxConsumers) return { error: ConsumerErrors.maximumConsumersLimit() };
     if (workqueue) {
       // In nats-server 2.9.10's order: the ack policy, then uniqueness, then the deliver policy.
       if (config.ack_policy !== "explicit") return { error: ConsumerErrors.wqRequiresExplicitAck() };

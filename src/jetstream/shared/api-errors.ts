@@ -43,6 +43,14 @@ export const JsErrors = {
   replicasNotSupported: (): ApiError => error(500, 10074, "replicas > 1 not supported in non-clustered mode"),
   /** JSMaximumStreamsLimitErr */
   maxStreams: (): ApiError => error(400, 10027, "maximum number of streams reached"),
+  /** JSMaximumConsumersLimitErr: also a stream's `max_consumers` above the account's. */
+  maximumConsumersLimit: (): ApiError => error(400, 10026, "maximum consumers limit reached"),
+  /** JSStreamMaxBytesRequired: the account's `max_bytes_required`. */
+  maxBytesRequired: (): ApiError => error(400, 10113, "account requires a stream config to have max bytes set"),
+  /** JSStreamMaxStreamBytesExceeded: above the account's `memory/storage_max_stream_bytes`. */
+  maxStreamBytesExceeded: (): ApiError => error(400, 10122, "stream max bytes exceeds account limit max stream bytes"),
+  /** JSNotEnabledForAccountErr: JetStream is on, but not for the requester's account. */
+  notEnabledForAccount: (): ApiError => error(503, 10039, "JetStream not enabled for account"),
   /** JSStreamCreateErrF */
   streamCreate: (why: string): ApiError => error(500, 10049, why),
   /** JSStreamUpdateErrF */
@@ -155,7 +163,7 @@ export const ConsumerErrors = {
   wqMultipleUnfiltered: () => error(400, 10099, "multiple non-filtered consumers not allowed on workqueue stream"),
   wqConsumerNotUnique: () => error(400, 10100, "filtered consumer not unique on workqueue stream"),
   wqConsumerNotDeliverAll: () => error(400, 10101, "consumer must be deliver all on workqueue stream"),
-  maximumConsumersLimit: () => error(400, 10026, "maximum consumers limit reached"),
+  maximumConsumersLimit: JsErrors.maximumConsumersLimit,
   existingActive: () => error(400, 10105, "consumer already exists and is still active"),
   replacementWithDifferentName: () => error(400, 10106, "consumer replacement durable config not the same"),
   replicasExceedStream: () => error(400, 10126, "consumer config replica count exceeds parent stream"),

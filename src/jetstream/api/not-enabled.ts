@@ -1,0 +1,53 @@
+/**
+ * The JetStream API of an account without JetStream on a server with it (nats-server's
+ * `enableJetStreamInfoServiceImportOnly`): each API request is answered `503 10039 JetStream
+ * not enabled for account`, in the response type of the request, so that a client's
+ * `jetstreamManager()` fails with "JetStream not enabled" at once rather than by time-out. Pull
+ * requests, direct gets and subjects that are not the API's have no taker (no responders).
+ */
+import type { DirectMsg } from "../../direct/direct-message.ts";
+import { JsErrors } from "../shared/api-errors.ts";
+import { ResponseType } from "../shared/types.ts";
+import { streamApi } from "./stream-api.ts";
+
+const CONSUMER_TYPES: Readonly<Record<string, string>> = {
+  CREATE: "io.nats.jetstream.api.v1.consumer_create_response",
+  DURABLE: "io.nats.jetstream.api.v1.consumer_create_response",
+  INFO: "io.nats.jetstream.api.v1.consumer_info_response",
+  DELETE: "io.nats.jetstream.api.v1.consumer_delete_response",
+  NAMES: "io.nats.jetstream.api.v1.consumer_names_response",
+  LIST: "io.nats.jetstream.api.v1.consumer_list_response",
+};
+
+/** The zero fields nats-server's paged responses carry beside the error. */
+const EMPTY_PAGE = { total: 0, offset: 0, limit: 0 };
+
+/**
+ * The response type of an API request and the zero fields that go with its error (as
+ * nats-server 2.9.10 sends them), or undefined for what is not a request of the API.
+ */
+function responseOf(tokens: readonly string[]): { type: string; extra?: Record<string, unknown> } | undefined {
+  const [first, second] = tokens;
+  if (first === "INFO" && tokens.length === 1) return { type: ResponseType.AccountInfo };
+  if (first === "STREAM") {
+    const handler = streamApi(tokens.slice(1));
+    if (handler === undefined) return undefined;
+    if (second === "NAMES") return { type: handler.type, extra: { ...EMPTY_PAGE, streams: null } };
+    if (second === "LIST") return { type: handler.type, extra: { ...EMPTY_PAGE, streams: [] } };
+    return { type: handler.type, ...(handler.errorExtra === undefined ? {} : { extra: handler.errorExtra }) };
+  }
+  if (first === "CONSUMER" && second !== undefined && second !== "MSG") {
+    const type = CONSUMER_TYPES[second];
+    if (type === undefined) return undefined;
+    return second === "NAMES" || second === "LIST" ? { type, extra: { ...EMPTY_PAGE, consumers: [] } } : { type };
+  }
+  return undefined;
+}
+
+/** Answers one request on `<prefix>...`; returns whether it had a taker. */
+export function answerNotEnabled(msg: DirectMsg, prefixLength: number): boolean {
+  const response = responseOf(msg.subject.slice(prefixLength).split("."));
+  if (response === undefined) return false;
+  if (msg.reply !== "") msg.respond(JSON.stringify({ type: response.type, error: JsErrors.notEnabledForAccount(), ...response.extra }));
+  return true;
+}
