@@ -93,20 +93,48 @@ abstract class CrossAccountSink implements MessageSink {
   maxReached(): void {}
 }
 
+/**
+ * Whether a message on `subject` in `account` reaches a subscriber: a stream import counts only
+ * when someone in its importer's account listens (nats-server subscribes the exporter to an
+ * import's subjects only while the importer has subscribers on them: its shadow
+ * subscriptions). JetStream asks this before a push consumer counts as bound.
+ */
+export function hasInterest(account: Account, subject: string): boolean {
+  if (hops >= MAX_HOPS) return false;
+  const result = account.sublist.match(subject);
+  if (result.qsubs.length > 0) return true;
+  hops++;
+  try {
+    for (const sub of result.psubs) if (sub.sink.interestIn === undefined || sub.sink.interestIn(subject)) return true;
+    return false;
+  } finally {
+    hops--;
+  }
+}
+
 /** A stream import: the exporter's messages, published again in the importer's account. */
 class StreamImportSink extends CrossAccountSink {
   readonly #into: PublisherCache;
+  readonly #importer: Account;
   readonly #mapping: SubjectMapping;
 
   constructor(into: Account, mapping: SubjectMapping) {
     super();
     this.#into = into.publisher();
+    this.#importer = into;
     this.#mapping = mapping;
   }
 
+  interestIn(subject: string): boolean {
+    return hasInterest(this.#importer, this.#mapping.apply(subject));
+  }
+
   deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
-    const mapped = this.#mapping.apply(subject);
-    return forward(this.#into, mapped, mapped, reply, headerSize, data, start, end);
+    // A JetStream push delivery is matched on its deliver subject and shows the stored one: it
+    // crosses on the deliver subject and still shows the stored subject on the other side.
+    const matched = matchedSubject(subject);
+    const mapped = this.#mapping.apply(matched);
+    return forward(this.#into, mapped, matched === subject ? mapped : subject, reply, headerSize, data, start, end);
   }
 }
 

@@ -49,6 +49,12 @@ export interface MessageSink {
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean;
   /** `sub` has just been delivered its `max`-th message: the subscription ends. */
   maxReached(sub: Subscription): void;
+  /**
+   * Whether a message on `subject` would reach anyone: present only on sinks that pass messages
+   * on (a stream import, whose subscription stands in the exporter's account whether or not
+   * anyone in the importer's listens). Absent means yes.
+   */
+  interestIn?(subject: string): boolean;
 }
 
 /** One SUB: who asked, for what, and how many messages it has had. */

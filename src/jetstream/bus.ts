@@ -10,6 +10,7 @@ import type { DirectApi } from "../direct/direct-api.ts";
 import { DirectMsg, type Responder } from "../direct/direct-message.ts";
 import type { Account } from "../core/account.ts";
 import { deliverRouted, deliverTo } from "../core/router.ts";
+import { hasInterest } from "../core/account-links.ts";
 import { SinkKind, Subscription, type MessageSink } from "../core/subscription.ts";
 import type { Logger } from "../base/logger.ts";
 import { MaxPayloadError } from "../base/errors.ts";
@@ -56,10 +57,7 @@ export function createBus(account: Account, direct: DirectApi, logger: Logger): 
       account.sublist.insert(entry);
       return { unsubscribe: () => void account.sublist.remove(entry) };
     },
-    hasInterest(subject) {
-      const result = account.sublist.match(subject);
-      return result.psubs.length > 0 || result.qsubs.length > 0;
-    },
+    hasInterest: (subject) => hasInterest(account, subject),
     deliver(deliverSubject, subject, data, options) {
       const headers = options?.headers;
       const hasHeaders = headers !== undefined && headers.length > 0;

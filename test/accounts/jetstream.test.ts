@@ -234,6 +234,52 @@ test("KV across accounts (kv - cross account)", async (t) => {
   assert.equal(history?.seq, 2);
 });
 
+test("KV history and watch across accounts, push deliveries through a stream import (kv - cross account history / watch)", async (t) => {
+  const server = await start(t, {
+    jetstream: { storeDir: storeDir(t) },
+    accounts: {
+      A: { jetstream: true, users: [{ user: "a", password: "pw" }], exports: [{ service: "$JS.API.>" }, { service: "$KV.>" }, { stream: "forb.>" }] },
+      B: {
+        users: [{ user: "b", password: "pw" }],
+        imports: [
+          { service: { subject: "$KV.>", account: "A" }, to: "froma.$KV.>" },
+          { service: { subject: "$JS.API.>", account: "A" }, to: "froma.>" },
+          { stream: { subject: "forb.>", account: "A" } },
+        ],
+      },
+    },
+  });
+  const port = server.ports.nats!.port;
+  const a = await connect({ servers: `127.0.0.1:${port}`, user: "a", pass: "pw", reconnect: false });
+  const b = await connect({ servers: `127.0.0.1:${port}`, user: "b", pass: "pw", inboxPrefix: "forb", reconnect: false });
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const kva = await new Kvm(jetstream(a)).create("a");
+  const kvb = await new Kvm(jetstream(b, { apiPrefix: "froma" })).create("a");
+  await kva.put("A", "A");
+  await kva.put("B", "B");
+  await kva.delete("B");
+  await kvb.put("C", "C");
+  for (const kv of [kva, kvb]) {
+    const seen: string[] = [];
+    const history = await kv.history();
+    for await (const entry of history) {
+      seen.push(`${entry.key}:${entry.operation}`);
+      if (seen.length === 3) history.stop();
+    }
+    // The bucket keeps one revision a key: B's put is gone under its delete.
+    assert.deepEqual(seen, ["A:PUT", "B:DEL", "C:PUT"]);
+  }
+  // A watch in B sees what A writes afterwards.
+  const watch = await kvb.watch({ key: "D" });
+  await kva.put("D", "from a");
+  for await (const entry of watch) {
+    assert.equal(entry.string(), "from a");
+    assert.equal(entry.key, "D");
+    watch.stop();
+  }
+  assert.equal((await kvb.get("D"))?.string(), "from a");
+});
+
 test("each account's file streams come back to that account after a restart", async (t) => {
   const dir = storeDir(t);
   const options: ServerOptions = {
