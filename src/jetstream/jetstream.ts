@@ -101,6 +101,11 @@ export class JetStream implements ApiHost, StreamRegistry {
     return true;
   }
 
+  /** The account's own limits (`$JS.API.INFO` `limits`). */
+  get accountLimits(): AccountJetStreamLimits {
+    return this.#account.limits;
+  }
+
   get consumers(): ConsumerManager | undefined {
     return this.#consumers;
   }

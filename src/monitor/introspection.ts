@@ -10,6 +10,13 @@ import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ResolvedOptions } from "../options/options.ts";
 import type { Subscription } from "../core/subscription.ts";
 import type { JetStream } from "../jetstream/jetstream.ts";
+import type { ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
+
+/** JetStream as monitoring sees it: the server's options, and the accounts that have it (`$G` first). */
+export interface JetStreamView {
+  readonly options: ResolvedJetStreamOptions;
+  readonly accounts: ReadonlyArray<{ readonly account: string; readonly service: JetStream }>;
+}
 import type { LeafNodes } from "../leafnode/leaf-nodes.ts";
 import type { ServerPorts } from "../base/listener.ts";
 import type { RoutesView } from "./routez.ts";
@@ -65,8 +72,8 @@ export interface ServerIntrospection {
   /** Every open port, by kind. */
   readonly ports: ServerPorts;
   readonly totalConnections: number;
-  /** The JetStream service, when enabled: `/jsz` and `/varz` `jetstream`. */
-  readonly jetstream?: JetStream | undefined;
+  /** JetStream, when enabled: its options and each account's service (`/jsz`, `/varz` `jetstream`). */
+  readonly jetstream?: JetStreamView | undefined;
   /** Leaf nodes, when configured: `/leafz` and `/varz` `leaf`. */
   readonly leafNodes?: LeafNodesView | undefined;
   /** Routes, when clustered: `/routez`. */

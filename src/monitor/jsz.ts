@@ -1,22 +1,20 @@
 /**
  * `/jsz` and the `jetstream` section of `/varz`: JetStream's configuration, usage and API
- * counters, and on request the one account's streams and consumers, in nats-server's JSON
+ * counters, and on request each account's streams and consumers, in nats-server's JSON
  * shapes (monitor.go `Jsz`, `JSInfo`, `AccountDetail`, `StreamDetail`; jetstream.go
  * `JetStreamConfig`, `JetStreamStats`). Field order and omissions follow Go's encoding.
  *
- * The broker has one account, `$G`, and no clustering: `ha_assets` is 0, `meta_cluster` is never
+ * No clustering: `ha_assets` is 0, `meta_cluster` is never
  * sent, and each stream's `cluster` names this server as leader, as a lone nats-server does.
  */
-import { DEFAULT_SYNC_INTERVAL_MS } from "../jetstream/jetstream-options.ts";
+import { DEFAULT_SYNC_INTERVAL_MS, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import type { JetStream } from "../jetstream/jetstream.ts";
 import type { Stream } from "../jetstream/stream/stream.ts";
 import type { StreamConfig, StreamStateJson } from "../jetstream/shared/types.ts";
 import { formatNanos } from "../jetstream/shared/rfc3339.ts";
 import { goTime, msToNs } from "./go-format.ts";
 import type { MonitorView } from "./monitor-view.ts";
-
-/** The only account: nats-server's global account. */
-export const GLOBAL_ACCOUNT = "$G";
+import type { JetStreamView } from "./introspection.ts";
 
 /**
  * An account's reservations when it has no JetStream limits of its own: nats-server casts the
@@ -117,8 +115,8 @@ export interface JetStreamVarz {
   stats?: JetStreamStatsJson;
 }
 
-function configJson(js: JetStream): JetStreamConfigJson {
-  const { maxMemory, maxStore, storeDir, sync, domain } = js.options;
+function configJson(options: ResolvedJetStreamOptions): JetStreamConfigJson {
+  const { maxMemory, maxStore, storeDir, sync, domain } = options;
   const out: JetStreamConfigJson = { max_memory: maxMemory, max_storage: maxStore, store_dir: storeDir };
   if (typeof sync === "object" && sync.intervalMs !== DEFAULT_SYNC_INTERVAL_MS) out.sync_interval = msToNs(sync.intervalMs);
   if (sync === "always") out.sync_always = true;
@@ -126,24 +124,30 @@ function configJson(js: JetStream): JetStreamConfigJson {
   return out;
 }
 
-function statsJson(js: JetStream): JetStreamStatsJson {
+/** Usage of one account's service, or of all of them. */
+function statsJson(services: readonly JetStream[]): JetStreamStatsJson {
   let memory = 0;
   let storage = 0;
   let reservedMemory = 0;
   let reservedStorage = 0;
-  for (const stream of js.streams()) {
+  let total = 0;
+  let errors = 0;
+  for (const js of services) {
+    total += js.apiStats.total;
+    errors += js.apiStats.errors;
+    for (const stream of js.streams()) {
     const bytes = stream.store.state().bytes;
     const reserved = Math.max(0, stream.config.max_bytes);
-    if (stream.config.storage === "memory") {
-      memory += bytes;
-      reservedMemory += reserved;
-    } else {
-      storage += bytes;
-      reservedStorage += reserved;
+      if (stream.config.storage === "memory") {
+        memory += bytes;
+        reservedMemory += reserved;
+      } else {
+        storage += bytes;
+        reservedStorage += reserved;
+      }
     }
   }
-  const { total, errors } = js.apiStats;
-  return { memory, storage, reserved_memory: reservedMemory, reserved_storage: reservedStorage, accounts: 1, ha_assets: 0, api: { total, errors } };
+  return { memory, storage, reserved_memory: reservedMemory, reserved_storage: reservedStorage, accounts: services.length, ha_assets: 0, api: { total, errors } };
 }
 
 /** A consumer's CONSUMER.INFO body, if the consumer side offers one. */
@@ -175,14 +179,16 @@ function streamDetail(view: MonitorView, js: JetStream, stream: Stream, options:
   return detail;
 }
 
-function accountDetail(view: MonitorView, js: JetStream, stats: JetStreamStatsJson, options: JszOptions): AccountDetail {
+function accountDetail(view: MonitorView, account: string, js: JetStream, options: JszOptions): AccountDetail {
+  const limits = js.accountLimits;
+  // An account's reservation is its limit; none (-1) is reported as uint64, as nats-server does.
+  const reservation = (limit: number): number => (limit < 0 ? NO_ACCOUNT_RESERVATION : limit);
   const detail: AccountDetail = {
-    name: GLOBAL_ACCOUNT,
-    id: GLOBAL_ACCOUNT,
-    ...stats,
-    // The global account has no limits of its own: nats-server reports -1 as uint64.
-    reserved_memory: NO_ACCOUNT_RESERVATION,
-    reserved_storage: NO_ACCOUNT_RESERVATION,
+    name: account,
+    id: account,
+    ...statsJson([js]),
+    reserved_memory: reservation(limits.maxMemory),
+    reserved_storage: reservation(limits.maxStore),
     accounts: 0,
   };
   if (options.streams === true) {
@@ -208,38 +214,40 @@ export function jsz(view: MonitorView, options: JszOptions = {}): Jsz {
   if (opts.consumers === true) opts.streams = true;
   if (opts.streams === true) opts.accounts = true;
   const head = { server_id: view.id, now: goTime(Date.now()) };
-  const js = view.jetstream;
-  if (js === undefined) {
+  const jetstream = view.jetstream;
+  if (jetstream === undefined) {
     return { ...head, disabled: true, config: { max_memory: 0, max_storage: 0 }, ...EMPTY_STATS, api: { total: 0, errors: 0 }, streams: 0, consumers: 0, messages: 0, bytes: 0 };
   }
-  const stats = statsJson(js);
+  const services = jetstream.accounts.map((a) => a.service);
   let streams = 0;
   let consumers = 0;
   let messages = 0;
   let bytes = 0;
-  for (const stream of js.streams()) {
-    const state = stream.state();
-    streams++;
-    consumers += state.consumer_count;
-    messages += state.messages;
-    bytes += state.bytes;
+  for (const js of services) {
+    for (const stream of js.streams()) {
+      const state = stream.state();
+      streams++;
+      consumers += state.consumer_count;
+      messages += state.messages;
+      bytes += state.bytes;
+    }
   }
-  const out: Jsz = { ...head, config: configJson(js), ...stats, streams, consumers, messages, bytes };
-  // monitor.go Jsz: `acc` naming the account lists it alone; otherwise `accounts` pages them.
-  let listed = 0;
-  if (opts.account === GLOBAL_ACCOUNT) listed = 1;
+  const out: Jsz = { ...head, config: configJson(jetstream.options), ...statsJson(services), streams, consumers, messages, bytes };
+  // monitor.go Jsz: `acc` naming an account lists it alone; otherwise `accounts` pages them.
+  let listed: JetStreamView["accounts"] = [];
+  if (opts.account !== undefined && opts.account !== "") listed = jetstream.accounts.filter((a) => a.account === opts.account);
   else if (opts.accounts === true) {
     const offset = Math.max(0, opts.offset ?? 0);
-    const limit = opts.limit === undefined || opts.limit === 0 ? DEFAULT_ACCOUNT_LIMIT : opts.limit;
-    listed = offset >= 1 ? 0 : Math.min(1, Math.max(0, limit));
+    const limit = opts.limit === undefined || opts.limit === 0 ? DEFAULT_ACCOUNT_LIMIT : Math.max(0, opts.limit);
+    listed = jetstream.accounts.slice(offset, offset + limit);
   }
-  if (listed > 0) out.account_details = [accountDetail(view, js, stats, opts)];
+  if (listed.length > 0) out.account_details = listed.map((a) => accountDetail(view, a.account, a.service, opts));
   return out;
 }
 
 /** The `/varz` `jetstream` section: `{}` when JetStream is off. */
 export function jetstreamVarz(view: MonitorView): JetStreamVarz {
-  const js = view.jetstream;
-  if (js === undefined) return {};
-  return { config: configJson(js), stats: statsJson(js) };
+  const jetstream = view.jetstream;
+  if (jetstream === undefined) return {};
+  return { config: configJson(jetstream.options), stats: statsJson(jetstream.accounts.map((a) => a.service)) };
 }

@@ -11,7 +11,7 @@ import type { LeafLink } from "../leafnode/leaf-link.ts";
 import type { ResolvedLeafNodes } from "../leafnode/options.ts";
 import { goDuration, goTime, msToNs } from "./go-format.ts";
 import type { MonitorView } from "./monitor-view.ts";
-import { GLOBAL_ACCOUNT } from "./jsz.ts";
+import { GLOBAL_ACCOUNT } from "../core/account.ts";
 
 /** nats-server's TLS_TIMEOUT (seconds), reported as leaf `tls_timeout` when none is configured. */
 const DEFAULT_TLS_TIMEOUT_SECONDS = 2;

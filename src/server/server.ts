@@ -471,7 +471,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       closedClients: () => server.#closedClients,
       ports: this.ports,
       totalConnections: this.#totalConnections,
-      jetstream: this.#jetstream?.services()[0]?.service,
+      jetstream: this.#options.jetstream === undefined || this.#jetstream === undefined ? undefined : { options: this.#options.jetstream, accounts: this.#jetstream.services() },
       leafNodes: this.#leafNodes?.view,
       routes: this.#routes,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),

@@ -109,6 +109,24 @@ test("two accounts' streams of the same name and subjects never meet", async (t)
   await jsmA.consumers.add("ORDERS", { durable_name: "only-a", ack_policy: AckPolicy.Explicit });
   assert.deepEqual(await jsmC.consumers.list("ORDERS").next(), []);
   assert.equal((await jsmA.getAccountInfo()).consumers, 1);
+
+  // /jsz: totals over both accounts, a detail for each, `acc` for one.
+  const jsz = server.jsz({ accounts: true });
+  assert.equal(jsz.streams, 2);
+  assert.equal(jsz.messages, 3);
+  assert.equal(jsz.accounts, 2);
+  assert.deepEqual(
+    jsz.account_details?.map((d) => [d.name, d.memory > 0, d.storage > 0]),
+    [
+      ["A", false, true],
+      ["C", true, false],
+    ],
+  );
+  const onlyC = server.jsz({ account: "C", streams: true });
+  assert.deepEqual(
+    onlyC.account_details?.map((d) => [d.name, d.stream_detail?.map((s) => s.state.messages)]),
+    [["C", [1]]],
+  );
 });
 
 test("each account's limits: streams, consumers, bytes", async (t) => {
