@@ -9,6 +9,7 @@ export type { PeerIdentity } from "./core/identity.ts";
 export type { ServerOptions, ResolvedOptions, ReloadableOptions, AccountOptions } from "./options/options.ts";
 export type { AccountDefinition, AccountExport, AccountImport, AccountLimits, ServiceResponseType } from "./core/accounts.ts";
 export type { WebSocketOptions, ResolvedWebSocketOptions } from "./transport/websocket-options.ts";
+export type { MappingDestination, SubjectMappingOptions } from "./core/subject-mappings.ts";
 export type { AccountJetStreamLimits, AccountJetStreamOptions, JetStreamOptions, ResolvedJetStreamOptions } from "./jetstream/jetstream-options.ts";
 export type { SyncPolicy } from "./jetstream/store/stream-store.ts";
 export type { TlsOptions, ResolvedTls, TlsMaterial } from "./transport/tls.ts";

@@ -5,7 +5,7 @@
  * the same words.
  *
  * Keys we do not have yet are warnings where ignoring them lets in no one the file keeps out
- * (an account's `mappings`, the payload and leaf node limits) and refused otherwise.
+ * (an account's the payload and leaf node limits) and refused otherwise.
  */
 import type { AccountExport, AccountImport, AccountLimits, ServiceResponseType } from "../core/accounts.ts";
 import type { AccountOptions } from "../options/options.ts";
@@ -13,6 +13,7 @@ import type { AccountJetStreamOptions } from "../jetstream/jetstream-options.ts"
 import { boolean, collect, durationString, integer, integerIn, itemEntry, nested, nonEmptyString, problem, string, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { usersList } from "./security.ts";
+import { mappingsBlock } from "./mappings.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
 
 export interface MappedAccounts {
@@ -21,7 +22,7 @@ export interface MappedAccounts {
   readonly userNames: ReadonlySet<string>;
 }
 
-const NOT_YET = new Set(["mappings", "maps", "default_permissions", "msg_trace", "trace_dest"]);
+const NOT_YET = new Set(["default_permissions", "msg_trace", "trace_dest"]);
 
 export function accountsBlock(entry: ConfigEntry, warnings: string[], passwordless: string[]): MappedAccounts {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block of accounts");
@@ -59,6 +60,7 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
       else if (name === "imports") out.imports = list(at, importEntry);
       else if (name === "limits") out.limits = limitsBlock(at, warnings);
       else if (name === "jetstream" || name === "js") out.jetstream = accountJetStream(at, warnings);
+      else if (name === "mappings" || name === "maps") out.mappings = mappingsBlock(at, warnings);
       else if (NOT_YET.has(name)) warnings.push(`${formatPosition(sub.keyPos)}: account ${JSON.stringify(sub.key)} is not supported yet; ignored`);
       else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
     });

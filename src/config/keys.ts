@@ -75,6 +75,8 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   ["authorization", supported],
   ["no_auth_user", supported],
   ["accounts", supported],
+  ["mappings", supported],
+  ["maps", supported],
   ["operator", supported],
   ["operators", supported],
   ["root", supported],
@@ -106,8 +108,6 @@ export const NATS_SERVER_KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, Ke
   // Features with an open issue: ignored, with a warning.
   ["http_base_path", notYet("monitoring endpoints")],
   ["default_js_domain", notYet("JetStream domains per account")],
-  ["mappings", notYet("subject mappings")],
-  ["maps", notYet("subject mappings")],
   ["server_tags", notYet()],
   ["server_metadata", notYet()],
   ["client_advertise", notYet()],

@@ -12,6 +12,7 @@ import type { ServerOptions } from "../options/options.ts";
 import type { WebSocketOptions } from "../transport/websocket-options.ts";
 import { boolean, collect, durationString, integer, integerIn, nested, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
 import { accountsBlock } from "./accounts.ts";
+import { mappingsBlock } from "./mappings.ts";
 import { checkResolver, operatorJwts, resolverPreload } from "./operator.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
@@ -293,6 +294,12 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
     const { accounts, userNames } = accountsBlock(entry, draft.warnings, passwordless);
     draft.accounts = { userNames, passwordless };
     set(draft, entry, "accounts", accounts);
+  },
+  mappings(entry, draft) {
+    set(draft, entry, "mappings", mappingsBlock(entry, draft.warnings));
+  },
+  maps(entry, draft) {
+    MAPPERS["mappings"]!(entry, draft);
   },
   operator(entry, draft) {
     const jwts = operatorJwts(entry);

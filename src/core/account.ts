@@ -1,13 +1,14 @@
 import { Sublist } from "../subjects/sublist.ts";
 import { PublisherCache } from "./publisher-cache.ts";
 import type { Subscription } from "./subscription.ts";
+import type { SubjectMappings } from "./subject-mappings.ts";
 
 /** nats-server's global account: every connection's until accounts are configured. */
 export const GLOBAL_ACCOUNT = "$G";
 
 /**
  * An isolated subject space, as nats-server's `Account`: its own sublist, which the router
- * matches in, so the same subject in two accounts never crosses. Today there is one, `$G`.
+ * matches in, so the same subject in two accounts never crosses.
  */
 export class Account {
   readonly name: string;
@@ -18,6 +19,8 @@ export class Account {
   maxSubscriptions = -1;
   /** Client connections in the account now. */
   connections = 0;
+  /** Its subject mappings, applied to what its clients and in-process API publish; undefined for none. */
+  mappings: SubjectMappings | undefined = undefined;
 
   constructor(name: string, sublist: Sublist<Subscription> = new Sublist<Subscription>()) {
     this.name = name;

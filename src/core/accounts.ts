@@ -11,6 +11,7 @@ import type { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "./account.ts";
 import type { Subscription } from "./subscription.ts";
 import { isSubjectSubset, linkServiceImport, linkStreamImport, type ServiceResponseType } from "./account-links.ts";
+import { SubjectMappings, type SubjectMappingOptions } from "./subject-mappings.ts";
 
 export type { ServiceResponseType };
 
@@ -53,6 +54,8 @@ export interface AccountDefinition {
   exports?: AccountExport[];
   imports?: AccountImport[];
   limits?: AccountLimits;
+  /** Subject mappings (nats-server's account `mappings`). */
+  mappings?: SubjectMappingOptions;
 }
 
 /** nats-server's default system account. */
@@ -96,6 +99,8 @@ export class Accounts {
       const limits = definitions[name]!.limits;
       account.maxConnections = limits?.connections ?? -1;
       account.maxSubscriptions = limits?.subscriptions ?? -1;
+      const mappings = definitions[name]!.mappings;
+      if (mappings !== undefined && Object.keys(mappings).length > 0) account.mappings = new SubjectMappings(mappings, `accounts.${name}.mappings`);
     }
     if (systemAccount === GLOBAL_ACCOUNT) throw new InvalidOptionError("systemAccount", "the global account cannot be the system account");
     if (systemAccount !== false && systemAccount !== DEFAULT_SYSTEM_ACCOUNT && !this.#byName.has(systemAccount)) {

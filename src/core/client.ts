@@ -466,6 +466,9 @@ export class Client implements ProtocolHandler, MessageSink {
     if (opts.verbose) this.#queueFrame(OK_FRAME);
     // Answered by the server about this client; the subject's length rules it out at once.
     if (subject.length === USER_INFO_SUBJECT.length && subject === USER_INFO_SUBJECT && reply !== "" && this.#answerUserInfo(reply)) return;
+    // Permissions apply to the subject as published, delivery to the mapped one (nats-server).
+    const mappings = this.#account.mappings;
+    if (mappings !== undefined) subject = mappings.map(subject);
     const delivered = route(this.#publisher, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
   }

@@ -153,6 +153,8 @@ export class DirectApi {
   }
 
   #route(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {
+    const mappings = this.#host.account.mappings;
+    if (mappings !== undefined) subject = mappings.map(subject);
     // Subjects are checked once each: the cache holds only subjects that passed the check.
     const result = this.#publisher.match(subject, checkPublishSubject);
     if (size > this.#maxPayload) throwMaxPayload(size, this.#maxPayload);

@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from "../base/logger.ts";
 import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
 import type { OperatorOptions } from "../auth/operator.ts";
 import { DEFAULT_SYSTEM_ACCOUNT, type AccountDefinition } from "../core/accounts.ts";
+import { SubjectMappings, type SubjectMappingOptions } from "../core/subject-mappings.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 import { checkWebSocketOptions, resolveWebSocketTls, type ResolvedWebSocketOptions, type WebSocketOptions } from "../transport/websocket-options.ts";
 import {
@@ -136,6 +137,12 @@ export interface ServerOptions {
    */
   cluster?: ClusterOptions;
   /**
+   * Subject mappings of the global account `$G` (nats-server's top-level `mappings`): a message
+   * published on a source subject goes to its destination, or to one of several by weight.
+   * Accounts have their own (`accounts.NAME.mappings`). See docs/accounts.md.
+   */
+  mappings?: SubjectMappingOptions;
+  /**
    * JetStream (nats-server `-js`, `jetstream { }`): `true` for the defaults, or a store
    * directory, limits, a domain and the fsync policy. Off by default. See docs/jetstream.md.
    */
@@ -182,6 +189,8 @@ export interface ResolvedOptions {
   readonly authorization: AuthOptions | undefined;
   readonly accounts: Readonly<Record<string, AccountDefinition>>;
   readonly systemAccount: string | false;
+  /** `$G`'s subject mappings, checked; undefined for none. */
+  readonly mappings: SubjectMappingOptions | undefined;
   /** The accounts with JetStream of their own (from `accounts`), with their limits. */
   readonly jetstreamAccounts: ReadonlyMap<string, AccountJetStreamLimits>;
   readonly operator: OperatorOptions | undefined;
@@ -242,6 +251,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     accounts: accountDefinitions(options.accounts),
     systemAccount: options.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT,
     jetstreamAccounts: jetstreamAccounts(options.accounts),
+    mappings: checkMappings(options.mappings),
     operator: checkOperatorMode(options),
     tls,
     allowNonTls: options.allowNonTls === true,
@@ -296,10 +306,22 @@ function withAccountUsers(auth: AuthOptions | undefined, accounts: ServerOptions
 
 function accountDefinitions(accounts: ServerOptions["accounts"]): Record<string, AccountDefinition> {
   const out: Record<string, AccountDefinition> = {};
-  for (const [name, { exports, imports, limits }] of Object.entries(accounts ?? {})) {
-    out[name] = { ...(exports === undefined ? {} : { exports }), ...(imports === undefined ? {} : { imports }), ...(limits === undefined ? {} : { limits }) };
+  for (const [name, { exports, imports, limits, mappings }] of Object.entries(accounts ?? {})) {
+    out[name] = {
+      ...(exports === undefined ? {} : { exports }),
+      ...(imports === undefined ? {} : { imports }),
+      ...(limits === undefined ? {} : { limits }),
+      ...(mappings === undefined ? {} : { mappings }),
+    };
   }
   return out;
+}
+
+/** Refused here, at createServer, with nats-server's words; built again by the server. */
+function checkMappings(mappings: SubjectMappingOptions | undefined): SubjectMappingOptions | undefined {
+  if (mappings === undefined || Object.keys(mappings).length === 0) return undefined;
+  new SubjectMappings(mappings);
+  return mappings;
 }
 
 function jetstreamAccounts(accounts: ServerOptions["accounts"]): Map<string, AccountJetStreamLimits> {

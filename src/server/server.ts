@@ -66,6 +66,7 @@ import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamAccounts } from "./jetstream-accounts.ts";
+import { SubjectMappings } from "../core/subject-mappings.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
@@ -191,6 +192,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const observed = leafConfig === undefined && !clustered ? undefined : new ObservedSublist();
     this.#sublist = observed ?? new Sublist<Subscription>();
     this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
+    if (this.#options.mappings !== undefined) this.#account.mappings = new SubjectMappings(this.#options.mappings);
     // Routes carry every account's interest, so each account's sublist reports its changes.
     const newSublist = clustered ? () => new ObservedSublist() : undefined;
     const warnBadImport = (err: InvalidOptionError): void => this.#options.logger.warn(`Account import left out: ${err.message}`);

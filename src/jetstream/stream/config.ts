@@ -9,7 +9,7 @@ import { JsErrors } from "../shared/api-errors.ts";
 import { isValidLiteralSubject, isValidSubject } from "../../subjects/subject.ts";
 import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap.ts";
 import type { DiscardPolicy, RePublish, RetentionPolicy, StorageType, StreamConfig, StreamSource, SubjectTransformConfig } from "../shared/types.ts";
-import { SubjectTransform, TransformError, validateMapping } from "../shared/subject-transform.ts";
+import { SubjectTransform, TransformError, validateMapping } from "../../subjects/subject-transform.ts";
 import type { StoreLimits } from "../store/stream-store.ts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: ApiError };

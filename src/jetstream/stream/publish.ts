@@ -10,7 +10,7 @@ import type { ApiError } from "../shared/contracts.ts";
 import { DiscardNewRefusal, JsErrors } from "../shared/api-errors.ts";
 import { MsgHeaders } from "../../direct/headers.ts";
 import { isValidLiteralSubject, isValidSubject } from "../../subjects/subject.ts";
-import type { SubjectTransform } from "../shared/subject-transform.ts";
+import type { SubjectTransform } from "../../subjects/subject-transform.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
 import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";

@@ -12,7 +12,7 @@ import type { Logger } from "../../base/logger.ts";
 import type { DirectMsg } from "../../direct/direct-message.ts";
 import type { ApiError, BusApi } from "../shared/contracts.ts";
 import { logCaught } from "../shared/log-caught.ts";
-import { SubjectTransform } from "../shared/subject-transform.ts";
+import { SubjectTransform } from "../../subjects/subject-transform.ts";
 import type { StreamSource } from "../shared/types.ts";
 
 /** `sourceHealthHB`: the origin consumer's idle heartbeat. */

@@ -16,7 +16,7 @@ import { subjectMatches } from "../../subjects/subject.ts";
 import { nowNs } from "../store/clock.ts";
 import { memoryStoreMessageSize } from "../store/memory-store.ts";
 import { fileStoreMessageSize } from "../store/file-store.ts";
-import { SubjectTransform } from "../shared/subject-transform.ts";
+import { SubjectTransform } from "../../subjects/subject-transform.ts";
 import { logCaught } from "../shared/log-caught.ts";
 import type { Logger } from "../../base/logger.ts";
 

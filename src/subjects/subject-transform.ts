@@ -1,6 +1,7 @@
 /**
- * Subject transforms as nats-server's subject_transform.go defines them, for a stream's
- * `subject_transform`, its `republish` and (later) its sources: a source filter with `*` and `>`,
+ * Subject transforms as nats-server's subject_transform.go defines them, for an account's
+ * subject mappings and a stream's `subject_transform`, `republish` and sources: a source filter
+ * with `*` and `>`,
  * a destination whose tokens are literals, `$N`, or mustache functions over the source's `*`
  * tokens (numbered from 1): `{{wildcard(n)}}`, `{{partition(count[, n…])}}` (FNV-1a hash),
  * `{{splitFromLeft(n, pos)}}`, `{{splitFromRight(n, pos)}}`, `{{sliceFromLeft(n, size)}}`,
@@ -9,7 +10,7 @@
  * destination, where the remaining tokens go.
  */
 import { randomInt } from "node:crypto";
-import { isValidLiteralSubject, subjectMatches } from "../../subjects/subject.ts";
+import { isValidLiteralSubject, subjectMatches } from "./subject.ts";
 
 type Fn = "literal" | "wildcard" | "partition" | "splitFromLeft" | "splitFromRight" | "sliceFromLeft" | "sliceFromRight" | "split" | "left" | "right" | "random";
 
