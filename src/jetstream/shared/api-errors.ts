@@ -52,6 +52,11 @@ export const JsErrors = {
   /** JSStreamGeneralErrorF */
   streamGeneral: (why: string): ApiError => error(500, 10051, why),
 
+  /** JSMessageTTLInvalidErr: a `Nats-TTL` nats-server cannot read, or under one second. */
+  msgTtlInvalid: (): ApiError => error(400, 10165, "invalid per-message TTL"),
+  /** JSMessageTTLDisabledErr: a `Nats-TTL` on a stream without `allow_msg_ttl`. */
+  msgTtlDisabled: (): ApiError => error(400, 10166, "per-message TTL is disabled"),
+
   /** JSStreamSealedErr */
   sealed: (): ApiError => error(400, 10109, "invalid operation on sealed stream"),
   /** JSStreamPurgeFailedF */

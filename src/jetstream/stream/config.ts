@@ -111,6 +111,8 @@ function decode(input: unknown): Decoded {
   const firstSeq = field<number>(obj, "first_seq", "integer", 0);
   if (firstSeq < 0) throw new DecodeError("first_seq");
   const discardNewPer = field<boolean>(obj, "discard_new_per_subject", "boolean", false);
+  const allowMsgTtl = field<boolean>(obj, "allow_msg_ttl", "boolean", false);
+  const markerTtl = field<number>(obj, "subject_delete_marker_ttl", "integer", 0);
   const config: StreamConfig = {
     name: field<string>(obj, "name", "string", ""),
     ...(description !== "" && { description }),
@@ -141,6 +143,10 @@ function decode(input: unknown): Decoded {
     deny_purge: field<boolean>(obj, "deny_purge", "boolean", false),
     allow_rollup_hdrs: field<boolean>(obj, "allow_rollup_hdrs", "boolean", false),
     consumer_limits: consumerLimits,
+    // Written only when set, unlike nats-server 2.11's `allow_msg_ttl` (always there): the
+    // answers stay those of the 2.10 this broker reports.
+    ...(allowMsgTtl && { allow_msg_ttl: true }),
+    ...(markerTtl !== 0 && { subject_delete_marker_ttl: markerTtl }),
     ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
   };
   return { config };
@@ -194,6 +200,8 @@ function checkMirrorAndSources(cfg: StreamConfig, subjectsGiven: boolean): ApiEr
     if ((cfg.sources ?? []).length > 0) return JsErrors.sourcing(10031, "stream mirrors can not also contain other sources");
     const transforms = m.subject_transforms ?? [];
     if (m.filter_subject !== undefined && transforms.length > 0) return JsErrors.sourcing(10150, "mirror with multiple subject transforms cannot also have a single subject filter");
+    // Markers would take sequences of their own and the mirror would part from its origin.
+    if ((cfg.subject_delete_marker_ttl ?? 0) > 0) return JsErrors.invalidConfig("subject delete markers forbidden on mirrors");
     for (let i = 0; i < transforms.length; i++) {
       const tr = transforms[i]!;
       if (tr.src !== "" && !isValidSubject(tr.src)) return JsErrors.sourcing(10151, `mirror transform source: invalid subject ${tr.src}`);
@@ -348,6 +356,19 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
     if (cfg.discard !== "new") return invalid("discard new per subject requires discard new policy to be set");
     if (cfg.max_msgs_per_subject <= 0) return invalid("discard new per subject requires max msgs per subject > 0");
   }
+  // Markers need TTLs (they carry one) and subject rollups (placing one removes what expired):
+  // outside pedantic mode, which this broker does not offer, nats-server switches both on.
+  const markerTtl = cfg.subject_delete_marker_ttl ?? 0;
+  if (markerTtl > 0) {
+    if (markerTtl < 1000 * MS) return invalid("subject delete marker TTL must be at least 1 second");
+    cfg.allow_msg_ttl = true;
+    if (!cfg.allow_rollup_hdrs) {
+      cfg.allow_rollup_hdrs = true;
+      cfg.deny_purge = false;
+    }
+  } else if (markerTtl < 0) {
+    return invalid("subject delete marker TTL must not be negative");
+  }
   if (cfg.mirror_direct && cfg.mirror === undefined) return invalid("stream has no mirror but does have mirror direct");
 
   const subjectsGiven = cfg.subjects.length > 0;
@@ -440,6 +461,7 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   if (!cfg.sealed && old.sealed) return invalid("stream configuration update can not unseal a sealed stream");
   if (!cfg.deny_delete && old.deny_delete) return invalid("stream configuration update can not cancel deny message deletes");
   if (!cfg.deny_purge && old.deny_purge) return invalid("stream configuration update can not cancel deny purge");
+  if (old.allow_msg_ttl === true && cfg.allow_msg_ttl !== true) return invalid("message TTL status can not be disabled");
   if (cfg.sealed) {
     // A sealed stream never changes again: nothing ages out, nothing is deleted or purged.
     cfg.max_age = 0;
@@ -483,5 +505,7 @@ export function storeLimits(cfg: StreamConfig): StoreLimits {
     maxBytes: cfg.max_bytes,
     maxAgeNs: cfg.max_age,
     maxMsgsPerSubject: cfg.max_msgs_per_subject,
+    allowMsgTtl: cfg.allow_msg_ttl === true,
+    subjectDeleteMarkers: (cfg.subject_delete_marker_ttl ?? 0) > 0,
   };
 }

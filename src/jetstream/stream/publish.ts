@@ -14,6 +14,7 @@ import type { SubjectTransform } from "../shared/subject-transform.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
 import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
+import { MSG_TTL_HEADER, parseMsgTtl, type MsgTtl } from "../store/msg-ttl.ts";
 
 /** Header names the publish path reads (server/stream.go `JS*` constants). */
 export const JsHeader = {
@@ -100,6 +101,8 @@ export interface Inbound {
   readonly reply: string;
   readonly headers: Uint8Array | undefined;
   readonly data: Uint8Array;
+  /** Brought by a source (nats-server's `sourced`): a TTL is not refused on a stream without `allow_msg_ttl`. */
+  readonly sourced?: boolean;
 }
 
 function ackError(target: CaptureTarget, error: ApiError): string {
@@ -132,9 +135,16 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   const parsed = headers === undefined ? undefined : MsgHeaders.decode(headers);
   let msgId = "";
   let rollup = "";
+  let ttl: MsgTtl = 0;
   if (parsed !== undefined) {
     const expectedStream = parsed.get(JsHeader.ExpectedStream);
     if (expectedStream !== "" && expectedStream !== target.name) return refuse(JsErrors.streamNotMatch());
+
+    // A readable TTL is refused at once without `allow_msg_ttl`; an unreadable one only just
+    // before storing (stream.go processJetStreamMsg reads it twice, ignoring the error first).
+    const ttlValue = parsed.get(MSG_TTL_HEADER);
+    if (ttlValue !== "") ttl = parseMsgTtl(ttlValue);
+    if (typeof ttl === "number" && ttl !== 0 && cfg.allow_msg_ttl !== true && msg.sourced !== true) return refuse(JsErrors.msgTtlDisabled());
 
     // The subject the check is about may be given, a wildcard included: the last message
     // matching it (stream.go processJetStreamMsg, `JSExpectedLastSubjSeqSubj`, nats-server 2.11).
@@ -181,6 +191,14 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     if (refusal !== undefined) return refuse(JsErrors.storeFailed(refusal));
   }
   if (!target.hasRoomFor()) return refuse(JsErrors.insufficientResources());
+  if (ttl === "invalid") return refuse(JsErrors.msgTtlInvalid());
+  // A TTL shorter than the markers' would let a message expire with a marker for its subject
+  // still there, and no marker would follow (stream.go: at least the marker TTL, unless one
+  // message per subject).
+  const markerTtlSeconds = Math.floor((cfg.subject_delete_marker_ttl ?? 0) / 1e9);
+  if (ttl > 0 && markerTtlSeconds > 0 && cfg.max_msgs_per_subject !== 1 && ttl < markerTtlSeconds) {
+    headers = withMsgTtl(headers!, markerTtlSeconds);
+  }
 
   // Republish: the subject it goes to, and the last sequence of this exact subject before
   // this message (stream.go processJetStreamMsg, "aids in gap detection").
@@ -247,6 +265,13 @@ function republishStored(target: CaptureTarget, to: string, msg: Inbound, header
       ? Buffer.from(`NATS/1.0\r\n${lines}\r\n`, "latin1")
       : Buffer.concat([headers.subarray(0, headers.length - 2), Buffer.from(`${lines}\r\n`, "latin1")]);
   target.republish(to, block, headersOnly ? undefined : Buffer.from(msg.data));
+}
+
+/** The header block with its `Nats-TTL` set to `seconds` (replaced where it stood). */
+function withMsgTtl(block: Uint8Array, seconds: number): Uint8Array {
+  const text = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("latin1");
+  const lines = text.slice(0, -4).split("\r\n").filter((line, i) => i === 0 || !line.startsWith(`${MSG_TTL_HEADER}:`));
+  return Buffer.from(`${lines.join("\r\n")}\r\n${MSG_TTL_HEADER}: ${seconds}\r\n\r\n`, "latin1");
 }
 
 /** nats-server's discard-new checks (memstore.go/filestore.go `storeRawMsg`), or undefined to store. */
