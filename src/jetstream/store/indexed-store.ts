@@ -5,6 +5,7 @@
  * segment locations there and reads bodies from disk. Both subclass this, so one set of rules
  * (nats-server memstore.go's) serves both and the shared test suite checks them once.
  */
+import { isValidSubject } from "../../subjects/subject.ts";
 import { nowNs } from "./clock.ts";
 import { type IndexEntry, MessageIndex } from "./message-index.ts";
 import { isSubjectDeleteMarker, storedMsgTtl } from "./msg-ttl.ts";
@@ -292,6 +293,27 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
 
   numPending(filter: string, fromSeq: number, lastPerSubject: boolean): number {
     return countPending(this.#view(), filter, fromSeq, lastPerSubject);
+  }
+
+  multiLastSeqs(filters: readonly string[], maxSeq: number, maxAllowed: number): number[] | "too many" {
+    const found = new Set<number>();
+    if (this.#entries.size === 0) return [];
+    for (const filter of filters) {
+      // A filter that is no subject matches nothing (nats-server's subject tree finds no match).
+      if (!isValidSubject(filter)) continue;
+      for (const info of this.#subjects.matching(filter)) {
+        const last = this.#subjects.last(info);
+        if (last <= maxSeq) {
+          found.add(last);
+        } else if (info.count > 1) {
+          // Its newest is past the ceiling: the newest one below it, if any.
+          const below = this.#entries.lastWhere(info.first, Math.min(maxSeq, last - 1), (e) => e.subject === info.subject);
+          if (below > 0) found.add(below);
+        }
+      }
+      if (found.size > maxAllowed) return "too many";
+    }
+    return [...found].sort((a, b) => a - b);
   }
 
   lastSeqForSubject(subject: string): number {

@@ -84,6 +84,12 @@ export interface StreamStore {
   subjectsState(filter: string): Map<string, number>;
   /** Messages with sequence ≥ `fromSeq` matching `filter`; with `lastPerSubject`, only the newest per subject counts. */
   numPending(filter: string, fromSeq: number, lastPerSubject: boolean): number;
+  /**
+   * The last sequence at or below `maxSeq` of each subject matching any of `filters`, ascending
+   * and without repeats (memstore.go `multiLastSeqs`, for a multi-last direct get); "too many"
+   * as soon as more than `maxAllowed` are found.
+   */
+  multiLastSeqs(filters: readonly string[], maxSeq: number, maxAllowed: number): number[] | "too many";
   /** The last sequence of `subject` (literal), 0 when none: for Nats-Expected-Last-Subject-Sequence. */
   lastSeqForSubject(subject: string): number;
   /** Applies new limits at once (a stream update). */
