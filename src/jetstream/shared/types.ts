@@ -48,6 +48,8 @@ export type StreamConfig = {
   allow_msg_ttl?: boolean;
   /** Nanoseconds a subject delete marker lives (nats-server 2.11); markers are placed only when set. */
   subject_delete_marker_ttl?: number;
+  /** A counter stream (nats-server 2.12): `Nats-Incr` publishes, `{"val":"N"}` bodies. */
+  allow_msg_counter?: boolean;
   metadata?: Record<string, string>;
 };
 

@@ -112,6 +112,7 @@ function decode(input: unknown): Decoded {
   if (firstSeq < 0) throw new DecodeError("first_seq");
   const discardNewPer = field<boolean>(obj, "discard_new_per_subject", "boolean", false);
   const allowMsgTtl = field<boolean>(obj, "allow_msg_ttl", "boolean", false);
+  const allowMsgCounter = field<boolean>(obj, "allow_msg_counter", "boolean", false);
   const markerTtl = field<number>(obj, "subject_delete_marker_ttl", "integer", 0);
   const config: StreamConfig = {
     name: field<string>(obj, "name", "string", ""),
@@ -147,6 +148,7 @@ function decode(input: unknown): Decoded {
     // answers stay those of the 2.10 this broker reports.
     ...(allowMsgTtl && { allow_msg_ttl: true }),
     ...(markerTtl !== 0 && { subject_delete_marker_ttl: markerTtl }),
+    ...(allowMsgCounter && { allow_msg_counter: true }),
     ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
   };
   return { config };
@@ -198,6 +200,7 @@ function checkMirrorAndSources(cfg: StreamConfig, subjectsGiven: boolean): ApiEr
     if ((cfg.first_seq ?? 0) > 0) return JsErrors.sourcing(10143, "stream mirrors can not have first sequence configured");
     if (subjectsGiven) return JsErrors.sourcing(10034, "stream mirrors can not contain subjects");
     if ((cfg.sources ?? []).length > 0) return JsErrors.sourcing(10031, "stream mirrors can not also contain other sources");
+    if (cfg.allow_msg_counter === true) return JsErrors.mirrorWithCounters();
     const transforms = m.subject_transforms ?? [];
     if (m.filter_subject !== undefined && transforms.length > 0) return JsErrors.sourcing(10150, "mirror with multiple subject transforms cannot also have a single subject filter");
     // Markers would take sequences of their own and the mirror would part from its origin.
@@ -352,6 +355,11 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   if (cfg.max_age !== 0 && cfg.duplicate_window > cfg.max_age) return invalid("duplicates window can not be larger then max age");
   if (cfg.duplicate_window > 0 && cfg.duplicate_window < 100 * MS) return invalid("duplicates window needs to be >= 100ms");
   if (cfg.deny_purge && cfg.allow_rollup_hdrs) return invalid("roll-ups require the purge permission");
+  if (cfg.allow_msg_counter === true) {
+    if (cfg.discard === "new") return invalid("counter stream cannot use discard new");
+    if (cfg.allow_msg_ttl === true) return invalid("counter stream cannot use message TTLs");
+    if (cfg.retention !== "limits") return invalid("counter stream can only use limits retention");
+  }
   if (cfg.discard_new_per_subject === true) {
     if (cfg.discard !== "new") return invalid("discard new per subject requires discard new policy to be set");
     if (cfg.max_msgs_per_subject <= 0) return invalid("discard new per subject requires max msgs per subject > 0");
@@ -462,6 +470,7 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   if (!cfg.deny_delete && old.deny_delete) return invalid("stream configuration update can not cancel deny message deletes");
   if (!cfg.deny_purge && old.deny_purge) return invalid("stream configuration update can not cancel deny purge");
   if (old.allow_msg_ttl === true && cfg.allow_msg_ttl !== true) return invalid("message TTL status can not be disabled");
+  if ((old.allow_msg_counter === true) !== (cfg.allow_msg_counter === true)) return invalid("stream configuration update can not change message counter setting");
   if (cfg.sealed) {
     // A sealed stream never changes again: nothing ages out, nothing is deleted or purged.
     cfg.max_age = 0;

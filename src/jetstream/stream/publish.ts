@@ -15,6 +15,7 @@ import { formatNanos } from "../shared/rfc3339.ts";
 import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 import { MSG_TTL_HEADER, parseMsgTtl, type MsgTtl } from "../store/msg-ttl.ts";
+import { applyIncrement, checkIncrement } from "./counter.ts";
 
 /** Header names the publish path reads (server/stream.go `JS*` constants). */
 export const JsHeader = {
@@ -121,7 +122,8 @@ function lastMatching(target: CaptureTarget, filter: string): number {
 }
 
 /** Checks, stores and acknowledges one message. Never throws. */
-export function capture(target: CaptureTarget, msg: Inbound): void {
+export function capture(target: CaptureTarget, inbound: Inbound): void {
+  let msg = inbound;
   // A `no_ack` stream never answers, not even a refusal (nats-server `doAck`).
   const reply = target.config.no_ack === true ? "" : msg.reply;
   const refuse = (error: ApiError): void => {
@@ -136,7 +138,13 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   let msgId = "";
   let rollup = "";
   let ttl: MsgTtl = 0;
+  let incr: bigint | undefined;
   if (parsed !== undefined) {
+    // Counter increments are looked at before any other header (stream.go processJetStreamMsg).
+    const increment = checkIncrement(parsed, msg.data.length, cfg.allow_msg_counter === true, msg.sourced === true);
+    if ("error" in increment) return refuse(increment.error);
+    incr = increment.incr;
+
     const expectedStream = parsed.get(JsHeader.ExpectedStream);
     if (expectedStream !== "" && expectedStream !== target.name) return refuse(JsErrors.streamNotMatch());
 
@@ -179,6 +187,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
       if (rollup !== "sub" && rollup !== "all") return refuse(JsErrors.rollupFailed(`rollup value invalid: ${JSON.stringify(rollup)}`));
     }
   }
+  if (cfg.allow_msg_counter === true && incr === undefined) return refuse(JsErrors.counterIncrMissing());
 
   const headerSize = headers?.length ?? 0;
   const maxMsgSize = cfg.max_msg_size;
@@ -191,6 +200,15 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     if (refusal !== undefined) return refuse(JsErrors.storeFailed(refusal));
   }
   if (!target.hasRoomFor()) return refuse(JsErrors.insufficientResources());
+  // The PubAck of a counter stream says the new total (`"val"`).
+  let ackTail = "}";
+  if (incr !== undefined && cfg.allow_msg_counter === true) {
+    const counted = applyIncrement(target.store, msg.subject, headers, msg.data, incr);
+    if ("error" in counted) return refuse(counted.error);
+    headers = counted.headers;
+    msg = { ...msg, data: counted.data };
+    ackTail = `,"val":${JSON.stringify(counted.total)}}`;
+  }
   if (ttl === "invalid") return refuse(JsErrors.msgTtlInvalid());
   // A TTL shorter than the markers' would let a message expire with a marker for its subject
   // still there, and no marker would follow (stream.go: at least the marker TTL, unless one
@@ -228,7 +246,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     target.lastMsgId = msgId;
     if (msgId !== "") target.duplicates.remember(msgId, seq, target.now());
     republish(seq, timeNs);
-    if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}}`);
+    if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}${ackTail}`);
     return;
   }
 
@@ -246,7 +264,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   // Republished before the ack, as nats-server queues them in that order.
   republish(stored.seq, stored.timeNs);
   // The ack goes out once the message is in the store, before consumers see it.
-  if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}}`);
+  if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}${ackTail}`);
   target.stored(stored.seq, msg.subject);
 }
 

@@ -131,7 +131,7 @@ export class Stream implements StreamHandle, CaptureTarget {
         this.#feeds.push(
           new SourceFeed(bus, logger, source, "source", {
             nextSeq: () => this.#sourceNext.get(iname) ?? 0,
-            take: (subject, headers, data, originSeq) => this.#takeSourced(iname, subject, headers, data, originSeq),
+            take: (subject, headers, data, originSeq, _timeNs, originSubject) => this.#takeSourced(iname, subject, headers, data, originSeq, originSubject),
           }),
         );
       }
@@ -172,10 +172,12 @@ export class Stream implements StreamHandle, CaptureTarget {
    * <filters> <destinations> <subject>` (stream.go `genSourceHeader`), which also tells where
    * to resume after a restart.
    */
-  #takeSourced(iname: string, subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number): boolean {
+  #takeSourced(iname: string, subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number, originSubject: string): boolean {
     if (this.#closed) return false;
     const [name, filters, dests] = iname.split(" ");
-    const value = `${name} ${originSeq} ${filters} ${dests} ${subject}`;
+    // The subject as the origin has it, before this source's transform (stream.go
+    // processInboundSourceMsg writes the header first); counters key their sources on it.
+    const value = `${name} ${originSeq} ${filters} ${dests} ${originSubject}`;
     const block = withHeader(headers, "Nats-Stream-Source", value);
     capture(this, { subject: this.#transformed(subject), reply: "", headers: block, data, sourced: true });
     this.#sourceNext.set(iname, originSeq + 1);
