@@ -11,16 +11,17 @@ export const MSG_TTL_HEADER = "Nats-TTL";
 /** The header's value: seconds (> 0), -1 for never, 0 for none; "invalid" when nats-server refuses it. */
 export type MsgTtl = number | "invalid";
 
-const NS_PER_UNIT: Readonly<Record<string, number>> = {
-  ns: 1,
-  us: 1e3,
-  "\u00b5s": 1e3,
-  "\u03bcs": 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
+/** A Map, not an object: a unit such as `__proto__` must find nothing. */
+const NS_PER_UNIT: ReadonlyMap<string, number> = new Map([
+  ["ns", 1],
+  ["us", 1e3],
+  ["\u00b5s", 1e3],
+  ["\u03bcs", 1e3],
+  ["ms", 1e6],
+  ["s", 1e9],
+  ["m", 60e9],
+  ["h", 3600e9],
+]);
 
 /** Go's `time.ParseDuration` in nanoseconds, or undefined where Go returns an error (overflow included). */
 export function parseGoDuration(text: string): number | undefined {
@@ -39,7 +40,7 @@ export function parseGoDuration(text: string): number | undefined {
     if (m === null) return undefined;
     const [whole, int = "", frac = "", unit = ""] = m;
     if (int === "" && frac === "") return undefined;
-    const scale = NS_PER_UNIT[unit];
+    const scale = NS_PER_UNIT.get(unit);
     if (scale === undefined) return undefined;
     total += Number(int || "0") * scale + (frac === "" ? 0 : Number(`0.${frac}`) * scale);
     s = s.slice(whole.length);
