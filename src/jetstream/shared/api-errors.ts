@@ -60,6 +60,24 @@ export const JsErrors = {
   /** JSStreamGeneralErrorF */
   streamGeneral: (why: string): ApiError => error(500, 10051, why),
 
+  /** JSMessageTTLInvalidErr: a `Nats-TTL` nats-server cannot read, or under one second. */
+  msgTtlInvalid: (): ApiError => error(400, 10165, "invalid per-message TTL"),
+  /** JSMessageTTLDisabledErr: a `Nats-TTL` on a stream without `allow_msg_ttl`. */
+  msgTtlDisabled: (): ApiError => error(400, 10166, "per-message TTL is disabled"),
+
+  /** JSMessageIncrDisabledErr: `Nats-Incr` on a stream without `allow_msg_counter`. */
+  counterDisabled: (): ApiError => error(400, 10168, "message counters is disabled"),
+  /** JSMessageIncrMissingErr: a counter stream takes only increments. */
+  counterIncrMissing: (): ApiError => error(400, 10169, "message counter increment is missing"),
+  /** JSMessageIncrPayloadErr */
+  counterHasPayload: (): ApiError => error(400, 10170, "message counter has payload"),
+  /** JSMessageIncrInvalidErr: not an integer, or with rollup or expectation headers. */
+  counterIncrInvalid: (): ApiError => error(400, 10171, "message counter increment is invalid"),
+  /** JSMessageCounterBrokenErr: the subject's last message is no counter. */
+  counterBroken: (): ApiError => error(400, 10172, "message counter is broken"),
+  /** JSMirrorWithCountersErr */
+  mirrorWithCounters: (): ApiError => error(400, 10173, "stream mirrors can not also calculate counters"),
+
   /** JSStreamSealedErr */
   sealed: (): ApiError => error(400, 10109, "invalid operation on sealed stream"),
   /** JSStreamPurgeFailedF */

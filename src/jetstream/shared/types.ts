@@ -44,6 +44,12 @@ export type StreamConfig = {
   deny_purge: boolean;
   allow_rollup_hdrs: boolean;
   consumer_limits: { inactive_threshold?: number; max_ack_pending?: number };
+  /** `Nats-TTL` headers are honoured (nats-server 2.11); once on, it stays on. */
+  allow_msg_ttl?: boolean;
+  /** Nanoseconds a subject delete marker lives (nats-server 2.11); markers are placed only when set. */
+  subject_delete_marker_ttl?: number;
+  /** A counter stream (nats-server 2.12): `Nats-Incr` publishes, `{"val":"N"}` bodies. */
+  allow_msg_counter?: boolean;
   metadata?: Record<string, string>;
 };
 

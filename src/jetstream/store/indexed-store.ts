@@ -5,8 +5,11 @@
  * segment locations there and reads bodies from disk. Both subclass this, so one set of rules
  * (nats-server memstore.go's) serves both and the shared test suite checks them once.
  */
+import { isValidSubject } from "../../subjects/subject.ts";
 import { nowNs } from "./clock.ts";
 import { type IndexEntry, MessageIndex } from "./message-index.ts";
+import { isSubjectDeleteMarker, storedMsgTtl } from "./msg-ttl.ts";
+import { TtlIndex } from "./ttl-index.ts";
 import { type StoreView, countPending, nextMatch } from "./stream-queries.ts";
 import { filterIsAll, filterIsLiteral, filterMatches } from "./subject-filter.ts";
 import { type SubjectInfo, SubjectIndex } from "./subject-index.ts";
@@ -47,7 +50,12 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   #lastSeq = 0;
   #lastTimeNs = 0n;
   #bytes = 0;
-  #ageTimer: NodeJS.Timeout | undefined;
+  /** Per-message TTLs (`allowMsgTtl`): when each is due. */
+  readonly #ttls = new TtlIndex();
+  #markerHandler: ((subject: string) => void) | undefined;
+  /** One timer for the earliest of max_age and the TTLs, due at #expiryDueMs. */
+  #expiryTimer: NodeJS.Timeout | undefined;
+  #expiryDueMs = 0;
   #closed = false;
 
   protected readonly reportError: StoreErrorReporter;
@@ -119,11 +127,17 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     if (this.#lastSeq === 0 && this.#entries.size === 0) this.#firstSeq = 0;
   }
 
-  /** Applies the limits to what was restored (messages that aged out while closed go now) and arms the age timer. */
+  /**
+   * Applies the limits to what was restored (messages that aged out while closed go now) and
+   * arms the expiry timer. With subject delete markers the expiry waits for that timer, as in
+   * nats-server (filestore.go `expireMsgsOnRecover`): the stream must be there to place them.
+   */
   protected applyLimitsAfterRestore(): void {
-    this.#enforceAllLimits();
+    if (this.#limits.allowMsgTtl === true) this.#rebuildTtls();
+    const markers = this.#enforceAllLimits(this.#limits.subjectDeleteMarkers !== true);
     this.#commit();
-    this.#armAgeTimer();
+    this.#placeMarkers(markers);
+    this.#armExpiryTimer();
   }
 
   // ---- StreamStore ---------------------------------------------------------------------------
@@ -137,6 +151,8 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     this.#add(entry);
     this.#lastSeq = seq;
     this.#lastTimeNs = time;
+    const ttl = this.#limits.allowMsgTtl === true && headers !== undefined ? storedMsgTtl(headers) : 0;
+    if (ttl !== 0) this.#ttls.add(seq, msOf(time), ttl);
     // As memstore.go storeRawMsg: per-subject limit, then message count, then bytes.
     const info = this.#subjects.get(subject);
     if (info !== undefined) this.#enforceSubjectLimit(info);
@@ -153,12 +169,14 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
       this.#unappend(entry, previousLastTimeNs);
       throw err;
     }
-    if (this.#ageTimer === undefined) this.#armAgeTimer();
+    // Re-armed only when this message may be due before the timer: storing stays O(1).
+    if (this.#expiryTimer === undefined || (ttl > 0 && msOf(time) + ttl * 1000 < this.#expiryDueMs)) this.#armExpiryTimer();
     return { seq, timeNs: time };
   }
 
   /** Takes back the message just appended, as if it had never been stored. */
   #unappend(entry: E, previousLastTimeNs: bigint): void {
+    this.#ttls.delete(entry.seq);
     if (this.#entries.get(entry.seq) === entry) {
       this.#entries.delete(entry.seq);
       this.#bytes -= entry.size;
@@ -277,17 +295,47 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     return countPending(this.#view(), filter, fromSeq, lastPerSubject);
   }
 
+  multiLastSeqs(filters: readonly string[], maxSeq: number, maxAllowed: number): number[] | "too many" {
+    const found = new Set<number>();
+    if (this.#entries.size === 0) return [];
+    for (const filter of filters) {
+      // A filter that is no subject matches nothing (nats-server's subject tree finds no match).
+      if (!isValidSubject(filter)) continue;
+      for (const info of this.#subjects.matching(filter)) {
+        const last = this.#subjects.last(info);
+        if (last <= maxSeq) {
+          found.add(last);
+        } else if (info.count > 1) {
+          // Its newest is past the ceiling: the newest one below it, if any.
+          const below = this.#entries.lastWhere(info.first, Math.min(maxSeq, last - 1), (e) => e.subject === info.subject);
+          if (below > 0) found.add(below);
+        }
+      }
+      if (found.size > maxAllowed) return "too many";
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+
   lastSeqForSubject(subject: string): number {
     const info = this.#subjects.get(subject);
     return info === undefined ? 0 : this.#subjects.last(info);
   }
 
   updateLimits(limits: StoreLimits): void {
+    const ttlsWere = this.#limits.allowMsgTtl === true;
     this.#limits = limits;
-    this.#enforceAllLimits();
+    // As memstore.go UpdateConfig: TTLs switched on are read from the stored headers.
+    if (limits.allowMsgTtl === true && !ttlsWere) this.#rebuildTtls();
+    else if (limits.allowMsgTtl !== true) this.#ttls.clear();
+    const markers = this.#enforceAllLimits();
     this.#commit();
-    this.#clearAgeTimer();
-    this.#armAgeTimer();
+    this.#placeMarkers(markers);
+    this.#clearExpiryTimer();
+    this.#armExpiryTimer();
+  }
+
+  onSubjectDeleteMarker(handler: ((subject: string) => void) | undefined): void {
+    this.#markerHandler = handler;
   }
 
   onRemoved(listener: RemovedListener): void {
@@ -301,13 +349,13 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#clearAgeTimer();
+    this.#clearExpiryTimer();
     await this.closeStorage();
   }
 
   async destroy(): Promise<void> {
     this.#closed = true;
-    this.#clearAgeTimer();
+    this.#clearExpiryTimer();
     await this.destroyStorage();
   }
 
@@ -326,6 +374,7 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     this.#entries.delete(seq);
     this.#bytes -= entry.size;
     this.#subjects.removed(seq, entry.subject);
+    this.#ttls.delete(seq);
     if (seq === this.#firstSeq) {
       // Amortised O(1) when removals go in order: each sequence is walked past once.
       this.#firstSeq = this.#entries.size === 0 ? this.#lastSeq + 1 : this.#entries.firstWhere(seq + 1, this.#lastSeq, () => true);
@@ -379,13 +428,14 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     return purged;
   }
 
-  #enforceAllLimits(): void {
+  /** Applies every limit; returns the expired messages waiting for a subject delete marker. */
+  #enforceAllLimits(expire = true): E[] {
     if (this.#limits.maxMsgsPerSubject > 0) {
       for (const info of [...this.#subjects.all()]) this.#enforceSubjectLimit(info);
     }
     this.#enforceMsgLimit();
     this.#enforceBytesLimit();
-    this.#expire();
+    return expire ? this.#expire() : [];
   }
 
   #enforceSubjectLimit(info: SubjectInfo): void {
@@ -409,37 +459,113 @@ export abstract class IndexedStreamStore<E extends IndexEntry> implements Stream
     while (this.#bytes > max && this.#entries.size > 0) this.#remove(this.#firstSeq, "limits");
   }
 
-  /** Removes messages older than max_age (memstore.go expireMsgs). */
-  #expire(): void {
-    if (this.#limits.maxAgeNs <= 0) return;
-    const cutoff = nowNs() - BigInt(this.#limits.maxAgeNs);
-    // Oldest first; #remove advances #firstSeq to the next message each time.
-    while (this.#entries.size > 0) {
-      const oldest = this.#entries.get(this.#firstSeq);
-      if (oldest === undefined || oldest.timeNs > cutoff) break;
-      this.#remove(oldest.seq, "age");
+  /**
+   * Removes messages older than max_age, except those whose TTL says "never", and those whose
+   * TTL is up (memstore.go expireMsgs). A message that is the last of its subject, when subject
+   * delete markers are on, is returned instead: the caller places its marker after the commit.
+   */
+  #expire(): E[] {
+    const markers = new Set<E>();
+    if (this.#limits.maxAgeNs > 0) {
+      const cutoff = nowNs() - BigInt(this.#limits.maxAgeNs);
+      for (const entry of this.#entries.ascending(this.#firstSeq, this.#lastSeq)) {
+        if (entry.timeNs > cutoff) break;
+        if (this.#ttls.isNever(entry.seq)) continue;
+        this.#expireOne(entry, markers);
+      }
+    }
+    if (this.#ttls.size > 0) {
+      for (const seq of this.#ttls.takeDue(Date.now())) {
+        const entry = this.#entries.get(seq);
+        if (entry !== undefined && !markers.has(entry)) this.#expireOne(entry, markers);
+      }
+    }
+    return [...markers];
+  }
+
+  #expireOne(entry: E, markers: Set<E>): void {
+    if (this.#limits.subjectDeleteMarkers === true && this.#markerHandler !== undefined && this.#subjects.get(entry.subject)?.count === 1) {
+      // A marker that expires leaves nothing behind (sdm.go isSubjectDeleteMarker).
+      if (!isSubjectDeleteMarker(this.readMessage(entry)?.headers)) {
+        markers.add(entry);
+        return;
+      }
+    }
+    this.#remove(entry.seq, "age");
+  }
+
+  /**
+   * Hands each expired last-of-subject message to the marker handler (the stream publishes the
+   * marker with a subject rollup, which removes it). Whatever the handler did, the expired
+   * message goes: a refused marker must not keep it alive and retried forever.
+   */
+  #placeMarkers(markers: readonly E[]): void {
+    if (markers.length === 0) return;
+    const handler = this.#markerHandler;
+    for (const entry of markers) {
+      if (handler !== undefined && this.#entries.get(entry.seq) === entry) {
+        try {
+          handler(entry.subject);
+        } catch (err) {
+          this.reportError("stream store subject delete marker handler threw", err);
+        }
+      }
+      if (this.#entries.get(entry.seq) === entry) this.#remove(entry.seq, "age");
+    }
+    this.#commit();
+  }
+
+  /** Reads every stored message's TTL (recovery, or TTLs switched on by an update). */
+  #rebuildTtls(): void {
+    this.#ttls.clear();
+    for (const entry of this.#entries.values()) {
+      const ttl = storedMsgTtl(this.readMessage(entry)?.headers);
+      if (ttl !== 0) this.#ttls.add(entry.seq, msOf(entry.timeNs), ttl);
     }
   }
 
-  /** Schedules the next expiry check for when the oldest message reaches max_age. */
-  #armAgeTimer(): void {
-    if (this.#closed || this.#limits.maxAgeNs <= 0 || this.#entries.size === 0 || this.#ageTimer !== undefined) return;
-    const oldest = this.#entries.get(this.#firstSeq);
-    if (oldest === undefined) return;
-    const dueNs = oldest.timeNs + BigInt(this.#limits.maxAgeNs) - nowNs();
-    const delayMs = dueNs <= 0n ? 0 : Number(dueNs / NS_PER_MS) + 1;
-    this.#ageTimer = setTimeout(() => {
-      this.#ageTimer = undefined;
-      if (this.#closed) return;
-      this.#expire();
-      this.#commit();
-      this.#armAgeTimer();
-    }, Math.min(delayMs, 2_147_483_647));
-    this.#ageTimer.unref();
+  /** When the next message is due: the oldest max_age candidate or the earliest TTL (ms since the epoch). */
+  #nextDueMs(): number | undefined {
+    let due = this.#ttls.nextDueMs();
+    if (this.#limits.maxAgeNs > 0 && this.#entries.size > 0) {
+      const seq = this.#ttls.size === 0 ? this.#firstSeq : this.#entries.firstWhere(this.#firstSeq, this.#lastSeq, (e) => !this.#ttls.isNever(e.seq));
+      const oldest = seq === 0 ? undefined : this.#entries.get(seq);
+      if (oldest !== undefined) {
+        const ageDue = msOf(oldest.timeNs + BigInt(this.#limits.maxAgeNs)) + 1;
+        if (due === undefined || ageDue < due) due = ageDue;
+      }
+    }
+    return due;
   }
 
-  #clearAgeTimer(): void {
-    if (this.#ageTimer !== undefined) clearTimeout(this.#ageTimer);
-    this.#ageTimer = undefined;
+  /** Schedules the one expiry timer for the next message due, if it is not set for earlier. */
+  #armExpiryTimer(): void {
+    if (this.#closed) return;
+    const due = this.#nextDueMs();
+    if (due === undefined) return;
+    if (this.#expiryTimer !== undefined) {
+      if (this.#expiryDueMs <= due) return;
+      clearTimeout(this.#expiryTimer);
+    }
+    this.#expiryDueMs = due;
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = undefined;
+      if (this.#closed) return;
+      const markers = this.#expire();
+      this.#commit();
+      this.#placeMarkers(markers);
+      this.#armExpiryTimer();
+    }, Math.min(Math.max(due - Date.now(), 0), 2_147_483_647));
+    this.#expiryTimer.unref();
   }
+
+  #clearExpiryTimer(): void {
+    if (this.#expiryTimer !== undefined) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+  }
+}
+
+/** Milliseconds since the epoch of a nanosecond time. */
+function msOf(timeNs: bigint): number {
+  return Number(timeNs / NS_PER_MS);
 }

@@ -29,6 +29,13 @@ export interface StoreLimits {
   readonly maxAgeNs: number;
   /** -1 or 0 = unlimited. */
   readonly maxMsgsPerSubject: number;
+  /** Honour `Nats-TTL` headers (stream `allow_msg_ttl`): such messages expire on their own, "never" ones outlive max_age. */
+  readonly allowMsgTtl?: boolean;
+  /**
+   * Stream `subject_delete_marker_ttl` is set: a message that expires as the last of its subject
+   * is handed to the marker handler (see `onSubjectDeleteMarker`) instead of only removed.
+   */
+  readonly subjectDeleteMarkers?: boolean;
 }
 
 /** What STREAM.INFO's `state` reports (the store computes it). */
@@ -77,12 +84,24 @@ export interface StreamStore {
   subjectsState(filter: string): Map<string, number>;
   /** Messages with sequence ≥ `fromSeq` matching `filter`; with `lastPerSubject`, only the newest per subject counts. */
   numPending(filter: string, fromSeq: number, lastPerSubject: boolean): number;
+  /**
+   * The last sequence at or below `maxSeq` of each subject matching any of `filters`, ascending
+   * and without repeats (memstore.go `multiLastSeqs`, for a multi-last direct get); "too many"
+   * as soon as more than `maxAllowed` are found.
+   */
+  multiLastSeqs(filters: readonly string[], maxSeq: number, maxAllowed: number): number[] | "too many";
   /** The last sequence of `subject` (literal), 0 when none: for Nats-Expected-Last-Subject-Sequence. */
   lastSeqForSubject(subject: string): number;
   /** Applies new limits at once (a stream update). */
   updateLimits(limits: StoreLimits): void;
   /** Called after messages leave the store for any reason. */
   onRemoved(listener: (seq: number, subject: string, reason: RemovalReason) => void): void;
+  /**
+   * Who places a subject delete marker when the last message of a subject expires (max_age or
+   * TTL) under `subjectDeleteMarkers`: the stream publishes it through its capture path, whose
+   * rollup removes the expired message. Without a handler such a message is just removed.
+   */
+  onSubjectDeleteMarker(handler: ((subject: string) => void) | undefined): void;
   /** Makes everything stored so far durable (file store: fsync); memory store: no-op. */
   flush(): Promise<void>;
   /** Stops timers and closes files; the data stays. */

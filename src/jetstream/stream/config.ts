@@ -111,6 +111,9 @@ function decode(input: unknown): Decoded {
   const firstSeq = field<number>(obj, "first_seq", "integer", 0);
   if (firstSeq < 0) throw new DecodeError("first_seq");
   const discardNewPer = field<boolean>(obj, "discard_new_per_subject", "boolean", false);
+  const allowMsgTtl = field<boolean>(obj, "allow_msg_ttl", "boolean", false);
+  const allowMsgCounter = field<boolean>(obj, "allow_msg_counter", "boolean", false);
+  const markerTtl = field<number>(obj, "subject_delete_marker_ttl", "integer", 0);
   const config: StreamConfig = {
     name: field<string>(obj, "name", "string", ""),
     ...(description !== "" && { description }),
@@ -141,6 +144,11 @@ function decode(input: unknown): Decoded {
     deny_purge: field<boolean>(obj, "deny_purge", "boolean", false),
     allow_rollup_hdrs: field<boolean>(obj, "allow_rollup_hdrs", "boolean", false),
     consumer_limits: consumerLimits,
+    // Written only when set, unlike nats-server 2.11's `allow_msg_ttl` (always there): the
+    // answers stay those of the 2.10 this broker reports.
+    ...(allowMsgTtl && { allow_msg_ttl: true }),
+    ...(markerTtl !== 0 && { subject_delete_marker_ttl: markerTtl }),
+    ...(allowMsgCounter && { allow_msg_counter: true }),
     ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
   };
   return { config };
@@ -192,8 +200,11 @@ function checkMirrorAndSources(cfg: StreamConfig, subjectsGiven: boolean): ApiEr
     if ((cfg.first_seq ?? 0) > 0) return JsErrors.sourcing(10143, "stream mirrors can not have first sequence configured");
     if (subjectsGiven) return JsErrors.sourcing(10034, "stream mirrors can not contain subjects");
     if ((cfg.sources ?? []).length > 0) return JsErrors.sourcing(10031, "stream mirrors can not also contain other sources");
+    if (cfg.allow_msg_counter === true) return JsErrors.mirrorWithCounters();
     const transforms = m.subject_transforms ?? [];
     if (m.filter_subject !== undefined && transforms.length > 0) return JsErrors.sourcing(10150, "mirror with multiple subject transforms cannot also have a single subject filter");
+    // Markers would take sequences of their own and the mirror would part from its origin.
+    if ((cfg.subject_delete_marker_ttl ?? 0) > 0) return JsErrors.invalidConfig("subject delete markers forbidden on mirrors");
     for (let i = 0; i < transforms.length; i++) {
       const tr = transforms[i]!;
       if (tr.src !== "" && !isValidSubject(tr.src)) return JsErrors.sourcing(10151, `mirror transform source: invalid subject ${tr.src}`);
@@ -344,9 +355,27 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   if (cfg.max_age !== 0 && cfg.duplicate_window > cfg.max_age) return invalid("duplicates window can not be larger then max age");
   if (cfg.duplicate_window > 0 && cfg.duplicate_window < 100 * MS) return invalid("duplicates window needs to be >= 100ms");
   if (cfg.deny_purge && cfg.allow_rollup_hdrs) return invalid("roll-ups require the purge permission");
+  if (cfg.allow_msg_counter === true) {
+    if (cfg.discard === "new") return invalid("counter stream cannot use discard new");
+    if (cfg.allow_msg_ttl === true) return invalid("counter stream cannot use message TTLs");
+    if (cfg.retention !== "limits") return invalid("counter stream can only use limits retention");
+  }
   if (cfg.discard_new_per_subject === true) {
     if (cfg.discard !== "new") return invalid("discard new per subject requires discard new policy to be set");
     if (cfg.max_msgs_per_subject <= 0) return invalid("discard new per subject requires max msgs per subject > 0");
+  }
+  // Markers need TTLs (they carry one) and subject rollups (placing one removes what expired):
+  // outside pedantic mode, which this broker does not offer, nats-server switches both on.
+  const markerTtl = cfg.subject_delete_marker_ttl ?? 0;
+  if (markerTtl > 0) {
+    if (markerTtl < 1000 * MS) return invalid("subject delete marker TTL must be at least 1 second");
+    cfg.allow_msg_ttl = true;
+    if (!cfg.allow_rollup_hdrs) {
+      cfg.allow_rollup_hdrs = true;
+      cfg.deny_purge = false;
+    }
+  } else if (markerTtl < 0) {
+    return invalid("subject delete marker TTL must not be negative");
   }
   if (cfg.mirror_direct && cfg.mirror === undefined) return invalid("stream has no mirror but does have mirror direct");
 
@@ -440,6 +469,8 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   if (!cfg.sealed && old.sealed) return invalid("stream configuration update can not unseal a sealed stream");
   if (!cfg.deny_delete && old.deny_delete) return invalid("stream configuration update can not cancel deny message deletes");
   if (!cfg.deny_purge && old.deny_purge) return invalid("stream configuration update can not cancel deny purge");
+  if (old.allow_msg_ttl === true && cfg.allow_msg_ttl !== true) return invalid("message TTL status can not be disabled");
+  if ((old.allow_msg_counter === true) !== (cfg.allow_msg_counter === true)) return invalid("stream configuration update can not change message counter setting");
   if (cfg.sealed) {
     // A sealed stream never changes again: nothing ages out, nothing is deleted or purged.
     cfg.max_age = 0;
@@ -483,5 +514,7 @@ export function storeLimits(cfg: StreamConfig): StoreLimits {
     maxBytes: cfg.max_bytes,
     maxAgeNs: cfg.max_age,
     maxMsgsPerSubject: cfg.max_msgs_per_subject,
+    allowMsgTtl: cfg.allow_msg_ttl === true,
+    subjectDeleteMarkers: (cfg.subject_delete_marker_ttl ?? 0) > 0,
   };
 }

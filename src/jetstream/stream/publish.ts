@@ -14,6 +14,8 @@ import type { SubjectTransform } from "../../subjects/subject-transform.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
 import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
+import { MSG_TTL_HEADER, parseMsgTtl, type MsgTtl } from "../store/msg-ttl.ts";
+import { applyIncrement, checkIncrement } from "./counter.ts";
 
 /** Header names the publish path reads (server/stream.go `JS*` constants). */
 export const JsHeader = {
@@ -100,6 +102,8 @@ export interface Inbound {
   readonly reply: string;
   readonly headers: Uint8Array | undefined;
   readonly data: Uint8Array;
+  /** Brought by a source (nats-server's `sourced`): a TTL is not refused on a stream without `allow_msg_ttl`. */
+  readonly sourced?: boolean;
 }
 
 function ackError(target: CaptureTarget, error: ApiError): string {
@@ -118,7 +122,8 @@ function lastMatching(target: CaptureTarget, filter: string): number {
 }
 
 /** Checks, stores and acknowledges one message. Never throws. */
-export function capture(target: CaptureTarget, msg: Inbound): void {
+export function capture(target: CaptureTarget, inbound: Inbound): void {
+  let msg = inbound;
   // A `no_ack` stream never answers, not even a refusal (nats-server `doAck`).
   const reply = target.config.no_ack === true ? "" : msg.reply;
   const refuse = (error: ApiError): void => {
@@ -132,9 +137,22 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   const parsed = headers === undefined ? undefined : MsgHeaders.decode(headers);
   let msgId = "";
   let rollup = "";
+  let ttl: MsgTtl = 0;
+  let incr: bigint | undefined;
   if (parsed !== undefined) {
+    // Counter increments are looked at before any other header (stream.go processJetStreamMsg).
+    const increment = checkIncrement(parsed, msg.data.length, cfg.allow_msg_counter === true, msg.sourced === true);
+    if ("error" in increment) return refuse(increment.error);
+    incr = increment.incr;
+
     const expectedStream = parsed.get(JsHeader.ExpectedStream);
     if (expectedStream !== "" && expectedStream !== target.name) return refuse(JsErrors.streamNotMatch());
+
+    // A readable TTL is refused at once without `allow_msg_ttl`; an unreadable one only just
+    // before storing (stream.go processJetStreamMsg reads it twice, ignoring the error first).
+    const ttlValue = parsed.get(MSG_TTL_HEADER);
+    if (ttlValue !== "") ttl = parseMsgTtl(ttlValue);
+    if (typeof ttl === "number" && ttl !== 0 && cfg.allow_msg_ttl !== true && msg.sourced !== true) return refuse(JsErrors.msgTtlDisabled());
 
     // The subject the check is about may be given, a wildcard included: the last message
     // matching it (stream.go processJetStreamMsg, `JSExpectedLastSubjSeqSubj`, nats-server 2.11).
@@ -169,6 +187,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
       if (rollup !== "sub" && rollup !== "all") return refuse(JsErrors.rollupFailed(`rollup value invalid: ${JSON.stringify(rollup)}`));
     }
   }
+  if (cfg.allow_msg_counter === true && incr === undefined) return refuse(JsErrors.counterIncrMissing());
 
   const headerSize = headers?.length ?? 0;
   const maxMsgSize = cfg.max_msg_size;
@@ -181,6 +200,23 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     if (refusal !== undefined) return refuse(JsErrors.storeFailed(refusal));
   }
   if (!target.hasRoomFor()) return refuse(JsErrors.insufficientResources());
+  // The PubAck of a counter stream says the new total (`"val"`).
+  let ackTail = "}";
+  if (incr !== undefined && cfg.allow_msg_counter === true) {
+    const counted = applyIncrement(target.store, msg.subject, headers, msg.data, incr);
+    if ("error" in counted) return refuse(counted.error);
+    headers = counted.headers;
+    msg = { ...msg, data: counted.data };
+    ackTail = `,"val":${JSON.stringify(counted.total)}}`;
+  }
+  if (ttl === "invalid") return refuse(JsErrors.msgTtlInvalid());
+  // A TTL shorter than the markers' would let a message expire with a marker for its subject
+  // still there, and no marker would follow (stream.go: at least the marker TTL, unless one
+  // message per subject).
+  const markerTtlSeconds = Math.floor((cfg.subject_delete_marker_ttl ?? 0) / 1e9);
+  if (ttl > 0 && markerTtlSeconds > 0 && cfg.max_msgs_per_subject !== 1 && ttl < markerTtlSeconds) {
+    headers = withMsgTtl(headers!, markerTtlSeconds);
+  }
 
   // Republish: the subject it goes to, and the last sequence of this exact subject before
   // this message (stream.go processJetStreamMsg, "aids in gap detection").
@@ -210,7 +246,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
     target.lastMsgId = msgId;
     if (msgId !== "") target.duplicates.remember(msgId, seq, target.now());
     republish(seq, timeNs);
-    if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}}`);
+    if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}${ackTail}`);
     return;
   }
 
@@ -228,7 +264,7 @@ export function capture(target: CaptureTarget, msg: Inbound): void {
   // Republished before the ack, as nats-server queues them in that order.
   republish(stored.seq, stored.timeNs);
   // The ack goes out once the message is in the store, before consumers see it.
-  if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}}`);
+  if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}${ackTail}`);
   target.stored(stored.seq, msg.subject);
 }
 
@@ -247,6 +283,13 @@ function republishStored(target: CaptureTarget, to: string, msg: Inbound, header
       ? Buffer.from(`NATS/1.0\r\n${lines}\r\n`, "latin1")
       : Buffer.concat([headers.subarray(0, headers.length - 2), Buffer.from(`${lines}\r\n`, "latin1")]);
   target.republish(to, block, headersOnly ? undefined : Buffer.from(msg.data));
+}
+
+/** The header block with its `Nats-TTL` set to `seconds` (replaced where it stood). */
+function withMsgTtl(block: Uint8Array, seconds: number): Uint8Array {
+  const text = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("latin1");
+  const lines = text.slice(0, -4).split("\r\n").filter((line, i) => i === 0 || !line.startsWith(`${MSG_TTL_HEADER}:`));
+  return Buffer.from(`${lines.join("\r\n")}\r\n${MSG_TTL_HEADER}: ${seconds}\r\n\r\n`, "latin1");
 }
 
 /** nats-server's discard-new checks (memstore.go/filestore.go `storeRawMsg`), or undefined to store. */

@@ -32,10 +32,11 @@ export interface FeedSink {
   /** The next origin sequence wanted, or 0 when nothing was taken yet (then the source's own start applies). */
   nextSeq(): number;
   /**
-   * One origin message, in order, its subject already transformed. `originSeq` is its
-   * sequence in the origin. Returns false when it could not be stored: the feed starts over.
+   * One origin message, in order, its subject already transformed (`originSubject` is the one
+   * it had there). `originSeq` is its sequence in the origin. Returns false when it could not
+   * be stored: the feed starts over.
    */
-  take(subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number, timeNs: bigint): boolean;
+  take(subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number, timeNs: bigint, originSubject: string): boolean;
 }
 
 export class SourceFeed {
@@ -213,7 +214,7 @@ export class SourceFeed {
         break;
       }
     }
-    if (!this.#sink.take(subject, msg.rawHeaders, Buffer.from(msg.data), streamSeq, timeNs)) return this.#retry();
+    if (!this.#sink.take(subject, msg.rawHeaders, Buffer.from(msg.data), streamSeq, timeNs, msg.subject)) return this.#retry();
     this.#dseq = consumerSeq;
     this.#sseq = streamSeq;
     this.lag = pending > 0 ? pending - 1 : 0;

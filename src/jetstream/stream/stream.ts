@@ -75,7 +75,26 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.#republisher = republisher(config);
     this.#inputTransform = inputTransform(config);
     this.#rebuildDuplicates();
+    this.#watchForMarkers();
   }
+
+  /** Subject delete markers are placed by this stream when its store reports an expired subject. */
+  #watchForMarkers(): void {
+    this.store.onSubjectDeleteMarker((this.#config.subject_delete_marker_ttl ?? 0) > 0 ? this.#placeMarker : undefined);
+  }
+
+  /**
+   * The marker (filestore.go `handleRemovalOrSdm`): no payload, `Nats-Marker-Reason: MaxAge`,
+   * `Nats-TTL` the marker TTL as a Go duration, and a subject rollup, so storing it removes
+   * the message that expired. It goes through the capture path like any publish (republish,
+   * consumers), with no one to acknowledge.
+   */
+  readonly #placeMarker = (subject: string): void => {
+    if (this.#closed) return;
+    const ttlSeconds = Math.floor((this.#config.subject_delete_marker_ttl ?? 0) / 1e9);
+    const block = Buffer.from(`NATS/1.0\r\nNats-Marker-Reason: MaxAge\r\nNats-TTL: ${goDurationOfSeconds(ttlSeconds)}\r\nNats-Rollup: sub\r\n\r\n`, "latin1");
+    capture(this, { subject, reply: "", headers: block, data: new Uint8Array(0) });
+  };
 
   get config(): StreamConfig {
     return this.#config;
@@ -112,7 +131,7 @@ export class Stream implements StreamHandle, CaptureTarget {
         this.#feeds.push(
           new SourceFeed(bus, logger, source, "source", {
             nextSeq: () => this.#sourceNext.get(iname) ?? 0,
-            take: (subject, headers, data, originSeq) => this.#takeSourced(iname, subject, headers, data, originSeq),
+            take: (subject, headers, data, originSeq, _timeNs, originSubject) => this.#takeSourced(iname, subject, headers, data, originSeq, originSubject),
           }),
         );
       }
@@ -153,12 +172,14 @@ export class Stream implements StreamHandle, CaptureTarget {
    * <filters> <destinations> <subject>` (stream.go `genSourceHeader`), which also tells where
    * to resume after a restart.
    */
-  #takeSourced(iname: string, subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number): boolean {
+  #takeSourced(iname: string, subject: string, headers: Uint8Array | undefined, data: Uint8Array, originSeq: number, originSubject: string): boolean {
     if (this.#closed) return false;
     const [name, filters, dests] = iname.split(" ");
-    const value = `${name} ${originSeq} ${filters} ${dests} ${subject}`;
+    // The subject as the origin has it, before this source's transform (stream.go
+    // processInboundSourceMsg writes the header first); counters key their sources on it.
+    const value = `${name} ${originSeq} ${filters} ${dests} ${originSubject}`;
     const block = withHeader(headers, "Nats-Stream-Source", value);
-    capture(this, { subject: this.#transformed(subject), reply: "", headers: block, data });
+    capture(this, { subject: this.#transformed(subject), reply: "", headers: block, data, sourced: true });
     this.#sourceNext.set(iname, originSeq + 1);
     return true;
   }
@@ -303,6 +324,7 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.#republisher = republisher(config);
     this.#inputTransform = inputTransform(config);
     this.duplicates.windowNs = config.duplicate_window;
+    this.#watchForMarkers();
     this.store.updateLimits(storeLimits(config));
     if (feedsChanged) this.#stopFeeds();
     if (subjectsChanged || feedsChanged) this.startCapture();
@@ -421,6 +443,16 @@ export class Stream implements StreamHandle, CaptureTarget {
     const last = found[0];
     if (last !== undefined && last.seq === state.lastSeq) this.lastMsgId = last.id;
   }
+}
+
+/** Go's `time.Duration.String()` for whole seconds: "30s", "5m0s", "1h0m0s". */
+function goDurationOfSeconds(total: number): string {
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
 }
 
 /** The checked config's republish transform (none without a destination). */
