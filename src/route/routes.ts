@@ -11,13 +11,14 @@
 import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from "node:net";
 import { newNonce } from "../auth/credentials.ts";
 import { SERVER_VERSION } from "../base/constants.ts";
-import type { Account } from "../core/account.ts";
+import { GLOBAL_ACCOUNT, type Account } from "../core/account.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
 import { SinkKind, type Subscription } from "../core/subscription.ts";
 import { DEFAULT_ROUTE_CONNECT, DEFAULT_ROUTE_DIAL, DEFAULT_ROUTE_RECONNECT, type ResolvedCluster } from "./options.ts";
 import type { ConnectRefusal, RouteHost, RouteInfo } from "./route-host.ts";
+import { JetStreamBridge } from "./jetstream-bridge.ts";
 import { deliverFromRoute, type RoutedLeafFilter } from "./route-inbound.ts";
 import { ROUTE_PROTO, RouteLink } from "./route-link.ts";
 
@@ -35,6 +36,8 @@ export interface RoutesHost {
   readonly serverName: string;
   /** Every account with the feed of its sublist's changes. */
   readonly accounts: readonly { readonly account: Account; readonly feed: InterestFeed }[];
+  /** The system account (nats-server's `$SYS`), where JetStream members take API requests. */
+  readonly systemAccount: Account | undefined;
   /** This server's client URL (`host:port`), once it listens; undefined without a client port. */
   clientUrl(): string | undefined;
   leafTakesRouted: RoutedLeafFilter;
@@ -98,6 +101,8 @@ export class Routes {
   readonly #byName = new Map<string, Account>();
   readonly #unobserve: (() => void)[] = [];
   readonly #linkHost: RouteHost;
+  /** `$G`'s JetStream API, served by JetStream members of the cluster. */
+  readonly #jetstream: JetStreamBridge | undefined;
   #listener: NetServer | undefined;
   #port: number | undefined;
   #closed = false;
@@ -107,8 +112,12 @@ export class Routes {
     this.#config = config;
     this.#clusterName = config.name;
     this.#dynamicName = config.dynamicName;
+    for (const { account } of host.accounts) this.#byName.set(account.name, account);
+    const global = this.#byName.get(GLOBAL_ACCOUNT);
+    const system = host.systemAccount;
+    this.#jetstream =
+      global === undefined || system === undefined ? undefined : new JetStreamBridge(global, system, { serverName: host.serverName, clusterName: () => this.#clusterName });
     for (const { account, feed } of host.accounts) {
-      this.#byName.set(account.name, account);
       const rm = new Map<string, number>();
       this.#rm.set(account.name, rm);
       for (const sub of feed.all()) this.#count(rm, sub, 1);
@@ -208,6 +217,7 @@ export class Routes {
     if (this.#closed) return;
     this.#closed = true;
     for (const unobserve of this.#unobserve.splice(0)) unobserve();
+    this.#jetstream?.close();
     for (const dialer of this.#dialers) {
       if (dialer.timer !== undefined) clearTimeout(dialer.timer);
       dialer.socket?.destroy();
@@ -466,6 +476,7 @@ export class Routes {
   }
 
   #interestChanged(account: string, rm: Map<string, number>, sub: Subscription, delta: 1 | -1): void {
+    if (sub.sink.kind === SinkKind.route && account === this.#host.systemAccount?.name) this.#jetstream?.routeInterest(sub.subject, sub.queue, delta);
     const n = this.#count(rm, sub, delta);
     if (n < 0 || this.#byId.size === 0) return;
     const key = sub.queue === undefined ? sub.subject : `${sub.subject} ${sub.queue}`;
