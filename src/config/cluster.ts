@@ -1,16 +1,16 @@
 /**
  * The `cluster { }` block (opts.go parseCluster) mapped onto the `cluster` option: `name`,
  * `listen`/`host`/`port`, `routes`, `authorization { user, password, timeout }`,
- * `no_advertise`, `connect_retries`. Keys for what we do not have yet (TLS on routes,
- * permissions, pools, compression, advertise) are warnings.
+ * `no_advertise`, `connect_retries`, `tls`. Keys for what we do not have yet (pools,
+ * compression, advertise) are warnings.
  */
 import type { ClusterOptions } from "../route/options.ts";
 import { boolean, collect, integer, nested, nonEmptyString, problem, secondsOrDuration, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
+import { tlsBlock } from "./security.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
 
 const CLUSTER_IGNORED = new Set([
-  "tls",
   "advertise",
   "cluster_advertise",
   "permissions",
@@ -62,6 +62,12 @@ export function clusterBlock(entry: ConfigEntry, warnings: string[]): ClusterOpt
         case "authorization":
           out.authorization = authorization(at);
           return;
+        case "tls": {
+          const { cert, key, ca, certFile, keyFile, caFile, verify, timeout } = tlsBlock(at, warnings);
+          out.tls = { cert, key, ca, certFile, keyFile, caFile, verify, timeout };
+          for (const k of Object.keys(out.tls) as (keyof typeof out.tls)[]) if (out.tls[k] === undefined) delete out.tls[k];
+          return;
+        }
       }
       if (CLUSTER_IGNORED.has(name)) {
         warnings.push(`${formatPosition(at.keyPos)}: ${JSON.stringify(sub.key)} in "cluster" is not supported yet; ignored`);

@@ -8,6 +8,7 @@
  * `RS+`/`RS-`, a queue group's every change as `RS+` with its weight, and its end as `RS-`.
  * What routes want is never told to other routes (the one-hop rule).
  */
+import type { Duplex } from "node:stream";
 import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from "node:net";
 import { newNonce } from "../auth/credentials.ts";
 import { SERVER_VERSION } from "../base/constants.ts";
@@ -16,6 +17,7 @@ import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
 import { SinkKind, type Subscription } from "../core/subscription.ts";
+import { dialTls, startTls } from "../transport/tls.ts";
 import { DEFAULT_ROUTE_CONNECT, DEFAULT_ROUTE_DIAL, DEFAULT_ROUTE_RECONNECT, type ResolvedCluster } from "./options.ts";
 import type { ConnectRefusal, RouteHost, RouteInfo } from "./route-host.ts";
 import { JetStreamBridge } from "./jetstream-bridge.ts";
@@ -104,6 +106,8 @@ export class Routes {
   /** `$G`'s JetStream API, served by JetStream members of the cluster. */
   readonly #jetstream: JetStreamBridge | undefined;
   #listener: NetServer | undefined;
+  /** Accepted sockets still in their TLS handshake: close() ends them too. */
+  readonly #handshaking = new Set<Socket>();
   #port: number | undefined;
   #closed = false;
 
@@ -222,6 +226,8 @@ export class Routes {
       if (dialer.timer !== undefined) clearTimeout(dialer.timer);
       dialer.socket?.destroy();
     }
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
     for (const link of [...this.#links]) link.close("Server Shutdown");
     const listener = this.#listener;
     this.#listener = undefined;
@@ -236,7 +242,32 @@ export class Routes {
       return;
     }
     socket.setNoDelay(true);
-    this.#links.add(new RouteLink(this.#linkHost, socket, "accept", this.#host.nextCid()));
+    const tls = this.#config.tls;
+    if (tls === undefined) {
+      this.#links.add(new RouteLink(this.#linkHost, socket, "accept", this.#host.nextCid()));
+      return;
+    }
+    // route.go createRoute: with TLS, the handshake comes first, before INFO, and the peer
+    // must present a certificate our CA signed.
+    this.#handshaking.add(socket);
+    socket.on("error", () => undefined);
+    startTls(
+      socket,
+      tls.accept,
+      (secure) => {
+        this.#handshaking.delete(socket);
+        if (this.#closed) {
+          secure.destroy();
+          return;
+        }
+        this.#links.add(new RouteLink(this.#linkHost, secure, "accept", this.#host.nextCid()));
+      },
+      (why) => {
+        this.#handshaking.delete(socket);
+        this.#host.options.logger.error(`${socket.remoteAddress ?? "route"}:${socket.remotePort ?? 0} - TLS route handshake error: ${why}`);
+        socket.destroy();
+      },
+    );
   }
 
   /** route.go connectToRoute: dial, and on failure retry every second (explicit: for ever). */
@@ -268,9 +299,45 @@ export class Routes {
       }
       // Errors from here on are the link's to handle (it closes and tells us).
       socket.on("error", () => undefined);
-      const link = new RouteLink(this.#linkHost, socket, "solicit", this.#host.nextCid(), dialer.url);
-      dialer.link = link;
-      this.#links.add(link);
+      if (this.#config.tls === undefined) this.#solicited(dialer, socket);
+      else this.#dialTls(dialer, socket);
+    });
+  }
+
+  #solicited(dialer: Dialer, stream: Duplex): void {
+    const link = new RouteLink(this.#linkHost, stream, "solicit", this.#host.nextCid(), dialer.url);
+    dialer.link = link;
+    this.#links.add(link);
+  }
+
+  /** route.go createRoute, soliciting side: TLS as the client, the peer checked against the host dialed. */
+  #dialTls(dialer: Dialer, socket: Socket): void {
+    const tls = this.#config.tls!;
+    dialer.socket = socket;
+    const host = dialer.url.hostname.replace(/^\[|\]$/g, "");
+    const secure = dialTls(socket, host, tls.dial);
+    const failed = (why: string): void => {
+      clearTimeout(timer);
+      if (dialer.socket !== socket) return;
+      dialer.socket = undefined;
+      this.#host.options.logger.error(`${host}:${dialer.url.port} - TLS route handshake error: ${why}`);
+      secure.destroy();
+      socket.destroy();
+      this.#retry(dialer, DEFAULT_ROUTE_CONNECT);
+    };
+    const timer = setTimeout(() => failed("timeout"), tls.timeout);
+    timer.unref();
+    secure.once("error", (err) => failed(err.message));
+    secure.once("secureConnect", () => {
+      clearTimeout(timer);
+      if (dialer.socket !== socket) return;
+      dialer.socket = undefined;
+      if (this.#closed) {
+        secure.destroy();
+        return;
+      }
+      secure.on("error", () => undefined);
+      this.#solicited(dialer, secure);
     });
   }
 
@@ -300,6 +367,7 @@ export class Routes {
       port: this.#port ?? this.#config.port,
       headers: true,
       ...(this.#config.authorization !== undefined && { auth_required: true }),
+      ...(this.#config.tls !== undefined && { tls_required: true, tls_verify: true }),
       max_payload: o.maxPayload,
       nonce: newNonce(),
       cluster: this.#clusterName,
@@ -319,7 +387,7 @@ export class Routes {
       pedantic: false,
       ...(user !== undefined && { user }),
       ...(pass !== undefined && { pass }),
-      tls_required: false,
+      tls_required: this.#config.tls !== undefined,
       headers: true,
       name: this.#host.serverId,
       cluster: this.#clusterName,
