@@ -5,6 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { InvalidOptionError } from "../base/errors.ts";
+import { isValidSubject } from "../subjects/subject.ts";
+import { CompiledPermissions, type SubjectPermission } from "../core/permissions.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 
 /** nats-server DEFAULT_ROUTE_CONNECT: wait between attempts to reach a configured route. */
@@ -41,6 +43,13 @@ export interface ClusterOptions {
    * this certificate and checks the other's against `ca`/`caFile`, which is therefore required;
    * `verify` is accepted and changes nothing. `timeout` is in milliseconds (2000 by default).
    */
+  /**
+   * What crosses the routes (nats-server's `cluster { permissions { } }`, route.go canImport and
+   * canExport): `import`, the subjects we tell the other members we want (and take from them);
+   * `export`, the subjects whose interest we accept from them (and so send them). A list means
+   * `allow`; deny wins.
+   */
+  permissions?: { import?: SubjectPermission | string[]; export?: SubjectPermission | string[] };
   tls?: Pick<TlsOptions, "cert" | "key" | "ca" | "certFile" | "keyFile" | "caFile" | "verify" | "timeout">;
 }
 
@@ -55,6 +64,8 @@ export interface ResolvedCluster {
   readonly noAdvertise: boolean;
   readonly connectRetries: number;
   readonly authorization: { readonly user: string; readonly password: string; readonly timeout: number } | undefined;
+  /** Route permissions as a user's: `publish` is the import, `subscribe` the export (route.go setRoutePermissions). */
+  readonly permissions: CompiledPermissions | undefined;
   /** Route TLS: the context for accepted routes (peer certificate required) and PEM for dialing. */
   readonly tls: ResolvedRouteTls | undefined;
 }
@@ -110,7 +121,25 @@ export function resolveCluster(cluster: ClusterOptions | undefined): ResolvedClu
     authorization:
       auth === undefined ? undefined : { user: auth.user, password: auth.password, timeout: auth.timeout !== undefined ? auth.timeout * 1000 : ROUTE_AUTH_TIMEOUT },
     tls,
+    permissions: resolvePermissions(cluster.permissions),
   };
+}
+
+function resolvePermissions(p: ClusterOptions["permissions"]): CompiledPermissions | undefined {
+  if (p === undefined) return undefined;
+  if (typeof p !== "object" || p === null) throw new InvalidOptionError("cluster.permissions", "must be an object with import and export");
+  for (const [key, value] of Object.entries(p)) {
+    if (key !== "import" && key !== "export") throw new InvalidOptionError(`cluster.permissions.${key}`, "route permissions take import and export");
+    const lists = Array.isArray(value) ? [value] : [value?.allow, value?.deny];
+    for (const list of lists) {
+      if (list === undefined) continue;
+      if (!Array.isArray(list) || !list.every((s) => typeof s === "string" && isValidSubject(s))) {
+        throw new InvalidOptionError(`cluster.permissions.${key}`, "must list valid subjects");
+      }
+    }
+  }
+  if (p.import === undefined && p.export === undefined) return undefined;
+  return new CompiledPermissions({ ...(p.import !== undefined && { publish: p.import }), ...(p.export !== undefined && { subscribe: p.export }) });
 }
 
 function resolveRouteTls(tls: ClusterOptions["tls"]): ResolvedRouteTls | undefined {

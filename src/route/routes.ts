@@ -136,6 +136,7 @@ export class Routes {
         return host.options.logger;
       },
       stats: host.stats,
+      permissions: config.permissions,
       handshakeTimeout: config.authorization?.timeout ?? HANDSHAKE_TIMEOUT,
       routeInfoJson: () => manager.#routeInfoJson(),
       connectJson: (url) => manager.#connectJson(url),
@@ -446,7 +447,7 @@ export class Routes {
     // route.go sendSubsToRoute: the whole interest of every account.
     let text = "";
     for (const [account, rm] of this.#rm) {
-      for (const [key, n] of rm) text += subLine(account, key, n);
+      for (const [key, n] of rm) if (this.#imports(key)) text += subLine(account, key, n);
     }
     if (text !== "") link.sendInterest(Buffer.from(text, "utf8"));
     // route.go forwardNewRouteInfoToKnownServers: the others dial the newcomer.
@@ -531,6 +532,14 @@ export class Routes {
 
   // ---- interest -----------------------------------------------------------------------------
 
+  /** route.go canImport: whether we tell the routes we want `subjectOrKey` (`subject[ queue]`). */
+  #imports(subjectOrKey: string): boolean {
+    const perms = this.#config.permissions;
+    if (perms === undefined) return true;
+    const space = subjectOrKey.indexOf(" ");
+    return perms.canPublish(space < 0 ? subjectOrKey : subjectOrKey.slice(0, space));
+  }
+
   /** Counts a subscription in `rm`; returns the new count, or -1 when it does not count. */
   #count(rm: Map<string, number>, sub: Subscription, delta: 1 | -1): number {
     const kind = sub.sink.kind;
@@ -547,6 +556,7 @@ export class Routes {
     if (sub.sink.kind === SinkKind.route && account === this.#host.systemAccount?.name) this.#jetstream?.routeInterest(sub.subject, sub.queue, delta);
     const n = this.#count(rm, sub, delta);
     if (n < 0 || this.#byId.size === 0) return;
+    if (!this.#imports(sub.subject)) return;
     const key = sub.queue === undefined ? sub.subject : `${sub.subject} ${sub.queue}`;
     // Plain interest: only the first and the last matter; a queue group's weight always does.
     if (sub.queue === undefined && !((delta > 0 && n === 1) || (delta < 0 && n === 0))) return;
