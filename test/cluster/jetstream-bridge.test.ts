@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connect, headers, type Msg } from "@nats-io/transport-node";
+import { parseConfig } from "../../src/config/parser.ts";
+import { optionsFromConfig } from "../../src/config/to-options.ts";
+import { createServer } from "../../src/index.ts";
 import { eventually, routesUp, routeUrl, startNode } from "./helpers.ts";
 
 describe("JetStream API import over routes", { timeout: 30_000 }, () => {
@@ -66,5 +69,10 @@ describe("JetStream API import over routes", { timeout: 30_000 }, () => {
       }
       if (Date.now() - t0 > 5000) assert.fail("the import did not go away");
     }
+  });
+
+  it("refuses local JetStream in a cluster, from a config file too, and says where JetStream goes instead", () => {
+    const { options } = optionsFromConfig(parseConfig("jetstream { store_dir: /tmp/x }\ncluster { name: c, port: -1 }\n", { file: "/x.conf" }));
+    assert.throws(() => createServer(options), /cluster.*cannot be combined with jetstream: JetStream in a cluster is nats-server's/);
   });
 });
