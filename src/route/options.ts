@@ -64,8 +64,8 @@ export interface ResolvedCluster {
   readonly noAdvertise: boolean;
   readonly connectRetries: number;
   readonly authorization: { readonly user: string; readonly password: string; readonly timeout: number } | undefined;
-  /** Route permissions as a user's: `publish` is the import, `subscribe` the export (route.go setRoutePermissions). */
-  readonly permissions: CompiledPermissions | undefined;
+  /** Route permissions, checked; undefined when they restrict nothing. */
+  readonly permissions: ClusterOptions["permissions"];
   /** Route TLS: the context for accepted routes (peer certificate required) and PEM for dialing. */
   readonly tls: ResolvedRouteTls | undefined;
 }
@@ -125,7 +125,7 @@ export function resolveCluster(cluster: ClusterOptions | undefined): ResolvedClu
   };
 }
 
-function resolvePermissions(p: ClusterOptions["permissions"]): CompiledPermissions | undefined {
+function resolvePermissions(p: ClusterOptions["permissions"]): ClusterOptions["permissions"] {
   if (p === undefined) return undefined;
   if (typeof p !== "object" || p === null) throw new InvalidOptionError("cluster.permissions", "must be an object with import and export");
   for (const [key, value] of Object.entries(p)) {
@@ -139,6 +139,12 @@ function resolvePermissions(p: ClusterOptions["permissions"]): CompiledPermissio
     }
   }
   if (p.import === undefined && p.export === undefined) return undefined;
+  return { ...(p.import !== undefined && { import: p.import }), ...(p.export !== undefined && { export: p.export }) };
+}
+
+/** Route permissions as a user's: `publish` is the import, `subscribe` the export (route.go setRoutePermissions). */
+export function compileRoutePermissions(p: ClusterOptions["permissions"]): CompiledPermissions | undefined {
+  if (p === undefined) return undefined;
   return new CompiledPermissions({ ...(p.import !== undefined && { publish: p.import }), ...(p.export !== undefined && { subscribe: p.export }) });
 }
 

@@ -16,9 +16,10 @@ import { GLOBAL_ACCOUNT, type Account } from "../core/account.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
+import type { CompiledPermissions } from "../core/permissions.ts";
 import { SinkKind, type Subscription } from "../core/subscription.ts";
 import { dialTls, startTls } from "../transport/tls.ts";
-import { DEFAULT_ROUTE_CONNECT, DEFAULT_ROUTE_DIAL, DEFAULT_ROUTE_RECONNECT, type ResolvedCluster } from "./options.ts";
+import { compileRoutePermissions, DEFAULT_ROUTE_CONNECT, DEFAULT_ROUTE_DIAL, DEFAULT_ROUTE_RECONNECT, type ResolvedCluster } from "./options.ts";
 import type { ConnectRefusal, RouteHost, RouteInfo } from "./route-host.ts";
 import { JetStreamBridge } from "./jetstream-bridge.ts";
 import { deliverFromRoute, type RoutedLeafFilter } from "./route-inbound.ts";
@@ -103,6 +104,8 @@ export class Routes {
   readonly #byName = new Map<string, Account>();
   readonly #unobserve: (() => void)[] = [];
   readonly #linkHost: RouteHost;
+  /** `cluster.permissions`, compiled once for every route. */
+  readonly #permissions: CompiledPermissions | undefined;
   /** `$G`'s JetStream API, served by JetStream members of the cluster. */
   readonly #jetstream: JetStreamBridge | undefined;
   #listener: NetServer | undefined;
@@ -116,6 +119,7 @@ export class Routes {
     this.#config = config;
     this.#clusterName = config.name;
     this.#dynamicName = config.dynamicName;
+    this.#permissions = compileRoutePermissions(config.permissions);
     for (const { account } of host.accounts) this.#byName.set(account.name, account);
     const global = this.#byName.get(GLOBAL_ACCOUNT);
     const system = host.systemAccount;
@@ -136,7 +140,7 @@ export class Routes {
         return host.options.logger;
       },
       stats: host.stats,
-      permissions: config.permissions,
+      permissions: this.#permissions,
       handshakeTimeout: config.authorization?.timeout ?? HANDSHAKE_TIMEOUT,
       routeInfoJson: () => manager.#routeInfoJson(),
       connectJson: (url) => manager.#connectJson(url),
@@ -534,7 +538,7 @@ export class Routes {
 
   /** route.go canImport: whether we tell the routes we want `subjectOrKey` (`subject[ queue]`). */
   #imports(subjectOrKey: string): boolean {
-    const perms = this.#config.permissions;
+    const perms = this.#permissions;
     if (perms === undefined) return true;
     const space = subjectOrKey.indexOf(" ");
     return perms.canPublish(space < 0 ? subjectOrKey : subjectOrKey.slice(0, space));
