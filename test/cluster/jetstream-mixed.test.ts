@@ -85,4 +85,25 @@ describe("JetStream on nats-server, clients on our node", { skip, timeout: 120_0
     assert.equal(state.messages, 2);
     await eventually(() => ours.routes.length === 2, "routes still up");
   });
+
+  it("three JetStream nats-servers that do not know our node: it dials one, and its clients get an R3 stream", async (t) => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const r = (p: number): string => `nats-route://127.0.0.1:${p}`;
+    const others = (i: number): string[] => ports.filter((_, k) => k !== i).map(r);
+    const servers = await Promise.all(ports.map((p, i) => jsNatsServer(t, `ns${i + 1}`, p, others(i))));
+    // Gossip brings the other two.
+    const ours = await startNode(t, { serverName: "ours" }, { routes: [r(ports[0]!)] });
+    await routesUp(ours, 3, 15_000);
+    const nc = await ours.connect();
+    t.after(() => nc.close());
+    const jsm = await until(() => jetstreamManager(nc, { timeout: 1000 }), "JetStream through our node");
+    await until(() => jsm.streams.add({ name: "EVENTS", subjects: ["events.>"], num_replicas: 3 }), "an R3 stream");
+    const js = jetstream(nc);
+    const ack = await until(() => js.publish("events.a", new Uint8Array([1, 2, 3])), "the stream's interest on our node");
+    assert.equal(ack.stream, "EVENTS");
+    const info = await jsm.streams.info("EVENTS");
+    assert.equal(info.cluster?.replicas?.length, 2, "a leader and two replicas, all nats-server");
+    assert.ok(![info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((x) => x.name)].includes("ours"));
+    assert.equal(servers.length, 3);
+  });
 });
