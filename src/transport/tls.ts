@@ -186,14 +186,17 @@ function connectionKey(socket: Pick<Socket, "remoteAddress" | "remotePort" | "lo
   return `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`;
 }
 
-/** One never-listening tls.Server per `tls` option, that accepted sockets are handed to. */
+/**
+ * One never-listening tls.Server per `tls` option, that accepted sockets are handed to. Its own
+ * handshake timeout is a backstop: the caller's comes first, so that it can still say why.
+ */
 const acceptors = new WeakMap<ResolvedTls, import("node:tls").Server>();
 
 function acceptor(tls: ResolvedTls): import("node:tls").Server {
   let server = acceptors.get(tls);
   if (server === undefined) {
     const { cert, key, ca } = tls.material();
-    server = nodeTls().createServer({ cert, key, ...(ca !== undefined && { ca }), requestCert: tls.verify, rejectUnauthorized: tls.verify, handshakeTimeout: tls.timeout });
+    server = nodeTls().createServer({ cert, key, ...(ca !== undefined && { ca }), requestCert: tls.verify, rejectUnauthorized: tls.verify, handshakeTimeout: tls.timeout + 1000 });
     server.on("secureConnection", (secure: TLSSocket) => {
       const key = connectionKey(secure);
       const waiting = pendingSecure.get(key);
