@@ -74,6 +74,29 @@ describe("route TLS", { timeout: 60_000 }, () => {
     await routesUp(a);
     await routesUp(b);
     await bothWays(t, a, b.url);
+    // The route INFO, read over TLS as a member: tls_required and tls_verify.
+    const { connect: tlsConnect } = await import("node:tls");
+    const s = tlsConnect({ host: "127.0.0.1", port: a.clusterPort, ca: certs.ca, cert: certs.serverCert, key: certs.serverKey });
+    t.after(() => s.destroy());
+    s.on("error", () => undefined);
+    const line = await new Promise<string>((resolve) => {
+      let text = "";
+      s.on("data", (d: Buffer) => {
+        text += d.toString("utf8");
+        if (text.includes("\r\n")) resolve(text.slice(0, text.indexOf("\r\n")));
+      });
+    });
+    const info = JSON.parse(line.slice("INFO ".length)) as { tls_required?: boolean; tls_verify?: boolean };
+    assert.equal(info.tls_required, true);
+    assert.equal(info.tls_verify, true);
+  });
+
+  it("three nodes over TLS mesh by gossip: the route a node learns of is TLS too", async (t) => {
+    const a = await startNode(t, { serverName: "A" }, { tls: tls() });
+    const b = await startNode(t, { serverName: "B" }, { tls: tls(), routes: [routeUrl(a)] });
+    const c = await startNode(t, { serverName: "C" }, { tls: tls(), routes: [routeUrl(a)] });
+    for (const n of [a, b, c]) await routesUp(n, 2, 10_000);
+    await bothWays(t, b, c.url);
   });
 
   it("a peer without TLS, or with a certificate from another CA, never becomes a route", async (t) => {
