@@ -10,6 +10,7 @@ import { describe, it, type TestContext } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { createServer } from "../../src/index.ts";
 import { hasNatsServer, startNatsServer, type NatsServerProcess } from "../helpers/nats-server-process.ts";
 import { freePort } from "../leafnode/helpers.ts";
 import { eventually, routesUp, routeUrl, startNode } from "./helpers.ts";
@@ -105,5 +106,24 @@ describe("JetStream on nats-server, clients on our node", { skip, timeout: 120_0
     assert.equal(info.cluster?.replicas?.length, 2, "a leader and two replicas, all nats-server");
     assert.ok(![info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((x) => x.name)].includes("ours"));
     assert.equal(servers.length, 3);
+  });
+
+  it("a leaf spoke of our node reaches the cluster's JetStream through it", async (t) => {
+    const ours = await startNode(t, { serverName: "ours", leafnodes: { port: 0 } });
+    const [p1, p2] = [await freePort(), await freePort()];
+    const r = (p: number): string => `nats-route://127.0.0.1:${p}`;
+    await jsNatsServer(t, "ns1", p1, [r(p2), routeUrl(ours)]);
+    await jsNatsServer(t, "ns2", p2, [r(p1), routeUrl(ours)]);
+    await routesUp(ours, 2, 10_000);
+    const spoke = createServer({ leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${ours.leafNodePort}`] }] } });
+    t.after(() => spoke.close());
+    await spoke.listen();
+    await eventually(() => spoke.leafNodes.length === 1, "the leaf link", 10_000);
+    const nc = await spoke.connect();
+    t.after(() => nc.close());
+    const jsm = await until(() => jetstreamManager(nc, { timeout: 1000 }), "JetStream through the leaf and our node");
+    await until(() => jsm.streams.add({ name: "SPOKE", subjects: ["spoke.>"], num_replicas: 2 }), "a stream");
+    const ack = await until(() => jetstream(nc).publish("spoke.1", "x"), "the stream's interest on the spoke");
+    assert.equal(ack.stream, "SPOKE");
   });
 });
