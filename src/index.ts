@@ -23,7 +23,7 @@ export type {
   ResolvedLeafRemoteTls,
 } from "./leafnode/options.ts";
 export type { LeafLinkInfo } from "./leafnode/leaf-nodes.ts";
-export type { ClusterOptions, ResolvedCluster } from "./route/options.ts";
+export type { ClusterOptions, ResolvedCluster, ResolvedRouteTls } from "./route/options.ts";
 export type { RouteLinkInfo } from "./route/routes.ts";
 export { ConfigError, loadConfigFile, parseConfig, parseConfigFile } from "./config/index.ts";
 export type {

@@ -7,7 +7,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --quick            smoke run (~1 min): small counts, 2 runs each; outputs go to a temp dir
   --runs <n>         runs per scenario per server or contender (default 5 full, 2 quick)
   --only <ids>       comma-separated scenario ids, or "e2e" / "inprocess" for either set,
-                     or "jetstream" / "kv" / "leafnode" for a feature benchmark
+                     or "jetstream" / "kv" / "leafnode" / "accounts" / "cluster" for a feature benchmark
                      (outputs go to a temp dir)
   --profile <id>     run scenario <id> once against nats-embedded under node --cpu-prof,
                      print the top self-time functions; writes no results

@@ -1,19 +1,18 @@
 /**
  * The `cluster { }` block (opts.go parseCluster) mapped onto the `cluster` option: `name`,
  * `listen`/`host`/`port`, `routes`, `authorization { user, password, timeout }`,
- * `no_advertise`, `connect_retries`. Keys for what we do not have yet (TLS on routes,
- * permissions, pools, compression, advertise) are warnings.
+ * `no_advertise`, `connect_retries`, `tls`, `permissions { import, export }`. Keys for what we do not have yet (pools,
+ * compression, advertise) are warnings.
  */
 import type { ClusterOptions } from "../route/options.ts";
 import { boolean, collect, integer, nested, nonEmptyString, problem, secondsOrDuration, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
+import { subjectPermission, tlsBlock } from "./security.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
 
 const CLUSTER_IGNORED = new Set([
-  "tls",
   "advertise",
   "cluster_advertise",
-  "permissions",
   "pool_size",
   "accounts",
   "compression",
@@ -62,6 +61,15 @@ export function clusterBlock(entry: ConfigEntry, warnings: string[]): ClusterOpt
         case "authorization":
           out.authorization = authorization(at);
           return;
+        case "permissions":
+          out.permissions = permissions(at);
+          return;
+        case "tls": {
+          const { cert, key, ca, certFile, keyFile, caFile, verify, timeout } = tlsBlock(at, warnings);
+          out.tls = { cert, key, ca, certFile, keyFile, caFile, verify, timeout };
+          for (const k of Object.keys(out.tls) as (keyof typeof out.tls)[]) if (out.tls[k] === undefined) delete out.tls[k];
+          return;
+        }
       }
       if (CLUSTER_IGNORED.has(name)) {
         warnings.push(`${formatPosition(at.keyPos)}: ${JSON.stringify(sub.key)} in "cluster" is not supported yet; ignored`);
@@ -92,6 +100,21 @@ function authorization(at: ConfigEntry): NonNullable<ClusterOptions["authorizati
   }
   if (user === undefined || password === undefined) throw problem(at, "route authorization needs a user and a password");
   return { user, password, ...(timeout !== undefined && { timeout }) };
+}
+
+/** opts.go parseRoutePermissions: `import` and `export`, each a list or `{ allow, deny }`. */
+function permissions(at: ConfigEntry): NonNullable<ClusterOptions["permissions"]> {
+  if (at.value.kind !== "map") throw wrongType(at, "a block");
+  const out: NonNullable<ClusterOptions["permissions"]> = {};
+  for (const sub of at.value.entries.values()) {
+    const e = nested(sub, `${at.key}.${sub.key}`);
+    const name = sub.key.toLowerCase();
+    if (name === "import" || name === "export") {
+      const p = subjectPermission(e, false);
+      if (p !== undefined) out[name] = p;
+    } else if (!sub.usedAsVariable) throw problem(e, `unknown field ${JSON.stringify(sub.key)} (route permissions take import and export)`);
+  }
+  return out;
 }
 
 function hostPort(at: ConfigEntry): { host: string; port: number } {

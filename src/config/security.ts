@@ -89,7 +89,7 @@ function subjects(entry: ConfigEntry, queues: boolean): string[] {
  * `publish` or `subscribe`: a list (allow only, the old style) or `{ allow, deny }`. An empty
  * block restricts nothing (undefined), as nats-server.
  */
-function subjectPermission(entry: ConfigEntry, queues: boolean): SubjectPermission | undefined {
+export function subjectPermission(entry: ConfigEntry, queues: boolean): SubjectPermission | undefined {
   const value = entry.value;
   if (value.kind !== "map") {
     if (value.kind !== "string" && value.kind !== "array") throw wrongType(entry, "a subject, an array of subjects, or a block with allow and deny");

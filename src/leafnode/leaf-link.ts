@@ -13,7 +13,7 @@
  * its ops and its interest.
  */
 import type { Duplex } from "node:stream";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
 import { CompiledPermissions } from "../core/permissions.ts";
 import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
@@ -24,6 +24,7 @@ import { Connection, ConnectionKind } from "../core/connection.ts";
 import { PublisherCache } from "../core/publisher-cache.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "../core/subscription.ts";
 import { redactSecrets } from "../core/trace.ts";
+import { DEFAULT_DIAL_TLS, dialTls } from "../transport/tls.ts";
 import { Sublist, type MatchResult } from "../subjects/sublist.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import { encodeLeafSub, encodeLeafUnsub, interestKey, leafMsgPrefix, LDS_PREFIX } from "./leaf-encoder.ts";
@@ -253,17 +254,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   #upgradeToTls(): void {
     const solicit = this.#solicit!;
     const plain = this.#conn.stream as Socket;
-    const t = solicit.remote.tls;
-    const host = solicit.url.hostname;
-    const secure = tlsConnect({
-      socket: plain,
-      // SNI takes names only; an IP address is checked against the certificate's IP SANs.
-      servername: t?.serverName ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
-      ca: t?.ca,
-      cert: t?.cert,
-      key: t?.key,
-      rejectUnauthorized: t?.rejectUnauthorized ?? true,
-    });
+    const secure = dialTls(plain, solicit.url.hostname, solicit.remote.tls ?? DEFAULT_DIAL_TLS);
     this.#conn.replaceStream(secure);
     secure.once("secureConnect", () => {
       if (this.#closed) return;

@@ -6,6 +6,7 @@
  */
 import { beginDelivery, deliverOne, endDelivery } from "../core/router.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
+import { jsAckDeliverIndex } from "../subjects/js-ack-reply.ts";
 import type { LeafLink } from "./leaf-link.ts";
 
 export function routeFromLink(
@@ -94,19 +95,4 @@ function deliverToLocalMember(
   return false;
 }
 
-const JS_ACK_PREFIX = "$JS.ACK.";
-
-/**
- * Where `@` splits `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<tm>.<pending>@<subject>`,
- * or -1: the first `@` after the eighth dot, as tokens before it may contain `@` (client.go jsAckDeliverIdx).
- */
-export function jsAckDeliverIndex(reply: string): number {
-  if (!reply.startsWith(JS_ACK_PREFIX)) return -1;
-  let dots = 0;
-  for (let i = 0; i < reply.length; i++) {
-    const c = reply.charCodeAt(i);
-    if (c === 0x2e) dots++;
-    else if (c === 0x40 && dots >= 8) return i;
-  }
-  return -1;
-}
+export { jsAckDeliverIndex };

@@ -78,7 +78,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
   <h1><span class="mark">&#9670;</span> nats-embedded <span id="server-name" class="meta"></span></h1>
   <div class="meta">v<b id="version">&ndash;</b> &middot; <b id="address">&ndash;</b> &middot; up <b id="uptime">&ndash;</b> &middot; <span id="status" class="status"><i class="dot"></i><span id="status-text">connecting</span></span></div>
   <nav aria-label="JSON endpoints">
-    <a href="./varz">varz</a><a href="./connz">connz</a><a href="./connz?state=closed">closed</a><a href="./subsz">subsz</a><a href="./healthz">healthz</a><a href="./jsz" id="nav-jsz" hidden>jsz</a><a href="./leafz" id="nav-leafz" hidden>leafz</a><a href="./metrics">metrics</a>
+    <a href="./varz">varz</a><a href="./connz">connz</a><a href="./connz?state=closed">closed</a><a href="./subsz">subsz</a><a href="./healthz">healthz</a><a href="./jsz" id="nav-jsz" hidden>jsz</a><a href="./leafz" id="nav-leafz" hidden>leafz</a><a href="./routez" id="nav-routez" hidden>routez</a><a href="./metrics">metrics</a>
   </nav>
 </header>
 <main>
@@ -91,6 +91,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     <div class="card"><div class="label">Bytes out / s</div><div class="value" id="out-bytes-rate">&ndash;</div><div class="sub"><span id="out-bytes">&ndash;</span> total</div></div>
     <div class="card" id="slow-card"><div class="label">Slow consumers</div><div class="value" id="slow-consumers">&ndash;</div><div class="sub">since start</div></div>
     <div class="card" id="js-card" hidden><div class="label">JetStream streams</div><div class="value" id="js-streams">&ndash;</div><div class="sub"><span id="js-messages">&ndash;</span> msgs &middot; <span id="js-bytes">&ndash;</span></div></div>
+    <div class="card" id="route-card" hidden><div class="label">Routes</div><div class="value" id="routes">&ndash;</div><div class="sub" id="route-cluster">&ndash;</div></div>
     <div class="card" id="leaf-card" hidden><div class="label">Leaf nodes</div><div class="value" id="leafnodes">&ndash;</div><div class="sub" id="leaf-roles">&ndash;</div></div>
     <div class="card"><div class="label">Memory / CPU</div><div class="value" id="mem">&ndash;</div><div class="sub"><span id="cpu">&ndash;</span> CPU &middot; <span id="cores">&ndash;</span> cores</div></div>
   </section>
@@ -250,6 +251,12 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     jetstreamOn = Boolean(v.jetstream && v.jetstream.config);
     el("js-card").hidden = !jetstreamOn;
     el("nav-jsz").hidden = !jetstreamOn;
+    // The routes card when clustered (/varz cluster is {} otherwise).
+    var clusterOn = Boolean(v.cluster && v.cluster.name);
+    el("route-card").hidden = !clusterOn;
+    el("nav-routez").hidden = !clusterOn;
+    setText("routes", num(v.routes));
+    setText("route-cluster", clusterOn ? v.cluster.name + (v.cluster.cluster_port ? " \u00b7 port " + v.cluster.cluster_port : "") + (v.cluster.tls_required ? " \u00b7 TLS" : "") : "");
     var leafOn = Boolean(v.leaf && (v.leaf.port || v.leaf.remotes));
     el("leaf-card").hidden = !leafOn;
     el("nav-leafz").hidden = !leafOn;

@@ -12,6 +12,7 @@ import { sublistStatsJson, type SublistStatsJson } from "./subsz.ts";
 import { varz, type Varz } from "./varz.ts";
 import { jsz } from "./jsz.ts";
 import { leafz } from "./leafz.ts";
+import { routez } from "./routez.ts";
 import { JetStreamMetrics } from "./jetstream-metrics.ts";
 
 /** `/varz` number fields exported as `gnatsd_varz_<field>`. */
@@ -102,6 +103,19 @@ const HELP: Partial<Record<string, string>> = {
   api_errors: "JetStream API requests answered with an error, since start",
 };
 
+type RouteField = "in_msgs" | "out_msgs" | "in_bytes" | "out_bytes" | "pending_size" | "subscriptions";
+type RouteLabel = "server_id" | "rid" | "remote_id";
+
+/** `/routez` per-route numbers exported as `gnatsd_routez_route_<field>`. */
+const ROUTE_METRICS: readonly (readonly [RouteField, string])[] = [
+  ["in_msgs", "Messages received over the route, since it came up"],
+  ["out_msgs", "Messages sent over the route, since it came up"],
+  ["in_bytes", "Payload bytes received over the route, since it came up"],
+  ["out_bytes", "Payload bytes sent over the route, since it came up"],
+  ["pending_size", "Bytes queued to the route, not yet written"],
+  ["subscriptions", "Subjects and queue groups the peer has interest in"],
+];
+
 /** The Prometheus text of one server's numbers. */
 export class MetricsRegistry {
   readonly #registry = new Registry();
@@ -112,6 +126,8 @@ export class MetricsRegistry {
   readonly #jsz = new Map<string, Gauge<"server_id">>();
   readonly #leafzCount: Gauge<"server_id">;
   readonly #leafzNodes: Gauge<"server_id">;
+  readonly #routezCount: Gauge<"server_id">;
+  readonly #route = new Map<RouteField, Gauge<RouteLabel>>();
   readonly #jetstream: JetStreamMetrics;
 
   constructor() {
@@ -125,6 +141,12 @@ export class MetricsRegistry {
     this.#leafzCount = gauge("gnatsd_leafz_leafnodes", "Leaf node links up (/leafz leafnodes)");
     // The exporter's `-leafz` name for the same count (collector/leafz.go).
     this.#leafzNodes = gauge("gnatsd_leafz_conn_nodes_total", "Leaf node links up (/leafz leafnodes)");
+    // The exporter's `-routez` (it keeps only the count); per route, our own series, labelled
+    // as /routez names the route.
+    this.#routezCount = gauge("gnatsd_routez_num_routes", "Routes up (/routez num_routes)");
+    for (const [field, help] of ROUTE_METRICS) {
+      this.#route.set(field, new Gauge({ name: `gnatsd_routez_route_${field}`, help, labelNames: ["server_id", "rid", "remote_id"], registers }));
+    }
     this.#jetstream = new JetStreamMetrics(this.#registry);
   }
 
@@ -168,6 +190,14 @@ export class MetricsRegistry {
     const leafnodes = leafz(view).leafnodes;
     this.#leafzCount.set(labels, leafnodes);
     this.#leafzNodes.set(labels, leafnodes);
+    const rz = routez(view);
+    this.#routezCount.set(labels, rz.num_routes);
+    // Routes come and go: only the ones up now have series.
+    for (const g of this.#route.values()) g.reset();
+    for (const r of rz.routes) {
+      const routeLabels = { server_id: view.id, rid: String(r.rid), remote_id: r.remote_id };
+      for (const [field, g] of this.#route) g.set(routeLabels, r[field]);
+    }
     return this.#registry.metrics();
   }
 }

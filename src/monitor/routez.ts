@@ -18,6 +18,10 @@ export interface ClusterVarz {
   auth_timeout?: number;
   /** The configured routes, `host:port`. */
   urls?: string[];
+  /** Seconds; with `cluster.tls`. */
+  tls_timeout?: number;
+  tls_required?: boolean;
+  tls_verify?: boolean;
 }
 
 /** The `/varz` `cluster` section. */
@@ -29,6 +33,11 @@ export function clusterVarz(view: MonitorView): ClusterVarz {
   if (port !== 0) out.cluster_port = port;
   if (config.authorization !== undefined) out.auth_timeout = config.authorization.timeout / 1000;
   if (config.routes.length > 0) out.urls = config.routes.map((u) => u.host);
+  if (config.tls !== undefined) {
+    out.tls_timeout = config.tls.timeout / 1000;
+    out.tls_required = true;
+    out.tls_verify = true;
+  }
   return out;
 }
 

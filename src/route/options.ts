@@ -5,6 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { InvalidOptionError } from "../base/errors.ts";
+import { isValidSubject } from "../subjects/subject.ts";
+import { CompiledPermissions, type SubjectPermission } from "../core/permissions.ts";
+import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 
 /** nats-server DEFAULT_ROUTE_CONNECT: wait between attempts to reach a configured route. */
 export const DEFAULT_ROUTE_CONNECT = 1000;
@@ -23,7 +26,7 @@ export interface ClusterOptions {
   host?: string;
   /** Route port (`0` picks a free one; read it back from `server.clusterPort`). nats-server's default is 6222. */
   port: number;
-  /** Servers to dial: `nats-route://[user:pass@]host:port`. Each is retried every second. */
+  /** Servers to dial: `nats-route://[user:pass@]host:port` (or `tls://` with `tls`). Each is retried every second. */
   routes?: string[];
   /** Don't tell clients about the other members' client URLs (INFO `connect_urls`). */
   noAdvertise?: boolean;
@@ -34,6 +37,20 @@ export interface ClusterOptions {
   connectRetries?: number;
   /** Credentials a peer must present in its route CONNECT (and that we send when the URL has none). */
   authorization?: { user: string; password: string; timeout?: number };
+  /**
+   * TLS on every route, both ways, before anything else is said (route.go createRoute). As
+   * nats-server's (opts.go getTLSConfig), routes always verify each other: each side presents
+   * this certificate and checks the other's against `ca`/`caFile`, which is therefore required;
+   * `verify` is accepted and changes nothing. `timeout` is in milliseconds (2000 by default).
+   */
+  /**
+   * What crosses the routes (nats-server's `cluster { permissions { } }`, route.go canImport and
+   * canExport): `import`, the subjects we tell the other members we want (and take from them);
+   * `export`, the subjects whose interest we accept from them (and so send them). A list means
+   * `allow`; deny wins.
+   */
+  permissions?: { import?: SubjectPermission | string[]; export?: SubjectPermission | string[] };
+  tls?: Pick<TlsOptions, "cert" | "key" | "ca" | "certFile" | "keyFile" | "caFile" | "verify" | "timeout">;
 }
 
 /** The `cluster` option checked, with its defaults. */
@@ -47,6 +64,16 @@ export interface ResolvedCluster {
   readonly noAdvertise: boolean;
   readonly connectRetries: number;
   readonly authorization: { readonly user: string; readonly password: string; readonly timeout: number } | undefined;
+  /** Route permissions, checked; undefined when they restrict nothing. */
+  readonly permissions: ClusterOptions["permissions"];
+  /** Route TLS: the context for accepted routes (peer certificate required) and PEM for dialing. */
+  readonly tls: ResolvedRouteTls | undefined;
+}
+
+export interface ResolvedRouteTls {
+  readonly accept: ResolvedTls;
+  readonly dial: { readonly ca: string | Buffer; readonly cert: string | Buffer; readonly key: string | Buffer; readonly rejectUnauthorized: true; readonly serverName: undefined };
+  readonly timeout: number;
 }
 
 /** `nats-route://host:port` (or `nats://`, or a bare `host:port`) as a URL; throws on anything else. */
@@ -58,7 +85,7 @@ export function parseRouteUrl(text: string): URL {
   } catch {
     throw new InvalidOptionError("cluster.routes", `${JSON.stringify(text)} is not a route URL`);
   }
-  if (!["nats-route:", "nats:", "route:"].includes(url.protocol) || url.hostname === "" || url.port === "") {
+  if (!["nats-route:", "nats:", "route:", "tls:"].includes(url.protocol) || url.hostname === "" || url.port === "") {
     throw new InvalidOptionError("cluster.routes", `${JSON.stringify(text)} is not a route URL (nats-route://host:port)`);
   }
   return url;
@@ -79,15 +106,55 @@ export function resolveCluster(cluster: ClusterOptions | undefined): ResolvedClu
   if (auth !== undefined && (typeof auth.user !== "string" || auth.user === "" || typeof auth.password !== "string")) {
     throw new InvalidOptionError("cluster.authorization", "needs a user and a password");
   }
+  const tls = resolveRouteTls(cluster.tls);
+  const routes = (cluster.routes ?? []).map(parseRouteUrl);
+  const tlsRoute = routes.find((u) => u.protocol === "tls:");
+  if (tlsRoute !== undefined && tls === undefined) throw new InvalidOptionError("cluster.routes", `${tlsRoute.href} asks for TLS: configure cluster.tls`);
   return {
     name: cluster.name ?? randomBytes(16).toString("base64url").replace(/[-_]/g, "x").slice(0, 22),
     dynamicName: cluster.name === undefined,
     host: cluster.host,
     port,
-    routes: (cluster.routes ?? []).map(parseRouteUrl),
+    routes,
     noAdvertise: cluster.noAdvertise === true,
     connectRetries: retries,
     authorization:
       auth === undefined ? undefined : { user: auth.user, password: auth.password, timeout: auth.timeout !== undefined ? auth.timeout * 1000 : ROUTE_AUTH_TIMEOUT },
+    tls,
+    permissions: resolvePermissions(cluster.permissions),
   };
+}
+
+function resolvePermissions(p: ClusterOptions["permissions"]): ClusterOptions["permissions"] {
+  if (p === undefined) return undefined;
+  if (typeof p !== "object" || p === null) throw new InvalidOptionError("cluster.permissions", "must be an object with import and export");
+  for (const [key, value] of Object.entries(p)) {
+    if (key !== "import" && key !== "export") throw new InvalidOptionError(`cluster.permissions.${key}`, "route permissions take import and export");
+    const lists = Array.isArray(value) ? [value] : [value?.allow, value?.deny];
+    for (const list of lists) {
+      if (list === undefined) continue;
+      if (!Array.isArray(list) || !list.every((s) => typeof s === "string" && isValidSubject(s))) {
+        throw new InvalidOptionError(`cluster.permissions.${key}`, "must list valid subjects");
+      }
+    }
+  }
+  if (p.import === undefined && p.export === undefined) return undefined;
+  return { ...(p.import !== undefined && { import: p.import }), ...(p.export !== undefined && { export: p.export }) };
+}
+
+/** Route permissions as a user's: `publish` is the import, `subscribe` the export (route.go setRoutePermissions). */
+export function compileRoutePermissions(p: ClusterOptions["permissions"]): CompiledPermissions | undefined {
+  if (p === undefined) return undefined;
+  return new CompiledPermissions({ ...(p.import !== undefined && { publish: p.import }), ...(p.export !== undefined && { subscribe: p.export }) });
+}
+
+function resolveRouteTls(tls: ClusterOptions["tls"]): ResolvedRouteTls | undefined {
+  if (tls === undefined) return undefined;
+  if (typeof tls !== "object" || tls === null) throw new InvalidOptionError("cluster.tls", "must be an object");
+  if (tls.ca === undefined && tls.caFile === undefined) {
+    throw new InvalidOptionError("cluster.tls", "needs the CA (caFile or ca) that signs the members' certificates: routes verify each other");
+  }
+  const accept = resolveTls({ ...tls, verify: true }, "cluster.tls")!;
+  const { cert, key, ca } = accept.material();
+  return { accept, dial: { ca: ca!, cert, key, rejectUnauthorized: true, serverName: undefined }, timeout: accept.timeout };
 }

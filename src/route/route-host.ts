@@ -3,6 +3,7 @@ import type { Account } from "../core/account.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
+import type { CompiledPermissions } from "../core/permissions.ts";
 import type { PublisherCache } from "../core/publisher-cache.ts";
 import type { RouteLink } from "./route-link.ts";
 
@@ -38,6 +39,8 @@ export interface RouteHost {
   readonly options: ConnectionSettings;
   readonly logger: Logger;
   readonly stats: TrafficStats;
+  /** `cluster.permissions`: `publish` is what we import, `subscribe` what we export. */
+  readonly permissions: CompiledPermissions | undefined;
   /** Milliseconds a route has to complete its handshake. */
   readonly handshakeTimeout: number;
   /** Our route INFO, without a nonce. */

@@ -6,6 +6,7 @@
  */
 import type { PublisherCache } from "../core/publisher-cache.ts";
 import { beginDelivery, deliverOne, endDelivery } from "../core/router.ts";
+import { jsAckDeliverIndex } from "../subjects/js-ack-reply.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 
 /** Whether a leaf link's sink may receive a routed message (client.go: hub-side leaf links only). */
@@ -24,16 +25,28 @@ export function deliverFromRoute(
 ): void {
   const result = publisher.match(subject);
   const mark = beginDelivery();
+  // A JetStream delivery for a pull request from here carries its stream subject folded into
+  // the ack reply: local subscribers get it unfolded, leaf links as it came (as nats-server).
+  let localSubject = subject;
+  let localReply = reply;
+  const at = jsAckDeliverIndex(reply);
+  if (at > 0 && at < reply.length - 1) {
+    localSubject = reply.slice(at + 1);
+    localReply = reply.slice(0, at);
+  }
   for (const sub of result.psubs) {
     const kind = sub.sink.kind;
     if (kind === SinkKind.route) continue;
-    if (kind === SinkKind.leaf && !leafTakesRouted(sub.sink)) continue;
-    deliverOne(sub, subject, reply, headerSize, data, start, end);
+    if (kind === SinkKind.leaf) {
+      if (leafTakesRouted(sub.sink)) deliverOne(sub, subject, reply, headerSize, data, start, end);
+      continue;
+    }
+    deliverOne(sub, localSubject, localReply, headerSize, data, start, end);
   }
   if (queues.length > 0) {
     for (const group of result.qsubs) {
       if (!queues.includes(group[0]!.queue!)) continue;
-      if (deliverToMember(group, false, leafTakesRouted, subject, reply, headerSize, data, start, end)) continue;
+      if (deliverToMember(group, false, leafTakesRouted, localSubject, localReply, headerSize, data, start, end)) continue;
       deliverToMember(group, true, leafTakesRouted, subject, reply, headerSize, data, start, end);
     }
   }

@@ -15,6 +15,7 @@ import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { PROTO_VERSION } from "../base/constants.ts";
 import { Connection, ConnectionKind } from "../core/connection.ts";
+import { PublishGuard } from "../core/publish-guard.ts";
 import { PublisherCache } from "../core/publisher-cache.ts";
 import { collectTarget, registerCollectingSink, type CollectingSink } from "../core/router.ts";
 import { SinkKind, Subscription, type Payload } from "../core/subscription.ts";
@@ -38,7 +39,8 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   readonly kind = SinkKind.route;
   /** Never a publisher through the router: what a route brings is delivered by route-inbound. */
   readonly echo = false;
-  readonly guard = undefined;
+  /** The route permissions' export side, checked at delivery for wildcard interest that overlaps a deny. */
+  readonly guard: PublishGuard | undefined;
   readonly role: RouteRole;
   readonly cid: number;
   /** The URL dialed (solicit side), or the one built from the peer's INFO. */
@@ -77,6 +79,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
 
   constructor(host: RouteHost, stream: Duplex, role: RouteRole, cid: number, url?: URL) {
     this.#host = host;
+    this.guard = host.permissions === undefined ? undefined : new PublishGuard(host.permissions);
     this.role = role;
     this.cid = cid;
     this.url = url;
@@ -268,6 +271,12 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
         this.#conn.sendError("Invalid Subscription");
         return;
       }
+      // route.go processRemoteSub, canExport: interest in what we do not export is ignored.
+      const perms = this.#host.permissions;
+      if (perms !== undefined && !perms.canSubscribe(subject, queue)) {
+        this.#host.logger.debug(`${this.#describe()} - Can not export "${subject}", ignoring remote subscription request`);
+        return;
+      }
       subs = [];
       this.#subs.set(key, subs);
     } else if (queue === undefined) {
@@ -277,8 +286,10 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     // weight, so that the pick spreads over every member in the cluster. Here a weight is that
     // many entries of the route in the group (bounded: a peer cannot make us allocate at will).
     const want = queue === undefined ? 1 : Math.min(Math.max(weight, 1), MAX_QUEUE_WEIGHT);
+    const denyCheck = this.#host.permissions?.needsDeliveryCheck(subject) ?? false;
     while (subs.length < want) {
       const sub = new Subscription(this, subject, queue, key);
+      sub.denyCheck = denyCheck;
       subs.push(sub);
       acc.sublist.insert(sub);
     }
@@ -357,6 +368,10 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
 
   onRouteMsg(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void {
     if (!this.#mayProceed() || !this.#registered) return;
+    // Nothing we do not import arrives from a peer that honours our interest; one that sends
+    // it anyway is not heard.
+    const perms = this.#host.permissions;
+    if (perms !== undefined && !perms.canPublish(subject)) return;
     const size = end - start;
     this.inMsgs++;
     this.inBytes += size;

@@ -8,16 +8,20 @@
  * `RS+`/`RS-`, a queue group's every change as `RS+` with its weight, and its end as `RS-`.
  * What routes want is never told to other routes (the one-hop rule).
  */
+import type { Duplex } from "node:stream";
 import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from "node:net";
 import { newNonce } from "../auth/credentials.ts";
 import { SERVER_VERSION } from "../base/constants.ts";
-import type { Account } from "../core/account.ts";
+import { GLOBAL_ACCOUNT, type Account } from "../core/account.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
+import type { CompiledPermissions } from "../core/permissions.ts";
 import { SinkKind, type Subscription } from "../core/subscription.ts";
-import { DEFAULT_ROUTE_CONNECT, DEFAULT_ROUTE_DIAL, DEFAULT_ROUTE_RECONNECT, type ResolvedCluster } from "./options.ts";
+import { dialTls, startTls } from "../transport/tls.ts";
+import { compileRoutePermissions, DEFAULT_ROUTE_CONNECT, DEFAULT_ROUTE_DIAL, DEFAULT_ROUTE_RECONNECT, type ResolvedCluster } from "./options.ts";
 import type { ConnectRefusal, RouteHost, RouteInfo } from "./route-host.ts";
+import { JetStreamBridge } from "./jetstream-bridge.ts";
 import { deliverFromRoute, type RoutedLeafFilter } from "./route-inbound.ts";
 import { ROUTE_PROTO, RouteLink } from "./route-link.ts";
 
@@ -35,6 +39,8 @@ export interface RoutesHost {
   readonly serverName: string;
   /** Every account with the feed of its sublist's changes. */
   readonly accounts: readonly { readonly account: Account; readonly feed: InterestFeed }[];
+  /** The system account (nats-server's `$SYS`), where JetStream members take API requests. */
+  readonly systemAccount: Account | undefined;
   /** This server's client URL (`host:port`), once it listens; undefined without a client port. */
   clientUrl(): string | undefined;
   leafTakesRouted: RoutedLeafFilter;
@@ -98,7 +104,13 @@ export class Routes {
   readonly #byName = new Map<string, Account>();
   readonly #unobserve: (() => void)[] = [];
   readonly #linkHost: RouteHost;
+  /** `cluster.permissions`, compiled once for every route. */
+  readonly #permissions: CompiledPermissions | undefined;
+  /** `$G`'s JetStream API, served by JetStream members of the cluster. */
+  readonly #jetstream: JetStreamBridge | undefined;
   #listener: NetServer | undefined;
+  /** Accepted sockets still in their TLS handshake: close() ends them too. */
+  readonly #handshaking = new Set<Socket>();
   #port: number | undefined;
   #closed = false;
 
@@ -107,8 +119,13 @@ export class Routes {
     this.#config = config;
     this.#clusterName = config.name;
     this.#dynamicName = config.dynamicName;
+    this.#permissions = compileRoutePermissions(config.permissions);
+    for (const { account } of host.accounts) this.#byName.set(account.name, account);
+    const global = this.#byName.get(GLOBAL_ACCOUNT);
+    const system = host.systemAccount;
+    this.#jetstream =
+      global === undefined || system === undefined ? undefined : new JetStreamBridge(global, system, { serverName: host.serverName, clusterName: () => this.#clusterName });
     for (const { account, feed } of host.accounts) {
-      this.#byName.set(account.name, account);
       const rm = new Map<string, number>();
       this.#rm.set(account.name, rm);
       for (const sub of feed.all()) this.#count(rm, sub, 1);
@@ -123,6 +140,7 @@ export class Routes {
         return host.options.logger;
       },
       stats: host.stats,
+      permissions: this.#permissions,
       handshakeTimeout: config.authorization?.timeout ?? HANDSHAKE_TIMEOUT,
       routeInfoJson: () => manager.#routeInfoJson(),
       connectJson: (url) => manager.#connectJson(url),
@@ -208,10 +226,13 @@ export class Routes {
     if (this.#closed) return;
     this.#closed = true;
     for (const unobserve of this.#unobserve.splice(0)) unobserve();
+    this.#jetstream?.close();
     for (const dialer of this.#dialers) {
       if (dialer.timer !== undefined) clearTimeout(dialer.timer);
       dialer.socket?.destroy();
     }
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
     for (const link of [...this.#links]) link.close("Server Shutdown");
     const listener = this.#listener;
     this.#listener = undefined;
@@ -226,7 +247,32 @@ export class Routes {
       return;
     }
     socket.setNoDelay(true);
-    this.#links.add(new RouteLink(this.#linkHost, socket, "accept", this.#host.nextCid()));
+    const tls = this.#config.tls;
+    if (tls === undefined) {
+      this.#links.add(new RouteLink(this.#linkHost, socket, "accept", this.#host.nextCid()));
+      return;
+    }
+    // route.go createRoute: with TLS, the handshake comes first, before INFO, and the peer
+    // must present a certificate our CA signed.
+    this.#handshaking.add(socket);
+    socket.on("error", () => undefined);
+    startTls(
+      socket,
+      tls.accept,
+      (secure) => {
+        this.#handshaking.delete(socket);
+        if (this.#closed) {
+          secure.destroy();
+          return;
+        }
+        this.#links.add(new RouteLink(this.#linkHost, secure, "accept", this.#host.nextCid()));
+      },
+      (why) => {
+        this.#handshaking.delete(socket);
+        this.#host.options.logger.error(`${socket.remoteAddress ?? "route"}:${socket.remotePort ?? 0} - TLS route handshake error: ${why}`);
+        socket.destroy();
+      },
+    );
   }
 
   /** route.go connectToRoute: dial, and on failure retry every second (explicit: for ever). */
@@ -258,9 +304,45 @@ export class Routes {
       }
       // Errors from here on are the link's to handle (it closes and tells us).
       socket.on("error", () => undefined);
-      const link = new RouteLink(this.#linkHost, socket, "solicit", this.#host.nextCid(), dialer.url);
-      dialer.link = link;
-      this.#links.add(link);
+      if (this.#config.tls === undefined) this.#solicited(dialer, socket);
+      else this.#dialTls(dialer, socket);
+    });
+  }
+
+  #solicited(dialer: Dialer, stream: Duplex): void {
+    const link = new RouteLink(this.#linkHost, stream, "solicit", this.#host.nextCid(), dialer.url);
+    dialer.link = link;
+    this.#links.add(link);
+  }
+
+  /** route.go createRoute, soliciting side: TLS as the client, the peer checked against the host dialed. */
+  #dialTls(dialer: Dialer, socket: Socket): void {
+    const tls = this.#config.tls!;
+    dialer.socket = socket;
+    const host = dialer.url.hostname.replace(/^\[|\]$/g, "");
+    const secure = dialTls(socket, host, tls.dial);
+    const failed = (why: string): void => {
+      clearTimeout(timer);
+      if (dialer.socket !== socket) return;
+      dialer.socket = undefined;
+      this.#host.options.logger.error(`${host}:${dialer.url.port} - TLS route handshake error: ${why}`);
+      secure.destroy();
+      socket.destroy();
+      this.#retry(dialer, DEFAULT_ROUTE_CONNECT);
+    };
+    const timer = setTimeout(() => failed("timeout"), tls.timeout);
+    timer.unref();
+    secure.once("error", (err) => failed(err.message));
+    secure.once("secureConnect", () => {
+      clearTimeout(timer);
+      if (dialer.socket !== socket) return;
+      dialer.socket = undefined;
+      if (this.#closed) {
+        secure.destroy();
+        return;
+      }
+      secure.on("error", () => undefined);
+      this.#solicited(dialer, secure);
     });
   }
 
@@ -290,6 +372,7 @@ export class Routes {
       port: this.#port ?? this.#config.port,
       headers: true,
       ...(this.#config.authorization !== undefined && { auth_required: true }),
+      ...(this.#config.tls !== undefined && { tls_required: true, tls_verify: true }),
       max_payload: o.maxPayload,
       nonce: newNonce(),
       cluster: this.#clusterName,
@@ -309,7 +392,7 @@ export class Routes {
       pedantic: false,
       ...(user !== undefined && { user }),
       ...(pass !== undefined && { pass }),
-      tls_required: false,
+      tls_required: this.#config.tls !== undefined,
       headers: true,
       name: this.#host.serverId,
       cluster: this.#clusterName,
@@ -368,7 +451,7 @@ export class Routes {
     // route.go sendSubsToRoute: the whole interest of every account.
     let text = "";
     for (const [account, rm] of this.#rm) {
-      for (const [key, n] of rm) text += subLine(account, key, n);
+      for (const [key, n] of rm) if (this.#imports(key)) text += subLine(account, key, n);
     }
     if (text !== "") link.sendInterest(Buffer.from(text, "utf8"));
     // route.go forwardNewRouteInfoToKnownServers: the others dial the newcomer.
@@ -453,6 +536,14 @@ export class Routes {
 
   // ---- interest -----------------------------------------------------------------------------
 
+  /** route.go canImport: whether we tell the routes we want `subjectOrKey` (`subject[ queue]`). */
+  #imports(subjectOrKey: string): boolean {
+    const perms = this.#permissions;
+    if (perms === undefined) return true;
+    const space = subjectOrKey.indexOf(" ");
+    return perms.canPublish(space < 0 ? subjectOrKey : subjectOrKey.slice(0, space));
+  }
+
   /** Counts a subscription in `rm`; returns the new count, or -1 when it does not count. */
   #count(rm: Map<string, number>, sub: Subscription, delta: 1 | -1): number {
     const kind = sub.sink.kind;
@@ -466,8 +557,10 @@ export class Routes {
   }
 
   #interestChanged(account: string, rm: Map<string, number>, sub: Subscription, delta: 1 | -1): void {
+    if (sub.sink.kind === SinkKind.route && account === this.#host.systemAccount?.name) this.#jetstream?.routeInterest(sub.subject, sub.queue, delta);
     const n = this.#count(rm, sub, delta);
     if (n < 0 || this.#byId.size === 0) return;
+    if (!this.#imports(sub.subject)) return;
     const key = sub.queue === undefined ? sub.subject : `${sub.subject} ${sub.queue}`;
     // Plain interest: only the first and the last matter; a queue group's weight always does.
     if (sub.queue === undefined && !((delta > 0 && n === 1) || (delta < 0 && n === 0))) return;

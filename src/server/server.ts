@@ -385,6 +385,7 @@ export class Server extends TypedEmitter<ServerEvents> {
         serverId: this.id,
         serverName: this.#options.serverName ?? this.id,
         accounts,
+        systemAccount: this.#accounts.system,
         clientUrl: () => (server.#port === undefined ? undefined : `${server.#options.host}:${server.#port}`),
         // client.go processMsgResults: from a route, only to leaf nodes that connect to us.
         leafTakesRouted: (sink) => sink.kind !== SinkKind.leaf || (sink as LeafLink).role === "accept",

@@ -141,33 +141,103 @@ export function startTls(
   onSecure: (secure: TLSSocket) => void,
   onFail: (reason: "timeout" | "handshake") => void,
 ): void {
-  const secure = new (nodeTls().TLSSocket)(socket, {
-    isServer: true,
-    secureContext: tls.context,
-    requestCert: tls.verify,
-    rejectUnauthorized: tls.verify,
-  });
   let settled = false;
-  const timer = setTimeout(() => {
-    if (settled) return;
+  const settle = (): boolean => {
+    if (settled) return false;
     settled = true;
-    onFail("timeout");
+    clearTimeout(timer);
+    return true;
+  };
+  const timer = setTimeout(() => {
+    if (settle()) onFail("timeout");
   }, tls.timeout);
   timer.unref();
-  secure.once("secure", () => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
+  const fail = (): void => {
+    if (settle()) onFail("handshake");
+  };
+  // Verification failures close the socket: node:tls checks a client certificate against the
+  // CA only on a tls.Server's connection path (OpenSSL's callback defers it to JavaScript), so
+  // the socket enters through one; a standalone server TLSSocket would take any certificate.
+  socket.once("close", fail);
+  socket.once("error", fail);
+  const key = connectionKey(socket);
+  pendingSecure.set(key, (secure) => {
+    if (!settle()) {
+      secure.destroy();
+      return;
+    }
+    socket.off("close", fail);
+    socket.off("error", fail);
     onSecure(secure);
   });
-  const fail = (): void => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    onFail("handshake");
-  };
-  secure.once("error", fail);
-  secure.once("close", fail);
+  // Whichever way it ends, the entry goes.
+  socket.once("close", () => pendingSecure.delete(key));
+  acceptor(tls).emit("connection", socket);
+}
+
+/**
+ * Who awaits the handshake of an accepted socket, by its addresses and ports (unique among
+ * live TCP connections, and the TLS socket reports the same): the acceptor's
+ * `secureConnection` hands over a socket it made, which names its TCP socket no other way.
+ */
+const pendingSecure = new Map<string, (secure: TLSSocket) => void>();
+
+function connectionKey(socket: Pick<Socket, "remoteAddress" | "remotePort" | "localAddress" | "localPort">): string {
+  return `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`;
+}
+
+/**
+ * One never-listening tls.Server per `tls` option, that accepted sockets are handed to. Its own
+ * handshake timeout is a backstop: the caller's comes first, so that it can still say why.
+ */
+const acceptors = new WeakMap<ResolvedTls, import("node:tls").Server>();
+
+function acceptor(tls: ResolvedTls): import("node:tls").Server {
+  let server = acceptors.get(tls);
+  if (server === undefined) {
+    const { cert, key, ca } = tls.material();
+    server = nodeTls().createServer({ cert, key, ...(ca !== undefined && { ca }), requestCert: tls.verify, rejectUnauthorized: tls.verify, handshakeTimeout: tls.timeout + 1000 });
+    server.on("secureConnection", (secure: TLSSocket) => {
+      const key = connectionKey(secure);
+      const waiting = pendingSecure.get(key);
+      pendingSecure.delete(key);
+      if (waiting === undefined) secure.destroy();
+      else waiting(secure);
+    });
+    // A failed handshake closes the TCP socket, which the caller hears.
+    server.on("tlsClientError", () => undefined);
+    acceptors.set(tls, server);
+  }
+  return server;
+}
+
+/** The client side of a TLS connection a server dials (a leaf link, a route). */
+export interface DialTls {
+  readonly ca: string | Buffer | undefined;
+  readonly cert: string | Buffer | undefined;
+  readonly key: string | Buffer | undefined;
+  readonly rejectUnauthorized: boolean;
+  /** The name the peer's certificate must carry; by default the host dialed. */
+  readonly serverName: string | undefined;
+}
+
+/** No certificate of ours, the peer verified against the system's roots. */
+export const DEFAULT_DIAL_TLS: DialTls = { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: true, serverName: undefined };
+
+/**
+ * Starts TLS as the client on a socket this server dialed to `host` (client.go doTLSHandshake,
+ * soliciting side): the peer's certificate is checked against `host`, or `serverName`.
+ */
+export function dialTls(socket: Socket, host: string, tls: DialTls): TLSSocket {
+  return nodeTls().connect({
+    socket,
+    // SNI takes names only; an IP address is checked against the certificate's IP SANs.
+    servername: tls.serverName ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    rejectUnauthorized: tls.rejectUnauthorized,
+  });
 }
 
 /** The first byte of a TLS record carrying a handshake (a ClientHello): 0x16. */
