@@ -14,15 +14,22 @@ import type { AccountDefinition, AccountExport, AccountImport } from "../core/ac
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
 import type { Permissions, SubjectPermission } from "../core/permissions.ts";
 import { verifyNonceSignature } from "./credentials.ts";
+import { readJwtDirectory } from "./jwt-directory.ts";
 
 const require = createRequire(import.meta.url);
 
-/** Operator mode's options: nats-server's `operator`, `resolver: MEMORY`, `resolver_preload`. */
+/** Operator mode's options: nats-server's `operator`, `resolver`, `resolver_preload`. */
 export interface OperatorOptions {
   /** The trusted operators' JWTs (the text of each). */
   operators: string[];
   /** Account JWTs by account public key (`resolver_preload`). */
   accounts?: Record<string, string>;
+  /**
+   * The directory resolver (nats-server's `resolver { type: full, dir }`): account JWTs are
+   * read from `<dir>/<account key>.jwt` at start, and claim updates pushed on
+   * `$SYS.REQ.CLAIMS.UPDATE` are written there. Without it the resolver is `MEMORY`.
+   */
+  resolver?: { dir: string };
   /** Milliseconds a client has to authenticate. Default 2000. */
   timeout?: number;
 }
@@ -56,6 +63,10 @@ interface TrustedAccount {
   /** User key (or `*`) → seconds: users issued at or before are revoked. */
   readonly revocations: Readonly<Record<string, number>>;
   readonly definition: AccountDefinition;
+  /** The account JWT itself, for claim lookups. */
+  readonly jwt: string;
+  /** Its `iat`: an update older than what is held is not taken. */
+  readonly issuedAt: number;
   /** Its JetStream limits; undefined when the JWT does not enable JetStream. */
   readonly jetstream: JwtJetStreamLimits | undefined;
 }
@@ -79,7 +90,10 @@ export class TrustedOperators {
   /** The system account named by the operator JWT, if any. */
   readonly systemAccount: string | undefined;
   readonly timeout: number | undefined;
+  /** Account JWT files of the directory resolver that were not taken, with why (for the log). */
+  readonly skipped: string[] = [];
   readonly #decode: Decode;
+  #operatorKeys = new Set<string>();
 
   constructor(options: OperatorOptions) {
     this.#decode = decoder();
@@ -98,23 +112,76 @@ export class TrustedOperators {
     }
     this.systemAccount = systemAccount;
     this.timeout = options.timeout;
+    this.#operatorKeys = operatorKeys;
+    const dir = options.resolver?.dir;
+    if (dir !== undefined) {
+      const stored = readJwtDirectory(dir);
+      this.skipped.push(...stored.skipped);
+      for (const [key, jwt] of stored.jwts) {
+        const account = this.#account(jwt, key);
+        if (typeof account === "string") this.skipped.push(`${key}.jwt: ${account}`);
+        else this.#accounts.set(key, account);
+      }
+    }
     for (const [key, jwt] of Object.entries(options.accounts ?? {})) {
       const at = `resolver_preload.${key}`;
-      const claims = this.#claims(at, jwt);
-      if (typeOf(claims) !== "account") throw new InvalidOptionError(at, "not an account JWT");
-      if (claims.sub !== key) throw new InvalidOptionError(at, `the JWT is for account ${claims.sub}`);
-      if (!operatorKeys.has(claims.iss)) throw new InvalidOptionError(at, "the account JWT is not signed by a trusted operator");
-      const nats = claims.nats ?? {};
-      this.#accounts.set(key, {
-        key,
-        name: claims.name ?? key,
-        expires: claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000,
-        signingKeys: new Map(signingKeys(nats)),
-        revocations: isRecord(nats["revocations"]) ? (nats["revocations"] as Record<string, number>) : {},
-        definition: accountDefinition(nats),
-        jetstream: jetstreamLimits(nats),
-      });
+      const account = this.#account(jwt, key);
+      if (typeof account === "string") throw new InvalidOptionError(at, account);
+      // A stored JWT newer than the preloaded one wins, as a claim update would.
+      const held = this.#accounts.get(key);
+      if (held === undefined || held.issuedAt <= account.issuedAt) this.#accounts.set(key, account);
     }
+  }
+
+  /** An account JWT checked as the resolver checks it: the account, or why not. */
+  #account(jwt: string, expectedKey: string | undefined): TrustedAccount | string {
+    let claims: Claims;
+    try {
+      claims = this.#decode(jwt.trim());
+    } catch (err) {
+      return `invalid JWT: ${(err as Error).message}`;
+    }
+    if (typeOf(claims) !== "account") return "not an account JWT";
+    if (expectedKey !== undefined && claims.sub !== expectedKey) return `the JWT is for account ${claims.sub}`;
+    if (!this.#operatorKeys.has(claims.iss)) return "the account JWT is not signed by a trusted operator";
+    const nats = claims.nats ?? {};
+    return {
+      key: claims.sub,
+      name: claims.name ?? claims.sub,
+      expires: claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000,
+      signingKeys: new Map(signingKeys(nats)),
+      revocations: isRecord(nats["revocations"]) ? (nats["revocations"] as Record<string, number>) : {},
+      definition: accountDefinition(nats),
+      jwt: jwt.trim(),
+      issuedAt: claims.iat ?? 0,
+      jetstream: jetstreamLimits(nats),
+    };
+  }
+
+  /**
+   * A claim update (accounts.go `updateAccountWithClaimJWT`, DirJWTStore `saveIfNewer`): the
+   * account as now trusted, `"older"` when what is held is newer (kept, and not an error, as in
+   * nats-server), or why the JWT is refused. `known` restricts updates to accounts already held
+   * (the MEMORY resolver's rule).
+   */
+  update(jwt: string, expectedKey: string | undefined, known: boolean): { key: string; definition: AccountDefinition } | "older" | "unknown" | string {
+    const account = this.#account(jwt, expectedKey);
+    if (typeof account === "string") return account;
+    const held = this.#accounts.get(account.key);
+    if (held === undefined && known) return "unknown";
+    if (held !== undefined && held.issuedAt > account.issuedAt) return "older";
+    this.#accounts.set(account.key, account);
+    return { key: account.key, definition: account.definition };
+  }
+
+  /** The account JWT held for `key` (claim lookups). */
+  accountJwt(key: string): string | undefined {
+    return this.#accounts.get(key)?.jwt;
+  }
+
+  /** Every account key held (claim lists). */
+  accountKeys(): string[] {
+    return [...this.#accounts.keys()];
   }
 
   /** The accounts as the router needs them, by public key. */

@@ -1,13 +1,13 @@
 /**
  * Operator mode in a configuration file, as opts.go reads it: `operator` (a JWT, or the path
- * of a file holding one; or a list), `resolver: MEMORY` and `resolver_preload { <account key>:
- * <account JWT> }`. The other resolvers (the directory resolver, a URL) are not built yet and
- * are refused: starting without them would let no one in, or the wrong people.
+ * of a file holding one; or a list), `resolver: MEMORY` or the directory resolver (`resolver {
+ * type: full, dir }`), and `resolver_preload { <account key>: <account JWT> }`. The URL resolver
+ * is refused: starting without it would let no one in, or the wrong people.
  */
 import { nonEmptyString, problem, wrongType } from "./checks.ts";
 import { readBoundedFile } from "./parser.ts";
 import { DEFAULT_CONFIG_LIMITS } from "./limits.ts";
-import type { ConfigEntry } from "./value.ts";
+import { formatPosition, type ConfigEntry } from "./value.ts";
 
 /** A JWT is three base64url parts; anything else is taken as the path of a file holding one. */
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -37,11 +37,43 @@ function jwtInFile(text: string): string {
   throw new Error("no JWT in the file");
 }
 
-/** `resolver`: `MEMORY` only, for now. */
-export function checkResolver(entry: ConfigEntry): void {
+/**
+ * `resolver`: `MEMORY` (undefined here), or the directory resolver's block (its directory).
+ * `type: cache` keeps what it is sent like `full` here: with no other server to ask, the two
+ * differ only in nats-server's eviction of the least used JWTs past `limit`.
+ */
+export function resolverDirectory(entry: ConfigEntry, warnings: string[]): string | undefined {
   const value = entry.value;
-  if (value.kind === "string" && value.value.trim().toUpperCase() === "MEMORY") return;
-  throw problem(entry, `${JSON.stringify(entry.key)}: only the MEMORY resolver (with resolver_preload) is supported yet, and starting without the one configured would refuse every client: remove it or use MEMORY`);
+  if (value.kind === "string" && value.value.trim().toUpperCase() === "MEMORY") return undefined;
+  if (value.kind !== "map") {
+    throw problem(entry, `${JSON.stringify(entry.key)}: only MEMORY and the directory resolver (resolver { type: full, dir }) are supported; a URL resolver is not, and starting without it would refuse every client`);
+  }
+  let dir: string | undefined;
+  let type = "full";
+  for (const sub of value.entries.values()) {
+    switch (sub.key.toLowerCase()) {
+      case "dir":
+        dir = nonEmptyString(sub);
+        break;
+      case "type":
+        type = nonEmptyString(sub).toLowerCase();
+        if (type !== "full" && type !== "cache") throw problem(sub, `Resolver type ${JSON.stringify(type)} is not supported: use full or cache`);
+        break;
+      case "allow_delete":
+      case "interval":
+      case "timeout":
+      case "limit":
+      case "ttl":
+      case "sync":
+      case "hard_delete":
+        warnings.push(`${formatPosition(sub.keyPos)}: resolver ${JSON.stringify(sub.key)} is not supported yet; ignored`);
+        break;
+      default:
+        if (!sub.usedAsVariable) throw problem(sub, `unknown field ${JSON.stringify(sub.key)}`);
+    }
+  }
+  if (dir === undefined) throw problem(entry, "the directory resolver needs a dir");
+  return dir;
 }
 
 /** `resolver_preload { <account public key>: <account JWT> }`. */

@@ -13,7 +13,7 @@ import type { WebSocketOptions } from "../transport/websocket-options.ts";
 import { boolean, collect, durationString, integer, integerIn, nested, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
 import { accountsBlock } from "./accounts.ts";
 import { mappingsBlock } from "./mappings.ts";
-import { checkResolver, operatorJwts, resolverPreload } from "./operator.ts";
+import { operatorJwts, resolverDirectory, resolverPreload } from "./operator.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
@@ -60,7 +60,7 @@ interface Draft {
   /** `authorization`: present (even if it failed), and the names of its `users` list. */
   authorization?: { readonly userNames: ReadonlySet<string> | undefined; readonly passwordless: readonly string[] } | "failed";
   /** Operator mode, put together once every key is read. */
-  operator?: { jwts?: string[]; preload?: Record<string, string>; resolver?: ConfigEntry; entry: ConfigEntry };
+  operator?: { jwts?: string[]; preload?: Record<string, string>; resolver?: ConfigEntry; dir?: string; entry: ConfigEntry };
   /** `accounts`: present (even if it failed), and the names of every account's users. */
   accounts?: { readonly userNames: ReadonlySet<string>; readonly passwordless: readonly string[] } | "failed";
   /** `no_auth_user`, checked against `authorization` once every key is read. */
@@ -161,7 +161,7 @@ function applyOperator(draft: Draft): void {
   if (op === undefined) return;
   if (op.jwts === undefined) throw problem(op.entry, "a resolver needs an operator (operator: <JWT or file>)");
   if (op.resolver === undefined) throw problem(op.entry, "operator mode needs a resolver (resolver: MEMORY, with resolver_preload)");
-  draft.options.operator = { operators: op.jwts, accounts: op.preload ?? {} };
+  draft.options.operator = { operators: op.jwts, accounts: op.preload ?? {}, ...(op.dir === undefined ? {} : { resolver: { dir: op.dir } }) };
 }
 
 // --- one mapper per key -----------------------------------------------------------------------
@@ -321,8 +321,8 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
     MAPPERS["operator"]!(entry, draft);
   },
   resolver(entry, draft) {
-    checkResolver(entry);
-    draft.operator = { ...draft.operator, entry: draft.operator?.entry ?? entry, resolver: entry };
+    const dir = resolverDirectory(entry, draft.warnings);
+    draft.operator = { ...draft.operator, entry: draft.operator?.entry ?? entry, resolver: entry, ...(dir === undefined ? {} : { dir }) };
   },
   account_resolver(entry, draft) {
     MAPPERS["resolver"]!(entry, draft);

@@ -68,6 +68,9 @@ export class Accounts {
   readonly system: Account | undefined;
   readonly #byName = new Map<string, Account>();
   readonly #unlink: (() => void)[] = [];
+  readonly #definitions: Record<string, AccountDefinition> = {};
+  readonly #newSublist: (() => Sublist<Subscription>) | undefined;
+  readonly #onBadImport: ((err: InvalidOptionError) => void) | undefined;
 
   /**
    * @param systemAccount the system account's name (created when not defined), or false for
@@ -91,17 +94,9 @@ export class Accounts {
   ) {
     this.global = global;
     this.#byName.set(global.name, global);
-    const names = Object.keys(definitions);
-    for (const name of names) {
-      if (name === "" || /\s/.test(name)) throw new InvalidOptionError("accounts", `${JSON.stringify(name)} is not an account name`);
-      if (!this.#byName.has(name)) this.#byName.set(name, new Account(name, newSublist?.()));
-      const account = this.#byName.get(name)!;
-      const limits = definitions[name]!.limits;
-      account.maxConnections = limits?.connections ?? -1;
-      account.maxSubscriptions = limits?.subscriptions ?? -1;
-      const mappings = definitions[name]!.mappings;
-      if (mappings !== undefined && Object.keys(mappings).length > 0) account.mappings = new SubjectMappings(mappings, `accounts.${name}.mappings`);
-    }
+    this.#newSublist = newSublist;
+    this.#onBadImport = onBadImport;
+    for (const name of Object.keys(definitions)) this.#define(name, definitions[name]!);
     if (systemAccount === GLOBAL_ACCOUNT) throw new InvalidOptionError("systemAccount", "the global account cannot be the system account");
     if (systemAccount !== false && systemAccount !== DEFAULT_SYSTEM_ACCOUNT && !this.#byName.has(systemAccount)) {
       // nats-server: system_account must name a configured account (other than the default).
@@ -109,7 +104,35 @@ export class Accounts {
     }
     if (systemAccount !== false && !this.#byName.has(systemAccount)) this.#byName.set(systemAccount, new Account(systemAccount, newSublist?.()));
     this.system = systemAccount === false ? undefined : this.#byName.get(systemAccount);
-    const plan = planLinks(definitions, (name) => this.#byName.has(name), onBadImport);
+    this.#link();
+  }
+
+  /** Creates the account `name` if new, and takes on the definition's limits and mappings. */
+  #define(name: string, definition: AccountDefinition): void {
+    if (name === "" || /\s/.test(name)) throw new InvalidOptionError("accounts", `${JSON.stringify(name)} is not an account name`);
+    this.#definitions[name] = definition;
+    if (!this.#byName.has(name)) this.#byName.set(name, new Account(name, this.#newSublist?.()));
+    const account = this.#byName.get(name)!;
+    const limits = definition.limits;
+    account.maxConnections = limits?.connections ?? -1;
+    account.maxSubscriptions = limits?.subscriptions ?? -1;
+    const mappings = definition.mappings;
+    account.mappings = mappings !== undefined && Object.keys(mappings).length > 0 ? new SubjectMappings(mappings, `accounts.${name}.mappings`) : undefined;
+  }
+
+  /**
+   * An account's definition changed, or a new account came (a claim update): it is taken on,
+   * and every import is linked again, since exports and imports may point either way.
+   */
+  upsert(name: string, definition: AccountDefinition): Account {
+    this.#define(name, definition);
+    this.unlink();
+    this.#link();
+    return this.#byName.get(name)!;
+  }
+
+  #link(): void {
+    const plan = planLinks(this.#definitions, (name) => this.#byName.has(name), this.#onBadImport);
     for (const link of plan) {
       const exporter = this.#byName.get(link.exporter)!;
       const importer = this.#byName.get(link.importer)!;

@@ -275,6 +275,8 @@ function checkOperatorMode(options: ServerOptions): OperatorOptions | undefined 
   if (options.accounts !== undefined && Object.keys(options.accounts).length > 0) {
     throw new InvalidOptionError("operator", "operator mode takes its accounts from JWTs, not from accounts");
   }
+  const dir = operator.resolver?.dir;
+  if (operator.resolver !== undefined && (typeof dir !== "string" || dir === "")) throw new InvalidOptionError("operator.resolver.dir", "must be a directory path");
   return operator;
 }
 

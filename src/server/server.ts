@@ -66,6 +66,7 @@ import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport
 import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamAccounts } from "./jetstream-accounts.ts";
+import { serveClaims } from "./claims.ts";
 import { SubjectMappings } from "../core/subject-mappings.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
@@ -225,6 +226,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#direct = this.#newDirectApi(this.#account);
     const jetstream = this.#options.jetstream;
     this.#system = this.#accounts.system === undefined ? undefined : new SystemServices(this.#accounts.system, this.#systemHost());
+    if (this.#trusted !== undefined) this.#serveClaims(this.#trusted);
     this.#jetstream =
       jetstream === undefined
         ? undefined
@@ -877,6 +879,22 @@ export class Server extends TypedEmitter<ServerEvents> {
     const others = this.#accounts.list().some((account) => account !== this.#account && account.name !== system);
     if (this.#trusted === undefined && !others) return "global";
     return this.#trusted === undefined ? this.#options.jetstreamAccounts : this.#trusted.jetstreamAccounts();
+  }
+
+  /** Operator mode: the resolver's claim updates and lookups, in the system account. */
+  #serveClaims(trusted: TrustedOperators): void {
+    const logger = this.#options.logger;
+    for (const skipped of trusted.skipped) logger.warn(`DirResolver - account JWT left out: ${skipped}`);
+    if (this.#system === undefined) return;
+    serveClaims(this.#system, {
+      trusted,
+      dir: this.#options.operator?.resolver?.dir,
+      apply: (key, definition) => {
+        this.#accounts.upsert(key, definition);
+        for (const client of [...this.#clients.values()]) if (client.account === key) client.reauthenticate();
+      },
+      log: (level, text) => (level === "error" ? logger.error(text) : logger.debug(text)),
+    });
   }
 
   /** The in-process API of a configured account, made on first use. */

@@ -137,6 +137,25 @@ export class SystemServices {
     for (const sub of this.#subs.splice(0)) this.#account.sublist.remove(sub);
   }
 
+  /**
+   * Answers requests on `subject` in the system account with `handle` (other services, such as
+   * the resolver's claim requests, add theirs here). A handler that throws is reported, never
+   * unwinds the publish.
+   */
+  serve(subject: string, handle: (subject: string, reply: string, body: string) => void): void {
+    this.#listen(subject, handle);
+  }
+
+  /** Publishes `{ server, ...body }` to `subject` in the system account (a reply to a request). */
+  reply(subject: string, body: Record<string, unknown>): void {
+    this.#reply(subject, { server: this.#serverInfo(), ...body });
+  }
+
+  /** Publishes a raw text (a claim lookup answers with the JWT itself). */
+  replyText(subject: string, text: string): void {
+    route(this.#publisher, undefined, subject, "", -1, text, 0, Buffer.byteLength(text));
+  }
+
   #listen(subject: string, handle: (subject: string, reply: string, body: string) => void): void {
     const sink: MessageSink = {
       kind: SinkKind.inProcess,
