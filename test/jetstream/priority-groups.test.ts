@@ -20,7 +20,7 @@ const NS_PER_MS = 1_000_000;
 type GroupState = { group: string; pinned_client_id?: string; pinned_ts: string };
 const groupsOf = (info: object): GroupState[] | undefined => (info as { priority_groups?: GroupState[] }).priority_groups;
 
-async function ordersStream(h: JsHarness, count: number, storage = StorageType.Memory): Promise<void> {
+async function ordersStream(h: JsHarness, count: number, storage: StorageType = StorageType.Memory): Promise<void> {
   await h.jsm.streams.add({ name: "ORDERS", subjects: ["orders.>"], storage });
   for (let i = 1; i <= count; i++) await h.js.publish(`orders.${i}`, `m${i}`);
 }

@@ -26,6 +26,11 @@ export interface AdminContext {
   consumer(stream: string, name: string): Consumer | undefined;
   /** Applies `config` (only `pause_until` differs) and stores it as a config update would. */
   reconfigure(consumer: Consumer, config: ConsumerConfig): void;
+  /**
+   * A consumer was reset: under interest retention, messages nobody needs any more go
+   * (resetStartingSeqLocked's checkStateForInterestStream).
+   */
+  interestChanged(consumer: Consumer): void;
 }
 
 /** `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>` with `{"pause_until": …}`; no time (or Go's zero time) resumes. */
@@ -105,6 +110,7 @@ export function resetRequest(ctx: AdminContext, msg: DirectMsg, stream: string, 
   }
   const result = consumer.reset(seq);
   if ("error" in result) return fail(ConsumerErrors.invalidReset(result.error));
+  ctx.interestChanged(consumer);
   respond(msg, RESPONSE.reset, { ...consumer.info(), reset_seq: result.seq });
 }
 

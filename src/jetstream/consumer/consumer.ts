@@ -262,12 +262,9 @@ export class Consumer implements ConsumerHandle {
       return { error: "not allowed" };
     }
     seq = Math.max(1, seq);
-    const released = [...s.pending.keys()];
     this.#pacing.takeHeld();
     this.#cursor.resetTo(seq);
     this.#redelivery.clear();
-    // Under interest or work-queue retention the messages this consumer let go may now be due to go.
-    if (this.stream.config.retention !== "limits") for (const released_seq of released) this.stream.acked(released_seq);
     this.#saver.schedule();
     this.#kick();
     return { seq };

@@ -82,6 +82,7 @@ export class StreamConsumers implements ConsumerManager {
         consumer.update(config);
         this.#saveConfig(consumer);
       },
+      interestChanged: (consumer) => consumersChanged(consumer.stream),
     };
   }
 
