@@ -229,6 +229,42 @@ describe("pinned_client", () => {
     assert.ok(byClient[0]!.length === 0 || byClient[1]!.length === 0, `only the pinned client got messages: ${JSON.stringify(byClient)}`);
   });
 
+  it("official client: a client that stops asking loses the pin to another and is told so", async (t) => {
+    const h = await startJetStream(t, "in-process");
+    await ordersStream(h, 10);
+    // The pin outlives a waiting request (1 s), so a client that keeps asking keeps it.
+    await h.jsm.consumers.add("ORDERS", { durable_name: "p", ack_policy: AckPolicy.Explicit, priority_groups: ["A"], priority_policy: "pinned_client", priority_timeout: 1500 * NS_PER_MS } as Partial<ConsumerConfig>);
+    const c = await h.js.consumers.get("ORDERS", "p");
+    const run = async (sleepMs: number) => {
+      const iter = await c.consume({ group: "A", max_messages: 1, expires: 1000 });
+      const client = { iter, seqs: [] as number[], events: [] as string[] };
+      void (async () => {
+        for await (const s of iter.status()) client.events.push(s.type);
+      })();
+      void (async () => {
+        for await (const m of iter) {
+          client.seqs.push(m.seq);
+          await sleep(sleepMs);
+          // The connection may be closing by now if the test is over.
+          if (!h.nc.isClosed()) m.ack();
+        }
+      })().catch(() => undefined);
+      return client;
+    };
+    // The first client takes a message, then spends longer than priority_timeout on it.
+    const slow = await run(2500);
+    await eventually(() => slow.seqs.length === 1, "the first client pinned");
+    const fast = await run(0);
+    await eventually(() => fast.seqs.length === 9, "the second client gets the rest once the pin lapsed");
+    await eventually(() => slow.events.includes("consumer_unpinned"), "the first client told it lost the pin (423)");
+    slow.iter.stop();
+    fast.iter.stop();
+    assert.deepEqual(slow.seqs, [1]);
+    assert.deepEqual(fast.seqs, [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(slow.events.filter((e) => e === "consumer_pinned").length, 1);
+    assert.equal(fast.events.filter((e) => e === "consumer_pinned").length, 1);
+  });
+
   it("answers bad UNPIN requests with nats-server's errors", async (t) => {
     const h = await startJetStream(t, "in-process");
     await ordersStream(h, 0);
