@@ -6,7 +6,7 @@
  */
 import sjson from "secure-json-parse";
 import type { DirectMsg } from "../../direct/direct-message.ts";
-import { ConsumerErrors, type ConsumerConfig } from "./config.ts";
+import { ConsumerErrors, VALID_GROUP_NAME, type ConsumerConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { GO_ZERO_TIME, formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
 
@@ -16,8 +16,6 @@ const RESPONSE = {
   reset: "io.nats.jetstream.api.v1.consumer_reset_response",
 } as const;
 
-/** consumer.go validGroupName. */
-const VALID_GROUP_NAME = /^[a-zA-Z0-9/_=-]{1,16}$/;
 const GO_ZERO_NS = parseNanos(GO_ZERO_TIME)!;
 
 /** How these requests find consumers and keep their config. */

@@ -83,8 +83,8 @@ export const ConsumerDefaults = {
   PINNED_TTL_NS: 120_000_000_000,
 } as const;
 
-/** consumer.go validGroupName. */
-const VALID_GROUP_NAME = /^[a-zA-Z0-9/_=-]{1,16}$/;
+/** consumer.go validGroupName: a priority group's name (config and CONSUMER.UNPIN). */
+export const VALID_GROUP_NAME = /^[a-zA-Z0-9/_=-]{1,16}$/;
 
 /** The parts of a stream's config the consumer checks look at. */
 export interface StreamConfigView {

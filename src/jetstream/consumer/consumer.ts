@@ -222,16 +222,6 @@ export class Consumer implements ConsumerHandle {
     this.#kick();
   }
 
-  /** Is `pause_until` still ahead? */
-  get paused(): boolean {
-    return this.#pause.paused;
-  }
-
-  /** Nanoseconds of pause left (CONSUMER.PAUSE's `pause_remaining`). */
-  pauseRemainingNs(): number {
-    return this.#pause.remainingNs();
-  }
-
   /** After a create that left the consumer paused, nats-server announces the pause. */
   announcePause(): void {
     if (this.#pause.paused) this.#core.guard("advisory", () => this.#pause.advise());
