@@ -105,16 +105,25 @@ describe("consumer pause rules", () => {
     assert.ok(!beats.some((m) => m.data.length > 0), "no message while paused");
   });
 
-  it("a paused push consumer delivers once resumed", async (t) => {
+  it("a paused push consumer sends heartbeats only, and delivers once resumed", async (t) => {
     const h = await startJetStream(t, "in-process");
     await ordersStream(h);
     const inbox = createInbox();
     const got: number[] = [];
-    h.nc.subscribe(inbox, { callback: (_e, m) => void got.push(Number(m.reply!.split(".")[5])) });
+    h.nc.subscribe(inbox, { callback: (_e, m) => void (m.reply?.startsWith("$JS.ACK.") && got.push(Number(m.reply.split(".")[5]))) });
     await h.nc.flush();
-    await h.jsm.consumers.add("ORDERS", { durable_name: "push", deliver_subject: inbox, ack_policy: AckPolicy.None, pause_until: new Date(Date.now() + 60_000).toISOString() });
-    await sleep(300);
+    const beats: number[] = [];
+    h.nc.subscribe(inbox, { callback: (_e, m) => void (m.headers?.code === 100 && beats.push(Date.now())) });
+    await h.jsm.consumers.add("ORDERS", {
+      durable_name: "push",
+      deliver_subject: inbox,
+      ack_policy: AckPolicy.None,
+      idle_heartbeat: 100 * NS_PER_MS,
+      pause_until: new Date(Date.now() + 60_000).toISOString(),
+    });
+    await sleep(450);
     assert.deepEqual(got, []);
+    assert.ok(beats.length >= 2, `idle heartbeats go on while paused: ${beats.length}`);
     await h.jsm.consumers.resume("ORDERS", "push");
     await eventually(() => got.length === 3, "push delivery after resume");
     assert.deepEqual(got, [1, 2, 3]);
