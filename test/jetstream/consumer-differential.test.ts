@@ -60,8 +60,9 @@ async function run(url: string): Promise<string[]> {
     await nc.request("s.2", "y", { timeout: 2000 });
     const out: string[] = [];
     for (const [subject, body] of EXCHANGES) out.push(await send(subject, body));
-    // Subjects nats-server 2.9.10 does not serve get no answer at all.
-    for (const subject of ["$JS.API.CONSUMER.PAUSE.S.dur", "$JS.API.CONSUMER.FOO", "$JS.API.CONSUMER.INFO.S", "$JS.API.CONSUMER.NAMES.S.x"]) {
+    // Subjects nats-server 2.9.10 does not serve get no answer at all. (CONSUMER.PAUSE, which
+    // 2.9.10 leaves unanswered, is served here as from 2.11: consumer-pause.test.ts.)
+    for (const subject of ["$JS.API.CONSUMER.FOO", "$JS.API.CONSUMER.INFO.S", "$JS.API.CONSUMER.NAMES.S.x"]) {
       out.push(await send(subject, "", 300).catch((err: unknown) => (err instanceof Error ? err.name : String(err))));
     }
     return out;

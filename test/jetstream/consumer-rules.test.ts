@@ -81,6 +81,8 @@ describe("pull requests", () => {
       maxBytes: 100,
       noWait: true,
       heartbeatNs: 1e9,
+      // A JSON body always carries the priority group fields, as Go's request struct does.
+      priority: { group: "", minPending: 0, minAckPending: 0, id: "", priority: 0 },
     });
     assert.deepEqual(parseNextRequest('{"batch":1,"expires":1000000000,"idle_heartbeat":600000000}'), { error: "heartbeat value too large" });
     assert.ok("error" in parseNextRequest("{nope"));

@@ -94,7 +94,7 @@ export class ApiDispatcher {
     const body = parseRequest(msg.data);
     // Every answer but a pull's and a direct get's is audited (they are not API responses in
     // nats-server: sendAPIResponse sends the audit advisory).
-    const audited = !(tokens[0] === "DIRECT" || (tokens[0] === "CONSUMER" && tokens[1] === "MSG"));
+    const audited = !(tokens[0] === "DIRECT" || (tokens[0] === "CONSUMER" && (tokens[1] === "MSG" || tokens[1] === "RESET")));
     if (audited && this.#host.auditing()) msg = detach(msg, this.#host, msg.string());
     else if (tokens[0] === "CONSUMER") msg = detach(msg, this.#host, undefined);
     this.#queue = this.#queue.then(() => this.#handle(tokens, msg, body)).catch((err: unknown) => logCaught(this.#host.logger, "JetStream API", err));
@@ -106,6 +106,10 @@ export class ApiDispatcher {
     const [first, second, third] = tokens;
     if (first === "CONSUMER" && second === "MSG" && third === "NEXT") {
       return tokens.length === 5 && this.#host.consumers !== undefined && this.#host.consumers.has(tokens[3]!, tokens[4]!);
+    }
+    // RESET (nats-server 2.14) is taken by the consumer's own subscription too (consumer.go resetSubj).
+    if (first === "CONSUMER" && second === "RESET") {
+      return tokens.length === 4 && this.#host.consumers !== undefined && this.#host.consumers.has(tokens[2]!, tokens[3]!);
     }
     if (first === "DIRECT" && second === "GET") {
       const stream = tokens.length >= 3 ? this.#host.stream(tokens[2]!) : undefined;

@@ -47,11 +47,28 @@ export class ConsumerAdvisories {
     this.#send(action === "create" ? "CREATED" : "DELETED", "consumer_action", { action });
   }
 
+  /** JSConsumerPauseAdvisory: paused until `pauseUntil`, or running again. */
+  pause(paused: boolean, pauseUntil: string | undefined): void {
+    this.#send("PAUSE", "consumer_pause", { paused, ...(pauseUntil !== undefined && { pause_until: pauseUntil }) });
+  }
+
+  /** JSConsumerGroupPinnedAdvisory: `group`'s messages now go to the client holding `pinnedId`. */
+  pinned(group: string, pinnedId: string): void {
+    this.#send("PINNED", "consumer_group_pinned", { account: "$G", group, pinned_id: pinnedId });
+  }
+
+  /** JSConsumerGroupUnpinnedAdvisory: the pin went, by `CONSUMER.UNPIN` ("admin") or `priority_timeout`. */
+  unpinned(group: string, reason: "admin" | "timeout"): void {
+    this.#send("UNPINNED", "consumer_group_unpinned", { account: "$G", group, reason });
+  }
+
   #send(kind: string, type: string, fields: Record<string, unknown>): void {
     this.#publish(`${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`, `${ADVISORY_TYPE}.${type}`, fields);
   }
 
   #publish(subject: string, type: string, fields: Record<string, unknown>): void {
-    publishAdvisory(this.#bus, subject, type, { stream: this.#stream, consumer: this.#consumer, ...fields });
+    // The pin advisories name the account first, as their Go structs do.
+    const { account, ...rest } = fields;
+    publishAdvisory(this.#bus, subject, type, { ...(account !== undefined && { account }), stream: this.#stream, consumer: this.#consumer, ...rest });
   }
 }

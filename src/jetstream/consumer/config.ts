@@ -12,6 +12,8 @@ import { subjectIsSubsetMatch } from "../shared/subject-overlap.ts";
 export type DeliverPolicy = "all" | "last" | "new" | "by_start_sequence" | "by_start_time" | "last_per_subject";
 export type AckPolicy = "none" | "all" | "explicit";
 export type ReplayPolicy = "instant" | "original";
+/** nats-server 2.11 `priority_policy` (2.12 adds `prioritized`); `none` is the omitted default. */
+export type PriorityPolicy = "overflow" | "pinned_client" | "prioritized";
 
 /** A consumer's configuration as nats-server reports it (durations in nanoseconds). */
 export interface ConsumerConfig {
@@ -49,7 +51,12 @@ export interface ConsumerConfig {
    */
   direct?: boolean;
   metadata?: Record<string, string>;
+  /** RFC 3339; until then the consumer delivers nothing (nats-server 2.11). */
   pause_until?: string;
+  priority_groups?: string[];
+  priority_policy?: PriorityPolicy;
+  /** Nanoseconds a pin lasts without a request from its client (`PinnedTTL`). */
+  priority_timeout?: number;
 }
 
 export { ConsumerErrors };
@@ -72,7 +79,12 @@ export const ConsumerDefaults = {
   MAX_DESCRIPTION_LEN: 4 * 1024,
   /** JSMaxMetadataLen. */
   MAX_METADATA_LEN: 128 * 1024,
+  /** JsDefaultPinnedTTL: how long a pinned client may go without asking before the pin moves. */
+  PINNED_TTL_NS: 120_000_000_000,
 } as const;
+
+/** consumer.go validGroupName: a priority group's name (config and CONSUMER.UNPIN). */
+export const VALID_GROUP_NAME = /^[a-zA-Z0-9/_=-]{1,16}$/;
 
 /** The parts of a stream's config the consumer checks look at. */
 export interface StreamConfigView {
@@ -88,6 +100,7 @@ export interface StreamConfigView {
 const DELIVER_POLICIES: readonly string[] = ["all", "last", "new", "by_start_sequence", "by_start_time", "last_per_subject"];
 const ACK_POLICIES: readonly string[] = ["none", "all", "explicit"];
 const REPLAY_POLICIES: readonly string[] = ["instant", "original"];
+const PRIORITY_POLICIES: readonly string[] = ["none", "overflow", "pinned_client", "prioritized"];
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -169,7 +182,10 @@ export function parseConsumerConfig(raw: unknown): Parsed<ConsumerConfig> {
   setBool("mem_storage");
   setBool("direct");
   setStr("pause_until");
-  for (const key of ["backoff", "filter_subjects"] as const) {
+  setNum("priority_timeout");
+  const priorityPolicy = policy("priority_policy", PRIORITY_POLICIES, "none");
+  if (priorityPolicy !== "none") config.priority_policy = priorityPolicy as PriorityPolicy;
+  for (const key of ["backoff", "filter_subjects", "priority_groups"] as const) {
     const v = r[key];
     if (v === undefined || v === null) continue;
     const itemType = key === "backoff" ? "number" : "string";
@@ -187,6 +203,8 @@ export function parseConsumerConfig(raw: unknown): Parsed<ConsumerConfig> {
       config.metadata = { ...(metadata as Record<string, string>) };
     }
   }
+  // Go decodes pause_until into a time.Time: anything but RFC 3339 is a decoding error.
+  if (config.pause_until !== undefined && parseNanos(config.pause_until) === undefined) problems.push("pause_until");
   if (config.opt_start_time !== undefined && parseNanos(config.opt_start_time) === undefined) {
     problems.push(`parsing time ${JSON.stringify(config.opt_start_time)} as "2006-01-02T15:04:05Z07:00": cannot parse`);
   }
@@ -211,26 +229,53 @@ export function filtersOf(config: ConsumerConfig): string[] {
   return [];
 }
 
-/** Fills nats-server's defaults in place (setConsumerConfigDefaults, non-pedantic). */
-export function applyConsumerDefaults(config: ConsumerConfig, stream: StreamConfigView): void {
-  if (config.max_deliver === undefined || config.max_deliver === 0 || config.max_deliver < -1) config.max_deliver = -1;
-  if (config.max_waiting !== undefined && config.max_waiting < 0) delete config.max_waiting;
-  if (config.max_ack_pending !== undefined && config.max_ack_pending < -1) config.max_ack_pending = -1;
-  for (const key of ["max_batch", "max_expires", "max_bytes", "idle_heartbeat", "inactive_threshold"] as const) {
-    if (config[key] !== undefined && config[key]! < 0) delete config[key];
+/**
+ * Fills nats-server's defaults in place (setConsumerConfigDefaults). With `pedantic` (the create
+ * request's `pedantic: true`) a value the server would have to correct or fill from the stream's
+ * limits is refused instead (`400 10157 pedantic mode: …`), in nats-server's order.
+ */
+export function applyConsumerDefaults(config: ConsumerConfig, stream: StreamConfigView, pedantic = false): ApiError | undefined {
+  if (config.max_deliver === undefined || config.max_deliver === 0 || config.max_deliver < -1) {
+    if (pedantic && (config.max_deliver ?? 0) < -1) return ConsumerErrors.pedantic("max_deliver must be set to -1");
+    config.max_deliver = -1;
+  }
+  if (config.max_waiting !== undefined && config.max_waiting < 0) {
+    if (pedantic) return ConsumerErrors.pedantic("max_waiting must not be negative");
+    delete config.max_waiting;
+  }
+  if (config.max_ack_pending !== undefined && config.max_ack_pending < -1) {
+    if (pedantic) return ConsumerErrors.pedantic("max_ack_pending must be set to -1");
+    config.max_ack_pending = -1;
+  }
+  for (const key of ["max_batch", "max_expires", "max_bytes", "idle_heartbeat", "inactive_threshold", "priority_timeout"] as const) {
+    if (config[key] !== undefined && config[key]! < 0) {
+      if (pedantic) return ConsumerErrors.pedantic(`${key} must not be negative`);
+      delete config[key];
+    }
   }
   const push = config.deliver_subject !== undefined;
   if (!push && config.max_waiting === undefined) config.max_waiting = ConsumerDefaults.MAX_WAITING;
   if (config.ack_wait === undefined && (config.ack_policy === "explicit" || config.ack_policy === "all")) config.ack_wait = ConsumerDefaults.ACK_WAIT_NS;
-  if (config.backoff !== undefined && config.backoff.length > 0) config.ack_wait = config.backoff[0]!;
+  if (config.backoff !== undefined && config.backoff.length > 0) {
+    if (pedantic && config.ack_wait !== config.backoff[0]) return ConsumerErrors.pedantic("first backoff value has to equal batch AckWait");
+    config.ack_wait = config.backoff[0]!;
+  }
   const limits = stream.consumer_limits;
-  if (config.max_ack_pending === undefined && (limits?.max_ack_pending ?? 0) > 0) config.max_ack_pending = limits!.max_ack_pending!;
-  if (config.inactive_threshold === undefined && (limits?.inactive_threshold ?? 0) > 0) config.inactive_threshold = limits!.inactive_threshold!;
+  if (config.max_ack_pending === undefined && (limits?.max_ack_pending ?? 0) > 0) {
+    if (pedantic) return ConsumerErrors.pedantic("max_ack_pending must be set if it's configured in stream limits");
+    config.max_ack_pending = limits!.max_ack_pending!;
+  }
+  if (config.inactive_threshold === undefined && (limits?.inactive_threshold ?? 0) > 0) {
+    if (pedantic) return ConsumerErrors.pedantic("inactive_threshold must be set if it's configured in stream limits");
+    config.inactive_threshold = limits!.inactive_threshold!;
+  }
   if (config.max_ack_pending === undefined && config.ack_policy !== "none") config.max_ack_pending = ConsumerDefaults.MAX_ACK_PENDING;
+  if (config.priority_policy === "pinned_client" && config.priority_timeout === undefined) config.priority_timeout = ConsumerDefaults.PINNED_TTL_NS;
   // Ephemerals always have an inactivity threshold (consumer.go updateInactiveThreshold).
   if (!isDurable(config) && (config.inactive_threshold === undefined || config.inactive_threshold <= 0)) {
     config.inactive_threshold = ConsumerDefaults.EPHEMERAL_INACTIVE_NS;
   }
+  return undefined;
 }
 
 /** nats-server's checkConsumerCfg for a single server: undefined when the config is acceptable. */
@@ -303,6 +348,17 @@ export function checkConsumerConfig(config: ConsumerConfig, stream: StreamConfig
   let metadataLength = 0;
   for (const [k, v] of Object.entries(config.metadata ?? {})) metadataLength += k.length + v.length;
   if (metadataLength > ConsumerDefaults.MAX_METADATA_LEN) return ConsumerErrors.metadataTooLong();
+  if (config.priority_policy !== undefined) {
+    if (config.deliver_subject !== undefined) return ConsumerErrors.pushWithPriorityGroup();
+    if ((config.priority_groups?.length ?? 0) === 0) return ConsumerErrors.priorityPolicyWithoutGroup();
+    for (const group of config.priority_groups!) {
+      if (group === "") return ConsumerErrors.emptyGroupName();
+      if (!VALID_GROUP_NAME.test(group)) return ConsumerErrors.invalidGroupName();
+    }
+  } else {
+    if ((config.priority_groups?.length ?? 0) > 0) return ConsumerErrors.priorityGroupWithPolicyNone();
+    if ((config.priority_timeout ?? 0) > 0) return ConsumerErrors.pinnedTtlWithPolicyNone();
+  }
   return undefined;
 }
 
@@ -386,6 +442,7 @@ export function configToJson(config: ConsumerConfig): Record<string, unknown> {
     "max_deliver", "backoff", "filter_subject", "filter_subjects", "replay_policy", "rate_limit_bps", "sample_freq",
     "max_waiting", "max_ack_pending", "flow_control", "headers_only", "max_batch", "max_expires", "max_bytes",
     "deliver_subject", "deliver_group", "idle_heartbeat", "inactive_threshold", "num_replicas", "mem_storage", "direct", "metadata", "pause_until",
+    "priority_groups", "priority_policy", "priority_timeout",
   ];
   for (const key of order) {
     const v = config[key];

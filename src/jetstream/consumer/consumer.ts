@@ -21,13 +21,16 @@ import { StreamCursor } from "./cursor.ts";
 import { pullHostOf, pushHostOf } from "./hosts.ts";
 import { InactivityTimer } from "./inactivity.ts";
 import { DeliveryPacing } from "./pacing.ts";
+import { PauseTimer } from "./pause.ts";
+import { PinnedClient } from "./priority.ts";
 import { StateSaver } from "./persistence.ts";
 import { RedeliveryTimer } from "./redelivery.ts";
-import { ConsumerStatus, headersOnly, type StatusHeaders } from "./status.ts";
+import { ConsumerStatus, headersOnly, withHeader, type StatusHeaders } from "./status.ts";
 import type { BusApi, ConsumerHandle, StreamHandle } from "../shared/contracts.ts";
 import { WaitingPulls } from "./pull-requests.ts";
 import { PushTarget } from "./push-delivery.ts";
-import { formatNanos, nowNanos } from "../shared/rfc3339.ts";
+import { formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
+import { seqFromTime } from "./start.ts";
 import type { ConsumerState, StoredMessage } from "../store/stream-store.ts";
 
 /** What a consumer needs from its manager. */
@@ -58,6 +61,9 @@ export class Consumer implements ConsumerHandle {
   readonly #pacing: DeliveryPacing;
   readonly #inactivity: InactivityTimer;
   readonly #pulls: WaitingPulls | undefined;
+  readonly #pause: PauseTimer;
+  /** `pinned_client` consumers: who holds the pin (priority.ts). */
+  readonly #pin: PinnedClient;
   /** Push consumers: the deliver subject's side (subscriber, heartbeats, flow control). */
   #push: PushTarget | undefined;
   /** When something was last delivered (info's `delivered.last_active`), 0n = never. */
@@ -74,7 +80,9 @@ export class Consumer implements ConsumerHandle {
     this.#core = core;
     this.#saver = new StateSaver(core);
     this.#cursor = new StreamCursor(core, restored);
-    if (config.deliver_subject === undefined) this.#pulls = new WaitingPulls(pullHostOf(core, this.#cursor), config.max_waiting ?? 0);
+    this.#pause = new PauseTimer(core);
+    this.#pin = new PinnedClient(core);
+    if (config.deliver_subject === undefined) this.#pulls = new WaitingPulls(pullHostOf(core, this.#cursor, this.#pin), config.max_waiting ?? 0);
     this.#pacing = new DeliveryPacing(core);
     this.#redelivery = new RedeliveryTimer(core);
     this.#acks = new AckHandler(
@@ -134,6 +142,7 @@ export class Consumer implements ConsumerHandle {
       this.#push.start();
     }
     this.#inactivity.arm();
+    this.#pause.arm();
     this.#saver.schedule();
     this.#kick();
   }
@@ -153,6 +162,8 @@ export class Consumer implements ConsumerHandle {
     this.#redelivery.clear();
     this.#inactivity.stop();
     this.#pacing.stop();
+    this.#pause.stop();
+    this.#pin.stop();
     this.#acks.stop();
     this.#unsubscribeStored?.();
     this.#pulls?.stop(deleteState);
@@ -180,7 +191,15 @@ export class Consumer implements ConsumerHandle {
       num_pending: this.#cursor.numPending,
     };
     if (this.#push?.refresh() === true) info["push_bound"] = true;
-    info["ts"] = formatNanos(nowNanos());
+    const now = nowNanos();
+    const pauseRemaining = this.#pause.remainingNs(now);
+    if (pauseRemaining > 0) {
+      info["paused"] = true;
+      info["pause_remaining"] = pauseRemaining;
+    }
+    info["ts"] = formatNanos(now);
+    const groups = this.#pin.info();
+    if (groups.length > 0) info["priority_groups"] = groups;
     return info;
   }
 
@@ -188,13 +207,57 @@ export class Consumer implements ConsumerHandle {
   update(config: ConsumerConfig): void {
     const previousDeliver = this.#core.config.deliver_subject;
     const previousRate = this.#core.config.rate_limit_bps;
+    const previousPause = this.#pause.untilNs;
     this.#core.config = config;
+    // consumer.go updateConfig: "Check whether the pause has changed".
+    if (this.#pause.untilNs !== previousPause) {
+      this.#pause.arm();
+      this.#pause.advise();
+    }
     if (config.rate_limit_bps !== previousRate) this.#pacing.rateChanged();
     this.#cursor.reconfigure();
     if (config.deliver_subject !== previousDeliver && config.deliver_subject !== undefined) this.#push?.moveTo(config.deliver_subject);
     this.#inactivity.arm();
     this.#saver.schedule();
     this.#kick();
+  }
+
+  /** After a create that left the consumer paused, nats-server announces the pause. */
+  announcePause(): void {
+    if (this.#pause.paused) this.#core.guard("advisory", () => this.#pause.advise());
+  }
+
+  /** CONSUMER.UNPIN: the pin goes; the next request of the group takes a new one. */
+  unpin(group: string): void {
+    this.#pin.unassign();
+    this.#core.guard("advisory", () => this.#core.advisories.unpinned(group, "admin"));
+    this.#kick();
+  }
+
+  /**
+   * CONSUMER.RESET (nats-server 2.14, consumer.go resetStartingSeqLocked): starts again from
+   * stream sequence `seq`, or from just above the ack floor when `seq` is 0, with nothing
+   * pending and consumer sequences from 1. Returns the sequence it starts from, or why not.
+   */
+  reset(seq: number): { seq: number } | { error: string } {
+    const s = this.#core.state;
+    const config = this.#core.config;
+    if (seq === 0) {
+      seq = s.ackFloorStream + 1;
+    } else if (config.deliver_policy === "by_start_sequence") {
+      if (seq < (config.opt_start_seq ?? 0)) return { error: "below start seq" };
+    } else if (config.deliver_policy === "by_start_time") {
+      if (seq < seqFromTime(this.stream.store, parseNanos(config.opt_start_time ?? "") ?? 0n)) return { error: "below start time" };
+    } else if (config.deliver_policy !== "all") {
+      return { error: "not allowed" };
+    }
+    seq = Math.max(1, seq);
+    this.#pacing.takeHeld();
+    this.#cursor.resetTo(seq);
+    this.#redelivery.clear();
+    this.#saver.schedule();
+    this.#kick();
+    return { seq };
   }
 
   /** Publishes the consumer action advisory (created, deleted) for whoever listens. */
@@ -240,6 +303,12 @@ export class Consumer implements ConsumerHandle {
   #deliverAvailable(): void {
     // A message is held back (replay_policy original, rate_limit_bps): its timer resumes delivery.
     if (this.#core.closed || this.#pacing.holding) return;
+    if (this.#pause.paused) {
+      // loopAndGatherMsgs while paused: nothing goes out, waiting requests are looked after
+      // (expiry, heartbeats; a no_wait one ends), and the unpause timer wakes delivery.
+      this.#pulls?.process(true, Date.now());
+      return;
+    }
     let why: "eos" | "max-ack-pending" | "idle" = "idle";
     for (let budget = DELIVERY_BUDGET; ; budget--) {
       if (budget === 0) {
@@ -290,6 +359,8 @@ export class Consumer implements ConsumerHandle {
         return false;
       }
       target = wr.reply;
+      // The pinned client's messages say whose they are (loopAndGatherMsgs, Nats-Pin-Id).
+      if (config.priority_policy === "pinned_client" && this.#pin.id !== "") headers = withHeader(headers, "Nats-Pin-Id", this.#pin.id);
       batchCompleted = this.#pulls!.served(wr, now);
     }
     const dseq = s.consumerSeq++;

@@ -138,6 +138,20 @@ export class StreamCursor {
     return { msg, deliveryCount: 1 };
   }
 
+  /**
+   * Starts over at stream sequence `seq` with nothing delivered or pending (consumer.go
+   * resetLocalStartingSeq): consumer sequences start from 1 again.
+   */
+  resetTo(seq: number): void {
+    const s = this.#core.state;
+    s.pending.clear();
+    s.redelivered.clear();
+    s.clearRedeliveries();
+    s.startAt(seq);
+    this.#skipList = undefined;
+    this.recount();
+  }
+
   /** A message taken for delivery had nowhere to go: undo the take (loopAndGatherMsgs). */
   putBack(seq: number, deliveryCount: number): void {
     const s = this.#core.state;

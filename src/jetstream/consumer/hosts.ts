@@ -7,10 +7,11 @@ import type { ConsumerCore } from "./core.ts";
 import type { StreamCursor } from "./cursor.ts";
 import type { InactivityTimer } from "./inactivity.ts";
 import { ConsumerStatus, type StatusHeaders } from "./status.ts";
+import type { PinnedClient } from "./priority.ts";
 import type { PullHost } from "./pull-requests.ts";
 import type { PushHost } from "./push-delivery.ts";
 
-export function pullHostOf(core: Readonly<ConsumerCore>, cursor: StreamCursor): PullHost {
+export function pullHostOf(core: Readonly<ConsumerCore>, cursor: StreamCursor, pin: PinnedClient): PullHost {
   return {
     hasInterest: (subject) => core.bus.hasInterest(subject),
     status: (subject, headers) => core.status(subject, headers),
@@ -20,6 +21,16 @@ export function pullHostOf(core: Readonly<ConsumerCore>, cursor: StreamCursor): 
       const config = core.config;
       return { maxBatch: config.max_batch ?? 0, maxExpiresNs: config.max_expires ?? 0, maxBytes: config.max_bytes ?? 0 };
     },
+    priority: () => ({
+      policy: core.config.priority_policy,
+      groups: core.config.priority_groups ?? [],
+      pinId: () => pin.id,
+      pin: (group) => pin.assign(group),
+      touchPin: (group) => pin.touch(group),
+      unpin: () => pin.unassign(),
+      numPending: () => cursor.numPending,
+      ackPending: () => core.state.pending.size,
+    }),
     wake: () => core.kick(),
     caught: (what, err) => core.caught(what, err),
   };

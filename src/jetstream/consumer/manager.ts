@@ -9,6 +9,7 @@ import sjson from "secure-json-parse";
 import type { DirectMsg } from "../../direct/direct-message.ts";
 import type { Logger } from "../../base/logger.ts";
 import { logCaught } from "../shared/log-caught.ts";
+import { pauseRequest, resetRequest, unpinRequest, type AdminContext } from "./admin-requests.ts";
 import { Consumer, type ConsumerHost } from "./consumer.ts";
 import {
   ConsumerDefaults,
@@ -64,6 +65,8 @@ export class StreamConsumers implements ConsumerManager {
   readonly #watchedStores = new WeakSet<StreamStore>();
   readonly #host: ConsumerHost;
   readonly #accountMaxConsumers: number;
+  /** What PAUSE, UNPIN and RESET need (admin-requests.ts). */
+  readonly #admin: AdminContext;
   #closed = false;
 
   constructor(context: ConsumerContext) {
@@ -75,6 +78,15 @@ export class StreamConsumers implements ConsumerManager {
       bus: this.#bus,
       inactive: (consumer) => void this.#delete(consumer).catch((err: unknown) => this.#caught("deleting an inactive consumer", err)),
       caught: (what, err) => this.#caught(what, err),
+    };
+    this.#admin = {
+      hasStream: (stream) => this.#streams.get(stream) !== undefined,
+      consumer: (stream, name) => this.#byStream.get(stream)?.get(name),
+      reconfigure: (consumer, config) => {
+        consumer.update(config);
+        this.#saveConfig(consumer);
+      },
+      interestChanged: (consumer) => consumersChanged(consumer.stream),
     };
   }
 
@@ -148,7 +160,13 @@ export class StreamConsumers implements ConsumerManager {
       return;
     }
     if (msg.reply === "") return;
-    if (op === "CREATE" && tokens.length >= 2) {
+    if (op === "RESET" && tokens.length === 3) {
+      resetRequest(this.#admin, msg, tokens[1]!, tokens[2]!);
+    } else if (op === "PAUSE" && tokens.length === 3) {
+      pauseRequest(this.#admin, msg, tokens[1]!, tokens[2]!);
+    } else if (op === "UNPIN" && tokens.length === 3) {
+      unpinRequest(this.#admin, msg, tokens[1]!, tokens[2]!);
+    } else if (op === "CREATE" && tokens.length >= 2) {
       this.#create(msg, tokens[1]!, tokens.length === 2 ? "legacy-ephemeral" : "named", tokens[2], tokens.slice(3).join("."));
     } else if (op === "DURABLE" && second === "CREATE" && tokens.length >= 3) {
       if (tokens.length !== 4) respond(msg, RESPONSE.create, { error: ConsumerErrors.durableNameNotInSubject() });
@@ -160,8 +178,8 @@ export class StreamConsumers implements ConsumerManager {
     } else if ((op === "NAMES" || op === "LIST") && tokens.length === 2) {
       this.#names(msg, tokens[1]!, op === "LIST");
     }
-    // Anything else (PAUSE, UNPIN, RESET, a wrong token count) gets no answer, as from
-    // nats-server 2.9.10, whose catch-all API subscription drops what it does not know.
+    // Anything else (a wrong token count, an unknown request) gets no answer, as from
+    // nats-server, whose API subscriptions drop what they do not know.
   }
 
   /**
@@ -185,6 +203,11 @@ export class StreamConsumers implements ConsumerManager {
     }
     const body = request as Record<string, unknown>;
     const action = body["action"] ?? "";
+    const pedantic = body["pedantic"] ?? false;
+    if (typeof pedantic !== "boolean") {
+      fail(ConsumerErrors.invalidJson());
+      return;
+    }
     if (action !== "" && action !== "create" && action !== "update") {
       fail(ConsumerErrors.invalidJson());
       return;
@@ -225,15 +248,23 @@ export class StreamConsumers implements ConsumerManager {
     if (config.num_replicas > 1) return fail(ConsumerErrors.replicasNotSupported());
     const stream = this.#streams.get(streamName);
     if (stream === undefined) return fail(ConsumerErrors.streamNotFound());
-    const result = this.#addConsumer(stream, config, action as "" | "create" | "update");
+    const result = this.#addConsumer(stream, config, action as "" | "create" | "update", pedantic);
     if ("error" in result) return fail(result.error);
     respond(msg, RESPONSE.create, result.consumer.info());
+    result.consumer.announcePause();
   }
 
-  #addConsumer(stream: StreamHandle, config: ConsumerConfig, action: "" | "create" | "update"): { consumer: Consumer } | { error: ApiError } {
+  #addConsumer(stream: StreamHandle, config: ConsumerConfig, action: "" | "create" | "update", pedantic: boolean): { consumer: Consumer } | { error: ApiError } {
     if (this.#closed) return { error: ConsumerErrors.notEnabled() };
+    // An existing consumer's pause changes by CONSUMER.PAUSE only (jsConsumerCreateRequest).
+    const current = this.#byStream.get(stream.name)?.get(config.durable_name ?? config.name ?? "");
+    if (current !== undefined) {
+      if (current.config.pause_until === undefined) delete config.pause_until;
+      else config.pause_until = current.config.pause_until;
+    }
     const view = streamView(stream);
-    applyConsumerDefaults(config, view);
+    const refused = applyConsumerDefaults(config, view, pedantic);
+    if (refused !== undefined) return { error: refused };
     const invalid = checkConsumerConfig(config, view);
     if (invalid !== undefined) return { error: invalid };
     const consumers = this.#consumersMap(stream.name);

@@ -3,7 +3,7 @@
  * read (consumer.go nextReqFromMsg), the bounded FIFO they wait in (waitQueue, max_waiting),
  * and their life there (admission, serving, expiry, heartbeats).
  */
-import { goDuration } from "./config.ts";
+import { goDuration, type PriorityPolicy } from "./config.ts";
 import { ConsumerStatus, type StatusHeaders } from "./status.ts";
 
 /** One MSG.NEXT request as the client sent it. */
@@ -16,6 +16,21 @@ export interface NextRequest {
   readonly noWait: boolean;
   /** Nanoseconds; 0 = no heartbeats. */
   readonly heartbeatNs: number;
+  /**
+   * The priority group fields (nats-server 2.11 PriorityGroup, inlined in the JSON request);
+   * present whenever the body was JSON, as Go's request struct always holds them.
+   */
+  readonly priority?: PriorityRequest;
+}
+
+/** A pull request's `group`, `min_pending`, `min_ack_pending`, `id` and `priority`. */
+export interface PriorityRequest {
+  readonly group: string;
+  readonly minPending: number;
+  readonly minAckPending: number;
+  /** The pin id the client quotes; the server sets it when it pins this request. */
+  id: string;
+  readonly priority: number;
 }
 
 /**
@@ -49,7 +64,14 @@ export function parseNextRequest(body: string): NextRequest | { error: string } 
     const expiresNs = int("expires", "time.Duration");
     const maxBytes = int("max_bytes", "int");
     const heartbeatNs = int("idle_heartbeat", "time.Duration");
-    for (const v of [batch, expiresNs, maxBytes, heartbeatNs]) if (typeof v !== "number") return v;
+    const minPending = int("min_pending", "int64");
+    const minAckPending = int("min_ack_pending", "int64");
+    const priority = int("priority", "int");
+    for (const v of [batch, expiresNs, maxBytes, heartbeatNs, minPending, minAckPending, priority]) if (typeof v !== "number") return v;
+    for (const key of ["group", "id"]) {
+      const v = r[key];
+      if (v !== undefined && v !== null && typeof v !== "string") return { error: `json: cannot unmarshal ${typeof v} into Go struct field JSApiConsumerGetNextRequest.${key} of type string` };
+    }
     const noWait = r["no_wait"];
     if (noWait !== undefined && noWait !== null && typeof noWait !== "boolean") return { error: "json: cannot unmarshal into Go struct field JSApiConsumerGetNextRequest.no_wait of type bool" };
     const hb = heartbeatNs as number;
@@ -60,6 +82,13 @@ export function parseNextRequest(body: string): NextRequest | { error: string } 
       maxBytes: Math.max(0, maxBytes as number),
       noWait: noWait === true,
       heartbeatNs: Math.max(0, hb),
+      priority: {
+        group: (r["group"] as string | undefined) ?? "",
+        minPending: minPending as number,
+        minAckPending: minAckPending as number,
+        id: (r["id"] as string | undefined) ?? "",
+        priority: priority as number,
+      },
     };
   }
   const n = /^[+-]?\d+$/.test(text) ? Number.parseInt(text, 10) : 1;
@@ -81,6 +110,7 @@ export class WaitingRequest {
   readonly heartbeatMs: number;
   /** When the next idle heartbeat is due (ms), 0 = none. */
   nextHeartbeatAt: number;
+  readonly priority: PriorityRequest | undefined;
 
   constructor(reply: string, request: NextRequest, now: number) {
     this.reply = reply;
@@ -90,6 +120,12 @@ export class WaitingRequest {
     this.expiresAt = request.expiresNs > 0 ? now + request.expiresNs / 1e6 : 0;
     this.heartbeatMs = request.heartbeatNs / 1e6;
     this.nextHeartbeatAt = this.heartbeatMs > 0 ? now + this.heartbeatMs : 0;
+    this.priority = request.priority === undefined ? undefined : { ...request.priority };
+  }
+
+  /** Its `priority` level, lower served first; a request without one goes last (insertAtPosition). */
+  get level(): number {
+    return this.priority?.priority ?? Number.MAX_SAFE_INTEGER;
   }
 
   /** A message was sent for this request; true when the request is now fulfilled. */
@@ -117,11 +153,27 @@ export class PullRequestQueue {
     return this.#requests.length >= this.#max;
   }
 
-  /** False when the queue is full. */
-  add(request: WaitingRequest): boolean {
+  /**
+   * False when the queue is full. `sorted` (the `prioritized` policy) puts the request after every
+   * one of its level or a lower one, so each level stays first in, first out (waitQueue
+   * insertSorted).
+   */
+  add(request: WaitingRequest, sorted = false): boolean {
     if (this.isFull) return false;
-    this.#requests.push(request);
+    if (!sorted) {
+      this.#requests.push(request);
+      return true;
+    }
+    let i = this.#requests.length;
+    while (i > 0 && this.#requests[i - 1]!.level > request.level) i--;
+    this.#requests.splice(i, 0, request);
     return true;
+  }
+
+  /** Moves the first request to the back (waitQueue.cycle). */
+  cycle(): void {
+    const head = this.#requests.shift();
+    if (head !== undefined) this.#requests.push(head);
   }
 
   peek(): WaitingRequest | undefined {
@@ -161,9 +213,28 @@ export interface PullHost {
   available(): number;
   /** The request limits of the consumer's current config. */
   limits(): { maxBatch: number; maxExpiresNs: number; maxBytes: number };
+  /** The consumer's priority groups, its pin, and the counts `overflow` compares with. */
+  priority(): PriorityHost;
   /** Something changed (a request came, a timer fired): try delivering. */
   wake(): void;
   caught(what: string, err: unknown): void;
+}
+
+/** What serving requests by priority group needs from the consumer. */
+export interface PriorityHost {
+  readonly policy: PriorityPolicy | undefined;
+  readonly groups: readonly string[];
+  /** The current pin id, "" for none. */
+  pinId(): string;
+  /** Pins `group` to a new id and returns it. */
+  pin(group: string): string;
+  /** The pinned client asked again. */
+  touchPin(group: string): void;
+  unpin(): void;
+  /** `num_pending` after the message about to go out was taken. */
+  numPending(): number;
+  /** `num_ack_pending`. */
+  ackPending(): number;
 }
 
 /**
@@ -207,6 +278,11 @@ export class WaitingPulls {
       host.status(reply, ConsumerStatus.exceeded(`Exceeded MaxRequestMaxBytes of ${limits.maxBytes}`));
       return false;
     }
+    const refusal = this.#admitPriority(request);
+    if (refusal !== undefined) {
+      host.status(reply, refusal);
+      return false;
+    }
     if (this.#queue.isFull) this.process(false, now);
     if (request.noWait) {
       const available = host.available();
@@ -223,7 +299,7 @@ export class WaitingPulls {
         }
       }
     }
-    if (!this.#queue.add(new WaitingRequest(reply, request, now))) {
+    if (!this.#queue.add(new WaitingRequest(reply, request, now), host.priority().policy === "prioritized")) {
       // With heartbeats the client notices on its own; a 409 would make it retry in a hot loop.
       if (request.heartbeatNs === 0) host.status(reply, ConsumerStatus.exceededMaxWaiting());
       return true;
@@ -239,15 +315,56 @@ export class WaitingPulls {
    */
   take(size: number, now: number): WaitingRequest | undefined {
     const queue = this.#queue;
+    const priority = this.#host.priority();
+    // Decided once for the pass, as nextWaiting does: each request without a pin id that is
+    // looked at while there was no pin takes one.
+    const needNewPin = priority.policy === "pinned_client" && priority.pinId() === "";
+    let cycled = 0;
     for (let wr = queue.peek(); wr !== undefined; wr = queue.peek()) {
       if (wr.expiresAt > 0 && now >= wr.expiresAt) {
         this.#host.status(wr.reply, ConsumerStatus.requestTimeout(wr.remaining, wr.bytesLeft));
         queue.remove(wr);
         continue;
       }
+      let assignedPin = false;
+      const pr = wr.priority;
+      if (needNewPin) {
+        if (pr === undefined || pr.id === "") {
+          if (pr !== undefined && pr.group !== "") {
+            pr.id = priority.pin(pr.group);
+            assignedPin = true;
+          }
+        } else {
+          // It quotes a pin that is gone (nextWaiting: "Probably this is the old pin id").
+          this.#host.status(wr.reply, ConsumerStatus.wrongPinId(wr.remaining, wr.bytesLeft));
+          queue.remove(wr);
+          continue;
+        }
+      } else if (priority.policy === "pinned_client" && priority.pinId() !== "") {
+        if (pr === undefined || pr.id === "") {
+          // Not the pinned client: it waits while the pin holds.
+          queue.cycle();
+          if (++cycled >= queue.length) return undefined;
+          continue;
+        }
+        if (pr.id !== priority.pinId()) {
+          this.#host.status(wr.reply, ConsumerStatus.wrongPinId(wr.remaining, wr.bytesLeft));
+          queue.remove(wr);
+          continue;
+        }
+      }
+      if (priority.policy === "overflow" && pr !== undefined && (pr.minPending > 0 || pr.minAckPending > 0)) {
+        const overflowing = (pr.minPending > 0 && pr.minPending <= priority.numPending() + 1) || (pr.minAckPending > 0 && pr.minAckPending <= priority.ackPending());
+        if (!overflowing) {
+          queue.cycle();
+          if (++cycled >= queue.length) return undefined;
+          continue;
+        }
+      }
       if (wr.bytesLeft > 0) {
         if (size > wr.bytesLeft) {
           this.#host.status(wr.reply, ConsumerStatus.maxBytesExceeded(wr.remaining, wr.bytesLeft));
+          if (assignedPin) priority.unpin();
           queue.remove(wr);
           continue;
         }
@@ -262,6 +379,28 @@ export class WaitingPulls {
   }
 
   /**
+   * processNextMsgRequest's priority group checks, in its order; the status to refuse `request`
+   * with, or undefined. A request quoting the current pin keeps the pin alive.
+   */
+  #admitPriority(request: NextRequest): StatusHeaders | undefined {
+    const g = request.priority;
+    if (g === undefined) return undefined;
+    const priority = this.#host.priority();
+    if ((g.minPending !== 0 || g.minAckPending !== 0) && priority.policy !== "overflow") return ConsumerStatus.badRequest("Not a Overflow Priority consumer");
+    if (g.id !== "" && priority.policy !== "pinned_client") return ConsumerStatus.badRequest("Not a Pinned Client Priority consumer");
+    if (g.priority < 0 || g.priority > 9) return ConsumerStatus.badRequest("Priority must be between 0 and 9");
+    if (priority.policy === undefined) return undefined;
+    if (g.group === "") return ConsumerStatus.badRequest("Priority Group missing");
+    if (!priority.groups.includes(g.group)) return ConsumerStatus.badRequest("Invalid Priority Group");
+    const pin = priority.pinId();
+    if (pin !== "") {
+      if (g.id === pin) priority.touchPin(g.group);
+      else if (g.id !== "") return ConsumerStatus.pinIdMismatch();
+    }
+    return undefined;
+  }
+
+  /**
    * A message went to `wr`: it moves to the back of the line (round robin, consumer.go
    * waitQueue.pop) or leaves when done. Returns the `409 Batch Completed` status to send after
    * the message when the batch is done with max_bytes to spare.
@@ -269,7 +408,8 @@ export class WaitingPulls {
   served(wr: WaitingRequest, now: number): StatusHeaders | undefined {
     this.#queue.remove(wr);
     if (!wr.tookOne()) {
-      this.#queue.add(wr);
+      // Under `prioritized` it goes to the back of its own level (waitQueue.popAndRequeue).
+      this.#queue.add(wr, this.#host.priority().policy === "prioritized");
       if (wr.heartbeatMs > 0) wr.nextHeartbeatAt = now + wr.heartbeatMs;
       return undefined;
     }

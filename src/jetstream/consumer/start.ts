@@ -73,6 +73,12 @@ export function startingPosition(config: ConsumerConfig, filters: readonly strin
   return skipList === undefined ? { seq } : { seq, skipList };
 }
 
+/** The first sequence stored at or after `timeNs` (filestore GetSeqFromTime), for CONSUMER.RESET. */
+export function seqFromTime(store: StreamStore, timeNs: bigint): number {
+  const state = store.state();
+  return sequenceAtTime(store, timeNs, state.firstSeq, state.lastSeq);
+}
+
 /** The first sequence stored at or after `timeNs` (binary search: times grow with sequences). */
 function sequenceAtTime(store: StreamStore, timeNs: bigint, firstSeq: number, lastSeq: number): number {
   let lo = Math.max(1, firstSeq);

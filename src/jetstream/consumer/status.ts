@@ -47,6 +47,10 @@ export const ConsumerStatus = {
       ["Nats-Last-Stream", lastStreamSeq],
       ...(stalled === undefined ? [] : [["Nats-Consumer-Stalled", stalled] as const]),
     ]),
+  /** A pull request quoting a pin id that is not the current one, at admission (processNextMsgRequest). */
+  pinIdMismatch: () => status(423, "Nats-Pin-Id mismatch"),
+  /** A waiting request whose pin id is stale when a message is to go out (nextWaiting). */
+  wrongPinId: (msgs: number, bytes: number) => status(423, "Nats-Wrong-Pin-Id", [[PENDING_MSGS, msgs], [PENDING_BYTES, bytes]]),
   /** Flow control request (5920): the client answers on the reply subject. */
   flowControl: () => status(100, "FlowControl Request"),
 } as const;
@@ -61,4 +65,12 @@ export function headersOnly(headers: Uint8Array | undefined, size: number): Stat
   else text = Buffer.from(headers.buffer, headers.byteOffset, headers.byteLength).toString("latin1").replace(/\r\n$/, "");
   const bytes = Buffer.from(`${text}Nats-Msg-Size: ${size}\r\n\r\n`, "latin1");
   return { encode: () => bytes };
+}
+
+/** A stored header block with one more header (consumer.go genHeader, for `Nats-Pin-Id`). */
+export function withHeader(headers: Uint8Array | undefined, key: string, value: string): Uint8Array {
+  let text: string;
+  if (headers === undefined || headers.length === 0) text = "NATS/1.0\r\n";
+  else text = Buffer.from(headers.buffer, headers.byteOffset, headers.byteLength).toString("latin1").replace(/\r\n$/, "");
+  return Buffer.from(`${text}${key}: ${value}\r\n\r\n`, "latin1");
 }

@@ -185,4 +185,15 @@ export const ConsumerErrors = {
   existingActive: () => error(400, 10105, "consumer already exists and is still active"),
   replacementWithDifferentName: () => error(400, 10106, "consumer replacement durable config not the same"),
   replicasExceedStream: () => error(400, 10126, "consumer config replica count exceeds parent stream"),
+  /** JSPedanticErrF: `pedantic: true` and the server would have changed the config. */
+  pedantic: (detail: string) => error(400, 10157, `pedantic mode: ${detail}`),
+  priorityPolicyWithoutGroup: () => error(400, 10159, "Setting PriorityPolicy requires at least one PriorityGroup to be set"),
+  invalidPriorityGroup: () => error(400, 10160, "Provided priority group does not exist for this consumer"),
+  emptyGroupName: () => error(400, 10161, "Group name cannot be an empty string"),
+  invalidGroupName: () => error(400, 10162, "Valid priority group name must match A-Z, a-z, 0-9, -_/=)+ and may not exceed 16 characters"),
+  pushWithPriorityGroup: () => error(400, 10178, "priority groups can not be used with push consumers"),
+  priorityGroupWithPolicyNone: () => error(400, 10196, "consumer can not have priority groups when policy is none"),
+  pinnedTtlWithPolicyNone: () => error(400, 10197, "PinnedTTL cannot be set when PriorityPolicy is none"),
+  /** JSConsumerInvalidResetErr */
+  invalidReset: (detail: string) => error(400, 10204, `invalid reset: ${detail}`),
 } as const;
