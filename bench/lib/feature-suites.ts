@@ -2,7 +2,7 @@
  * The feature benchmarks (JetStream, key/value, leaf nodes, accounts, clusters) are scripts of their own, each
  * comparing our broker with nats-server side by side and writing its JSON and chart. A full
  * `npm run bench` runs them after the main plan, and `--only jetstream` (or `kv`, `leafnode`, `accounts`, `cluster`)
- * runs one alone, so one command still measures everything.
+ * runs one alone (also `jetstream-ttl`), so one command still measures everything.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -32,6 +32,12 @@ export function featureSuites(root: string, date: string): FeatureSuite[] {
       script: "bench/accounts.bench.ts",
       full: ["--json", join(root, "bench", "results", `accounts-${day}.json`), "--svg", join(root, "docs", "bench-accounts.svg")],
       quick: ["--messages", "20000", "--requests", "300", "--runs", "1"],
+    },
+    {
+      id: "jetstream-ttl",
+      script: "bench/jetstream-ttl.bench.ts",
+      full: ["--json", join(root, "bench", "results", `jetstream-ttl-${day}.json`), "--svg", join(root, "docs", "bench-jetstream-ttl.svg")],
+      quick: ["--messages", "3000", "--runs", "1"],
     },
     {
       id: "cluster",
