@@ -101,6 +101,8 @@ export type {
   LeafzOptions,
   Routez,
   RoutezOptions,
+  AccountzOptions,
+  AccstatzOptions,
   RouteInfo,
   ClusterVarz,
   LeafInfo,

@@ -20,6 +20,7 @@ export interface JetStreamView {
 import type { LeafNodes } from "../leafnode/leaf-nodes.ts";
 import type { ServerPorts } from "../base/listener.ts";
 import type { RoutesView } from "./routez.ts";
+import type { AccountView } from "./accountz.ts";
 
 /** What monitoring reads of the leaf node manager (the server may not have loaded it yet). */
 export type LeafNodesView = Pick<LeafNodes, "config" | "port" | "establishedLinks">;
@@ -76,6 +77,10 @@ export interface ServerIntrospection {
   readonly jetstream?: JetStreamView | undefined;
   /** Leaf nodes, when configured: `/leafz` and `/varz` `leaf`. */
   readonly leafNodes?: LeafNodesView | undefined;
+  /** Every account, `$G` first (`/accountz`, `/accstatz`); absent in views made for tests. */
+  readonly accounts?: (() => readonly AccountView[]) | undefined;
+  /** The system account's name, if there is one. */
+  readonly systemAccount?: string | undefined;
   /** Routes, when clustered: `/routez`. */
   readonly routes?: RoutesView | undefined;
   /**

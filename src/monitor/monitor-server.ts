@@ -28,6 +28,7 @@ import { varz } from "./varz.ts";
 import { jsz } from "./jsz.ts";
 import { leafz } from "./leafz.ts";
 import { routez } from "./routez.ts";
+import { accountz, accstatz } from "./accountz.ts";
 
 /** Longest request target served (path and query); longer ones get `414`. */
 export const MAX_URL_LENGTH = 4096;
@@ -53,6 +54,8 @@ const COUNTED: Readonly<Record<string, string>> = {
   "/jsz": "/jsz",
   "/leafz": "/leafz",
   "/routez": "/routez",
+  "/accountz": "/accountz",
+  "/accstatz": "/accstatz",
 };
 
 /**
@@ -198,6 +201,12 @@ function handle(req: IncomingMessage, res: ServerResponse, source: () => TailSou
       }
       case "/routez":
         sendJson(res, query, goJsonIndent(routez(view, { subs: decodeBool(query, "subs") })));
+        return;
+      case "/accountz":
+        sendJson(res, query, goJsonIndent(accountz(view, { account: query.get("acc") ?? "" })));
+        return;
+      case "/accstatz":
+        sendJson(res, query, goJsonIndent(accstatz(view, { unused: decodeBool(query, "unused"), accounts: (query.get("accounts") ?? "").split(",").filter((a) => a !== "") })));
         return;
       case "/leafz":
         sendJson(res, query, goJsonIndent(leafz(view, { subs: decodeBool(query, "subs"), account: query.get("acc") ?? "" })));

@@ -67,6 +67,7 @@ import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamAccounts } from "./jetstream-accounts.ts";
 import { serveClaims } from "./claims.ts";
+import { accountz, accstatz, type AccountView, type AccountzOptions, type AccstatzOptions } from "../monitor/accountz.ts";
 import { SubjectMappings } from "../core/subject-mappings.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
@@ -433,6 +434,16 @@ export class Server extends TypedEmitter<ServerEvents> {
     return jsz(this[kIntrospect](), options);
   }
 
+  /** nats-server's `/accountz`, in-process: the accounts, or one's detail (`{ account }`). */
+  accountz(options?: AccountzOptions): Record<string, unknown> {
+    return accountz(this[kIntrospect](), options);
+  }
+
+  /** nats-server's `/accstatz`, in-process: each account's connections and traffic. */
+  accstatz(options?: AccstatzOptions): Record<string, unknown> {
+    return accstatz(this[kIntrospect](), options);
+  }
+
   /** nats-server's `/routez`, in-process. */
   routez(options?: RoutezOptions): Routez {
     return routez(this[kIntrospect](), options);
@@ -479,6 +490,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       jetstream: this.#options.jetstream === undefined || this.#jetstream === undefined ? undefined : { options: this.#options.jetstream, accounts: this.#jetstream.services() },
       leafNodes: this.#leafNodes?.view,
       routes: this.#routes,
+      accounts: () => server.#accountViews(),
+      systemAccount: this.#accounts.system?.name,
       ...(this.#options.http?.tail === true && { tap: (subject: string, options?: TapOptions) => server.tap(subject, options) }),
     };
   }
@@ -879,6 +892,18 @@ export class Server extends TypedEmitter<ServerEvents> {
     const others = this.#accounts.list().some((account) => account !== this.#account && account.name !== system);
     if (this.#trusted === undefined && !others) return "global";
     return this.#trusted === undefined ? this.#options.jetstreamAccounts : this.#trusted.jetstreamAccounts();
+  }
+
+  /** What `/accountz` shows of each account. */
+  #accountViews(): AccountView[] {
+    const definitions = this.#trusted?.accountDefinitions() ?? this.#options.accounts;
+    const withJetStream = new Set(this.#jetstream?.services().map((s) => s.account));
+    const global = this.#options.mappings === undefined ? undefined : { mappings: this.#options.mappings };
+    return this.#accounts.list().map((account) => ({
+      account,
+      definition: account === this.#account ? global : definitions[account.name],
+      jetstream: withJetStream.has(account.name),
+    }));
   }
 
   /** Operator mode: the resolver's claim updates and lookups, in the system account. */
