@@ -11,7 +11,7 @@ import type { Logger } from "../base/logger.ts";
 import type { Account } from "../core/account.ts";
 import type { DirectApi } from "../direct/direct-api.ts";
 import { NO_ACCOUNT_LIMITS, type AccountJetStreamLimits, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
-import type { JetStream } from "../jetstream/jetstream.ts";
+import type { JetStream, JetStreamAccount } from "../jetstream/jetstream.ts";
 import { JetStreamLoader } from "../jetstream/loader.ts";
 
 export interface JetStreamAccountsSetup {
@@ -27,42 +27,75 @@ export interface JetStreamAccountsSetup {
 }
 
 export class JetStreamAccounts {
-  /** Resolves once every account's streams are recovered. */
+  /** Resolves once every account's streams are recovered (those known at start). */
   readonly ready: Promise<void>;
-  readonly #enabled = new Map<string, JetStreamLoader>();
-  readonly #others: JetStreamLoader[] = [];
+  readonly #setup: JetStreamAccountsSetup;
+  readonly #enabled = new Map<string, { loader: JetStreamLoader; owner: { name: string; limits: AccountJetStreamLimits; serverUsage: JetStreamAccount["serverUsage"] } }>();
+  readonly #others = new Map<string, JetStreamLoader>();
 
   constructor(setup: JetStreamAccountsSetup) {
-    const { options, logger, serverName } = setup;
-    const serverUsage = (storage: "memory" | "file", kind: "used" | "reserved"): number => {
-      let total = 0;
-      for (const loader of this.#enabled.values()) total += loader.service?.usage(storage, kind) ?? 0;
-      return total;
-    };
+    this.#setup = setup;
     for (const account of setup.accounts) {
       if (account === setup.system) continue;
-      const direct = setup.directOf(account);
       const limits = setup.enabled === "global" ? (account.name === "$G" ? NO_ACCOUNT_LIMITS : undefined) : setup.enabled.get(account.name);
-      if (limits === undefined) {
-        this.#others.push(new JetStreamLoader(account, direct, options, logger, serverName, "not-enabled"));
-        continue;
-      }
-      // `$G` alone keeps the store directory as it is; an account's streams live apart, so two
-      // accounts may have streams of the same name.
-      const own = setup.enabled === "global" ? options : { ...options, storeDir: join(options.storeDir, "accounts", encodeURIComponent(account.name)) };
-      this.#enabled.set(account.name, new JetStreamLoader(account, direct, own, logger, serverName, { name: account.name, limits, serverUsage }));
+      this.#start(account, limits);
     }
-    this.ready = Promise.all([...this.#enabled.values(), ...this.#others].map((loader) => loader.ready)).then(() => undefined);
+    this.ready = Promise.all([...[...this.#enabled.values()].map((e) => e.loader), ...this.#others.values()].map((loader) => loader.ready)).then(() => undefined);
+  }
+
+  #start(account: Account, limits: AccountJetStreamLimits | undefined): void {
+    const { options, logger, serverName } = this.#setup;
+    const direct = this.#setup.directOf(account);
+    if (limits === undefined) {
+      this.#others.set(account.name, new JetStreamLoader(account, direct, options, logger, serverName, "not-enabled"));
+      return;
+    }
+    // `$G` alone keeps the store directory as it is; an account's streams live apart, so two
+    // accounts may have streams of the same name.
+    const own = this.#setup.enabled === "global" ? options : { ...options, storeDir: join(options.storeDir, "accounts", encodeURIComponent(account.name)) };
+    const owner = { name: account.name, limits, serverUsage: (storage: "memory" | "file", kind: "used" | "reserved") => this.#serverUsage(storage, kind) };
+    this.#enabled.set(account.name, { loader: new JetStreamLoader(account, direct, own, logger, serverName, owner), owner });
+  }
+
+  #serverUsage(storage: "memory" | "file", kind: "used" | "reserved"): number {
+    let total = 0;
+    for (const { loader } of this.#enabled.values()) total += loader.service?.usage(storage, kind) ?? 0;
+    return total;
+  }
+
+  /**
+   * An account came or changed (a claim update): it gets JetStream, loses it (its service stops;
+   * its streams stay on disk for when it is enabled again), or takes on new limits at once.
+   */
+  async accountChanged(account: Account, limits: AccountJetStreamLimits | undefined): Promise<void> {
+    if (account === this.#setup.system) return;
+    const enabled = this.#enabled.get(account.name);
+    if (enabled !== undefined && limits !== undefined) {
+      enabled.owner.limits = limits;
+      return;
+    }
+    if (enabled !== undefined) {
+      this.#enabled.delete(account.name);
+      await enabled.loader.close();
+    }
+    const other = this.#others.get(account.name);
+    if (other !== undefined && limits === undefined) return;
+    if (other !== undefined) {
+      this.#others.delete(account.name);
+      await other.close();
+    }
+    this.#start(account, limits);
+    await (this.#enabled.get(account.name)?.loader ?? this.#others.get(account.name))?.ready;
   }
 
   /** The running services by account name (those still loading are left out). */
   services(): Array<{ account: string; service: JetStream }> {
     const out: Array<{ account: string; service: JetStream }> = [];
-    for (const [account, loader] of this.#enabled) if (loader.service !== undefined) out.push({ account, service: loader.service });
+    for (const [account, { loader }] of this.#enabled) if (loader.service !== undefined) out.push({ account, service: loader.service });
     return out;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#enabled.values(), ...this.#others].map((loader) => loader.close()));
+    await Promise.all([...[...this.#enabled.values()].map((e) => e.loader), ...this.#others.values()].map((loader) => loader.close()));
   }
 }

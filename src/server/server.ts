@@ -915,7 +915,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       trusted,
       dir: this.#options.operator?.resolver?.dir,
       apply: (key, definition) => {
-        this.#accounts.upsert(key, definition);
+        const account = this.#accounts.upsert(key, definition);
+        void this.#jetstream?.accountChanged(account, trusted.jetstreamAccounts().get(key)).catch((err: unknown) => logger.error(`JetStream for account ${key}: ${String(err)}`));
         for (const client of [...this.#clients.values()]) if (client.account === key) client.reauthenticate();
       },
       log: (level, text) => (level === "error" ? logger.error(text) : logger.debug(text)),

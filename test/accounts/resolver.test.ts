@@ -184,3 +184,26 @@ test("resolver { type: full, dir } in a configuration file", () => {
   assert.throws(() => optionsFromConfig(parseConfig(`operator: ${jwt}\nresolver: URL(http://x)`, { file, env: {} }), { file }), /a URL resolver is not/);
   assert.throws(() => optionsFromConfig(parseConfig(`operator: ${jwt}\nresolver { type: full }`, { file, env: {} }), { file }), /needs a dir/);
 });
+
+test("a claim update turns an account's JetStream on, changes its limits, and turns it off", async (t) => {
+  const { jetstreamManager } = await import("@nats-io/jetstream");
+  const w = await world(t);
+  const store = mkdtempSync(join(tmpdir(), "resolver-js-"));
+  t.after(() => rmSync(store, { recursive: true, force: true }));
+  const server = await start(t, { operator: { operators: [w.operatorJwt], resolver: { dir: w.dir } }, jetstream: { storeDir: store } });
+  const sys = await login(t, server, w.sys);
+  // Updates within the same second are taken: only an older `iat` is kept out.
+  const withJs = (streams: number) => encodeAccount("B", w.b, { limits: { ...UNLIMITED, mem_storage: -1, disk_storage: -1, streams, consumer: -1 } } as never, { signer: w.operator });
+  assert.equal((await push(sys, "$SYS.REQ.CLAIMS.UPDATE", await withJs(-1))).data?.message, "jwt updated");
+  const jsm = await jetstreamManager(await login(t, server, w.b));
+  await jsm.streams.add({ name: "ONE", subjects: ["one"] });
+  await jsm.streams.add({ name: "TWO", subjects: ["two"] });
+  // Now at most two streams: a third is refused at once.
+  assert.equal((await push(sys, "$SYS.REQ.CLAIMS.UPDATE", await withJs(2))).data?.message, "jwt updated");
+  await assert.rejects(jsm.streams.add({ name: "THREE", subjects: ["three"] }), /maximum number of streams reached/);
+  // Without JetStream limits the account loses JetStream; its streams stay on disk.
+  const without = await encodeAccount("B", w.b, { limits: UNLIMITED }, { signer: w.operator });
+  assert.equal((await push(sys, "$SYS.REQ.CLAIMS.UPDATE", without)).data?.message, "jwt updated");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await assert.rejects(jetstreamManager(await login(t, server, w.b)), (err: Error) => err.name === "JetStreamNotEnabled");
+});

@@ -44,8 +44,8 @@ export interface ConsumerContext {
   readonly bus: BusApi;
   readonly streams: StreamRegistry;
   readonly logger: Logger;
-  /** The account's `max_consumers` over all its streams; -1 (or absent) for none. */
-  readonly maxConsumers?: number;
+  /** The account's `max_consumers` over all its streams, as of now (a claim update may change it); -1 for none. */
+  readonly maxConsumers?: () => number;
 }
 
 /** What a durable keeps in its ConsumerStore besides its state. */
@@ -64,7 +64,7 @@ export class StreamConsumers implements ConsumerManager {
   /** Stores whose removals we already listen to (a store has no way to stop listening). */
   readonly #watchedStores = new WeakSet<StreamStore>();
   readonly #host: ConsumerHost;
-  readonly #accountMaxConsumers: number;
+  readonly #accountMaxConsumers: () => number;
   /** What PAUSE, UNPIN and RESET need (admin-requests.ts). */
   readonly #admin: AdminContext;
   #closed = false;
@@ -73,7 +73,7 @@ export class StreamConsumers implements ConsumerManager {
     this.#bus = context.bus;
     this.#streams = context.streams;
     this.#logger = context.logger;
-    this.#accountMaxConsumers = context.maxConsumers ?? -1;
+    this.#accountMaxConsumers = context.maxConsumers ?? (() => -1);
     this.#host = {
       bus: this.#bus,
       inactive: (consumer) => void this.#delete(consumer).catch((err: unknown) => this.#caught("deleting an inactive consumer", err)),
@@ -288,7 +288,8 @@ export class StreamConsumers implements ConsumerManager {
     if (action === "update") return { error: ConsumerErrors.doesNotExist() };
     const maxConsumers = view.max_consumers ?? -1;
     if (maxConsumers > 0 && consumers.size >= maxConsumers) return { error: ConsumerErrors.maximumConsumersLimit() };
-    if (this.#accountMaxConsumers > 0 && config.direct !== true && this.#publicCount() >= this.#accountMaxConsumers) return { error: ConsumerErrors.maximumConsumersLimit() };
+    const accountMax = this.#accountMaxConsumers();
+    if (accountMax > 0 && config.direct !== true && this.#publicCount() >= accountMax) return { error: ConsumerErrors.maximumConsumersLimit() };
     if (workqueue) {
       // In nats-server 2.9.10's order: the ack policy, then uniqueness, then the deliver policy.
       if (config.ack_policy !== "explicit") return { error: ConsumerErrors.wqRequiresExplicitAck() };
