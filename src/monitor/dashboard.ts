@@ -78,7 +78,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
   <h1><span class="mark">&#9670;</span> nats-embedded <span id="server-name" class="meta"></span></h1>
   <div class="meta">v<b id="version">&ndash;</b> &middot; <b id="address">&ndash;</b> &middot; up <b id="uptime">&ndash;</b> &middot; <span id="status" class="status"><i class="dot"></i><span id="status-text">connecting</span></span></div>
   <nav aria-label="JSON endpoints">
-    <a href="./varz">varz</a><a href="./connz">connz</a><a href="./connz?state=closed">closed</a><a href="./subsz">subsz</a><a href="./healthz">healthz</a><a href="./jsz" id="nav-jsz" hidden>jsz</a><a href="./leafz" id="nav-leafz" hidden>leafz</a><a href="./routez" id="nav-routez" hidden>routez</a><a href="./metrics">metrics</a>
+    <a href="./varz">varz</a><a href="./connz">connz</a><a href="./connz?state=closed">closed</a><a href="./subsz">subsz</a><a href="./healthz">healthz</a><a href="./jsz" id="nav-jsz" hidden>jsz</a><a href="./leafz" id="nav-leafz" hidden>leafz</a><a href="./routez" id="nav-routez" hidden>routez</a><a href="./accountz" id="nav-accountz" hidden>accountz</a><a href="./metrics">metrics</a>
   </nav>
 </header>
 <main>
@@ -92,6 +92,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     <div class="card" id="slow-card"><div class="label">Slow consumers</div><div class="value" id="slow-consumers">&ndash;</div><div class="sub">since start</div></div>
     <div class="card" id="js-card" hidden><div class="label">JetStream streams</div><div class="value" id="js-streams">&ndash;</div><div class="sub"><span id="js-messages">&ndash;</span> msgs &middot; <span id="js-bytes">&ndash;</span></div></div>
     <div class="card" id="route-card" hidden><div class="label">Routes</div><div class="value" id="routes">&ndash;</div><div class="sub" id="route-cluster">&ndash;</div></div>
+    <div class="card" id="account-card" hidden><div class="label">Accounts</div><div class="value" id="accounts-active">&ndash;</div><div class="sub"><span id="accounts-total">&ndash;</span> configured &middot; with connections</div></div>
     <div class="card" id="leaf-card" hidden><div class="label">Leaf nodes</div><div class="value" id="leafnodes">&ndash;</div><div class="sub" id="leaf-roles">&ndash;</div></div>
     <div class="card"><div class="label">Memory / CPU</div><div class="value" id="mem">&ndash;</div><div class="sub"><span id="cpu">&ndash;</span> CPU &middot; <span id="cores">&ndash;</span> cores</div></div>
   </section>
@@ -343,6 +344,16 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     setText("js-bytes", bytes(j.bytes));
   }
   function onSubsz(s) { setText("cache-hit-rate", Math.round(s.cache_hit_rate * 100) + "%"); }
+  // The accounts card once accounts other than $G and the system account exist (/accstatz).
+  function onAccstatz(a) {
+    var all = a.account_statz || [];
+    var configured = all.filter(function (x) { return x.acc !== "$G" && x.acc !== "$SYS"; });
+    var on = configured.length > 0;
+    el("account-card").hidden = !on;
+    el("nav-accountz").hidden = !on;
+    setText("accounts-total", num(configured.length));
+    setText("accounts-active", num(all.filter(function (x) { return x.conns > 0; }).length));
+  }
 
   var ticks = 0;
   function poll() {
@@ -352,6 +363,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       jobs.push(getJson("./connz?state=closed&sort=stop&limit=10").then(onClosed));
       jobs.push(getJson("./subsz").then(onSubsz));
       if (jetstreamOn) jobs.push(getJson("./jsz").then(onJsz));
+      jobs.push(getJson("./accstatz?unused=1").then(onAccstatz));
     }
     ticks++;
     Promise.all(jobs).then(function () {

@@ -12,6 +12,7 @@ import { test, type TestContext } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createServer } from "../../src/index.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "../helpers/chromium.ts";
 
 const CONFIG = `
 accounts {
@@ -82,4 +83,34 @@ test("/accountz and /accstatz show what nats-server 2.9.10 shows", { timeout: 60
   // In-process, the same documents.
   assert.deepEqual((ours.accountz()["accounts"] as string[]).sort(), ["$G", "$SYS", "A", "B"]);
   assert.deepEqual(ours.accstatz({ unused: true })["account_statz"] instanceof Array, true);
+});
+
+test("the dashboard shows an accounts card once accounts are configured", { timeout: 60_000 }, async (t) => {
+  if (!requireChromium(t)) return;
+  const { chromium } = await import("playwright-core");
+  const server = createServer({
+    host: "127.0.0.1",
+    port: 0,
+    http: 0,
+    accounts: { A: { users: [{ user: "a", password: "pw" }] }, B: { users: [{ user: "b", password: "pw" }] } },
+  });
+  await server.listen();
+  t.after(() => server.close());
+  const nc = await connect({ servers: `127.0.0.1:${server.ports.nats!.port}`, user: "a", pass: "pw", reconnect: false });
+  t.after(() => nc.close());
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(err.message));
+  await page.goto(`http://127.0.0.1:${server.ports.monitoring!.port}/?interval=250`, { timeout: 15_000 });
+  const deadline = Date.now() + 10_000;
+  while ((await page.locator("#accounts-total").innerText()) !== "2") {
+    if (Date.now() > deadline) throw new Error("the accounts card never showed 2 accounts");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await page.locator("#account-card").isVisible(), true);
+  assert.equal(await page.locator("#accounts-active").innerText(), "1");
+  assert.equal(await page.locator("#nav-accountz").isVisible(), true);
+  assert.deepEqual(problems, []);
 });

@@ -28,8 +28,13 @@ describe("fairness", () => {
     await eventually(() => received === n, `all ${n} messages`, 60_000);
     clearInterval(ticker);
     delay.disable();
+    // Almost every turn is short; the longest may also hold a moment the OS gave the CPU to
+    // another process (a busy 2-core CI machine), but stays far below the seconds that parsing
+    // the whole 32 MB in one turn takes.
+    const p99Ms = delay.percentile(99) / 1e6;
     const maxMs = delay.max / 1e6;
-    assert.ok(maxMs < 50, `event loop delay reached ${maxMs.toFixed(1)} ms`);
+    assert.ok(p99Ms < 50, `event loop delay reached ${p99Ms.toFixed(1)} ms at the 99th percentile`);
+    assert.ok(maxMs < 400, `event loop delay reached ${maxMs.toFixed(1)} ms`);
     assert.ok(ticks > 10, `timers kept running during the batch (${ticks} ticks)`);
   });
 });
