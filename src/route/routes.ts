@@ -114,6 +114,24 @@ export class Routes {
   #port: number | undefined;
   #closed = false;
 
+  /** Follows an account's interest, to tell the routes of its changes. */
+  #observe(account: Account, feed: InterestFeed): void {
+    const rm = new Map<string, number>();
+    this.#rm.set(account.name, rm);
+    for (const sub of feed.all()) this.#count(rm, sub, 1);
+    this.#unobserve.push(feed.observe((sub, delta) => this.#interestChanged(account.name, rm, sub, delta)));
+  }
+
+  /**
+   * An account that came after the start (an operator's claim update): from now on its interest
+   * crosses the routes and routed messages reach it. It has no subscriptions yet to announce.
+   */
+  addAccount(account: Account, feed: InterestFeed): void {
+    if (this.#byName.has(account.name)) return;
+    this.#byName.set(account.name, account);
+    this.#observe(account, feed);
+  }
+
   constructor(host: RoutesHost, config: ResolvedCluster) {
     this.#host = host;
     this.#config = config;
@@ -125,12 +143,7 @@ export class Routes {
     const system = host.systemAccount;
     this.#jetstream =
       global === undefined || system === undefined ? undefined : new JetStreamBridge(global, system, { serverName: host.serverName, clusterName: () => this.#clusterName });
-    for (const { account, feed } of host.accounts) {
-      const rm = new Map<string, number>();
-      this.#rm.set(account.name, rm);
-      for (const sub of feed.all()) this.#count(rm, sub, 1);
-      this.#unobserve.push(feed.observe((sub, delta) => this.#interestChanged(account.name, rm, sub, delta)));
-    }
+    for (const { account, feed } of host.accounts) this.#observe(account, feed);
     const manager = this;
     this.#linkHost = {
       get options() {

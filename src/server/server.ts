@@ -915,7 +915,9 @@ export class Server extends TypedEmitter<ServerEvents> {
       trusted,
       dir: this.#options.operator?.resolver?.dir,
       apply: (key, definition) => {
+        const known = this.#accounts.get(key) !== undefined;
         const account = this.#accounts.upsert(key, definition);
+        if (!known) this.#routes?.addAccount(account, account.sublist as unknown as InterestFeed);
         void this.#jetstream?.accountChanged(account, trusted.jetstreamAccounts().get(key)).catch((err: unknown) => logger.error(`JetStream for account ${key}: ${String(err)}`));
         for (const client of [...this.#clients.values()]) if (client.account === key) client.reauthenticate();
       },

@@ -207,3 +207,32 @@ test("a claim update turns an account's JetStream on, changes its limits, and tu
   await new Promise((resolve) => setTimeout(resolve, 100));
   await assert.rejects(jetstreamManager(await login(t, server, w.b)), (err: Error) => err.name === "JetStreamNotEnabled");
 });
+
+test("in a cluster, one push reaches every member and the new account's messages cross routes", async (t) => {
+  const { startNode, routesUp, routeUrl, eventually } = await import("../cluster/helpers.ts");
+  const w = await world(t);
+  const second = mkdtempSync(join(tmpdir(), "resolver-2-"));
+  t.after(() => rmSync(second, { recursive: true, force: true }));
+  for (const file of [w.sys, w.a].map((k) => `${k.getPublicKey()}.jwt`)) writeFileSync(join(second, file), readFileSync(join(w.dir, file)));
+  const one = await startNode(t, { host: "127.0.0.1", operator: { operators: [w.operatorJwt], resolver: { dir: w.dir } } });
+  const two = await startNode(t, { host: "127.0.0.1", operator: { operators: [w.operatorJwt], resolver: { dir: second } } }, { routes: [routeUrl(one)] });
+  await routesUp(one);
+  await routesUp(two);
+  const sys = await login(t, one, w.sys);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the system account's interest crosses first
+  const bJwt = await encodeAccount("B", w.b, { limits: UNLIMITED }, { signer: w.operator });
+  assert.equal((await push(sys, "$SYS.REQ.CLAIMS.UPDATE", bJwt)).data?.message, "jwt updated");
+  await eventually(() => existsSync(join(second, `${w.b.getPublicKey()}.jwt`)), "the push stored on the second member");
+  const onTwo = await login(t, two, w.b);
+  const onOne = await login(t, one, w.b);
+  const got: string[] = [];
+  onTwo.subscribe("hello", { callback: (_err, msg) => void got.push(msg.string()) });
+  await onTwo.flush();
+  // Until the subscription's interest has crossed the route, a publish there reaches no one.
+  for (let i = 0; i < 50 && got.length === 0; i++) {
+    onOne.publish("hello", "across");
+    await onOne.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(got[0], "across");
+});
