@@ -25,9 +25,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SERVER_NOFILE } from "./lib/limits.ts";
 import { ratioChartSvg } from "./lib/ratio-chart.ts";
 import { startServer, type ServerHandle, type ServerKind } from "./lib/server-process.ts";
+import { alternatingRuns } from "./lib/alternating.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const KINDS: readonly ServerKind[] = ["nats-embedded", "nats-server"];
 const SUBJECTS = 100;
 
 const CONFIG = `
@@ -123,11 +123,6 @@ async function runOnce(kind: ServerKind, dir: string, n: number, r: number): Pro
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -142,22 +137,15 @@ async function main(): Promise<void> {
   const r = Number(values.requests);
   const runs = Number(values.runs);
   const dir = mkdtempSync(join(tmpdir(), "accounts-bench-"));
-  const results: Record<ServerKind, Record<Scenario, number>[]> = { "nats-embedded": [], "nats-server": [] };
+  let outcome: Awaited<ReturnType<typeof alternatingRuns<Scenario>>>;
   try {
-    for (let run = 0; run < runs; run++) {
-      for (const kind of run % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-        const result = await runOnce(kind, dir, n, r);
-        results[kind].push(result);
-        console.error(`run ${run + 1} ${kind}: ${SCENARIOS.map((s) => `${s} ${Math.round(result[s])}/s`).join(", ")}`);
-      }
-    }
+    outcome = await alternatingRuns(runs, SCENARIOS, (kind) => runOnce(kind, dir, n, r));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const medians = Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(SCENARIOS.map((s) => [s, median(results[k].map((x) => x[s]))]))])) as Record<
-    ServerKind,
-    Record<Scenario, number>
-  >;
+  const { results } = outcome;
+  // Every scenario runs on both brokers: each has its median.
+  const medians = outcome.medians as Record<ServerKind, Record<Scenario, number>>;
   const ratios = Object.fromEntries(SCENARIOS.map((s) => [s, medians["nats-embedded"][s] / medians["nats-server"][s]])) as Record<Scenario, number>;
   console.log(`\n${n} JSON messages on ${SUBJECTS} subjects, ${r} requests; median of ${runs} runs\n`);
   console.log("| scenario | nats-embedded | nats-server | ours / nats-server |");

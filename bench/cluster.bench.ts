@@ -26,9 +26,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SERVER_NOFILE } from "./lib/limits.ts";
 import { ratioChartSvg } from "./lib/ratio-chart.ts";
 import { startServer, type ServerHandle, type ServerKind } from "./lib/server-process.ts";
+import { alternatingRuns } from "./lib/alternating.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const KINDS: readonly ServerKind[] = ["nats-embedded", "nats-server"];
 const SUBJECTS = 100;
 
 type Scenario = "uint8array" | "json" | "json-2-subs" | "queue";
@@ -163,11 +163,6 @@ async function runOnce(kind: ServerKind, dir: string, n: number): Promise<Record
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -180,22 +175,15 @@ async function main(): Promise<void> {
   const n = Number(values.messages);
   const runs = Number(values.runs);
   const dir = mkdtempSync(join(tmpdir(), "cluster-bench-"));
-  const results: Record<ServerKind, Record<Scenario, number>[]> = { "nats-embedded": [], "nats-server": [] };
+  let outcome: Awaited<ReturnType<typeof alternatingRuns<Scenario>>>;
   try {
-    for (let run = 0; run < runs; run++) {
-      for (const kind of run % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-        const result = await runOnce(kind, dir, n);
-        results[kind].push(result);
-        console.error(`run ${run + 1} ${kind}: ${SCENARIOS.map((s) => `${s} ${Math.round(result[s])}/s`).join(", ")}`);
-      }
-    }
+    outcome = await alternatingRuns(runs, SCENARIOS, (kind) => runOnce(kind, dir, n));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const medians = Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(SCENARIOS.map((s) => [s, median(results[k].map((x) => x[s]))]))])) as Record<
-    ServerKind,
-    Record<Scenario, number>
-  >;
+  const { results } = outcome;
+  // Every scenario runs on both brokers: each has its median.
+  const medians = outcome.medians as Record<ServerKind, Record<Scenario, number>>;
   const ratios = Object.fromEntries(SCENARIOS.map((s) => [s, medians["nats-embedded"][s] / medians["nats-server"][s]])) as Record<Scenario, number>;
   console.log(`\n${n} messages per scenario, publisher on node A, subscribers on node B; median of ${runs} runs\n`);
   console.log("| scenario | nats-embedded ↔ nats-embedded | nats-server ↔ nats-server | ours / nats-server |");

@@ -26,9 +26,9 @@ import { Kvm } from "@nats-io/kv";
 import { SERVER_NOFILE } from "./lib/limits.ts";
 import { ratioChartSvg } from "./lib/ratio-chart.ts";
 import { startServer, type ServerKind } from "./lib/server-process.ts";
+import { alternatingRuns } from "./lib/alternating.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const KINDS: readonly ServerKind[] = ["nats-embedded", "nats-server"];
 const SUBJECTS = 100;
 const WINDOW = 256;
 
@@ -117,11 +117,6 @@ async function runOnce(kind: ServerKind, n: number): Promise<Partial<Record<Scen
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -133,19 +128,7 @@ async function main(): Promise<void> {
   });
   const n = Number(values.messages);
   const runs = Number(values.runs);
-  const results: Record<ServerKind, Partial<Record<Scenario, number>>[]> = { "nats-embedded": [], "nats-server": [] };
-  for (let run = 0; run < runs; run++) {
-    for (const kind of run % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-      const result = await runOnce(kind, n);
-      results[kind].push(result);
-      console.error(`run ${run + 1} ${kind}: ${SCENARIOS.filter((s) => result[s] !== undefined).map((s) => `${s} ${Math.round(result[s]!)}/s`).join(", ")}`);
-    }
-  }
-  const medianOf = (kind: ServerKind, s: Scenario): number | undefined => {
-    const xs = results[kind].map((r) => r[s]).filter((x): x is number => x !== undefined);
-    return xs.length === 0 ? undefined : median(xs);
-  };
-  const medians = Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(SCENARIOS.map((s) => [s, medianOf(k, s)]))])) as Record<ServerKind, Record<Scenario, number | undefined>>;
+  const { results, medians } = await alternatingRuns(runs, SCENARIOS, (kind) => runOnce(kind, n));
   // A TTL scenario is compared with nats-server's same publish without a TTL (it has none),
   // and with our own: what a TTL costs here.
   const baseline: Record<Scenario, Scenario> = { publish: "publish", "publish-ttl": "publish", "kv-put": "kv-put", "kv-put-ttl": "kv-put", mirror: "mirror" };

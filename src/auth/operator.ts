@@ -10,7 +10,7 @@
  */
 import { createRequire } from "node:module";
 import { InvalidOptionError } from "../base/errors.ts";
-import type { AccountDefinition, AccountExport, AccountImport } from "../core/accounts.ts";
+import type { AccountDefinition, AccountExport, AccountImport, AccountJetStreamLimits } from "../core/accounts.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
 import type { Permissions, SubjectPermission } from "../core/permissions.ts";
 import { verifyNonceSignature } from "./credentials.ts";
@@ -68,21 +68,9 @@ interface TrustedAccount {
   /** Its `iat`: an update older than what is held is not taken. */
   readonly issuedAt: number;
   /** Its JetStream limits; undefined when the JWT does not enable JetStream. */
-  readonly jetstream: JwtJetStreamLimits | undefined;
+  readonly jetstream: AccountJetStreamLimits | undefined;
 }
 
-/** An account JWT's JetStream limits, as nats-server turns them into `JetStreamAccountLimits`. */
-export interface JwtJetStreamLimits {
-  readonly maxMemory: number;
-  readonly maxStore: number;
-  readonly maxStreams: number;
-  readonly maxConsumers: number;
-  readonly maxBytesRequired: boolean;
-  readonly memoryMaxStreamBytes: number;
-  readonly storeMaxStreamBytes: number;
-  /** The tier (`R1`) when the JWT has `tiered_limits` rather than flat ones. */
-  readonly tier?: string;
-}
 
 /** The operators, and the accounts they signed. */
 export class TrustedOperators {
@@ -192,8 +180,8 @@ export class TrustedOperators {
   }
 
   /** The accounts whose JWT enables JetStream, by public key, with their limits. */
-  jetstreamAccounts(): Map<string, JwtJetStreamLimits> {
-    const out = new Map<string, JwtJetStreamLimits>();
+  jetstreamAccounts(): Map<string, AccountJetStreamLimits> {
+    const out = new Map<string, AccountJetStreamLimits>();
     for (const [key, account] of this.#accounts) if (account.jetstream !== undefined) out.set(key, account.jetstream);
     return out;
   }
@@ -364,9 +352,9 @@ function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
  * allow memory or disk storage (non-zero); flat limits win over tiers. Only the R1 tier applies
  * to a server without a cluster. A per-stream byte limit or `max_ack_pending` of 0 means none.
  */
-function jetstreamLimits(nats: Record<string, unknown>): JwtJetStreamLimits | undefined {
+function jetstreamLimits(nats: Record<string, unknown>): AccountJetStreamLimits | undefined {
   const limits = isRecord(nats["limits"]) ? nats["limits"] : {};
-  const read = (from: Record<string, unknown>, tier?: string): JwtJetStreamLimits => {
+  const read = (from: Record<string, unknown>, tier?: string): AccountJetStreamLimits => {
     const n = (key: string): number => (typeof from[key] === "number" ? (from[key] as number) : 0);
     const unlimitedIfZero = (key: string): number => (n(key) === 0 ? -1 : n(key));
     return {

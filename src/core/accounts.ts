@@ -58,6 +58,22 @@ export interface AccountDefinition {
   mappings?: SubjectMappingOptions;
 }
 
+/** An account's JetStream limits as `$JS.API.INFO` reports them (nats-server's `JetStreamAccountLimits`). */
+export interface AccountJetStreamLimits {
+  readonly maxMemory: number;
+  readonly maxStore: number;
+  readonly maxStreams: number;
+  readonly maxConsumers: number;
+  readonly maxBytesRequired: boolean;
+  readonly memoryMaxStreamBytes: number;
+  readonly storeMaxStreamBytes: number;
+  /**
+   * The tier the limits came from (`R1` for an account JWT's `tiered_limits`): `$JS.API.INFO`
+   * then reports them under `tiers`, as nats-server does.
+   */
+  readonly tier?: string;
+}
+
 /** nats-server's default system account. */
 export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
 

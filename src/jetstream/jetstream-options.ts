@@ -6,6 +6,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidOptionError } from "../base/errors.ts";
+import type { AccountJetStreamLimits } from "../core/accounts.ts";
 import type { SyncPolicy } from "./store/stream-store.ts";
 
 export interface JetStreamOptions {
@@ -97,21 +98,8 @@ export interface AccountJetStreamOptions {
   storeMaxStreamBytes?: number;
 }
 
-/** An account's JetStream limits as `$JS.API.INFO` reports them (nats-server's `JetStreamAccountLimits`). */
-export interface AccountJetStreamLimits {
-  readonly maxMemory: number;
-  readonly maxStore: number;
-  readonly maxStreams: number;
-  readonly maxConsumers: number;
-  readonly maxBytesRequired: boolean;
-  readonly memoryMaxStreamBytes: number;
-  readonly storeMaxStreamBytes: number;
-  /**
-   * The tier the limits came from (`R1` for an account JWT's `tiered_limits`): `$JS.API.INFO`
-   * then reports them under `tiers`, as nats-server does.
-   */
-  readonly tier?: string;
-}
+/** An account's JetStream limits: kept with the accounts, since an account JWT carries them too. */
+export type { AccountJetStreamLimits } from "../core/accounts.ts";
 
 /** nats-server's `dynamicJSAccountLimits`: an account with JetStream and no limits of its own. */
 export const NO_ACCOUNT_LIMITS: AccountJetStreamLimits = {

@@ -11,6 +11,7 @@ import type { AccountDefinition } from "../core/accounts.ts";
 import type { MappingDestination } from "../core/subject-mappings.ts";
 import { goTime } from "./go-format.ts";
 import type { MonitorView } from "./monitor-view.ts";
+import { statsJson } from "./subsz.ts";
 
 /** An account as monitoring reads it. */
 export interface AccountView {
@@ -70,17 +71,7 @@ function detail(view: MonitorView, { account, definition, jetstream }: AccountVi
     return { subject: i.to ?? service.subject, account: service.account, to: service.subject, type: "service", invalid: false, share: false, tracking: false };
   });
   if (imports.length > 0) out["imports"] = imports;
-  const s = account.sublist.stats();
-  out["sublist_stats"] = {
-    num_subscriptions: s.numSubscriptions,
-    num_cache: s.numCache,
-    num_inserts: s.numInserts,
-    num_removes: s.numRemoves,
-    num_matches: s.numMatches,
-    cache_hit_rate: s.cacheHitRate,
-    max_fanout: s.maxFanout,
-    avg_fanout: s.avgFanout,
-  };
+  out["sublist_stats"] = statsJson(account.sublist.stats());
   return out;
 }
 

@@ -7,6 +7,7 @@ import type { Client } from "../core/client.ts";
 import { SinkKind } from "../core/subscription.ts";
 import type { MonitorView } from "./monitor-view.ts";
 import { isValidLiteralSubject, subjectMatches } from "../subjects/subject.ts";
+import type { SublistStats } from "../subjects/sublist.ts";
 import { GLOBAL_ACCOUNT, subDetail, type SubDetail } from "./connz.ts";
 import { goTime } from "./go-format.ts";
 import { MonitorRequestError } from "./query.ts";
@@ -53,7 +54,11 @@ export interface Subsz extends SublistStatsJson {
 
 /** The counters alone, as `/subsz` sends them without a list. */
 export function sublistStatsJson(view: MonitorView): SublistStatsJson {
-  const s = view.sublist.stats();
+  return statsJson(view.sublist.stats());
+}
+
+/** A sublist's counters in nats-server's names (also one account's, in `/accountz`). */
+export function statsJson(s: SublistStats): SublistStatsJson {
   return {
     num_subscriptions: s.numSubscriptions,
     num_cache: s.numCache,
