@@ -234,7 +234,7 @@ function subjectPermission(value: unknown): SubjectPermission | undefined {
 }
 
 /** A user JWT's (or scope template's) `pub`, `sub` and `resp` as permissions. */
-function permissionsOf(nats: Record<string, unknown>): Permissions | undefined {
+export function permissionsOf(nats: Record<string, unknown>): Permissions | undefined {
   const out: Permissions = {};
   const publish = subjectPermission(nats["pub"]);
   const subscribe = subjectPermission(nats["sub"]);

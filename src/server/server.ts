@@ -61,6 +61,8 @@ import {
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "../monitor/introspection.ts";
 import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
 import { OperatorAuthenticator, TrustedOperators } from "../auth/operator.ts";
+import type { CalloutBus } from "../auth/auth-callout.ts";
+import { loadNkeys } from "../auth/credentials.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
@@ -127,7 +129,13 @@ function newServerId(): string {
 
 export class Server extends TypedEmitter<ServerEvents> {
   /** Unique id of this server, as INFO `server_id`. */
-  readonly id = newServerId();
+  readonly id: string;
+  /**
+   * The server's own nkey, made only for the auth callout: it signs the requests, and its public
+   * key is the server id a response's `aud` names (nats-server's id is its nkey too, and client
+   * libraries check that `aud` is a server public key).
+   */
+  #signingKey: ReturnType<typeof import("@nats-io/nkeys").createServer> | undefined;
   /** The options as given, to re-resolve on reload; and as in force. */
   #input: ServerOptions;
   #options: ResolvedOptions;
@@ -183,9 +191,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     super();
     this.#input = withConfigFile(options);
     this.#options = resolveOptions(this.#input);
+    this.#signingKey = this.#options.authorization?.callout === undefined ? undefined : loadNkeys().createServer();
+    this.id = this.#signingKey?.getPublicKey() ?? newServerId();
     const operator = this.#options.operator;
     this.#trusted = operator === undefined ? undefined : new TrustedOperators(operator);
-    this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap) : new OperatorAuthenticator(this.#trusted);
     // Only leaf nodes and routes need to hear of interest changes: without them the sublist is the plain one.
     const leafConfig = this.#options.leafnodes;
     const clustered = this.#options.cluster !== undefined;
@@ -200,6 +209,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#trusted === undefined
         ? new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount, undefined, newSublist)
         : new Accounts(this.#account, this.#trusted.accountDefinitions(), this.#input.systemAccount ?? this.#trusted.systemAccount ?? this.#options.systemAccount, warnBadImport, newSublist);
+    // After the accounts: an auth callout checks that its account exists.
+    this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap, this.#calloutBus) : new OperatorAuthenticator(this.#trusted);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -670,7 +681,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#closed) throw new ServerClosedError();
     const input: ServerOptions = { ...this.#input, ...changes };
     const next = resolveOptions(input);
-    const auth = "authorization" in changes && this.#trusted === undefined ? new Authenticator(next.authorization, next.tls?.verifyAndMap) : this.#auth;
+    const auth = "authorization" in changes && this.#trusted === undefined ? new Authenticator(next.authorization, next.tls?.verifyAndMap, this.#calloutBus) : this.#auth;
     this.#input = input;
     this.#options = next;
     this.#auth = auth;
@@ -697,7 +708,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#input = { ...this.#input, authorization: auth };
     this.#options = resolveOptions(this.#input);
     // The resolved options: with the users of every account, each in its account.
-    this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
+    this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap, this.#calloutBus);
     this.#buildInfoPrefix();
     for (const client of [...this.#clients.values()]) client.reauthenticate();
   }
@@ -878,6 +889,24 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#trusted === undefined && !others) return "global";
     return this.#trusted === undefined ? this.#options.jetstreamAccounts : this.#trusted.jetstreamAccounts();
   }
+
+  /** How the auth callout reaches its service: a request in the callout account, as any publisher's. */
+  readonly #calloutBus: CalloutBus = (() => {
+    const server = this;
+    return {
+      get signer() {
+        // Made here when a reload or setAuth brings the callout in after start.
+        server.#signingKey ??= loadNkeys().createServer();
+        return server.#signingKey;
+      },
+      get server() {
+        return { id: server.id, name: server.#options.serverName ?? server.id, host: server.#options.host, version: SERVER_VERSION };
+      },
+      hasAccount: (name: string) => name === GLOBAL_ACCOUNT || server.#accounts.get(name) !== undefined,
+      request: async (account: string, subject: string, payload: Uint8Array, headers: Record<string, string> | undefined, timeout: number) =>
+        (await server.#directOf(account).request(subject, payload, { timeout, ...(headers === undefined ? {} : { headers }) })).data,
+    };
+  })();
 
   /** The in-process API of a configured account, made on first use. */
   #directOf(name: string | undefined): DirectApi {
