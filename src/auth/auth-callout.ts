@@ -13,10 +13,13 @@ import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { InvalidOptionError } from "../base/errors.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectCredentials } from "../core/identity.ts";
+import type { Permissions } from "../core/permissions.ts";
 import { loadNkeys } from "./credentials.ts";
 import { permissionsOf } from "./operator.ts";
 
 const require = createRequire(import.meta.url);
+
+const GLOBAL = "$G";
 
 /** The subject nats-server sends authorization requests on, in the callout account. */
 export const AUTH_CALLOUT_SUBJECT = "$SYS.REQ.USER.AUTH";
@@ -40,6 +43,11 @@ export interface AuthCalloutOptions {
   account?: string;
   /** The service's curve public key (`X...`): requests are sealed to it, responses may be. */
   xkey?: string;
+  /**
+   * Accounts whose locally authenticated users are delegated to the service too; users of other
+   * accounts keep what the server decided. Empty or absent: every account is delegated.
+   */
+  allowedAccounts?: string[];
   /** Requests awaiting an answer at once; beyond it a client is refused at once. Default 256. */
   maxPending?: number;
 }
@@ -104,15 +112,20 @@ export class AuthCallout {
   readonly #authUsers: ReadonlySet<string>;
   readonly #jwt: JwtLib;
   readonly #curve: KeyPair | undefined;
+  readonly #allowedAccounts: ReadonlySet<string>;
   #pending = 0;
 
   constructor(options: AuthCalloutOptions, bus: CalloutBus) {
     this.#options = options;
     this.#bus = bus;
-    this.#account = options.account ?? "$G";
+    this.#account = options.account ?? GLOBAL;
     if (!bus.hasAccount(this.#account)) throw new InvalidOptionError("authorization.auth_callout.account", `"${this.#account}" is not a configured account`);
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_CALLOUTS;
     this.#authUsers = new Set(options.authUsers);
+    this.#allowedAccounts = new Set(options.allowedAccounts ?? []);
+    for (const name of this.#allowedAccounts) {
+      if (!bus.hasAccount(name)) throw new InvalidOptionError("authorization.auth_callout.allowed_accounts", `"${name}" is not a configured account`);
+    }
     this.#jwt = require("@nats-io/jwt") as JwtLib;
     const nkeys = loadNkeys();
     this.#curve = options.xkey === undefined ? undefined : nkeys.createCurve();
@@ -126,6 +139,26 @@ export class AuthCallout {
   /** Whether the CONNECT names one of the service's own users (by name or nkey). */
   isAuthUser(connect: ConnectCredentials): boolean {
     return (connect.nkey !== "" && this.#authUsers.has(connect.nkey)) || (connect.user !== "" && this.#authUsers.has(connect.user));
+  }
+
+  /** Whether every locally authenticated user goes to the service (no `allowed_accounts`). */
+  get delegatesAll(): boolean {
+    return this.#allowedAccounts.size === 0;
+  }
+
+  /** Whether a user the server authenticated into `account` still goes to the service. */
+  delegates(account: string | undefined): boolean {
+    return account === undefined || account === GLOBAL || this.#allowedAccounts.size === 0 || this.#allowedAccounts.has(account);
+  }
+
+  /**
+   * auth.go: a client admitted into the callout account may not publish authorization requests
+   * itself, so no one there can pose as the server to the service.
+   */
+  restrict(result: AuthResult): AuthResult {
+    if (result === false || result === null || result === undefined) return result;
+    if ((result.account ?? GLOBAL) !== this.#account) return result;
+    return { ...result, permissions: denyPublish(result.permissions, AUTH_CALLOUT_SUBJECT) };
   }
 
   /** Asks the service; any failure, including a timeout, is a refusal. */
@@ -207,6 +240,13 @@ export class AuthCallout {
     if (claims.exp !== undefined && claims.exp !== 0) user.expires = claims.exp * 1000;
     return user;
   }
+}
+
+function denyPublish(permissions: Permissions | undefined, subject: string): Permissions {
+  const publish = permissions?.publish;
+  if (publish === undefined) return { ...permissions, publish: { deny: [subject] } };
+  if (Array.isArray(publish)) return { ...permissions, publish: { allow: publish, deny: [subject] } };
+  return { ...permissions, publish: { ...publish, deny: [...(publish.deny ?? []), subject] } };
 }
 
 function withinDates(claims: Claims, now: number): boolean {

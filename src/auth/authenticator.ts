@@ -120,10 +120,22 @@ export class Authenticator implements ConnectAuthenticator {
   authenticate(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
     const o = this.#options;
     if (o.authenticate !== undefined) return o.authenticate(connect, context);
-    // auth.go: with a callout, only its own users are checked here; every other client is the service's to judge.
-    if (this.callout !== undefined && !this.callout.isAuthUser(connect)) {
-      return this.callout.authorize(connect, context, nonce, calloutTimeout(this.timeout ?? AUTH_TIMEOUT));
+    const callout = this.callout;
+    if (callout === undefined) return this.#local(connect, context, nonce);
+    const ask = (): Promise<AuthResult> => callout.authorize(connect, context, nonce, calloutTimeout(this.timeout ?? AUTH_TIMEOUT)).then((r) => callout.restrict(r));
+    // auth.go: the service's own users are checked here, and so, when allowed_accounts is set,
+    // are users of the other named accounts; everyone else (users of $G included) is the service's to judge.
+    if (callout.isAuthUser(connect)) return then(this.#local(connect, context, nonce), (r) => callout.restrict(r));
+    if (!callout.delegatesAll) {
+      const decide = (r: AuthResult): AuthResult | Promise<AuthResult> => (r !== false && r !== null && r !== undefined && !callout.delegates(r.account) ? callout.restrict(r) : ask());
+      const local = this.#local(connect, context, nonce);
+      return local instanceof Promise ? local.then(decide) : decide(local);
     }
+    return ask();
+  }
+
+  #local(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
+    const o = this.#options;
     if (this.#mapCertificates && this.#byName.size > 0 && context.tls !== undefined) return this.#fromCertificate(context.tls);
     if (connect.nkey !== "" && this.#byNkey.size > 0) {
       const entry = this.#byNkey.get(connect.nkey);

@@ -139,6 +139,38 @@ describe("auth callout", () => {
     await again.close();
   });
 
+  it("clients in the callout account may not publish authorization requests themselves", async (t) => {
+    const issuer = newIssuer();
+    const server = await withAccounts(t, issuer);
+    const svc = await service(t, server.url, issuer);
+    const denied = (async () => {
+      for await (const s of svc.nc.status()) if (s.type === "error") return String(s.error);
+      return "";
+    })();
+    svc.nc.publish("$SYS.REQ.USER.AUTH", "forged");
+    assert.match(await denied, /permissions violation for publish to "\$SYS\.REQ\.USER\.AUTH"/i);
+    assert.equal(svc.requests.length, 0);
+  });
+
+  it("allowed_accounts: users of other accounts keep the server's verdict, users of listed ones are delegated", async (t) => {
+    const issuer = newIssuer();
+    const server = await startBroker(t, {
+      accounts: {
+        A: { users: [{ user: "listed", password: "p" }] },
+        B: { users: [{ user: "local", password: "p" }] },
+        AUTH: { users: [{ user: SERVICE.user, password: SERVICE.pass }] },
+      },
+      authorization: { callout: { issuer: issuer.getPublicKey(), authUsers: [SERVICE.user], account: "AUTH", allowedAccounts: ["A"] } },
+    });
+    const svc = await service(t, server.url, issuer);
+    await tryConnect(t, server.url, { user: "local", pass: "p", name: "local" });
+    assert.equal(svc.requests.length, 0, "B is not delegated");
+    await assert.rejects(tryConnect(t, server.url, { user: "local", pass: "wrong" }), isAuthError);
+    await assert.rejects(tryConnect(t, server.url, { user: "listed", pass: "p" }), isAuthError, "A is delegated, and the service refuses 'listed'");
+    assert.equal(svc.requests.filter((r) => r.nats.connect_opts?.user === "listed").length, 1);
+    assert.equal(server.connz({ auth: true }).connections.find((c) => c.name === "local")?.account, "B");
+  });
+
   it("with $G only: admitted users share $G with the service", async (t) => {
     const issuer = newIssuer();
     const server = await startBroker(t, {
