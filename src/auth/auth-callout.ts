@@ -9,15 +9,13 @@
  * Everything the service sends is untrusted: any failure to decode, verify or match is a refusal,
  * never an exception, and the number of requests awaiting an answer is capped.
  */
-import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { InvalidOptionError } from "../base/errors.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectCredentials } from "../core/identity.ts";
 import type { Permissions } from "../core/permissions.ts";
 import { loadNkeys } from "./credentials.ts";
+import { decodeJwt, encodeJwt, newNkey, NKEY_PREFIX, type JwtClaims, type NkeySigner } from "./nkey-jwt.ts";
 import { permissionsOf } from "./operator.ts";
-
-const require = createRequire(import.meta.url);
 
 const GLOBAL = "$G";
 
@@ -64,29 +62,14 @@ export interface CalloutServerInfo {
 export interface CalloutBus {
   readonly server: CalloutServerInfo;
   /** The server's nkey, which signs the requests. */
-  readonly signer: KeyPair;
+  readonly signer: NkeySigner;
   hasAccount(name: string): boolean;
   /** Resolves with the reply's payload; rejects on timeout or when nobody listens. */
   request(account: string, subject: string, payload: Uint8Array, headers: Record<string, string> | undefined, timeout: number): Promise<Uint8Array>;
 }
 
-interface Claims {
-  iss: string;
-  sub: string;
-  aud?: string;
-  name?: string;
-  exp?: number;
-  nbf?: number;
-  nats?: Record<string, unknown>;
-}
-
-interface JwtLib {
-  decode(jwt: string): Claims;
-  encode(version: string, claim: Record<string, unknown>, kp: unknown): Promise<string>;
-}
-
-/** An nkey key pair of @nats-io/nkeys (a server key signs; a curve key seals and opens). */
-export type KeyPair = ReturnType<typeof import("@nats-io/nkeys").createServer>;
+/** A curve key pair of @nats-io/nkeys: it seals and opens. */
+type CurveKeyPair = ReturnType<typeof import("@nats-io/nkeys").createCurve>;
 
 const NKEY = (prefix: string): RegExp => new RegExp(`^${prefix}[A-Z2-7]{55}$`);
 
@@ -110,8 +93,7 @@ export class AuthCallout {
   readonly #account: string;
   readonly #maxPending: number;
   readonly #authUsers: ReadonlySet<string>;
-  readonly #jwt: JwtLib;
-  readonly #curve: KeyPair | undefined;
+  readonly #curve: CurveKeyPair | undefined;
   readonly #allowedAccounts: ReadonlySet<string>;
   #pending = 0;
 
@@ -126,9 +108,7 @@ export class AuthCallout {
     for (const name of this.#allowedAccounts) {
       if (!bus.hasAccount(name)) throw new InvalidOptionError("authorization.auth_callout.allowed_accounts", `"${name}" is not a configured account`);
     }
-    this.#jwt = require("@nats-io/jwt") as JwtLib;
-    const nkeys = loadNkeys();
-    this.#curve = options.xkey === undefined ? undefined : nkeys.createCurve();
+    this.#curve = options.xkey === undefined ? undefined : loadNkeys().createCurve();
   }
 
   /** Requests sent and not yet answered or timed out. */
@@ -175,12 +155,10 @@ export class AuthCallout {
   }
 
   async #authorize(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined, timeout: number): Promise<AuthResult> {
-    const nkeys = loadNkeys();
-    const userKey = nkeys.createUser().getPublicKey();
+    const userKey = newNkey(NKEY_PREFIX.user).publicKey;
     const server = this.#bus.server;
     const now = Date.now();
-    const request = await this.#jwt.encode(
-      "ed25519-nkey",
+    const request = encodeJwt(
       {
         sub: this.#options.issuer,
         aud: AUTH_REQUEST_AUDIENCE,
@@ -218,7 +196,7 @@ export class AuthCallout {
       bytes = opened;
     }
     const now = Date.now();
-    const response = this.#jwt.decode(new TextDecoder().decode(bytes).trim());
+    const response = decodeJwt(new TextDecoder().decode(bytes).trim());
     if (response.nats?.["type"] !== "authorization_response") return false;
     if (!withinDates(response, now)) return false;
     if (response.sub !== userKey || response.aud !== this.#bus.server.id) return false;
@@ -226,7 +204,7 @@ export class AuthCallout {
     if (typeof error === "string" && error !== "") return false;
     const userJwt = response.nats["jwt"];
     if (typeof userJwt !== "string" || userJwt === "") return false;
-    const claims = this.#jwt.decode(userJwt);
+    const claims = decodeJwt(userJwt);
     const nats = claims.nats ?? {};
     if (nats["type"] !== "user" || claims.sub !== userKey || !withinDates(claims, now)) return false;
     // Outside operator mode an issuer_account has no account JWT to be checked against (auth_callout.go).
@@ -249,7 +227,7 @@ function denyPublish(permissions: Permissions | undefined, subject: string): Per
   return { ...permissions, publish: { ...publish, deny: [...(publish.deny ?? []), subject] } };
 }
 
-function withinDates(claims: Claims, now: number): boolean {
+function withinDates(claims: JwtClaims, now: number): boolean {
   if (claims.exp !== undefined && claims.exp !== 0 && claims.exp * 1000 <= now) return false;
   return !(claims.nbf !== undefined && claims.nbf !== 0 && claims.nbf * 1000 > now);
 }

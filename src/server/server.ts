@@ -62,7 +62,7 @@ import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "
 import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
 import { OperatorAuthenticator, TrustedOperators } from "../auth/operator.ts";
 import type { CalloutBus } from "../auth/auth-callout.ts";
-import { loadNkeys } from "../auth/credentials.ts";
+import { newNkey, NKEY_PREFIX, type NkeySigner } from "../auth/nkey-jwt.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
@@ -135,7 +135,7 @@ export class Server extends TypedEmitter<ServerEvents> {
    * key is the server id a response's `aud` names (nats-server's id is its nkey too, and client
    * libraries check that `aud` is a server public key).
    */
-  #signingKey: ReturnType<typeof import("@nats-io/nkeys").createServer> | undefined;
+  #signingKey: NkeySigner | undefined;
   /** The options as given, to re-resolve on reload; and as in force. */
   #input: ServerOptions;
   #options: ResolvedOptions;
@@ -191,8 +191,8 @@ export class Server extends TypedEmitter<ServerEvents> {
     super();
     this.#input = withConfigFile(options);
     this.#options = resolveOptions(this.#input);
-    this.#signingKey = this.#options.authorization?.callout === undefined ? undefined : loadNkeys().createServer();
-    this.id = this.#signingKey?.getPublicKey() ?? newServerId();
+    this.#signingKey = this.#options.authorization?.callout === undefined ? undefined : newNkey(NKEY_PREFIX.server);
+    this.id = this.#signingKey?.publicKey ?? newServerId();
     const operator = this.#options.operator;
     this.#trusted = operator === undefined ? undefined : new TrustedOperators(operator);
     // Only leaf nodes and routes need to hear of interest changes: without them the sublist is the plain one.
@@ -896,7 +896,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     return {
       get signer() {
         // Made here when a reload or setAuth brings the callout in after start.
-        server.#signingKey ??= loadNkeys().createServer();
+        server.#signingKey ??= newNkey(NKEY_PREFIX.server);
         return server.#signingKey;
       },
       get server() {

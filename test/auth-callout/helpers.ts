@@ -21,6 +21,8 @@ export interface CalloutService {
   readonly requests: ClaimsData<AuthorizationRequest>[];
   /** Requests being answered right now, and the most at once. */
   readonly inFlight: { now: number; max: number };
+  /** Milliseconds the service spent from receiving each request to answering it (its own signing included). */
+  readonly busyMs: number[];
   /** Requests the service could not handle. */
   readonly failures: string[];
   /** The headers of the last request. */
@@ -42,15 +44,16 @@ export interface ServiceOptions {
 export async function startService(t: TestContext, options: ServiceOptions): Promise<CalloutService> {
   const nc = await connect({ servers: options.url, user: options.user, pass: options.pass, reconnect: false });
   t.after(() => nc.close());
-  const state: CalloutService = { nc, requests: [], inFlight: { now: 0, max: 0 }, failures: [], lastXkeyHeader: undefined };
+  const state: CalloutService = { nc, requests: [], inFlight: { now: 0, max: 0 }, failures: [], busyMs: [], lastXkeyHeader: undefined };
   nc.subscribe("$SYS.REQ.USER.AUTH", {
     callback: (err, msg) => {
       if (err !== null) return;
       void (async () => {
         state.inFlight.now++;
         state.inFlight.max = Math.max(state.inFlight.max, state.inFlight.now);
+        const start = performance.now();
         try {
-          await answer();
+          await answer(start);
         } catch (err) {
           // A service that cannot read a request says nothing; the server times out.
           state.failures.push(String(err));
@@ -58,7 +61,7 @@ export async function startService(t: TestContext, options: ServiceOptions): Pro
           state.inFlight.now--;
         }
       })();
-      async function answer(): Promise<void> {
+      async function answer(start: number): Promise<void> {
           const serverXkey = msg.headers?.get("Nats-Server-Xkey");
           state.lastXkeyHeader = serverXkey === "" ? undefined : serverXkey;
           let data = msg.data;
@@ -92,6 +95,7 @@ export async function startService(t: TestContext, options: ServiceOptions): Pro
           let out: Uint8Array = new TextEncoder().encode(response);
           if (options.curve !== undefined && serverXkey !== undefined && serverXkey !== "") out = options.curve.seal(out, serverXkey);
           msg.respond(out);
+          state.busyMs.push(performance.now() - start - (options.delay ?? 0));
       }
     },
   });
