@@ -15,7 +15,7 @@ import type { AuthContext, AuthenticatedUser, AuthResult, ConnectCredentials } f
 import type { Permissions } from "../core/permissions.ts";
 import { loadNkeys } from "./credentials.ts";
 import { decodeJwt, encodeJwt, newNkey, NKEY_PREFIX, type JwtClaims, type NkeySigner } from "./nkey-jwt.ts";
-import { permissionsOf } from "./operator.ts";
+import { permissionsOf } from "./jwt-permissions.ts";
 
 const GLOBAL = "$G";
 
@@ -73,6 +73,14 @@ type CurveKeyPair = ReturnType<typeof import("@nats-io/nkeys").createCurve>;
 
 const NKEY = (prefix: string): RegExp => new RegExp(`^${prefix}[A-Z2-7]{55}$`);
 
+/** Operator mode's rules for an answer, which only the account JWTs can decide. */
+export interface CalloutPlacement {
+  /** Whether the response may be signed by `issuer` (its `issuer_account`, else its `iss`); `sealed` answers came through the xkey. */
+  responseSignedBy(issuer: string, sealed: boolean): boolean;
+  /** The user a verified user JWT (for the right user nkey, within its dates) makes, or a refusal. */
+  place(claims: JwtClaims): AuthResult;
+}
+
 /** Checks the options against the users that exist; throws what is wrong. */
 export function checkCalloutOptions(options: AuthCalloutOptions, userExists: (name: string) => boolean): void {
   if (!NKEY("A").test(options.issuer)) throw new InvalidOptionError("authorization.auth_callout.issuer", `"${options.issuer}" is not an account public key`);
@@ -95,10 +103,16 @@ export class AuthCallout {
   readonly #authUsers: ReadonlySet<string>;
   readonly #curve: CurveKeyPair | undefined;
   readonly #allowedAccounts: ReadonlySet<string>;
+  readonly #placement: CalloutPlacement | undefined;
   #pending = 0;
 
-  constructor(options: AuthCalloutOptions, bus: CalloutBus) {
+  /**
+   * @param placement Operator mode: who may sign the answer and where its user goes, by the
+   *   account JWTs; configuration mode (the issuer and `aud`) when absent.
+   */
+  constructor(options: AuthCalloutOptions, bus: CalloutBus, placement?: CalloutPlacement) {
     this.#options = options;
+    this.#placement = placement;
     this.#bus = bus;
     this.#account = options.account ?? GLOBAL;
     if (!bus.hasAccount(this.#account)) throw new InvalidOptionError("authorization.auth_callout.account", `"${this.#account}" is not a configured account`);
@@ -190,8 +204,9 @@ export class AuthCallout {
     let bytes = reply;
     const text = new TextDecoder().decode(bytes);
     // A JWT starts with its base64url header; anything else is a sealed answer when xkey is set.
-    if (this.#curve !== undefined && !text.startsWith("eyJ")) {
-      const opened = this.#curve.open(bytes, this.#options.xkey!);
+    const sealed = this.#curve !== undefined && !text.startsWith("eyJ");
+    if (sealed) {
+      const opened = this.#curve!.open(bytes, this.#options.xkey!);
       if (opened === null) return false;
       bytes = opened;
     }
@@ -205,8 +220,17 @@ export class AuthCallout {
     const userJwt = response.nats["jwt"];
     if (typeof userJwt !== "string" || userJwt === "") return false;
     const claims = decodeJwt(userJwt);
+    if (claims.nats?.["type"] !== "user" || claims.sub !== userKey || !withinDates(claims, now)) return false;
+    if (this.#placement !== undefined) {
+      const issuer = typeof response.nats["issuer_account"] === "string" && response.nats["issuer_account"] !== "" ? response.nats["issuer_account"] : response.iss;
+      return this.#placement.responseSignedBy(issuer, sealed) ? this.#placement.place(claims) : false;
+    }
+    return this.#place(claims);
+  }
+
+  /** Configuration mode: the issuer signs, `aud` names the account. */
+  #place(claims: JwtClaims): AuthResult {
     const nats = claims.nats ?? {};
-    if (nats["type"] !== "user" || claims.sub !== userKey || !withinDates(claims, now)) return false;
     // Outside operator mode an issuer_account has no account JWT to be checked against (auth_callout.go).
     if (typeof nats["issuer_account"] === "string" && nats["issuer_account"] !== "") return false;
     if (claims.iss !== this.#options.issuer) return false;
@@ -225,6 +249,15 @@ function denyPublish(permissions: Permissions | undefined, subject: string): Per
   if (publish === undefined) return { ...permissions, publish: { deny: [subject] } };
   if (Array.isArray(publish)) return { ...permissions, publish: { allow: publish, deny: [subject] } };
   return { ...permissions, publish: { ...publish, deny: [...(publish.deny ?? []), subject] } };
+}
+
+/**
+ * The connection's own authentication timer started at INFO, before CONNECT: waiting a little
+ * less than it lets a silent service end in `Authorization Violation`, as nats-server's callout
+ * timeout does, rather than racing the timer's `Authentication Timeout`.
+ */
+export function calloutTimeout(authTimeout: number): number {
+  return Math.max(1, authTimeout - Math.min(250, Math.floor(authTimeout / 4)));
 }
 
 function withinDates(claims: JwtClaims, now: number): boolean {

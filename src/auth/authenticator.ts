@@ -6,7 +6,7 @@
  */
 import { AUTH_TIMEOUT } from "../base/constants.ts";
 import { InvalidOptionError } from "../base/errors.ts";
-import { AuthCallout, checkCalloutOptions, type AuthCalloutOptions, type CalloutBus } from "./auth-callout.ts";
+import { AuthCallout, calloutTimeout, checkCalloutOptions, type AuthCalloutOptions, type CalloutBus } from "./auth-callout.ts";
 import { checkSecret, isBcrypt, loadBcrypt, loadNkeys, verifyNonceSignature } from "./credentials.ts";
 import type { Permissions } from "../core/permissions.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
@@ -186,15 +186,6 @@ export class Authenticator implements ConnectAuthenticator {
 
 function asUser(name: string, entry: UserConfig): AuthenticatedUser {
   return entry.account === undefined ? { user: name, permissions: entry.permissions } : { user: name, permissions: entry.permissions, account: entry.account };
-}
-
-/**
- * The connection's own authentication timer started at INFO, before CONNECT: waiting a little
- * less than it lets a silent service end in `Authorization Violation`, as nats-server's callout
- * timeout does, rather than racing the timer's `Authentication Timeout`.
- */
-function calloutTimeout(authTimeout: number): number {
-  return Math.max(1, authTimeout - Math.min(250, Math.floor(authTimeout / 4)));
 }
 
 /** Applies `fn` to a value or a promise of it, staying synchronous when the value is. */

@@ -191,10 +191,11 @@ export class Server extends TypedEmitter<ServerEvents> {
     super();
     this.#input = withConfigFile(options);
     this.#options = resolveOptions(this.#input);
-    this.#signingKey = this.#options.authorization?.callout === undefined ? undefined : newNkey(NKEY_PREFIX.server);
-    this.id = this.#signingKey?.publicKey ?? newServerId();
     const operator = this.#options.operator;
     this.#trusted = operator === undefined ? undefined : new TrustedOperators(operator);
+    const callout = this.#options.authorization?.callout !== undefined || (this.#trusted?.callouts().size ?? 0) > 0;
+    this.#signingKey = callout ? newNkey(NKEY_PREFIX.server) : undefined;
+    this.id = this.#signingKey?.publicKey ?? newServerId();
     // Only leaf nodes and routes need to hear of interest changes: without them the sublist is the plain one.
     const leafConfig = this.#options.leafnodes;
     const clustered = this.#options.cluster !== undefined;
@@ -210,7 +211,7 @@ export class Server extends TypedEmitter<ServerEvents> {
         ? new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount, undefined, newSublist)
         : new Accounts(this.#account, this.#trusted.accountDefinitions(), this.#input.systemAccount ?? this.#trusted.systemAccount ?? this.#options.systemAccount, warnBadImport, newSublist);
     // After the accounts: an auth callout checks that its account exists.
-    this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap, this.#calloutBus) : new OperatorAuthenticator(this.#trusted);
+    this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap, this.#calloutBus) : new OperatorAuthenticator(this.#trusted, this.#calloutBus);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {

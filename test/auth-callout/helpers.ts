@@ -31,8 +31,10 @@ export interface CalloutService {
 
 export interface ServiceOptions {
   url: string;
-  user: string;
-  pass: string;
+  user?: string;
+  pass?: string;
+  /** How the service connects instead of user and password (operator mode: its .creds). */
+  connect?: Parameters<typeof connect>[0];
   issuer: KeyPair;
   decide: (request: ClaimsData<AuthorizationRequest>) => Decision | Promise<Decision>;
   /** The service's curve key: requests arrive sealed to it and answers go back sealed. */
@@ -42,7 +44,7 @@ export interface ServiceOptions {
 }
 
 export async function startService(t: TestContext, options: ServiceOptions): Promise<CalloutService> {
-  const nc = await connect({ servers: options.url, user: options.user, pass: options.pass, reconnect: false });
+  const nc = await connect({ servers: options.url, reconnect: false, ...(options.connect ?? { user: options.user, pass: options.pass }) });
   t.after(() => nc.close());
   const state: CalloutService = { nc, requests: [], inFlight: { now: 0, max: 0 }, failures: [], busyMs: [], lastXkeyHeader: undefined };
   nc.subscribe("$SYS.REQ.USER.AUTH", {
