@@ -261,6 +261,8 @@ export function calloutTimeout(authTimeout: number): number {
 }
 
 function withinDates(claims: JwtClaims, now: number): boolean {
+  // A date that is not a number is a claim nats-server could not even decode.
+  if ((claims.exp !== undefined && typeof claims.exp !== "number") || (claims.nbf !== undefined && typeof claims.nbf !== "number")) return false;
   if (claims.exp !== undefined && claims.exp !== 0 && claims.exp * 1000 <= now) return false;
   return !(claims.nbf !== undefined && claims.nbf !== 0 && claims.nbf * 1000 > now);
 }

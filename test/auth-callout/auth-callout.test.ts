@@ -15,6 +15,13 @@ import type { AuthorizationRequest, ClaimsData } from "@nats-io/jwt";
 
 const SERVICE = { user: "auth", pass: "pw" };
 
+/** A JWT with exactly these claims (plus `iss`), signed by `issuer` as nats JWTs are: over `header.body`. */
+function signed(issuer: KeyPair, claims: Record<string, unknown>): string {
+  const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const unsigned = `${part({ typ: "JWT", alg: "ed25519-nkey" })}.${part({ ...claims, iss: issuer.getPublicKey() })}`;
+  return `${unsigned}.${Buffer.from(issuer.sign(new TextEncoder().encode(unsigned))).toString("base64url")}`;
+}
+
 /** The usual decisions, by the user name the client sent. */
 function byUser(request: ClaimsData<AuthorizationRequest>): Decision {
   const user = request.nats.connect_opts?.user;
@@ -109,6 +116,32 @@ describe("auth callout", () => {
     // The host is unharmed: the next client is still served.
     await tryConnect(t, server.url, { user: "alice", pass: "x" });
     assert.equal(server.numClients, 2);
+  });
+
+  it("odd answers signed by the issuer are refused, and never reach the host as an exception", async (t) => {
+    const issuer = newIssuer();
+    const server = await withAccounts(t, issuer);
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.on("uncaughtException", onUncaught);
+    t.after(() => process.off("uncaughtException", onUncaught));
+    // Each is a JWT the issuer really signed, with something wrong inside.
+    const odd: ((r: ClaimsData<AuthorizationRequest>) => Record<string, unknown>)[] = [
+      () => ({ sub: "x", nats: null }),
+      (r) => ({ sub: r.nats.user_nkey, aud: r.nats.server_id?.id, nats: "text" }),
+      (r) => ({ sub: r.nats.user_nkey, aud: r.nats.server_id?.id, nats: { type: "authorization_response", jwt: 42 } }),
+      (r) => ({ sub: r.nats.user_nkey, aud: r.nats.server_id?.id, nats: { type: "authorization_response", jwt: "a.b.c" } }),
+      (r) => ({ sub: r.nats.user_nkey, aud: r.nats.server_id?.id, exp: "soon", nats: { type: "authorization_response", jwt: "x" } }),
+      (r) => ({ sub: r.nats.user_nkey, aud: [r.nats.server_id?.id], nats: { type: "authorization_response" } }),
+      (r) => ({ sub: r.nats.user_nkey, aud: r.nats.server_id?.id, exp: 1, nats: { type: "authorization_response" } }),
+    ];
+    let next = 0;
+    await service(t, server.url, issuer, { decide: (r) => ({ raw: signed(issuer, odd[next++ % odd.length]!(r)) }) });
+    const start = Date.now();
+    for (let i = 0; i < odd.length; i++) await assert.rejects(tryConnect(t, server.url, { user: "x", pass: "x" }), isAuthError, `answer ${i}`);
+    assert.ok(Date.now() - start < 1500, "each was judged on arrival, none waited for the timeout");
+    assert.deepEqual(uncaught, []);
+    assert.equal(server.numClients, 1, "only the service");
   });
 
   it("no answer: refused within the auth timeout", async (t) => {
