@@ -9,7 +9,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { duplexPair, type Duplex } from "node:stream";
 import { TypedEmitter } from "tiny-typed-emitter";
 import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
-import { InvalidArgumentError, ServerClosedError, type InvalidOptionError } from "../base/errors.ts";
+import { InvalidArgumentError, ServerClosedError, InvalidOptionError } from "../base/errors.ts";
 import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
@@ -193,6 +193,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#options = resolveOptions(this.#input);
     const operator = this.#options.operator;
     this.#trusted = operator === undefined ? undefined : new TrustedOperators(operator);
+    if (this.#trusted !== undefined && this.#options.authorization?.callout !== undefined) {
+      // Operator mode reads its callouts from account JWTs only; ignoring this one would hide that.
+      throw new InvalidOptionError("authorization.callout", "in operator mode, an account JWT's authorization claim configures the callout");
+    }
     const callout = this.#options.authorization?.callout !== undefined || (this.#trusted?.callouts().size ?? 0) > 0;
     this.#signingKey = callout ? newNkey(NKEY_PREFIX.server) : undefined;
     this.id = this.#signingKey?.publicKey ?? newServerId();

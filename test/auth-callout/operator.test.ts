@@ -56,6 +56,13 @@ async function setup(t: TestContext) {
 }
 
 describe("auth callout in operator mode", () => {
+  it("refuses authorization.callout beside an operator: the account JWTs configure it", async () => {
+    const operator = createOperator();
+    const { createServer } = await import("../../src/index.ts");
+    const operators = [await encodeOperator("OP", operator)];
+    assert.throws(() => createServer({ operator: { operators }, authorization: { callout: { issuer: createAccount().getPublicKey(), authUsers: ["x"] } } }), /account JWT's authorization claim configures the callout/);
+  });
+
   it("places a sentinel's client in an allowed account with the issued JWT's permissions; refuses others", async (t) => {
     const { server, svc, sentinel, a, auth } = await setup(t);
     const alice = await tryConnect(t, server.url, { authenticator: credsAuthenticator(sentinel), name: "alice" });
