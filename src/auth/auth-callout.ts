@@ -125,11 +125,6 @@ export class AuthCallout {
     this.#curve = options.xkey === undefined ? undefined : loadNkeys().createCurve();
   }
 
-  /** Requests sent and not yet answered or timed out. */
-  get pending(): number {
-    return this.#pending;
-  }
-
   /** Whether the CONNECT names one of the service's own users (by name or nkey). */
   isAuthUser(connect: ConnectCredentials): boolean {
     return (connect.nkey !== "" && this.#authUsers.has(connect.nkey)) || (connect.user !== "" && this.#authUsers.has(connect.user));
@@ -176,7 +171,8 @@ export class AuthCallout {
       {
         sub: this.#options.issuer,
         aud: AUTH_REQUEST_AUDIENCE,
-        exp: Math.floor((now + timeout) / 1000),
+        // Rounded up: with a sub-second timeout, rounding down could name a second already begun.
+        exp: Math.ceil((now + timeout) / 1000),
         nats: {
           type: "authorization_request",
           version: 2,
