@@ -245,21 +245,32 @@ describe("auth callout", () => {
 
   it("pending callouts are capped: a burst against a slow service stays bounded", async (t) => {
     const issuer = newIssuer();
-    const server = await withAccounts(t, issuer, { maxPending: 4 });
-    // Slow enough that a burst piles up, fast enough that the first four beat the auth timeout.
-    const svc = await service(t, server.url, issuer, { delay: 100, decide: () => ({ admit: { account: "A" } }) });
+    const server = await withAccounts(t, issuer, { maxPending: 4 }, 5000);
+    // The service holds every answer until the burst has been dealt with.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const svc = await service(t, server.url, issuer, { decide: () => gate.then(() => ({ admit: { account: "A" } })) });
     const before = process.memoryUsage().heapUsed;
-    const results = await Promise.allSettled(Array.from({ length: 40 }, () => tryConnect(t, server.url, { user: "x", pass: "x" })));
-    const admitted = results.filter((r) => r.status === "fulfilled").length;
-    const refused = results.filter((r) => r.status === "rejected" && isAuthError(r.reason)).length;
-    assert.equal(admitted + refused, 40);
-    assert.ok(svc.inFlight.max <= 4, `at most 4 requests at once, saw ${svc.inFlight.max}`);
-    assert.ok(svc.requests.length < 40, `the excess was refused without a request (${svc.requests.length} sent)`);
-    assert.ok(admitted >= 4 && refused >= 1, `admitted ${admitted}, refused ${refused}`);
+    let refused = 0;
+    const attempts = Array.from({ length: 40 }, () =>
+      tryConnect(t, server.url, { user: "x", pass: "x" }).then(
+        () => "admitted",
+        (err: unknown) => {
+          if (isAuthError(err)) refused++;
+          return "refused";
+        },
+      ),
+    );
+    await eventually(() => refused === 36, "36 refusals while 4 wait", 4000);
+    assert.equal(svc.inFlight.now, 4, "exactly the cap is waiting on the service");
+    assert.equal(svc.requests.length, 4, "the excess was refused without a request");
+    assert.equal(server.numClients, 1 + 4, "the service and the 4 waiting: the refused are gone");
     const grown = process.memoryUsage().heapUsed - before;
-    t.diagnostic(`40 clients at once, cap 4: ${admitted} admitted, ${refused} refused, ${svc.requests.length} requests, heap +${Math.round(grown / 1024)} KiB`);
+    open();
+    const results = await Promise.all(attempts);
+    assert.equal(results.filter((r) => r === "admitted").length, 4);
+    t.diagnostic(`40 clients at once, cap 4: 4 requests pending, 36 refused at once, heap +${Math.round(grown / 1024)} KiB meanwhile`);
     // Later clients get through once the burst is over.
-    await eventually(() => svc.inFlight.now === 0, "the service to drain");
     await tryConnect(t, server.url, { user: "x", pass: "x" });
   });
 
