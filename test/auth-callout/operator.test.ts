@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
-import { createAccount, createOperator, createUser, type KeyPair } from "@nats-io/nkeys";
+import { createAccount, createCurve, createOperator, createUser, type KeyPair } from "@nats-io/nkeys";
 import { credsAuthenticator } from "@nats-io/transport-node";
 import { startBroker } from "../helpers/broker.ts";
 import { isAuthError, startService, tryConnect } from "./helpers.ts";
@@ -18,7 +18,7 @@ async function creds(account: KeyPair, claims: Parameters<typeof encodeUser>[3] 
   return fmtCreds(await encodeUser("u", user, account, claims), user);
 }
 
-async function setup(t: TestContext) {
+async function setup(t: TestContext, curve?: KeyPair) {
   const operator = createOperator();
   const [auth, a, b, sys] = [createAccount(), createAccount(), createAccount(), createAccount()];
   const serviceUser = createUser();
@@ -26,7 +26,7 @@ async function setup(t: TestContext) {
     [auth.getPublicKey()]: await encodeAccount(
       "AUTH",
       auth,
-      { ...UNLIMITED, authorization: { auth_users: [serviceUser.getPublicKey()], allowed_accounts: [a.getPublicKey()], xkey: "" } },
+      { ...UNLIMITED, authorization: { auth_users: [serviceUser.getPublicKey()], allowed_accounts: [a.getPublicKey()], xkey: curve?.getPublicKey() ?? "" } },
       { signer: operator },
     ),
     [a.getPublicKey()]: await encodeAccount("A", a, UNLIMITED, { signer: operator }),
@@ -39,6 +39,7 @@ async function setup(t: TestContext) {
     url: server.url,
     connect: { authenticator: credsAuthenticator(serviceCreds) },
     issuer: auth,
+    ...(curve === undefined ? {} : { curve }),
     decide: (r) => {
       switch (r.nats.connect_opts?.name) {
         case "alice":
@@ -87,5 +88,13 @@ describe("auth callout in operator mode", () => {
     await tryConnect(t, server.url, { authenticator: credsAuthenticator(await creds(a)), name: "plain" });
     assert.equal(svc.requests.length, 0);
     assert.equal(server.connz({ auth: true }).connections.find((c) => c.name === "plain")?.account, a.getPublicKey());
+  });
+
+  it("xkey from the account JWT: the request arrives sealed and a sealed answer is opened", async (t) => {
+    const curve = createCurve();
+    const { server, svc, sentinel, a } = await setup(t, curve);
+    await tryConnect(t, server.url, { authenticator: credsAuthenticator(sentinel), name: "alice" });
+    assert.match(svc.lastXkeyHeader ?? "", /^X[A-Z2-7]{55}$/);
+    assert.equal(server.connz({ auth: true }).connections.find((c) => c.name === "alice")?.account, a.getPublicKey());
   });
 });
