@@ -119,6 +119,7 @@ export type {
   UserConfig,
 } from "./auth/authenticator.ts";
 export type { OperatorOptions } from "./auth/operator.ts";
+export type { AuthCalloutOptions } from "./auth/auth-callout.ts";
 export type { Permissions, SubjectPermission, ResponsePermission } from "./core/permissions.ts";
 export type { ErrorCodeValue } from "./base/errors.ts";
 export {

@@ -4,7 +4,9 @@
  * (plain or bcrypt passwords, or nkeys signing the server's nonce), `no_auth_user` — and a
  * host-supplied `authenticate` function that can replace them all.
  */
+import { AUTH_TIMEOUT } from "../base/constants.ts";
 import { InvalidOptionError } from "../base/errors.ts";
+import { AuthCallout, calloutTimeout, checkCalloutOptions, type AuthCalloutOptions, type CalloutBus } from "./auth-callout.ts";
 import { checkSecret, isBcrypt, loadBcrypt, loadNkeys, verifyNonceSignature } from "./credentials.ts";
 import type { Permissions } from "../core/permissions.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
@@ -42,6 +44,8 @@ export interface AuthOptions {
   timeout?: number;
   /** Decides alone when given: return a user (and permissions) or a refusal. */
   authenticate?: AuthenticateFn;
+  /** nats-server's `auth_callout`: a service decides for every client but its own users. */
+  callout?: AuthCalloutOptions;
 }
 
 /** Authentication compiled from {@link AuthOptions}. */
@@ -56,12 +60,15 @@ export class Authenticator implements ConnectAuthenticator {
   readonly #byName = new Map<string, UserConfig>();
   readonly #byNkey = new Map<string, UserConfig>();
   readonly #mapCertificates: boolean;
+  /** The auth callout, when configured. */
+  readonly callout: AuthCallout | undefined;
 
   /**
    * @param mapCertificates TLS `verifyAndMap`: a verified client certificate names the user
    *   (an email or DNS subjectAltName, the full subject, or its CN must equal a `users` name).
+   * @param bus How the auth callout reaches its service; needed when `callout` is configured.
    */
-  constructor(options: AuthOptions | undefined, mapCertificates = false) {
+  constructor(options: AuthOptions | undefined, mapCertificates = false, bus?: CalloutBus) {
     this.#options = options ?? {};
     this.#mapCertificates = mapCertificates;
     const o = this.#options;
@@ -87,8 +94,15 @@ export class Authenticator implements ConnectAuthenticator {
     if (o.timeout !== undefined && (!Number.isInteger(o.timeout) || o.timeout <= 0)) {
       throw new InvalidOptionError("authorization.timeout", `must be a positive integer (ms), got ${o.timeout}`);
     }
-    this.required = o.token !== undefined || o.user !== undefined || (o.users?.length ?? 0) > 0 || o.authenticate !== undefined;
-    this.needsNonce = this.#byNkey.size > 0 || o.authenticate !== undefined;
+    if (o.callout !== undefined) {
+      if (o.authenticate !== undefined) throw new InvalidOptionError("authorization.callout", "cannot be combined with authenticate");
+      checkCalloutOptions(o.callout, (name) => this.#byName.has(name) || this.#byNkey.has(name));
+      if (bus === undefined) throw new InvalidOptionError("authorization.callout", "needs a server to send its requests");
+      this.callout = new AuthCallout(o.callout, bus);
+    }
+    this.required = o.token !== undefined || o.user !== undefined || (o.users?.length ?? 0) > 0 || o.authenticate !== undefined || this.callout !== undefined;
+    // The service may want to check a client's nkey signature (client_info.nonce).
+    this.needsNonce = this.#byNkey.size > 0 || o.authenticate !== undefined || this.callout !== undefined;
     // Loaded now rather than inside the first client's CONNECT. A bcrypt load that fails
     // is retried, and reported as a refused login, by the first check.
     if (this.#byNkey.size > 0) loadNkeys();
@@ -106,6 +120,22 @@ export class Authenticator implements ConnectAuthenticator {
   authenticate(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
     const o = this.#options;
     if (o.authenticate !== undefined) return o.authenticate(connect, context);
+    const callout = this.callout;
+    if (callout === undefined) return this.#local(connect, context, nonce);
+    const ask = (): Promise<AuthResult> => callout.authorize(connect, context, nonce, calloutTimeout(this.timeout ?? AUTH_TIMEOUT)).then((r) => callout.restrict(r));
+    // auth.go: the service's own users are checked here, and so, when allowed_accounts is set,
+    // are users of the other named accounts; everyone else (users of $G included) is the service's to judge.
+    if (callout.isAuthUser(connect)) return then(this.#local(connect, context, nonce), (r) => callout.restrict(r));
+    if (!callout.delegatesAll) {
+      const decide = (r: AuthResult): AuthResult | Promise<AuthResult> => (r !== false && r !== null && r !== undefined && !callout.delegates(r.account) ? callout.restrict(r) : ask());
+      const local = this.#local(connect, context, nonce);
+      return local instanceof Promise ? local.then(decide) : decide(local);
+    }
+    return ask();
+  }
+
+  #local(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
+    const o = this.#options;
     if (this.#mapCertificates && this.#byName.size > 0 && context.tls !== undefined) return this.#fromCertificate(context.tls);
     if (connect.nkey !== "" && this.#byNkey.size > 0) {
       const entry = this.#byNkey.get(connect.nkey);

@@ -12,9 +12,12 @@ import { createRequire } from "node:module";
 import { InvalidOptionError } from "../base/errors.ts";
 import type { AccountDefinition, AccountExport, AccountImport, AccountJetStreamLimits } from "../core/accounts.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
-import type { Permissions, SubjectPermission } from "../core/permissions.ts";
+import { AUTH_TIMEOUT } from "../base/constants.ts";
+import { AuthCallout, calloutTimeout, type CalloutBus, type CalloutPlacement } from "./auth-callout.ts";
 import { verifyNonceSignature } from "./credentials.ts";
 import { readJwtDirectory } from "./jwt-directory.ts";
+import { decodeJwt } from "./nkey-jwt.ts";
+import { permissionsOf } from "./jwt-permissions.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -69,8 +72,17 @@ interface TrustedAccount {
   readonly issuedAt: number;
   /** Its JetStream limits; undefined when the JWT does not enable JetStream. */
   readonly jetstream: AccountJetStreamLimits | undefined;
+  /** The JWT's `authorization` (auth callout), when it names auth users. */
+  readonly callout: AccountCallout | undefined;
 }
 
+/** An account JWT's `authorization` claim: its users are checked here, every other user of the account goes to its service. */
+interface AccountCallout {
+  readonly authUsers: readonly string[];
+  /** Accounts (keys) the service may place users in besides this one; `*` for any. */
+  readonly allowedAccounts: readonly string[];
+  readonly xkey: string | undefined;
+}
 
 /** The operators, and the accounts they signed. */
 export class TrustedOperators {
@@ -143,6 +155,7 @@ export class TrustedOperators {
       jwt: jwt.trim(),
       issuedAt: claims.iat ?? 0,
       jetstream: jetstreamLimits(nats),
+      callout: accountCallout(nats),
     };
   }
 
@@ -199,6 +212,38 @@ export class TrustedOperators {
     } catch (err) {
       return `invalid user JWT: ${(err as Error).message}`;
     }
+    return this.#admit(claims, connect, nonce, now);
+  }
+
+  /** The accounts whose JWT asks for an auth callout, with its settings. */
+  callouts(): Map<string, AccountCallout> {
+    const out = new Map<string, AccountCallout>();
+    for (const [key, account] of this.#accounts) if (account.callout !== undefined) out.set(key, account.callout);
+    return out;
+  }
+
+  /**
+   * A user JWT the auth callout service returned for an account whose JWT has `authorization`
+   * (auth_callout.go): issued by that account, or by an allowed one, or by one of their signing
+   * keys; the user never signs a nonce.
+   */
+  calloutPlacement(calloutAccount: string): CalloutPlacement {
+    const callout = this.#accounts.get(calloutAccount)?.callout;
+    const allowed = new Set(callout?.allowedAccounts ?? []);
+    return {
+      responseSignedBy: (issuer, sealed) => sealed || issuer === calloutAccount || (this.#accounts.get(calloutAccount)?.signingKeys.has(issuer) ?? false),
+      place: (claims) => {
+        const nats = claims.nats ?? {};
+        const issuerAccount = typeof nats["issuer_account"] === "string" && nats["issuer_account"] !== "" ? nats["issuer_account"] : claims.iss;
+        if (issuerAccount !== calloutAccount && !allowed.has("*") && !allowed.has(issuerAccount)) return false;
+        const user = this.#admit(claims as Claims, undefined, undefined, Date.now());
+        return typeof user === "string" ? false : user;
+      },
+    };
+  }
+
+  /** Checks a decoded user JWT; with no CONNECT, there is no nonce to check (a callout's user). */
+  #admit(claims: Claims, connect: ConnectCredentials | undefined, nonce: string | undefined, now: number): AuthenticatedUser | string {
     if (typeOf(claims) !== "user") return "not a user JWT";
     const nats = claims.nats ?? {};
     const issuerAccount = typeof nats["issuer_account"] === "string" && nats["issuer_account"] !== "" ? nats["issuer_account"] : claims.iss;
@@ -216,11 +261,12 @@ export class TrustedOperators {
     const revokedAt = account.revocations[claims.sub] ?? account.revocations["*"];
     if (revokedAt !== undefined && issued <= revokedAt) return "user JWT revoked";
     const limits = template ?? nats;
-    if (limits["bearer_token"] !== true) {
+    if (connect !== undefined && limits["bearer_token"] !== true) {
       if (nonce === undefined || !verifyNonceSignature(claims.sub, nonce, connect.sig)) return "signature of the nonce does not verify";
     }
     const expires = [claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000, account.expires].filter((x): x is number => x !== undefined);
-    const user: AuthenticatedUser = { user: claims.sub, account: account.key, permissions: permissionsOf(limits) };
+    const name = connect === undefined && claims.name !== undefined && claims.name !== "" ? claims.name : claims.sub;
+    const user: AuthenticatedUser = { user: name, account: account.key, permissions: permissionsOf(limits) };
     if (typeof limits["subs"] === "number" && limits["subs"] >= 0) user.maxSubscriptions = limits["subs"];
     if (expires.length > 0) user.expires = Math.min(...expires);
     return user;
@@ -242,21 +288,66 @@ export class OperatorAuthenticator implements ConnectAuthenticator {
   readonly timeout: number | undefined;
   readonly noAuthUser = undefined;
   readonly #trusted: TrustedOperators;
+  /** Auth callouts by the account whose JWT asks for one. */
+  readonly #callouts = new Map<string, { readonly callout: AuthCallout; readonly authUsers: ReadonlySet<string> }>();
 
-  constructor(trusted: TrustedOperators) {
+  /** @param bus How an account's auth callout reaches its service; needed when an account JWT has `authorization`. */
+  constructor(trusted: TrustedOperators, bus?: CalloutBus) {
     this.#trusted = trusted;
     this.timeout = trusted.timeout;
+    for (const [key, settings] of trusted.callouts()) {
+      if (bus === undefined) throw new InvalidOptionError("operator", `account ${key} asks for an auth callout, which needs a server to send its requests`);
+      const options = { issuer: key, authUsers: [...settings.authUsers], account: key, ...(settings.xkey === undefined ? {} : { xkey: settings.xkey }) };
+      this.#callouts.set(key, { callout: new AuthCallout(options, bus, trusted.calloutPlacement(key)), authUsers: new Set(settings.authUsers) });
+    }
   }
 
-  authenticate(connect: ConnectCredentials, _context: AuthContext, nonce: string | undefined): AuthResult {
+  authenticate(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
+    const entry = this.#calloutFor(connect);
+    if (entry !== undefined) {
+      return entry.callout.authorize(connect, context, nonce, calloutTimeout(this.timeout ?? AUTH_TIMEOUT)).then((r) => entry.callout.restrict(r));
+    }
     const user = this.#trusted.user(connect, nonce);
-    return typeof user === "string" ? false : user;
+    if (typeof user === "string") return false;
+    // An auth user of a callout account may not publish requests that look like the server's.
+    const account = user.account === undefined ? undefined : this.#callouts.get(user.account);
+    return account === undefined ? user : account.callout.restrict(user);
+  }
+
+  /**
+   * auth.go: a user JWT of an account with an auth callout goes to the service unless it is one
+   * of the account's auth users. The JWT is verified first: a forged one is refused as usual.
+   */
+  #calloutFor(connect: ConnectCredentials): { readonly callout: AuthCallout } | undefined {
+    if (this.#callouts.size === 0 || connect.jwt === "") return undefined;
+    let claims: Claims;
+    try {
+      claims = decodeJwt(connect.jwt) as Claims;
+    } catch {
+      return undefined;
+    }
+    const nats = claims.nats ?? {};
+    const account = typeof nats["issuer_account"] === "string" && nats["issuer_account"] !== "" ? nats["issuer_account"] : claims.iss;
+    const entry = this.#callouts.get(account);
+    if (entry === undefined || entry.authUsers.has(claims.sub)) return undefined;
+    return entry;
   }
 
   /** There are no named users to act as in-process. */
   lookup(): AuthenticatedUser | undefined {
     return undefined;
   }
+}
+
+/** An account JWT's `authorization`: none unless it names auth users (nats-server's hasExternalAuth). */
+function accountCallout(nats: Record<string, unknown>): AccountCallout | undefined {
+  const auth = nats["authorization"];
+  if (!isRecord(auth)) return undefined;
+  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v !== "") : []);
+  const authUsers = strings(auth["auth_users"]);
+  if (authUsers.length === 0) return undefined;
+  const xkey = typeof auth["xkey"] === "string" && auth["xkey"] !== "" ? auth["xkey"] : undefined;
+  return { authUsers, allowedAccounts: strings(auth["allowed_accounts"]), xkey };
 }
 
 function typeOf(claims: Claims): string | undefined {
@@ -278,30 +369,6 @@ function signingKeys(nats: Record<string, unknown> | undefined): [string, Scoped
     else if (isRecord(key) && typeof key["key"] === "string") out.push([key["key"], { template: isRecord(key["template"]) ? key["template"] : {} }]);
   }
   return out;
-}
-
-function subjectPermission(value: unknown): SubjectPermission | undefined {
-  if (!isRecord(value)) return undefined;
-  const out: SubjectPermission = {};
-  if (Array.isArray(value["allow"]) && value["allow"].length > 0) out.allow = value["allow"] as string[];
-  if (Array.isArray(value["deny"]) && value["deny"].length > 0) out.deny = value["deny"] as string[];
-  return out.allow === undefined && out.deny === undefined ? undefined : out;
-}
-
-/** A user JWT's (or scope template's) `pub`, `sub` and `resp` as permissions. */
-function permissionsOf(nats: Record<string, unknown>): Permissions | undefined {
-  const out: Permissions = {};
-  const publish = subjectPermission(nats["pub"]);
-  const subscribe = subjectPermission(nats["sub"]);
-  if (publish !== undefined) out.publish = publish;
-  if (subscribe !== undefined) out.subscribe = subscribe;
-  const resp = nats["resp"];
-  if (isRecord(resp)) {
-    const max = typeof resp["max"] === "number" ? resp["max"] : 1;
-    const ttl = typeof resp["ttl"] === "number" && resp["ttl"] > 0 ? resp["ttl"] / 1e6 : undefined;
-    out.allowResponses = ttl === undefined ? { max } : { max, expires: ttl };
-  }
-  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 /** An account JWT's exports and imports, as the router's account definition. */

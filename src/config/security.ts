@@ -11,6 +11,7 @@
  * password without a user, permissions with only a token), we refuse it too: the file asks for
  * protection it would not get.
  */
+import type { AuthCalloutOptions } from "../auth/auth-callout.ts";
 import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
 import { loadNkeys } from "../auth/credentials.ts";
 import type { Permissions, ResponsePermission, SubjectPermission } from "../core/permissions.ts";
@@ -320,6 +321,65 @@ export function usersList(entry: ConfigEntry, passwordless: string[]): UserConfi
   return users;
 }
 
+/** A list of strings (`auth_users`, `allowed_accounts`). */
+function stringList(entry: ConfigEntry): string[] {
+  if (entry.value.kind !== "array") throw wrongType(entry, "an array of strings");
+  return entry.value.items.map((item, i) => nonEmptyString(itemEntry(item, `${entry.key}[${i}]`)));
+}
+
+/**
+ * `auth_callout { issuer, auth_users, account, xkey, allowed_accounts }` (opts.go
+ * parseAuthCallout, with its aliases). That the users and accounts exist is checked by the server.
+ */
+function authCalloutBlock(entry: ConfigEntry): AuthCalloutOptions {
+  const map = blockEntries(entry, "a block");
+  let issuer: string | undefined;
+  let authUsers: string[] | undefined;
+  let account: string | undefined;
+  let xkey: string | undefined;
+  let allowedAccounts: string[] | undefined;
+  const problems: ConfigProblem[] = [];
+  for (const sub of map.entries.values()) {
+    const at = nested(sub, `${entry.key}.${sub.key}`);
+    collect(problems, () => {
+      switch (sub.key.toLowerCase()) {
+        case "issuer":
+          issuer = string(at);
+          if (!/^A[A-Z2-7]{55}$/.test(issuer)) throw problem(at, `expected the issuer to be a valid public account nkey, got ${JSON.stringify(issuer)}`);
+          break;
+        case "account":
+        case "acc":
+          account = nonEmptyString(at);
+          break;
+        case "auth_users":
+        case "users":
+          authUsers = stringList(at);
+          break;
+        case "xkey":
+        case "key":
+          xkey = string(at);
+          if (!/^X[A-Z2-7]{55}$/.test(xkey)) throw problem(at, `expected the xkey to be a valid public curve key, got ${JSON.stringify(xkey)}`);
+          break;
+        case "allowed_accounts":
+          allowedAccounts = stringList(at);
+          break;
+        default:
+          if (!sub.usedAsVariable) throw unknownField(at, sub.key);
+      }
+    });
+  }
+  settle(problems);
+  if (issuer === undefined) throw problem(entry, "an auth callout needs an issuer");
+  if (authUsers === undefined || authUsers.length === 0) throw problem(entry, "an auth callout needs auth_users, the users its service connects as");
+  return {
+    issuer,
+    authUsers,
+    ...(account === undefined ? {} : { account }),
+    ...(xkey === undefined ? {} : { xkey }),
+    ...(allowedAccounts === undefined ? {} : { allowedAccounts }),
+  };
+}
+
 /**
  * The top-level `authorization { }` block: one method (a token, a user and password, or a
  * `users` list), default `permissions` for the users that have none of their own, `timeout`.
@@ -332,6 +392,7 @@ export function authorizationBlock(entry: ConfigEntry, warnings: string[]): Mapp
   let timeout: number | undefined;
   let users: UserConfig[] | undefined;
   let defaults: { permissions: Permissions; entry: ConfigEntry } | undefined;
+  let callout: AuthCalloutOptions | undefined;
   const passwordless: string[] = [];
   const problems: ConfigProblem[] = [];
   for (const sub of map.entries.values()) {
@@ -365,7 +426,8 @@ export function authorizationBlock(entry: ConfigEntry, warnings: string[]): Mapp
           break;
         case "auth_callout":
         case "auth_hook":
-          throw problem(at, `${JSON.stringify(at.key)} is not supported yet, and ignoring it would let in clients the callout service would refuse: remove it to run without it`);
+          callout = authCalloutBlock(at);
+          break;
         case "proxy_required":
           proxyRequired(at);
           break;
@@ -414,7 +476,9 @@ export function authorizationBlock(entry: ConfigEntry, warnings: string[]): Mapp
     options.password = password!;
   }
   if (users !== undefined) options.users = users;
-  if (token === undefined && user === undefined && users === undefined) {
+  if (callout !== undefined) options.callout = callout;
+  // The callout's own users may be in accounts { }; everyone else is the service's to judge.
+  if (token === undefined && user === undefined && users === undefined && callout === undefined) {
     warnings.push(`${formatPosition(entry.keyPos)}: ${JSON.stringify(entry.key)} sets no token, user or users: any client may connect`);
   }
   return { options, userNames, passwordless };

@@ -9,7 +9,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { duplexPair, type Duplex } from "node:stream";
 import { TypedEmitter } from "tiny-typed-emitter";
 import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
-import { InvalidArgumentError, ServerClosedError, type InvalidOptionError } from "../base/errors.ts";
+import { InvalidArgumentError, ServerClosedError, InvalidOptionError } from "../base/errors.ts";
 import { encodeInfo } from "../protocol/encoder.ts";
 import { WireError } from "../protocol/wire-errors.ts";
 import { Sublist } from "../subjects/sublist.ts";
@@ -61,6 +61,8 @@ import {
 import { kIntrospect, type ClosedClientRecord, type ServerIntrospection } from "../monitor/introspection.ts";
 import { Authenticator, type AuthenticatedUser, type AuthOptions } from "../auth/authenticator.ts";
 import { OperatorAuthenticator, TrustedOperators } from "../auth/operator.ts";
+import type { CalloutBus } from "../auth/auth-callout.ts";
+import { newNkey, NKEY_PREFIX, type NkeySigner } from "../auth/nkey-jwt.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { peerIdentity, sniffTls, startTls, type ResolvedTls } from "../transport/tls.ts";
 import { encodeError } from "../protocol/encoder.ts";
@@ -129,7 +131,13 @@ function newServerId(): string {
 
 export class Server extends TypedEmitter<ServerEvents> {
   /** Unique id of this server, as INFO `server_id`. */
-  readonly id = newServerId();
+  readonly id: string;
+  /**
+   * The server's own nkey, made only for the auth callout: it signs the requests, and its public
+   * key is the server id a response's `aud` names (nats-server's id is its nkey too, and client
+   * libraries check that `aud` is a server public key).
+   */
+  #signingKey: NkeySigner | undefined;
   /** The options as given, to re-resolve on reload; and as in force. */
   #input: ServerOptions;
   #options: ResolvedOptions;
@@ -187,7 +195,13 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#options = resolveOptions(this.#input);
     const operator = this.#options.operator;
     this.#trusted = operator === undefined ? undefined : new TrustedOperators(operator);
-    this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap) : new OperatorAuthenticator(this.#trusted);
+    if (this.#trusted !== undefined && this.#options.authorization?.callout !== undefined) {
+      // Operator mode reads its callouts from account JWTs only; ignoring this one would hide that.
+      throw new InvalidOptionError("authorization.callout", "in operator mode, an account JWT's authorization claim configures the callout");
+    }
+    const callout = this.#options.authorization?.callout !== undefined || (this.#trusted?.callouts().size ?? 0) > 0;
+    this.#signingKey = callout ? newNkey(NKEY_PREFIX.server) : undefined;
+    this.id = this.#signingKey?.publicKey ?? newServerId();
     // Only leaf nodes and routes need to hear of interest changes: without them the sublist is the plain one.
     const leafConfig = this.#options.leafnodes;
     const clustered = this.#options.cluster !== undefined;
@@ -202,6 +216,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#trusted === undefined
         ? new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount, undefined, newSublist)
         : new Accounts(this.#account, this.#trusted.accountDefinitions(), this.#input.systemAccount ?? this.#trusted.systemAccount ?? this.#options.systemAccount, warnBadImport, newSublist);
+    // After the accounts: an auth callout checks that its account exists.
+    this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap, this.#calloutBus) : new OperatorAuthenticator(this.#trusted, this.#calloutBus);
     this.#buildInfoPrefix();
     const server = this;
     this.#host = {
@@ -685,7 +701,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.#closed) throw new ServerClosedError();
     const input: ServerOptions = { ...this.#input, ...changes };
     const next = resolveOptions(input);
-    const auth = "authorization" in changes && this.#trusted === undefined ? new Authenticator(next.authorization, next.tls?.verifyAndMap) : this.#auth;
+    const auth = "authorization" in changes && this.#trusted === undefined ? new Authenticator(next.authorization, next.tls?.verifyAndMap, this.#calloutBus) : this.#auth;
     this.#input = input;
     this.#options = next;
     this.#auth = auth;
@@ -712,7 +728,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.#input = { ...this.#input, authorization: auth };
     this.#options = resolveOptions(this.#input);
     // The resolved options: with the users of every account, each in its account.
-    this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap);
+    this.#auth = new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap, this.#calloutBus);
     this.#buildInfoPrefix();
     for (const client of [...this.#clients.values()]) client.reauthenticate();
   }
@@ -924,6 +940,24 @@ export class Server extends TypedEmitter<ServerEvents> {
       log: (level, text) => (level === "error" ? logger.error(text) : logger.debug(text)),
     });
   }
+
+  /** How the auth callout reaches its service: a request in the callout account, as any publisher's. */
+  readonly #calloutBus: CalloutBus = (() => {
+    const server = this;
+    return {
+      get signer() {
+        // Made here when a reload or setAuth brings the callout in after start.
+        server.#signingKey ??= newNkey(NKEY_PREFIX.server);
+        return server.#signingKey;
+      },
+      get server() {
+        return { id: server.id, name: server.#options.serverName ?? server.id, host: server.#options.host, version: SERVER_VERSION };
+      },
+      hasAccount: (name: string) => name === GLOBAL_ACCOUNT || server.#accounts.get(name) !== undefined,
+      request: async (account: string, subject: string, payload: Uint8Array, headers: Record<string, string> | undefined, timeout: number) =>
+        (await server.#directOf(account).request(subject, payload, { timeout, ...(headers === undefined ? {} : { headers }) })).data,
+    };
+  })();
 
   /** The in-process API of a configured account, made on first use. */
   #directOf(name: string | undefined): DirectApi {

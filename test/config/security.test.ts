@@ -143,7 +143,8 @@ describe("config: authorization", () => {
   });
 
   it("refuses the keys whose absence would let clients in", () => {
-    mappingError("authorization {\n  auth_callout { issuer: x }\n}", /^"authorization.auth_callout" is not supported yet, and ignoring it would let in clients the callout service would refuse/, 2, 3, "authorization.auth_callout");
+    // auth_callout is built (test/auth-callout/config.test.ts); a bad one is still refused.
+    mappingError("authorization {\n  auth_callout { issuer: x }\n}", /^expected the issuer to be a valid public account nkey, got "x"/, 2, 18, "authorization.auth_callout.issuer");
     mappingError("authorization { proxy_required: true, token: t }", /^"authorization.proxy_required" is not supported \(PROXY protocol\)/, 1, 17);
     assert.deepEqual(mapped("authorization { proxy_required: false, token: t }").options.authorization, { token: "t" });
     mappingError(
