@@ -7,8 +7,9 @@
  * subscriber: a slow one is cut by its own connection, never awaited.
  */
 import type { MatchResult } from "../subjects/sublist.ts";
+import { TraceError } from "./message-trace-errors.ts";
 import type { PublisherCache } from "./publisher-cache.ts";
-import type { MessageSink, Payload, Subscription } from "./subscription.ts";
+import type { MessageSink, Payload, Subscription, TraceTarget } from "./subscription.ts";
 
 /**
  * Delivers one message to everyone interested in `subject` in the cache's account: every plain
@@ -78,6 +79,8 @@ export function deliverTo(
   start: number,
   end: number,
 ): boolean {
+  // A traced message takes its own loop: an untraced one pays this one comparison.
+  if (tracing !== undefined) return deliverToTraced(tracing, result, publisher, subject, reply, headerSize, data, start, end);
   // Only a server with routes has collecting sinks: every other publish skips the scope.
   const mark = collectingSinks === 0 ? -1 : beginDelivery();
   const psubs = result.psubs;
@@ -156,6 +159,105 @@ function deliverToQueues(
     }
   }
   return delivered;
+}
+
+// ---- traced deliveries (message-trace.ts) --------------------------------------------------
+
+/** What the router tells the trace of the message it delivers (implemented in message-trace.ts). */
+export interface DeliveryTrace {
+  /** `Nats-Trace-Only`: subscribers are reported, not delivered to; links still carry it. */
+  readonly traceOnly: boolean;
+  /** `sub`, whose sink has a {@link MessageSink.traceTarget}, was reached (`error` "") or not. */
+  egress(sub: Subscription, error: string): void;
+  /**
+   * A link (route, leaf) sends the message on: the hop it stamps (`Nats-Trace-Hop`), or
+   * undefined when it must not send (trace-only to a peer that cannot trace). Once per link.
+   */
+  linkHop(link: object, target: TraceTarget, supportsTracing: boolean): string | undefined;
+  serviceImport(account: string, from: string, to: string): void;
+  streamExport(account: string, to: string): void;
+  subjectMapping(to: string): void;
+  ingressError(text: string): void;
+}
+
+/** The trace of the message being delivered; undefined for every untraced one. */
+let tracing: DeliveryTrace | undefined;
+
+/** The trace of the delivery under way, if the message is traced. */
+export function currentTrace(): DeliveryTrace | undefined {
+  return tracing;
+}
+
+/** Runs `run` with `trace` as the delivery's trace (undefined: untraced, as across an import that does not allow it). */
+export function runTraced(trace: DeliveryTrace | undefined, run: () => void): void {
+  const outer = tracing;
+  tracing = trace;
+  try {
+    run();
+  } finally {
+    tracing = outer;
+  }
+}
+
+/** {@link deliverTo} for a traced message: the same rules, each refusal reported (client.go deliverMsg). */
+function deliverToTraced(
+  trace: DeliveryTrace,
+  result: MatchResult<Subscription>,
+  publisher: MessageSink | undefined,
+  subject: string,
+  reply: string,
+  headerSize: number,
+  data: Payload,
+  start: number,
+  end: number,
+): boolean {
+  const mark = collectingSinks === 0 ? -1 : beginDelivery();
+  const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
+  let delivered = false;
+  for (const sub of result.psubs) {
+    if (sub.sink === skip) trace.egress(sub, TraceError.noEcho);
+    else if (deliverOneTraced(sub, subject, reply, headerSize, data, start, end)) delivered = true;
+  }
+  for (const group of result.qsubs) {
+    const n = group.length;
+    const first = n === 1 ? 0 : Math.floor(Math.random() * n);
+    for (let k = 0; k < n; k++) {
+      const sub = group[(first + k) % n]!;
+      if (sub.sink === skip) continue;
+      if (deliverOneTraced(sub, subject, reply, headerSize, data, start, end)) {
+        delivered = true;
+        break;
+      }
+    }
+  }
+  if (mark >= 0) endDelivery(mark);
+  return delivered;
+}
+
+/**
+ * {@link deliverOne} while a message is traced (the same when it is not): a subscriber a message
+ * ends at is reported, and under trace-only counts as reached without getting anything (as
+ * nats-server, so that a traced request gets no no-responders status).
+ */
+export function deliverOneTraced(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+  const trace = tracing;
+  const sink = sub.sink;
+  if (trace === undefined || sink.traceTarget === undefined) return deliverOne(sub, subject, reply, headerSize, data, start, end);
+  if (sub.max > 0 && sub.delivered >= sub.max) {
+    trace.egress(sub, TraceError.autoUnsubExceeded);
+    return false;
+  }
+  if (sub.denyCheck && sink.guard!.permissions.deniesDelivery(subject)) {
+    trace.egress(sub, TraceError.subDeny);
+    return false;
+  }
+  if (trace.traceOnly) {
+    trace.egress(sub, "");
+    return true;
+  }
+  const ok = deliverOne(sub, subject, reply, headerSize, data, start, end);
+  trace.egress(sub, ok ? "" : TraceError.clientClosed);
+  return ok;
 }
 
 // ---- targets that take a message once however many of their subscriptions match ----------

@@ -67,6 +67,7 @@ import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamAccounts } from "./jetstream-accounts.ts";
 import { SubjectMappings } from "../core/subject-mappings.ts";
+import type { TraceServer } from "../core/message-trace.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
@@ -221,6 +222,9 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
       clientConnected: (client) => server.#system?.clientConnected(client),
       userInfo: (client) => server.#system?.userInfo(client),
+      get traceServer() {
+        return server.#traceServer();
+      },
     };
     this.#direct = this.#newDirectApi(this.#account);
     const jetstream = this.#options.jetstream;
@@ -843,9 +847,18 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   /** The in-process API of one account ($G's is the server's own publish/subscribe/request). */
+  /** Who this server is in a trace event (core/message-trace.ts); read per traced message, so a reload's new name shows. */
+  #traceServer(): TraceServer {
+    const o = this.#options;
+    return { id: this.id, name: o.serverName ?? this.id, host: o.host, version: SERVER_VERSION, jetstream: o.jetstream !== undefined, cluster: o.cluster?.name };
+  }
+
   #newDirectApi(account: Account): DirectApi {
     const server = this;
     return new DirectApi({
+      get traceServer() {
+        return server.#traceServer();
+      },
       account,
       stats: this.#stats,
       maxPayload: this.#options.maxPayload,
