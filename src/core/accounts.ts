@@ -27,6 +27,11 @@ export interface AccountExport {
   responseType?: ServiceResponseType;
   /** For a service: milliseconds the responses to one request may take. Default 2 minutes. */
   responseThreshold?: number;
+  /**
+   * For a service: a traced request stays traced in this account (nats-server's `allow_trace`).
+   * Default false: the trace reports the import and stops there.
+   */
+  allowTrace?: boolean;
 }
 
 /** What an account takes from another's exports. */
@@ -39,6 +44,11 @@ export interface AccountImport {
   prefix?: string;
   /** The subject it has in this account (same wildcards, in the same order). */
   to?: string;
+  /**
+   * For a stream: a traced message stays traced in this account (nats-server's `allow_trace`).
+   * Default false: the trace reports the export and stops there.
+   */
+  allowTrace?: boolean;
 }
 
 /** An account's limits; -1 (or absent) for none. */
@@ -115,8 +125,8 @@ export class Accounts {
       const importer = this.#byName.get(link.importer)!;
       this.#unlink.push(
         link.kind === "stream"
-          ? linkStreamImport(exporter, link.subject, importer, link.to)
-          : linkServiceImport(exporter, link.subject, importer, link.to, link.responseType, link.responseThreshold),
+          ? linkStreamImport(exporter, link.subject, importer, link.to, link.allowTrace)
+          : linkServiceImport(exporter, link.subject, importer, link.to, link.responseType, link.responseThreshold, link.allowTrace),
       );
     }
   }
@@ -147,6 +157,7 @@ interface PlannedLink {
   to: string;
   responseType: ServiceResponseType;
   responseThreshold: number | undefined;
+  allowTrace: boolean;
 }
 
 /** Checks every export and import, and says what to link; throws at the first problem. */
@@ -215,6 +226,7 @@ function planImport(
     to,
     responseType: exported.responseType ?? "singleton",
     responseThreshold: exported.responseThreshold,
+    allowTrace: (kind === "stream" ? imp.allowTrace : exported.allowTrace) === true,
   };
 }
 
