@@ -9,7 +9,9 @@ import { InvalidArgumentError, MaxPayloadError, NoRespondersError, ServerClosedE
 import type { TrafficStats } from "../core/client.ts";
 import type { Account } from "../core/account.ts";
 import type { PublisherCache } from "../core/publisher-cache.ts";
-import { deliverTo } from "../core/router.ts";
+import { IN_PROCESS_NAME, deliverTraced, hasTraceHeader, TraceKind, type TraceIngress, type TraceServer } from "../core/message-trace.ts";
+import { currentTrace, deliverTo } from "../core/router.ts";
+import type { SubjectMappings } from "../core/subject-mappings.ts";
 import { Subscription, type Payload as WirePayload } from "../core/subscription.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
@@ -33,6 +35,8 @@ export interface DirectHost {
   readonly maxPending: number;
   callbackError(err: unknown, sub: DirectSubscription): void;
   slowConsumer(sub: DirectSubscription): void;
+  /** Who the server is, for the trace events of messages published in-process (core/message-trace.ts). */
+  readonly traceServer?: TraceServer;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -107,6 +111,7 @@ export class DirectApi {
       unsubscribe: (entry) => void host.account.sublist.remove(entry),
       callbackError: (err, sub) => host.callbackError(err, sub),
       slowConsumer: (sub) => host.slowConsumer(sub),
+      account: host.account.name,
     };
   }
 
@@ -149,12 +154,32 @@ export class DirectApi {
     const block = MsgHeaders.from(headers).encode();
     sizeOf(data);
     const payload = Buffer.concat([block, typeof data === "string" ? Buffer.from(data, "utf8") : (data ?? EMPTY)]);
+    if (hasTraceHeader(payload, 0, block.length)) return this.#routeTraced(subject, reply, block.length, payload, guard);
     return this.#route(subject, reply, block.length, payload, payload.length);
+  }
+
+  /** A message with `Nats-Trace-Dest`: traced as a client's is, the in-process publisher its ingress. */
+  #routeTraced(subject: string, reply: string, headerSize: number, payload: Buffer, guard: PublishGuard | undefined): boolean {
+    let delivered = false;
+    const ingress: TraceIngress = {
+      server: this.#host.traceServer ?? { id: "", name: "", host: "", version: "", jetstream: false },
+      kind: TraceKind.client,
+      cid: 0,
+      name: IN_PROCESS_NAME,
+      account: this.#host.account.name,
+      publisher: this.#publisher,
+      subject,
+      mayPublish: (dest) => !isReservedPublishSubject(dest) && (guard === undefined || guard.canPublish(dest)),
+    };
+    deliverTraced(ingress, headerSize, payload, 0, payload.length, () => {
+      delivered = this.#route(subject, reply, headerSize, payload, payload.length);
+    });
+    return delivered;
   }
 
   #route(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {
     const mappings = this.#host.account.mappings;
-    if (mappings !== undefined) subject = mappings.map(subject);
+    if (mappings !== undefined) subject = this.#map(mappings, subject);
     // Subjects are checked once each: the cache holds only subjects that passed the check.
     const result = this.#publisher.match(subject, checkPublishSubject);
     if (size > this.#maxPayload) throwMaxPayload(size, this.#maxPayload);
@@ -167,6 +192,12 @@ export class DirectApi {
     const delivered = deliverTo(result, undefined, subject, reply, headerSize, payload, 0, size);
     this.#depth--;
     return delivered;
+  }
+
+  #map(mappings: SubjectMappings, subject: string): string {
+    const mapped = mappings.map(subject);
+    if (mapped !== subject) currentTrace()?.subjectMapping(mapped);
+    return mapped;
   }
 
   /** Apart from publish() so that its closure does not make every publish allocate a context. */
