@@ -480,11 +480,7 @@ export class Client implements ProtocolHandler, MessageSink {
     if (subject.length === USER_INFO_SUBJECT.length && subject === USER_INFO_SUBJECT && reply !== "" && this.#answerUserInfo(reply)) return;
     // Permissions apply to the subject as published, delivery to the mapped one (nats-server).
     const mappings = this.#account.mappings;
-    if (mappings !== undefined) {
-      const mapped = mappings.map(subject);
-      if (mapped !== subject) currentTrace()?.subjectMapping(mapped);
-      subject = mapped;
-    }
+    if (mappings !== undefined) subject = mappings.map(subject);
     const delivered = route(this.#publisher, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
   }

@@ -79,10 +79,9 @@ export function deliverTo(
   start: number,
   end: number,
 ): boolean {
-  // A traced message takes its own loop: an untraced one pays this one comparison.
-  if (tracing !== undefined) return deliverToTraced(tracing, result, publisher, subject, reply, headerSize, data, start, end);
-  // Only a server with routes has collecting sinks: every other publish skips the scope.
-  const mark = collectingSinks === 0 ? -1 : beginDelivery();
+  // A server with routes (collecting sinks) or a traced message takes the general loop; every
+  // other publish runs only this one, small enough to inline (docs/in-process.md).
+  if (generalDeliveries !== 0) return deliverGeneral(result, publisher, subject, reply, headerSize, data, start, end);
   const psubs = result.psubs;
   const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
   let delivered = false;
@@ -93,9 +92,14 @@ export function deliverTo(
   // Apart, so that this loop stays small enough for V8 to inline it with the subscriber's
   // delivery into one body (docs/in-process.md, "Inlining budget").
   if (result.qsubs.length > 0 && deliverToQueues(result.qsubs, skip, subject, reply, headerSize, data, start, end)) delivered = true;
-  if (mark >= 0) endDelivery(mark);
   return delivered;
 }
+
+/**
+ * Collecting sinks alive (routes) plus traced deliveries under way: while both are none, every
+ * delivery takes {@link deliverTo}'s own loop.
+ */
+let generalDeliveries = 0;
 
 /**
  * One subscription: the rules every kind of subscriber shares, then the sink's own delivery.
@@ -192,16 +196,20 @@ export function currentTrace(): DeliveryTrace | undefined {
 export function runTraced(trace: DeliveryTrace | undefined, run: () => void): void {
   const outer = tracing;
   tracing = trace;
+  generalDeliveries++;
   try {
     run();
   } finally {
     tracing = outer;
+    generalDeliveries--;
   }
 }
 
-/** {@link deliverTo} for a traced message: the same rules, each refusal reported (client.go deliverMsg). */
-function deliverToTraced(
-  trace: DeliveryTrace,
+/**
+ * {@link deliverTo} in a delivery scope (a server with routes: see {@link collectTarget}) and
+ * for a traced message: the same rules, each refusal reported (client.go deliverMsg).
+ */
+function deliverGeneral(
   result: MatchResult<Subscription>,
   publisher: MessageSink | undefined,
   subject: string,
@@ -211,11 +219,12 @@ function deliverToTraced(
   start: number,
   end: number,
 ): boolean {
+  const trace = tracing;
   const mark = collectingSinks === 0 ? -1 : beginDelivery();
   const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
   let delivered = false;
   for (const sub of result.psubs) {
-    if (sub.sink === skip) trace.egress(sub, TraceError.noEcho);
+    if (sub.sink === skip) trace?.egress(sub, TraceError.noEcho);
     else if (deliverOneTraced(sub, subject, reply, headerSize, data, start, end)) delivered = true;
   }
   for (const group of result.qsubs) {
@@ -291,9 +300,13 @@ let collectingSinks = 0;
 /** A collecting sink is alive until the returned function is called (once). */
 export function registerCollectingSink(): () => void {
   collectingSinks++;
+  generalDeliveries++;
   let registered = true;
   return () => {
-    if (registered) collectingSinks--;
+    if (registered) {
+      collectingSinks--;
+      generalDeliveries--;
+    }
     registered = false;
   };
 }

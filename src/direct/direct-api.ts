@@ -10,8 +10,7 @@ import type { TrafficStats } from "../core/client.ts";
 import type { Account } from "../core/account.ts";
 import type { PublisherCache } from "../core/publisher-cache.ts";
 import { IN_PROCESS_NAME, deliverTraced, hasTraceHeader, TraceKind, type TraceIngress, type TraceServer } from "../core/message-trace.ts";
-import { currentTrace, deliverTo } from "../core/router.ts";
-import type { SubjectMappings } from "../core/subject-mappings.ts";
+import { deliverTo } from "../core/router.ts";
 import { Subscription, type Payload as WirePayload } from "../core/subscription.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
@@ -179,7 +178,7 @@ export class DirectApi {
 
   #route(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {
     const mappings = this.#host.account.mappings;
-    if (mappings !== undefined) subject = this.#map(mappings, subject);
+    if (mappings !== undefined) subject = mappings.map(subject);
     // Subjects are checked once each: the cache holds only subjects that passed the check.
     const result = this.#publisher.match(subject, checkPublishSubject);
     if (size > this.#maxPayload) throwMaxPayload(size, this.#maxPayload);
@@ -192,12 +191,6 @@ export class DirectApi {
     const delivered = deliverTo(result, undefined, subject, reply, headerSize, payload, 0, size);
     this.#depth--;
     return delivered;
-  }
-
-  #map(mappings: SubjectMappings, subject: string): string {
-    const mapped = mappings.map(subject);
-    if (mapped !== subject) currentTrace()?.subjectMapping(mapped);
-    return mapped;
   }
 
   /** Apart from publish() so that its closure does not make every publish allocate a context. */
