@@ -6,7 +6,7 @@
  * to this account, a chain of imports that comes back on itself) is refused here, whole.
  */
 import { InvalidOptionError } from "../base/errors.ts";
-import { isValidSubject } from "../subjects/subject.ts";
+import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "./account.ts";
 import type { Subscription } from "./subscription.ts";
@@ -66,6 +66,11 @@ export interface AccountDefinition {
   limits?: AccountLimits;
   /** Subject mappings (nats-server's account `mappings`). */
   mappings?: SubjectMappingOptions;
+  /**
+   * nats-server 2.11's account `msg_trace`: a message carrying a sampled W3C `traceparent`
+   * header is traced to `dest` (see docs/tracing.md), `sampling` percent of them (default 100).
+   */
+  msgTrace?: string | { dest: string; sampling?: number };
 }
 
 /** nats-server's default system account. */
@@ -111,6 +116,8 @@ export class Accounts {
       account.maxSubscriptions = limits?.subscriptions ?? -1;
       const mappings = definitions[name]!.mappings;
       if (mappings !== undefined && Object.keys(mappings).length > 0) account.mappings = new SubjectMappings(mappings, `accounts.${name}.mappings`);
+      const msgTrace = definitions[name]!.msgTrace;
+      if (msgTrace !== undefined) applyMsgTrace(account, msgTrace, `accounts.${name}.msgTrace`);
     }
     if (systemAccount === GLOBAL_ACCOUNT) throw new InvalidOptionError("systemAccount", "the global account cannot be the system account");
     if (systemAccount !== false && systemAccount !== DEFAULT_SYSTEM_ACCOUNT && !this.#byName.has(systemAccount)) {
@@ -145,6 +152,15 @@ export class Accounts {
   unlink(): void {
     for (const unlink of this.#unlink.splice(0)) unlink();
   }
+}
+
+/** opts.go parseMessageTrace's checks and words. */
+function applyMsgTrace(account: Account, msgTrace: NonNullable<AccountDefinition["msgTrace"]>, at: string): void {
+  const { dest, sampling = 100 } = typeof msgTrace === "string" ? { dest: msgTrace } : msgTrace;
+  if (typeof dest !== "string" || !isValidLiteralSubject(dest)) throw new InvalidOptionError(at, `Trace destination ${JSON.stringify(dest)} is not valid`);
+  if (!Number.isInteger(sampling) || sampling < 1 || sampling > 100) throw new InvalidOptionError(at, `Trace destination sampling value ${sampling} is invalid, needs to be [1..100]`);
+  account.traceDest = dest;
+  account.traceSampling = sampling;
 }
 
 interface PlannedLink {

@@ -455,8 +455,8 @@ export class Client implements ProtocolHandler, MessageSink {
     const stats = this.#host.stats;
     stats.inMsgs++;
     stats.inBytes += size;
-    if (headerSize > 0 && hasTraceHeader(data, start, headerSize)) {
-      deliverTraced(this.#traceIngress(subject), headerSize, data, start, end, () => this.#publish(subject, reply, headerSize, data, start, end));
+    if (headerSize > 0 && hasTraceHeader(data, start, headerSize, this.#account)) {
+      deliverTraced(this.#traceIngress(subject), headerSize, data, start, end, (h, d, s, e) => this.#publish(subject, reply, h, d, s, e));
       return;
     }
     this.#publish(subject, reply, headerSize, data, start, end);
@@ -504,6 +504,7 @@ export class Client implements ProtocolHandler, MessageSink {
       // client.go allowedToPublishOnMsgTraceDest: the destination is published on as this client.
       mayPublish: (dest) => !isReservedPublishSubject(dest) && (guard === undefined || guard.canPublish(dest)),
       denied: (dest) => this.#queueFrame(encodeError(publishViolation(dest))),
+      msgTrace: this.#account,
     };
   }
 

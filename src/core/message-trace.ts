@@ -64,28 +64,56 @@ export interface TraceIngress {
   mayPublish?(dest: string): boolean;
   /** The publisher may not publish on the destination: tell it, as a publish violation. */
   denied?(dest: string): void;
+  /** The account's `msg_trace` (core/accounts.ts), for a message traced by its W3C `traceparent`. */
+  readonly msgTrace?: { readonly traceDest: string | undefined; readonly traceSampling: number } | undefined;
 }
+
+/** How the message goes on: the bytes may differ from those that came in (a trace disabled on the way). */
+export type TracedDelivery = (headerSize: number, data: Buffer, start: number, end: number) => void;
 
 type TraceRecord = Record<string, string | number | boolean>;
 
 let eventSeq = 0;
 
 /**
- * Whether the header block `data[start, start + headerSize)` names a trace destination. A
+ * Whether the header block `data[start, start + headerSize)` may ask for a trace: it names a
+ * trace destination, or (only in an account with `msg_trace`) carries a W3C `traceparent`. A
  * byte scan with no allocation: the only cost a message with headers that is not traced pays.
  */
-export function hasTraceHeader(data: Payload, start: number, headerSize: number): boolean {
+export function hasTraceHeader(data: Payload, start: number, headerSize: number, msgTrace?: { readonly traceDest: string | undefined }): boolean {
   if (typeof data === "string" || headerSize <= 0) return false;
-  const end = start + headerSize - DEST_KEY.length;
+  return hasKey(data, start, headerSize, DEST_KEY, false) || (msgTrace?.traceDest !== undefined && hasKey(data, start, headerSize, PARENT_KEY, true));
+}
+
+function hasKey(data: Uint8Array, start: number, headerSize: number, key: Buffer, anyCase: boolean): boolean {
+  const end = start + headerSize - key.length;
   // Each header line starts after a `\n`; the first line is the `NATS/1.0` status line.
   for (let i = data.indexOf(0x0a, start); i >= 0 && i < end; i = data.indexOf(0x0a, i + 1)) {
     let k = 0;
-    while (k < DEST_KEY.length && data[i + 1 + k] === DEST_KEY[k]) k++;
-    if (k === DEST_KEY.length) return true;
+    // ASCII letters only differ by 0x20 between cases; the key's other bytes (`-`, `:`) have it set already.
+    if (anyCase) while (k < key.length && (data[i + 1 + k]! | 0x20) === key[k]) k++;
+    else while (k < key.length && data[i + 1 + k] === key[k]) k++;
+    if (k === key.length) return true;
   }
   return false;
 }
 const DEST_KEY = Buffer.from(`${TRACE_DEST_HEADER}:`, "latin1");
+/** The W3C header nats-server 2.11 traces by, in any case (msgtrace.go `traceParentHdr`). */
+const TRACE_PARENT_HEADER = "traceparent";
+const PARENT_KEY = Buffer.from(`${TRACE_PARENT_HEADER}:`, "latin1");
+
+/** A `traceparent` value whose flags say sampled: `version-traceid-parentid-flags`, flags' low bit set. */
+function sampledTraceParent(headers: Record<string, string[]>): boolean {
+  for (const [name, values] of Object.entries(headers)) {
+    if (name.toLowerCase() !== TRACE_PARENT_HEADER) continue;
+    for (const value of values) {
+      const parts = value.split("-");
+      const flags = parts[3];
+      if (parts.length === 4 && flags !== undefined && /^[0-9a-fA-F]{2}$/.test(flags) && (parseInt(flags, 16) & 1) === 1) return true;
+    }
+  }
+  return false;
+}
 
 /** The header block as nats-server's map: names as written, values in order (genHeaderMapIfTraceHeadersPresent). */
 function parseHeaders(block: string): Record<string, string[]> {
@@ -109,14 +137,26 @@ function parseHeaders(block: string): Record<string, string[]> {
  * be used is nats-server's case: the message goes on untraced, or nowhere when it asked for
  * trace only; one the publisher may not publish on stops the message. Never throws.
  */
-export function deliverTraced(ingress: TraceIngress, headerSize: number, data: Uint8Array, start: number, end: number, deliver: () => void): void {
-  const headers = parseHeaders(Buffer.from(data.buffer, data.byteOffset + start, headerSize).toString("latin1"));
+export function deliverTraced(ingress: TraceIngress, headerSize: number, data: Buffer, start: number, end: number, deliver: TracedDelivery): void {
+  const headers = parseHeaders(data.toString("latin1", start, start + headerSize));
   const first = (name: string): string | undefined => headers[name]?.[0];
-  const dest = first(TRACE_DEST_HEADER);
-  const only = first(TRACE_ONLY_HEADER)?.toLowerCase();
+  let dest = first(TRACE_DEST_HEADER);
+  const external = dest === undefined && sampledTraceParent(headers);
+  // msgtrace.go initMsgTrace: trace-only goes with `Nats-Trace-Dest` only, never with `traceparent`.
+  const only = dest === undefined ? undefined : first(TRACE_ONLY_HEADER)?.toLowerCase();
   const traceOnly = only === "1" || only === "true" || only === "on";
+  if (external) {
+    const msgTrace = ingress.msgTrace;
+    dest = msgTrace?.traceDest;
+    // Sampled at the origin only; one not picked is marked so that no server further on traces it.
+    if (dest !== undefined && ingress.kind === TraceKind.client && !sample(msgTrace!.traceSampling)) {
+      const off = disableTraceHeader(headerSize, data, start, end);
+      deliver(off.headerSize, off.data, 0, off.end);
+      return;
+    }
+  }
   if (dest === undefined || dest === TRACE_DEST_DISABLED || first(TRACE_ORIGIN_ACCOUNT_HEADER) !== undefined || !isValidLiteralSubject(dest)) {
-    if (!traceOnly) deliver();
+    if (!traceOnly) deliver(headerSize, data, start, end);
     return;
   }
   if (ingress.mayPublish !== undefined && !ingress.mayPublish(dest)) {
@@ -125,7 +165,7 @@ export function deliverTraced(ingress: TraceIngress, headerSize: number, data: U
   }
   const trace = new MessageTrace(ingress, dest, traceOnly, headers, end - start);
   try {
-    runTraced(trace, deliver);
+    runTraced(trace, () => deliver(headerSize, data, start, end));
   } finally {
     trace.send();
   }
@@ -228,6 +268,11 @@ class MessageTrace implements DeliveryTrace {
     });
     route(this.#ingress.publisher, undefined, this.#dest, "", -1, json, 0, Buffer.byteLength(json));
   }
+}
+
+/** msgtrace.go sample: `sampling` percent, about (nats-server draws 0-99 and keeps draws <= sampling). */
+function sample(sampling: number): boolean {
+  return sampling <= 0 || sampling >= 100 || Math.floor(Math.random() * 100) <= sampling;
 }
 
 function event(type: string, fields: TraceRecord): TraceRecord {

@@ -153,7 +153,7 @@ export class DirectApi {
     const block = MsgHeaders.from(headers).encode();
     sizeOf(data);
     const payload = Buffer.concat([block, typeof data === "string" ? Buffer.from(data, "utf8") : (data ?? EMPTY)]);
-    if (hasTraceHeader(payload, 0, block.length)) return this.#routeTraced(subject, reply, block.length, payload, guard);
+    if (hasTraceHeader(payload, 0, block.length, this.#host.account)) return this.#routeTraced(subject, reply, block.length, payload, guard);
     return this.#route(subject, reply, block.length, payload, payload.length);
   }
 
@@ -169,9 +169,10 @@ export class DirectApi {
       publisher: this.#publisher,
       subject,
       mayPublish: (dest) => !isReservedPublishSubject(dest) && (guard === undefined || guard.canPublish(dest)),
+      msgTrace: this.#host.account,
     };
-    deliverTraced(ingress, headerSize, payload, 0, payload.length, () => {
-      delivered = this.#route(subject, reply, headerSize, payload, payload.length);
+    deliverTraced(ingress, headerSize, payload, 0, payload.length, (h, d, s, e) => {
+      delivered = this.#route(subject, reply, h, s === 0 ? d : d.subarray(s, e), e - s);
     });
     return delivered;
   }

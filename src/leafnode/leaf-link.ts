@@ -559,7 +559,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       const h = this.#host;
       const server = { id: h.serverId, name: h.serverName, host: h.options.host, version: SERVER_VERSION, jetstream: false };
       const ingress = { server, kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT, publisher: this.publisher, subject };
-      deliverTraced(ingress, headerSize, data, start, end, () => h.routeInbound(this, subject, reply, queues, headerSize, data, start, end));
+      deliverTraced(ingress, headerSize, data, start, end, (hs, d, s, e) => h.routeInbound(this, subject, reply, queues, hs, d, s, e));
       return;
     }
     this.#host.routeInbound(this, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end);

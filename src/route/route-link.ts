@@ -394,9 +394,10 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       publisher = acc.publisher();
       this.#publishers.set(account, publisher);
     }
-    if (headerSize > 0 && hasTraceHeader(data, start, headerSize)) {
-      const ingress = { server: this.#host.traceServer, kind: TraceKind.router, cid: this.cid, name: this.peerName, account, publisher, subject };
-      deliverTraced(ingress, headerSize, data, start, end, () => this.#host.routeInbound(this, publisher, subject, reply, queues, headerSize, data, start, end));
+    const acc = headerSize > 0 ? this.#host.account(account) : undefined;
+    if (headerSize > 0 && hasTraceHeader(data, start, headerSize, acc)) {
+      const ingress = { server: this.#host.traceServer, kind: TraceKind.router, cid: this.cid, name: this.peerName, account, publisher, subject, msgTrace: acc };
+      deliverTraced(ingress, headerSize, data, start, end, (h, d, s, e) => this.#host.routeInbound(this, publisher, subject, reply, queues, h, d, s, e));
       return;
     }
     this.#host.routeInbound(this, publisher, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end);
