@@ -264,9 +264,25 @@ export function deliverOneTraced(sub: Subscription, subject: string, reply: stri
     trace.egress(sub, "");
     return true;
   }
-  const ok = deliverOne(sub, subject, reply, headerSize, data, start, end);
+  const ok = deliverOutsideTrace(sub, subject, reply, headerSize, data, start, end);
   trace.egress(sub, ok ? "" : TraceError.clientClosed);
   return ok;
+}
+
+/**
+ * A subscriber's own delivery, with no trace under way: an in-process callback that publishes
+ * (a responder, JetStream's acknowledgement) publishes a message of its own, not this one.
+ */
+function deliverOutsideTrace(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+  const outer = tracing;
+  tracing = undefined;
+  generalDeliveries--;
+  try {
+    return deliverOne(sub, subject, reply, headerSize, data, start, end);
+  } finally {
+    tracing = outer;
+    generalDeliveries++;
+  }
 }
 
 // ---- targets that take a message once however many of their subscriptions match ----------

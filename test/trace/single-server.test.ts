@@ -189,6 +189,16 @@ describe("message tracing, one server", () => {
     assert.equal(delivered, 3);
   });
 
+  it("an in-process responder's answer is its own message, not part of the request's trace", async (t) => {
+    const server = await startBroker(t);
+    const nc = await client(t, server.url);
+    server.subscribe("svc.inproc", { callback: (_e, m) => void m.respond("answer") });
+    const wait = await traces(nc, "tr.svc");
+    assert.equal((await nc.request("svc.inproc", "q", { timeout: 2000, traceDestination: "tr.svc" })).string(), "answer");
+    const [event] = await wait(1);
+    assert.deepEqual(steps(event!, "eg").map((e) => [e.name, e.sub]), [["in-process", "svc.inproc"]]);
+  });
+
   it("in-process: a publish with the header is traced, and in-process subscribers are egress", async (t) => {
     const server = await startBroker(t, { serverName: "embedded" });
     const nc = await client(t, server.url);
