@@ -221,16 +221,23 @@ class MessageTrace implements DeliveryTrace {
     const seen = this.#linked?.get(link);
     if (seen !== undefined || this.#linked?.has(link) === true) return seen;
     (this.#linked ??= new Map()).set(link, undefined);
-    if (!supportsTracing && this.traceOnly) {
-      // msgtrace.go: a peer that cannot trace would deliver a trace-only message for real.
-      this.#addEgress(target, undefined, "", TraceError.onlyNoSupport);
-      return undefined;
-    }
+    // client.go processMsgResults numbers the hop before deliverMsg decides whether it goes.
     this.#hops++;
     const hop = this.#hop === "" ? String(this.#hops) : `${this.#hop}.${this.#hops}`;
+    if (!supportsTracing && this.traceOnly) {
+      // msgtrace.go: a peer that cannot trace would deliver a trace-only message for real.
+      this.#addEgress(target, undefined, hop, TraceError.onlyNoSupport);
+      return undefined;
+    }
     this.#linked.set(link, hop);
     this.#addEgress(target, undefined, hop, supportsTracing ? "" : TraceError.noSupport);
     return hop;
+  }
+
+  linkRefused(link: object, target: TraceTarget, error: string): void {
+    if (this.#linked?.has(link) === true) return;
+    (this.#linked ??= new Map()).set(link, undefined);
+    this.#addEgress(target, undefined, "", error);
   }
 
   #addEgress(target: TraceTarget, sub: Subscription | undefined, hop: string, error: string): void {

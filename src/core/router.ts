@@ -178,6 +178,8 @@ export interface DeliveryTrace {
    * undefined when it must not send (trace-only to a peer that cannot trace). Once per link.
    */
   linkHop(link: object, target: TraceTarget, supportsTracing: boolean): string | undefined;
+  /** A link may not carry the message (its permissions): reported once per link. */
+  linkRefused(link: object, target: TraceTarget, error: string): void;
   serviceImport(account: string, from: string, to: string): void;
   streamExport(account: string, to: string): void;
   subjectMapping(to: string): void;

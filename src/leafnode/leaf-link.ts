@@ -25,6 +25,7 @@ import { PublisherCache } from "../core/publisher-cache.ts";
 import { SERVER_VERSION } from "../base/constants.ts";
 import { GLOBAL_ACCOUNT } from "../core/account.ts";
 import { deliverTraced, hasTraceHeader, MSG_TRACE_PROTO, stampHop, TraceKind } from "../core/message-trace.ts";
+import { TraceError } from "../core/message-trace-errors.ts";
 import { currentTrace } from "../core/router.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "../core/subscription.ts";
 import { redactSecrets } from "../core/trace.ts";
@@ -438,7 +439,11 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
    * A queue group with a local member stays local, as nats-server prefers local members.
    */
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
-    if (this.#closed || !this.#established || !this.#mayExport(subject)) return false;
+    if (this.#closed || !this.#established) return false;
+    if (!this.#mayExport(subject)) {
+      currentTrace()?.linkRefused(this, { kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT }, TraceError.pubViolation);
+      return false;
+    }
     const remote = this.#remote.match(subject);
     if (sub.queue === undefined) {
       if (remote.psubs[0] !== sub) return false;

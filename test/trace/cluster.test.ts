@@ -103,7 +103,7 @@ describe("message tracing across a route", () => {
       [1, "old", "1", "Message delivered but remote does not support message tracing so no trace event generated from there"],
     ]);
     assert.deepEqual(steps(only!, "eg").map((e) => [e.kind, e.name, e.hop, e.error]), [
-      [1, "old", undefined, "Not delivered because remote does not support message tracing"],
+      [1, "old", "1", "Not delivered because remote does not support message tracing"],
     ]);
     await sleep(100);
     assert.deepEqual(got, ["traced"]);

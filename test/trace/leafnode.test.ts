@@ -96,6 +96,27 @@ describe("message tracing across leaf links", () => {
     assert.deepEqual(got, ["1.1"]);
   });
 
+  it("a leaf whose permissions refuse the subject is an egress with nats-server's publish-denied error", async (t) => {
+    const hub = await start(t, {
+      serverName: "hub",
+      leafnodes: { port: 0, authorization: { users: [{ user: "spoke", password: "pw", permissions: { subscribe: { allow: [">"], deny: ["secret.x"] } } }] } },
+    });
+    const spoke = await start(t, { serverName: "spoke", leafnodes: { remotes: [{ urls: [`nats-leaf://spoke:pw@127.0.0.1:${hub.leafNodePort}`] }] } });
+    await linksUp(hub);
+    const onSpoke = await client(t, spoke.url);
+    const onHub = await client(t, hub.url);
+    let leaked = 0;
+    onSpoke.subscribe("secret.*", { callback: () => void leaked++ });
+    await onSpoke.flush();
+    await eventually(() => hub.leafNodes[0]!.remoteInterest >= 1, "the spoke's interest at the hub");
+    const wait = await traces(onHub, "tr.perm");
+    onHub.publish("secret.x", "x", { traceDestination: "tr.perm" });
+    const [event] = await wait(1);
+    assert.deepEqual(steps(event!, "eg").map((e) => [e.kind, e.name, e.error]), [[4, "spoke", "Not delivered because publish denied for this subject"]]);
+    await sleep(50);
+    assert.equal(leaked, 0);
+  });
+
   it("a nats-server 2.9.10 hub: a traced message reaches its subscribers, a trace-only one is withheld", { skip: hasNatsServer() ? false : "nats-server is not installed" }, async (t) => {
     const hub = await startHub(t, { leafAuth: "", name: "oldhub" });
     const spoke = await start(t, { serverName: "spoke", leafnodes: { remotes: [{ urls: [`127.0.0.1:${hub.leafPort}`] }] } });
@@ -114,7 +135,8 @@ describe("message tracing across leaf links", () => {
     assert.deepEqual(steps(traced!, "eg").map((e) => [e.kind, e.hop, e.error]), [
       [4, "1", "Message delivered but remote does not support message tracing so no trace event generated from there"],
     ]);
-    assert.deepEqual(steps(only!, "eg").map((e) => [e.kind, e.error]), [[4, "Not delivered because remote does not support message tracing"]]);
+    assert.deepEqual(steps(only!, "eg").map((e) => [e.kind, e.hop, e.error]), [[4, "1", "Not delivered because remote does not support message tracing"]]);
+    assert.equal(only!.hops, 1);
     await sleep(100);
     assert.deepEqual(got, ["traced"]);
   });
