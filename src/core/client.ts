@@ -67,7 +67,7 @@ export interface ClientHost {
   /** Authentication in force (it can change at runtime: `server.setAuth`). */
   readonly auth: ConnectAuthenticator;
   /** Who this server is, for the trace events of messages its clients publish (message-trace.ts). */
-  readonly traceServer?: TraceServer;
+  traceServer?(): TraceServer;
 }
 
 /** How the bytes of a connection reached us. */
@@ -494,7 +494,7 @@ export class Client implements ProtocolHandler, MessageSink {
   #traceIngress(subject: string): TraceIngress {
     const guard = this.guard;
     return {
-      server: this.#host.traceServer ?? { id: "", name: "", host: "", version: "", jetstream: false },
+      server: this.#host.traceServer?.() ?? { id: "", name: "", host: "", version: "", jetstream: false },
       kind: TraceKind.client,
       cid: this.cid,
       name: this.connectOptions.name,

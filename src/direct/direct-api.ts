@@ -35,7 +35,7 @@ export interface DirectHost {
   callbackError(err: unknown, sub: DirectSubscription): void;
   slowConsumer(sub: DirectSubscription): void;
   /** Who the server is, for the trace events of messages published in-process (core/message-trace.ts). */
-  readonly traceServer?: TraceServer;
+  traceServer?(): TraceServer;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -161,7 +161,7 @@ export class DirectApi {
   #routeTraced(subject: string, reply: string, headerSize: number, payload: Buffer, guard: PublishGuard | undefined): boolean {
     let delivered = false;
     const ingress: TraceIngress = {
-      server: this.#host.traceServer ?? { id: "", name: "", host: "", version: "", jetstream: false },
+      server: this.#host.traceServer?.() ?? { id: "", name: "", host: "", version: "", jetstream: false },
       kind: TraceKind.client,
       cid: 0,
       name: IN_PROCESS_NAME,

@@ -222,9 +222,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
       clientConnected: (client) => server.#system?.clientConnected(client),
       userInfo: (client) => server.#system?.userInfo(client),
-      get traceServer() {
-        return server.#traceServer();
-      },
+      traceServer: () => server.#traceServer(),
     };
     this.#direct = this.#newDirectApi(this.#account);
     const jetstream = this.#options.jetstream;
@@ -856,9 +854,6 @@ export class Server extends TypedEmitter<ServerEvents> {
   #newDirectApi(account: Account): DirectApi {
     const server = this;
     return new DirectApi({
-      get traceServer() {
-        return server.#traceServer();
-      },
       account,
       stats: this.#stats,
       maxPayload: this.#options.maxPayload,
@@ -878,6 +873,8 @@ export class Server extends TypedEmitter<ServerEvents> {
         const info = { cid: 0, transport: "direct", remoteAddress: undefined, remotePort: undefined, name: sub.subject };
         server.#emitSafely("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
       },
+      // A method, not a getter: an accessor in this object slows every in-process publish.
+      traceServer: () => server.#traceServer(),
     });
   }
 
