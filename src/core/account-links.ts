@@ -11,7 +11,8 @@
 import { randomBytes } from "node:crypto";
 import type { Account } from "./account.ts";
 import type { PublisherCache } from "./publisher-cache.ts";
-import { deliverRouted, matchedSubject } from "./router.ts";
+import { disableTraceHeader } from "./message-trace.ts";
+import { currentTrace, deliverRouted, matchedSubject, runTraced, type DeliveryTrace } from "./router.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "./subscription.ts";
 
 /** How many responses a service export sends to one request (nats-server's response types). */
@@ -84,6 +85,22 @@ function forward(cache: PublisherCache, routing: string, subject: string, reply:
   }
 }
 
+/**
+ * A traced message crossing into another account where tracing is not allowed (accounts.go
+ * `allow_trace` off, the default): the trace stops here. A trace-only message goes no further
+ * (and counts as delivered, as nats-server, so that a request gets no no-responders); any other
+ * goes on untraced, its destination header disabled so that no server further on traces it.
+ */
+function forwardUntraced(trace: DeliveryTrace, headerSize: number, data: Payload, start: number, end: number, send: (headerSize: number, data: Payload, end: number) => boolean): boolean {
+  if (trace.traceOnly) return true;
+  const off = typeof data === "string" ? undefined : disableTraceHeader(headerSize, data, start, end);
+  let delivered = false;
+  runTraced(undefined, () => {
+    delivered = off === undefined ? send(headerSize, data, end) : send(off.headerSize, off.data, off.end);
+  });
+  return delivered;
+}
+
 /** A sink that publishes into another account: nothing to write, no echo, no permissions. */
 abstract class CrossAccountSink implements MessageSink {
   readonly kind = SinkKind.inProcess;
@@ -117,12 +134,14 @@ class StreamImportSink extends CrossAccountSink {
   readonly #into: PublisherCache;
   readonly #importer: Account;
   readonly #mapping: SubjectMapping;
+  readonly #allowTrace: boolean;
 
-  constructor(into: Account, mapping: SubjectMapping) {
+  constructor(into: Account, mapping: SubjectMapping, allowTrace: boolean) {
     super();
     this.#into = into.publisher();
     this.#importer = into;
     this.#mapping = mapping;
+    this.#allowTrace = allowTrace;
   }
 
   interestIn(subject: string): boolean {
@@ -134,6 +153,11 @@ class StreamImportSink extends CrossAccountSink {
     // crosses on the deliver subject and still shows the stored subject on the other side.
     const matched = matchedSubject(subject);
     const mapped = this.#mapping.apply(matched);
+    const trace = currentTrace();
+    if (trace !== undefined) {
+      trace.streamExport(this.#importer.name, mapped);
+      if (!this.#allowTrace) return forwardUntraced(trace, headerSize, data, start, end, (h, d, e) => forward(this.#into, mapped, matched === subject ? mapped : subject, reply, h, d, d === data ? start : 0, e));
+    }
     return forward(this.#into, mapped, matched === subject ? mapped : subject, reply, headerSize, data, start, end);
   }
 }
@@ -204,17 +228,30 @@ class ServiceImportSink extends CrossAccountSink {
   readonly #into: PublisherCache;
   readonly #mapping: SubjectMapping;
   readonly #responses: ResponseSink;
+  readonly #exporter: string;
+  readonly #allowTrace: boolean;
 
-  constructor(into: Account, mapping: SubjectMapping, responses: ResponseSink) {
+  constructor(into: Account, mapping: SubjectMapping, responses: ResponseSink, allowTrace: boolean) {
     super();
     this.#into = into.publisher();
+    this.#exporter = into.name;
     this.#mapping = mapping;
     this.#responses = responses;
+    this.#allowTrace = allowTrace;
   }
 
   deliver(_sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
-    const replyThere = reply === "" ? "" : this.#responses.track(reply);
     const mapped = this.#mapping.apply(subject);
+    const trace = currentTrace();
+    if (trace !== undefined) {
+      trace.serviceImport(this.#exporter, subject, mapped);
+      if (!this.#allowTrace) return forwardUntraced(trace, headerSize, data, start, end, (h, d, e) => this.#forward(mapped, reply, h, d, d === data ? start : 0, e));
+    }
+    return this.#forward(mapped, reply, headerSize, data, start, end);
+  }
+
+  #forward(mapped: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+    const replyThere = reply === "" ? "" : this.#responses.track(reply);
     return forward(this.#into, mapped, mapped, replyThere, headerSize, data, start, end);
   }
 }
@@ -225,8 +262,8 @@ let importSids = 0;
  * Subscribes `importer` to `subject` of `exporter` (a stream import): messages appear in the
  * importer's account under `to` (the same subject when equal). Returns the unsubscribe.
  */
-export function linkStreamImport(exporter: Account, subject: string, importer: Account, to: string): () => void {
-  const sub = new Subscription(new StreamImportSink(importer, new SubjectMapping(subject, to)), subject, undefined, `import-${++importSids}`);
+export function linkStreamImport(exporter: Account, subject: string, importer: Account, to: string, allowTrace = false): () => void {
+  const sub = new Subscription(new StreamImportSink(importer, new SubjectMapping(subject, to), allowTrace), subject, undefined, `import-${++importSids}`);
   exporter.sublist.insert(sub);
   return () => void exporter.sublist.remove(sub);
 }
@@ -242,10 +279,11 @@ export function linkServiceImport(
   to: string,
   responseType: ServiceResponseType,
   threshold = DEFAULT_RESPONSE_THRESHOLD_MS,
+  allowTrace = false,
 ): () => void {
   const responses = new ResponseSink(importer, responseType, threshold);
   const back = new Subscription(responses, `${responses.prefix}>`, undefined, `import-${++importSids}`);
-  const sub = new Subscription(new ServiceImportSink(exporter, new SubjectMapping(to, subject), responses), to, undefined, `import-${++importSids}`);
+  const sub = new Subscription(new ServiceImportSink(exporter, new SubjectMapping(to, subject), responses, allowTrace), to, undefined, `import-${++importSids}`);
   exporter.sublist.insert(back);
   importer.sublist.insert(sub);
   return () => {

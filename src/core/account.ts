@@ -21,6 +21,13 @@ export class Account {
   connections = 0;
   /** Its subject mappings, applied to what its clients and in-process API publish; undefined for none. */
   mappings: SubjectMappings | undefined = undefined;
+  /**
+   * Where messages carrying a sampled W3C `traceparent` header are traced (nats-server 2.11's
+   * account `msg_trace.dest`); undefined for none. See core/message-trace.ts.
+   */
+  traceDest: string | undefined = undefined;
+  /** Percent of such messages traced from a client of this account (`msg_trace.sampling`), 1-100. */
+  traceSampling = 100;
 
   constructor(name: string, sublist: Sublist<Subscription> = new Sublist<Subscription>()) {
     this.name = name;

@@ -6,7 +6,7 @@
  * to this account, a chain of imports that comes back on itself) is refused here, whole.
  */
 import { InvalidOptionError } from "../base/errors.ts";
-import { isValidSubject } from "../subjects/subject.ts";
+import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.ts";
 import type { Sublist } from "../subjects/sublist.ts";
 import { Account, GLOBAL_ACCOUNT } from "./account.ts";
 import type { Subscription } from "./subscription.ts";
@@ -27,6 +27,11 @@ export interface AccountExport {
   responseType?: ServiceResponseType;
   /** For a service: milliseconds the responses to one request may take. Default 2 minutes. */
   responseThreshold?: number;
+  /**
+   * For a service: a traced request stays traced in this account (nats-server's `allow_trace`).
+   * Default false: the trace reports the import and stops there.
+   */
+  allowTrace?: boolean;
 }
 
 /** What an account takes from another's exports. */
@@ -39,6 +44,11 @@ export interface AccountImport {
   prefix?: string;
   /** The subject it has in this account (same wildcards, in the same order). */
   to?: string;
+  /**
+   * For a stream: a traced message stays traced in this account (nats-server's `allow_trace`).
+   * Default false: the trace reports the export and stops there.
+   */
+  allowTrace?: boolean;
 }
 
 /** An account's limits; -1 (or absent) for none. */
@@ -56,6 +66,11 @@ export interface AccountDefinition {
   limits?: AccountLimits;
   /** Subject mappings (nats-server's account `mappings`). */
   mappings?: SubjectMappingOptions;
+  /**
+   * nats-server 2.11's account `msg_trace`: a message carrying a sampled W3C `traceparent`
+   * header is traced to `dest` (see docs/tracing.md), `sampling` percent of them (default 100).
+   */
+  msgTrace?: string | { dest: string; sampling?: number };
 }
 
 /** An account's JetStream limits as `$JS.API.INFO` reports them (nats-server's `JetStreamAccountLimits`). */
@@ -134,6 +149,8 @@ export class Accounts {
     account.maxSubscriptions = limits?.subscriptions ?? -1;
     const mappings = definition.mappings;
     account.mappings = mappings !== undefined && Object.keys(mappings).length > 0 ? new SubjectMappings(mappings, `accounts.${name}.mappings`) : undefined;
+    const msgTrace = definition.msgTrace;
+    if (msgTrace !== undefined) applyMsgTrace(account, msgTrace, `accounts.${name}.msgTrace`);
   }
 
   /**
@@ -154,8 +171,8 @@ export class Accounts {
       const importer = this.#byName.get(link.importer)!;
       this.#unlink.push(
         link.kind === "stream"
-          ? linkStreamImport(exporter, link.subject, importer, link.to)
-          : linkServiceImport(exporter, link.subject, importer, link.to, link.responseType, link.responseThreshold),
+          ? linkStreamImport(exporter, link.subject, importer, link.to, link.allowTrace)
+          : linkServiceImport(exporter, link.subject, importer, link.to, link.responseType, link.responseThreshold, link.allowTrace),
       );
     }
   }
@@ -176,6 +193,15 @@ export class Accounts {
   }
 }
 
+/** opts.go parseMessageTrace's checks and words. */
+function applyMsgTrace(account: Account, msgTrace: NonNullable<AccountDefinition["msgTrace"]>, at: string): void {
+  const { dest, sampling = 100 } = typeof msgTrace === "string" ? { dest: msgTrace } : msgTrace;
+  if (typeof dest !== "string" || !isValidLiteralSubject(dest)) throw new InvalidOptionError(at, `Trace destination ${JSON.stringify(dest)} is not valid`);
+  if (!Number.isInteger(sampling) || sampling < 1 || sampling > 100) throw new InvalidOptionError(at, `Trace destination sampling value ${sampling} is invalid, needs to be [1..100]`);
+  account.traceDest = dest;
+  account.traceSampling = sampling;
+}
+
 interface PlannedLink {
   kind: "stream" | "service";
   exporter: string;
@@ -186,6 +212,7 @@ interface PlannedLink {
   to: string;
   responseType: ServiceResponseType;
   responseThreshold: number | undefined;
+  allowTrace: boolean;
 }
 
 /** Checks every export and import, and says what to link; throws at the first problem. */
@@ -254,6 +281,7 @@ function planImport(
     to,
     responseType: exported.responseType ?? "singleton",
     responseThreshold: exported.responseThreshold,
+    allowTrace: (kind === "stream" ? imp.allowTrace : exported.allowTrace) === true,
   };
 }
 

@@ -20,8 +20,9 @@ import type { ConnectionSettings } from "./connection-settings.ts";
 import { isReservedPublishSubject, isReservedReply } from "./reserved.ts";
 import type { Account } from "./account.ts";
 import type { PublisherCache } from "./publisher-cache.ts";
-import { route } from "./router.ts";
-import { SinkKind, Subscription, type MessageSink, type Payload } from "./subscription.ts";
+import { deliverTraced, hasTraceHeader, TraceKind, type TraceIngress, type TraceServer } from "./message-trace.ts";
+import { currentTrace, route } from "./router.ts";
+import { SinkKind, Subscription, type MessageSink, type Payload, type TraceTarget } from "./subscription.ts";
 import { redactSecrets } from "./trace.ts";
 
 /** Input parsed per event-loop turn at most, in bytes (a socket read is at most 64 KiB anyway). */
@@ -65,6 +66,8 @@ export interface ClientHost {
   userInfo(client: Client): string | undefined;
   /** Authentication in force (it can change at runtime: `server.setAuth`). */
   readonly auth: ConnectAuthenticator;
+  /** Who this server is, for the trace events of messages its clients publish (message-trace.ts). */
+  traceServer?(): TraceServer;
 }
 
 /** How the bytes of a connection reached us. */
@@ -452,15 +455,24 @@ export class Client implements ProtocolHandler, MessageSink {
     const stats = this.#host.stats;
     stats.inMsgs++;
     stats.inBytes += size;
+    if (headerSize > 0 && hasTraceHeader(data, start, headerSize, this.#account)) {
+      deliverTraced(this.#traceIngress(subject), headerSize, data, start, end, (h, d, s, e) => this.#publish(subject, reply, h, d, s, e));
+      return;
+    }
+    this.#publish(subject, reply, headerSize, data, start, end);
+  }
+
+  /** The rest of processInboundClientMsg, once the message is counted (and its trace begun). */
+  #publish(subject: string, reply: string, headerSize: number, data: Buffer, start: number, end: number): void {
     const opts = this.connectOptions;
     // nats-server sends this at the control line and still routes the message.
     if (opts.pedantic && !isValidLiteralSubject(subject)) this.#queueFrame(encodeError(WireError.InvalidPublishSubject));
     if (isReservedPublishSubject(subject) || (this.guard !== undefined && !this.guard.canPublish(subject))) {
-      this.#queueFrame(encodeError(publishViolation(subject)));
+      this.#refusePublish(publishViolation(subject));
       return;
     }
     if (reply !== "" && isReservedReply(reply)) {
-      this.#queueFrame(encodeError(replyViolation(reply)));
+      this.#refusePublish(replyViolation(reply));
       return;
     }
     if (opts.verbose) this.#queueFrame(OK_FRAME);
@@ -471,6 +483,34 @@ export class Client implements ProtocolHandler, MessageSink {
     if (mappings !== undefined) subject = mappings.map(subject);
     const delivered = route(this.#publisher, this, subject, reply, headerSize, data, start, end);
     if (!delivered && reply !== "" && opts.noResponders) this.#sendNoResponders(reply);
+  }
+
+  /** client.go pubPermissionViolation: the `-ERR`, and the trace's ingress error when traced. */
+  #refusePublish(text: string): void {
+    this.#queueFrame(encodeError(text));
+    currentTrace()?.ingressError(text);
+  }
+
+  #traceIngress(subject: string): TraceIngress {
+    const guard = this.guard;
+    return {
+      server: this.#host.traceServer?.() ?? { id: "", name: "", host: "", version: "", jetstream: false },
+      kind: TraceKind.client,
+      cid: this.cid,
+      name: this.connectOptions.name,
+      account: this.#account.name,
+      publisher: this.#publisher,
+      subject,
+      // client.go allowedToPublishOnMsgTraceDest: the destination is published on as this client.
+      mayPublish: (dest) => !isReservedPublishSubject(dest) && (guard === undefined || guard.canPublish(dest)),
+      denied: (dest) => this.#queueFrame(encodeError(publishViolation(dest))),
+      msgTrace: this.#account,
+    };
+  }
+
+  /** Who this client is in a trace's `eg` event. */
+  traceTarget(): TraceTarget {
+    return { kind: TraceKind.client, cid: this.cid, name: this.connectOptions.name, account: this.#account.name };
   }
 
   #answerUserInfo(reply: string): boolean {

@@ -7,8 +7,9 @@
  * subscriber: a slow one is cut by its own connection, never awaited.
  */
 import type { MatchResult } from "../subjects/sublist.ts";
+import { TraceError } from "./message-trace-errors.ts";
 import type { PublisherCache } from "./publisher-cache.ts";
-import type { MessageSink, Payload, Subscription } from "./subscription.ts";
+import type { MessageSink, Payload, Subscription, TraceTarget } from "./subscription.ts";
 
 /**
  * Delivers one message to everyone interested in `subject` in the cache's account: every plain
@@ -78,8 +79,9 @@ export function deliverTo(
   start: number,
   end: number,
 ): boolean {
-  // Only a server with routes has collecting sinks: every other publish skips the scope.
-  const mark = collectingSinks === 0 ? -1 : beginDelivery();
+  // A server with routes (collecting sinks) or a traced message takes the general loop; every
+  // other publish runs only this one, small enough to inline (docs/in-process.md).
+  if (generalDeliveries !== 0) return deliverGeneral(result, publisher, subject, reply, headerSize, data, start, end);
   const psubs = result.psubs;
   const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
   let delivered = false;
@@ -90,9 +92,14 @@ export function deliverTo(
   // Apart, so that this loop stays small enough for V8 to inline it with the subscriber's
   // delivery into one body (docs/in-process.md, "Inlining budget").
   if (result.qsubs.length > 0 && deliverToQueues(result.qsubs, skip, subject, reply, headerSize, data, start, end)) delivered = true;
-  if (mark >= 0) endDelivery(mark);
   return delivered;
 }
+
+/**
+ * Collecting sinks alive (routes) plus traced deliveries under way: while both are none, every
+ * delivery takes {@link deliverTo}'s own loop.
+ */
+let generalDeliveries = 0;
 
 /**
  * One subscription: the rules every kind of subscriber shares, then the sink's own delivery.
@@ -158,6 +165,128 @@ function deliverToQueues(
   return delivered;
 }
 
+// ---- traced deliveries (message-trace.ts) --------------------------------------------------
+
+/** What the router tells the trace of the message it delivers (implemented in message-trace.ts). */
+export interface DeliveryTrace {
+  /** `Nats-Trace-Only`: subscribers are reported, not delivered to; links still carry it. */
+  readonly traceOnly: boolean;
+  /** `sub`, whose sink has a {@link MessageSink.traceTarget}, was reached (`error` "") or not. */
+  egress(sub: Subscription, error: string): void;
+  /**
+   * A link (route, leaf) sends the message on: the hop it stamps (`Nats-Trace-Hop`), or
+   * undefined when it must not send (trace-only to a peer that cannot trace). Once per link.
+   */
+  linkHop(link: object, target: TraceTarget, supportsTracing: boolean): string | undefined;
+  /** A link may not carry the message (its permissions): reported once per link. */
+  linkRefused(link: object, target: TraceTarget, error: string): void;
+  serviceImport(account: string, from: string, to: string): void;
+  streamExport(account: string, to: string): void;
+  subjectMapping(to: string): void;
+  ingressError(text: string): void;
+}
+
+/** The trace of the message being delivered; undefined for every untraced one. */
+let tracing: DeliveryTrace | undefined;
+
+/** The trace of the delivery under way, if the message is traced. */
+export function currentTrace(): DeliveryTrace | undefined {
+  return tracing;
+}
+
+/** Runs `run` with `trace` as the delivery's trace (undefined: untraced, as across an import that does not allow it). */
+export function runTraced(trace: DeliveryTrace | undefined, run: () => void): void {
+  const outer = tracing;
+  tracing = trace;
+  generalDeliveries++;
+  try {
+    run();
+  } finally {
+    tracing = outer;
+    generalDeliveries--;
+  }
+}
+
+/**
+ * {@link deliverTo} in a delivery scope (a server with routes: see {@link collectTarget}) and
+ * for a traced message: the same rules, each refusal reported (client.go deliverMsg).
+ */
+function deliverGeneral(
+  result: MatchResult<Subscription>,
+  publisher: MessageSink | undefined,
+  subject: string,
+  reply: string,
+  headerSize: number,
+  data: Payload,
+  start: number,
+  end: number,
+): boolean {
+  const trace = tracing;
+  const mark = collectingSinks === 0 ? -1 : beginDelivery();
+  const skip = publisher !== undefined && !publisher.echo ? publisher : undefined;
+  let delivered = false;
+  for (const sub of result.psubs) {
+    if (sub.sink === skip) trace?.egress(sub, TraceError.noEcho);
+    else if (deliverOneTraced(sub, subject, reply, headerSize, data, start, end)) delivered = true;
+  }
+  for (const group of result.qsubs) {
+    const n = group.length;
+    const first = n === 1 ? 0 : Math.floor(Math.random() * n);
+    for (let k = 0; k < n; k++) {
+      const sub = group[(first + k) % n]!;
+      if (sub.sink === skip) continue;
+      if (deliverOneTraced(sub, subject, reply, headerSize, data, start, end)) {
+        delivered = true;
+        break;
+      }
+    }
+  }
+  if (mark >= 0) endDelivery(mark);
+  return delivered;
+}
+
+/**
+ * {@link deliverOne} while a message is traced (the same when it is not): a subscriber a message
+ * ends at is reported, and under trace-only counts as reached without getting anything (as
+ * nats-server, so that a traced request gets no no-responders status).
+ */
+export function deliverOneTraced(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+  const trace = tracing;
+  const sink = sub.sink;
+  if (trace === undefined || sink.traceTarget === undefined) return deliverOne(sub, subject, reply, headerSize, data, start, end);
+  if (sub.max > 0 && sub.delivered >= sub.max) {
+    trace.egress(sub, TraceError.autoUnsubExceeded);
+    return false;
+  }
+  if (sub.denyCheck && sink.guard!.permissions.deniesDelivery(subject)) {
+    trace.egress(sub, TraceError.subDeny);
+    return false;
+  }
+  if (trace.traceOnly) {
+    trace.egress(sub, "");
+    return true;
+  }
+  const ok = deliverOutsideTrace(sub, subject, reply, headerSize, data, start, end);
+  trace.egress(sub, ok ? "" : TraceError.clientClosed);
+  return ok;
+}
+
+/**
+ * A subscriber's own delivery, with no trace under way: an in-process callback that publishes
+ * (a responder, JetStream's acknowledgement) publishes a message of its own, not this one.
+ */
+function deliverOutsideTrace(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
+  const outer = tracing;
+  tracing = undefined;
+  generalDeliveries--;
+  try {
+    return deliverOne(sub, subject, reply, headerSize, data, start, end);
+  } finally {
+    tracing = outer;
+    generalDeliveries++;
+  }
+}
+
 // ---- targets that take a message once however many of their subscriptions match ----------
 
 /**
@@ -189,9 +318,13 @@ let collectingSinks = 0;
 /** A collecting sink is alive until the returned function is called (once). */
 export function registerCollectingSink(): () => void {
   collectingSinks++;
+  generalDeliveries++;
   let registered = true;
   return () => {
-    if (registered) collectingSinks--;
+    if (registered) {
+      collectingSinks--;
+      generalDeliveries--;
+    }
     registered = false;
   };
 }

@@ -9,6 +9,7 @@ import { randomInt } from "node:crypto";
 import { InvalidOptionError } from "../base/errors.ts";
 import { isValidSubject, subjectHasWildcard, subjectMatches } from "../subjects/subject.ts";
 import { SubjectTransform, TransformError, validateMapping } from "../subjects/subject-transform.ts";
+import { currentTrace } from "./router.ts";
 
 /** One weighted destination of a mapping. */
 export interface MappingDestination {
@@ -46,8 +47,17 @@ export class SubjectMappings {
     return this.#mappings.length;
   }
 
-  /** The subject a message published on `subject` goes to (itself when no mapping matches). */
+  /**
+   * The subject a message published on `subject` goes to (itself when no mapping matches); a
+   * traced message's trace reports the change (nats-server's `sm` event).
+   */
   map(subject: string): string {
+    const mapped = this.#select(subject);
+    if (mapped !== subject) currentTrace()?.subjectMapping(mapped);
+    return mapped;
+  }
+
+  #select(subject: string): string {
     for (const m of this.#mappings) {
       if (m.wildcard ? !subjectMatches(subject, m.source) : m.source !== subject) continue;
       const { destinations } = m;

@@ -55,6 +55,23 @@ export interface MessageSink {
    * anyone in the importer's listens). Absent means yes.
    */
   interestIn?(subject: string): boolean;
+  /**
+   * Who this sink is, for a traced message's `eg` event (message-trace.ts): present on the sinks
+   * a message ends at (clients, in-process subscribers), which a trace-only message skips.
+   * Absent on links and on what passes messages on inside the server (imports, taps).
+   */
+  traceTarget?(): TraceTarget;
+}
+
+/** A subscriber as a trace event names it (nats-server MsgTraceEgress). */
+export interface TraceTarget {
+  /** nats-server's connection kind: 0 client, 1 route, 4 leaf. */
+  readonly kind: number;
+  readonly cid: number;
+  /** The connection's name (CONNECT `name`, a peer server's name); "" for none. */
+  readonly name: string;
+  /** Its account's name. */
+  readonly account: string;
 }
 
 /** One SUB: who asked, for what, and how many messages it has had. */

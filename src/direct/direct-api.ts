@@ -9,6 +9,7 @@ import { InvalidArgumentError, MaxPayloadError, NoRespondersError, ServerClosedE
 import type { TrafficStats } from "../core/client.ts";
 import type { Account } from "../core/account.ts";
 import type { PublisherCache } from "../core/publisher-cache.ts";
+import { IN_PROCESS_NAME, deliverTraced, hasTraceHeader, TraceKind, type TraceIngress, type TraceServer } from "../core/message-trace.ts";
 import { deliverTo } from "../core/router.ts";
 import { Subscription, type Payload as WirePayload } from "../core/subscription.ts";
 import { isValidSubject } from "../subjects/subject.ts";
@@ -33,6 +34,8 @@ export interface DirectHost {
   readonly maxPending: number;
   callbackError(err: unknown, sub: DirectSubscription): void;
   slowConsumer(sub: DirectSubscription): void;
+  /** Who the server is, for the trace events of messages published in-process (core/message-trace.ts). */
+  traceServer?(): TraceServer;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -107,6 +110,7 @@ export class DirectApi {
       unsubscribe: (entry) => void host.account.sublist.remove(entry),
       callbackError: (err, sub) => host.callbackError(err, sub),
       slowConsumer: (sub) => host.slowConsumer(sub),
+      account: host.account.name,
     };
   }
 
@@ -149,7 +153,28 @@ export class DirectApi {
     const block = MsgHeaders.from(headers).encode();
     sizeOf(data);
     const payload = Buffer.concat([block, typeof data === "string" ? Buffer.from(data, "utf8") : (data ?? EMPTY)]);
+    if (hasTraceHeader(payload, 0, block.length, this.#host.account)) return this.#routeTraced(subject, reply, block.length, payload, guard);
     return this.#route(subject, reply, block.length, payload, payload.length);
+  }
+
+  /** A message with `Nats-Trace-Dest`: traced as a client's is, the in-process publisher its ingress. */
+  #routeTraced(subject: string, reply: string, headerSize: number, payload: Buffer, guard: PublishGuard | undefined): boolean {
+    let delivered = false;
+    const ingress: TraceIngress = {
+      server: this.#host.traceServer?.() ?? { id: "", name: "", host: "", version: "", jetstream: false },
+      kind: TraceKind.client,
+      cid: 0,
+      name: IN_PROCESS_NAME,
+      account: this.#host.account.name,
+      publisher: this.#publisher,
+      subject,
+      mayPublish: (dest) => !isReservedPublishSubject(dest) && (guard === undefined || guard.canPublish(dest)),
+      msgTrace: this.#host.account,
+    };
+    deliverTraced(ingress, headerSize, payload, 0, payload.length, (h, d, s, e) => {
+      delivered = this.#route(subject, reply, h, s === 0 ? d : d.subarray(s, e), e - s);
+    });
+    return delivered;
   }
 
   #route(subject: string, reply: string, headerSize: number, payload: WirePayload, size: number): boolean {

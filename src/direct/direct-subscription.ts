@@ -4,7 +4,8 @@
  * Shaped like nats.js `Subscription`: a callback, or an async iterator; `unsubscribe(max?)`,
  * `drain()`, `getReceived()`.
  */
-import { SinkKind, type MessageSink, type Payload, type Subscription } from "../core/subscription.ts";
+import { IN_PROCESS_NAME } from "../core/message-trace.ts";
+import { SinkKind, type MessageSink, type Payload, type Subscription, type TraceTarget } from "../core/subscription.ts";
 import type { PublishGuard } from "../core/publish-guard.ts";
 import { DirectMsg, type Responder } from "./direct-message.ts";
 import type { SubscribeOptions as PublicSubscribeOptions } from "./public-types.ts";
@@ -26,6 +27,8 @@ export interface DirectSubscriptionHost {
   unsubscribe(entry: Subscription): void;
   callbackError(err: unknown, sub: DirectSubscription): void;
   slowConsumer(sub: DirectSubscription): void;
+  /** The account's name, as a trace event names where a delivery went. */
+  readonly account: string;
 }
 
 /** Users see it as the `DirectSubscription` interface of public-types.ts. */
@@ -114,6 +117,11 @@ export class DirectSubscription implements MessageSink, AsyncIterable<DirectMsg>
       this.#host.callbackError(err, this);
     }
     return true;
+  }
+
+  /** @internal An in-process subscriber in a trace event: a client without a connection (cid 0). */
+  traceTarget(): TraceTarget {
+    return { kind: 0, cid: 0, name: IN_PROCESS_NAME, account: this.#host.account };
   }
 
   /** @internal The message that reaches `max` has been delivered: the subscription ends (as nats.js). */

@@ -22,6 +22,11 @@ import { LeafParser, type LeafProtocolHandler } from "../protocol/leaf-parser.ts
 import { ParseError, type ParseErrorCode } from "../protocol/parser-states.ts";
 import { Connection, ConnectionKind } from "../core/connection.ts";
 import { PublisherCache } from "../core/publisher-cache.ts";
+import { SERVER_VERSION } from "../base/constants.ts";
+import { GLOBAL_ACCOUNT } from "../core/account.ts";
+import { deliverTraced, hasTraceHeader, MSG_TRACE_PROTO, stampHop, TraceKind } from "../core/message-trace.ts";
+import { TraceError } from "../core/message-trace-errors.ts";
+import { currentTrace } from "../core/router.ts";
 import { SinkKind, Subscription, type MessageSink, type Payload } from "../core/subscription.ts";
 import { redactSecrets } from "../core/trace.ts";
 import { DEFAULT_DIAL_TLS, dialTls } from "../transport/tls.ts";
@@ -96,6 +101,8 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   #loop = false;
   #infoReceived = false;
   #peerHeaders = true;
+  /** The peer's protocol level (its INFO `proto`, its CONNECT `protocol`): 3 and up traces messages. */
+  #peerProto = 0;
   /** Hub-imposed (solicit) or user (accept) permissions; undefined = all allowed. */
   #perms: CompiledPermissions | undefined;
   #nonce: string | undefined;
@@ -241,6 +248,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.peerId = typeof info["server_id"] === "string" ? info["server_id"] : "";
     this.peerName = typeof info["server_name"] === "string" ? info["server_name"] : this.peerId;
     this.#peerHeaders = info["headers"] === true;
+    this.#peerProto = typeof info["proto"] === "number" ? info["proto"] : 0;
     this.#nonce = typeof info["nonce"] === "string" ? info["nonce"] : undefined;
     this.#applyHubPermissions(info);
     const wantTls = info["tls_required"] === true || this.#solicit?.remote.tls !== undefined || this.#solicit?.url.protocol === "tls:";
@@ -298,6 +306,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const str = (k: string): string => (typeof c[k] === "string" ? (c[k] as string) : "");
     this.peerId = str("server_id");
     this.peerName = str("name") || this.peerId;
+    this.#peerProto = typeof c["protocol"] === "number" ? c["protocol"] : 0;
     this.#peerHeaders = c["headers"] === true;
     const creds: ConnectCredentials = {
       user: str("user"),
@@ -430,7 +439,11 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
    * A queue group with a local member stays local, as nats-server prefers local members.
    */
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
-    if (this.#closed || !this.#established || !this.#mayExport(subject)) return false;
+    if (this.#closed || !this.#established) return false;
+    if (!this.#mayExport(subject)) {
+      currentTrace()?.linkRefused(this, { kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT }, TraceError.pubViolation);
+      return false;
+    }
     const remote = this.#remote.match(subject);
     if (sub.queue === undefined) {
       if (remote.psubs[0] !== sub) return false;
@@ -486,6 +499,14 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   }
 
   #send(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void {
+    const trace = headerSize > 0 ? currentTrace() : undefined;
+    if (trace !== undefined) {
+      const target = { kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT };
+      const stamped = stampHop(trace, this, target, this.#peerProto >= MSG_TRACE_PROTO, headerSize, data as Uint8Array, start, end);
+      if (stamped === undefined) return;
+      ({ headerSize, data, end } = stamped);
+      start = 0;
+    }
     if (headerSize >= 0 && !this.#peerHeaders) {
       start += headerSize;
       headerSize = -1;
@@ -538,6 +559,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       // Spoke: what the hub lets us import; hub: what this leaf's user may publish.
       const allowed = this.role === "solicit" ? perms.canSubscribe(subject, undefined) : perms.canPublish(subject);
       if (!allowed) return;
+    }
+    if (headerSize > 0 && hasTraceHeader(data, start, headerSize)) {
+      const h = this.#host;
+      const server = { id: h.serverId, name: h.serverName, host: h.options.host, version: SERVER_VERSION, jetstream: false };
+      const ingress = { server, kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT, publisher: this.publisher, subject };
+      deliverTraced(ingress, headerSize, data, start, end, (hs, d, s, e) => h.routeInbound(this, subject, reply, queues, hs, d, s, e));
+      return;
     }
     this.#host.routeInbound(this, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end);
   }

@@ -14,7 +14,8 @@ import type { Duplex } from "node:stream";
 import { Authenticator, type AuthenticatedUser, type ConnectCredentials } from "../auth/authenticator.ts";
 import type { SubjectPermission } from "../core/permissions.ts";
 import { newNonce } from "../auth/credentials.ts";
-import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
+import { SERVER_VERSION } from "../base/constants.ts";
+import { MSG_TRACE_PROTO } from "../core/message-trace.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
@@ -319,7 +320,8 @@ export class LeafNodes {
       server_id: this.#host.serverId,
       server_name: this.#host.serverName,
       version: SERVER_VERSION,
-      proto: PROTO_VERSION,
+      // server.go MsgTraceProto: tells a spoke it may send us traced messages to report on.
+      proto: MSG_TRACE_PROTO,
       go: `node${process.versions.node}`,
       host,
       port,

@@ -4,7 +4,7 @@
  * are served, one member each, a local member preferred; other links with interest get one
  * copy each, naming the queue groups left to them; the link it came from gets nothing back.
  */
-import { beginDelivery, deliverOne, endDelivery } from "../core/router.ts";
+import { beginDelivery, currentTrace, deliverOne, deliverOneTraced, endDelivery } from "../core/router.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 import { jsAckDeliverIndex } from "../subjects/js-ack-reply.ts";
 import type { LeafLink } from "./leaf-link.ts";
@@ -20,6 +20,7 @@ export function routeFromLink(
   end: number,
 ): void {
   const result = source.publisher.match(subject);
+  const deliver = currentTrace() === undefined ? deliverOne : deliverOneTraced;
   // Routes among the subscribers take the message once, with the queue groups they got.
   const mark = beginDelivery();
   // client.go processMsgResults: JetStream sends a message to an inbox with its stream subject
@@ -41,7 +42,7 @@ export function routeFromLink(
       if (!forwards.has(sink as LeafLink)) forwards.set(sink as LeafLink, []);
       continue;
     }
-    deliverOne(sub, localSubject, localReply, headerSize, data, start, end);
+    deliver(sub, localSubject, localReply, headerSize, data, start, end);
   }
   if (queues !== undefined && queues.length > 0) {
     for (const group of result.qsubs) {
@@ -87,10 +88,11 @@ function deliverToLocalMember(
 ): boolean {
   const n = group.length;
   const first = n === 1 ? 0 : Math.floor(Math.random() * n);
+  const deliver = currentTrace() === undefined ? deliverOne : deliverOneTraced;
   for (let k = 0; k < n; k++) {
     const sub = group[(first + k) % n]!;
     if (sub.sink === source || sub.sink.kind === SinkKind.leaf) continue;
-    if (deliverOne(sub, subject, reply, headerSize, data, start, end)) return true;
+    if (deliver(sub, subject, reply, headerSize, data, start, end)) return true;
   }
   return false;
 }

@@ -4,7 +4,8 @@
  * (leafnode.go processLeafnodeInfo). Pure functions: the link does the I/O.
  */
 import { fromSeed } from "@nats-io/nkeys";
-import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
+import { SERVER_VERSION } from "../base/constants.ts";
+import { MSG_TRACE_PROTO } from "../core/message-trace.ts";
 import type { Permissions } from "../core/permissions.ts";
 import type { ResolvedLeafRemote } from "./options.ts";
 
@@ -20,7 +21,8 @@ export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: str
     server_id: serverId,
     name: serverName,
     headers: true,
-    protocol: PROTO_VERSION,
+    // server.go MsgTraceProto, as nats-server's leafConnectInfo: the hub may send us traced messages.
+    protocol: MSG_TRACE_PROTO,
   };
   if (remote.nkeySeed !== undefined) {
     const kp = fromSeed(new TextEncoder().encode(remote.nkeySeed));

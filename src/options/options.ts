@@ -308,12 +308,13 @@ function withAccountUsers(auth: AuthOptions | undefined, accounts: ServerOptions
 
 function accountDefinitions(accounts: ServerOptions["accounts"]): Record<string, AccountDefinition> {
   const out: Record<string, AccountDefinition> = {};
-  for (const [name, { exports, imports, limits, mappings }] of Object.entries(accounts ?? {})) {
+  for (const [name, { exports, imports, limits, mappings, msgTrace }] of Object.entries(accounts ?? {})) {
     out[name] = {
       ...(exports === undefined ? {} : { exports }),
       ...(imports === undefined ? {} : { imports }),
       ...(limits === undefined ? {} : { limits }),
       ...(mappings === undefined ? {} : { mappings }),
+      ...(msgTrace === undefined ? {} : { msgTrace }),
     };
   }
   return out;

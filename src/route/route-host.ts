@@ -4,6 +4,7 @@ import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
 import type { CompiledPermissions } from "../core/permissions.ts";
+import type { TraceServer } from "../core/message-trace.ts";
 import type { PublisherCache } from "../core/publisher-cache.ts";
 import type { RouteLink } from "./route-link.ts";
 
@@ -57,6 +58,8 @@ export interface RouteHost {
   implicitRoute(info: RouteInfo): void;
   /** The peer's client URLs changed (or it entered lame duck mode). */
   peerUrlsChanged(link: RouteLink): void;
+  /** Who this server is, in the trace events of messages that come in over a route. */
+  readonly traceServer: TraceServer;
   /** An account by name; undefined when we have none by that name. */
   account(name: string): Account | undefined;
   /** A message from the peer, for local subscribers and leaf links (never another route). */

@@ -5,7 +5,7 @@
  * member each, a local member first, else a leaf link (the sender chose this server for them).
  */
 import type { PublisherCache } from "../core/publisher-cache.ts";
-import { beginDelivery, deliverOne, endDelivery } from "../core/router.ts";
+import { beginDelivery, currentTrace, deliverOne, deliverOneTraced, endDelivery } from "../core/router.ts";
 import { jsAckDeliverIndex } from "../subjects/js-ack-reply.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 
@@ -24,6 +24,7 @@ export function deliverFromRoute(
   end: number,
 ): void {
   const result = publisher.match(subject);
+  const deliver = currentTrace() === undefined ? deliverOne : deliverOneTraced;
   const mark = beginDelivery();
   // A JetStream delivery for a pull request from here carries its stream subject folded into
   // the ack reply: local subscribers get it unfolded, leaf links as it came (as nats-server).
@@ -38,10 +39,10 @@ export function deliverFromRoute(
     const kind = sub.sink.kind;
     if (kind === SinkKind.route) continue;
     if (kind === SinkKind.leaf) {
-      if (leafTakesRouted(sub.sink)) deliverOne(sub, subject, reply, headerSize, data, start, end);
+      if (leafTakesRouted(sub.sink)) deliver(sub, subject, reply, headerSize, data, start, end);
       continue;
     }
-    deliverOne(sub, localSubject, localReply, headerSize, data, start, end);
+    deliver(sub, localSubject, localReply, headerSize, data, start, end);
   }
   if (queues.length > 0) {
     for (const group of result.qsubs) {
@@ -67,13 +68,14 @@ function deliverToMember(
 ): boolean {
   const n = group.length;
   const first = n === 1 ? 0 : Math.floor(Math.random() * n);
+  const deliver = currentTrace() === undefined ? deliverOne : deliverOneTraced;
   for (let k = 0; k < n; k++) {
     const sub = group[(first + k) % n]!;
     const kind = sub.sink.kind;
     if (kind === SinkKind.route) continue;
     if ((kind === SinkKind.leaf) !== leaf) continue;
     if (leaf && !leafTakesRouted(sub.sink)) continue;
-    if (deliverOne(sub, subject, reply, headerSize, data, start, end)) return true;
+    if (deliver(sub, subject, reply, headerSize, data, start, end)) return true;
   }
   return false;
 }

@@ -13,11 +13,11 @@
  */
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
-import { PROTO_VERSION } from "../base/constants.ts";
 import { Connection, ConnectionKind } from "../core/connection.ts";
 import { PublishGuard } from "../core/publish-guard.ts";
 import { PublisherCache } from "../core/publisher-cache.ts";
-import { collectTarget, registerCollectingSink, type CollectingSink } from "../core/router.ts";
+import { deliverTraced, hasTraceHeader, MSG_TRACE_PROTO, stampHop, TraceKind } from "../core/message-trace.ts";
+import { collectTarget, currentTrace, registerCollectingSink, type CollectingSink } from "../core/router.ts";
 import { SinkKind, Subscription, type Payload } from "../core/subscription.ts";
 import { redactSecrets } from "../core/trace.ts";
 import { encodeInfo, PONG_FRAME } from "../protocol/encoder.ts";
@@ -335,6 +335,14 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   /** `RMSG <account> <subject> [+ <reply> <queues…> | | <queues…> | <reply>] <size>` (client.go msgHeaderForRouteOrLeaf). */
   sendCollected(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void {
     if (this.#closed) return;
+    const trace = headerSize > 0 ? currentTrace() : undefined;
+    if (trace !== undefined) {
+      const target = { kind: TraceKind.router, cid: this.cid, name: this.peerName, account };
+      const stamped = stampHop(trace, this, target, (this.peerInfo?.proto ?? 0) >= MSG_TRACE_PROTO, headerSize, data as Uint8Array, start, end);
+      if (stamped === undefined) return;
+      ({ headerSize, data, end } = stamped);
+      start = 0;
+    }
     if (headerSize >= 0 && !this.#peerHeaders) {
       start += headerSize;
       headerSize = -1;
@@ -385,6 +393,12 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       if (acc === undefined) return;
       publisher = acc.publisher();
       this.#publishers.set(account, publisher);
+    }
+    const acc = headerSize > 0 ? this.#host.account(account) : undefined;
+    if (headerSize > 0 && hasTraceHeader(data, start, headerSize, acc)) {
+      const ingress = { server: this.#host.traceServer, kind: TraceKind.router, cid: this.cid, name: this.peerName, account, publisher, subject, msgTrace: acc };
+      deliverTraced(ingress, headerSize, data, start, end, (h, d, s, e) => this.#host.routeInbound(this, publisher, subject, reply, queues, h, d, s, e));
+      return;
     }
     this.#host.routeInbound(this, publisher, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end);
   }
@@ -446,8 +460,11 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   }
 }
 
-/** Protocol version routes announce (route.go RouteProtoV2: accounts on every op). */
-export const ROUTE_PROTO = PROTO_VERSION + 1;
+/**
+ * Protocol version routes announce: server.go MsgTraceProto, one past RouteProtoV2 (accounts on
+ * every op), so that a peer of 2.11 or later sends us traced messages to report on.
+ */
+export const ROUTE_PROTO = MSG_TRACE_PROTO;
 
 function parseObject(json: string): Record<string, unknown> | undefined {
   try {

@@ -163,6 +163,9 @@ export class Routes {
       implicitRoute: (info) => manager.#implicitRoute(info),
       peerUrlsChanged: () => host.clusterUrlsChanged(),
       account: (name) => manager.#byName.get(name),
+      get traceServer() {
+        return { id: host.serverId, name: host.serverName, host: host.options.host, version: SERVER_VERSION, jetstream: false, cluster: manager.#clusterName };
+      },
       routeInbound: (_source, publisher, subject, reply, queues, headerSize, data, start, end) =>
         deliverFromRoute(publisher, host.leafTakesRouted, subject, reply, queues, headerSize, data, start, end),
       slowConsumer: (link, reason) => {

@@ -71,6 +71,7 @@ import { JetStreamAccounts } from "./jetstream-accounts.ts";
 import { serveClaims } from "./claims.ts";
 import { accountz, accstatz, type AccountView, type AccountzOptions, type AccstatzOptions } from "../monitor/accountz.ts";
 import { SubjectMappings } from "../core/subject-mappings.ts";
+import type { TraceServer } from "../core/message-trace.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
@@ -239,6 +240,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
       clientConnected: (client) => server.#system?.clientConnected(client),
       userInfo: (client) => server.#system?.userInfo(client),
+      traceServer: () => server.#traceServer(),
     };
     this.#direct = this.#newDirectApi(this.#account);
     const jetstream = this.#options.jetstream;
@@ -874,6 +876,12 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   /** The in-process API of one account ($G's is the server's own publish/subscribe/request). */
+  /** Who this server is in a trace event (core/message-trace.ts); read per traced message, so a reload's new name shows. */
+  #traceServer(): TraceServer {
+    const o = this.#options;
+    return { id: this.id, name: o.serverName ?? this.id, host: o.host, version: SERVER_VERSION, jetstream: o.jetstream !== undefined, cluster: o.cluster?.name };
+  }
+
   #newDirectApi(account: Account): DirectApi {
     const server = this;
     return new DirectApi({
@@ -896,6 +904,8 @@ export class Server extends TypedEmitter<ServerEvents> {
         const info = { cid: 0, transport: "direct", remoteAddress: undefined, remotePort: undefined, name: sub.subject };
         server.#emitSafely("slow-consumer", info, CloseReason.SlowConsumerPendingBytes);
       },
+      // A method, not a getter: an accessor in this object slows every in-process publish.
+      traceServer: () => server.#traceServer(),
     });
   }
 

@@ -38,7 +38,7 @@ describe("route protocol edges", { timeout: 60_000 }, () => {
     await nc.flush();
     const raw = await rawPeer(t, node);
     const info = JSON.parse(/^INFO (\{.*\}) \r\n/.exec(raw.text())![1]!) as Record<string, unknown>;
-    assert.equal(info["proto"], 2);
+    assert.equal(info["proto"], 3); // server.go MsgTraceProto: we trace messages (docs/tracing.md)
     assert.equal(info["cluster"], "test");
     assert.equal(info["port"], node.clusterPort);
     assert.deepEqual(info["connect_urls"], [`127.0.0.1:${node.port}`]);
