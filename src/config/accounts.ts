@@ -22,7 +22,7 @@ export interface MappedAccounts {
   readonly userNames: ReadonlySet<string>;
 }
 
-const NOT_YET = new Set(["default_permissions", "msg_trace", "trace_dest"]);
+const NOT_YET = new Set(["default_permissions"]);
 
 export function accountsBlock(entry: ConfigEntry, warnings: string[], passwordless: string[]): MappedAccounts {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block of accounts");
@@ -61,6 +61,7 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
       else if (name === "limits") out.limits = limitsBlock(at, warnings);
       else if (name === "jetstream" || name === "js") out.jetstream = accountJetStream(at, warnings);
       else if (name === "mappings" || name === "maps") out.mappings = mappingsBlock(at, warnings);
+      else if (name === "msg_trace" || name === "trace_dest") out.msgTrace = msgTraceBlock(at);
       else if (NOT_YET.has(name)) warnings.push(`${formatPosition(sub.keyPos)}: account ${JSON.stringify(sub.key)} is not supported yet; ignored`);
       else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
     });
@@ -169,6 +170,27 @@ function accountJetStream(entry: ConfigEntry, warnings: string[]): boolean | Acc
   return out;
 }
 
+/** opts.go parseMsgTrace: a destination subject, or `{ dest, sampling }` (a number or `"N%"`). */
+function msgTraceBlock(entry: ConfigEntry): string | { dest: string; sampling?: number } {
+  if (entry.value.kind === "string") return entry.value.value;
+  if (entry.value.kind !== "map") throw wrongType(entry, "a trace destination or { dest, sampling }");
+  let dest: string | undefined;
+  let sampling: number | undefined;
+  for (const sub of entry.value.entries.values()) {
+    const at = nested(sub, `${entry.key}.${sub.key}`);
+    const name = sub.key.toLowerCase();
+    if (name === "dest") dest = nonEmptyString(at);
+    else if (name === "sampling") {
+      const value = at.value;
+      const n = value.kind === "integer" ? value.value : value.kind === "string" ? Number(value.value.replace(/%$/, "")) : Number.NaN;
+      if (!Number.isInteger(n)) throw problem(at, `Trace destination sampling value ${JSON.stringify(String(value.kind === "string" || value.kind === "integer" ? value.value : ""))} is invalid`);
+      sampling = n;
+    } else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
+  }
+  if (dest === undefined) throw problem(entry, "a trace destination needs dest");
+  return sampling === undefined ? { dest } : { dest, sampling };
+}
+
 function list<T>(entry: ConfigEntry, item: (value: ConfigValue, path: string) => T): T[] {
   if (entry.value.kind !== "array") throw wrongType(entry, "an array");
   const problems: ConfigProblem[] = [];
@@ -209,6 +231,9 @@ function exportEntry(value: ConfigValue, path: string): AccountExport {
       case "response_thresholds":
         out.responseThreshold = durationString(at);
         break;
+      case "allow_trace":
+        out.allowTrace = boolean(at);
+        break;
       default:
         if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
     }
@@ -237,6 +262,9 @@ function importEntry(value: ConfigValue, path: string): AccountImport {
       case "to":
       case "local_subject":
         out.to = nonEmptyString(at);
+        break;
+      case "allow_trace":
+        out.allowTrace = boolean(at);
         break;
       default:
         if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);

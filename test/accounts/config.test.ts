@@ -54,6 +54,21 @@ describe("accounts in a configuration file", () => {
     assert.deepEqual(warnings, []);
   });
 
+  it("message tracing keys: an account's msg_trace, allow_trace on service exports and stream imports", () => {
+    const { options, warnings } = mapped(`
+accounts {
+  A: { msg_trace: { dest: "trace.a", sampling: "25%" }, exports: [ { service: "svc", allow_trace: true } ] }
+  B: { msg_trace: "trace.b", imports: [ { stream: { account: C, subject: "feed" }, allow_trace: true } ] }
+  C: { exports: [ { stream: "feed" } ] }
+}`);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(options.accounts?.["A"]?.msgTrace, { dest: "trace.a", sampling: 25 });
+    assert.equal(options.accounts?.["A"]?.exports?.[0]?.allowTrace, true);
+    assert.equal(options.accounts?.["B"]?.msgTrace, "trace.b");
+    assert.equal(options.accounts?.["B"]?.imports?.[0]?.allowTrace, true);
+    assert.throws(() => createServer({ ...mapped(`accounts { A: { msg_trace: { dest: "x", sampling: 120 } } }`).options }), /sampling value 120 is invalid/);
+  });
+
   it("an account's jetstream: enabled, disabled, or limits under nats-server's names", () => {
     const { options, warnings } = mapped(`
 accounts {
