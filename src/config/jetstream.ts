@@ -26,7 +26,6 @@ const NOT_YET = new Set([
   "request_queue_limit",
   "extension_hint",
   "compress_ok",
-  "strict",
   "tpm",
   "max_ack_pending",
   "max_ha_assets",
@@ -70,6 +69,9 @@ export function jetStreamBlock(entry: ConfigEntry, warnings: string[]): JetStrea
         case "enable":
         case "enabled":
           enabled = boolean(sub);
+          break;
+        case "strict":
+          options.strict = boolean(sub);
           break;
         case "sync_interval":
         case "sync":

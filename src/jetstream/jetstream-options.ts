@@ -28,6 +28,12 @@ export interface JetStreamOptions {
    * process loses nothing; fsync guards against a power loss.
    */
   syncInterval?: number | "always" | "never";
+  /**
+   * nats-server 2.12's strict API validation (default true): a stream or consumer request
+   * with a field nats-server does not know is refused (`400 10025 invalid JSON: json: unknown
+   * field "x"`) rather than the field ignored.
+   */
+  strict?: boolean;
 }
 
 export interface ResolvedJetStreamOptions {
@@ -38,6 +44,7 @@ export interface ResolvedJetStreamOptions {
   readonly maxStore: number;
   readonly domain: string | undefined;
   readonly sync: SyncPolicy;
+  readonly strict: boolean;
 }
 
 /** nats-server's default `sync_interval`. */
@@ -74,6 +81,7 @@ export function resolveJetStreamOptions(option: boolean | JetStreamOptions | und
     maxStore: limit("jetstream.maxStore", options.maxStore),
     domain,
     sync: policy,
+    strict: options.strict !== false,
   };
 }
 

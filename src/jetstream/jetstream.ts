@@ -23,7 +23,7 @@ import type { DirectMsg } from "../direct/direct-message.ts";
 import { StreamConsumers } from "./consumer/manager.ts";
 
 /** Builds the consumer side once the service exists (it needs the bus and the streams); tests may swap it. */
-export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger; maxConsumers: () => number }) => ConsumerManager;
+export type ConsumerManagerFactory = (context: { bus: BusApi; streams: StreamRegistry; logger: Logger; maxConsumers: () => number; strict: boolean }) => ConsumerManager;
 
 /**
  * The account a JetStream service belongs to: its name, its own limits, and what every
@@ -76,7 +76,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       consumersOf: (stream) => service.#consumersOf(stream),
       hasRoomFor: (storage) => service.#hasRoomFor(storage),
     };
-    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: () => this.#account.limits.maxConsumers });
+    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: () => this.#account.limits.maxConsumers, strict: options.strict });
     this.ready = this.#start();
     this.#dispatcher = new ApiDispatcher(this, this.ready);
     // Subscribed at once, so that requests sent during recovery wait in line rather than
@@ -104,6 +104,10 @@ export class JetStream implements ApiHost, StreamRegistry {
   /** The account's own limits (`$JS.API.INFO` `limits`). */
   get accountLimits(): AccountJetStreamLimits {
     return this.#account.limits;
+  }
+
+  get strict(): boolean {
+    return this.options.strict;
   }
 
   get consumers(): ConsumerManager | undefined {

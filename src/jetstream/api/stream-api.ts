@@ -3,6 +3,7 @@
  * the same checks in the same order, the same response shapes (including the zero fields
  * nats-server's structs carry next to an error, such as STREAM.INFO's `total/offset/limit`).
  */
+import { canonicalFields, STREAM_CONFIG_REQUEST, unknownField } from "../shared/strict-fields.ts";
 import type { ApiReply } from "./dispatcher.ts";
 import { JsErrors } from "../shared/api-errors.ts";
 import { asObject, type ParsedBody } from "./request-body.ts";
@@ -15,6 +16,8 @@ import type { ApiError } from "../shared/contracts.ts";
 
 /** What the stream handlers need of the JetStream service. */
 export interface StreamApiHost {
+  /** Strict API validation (nats-server 2.12): unknown fields are refused. */
+  readonly strict: boolean;
   stream(name: string): Stream | undefined;
   /** Every stream, sorted by name. */
   streams(): Stream[];
@@ -81,7 +84,9 @@ function create(name: string): StreamHandler {
     type: ResponseType.StreamCreate,
     async run(host, body, reply) {
       if (body.json === undefined) return reply.error(JsErrors.invalidJson());
-      const checked = checkStreamConfig(body.json, (decoded) => {
+      const unknown = host.strict ? unknownField(body.json, STREAM_CONFIG_REQUEST) : undefined;
+      if (unknown !== undefined) return reply.error(JsErrors.unknownField(unknown));
+      const checked = checkStreamConfig(canonicalFields(body.json, STREAM_CONFIG_REQUEST), (decoded) => {
         if (decoded.name !== name) return JsErrors.streamNameMismatch();
         if (/[\\/]/.test(name)) return JsErrors.nameHasPathSeparators();
         if (decoded.sealed) return JsErrors.invalidConfig("stream configuration for create can not be sealed");
@@ -122,7 +127,9 @@ function update(name: string): StreamHandler {
     type: ResponseType.StreamUpdate,
     run(host, body, reply) {
       if (body.json === undefined) return reply.error(JsErrors.invalidJson());
-      const checked = checkStreamConfig(body.json);
+      const unknown = host.strict ? unknownField(body.json, STREAM_CONFIG_REQUEST) : undefined;
+      if (unknown !== undefined) return reply.error(JsErrors.unknownField(unknown));
+      const checked = checkStreamConfig(canonicalFields(body.json, STREAM_CONFIG_REQUEST));
       if (!checked.ok) return reply.error(checked.error);
       if (checked.value.name !== name) return reply.error(JsErrors.streamNameMismatch());
       const stream = host.stream(name);

@@ -4,6 +4,7 @@
  * stream. Requests are answered with nats-server's JSON shapes and error codes; nothing a
  * client sends can throw out of `handle()`.
  */
+import { canonicalFields, CONSUMER_CREATE_REQUEST, unknownField } from "../shared/strict-fields.ts";
 import { createHash, randomUUID } from "node:crypto";
 import sjson from "secure-json-parse";
 import type { DirectMsg } from "../../direct/direct-message.ts";
@@ -46,6 +47,8 @@ export interface ConsumerContext {
   readonly logger: Logger;
   /** The account's `max_consumers` over all its streams, as of now (a claim update may change it); -1 for none. */
   readonly maxConsumers?: () => number;
+  /** Strict API validation (nats-server 2.12): a create request with an unknown field is refused. */
+  readonly strict?: boolean;
 }
 
 /** What a durable keeps in its ConsumerStore besides its state. */
@@ -65,6 +68,7 @@ export class StreamConsumers implements ConsumerManager {
   readonly #watchedStores = new WeakSet<StreamStore>();
   readonly #host: ConsumerHost;
   readonly #accountMaxConsumers: () => number;
+  readonly #strict: boolean;
   /** What PAUSE, UNPIN and RESET need (admin-requests.ts). */
   readonly #admin: AdminContext;
   #closed = false;
@@ -74,6 +78,7 @@ export class StreamConsumers implements ConsumerManager {
     this.#streams = context.streams;
     this.#logger = context.logger;
     this.#accountMaxConsumers = context.maxConsumers ?? (() => -1);
+    this.#strict = context.strict === true;
     this.#host = {
       bus: this.#bus,
       inactive: (consumer) => void this.#delete(consumer).catch((err: unknown) => this.#caught("deleting an inactive consumer", err)),
@@ -201,7 +206,12 @@ export class StreamConsumers implements ConsumerManager {
       fail(ConsumerErrors.invalidJson());
       return;
     }
-    const body = request as Record<string, unknown>;
+    const body = canonicalFields(request, CONSUMER_CREATE_REQUEST) as Record<string, unknown>;
+    const unknown = this.#strict ? unknownField(body, CONSUMER_CREATE_REQUEST) : undefined;
+    if (unknown !== undefined) {
+      fail(ConsumerErrors.unknownField(unknown));
+      return;
+    }
     const action = body["action"] ?? "";
     const pedantic = body["pedantic"] ?? false;
     if (typeof pedantic !== "boolean") {

@@ -16,6 +16,8 @@ export const JsErrors = {
    * message, which no client parses.
    */
   invalidJson: (): ApiError => error(400, 10025, "invalid JSON"),
+  /** JSInvalidJSONErr with the decoder's words, as nats-server 2.12's strict validation sends it. */
+  unknownField: (name: string): ApiError => error(400, 10025, `invalid JSON: json: unknown field ${JSON.stringify(name)}`),
   /** JSNotEmptyRequestErr */
   notEmptyRequest: (): ApiError => error(400, 10038, "expected an empty request payload"),
   /** JSInsufficientResourcesErr */
@@ -127,6 +129,7 @@ export const DiscardNewRefusal = {
 export const ConsumerErrors = {
   badRequest: JsErrors.badRequest,
   invalidJson: JsErrors.invalidJson,
+  unknownField: JsErrors.unknownField,
   streamNotFound: JsErrors.streamNotFound,
   streamMismatch: JsErrors.streamNameMismatch,
   invalidConfig: JsErrors.invalidConfig,
