@@ -5,6 +5,7 @@
  * as `configUpdateCheck`. Every message text is nats-server's.
  */
 import type { ApiError } from "../shared/contracts.ts";
+import { BatchErrors } from "../shared/batch-errors.ts";
 import { JsErrors } from "../shared/api-errors.ts";
 import { isValidLiteralSubject, isValidSubject } from "../../subjects/subject.ts";
 import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap.ts";
@@ -113,6 +114,8 @@ function decode(input: unknown): Decoded {
   const discardNewPer = field<boolean>(obj, "discard_new_per_subject", "boolean", false);
   const allowMsgTtl = field<boolean>(obj, "allow_msg_ttl", "boolean", false);
   const allowMsgCounter = field<boolean>(obj, "allow_msg_counter", "boolean", false);
+  const allowAtomic = field<boolean>(obj, "allow_atomic", "boolean", false);
+  const allowBatched = field<boolean>(obj, "allow_batched", "boolean", false);
   const markerTtl = field<number>(obj, "subject_delete_marker_ttl", "integer", 0);
   const config: StreamConfig = {
     name: field<string>(obj, "name", "string", ""),
@@ -149,6 +152,9 @@ function decode(input: unknown): Decoded {
     ...(allowMsgTtl && { allow_msg_ttl: true }),
     ...(markerTtl !== 0 && { subject_delete_marker_ttl: markerTtl }),
     ...(allowMsgCounter && { allow_msg_counter: true }),
+    // omitempty in nats-server's StreamConfig: absent unless on.
+    ...(allowAtomic && { allow_atomic: true }),
+    ...(allowBatched && { allow_batched: true }),
     ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
   };
   return { config };
@@ -201,6 +207,8 @@ function checkMirrorAndSources(cfg: StreamConfig, subjectsGiven: boolean): ApiEr
     if (subjectsGiven) return JsErrors.sourcing(10034, "stream mirrors can not contain subjects");
     if ((cfg.sources ?? []).length > 0) return JsErrors.sourcing(10031, "stream mirrors can not also contain other sources");
     if (cfg.allow_msg_counter === true) return JsErrors.mirrorWithCounters();
+    if (cfg.allow_atomic === true) return BatchErrors.mirrorWithAtomic();
+    if (cfg.allow_batched === true) return BatchErrors.mirrorWithFast();
     const transforms = m.subject_transforms ?? [];
     if (m.filter_subject !== undefined && transforms.length > 0) return JsErrors.sourcing(10150, "mirror with multiple subject transforms cannot also have a single subject filter");
     // Markers would take sequences of their own and the mirror would part from its origin.

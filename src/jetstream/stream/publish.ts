@@ -104,9 +104,23 @@ export interface Inbound {
   readonly data: Uint8Array;
   /** Brought by a source (nats-server's `sourced`): a TTL is not refused on a stream without `allow_msg_ttl`. */
   readonly sourced?: boolean;
+  /** Part of a batch: the PubAck says the batch and its count instead of a counter's value. */
+  readonly batch?: { readonly id: string; readonly count: number };
+  /**
+   * Who hears the outcome instead of `reply`: batches answer with flow-control messages or
+   * only at their commit, not once per message.
+   */
+  readonly answer?: (outcome: CaptureOutcome) => void;
 }
 
-function ackError(target: CaptureTarget, error: ApiError): string {
+/** What became of one captured message. */
+export type CaptureOutcome =
+  | { readonly kind: "stored"; readonly seq: number; readonly ack: string }
+  | { readonly kind: "duplicate"; readonly seq: number }
+  | { readonly kind: "refused"; readonly error: ApiError };
+
+/** A refused PubAck (`{"error":…,"stream":"S","seq":0}`). */
+export function ackError(target: Pick<CaptureTarget, "name">, error: ApiError): string {
   return JSON.stringify({ error, stream: target.name, seq: 0 });
 }
 
@@ -126,9 +140,15 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   let msg = inbound;
   // A `no_ack` stream never answers, not even a refusal (nats-server `doAck`).
   const reply = target.config.no_ack === true ? "" : msg.reply;
-  const refuse = (error: ApiError): void => {
-    if (reply !== "") target.respond(reply, ackError(target, error));
-  };
+  const answer =
+    msg.answer ??
+    ((outcome: CaptureOutcome): void => {
+      if (reply === "") return;
+      if (outcome.kind === "refused") target.respond(reply, ackError(target, outcome.error));
+      else if (outcome.kind === "duplicate") target.respond(reply, `${target.ackPrefix}${outcome.seq},"duplicate": true}`);
+      else target.respond(reply, outcome.ack);
+    });
+  const refuse = (error: ApiError): void => answer({ kind: "refused", error });
   const cfg = target.config;
   if (cfg.sealed) return refuse(JsErrors.sealed());
 
@@ -172,10 +192,7 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
     msgId = parsed.get(JsHeader.MsgId);
     if (msgId !== "") {
       const seq = target.duplicates.find(msgId, target.now());
-      if (seq > 0) {
-        if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq},"duplicate": true}`);
-        return;
-      }
+      if (seq > 0) return answer({ kind: "duplicate", seq });
     }
 
     const expectedLastId = parsed.get(JsHeader.ExpectedLastMsgId);
@@ -209,6 +226,8 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
     msg = { ...msg, data: counted.data };
     ackTail = `,"val":${JSON.stringify(counted.total)}}`;
   }
+  // A batch's PubAck says the batch instead (stream.go processJetStreamMsg).
+  if (msg.batch !== undefined) ackTail = `,"batch":${JSON.stringify(msg.batch.id)},"count":${msg.batch.count}}`;
   if (ttl === "invalid") return refuse(JsErrors.msgTtlInvalid());
   // A TTL shorter than the markers' would let a message expire with a marker for its subject
   // still there, and no marker would follow (stream.go: at least the marker TTL, unless one
@@ -246,7 +265,7 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
     target.lastMsgId = msgId;
     if (msgId !== "") target.duplicates.remember(msgId, seq, target.now());
     republish(seq, timeNs);
-    if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}${ackTail}`);
+    answer({ kind: "stored", seq, ack: `${target.ackPrefix}${seq}${ackTail}` });
     return;
   }
 
@@ -264,7 +283,7 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   // Republished before the ack, as nats-server queues them in that order.
   republish(stored.seq, stored.timeNs);
   // The ack goes out once the message is in the store, before consumers see it.
-  if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}${ackTail}`);
+  answer({ kind: "stored", seq: stored.seq, ack: `${target.ackPrefix}${stored.seq}${ackTail}` });
   target.stored(stored.seq, msg.subject);
 }
 

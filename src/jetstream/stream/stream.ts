@@ -8,7 +8,10 @@ import type { BusApi, ConsumerHandle, StreamHandle } from "../shared/contracts.t
 import type { ConsumerStore, PurgeRequest, StreamStore } from "../store/stream-store.ts";
 import type { StreamConfig, StreamInfo, StreamSourceInfo, StreamStateJson, StoredMsgJson } from "../shared/types.ts";
 import type { DirectMsg } from "../../direct/direct-message.ts";
-import { capture, DuplicateWindow, type CaptureTarget } from "./publish.ts";
+import { capture, DuplicateWindow, type Inbound } from "./publish.ts";
+import { AtomicBatches, BatchHeader, BatchInflight, type BatchAbandonReason, type BatchTarget } from "./atomic-batch.ts";
+import { MsgHeaders } from "../../direct/headers.ts";
+import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "../shared/advisories.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
 import { sourceIndexName, storeLimits } from "./config.ts";
 import { SourceFeed } from "./source-feed.ts";
@@ -29,6 +32,8 @@ export interface StreamHost {
   consumersOf(stream: string): readonly ConsumerHandle[];
   /** Server-wide limits (maxMemory/maxStore): false once this storage type's are exceeded. */
   hasRoomFor(storage: StreamConfig["storage"]): boolean;
+  /** Open batches counted across the account's streams (a stream alone counts its own when absent). */
+  readonly batchInflight?: BatchInflight;
 }
 
 /** Bytes a message counts for, as nats-server's memStoreMsgSize and fileStoreMsgSize. */
@@ -43,7 +48,7 @@ export interface MsgGetRequest {
   next_by_subj?: string;
 }
 
-export class Stream implements StreamHandle, CaptureTarget {
+export class Stream implements StreamHandle, BatchTarget {
   readonly name: string;
   readonly store: StreamStore;
   /** When the stream was created (ns since epoch): STREAM.INFO `created`. */
@@ -62,6 +67,8 @@ export class Stream implements StreamHandle, CaptureTarget {
   readonly #sourceNext = new Map<string, number>();
   readonly #storedListeners = new Set<(seq: number, subject: string) => void>();
   #closed = false;
+  readonly inflight: BatchInflight;
+  readonly #atomicBatches: AtomicBatches;
 
   constructor(host: StreamHost, config: StreamConfig, store: StreamStore, createdNs: bigint) {
     this.#host = host;
@@ -76,6 +83,25 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.#inputTransform = inputTransform(config);
     this.#rebuildDuplicates();
     this.#watchForMarkers();
+    this.inflight = host.batchInflight ?? new BatchInflight();
+    this.#atomicBatches = new AtomicBatches(this);
+  }
+
+  /** Messages staged in this stream's open atomic batches (bounded by BATCH_LIMITS). */
+  get stagedBatchMessages(): number {
+    return this.#atomicBatches.stagedMessages;
+  }
+
+  /** `$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.<stream>` (stream.go sendStreamBatchAbandonedAdvisory). */
+  batchAbandoned(id: string, reason: BatchAbandonReason): void {
+    if (this.#closed) return;
+    const domain = this.#host.domain;
+    publishAdvisory(this.#host.bus, `${ADVISORY_PREFIX}.STREAM.BATCH_ABANDONED.${this.name}`, `${ADVISORY_TYPE}.stream_batch_abandoned`, {
+      stream: this.name,
+      ...(domain !== undefined && { domain }),
+      batch: id,
+      reason,
+    });
   }
 
   /** Subject delete markers are placed by this stream when its store reports an expired subject. */
@@ -219,7 +245,12 @@ export class Stream implements StreamHandle, CaptureTarget {
   readonly #onMessage = (_err: Error | null, msg: DirectMsg): void => {
     if (this.#closed) return;
     try {
-      capture(this, { subject: this.#transformed(msg.subject), reply: msg.reply, headers: msg.rawHeaders, data: msg.data });
+      const inbound: Inbound = { subject: this.#transformed(msg.subject), reply: msg.reply, headers: msg.rawHeaders, data: msg.data };
+      // Batches are told apart as stream.go's ingest loop does, by `Nats-Batch-Id`.
+      const raw = msg.rawHeaders;
+      const parsed = raw !== undefined && raw.length > 0 && Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).includes(BatchHeader.Id) ? MsgHeaders.decode(raw) : undefined;
+      if (parsed !== undefined && parsed.get(BatchHeader.Id) !== "") this.#atomicBatches.accept(inbound, parsed.get(BatchHeader.Id), parsed);
+      else capture(this, inbound);
     } catch (err) {
       // A store failure must not reach the publisher's connection, let alone the host.
       logCaught(this.#host.logger, `JetStream failed to store a msg on stream '${this.name}'`, err);
@@ -324,6 +355,8 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.#republisher = republisher(config);
     this.#inputTransform = inputTransform(config);
     this.duplicates.windowNs = config.duplicate_window;
+    // Turning batches off drops the open ones (stream.go update: deleteAtomicBatches).
+    if (config.allow_atomic !== true) this.#atomicBatches.clear();
     this.#watchForMarkers();
     this.store.updateLimits(storeLimits(config));
     if (feedsChanged) this.#stopFeeds();
@@ -421,6 +454,7 @@ export class Stream implements StreamHandle, CaptureTarget {
   /** Stops capturing; the store stays open. */
   stop(): void {
     this.#closed = true;
+    this.#atomicBatches.clear();
     this.#stopCapture();
     this.#stopFeeds();
     this.#storedListeners.clear();
