@@ -68,6 +68,7 @@ import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamAccounts } from "./jetstream-accounts.ts";
 import { SubjectMappings } from "../core/subject-mappings.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
+import { JS_API_LEVEL } from "../jetstream/shared/api-level.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 import { LeafNodesLoader } from "./leaf-loader.ts";
@@ -996,6 +997,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
       ...this.#connectUrls(),
+      // nats-server sends it whether or not JetStream is on (server.go NewServer).
+      api_lvl: JS_API_LEVEL,
     });
     // server.go NewServer: with allow_non_tls, TLS is available rather than required, unless
     // every client must start with TLS (handshake_first, which createClient enforces).

@@ -10,6 +10,7 @@ import type { StreamConfig, StreamInfo, StreamSourceInfo, StreamStateJson, Store
 import type { DirectMsg } from "../../direct/direct-message.ts";
 import { capture, DuplicateWindow, type Inbound } from "./publish.ts";
 import { AtomicBatches, BatchHeader, BatchInflight, type BatchAbandonReason, type BatchTarget } from "./atomic-batch.ts";
+import { FastBatches, parseFastBatchReply } from "./fast-batch.ts";
 import { MsgHeaders } from "../../direct/headers.ts";
 import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "../shared/advisories.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
@@ -69,6 +70,7 @@ export class Stream implements StreamHandle, BatchTarget {
   #closed = false;
   readonly inflight: BatchInflight;
   readonly #atomicBatches: AtomicBatches;
+  readonly #fastBatches: FastBatches;
 
   constructor(host: StreamHost, config: StreamConfig, store: StreamStore, createdNs: bigint) {
     this.#host = host;
@@ -85,6 +87,7 @@ export class Stream implements StreamHandle, BatchTarget {
     this.#watchForMarkers();
     this.inflight = host.batchInflight ?? new BatchInflight();
     this.#atomicBatches = new AtomicBatches(this);
+    this.#fastBatches = new FastBatches(this);
   }
 
   /** Messages staged in this stream's open atomic batches (bounded by BATCH_LIMITS). */
@@ -246,10 +249,12 @@ export class Stream implements StreamHandle, BatchTarget {
     if (this.#closed) return;
     try {
       const inbound: Inbound = { subject: this.#transformed(msg.subject), reply: msg.reply, headers: msg.rawHeaders, data: msg.data };
-      // Batches are told apart as stream.go's ingest loop does, by `Nats-Batch-Id`.
+      // Batches are told apart as stream.go's ingest loop does: a `.$FI` reply first, then `Nats-Batch-Id`.
+      const fast = parseFastBatchReply(msg.reply);
       const raw = msg.rawHeaders;
       const parsed = raw !== undefined && raw.length > 0 && Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).includes(BatchHeader.Id) ? MsgHeaders.decode(raw) : undefined;
-      if (parsed !== undefined && parsed.get(BatchHeader.Id) !== "") this.#atomicBatches.accept(inbound, parsed.get(BatchHeader.Id), parsed);
+      if (fast !== undefined) this.#fastBatches.accept(inbound, fast, parsed ?? (raw !== undefined && raw.length > 0 ? MsgHeaders.decode(raw) : undefined));
+      else if (parsed !== undefined && parsed.get(BatchHeader.Id) !== "") this.#atomicBatches.accept(inbound, parsed.get(BatchHeader.Id), parsed);
       else capture(this, inbound);
     } catch (err) {
       // A store failure must not reach the publisher's connection, let alone the host.
@@ -355,8 +360,9 @@ export class Stream implements StreamHandle, BatchTarget {
     this.#republisher = republisher(config);
     this.#inputTransform = inputTransform(config);
     this.duplicates.windowNs = config.duplicate_window;
-    // Turning batches off drops the open ones (stream.go update: deleteAtomicBatches).
+    // Turning batches off drops the open ones (stream.go update: deleteAtomicBatches, deleteFastBatches).
     if (config.allow_atomic !== true) this.#atomicBatches.clear();
+    if (config.allow_batched !== true) this.#fastBatches.clear();
     this.#watchForMarkers();
     this.store.updateLimits(storeLimits(config));
     if (feedsChanged) this.#stopFeeds();
@@ -455,6 +461,7 @@ export class Stream implements StreamHandle, BatchTarget {
   stop(): void {
     this.#closed = true;
     this.#atomicBatches.clear();
+    this.#fastBatches.clear();
     this.#stopCapture();
     this.#stopFeeds();
     this.#storedListeners.clear();
