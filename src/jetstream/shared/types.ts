@@ -52,6 +52,8 @@ export type StreamConfig = {
   allow_msg_counter?: boolean;
   /** Atomic batch publish (nats-server 2.12): `Nats-Batch-Id` messages stored all or nothing. */
   allow_atomic?: boolean;
+  /** Scheduled messages (nats-server 2.12): `Nats-Schedule` publishes fire copies later; once on, it stays on. */
+  allow_msg_schedules?: boolean;
   /** Fast-ingest batches (nats-server 2.14, API level 4): `.$FI` replies with flow-control acks. */
   allow_batched?: boolean;
   metadata?: Record<string, string>;

@@ -16,6 +16,7 @@ import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 import { MSG_TTL_HEADER, parseMsgTtl, type MsgTtl } from "../store/msg-ttl.ts";
 import { applyIncrement, checkIncrement } from "./counter.ts";
+import { checkSchedule, SCHEDULE_NEXT_PURGE, ScheduleHeader } from "./schedules.ts";
 
 /** Header names the publish path reads (server/stream.go `JS*` constants). */
 export const JsHeader = {
@@ -159,6 +160,7 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   let rollup = "";
   let ttl: MsgTtl = 0;
   let incr: bigint | undefined;
+  let addedRollup = false;
   if (parsed !== undefined) {
     // Counter increments are looked at before any other header (stream.go processJetStreamMsg).
     const increment = checkIncrement(parsed, msg.data.length, cfg.allow_msg_counter === true, msg.sourced === true);
@@ -189,6 +191,17 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
       if (expected !== target.lastSeq) return refuse(JsErrors.wrongLastSequence(target.lastSeq));
     }
 
+    // Schedules (nats-server 2.12): checked after the expected sequences, as stream.go does.
+    if (msg.sourced !== true) {
+      const schedule = checkSchedule(parsed, msg.subject, cfg, target.store);
+      if ("error" in schedule) return refuse(schedule.error);
+      // A schedule is kept as the last message of its subject.
+      if (schedule.addRollup) {
+        headers = withAddedRollup(headers!);
+        addedRollup = true;
+      }
+    }
+
     msgId = parsed.get(JsHeader.MsgId);
     if (msgId !== "") {
       const seq = target.duplicates.find(msgId, target.now());
@@ -198,7 +211,7 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
     const expectedLastId = parsed.get(JsHeader.ExpectedLastMsgId);
     if (expectedLastId !== "" && expectedLastId !== target.lastMsgId) return refuse(JsErrors.wrongLastMsgId(target.lastMsgId));
 
-    rollup = parsed.get(JsHeader.Rollup);
+    rollup = addedRollup ? "sub" : parsed.get(JsHeader.Rollup);
     if (rollup !== "") {
       if (!cfg.allow_rollup_hdrs || cfg.deny_purge) return refuse(JsErrors.rollupFailed("rollup not permitted"));
       if (rollup !== "sub" && rollup !== "all") return refuse(JsErrors.rollupFailed(`rollup value invalid: ${JSON.stringify(rollup)}`));
@@ -280,6 +293,11 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   if (msgId !== "") target.duplicates.remember(msgId, stored.seq, stored.timeNs);
   if (rollup === "sub") target.store.purge({ filter: msg.subject, keep: 1 });
   else if (rollup === "all") target.store.purge({ keep: 1 });
+  // A one-off schedule's copy (or a publisher cancelling a schedule) removes the schedule.
+  if (parsed !== undefined && parsed.get(ScheduleHeader.Next) === SCHEDULE_NEXT_PURGE) {
+    const scheduler = parsed.get(ScheduleHeader.Scheduler);
+    if (scheduler !== "" && isValidLiteralSubject(scheduler)) target.store.purge({ filter: scheduler });
+  }
   // Republished before the ack, as nats-server queues them in that order.
   republish(stored.seq, stored.timeNs);
   // The ack goes out once the message is in the store, before consumers see it.
@@ -302,6 +320,11 @@ function republishStored(target: CaptureTarget, to: string, msg: Inbound, header
       ? Buffer.from(`NATS/1.0\r\n${lines}\r\n`, "latin1")
       : Buffer.concat([headers.subarray(0, headers.length - 2), Buffer.from(`${lines}\r\n`, "latin1")]);
   target.republish(to, block, headersOnly ? undefined : Buffer.from(msg.data));
+}
+
+/** The header block with `Nats-Rollup: sub` added at its end (stream.go `genHeader`). */
+function withAddedRollup(block: Uint8Array): Uint8Array {
+  return Buffer.concat([block.subarray(0, block.length - 2), Buffer.from(`${JsHeader.Rollup}: sub\r\n\r\n`, "latin1")]);
 }
 
 /** The header block with its `Nats-TTL` set to `seconds` (replaced where it stood). */

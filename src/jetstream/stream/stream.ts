@@ -11,6 +11,7 @@ import type { DirectMsg } from "../../direct/direct-message.ts";
 import { capture, DuplicateWindow, type Inbound } from "./publish.ts";
 import { AtomicBatches, BatchHeader, BatchInflight, type BatchAbandonReason, type BatchTarget } from "./atomic-batch.ts";
 import { FastBatches, parseFastBatchReply } from "./fast-batch.ts";
+import { MsgSchedules } from "./schedules.ts";
 import { MsgHeaders } from "../../direct/headers.ts";
 import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "../shared/advisories.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
@@ -71,6 +72,7 @@ export class Stream implements StreamHandle, BatchTarget {
   readonly inflight: BatchInflight;
   readonly #atomicBatches: AtomicBatches;
   readonly #fastBatches: FastBatches;
+  #schedules: MsgSchedules | undefined;
 
   constructor(host: StreamHost, config: StreamConfig, store: StreamStore, createdNs: bigint) {
     this.#host = host;
@@ -88,6 +90,27 @@ export class Stream implements StreamHandle, BatchTarget {
     this.inflight = host.batchInflight ?? new BatchInflight();
     this.#atomicBatches = new AtomicBatches(this);
     this.#fastBatches = new FastBatches(this);
+    this.#startSchedules();
+  }
+
+  /** With `allow_msg_schedules`, the schedules come back from the stored messages. */
+  #startSchedules(): void {
+    if (this.#config.allow_msg_schedules !== true || this.#schedules !== undefined) return;
+    this.#schedules = new MsgSchedules({
+      store: this.store,
+      now: () => nowNs(),
+      // A copy goes through the capture path as a sourced message does (stream.go: the
+      // store's callback calls processJetStreamMsg with sourced set).
+      publishScheduled: (subject, headers, data) => {
+        if (this.#closed) return;
+        try {
+          capture(this, { subject: this.#transformed(subject), reply: "", headers, data, sourced: true });
+        } catch (err) {
+          logCaught(this.#host.logger, `JetStream failed to store a scheduled msg on stream '${this.name}'`, err);
+        }
+      },
+    });
+    this.#schedules.rebuild();
   }
 
   /** Messages staged in this stream's open atomic batches (bounded by BATCH_LIMITS). */
@@ -288,6 +311,7 @@ export class Stream implements StreamHandle, BatchTarget {
   }
 
   stored(seq: number, subject: string): void {
+    this.#schedules?.stored(seq);
     for (const listener of this.#storedListeners) {
       try {
         listener(seq, subject);
@@ -363,6 +387,7 @@ export class Stream implements StreamHandle, BatchTarget {
     // Turning batches off drops the open ones (stream.go update: deleteAtomicBatches, deleteFastBatches).
     if (config.allow_atomic !== true) this.#atomicBatches.clear();
     if (config.allow_batched !== true) this.#fastBatches.clear();
+    this.#startSchedules();
     this.#watchForMarkers();
     this.store.updateLimits(storeLimits(config));
     if (feedsChanged) this.#stopFeeds();
@@ -462,6 +487,7 @@ export class Stream implements StreamHandle, BatchTarget {
     this.#closed = true;
     this.#atomicBatches.clear();
     this.#fastBatches.clear();
+    this.#schedules?.stop();
     this.#stopCapture();
     this.#stopFeeds();
     this.#storedListeners.clear();
