@@ -78,6 +78,28 @@ for (const storage of [StorageType.Memory, StorageType.File]) {
       assert.equal(await count(h.jsm, "S", "s.tick"), after);
     });
 
+    it("cron patterns, with a time zone, and the predefined ones", async (t) => {
+      const h = await startJetStream(t, "tcp");
+      await h.jsm.streams.add({ name: "S", subjects: ["s.>"], storage, allow_msg_schedules: true });
+      await h.js.publish("s.sched.c", "tick", { schedule: { specification: { cron: "* * * * * *" }, target: "s.cron", timezone: "Europe/Paris" } });
+      assert.ok(await until(async () => (await count(h.jsm, "S", "s.cron")) >= 2, 4000));
+      const copy = await h.jsm.streams.getMessage("S", { last_by_subj: "s.cron" });
+      assert.equal(copy?.header.get("Nats-Scheduler"), "s.sched.c");
+      assert.match(copy?.header.get("Nats-Schedule-Next") ?? "", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      // Accepted, and not due for a while.
+      const hourly = await h.js.publish("s.sched.h", "x", { schedule: { specification: { predefined: "@hourly" }, target: "s.hourly" } });
+      assert.ok(hourly.seq > 0);
+      const weekdays = await h.js.publish("s.sched.w", "x", { schedule: { specification: { cron: "0 30 9 * * mon-fri" }, target: "s.w" } });
+      assert.ok(weekdays.seq > 0);
+      assert.equal(await raw(h, "s.a", { "Nats-Schedule": "61 * * * * *", "Nats-Schedule-Target": "s.b" }), refused("S", 10189, "message schedules pattern is invalid"));
+      assert.equal(await raw(h, "s.a", { "Nats-Schedule": "* * * * *", "Nats-Schedule-Target": "s.b" }), refused("S", 10189, "message schedules pattern is invalid"));
+      // @at and @every take no time zone.
+      assert.equal(
+        await raw(h, "s.a", { "Nats-Schedule": "@every 5s", "Nats-Schedule-Target": "s.b", "Nats-Schedule-Time-Zone": "Europe/Paris" }),
+        refused("S", 10189, "message schedules pattern is invalid"),
+      );
+    });
+
     it("refuses as nats-server", async (t) => {
       const h = await startJetStream(t, "tcp");
       await h.jsm.streams.add({ name: "S", subjects: ["s.>"], storage, allow_msg_schedules: true });

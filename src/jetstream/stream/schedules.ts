@@ -11,11 +11,12 @@
  * restart the schedules are read back from the stored messages, and a repeating one that fell
  * due while the broker was down fires once, as nats-server skips ahead.
  *
- * Not here: cron patterns (6 fields, `@hourly`…) and `Nats-Schedule-Time-Zone`, refused as an
- * invalid pattern.
+ * Patterns: `@at <RFC 3339>`, `@every <Go duration>`, and cron (six fields, `@hourly`… in
+ * cron.ts), the last alone with `Nats-Schedule-Time-Zone`.
  */
 import type { ApiError } from "../shared/contracts.ts";
 import { JsErrors } from "../shared/api-errors.ts";
+import { nextCron, parseCron } from "./cron.ts";
 import { isValidLiteralSubject } from "../../subjects/subject.ts";
 import { subjectsCollide } from "../shared/subject-overlap.ts";
 import { formatNanos, parseNanos } from "../shared/rfc3339.ts";
@@ -64,18 +65,31 @@ export const ScheduleErrors = {
   source: (): ApiError => error(400, 10187, "stream source can not also schedule messages"),
 } as const;
 
-/** When a pattern fires next: the time (ns) and whether it repeats; undefined when invalid. */
-export function nextFire(pattern: string, hasTimeZone: boolean, fromNs: bigint, nowNs: bigint): { atNs: bigint; repeat: boolean } | undefined {
-  // Neither form takes a time zone (scheduler.go parseMsgSchedule).
+/** Cron aliases (scheduler.go parseMsgSchedule). */
+const PREDEFINED: Readonly<Record<string, string>> = {
+  "@yearly": "0 0 0 1 1 *",
+  "@annually": "0 0 0 1 1 *",
+  "@monthly": "0 0 0 1 * *",
+  "@weekly": "0 0 0 * * 0",
+  "@daily": "0 0 0 * * *",
+  "@midnight": "0 0 0 * * *",
+  "@hourly": "0 0 * * * *",
+};
+
+/**
+ * When a pattern fires next after `fromNs`: the time (ns) and whether it repeats; undefined
+ * when invalid (scheduler.go parseMsgSchedule). `zone` is `Nats-Schedule-Time-Zone`.
+ */
+export function nextFire(pattern: string, zone: string | undefined, fromNs: bigint, nowNs: bigint): { atNs: bigint; repeat: boolean } | undefined {
+  // Neither @at nor @every takes a time zone.
   if (pattern.startsWith("@at ")) {
-    if (hasTimeZone) return undefined;
-    const text = pattern.slice(4);
+    if (zone !== undefined) return undefined;
     // Go's time.RFC3339 layout: seconds required, fraction optional.
-    const atNs = parseNanos(text);
+    const atNs = parseNanos(pattern.slice(4));
     return atNs === undefined ? undefined : { atNs, repeat: false };
   }
   if (pattern.startsWith("@every ")) {
-    if (hasTimeZone) return undefined;
+    if (zone !== undefined) return undefined;
     const ns = parseGoDuration(pattern.slice(7));
     if (ns === undefined || ns < 1e9) return undefined;
     const every = BigInt(Math.round(ns));
@@ -85,7 +99,16 @@ export function nextFire(pattern: string, hasTimeZone: boolean, fromNs: bigint, 
     if (atNs < nowNs) atNs = roundToSecond(nowNs) + every;
     return { atNs, repeat: true };
   }
-  return undefined;
+  const cron = parseCron(PREDEFINED[pattern] ?? pattern);
+  if (cron === undefined) return undefined;
+  let next = nextCron(cron, zone, Number(fromNs / 1_000_000n));
+  if (next === undefined) return undefined;
+  // Behind (a restart): once, at the next match from now.
+  if (BigInt(next) * 1_000_000n < nowNs) {
+    next = nextCron(cron, zone, Number(roundToSecond(nowNs) / 1_000_000n));
+    if (next === undefined) return undefined;
+  }
+  return { atNs: BigInt(next) * 1_000_000n, repeat: true };
 }
 
 function roundToSecond(ns: bigint): bigint {
@@ -116,7 +139,8 @@ export function checkSchedule(parsed: MsgHeaders, subject: string, cfg: StreamCo
     const zone = parsed.get(ScheduleHeader.TimeZone);
     if (zone === "" || !isKnownTimeZone(zone)) scheduleError = ScheduleErrors.timeZoneInvalid();
   }
-  if (scheduleError === undefined && pattern !== "" && nextFire(pattern, parsed.has(ScheduleHeader.TimeZone), 0n, 0n) === undefined) {
+  const zone = parsed.has(ScheduleHeader.TimeZone) ? parsed.get(ScheduleHeader.TimeZone) : undefined;
+  if (scheduleError === undefined && pattern !== "" && nextFire(pattern, zone, BigInt(Date.now()) * 1_000_000n, BigInt(Date.now()) * 1_000_000n) === undefined) {
     scheduleError = ScheduleErrors.patternInvalid();
   }
   if (scheduleError !== undefined) return { error: allowed ? scheduleError : ScheduleErrors.disabled() };
@@ -204,8 +228,7 @@ export class MsgSchedules {
   #observe(seq: number, subject: string, headers: Uint8Array | undefined, timeNs: bigint): void {
     const pattern = rawHeaderValue(headers, ScheduleHeader.Pattern);
     const scheduler = rawHeaderValue(headers, ScheduleHeader.Scheduler);
-    const hasZone = headers !== undefined && Buffer.from(headers.buffer, headers.byteOffset, headers.byteLength).includes(`\r\n${ScheduleHeader.TimeZone}:`);
-    const next = pattern === "" ? undefined : nextFire(pattern, hasZone, timeNs, this.#host.now());
+    const next = pattern === "" ? undefined : nextFire(pattern, zoneOf(headers), timeNs, this.#host.now());
     if (next !== undefined) this.#bySubject.set(subject, { seq, atNs: next.atNs });
     else if (scheduler === "") this.#bySubject.delete(subject);
     // A repeating schedule's copy says when it fires next.
@@ -256,7 +279,7 @@ export class MsgSchedules {
     const headers = msg.headers;
     const pattern = rawHeaderValue(headers, ScheduleHeader.Pattern);
     const target = rawHeaderValue(headers, ScheduleHeader.Target);
-    const next = pattern === "" ? undefined : nextFire(pattern, false, schedule.atNs, this.#host.now());
+    const next = pattern === "" ? undefined : nextFire(pattern, zoneOf(headers), schedule.atNs, this.#host.now());
     const ttl = rawHeaderValue(headers, ScheduleHeader.Ttl);
     if (next === undefined || target === "" || (ttl !== "" && parseMsgTtl(ttl) === "invalid")) {
       this.#bySubject.delete(subject);
@@ -284,6 +307,12 @@ export class MsgSchedules {
     this.#timer = undefined;
     this.#bySubject.clear();
   }
+}
+
+/** `Nats-Schedule-Time-Zone` of a stored schedule, undefined when absent. */
+function zoneOf(headers: Uint8Array | undefined): string | undefined {
+  if (headers === undefined || !Buffer.from(headers.buffer, headers.byteOffset, headers.byteLength).includes(`\r\n${ScheduleHeader.TimeZone}:`)) return undefined;
+  return rawHeaderValue(headers, ScheduleHeader.TimeZone);
 }
 
 /** The lines of a raw header block, key → values, in order. */
