@@ -197,6 +197,29 @@ describe("atomic batch publish across a restart (file)", () => {
   });
 });
 
+describe("atomic batch publish: mirrors and sources", () => {
+  it("copies a committed batch without its Nats-Batch-* headers", async (t) => {
+    const h = await startJetStream(t, "in-process");
+    await h.jsm.streams.add({ name: "B", subjects: ["b.>"], storage: StorageType.Memory, allow_atomic: true });
+    await h.jsm.streams.add({ name: "M", storage: StorageType.Memory, mirror: { name: "B" } });
+    await h.jsm.streams.add({ name: "R", storage: StorageType.Memory, sources: [{ name: "B" }] });
+    post(h, "b.a", { id: "m", seq: 1, extra: { Other: "kept" } });
+    assert.equal(await send(h, "b.b", { id: "m", seq: 2, commit: "1" }), '{"stream":"B", "seq":2,"batch":"m","count":2}');
+    for (const name of ["M", "R"]) {
+      let copied = 0;
+      for (let i = 0; i < 50 && copied < 2; i++) {
+        copied = (await h.jsm.streams.info(name)).state.messages;
+        if (copied < 2) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(copied, 2);
+      const first = await h.jsm.streams.getMessage(name, { seq: 1 });
+      assert.equal(first?.header.get("Other"), "kept");
+      assert.equal(first?.header.get("Nats-Batch-Id"), "");
+      assert.equal((await h.jsm.streams.getMessage(name, { seq: 2 }))?.header.get("Nats-Batch-Commit"), "");
+    }
+  });
+});
+
 describe("atomic batch publish: config and time-outs", () => {
   it("mirrors cannot use it; a batch left open for 10 s is dropped with an advisory", async (t) => {
     const h = await startJetStream(t, "in-process");

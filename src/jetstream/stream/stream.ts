@@ -209,7 +209,9 @@ export class Stream implements StreamHandle, BatchTarget {
     try {
       if (originSeq > this.lastSeq + 1) this.store.skipTo(originSeq);
       subject = this.#transformed(subject);
-      this.store.store(subject, headers !== undefined && headers.length > 0 ? headers : undefined, data, timeNs);
+      // Batches are the origin's business (stream.go processInboundMirrorMsg drops Nats-Batch-*).
+      const kept = withoutBatchHeaders(headers);
+      this.store.store(subject, kept !== undefined && kept.length > 0 ? kept : undefined, data, timeNs);
     } catch (err) {
       logCaught(this.#host.logger, `JetStream failed to store a mirrored msg on stream '${this.name}'`, err);
       return false;
@@ -230,7 +232,7 @@ export class Stream implements StreamHandle, BatchTarget {
     // The subject as the origin has it, before this source's transform (stream.go
     // processInboundSourceMsg writes the header first); counters key their sources on it.
     const value = `${name} ${originSeq} ${filters} ${dests} ${originSubject}`;
-    const block = withHeader(headers, "Nats-Stream-Source", value);
+    const block = withHeader(withoutBatchHeaders(headers), "Nats-Stream-Source", value);
     capture(this, { subject: this.#transformed(subject), reply: "", headers: block, data, sourced: true });
     this.#sourceNext.set(iname, originSeq + 1);
     return true;
@@ -545,6 +547,16 @@ function headerValue(block: Uint8Array, key: string): string {
   if (at < 0) return "";
   const end = text.indexOf("\r\n", at + 2);
   return text.slice(at + 2 + key.length + 1, end < 0 ? undefined : end).trim();
+}
+
+/** The header block without `Nats-Batch-*` headers (stream.go `removeHeaderIfPrefixPresent`). */
+function withoutBatchHeaders(block: Uint8Array | undefined): Uint8Array | undefined {
+  if (block === undefined || block.length === 0) return block;
+  const buf = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  if (!buf.includes("\r\nNats-Batch-")) return block;
+  const lines = buf.toString("latin1").slice(0, -4).split("\r\n");
+  const kept = lines.filter((l, i) => i === 0 || !l.startsWith("Nats-Batch-"));
+  return Buffer.from(`${kept.join("\r\n")}\r\n\r\n`, "latin1");
 }
 
 /** `block` with `key: value` set (replaced when present), or a new block with only that header. */
