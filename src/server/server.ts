@@ -408,7 +408,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   #clusterUrlsChanged(): void {
     this.#buildInfoPrefix();
     for (const client of this.#clients.values()) {
-      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)}}`));
+      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)}${this.#apiLevel()}}`));
     }
   }
 
@@ -719,7 +719,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#routes?.lameDuck();
       for (const client of this.#clients.values()) {
         if (client.connectOptions.protocol >= PROTO_VERSION) {
-          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true}`));
+          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true${this.#apiLevel()}}`));
         }
       }
       const signal = this.#stopping.signal;
@@ -997,8 +997,6 @@ export class Server extends TypedEmitter<ServerEvents> {
       max_payload: maxPayload,
       ...(this.#options.jetstream !== undefined && { jetstream: true }),
       ...this.#connectUrls(),
-      // nats-server sends it whether or not JetStream is on (server.go NewServer).
-      api_lvl: JS_API_LEVEL,
     });
     // server.go NewServer: with allow_non_tls, TLS is available rather than required, unless
     // every client must start with TLS (handshake_first, which createClient enforces).
@@ -1025,9 +1023,19 @@ export class Server extends TypedEmitter<ServerEvents> {
   #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {
     const json = this.#clientInfoJson(cid, info);
     const withNonce = nonce === undefined ? json : `${json},"nonce":"${nonce}"`;
-    // nats-server's Info struct puts `domain` after the client's fields and the nonce.
+    // nats-server's Info struct puts `domain` after the client's fields and the nonce, and
+    // `api_lvl` after those.
     const domain = this.#options.jetstream?.domain;
-    return encodeInfo(domain === undefined ? `${withNonce}}` : `${withNonce},"domain":${JSON.stringify(domain)}}`);
+    const withDomain = domain === undefined ? withNonce : `${withNonce},"domain":${JSON.stringify(domain)}`;
+    return encodeInfo(`${withDomain}${this.#apiLevel()}}`);
+  }
+
+  /**
+   * INFO's `api_lvl` (nats-server 2.11+, which sends it always): here only with JetStream on,
+   * so that without it INFO stays byte for byte the one of the 2.10 this broker reports.
+   */
+  #apiLevel(): string {
+    return this.#options.jetstream === undefined ? "" : `,"api_lvl":${JS_API_LEVEL}`;
   }
 
   /** The INFO JSON for one client, without its closing brace (so fields can follow). */
