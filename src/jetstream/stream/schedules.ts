@@ -7,9 +7,10 @@
  * `Nats-Schedule-Next`: "purge" for a one-off (`@at`), which removes the schedule once the copy
  * is stored, or the next time for a repeating one (`@every`).
  *
- * One timer per stream, for the earliest schedule. Nothing is kept beside the stream: after a
- * restart the schedules are read back from the stored messages, and a repeating one that fell
- * due while the broker was down fires once, as nats-server skips ahead.
+ * One timer per stream, for the earliest schedule (a min-heap: the stores' TTL index). Nothing
+ * is kept beside the stream: after a restart the schedules are read back from the stored
+ * messages, and a repeating one that fell due while the broker was down fires once, as
+ * nats-server skips ahead.
  *
  * Patterns: `@at <RFC 3339>`, `@every <Go duration>`, and cron (six fields, `@hourly`… in
  * cron.ts), the last alone with `Nats-Schedule-Time-Zone`.
@@ -24,6 +25,7 @@ import { MSG_TTL_HEADER, parseGoDuration, parseMsgTtl, rawHeaderValue } from "..
 import type { MsgHeaders } from "../../direct/headers.ts";
 import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
+import { TtlIndex } from "../store/ttl-index.ts";
 
 /** Header names (stream.go `JSSchedule*`, `JSScheduler`). */
 export const ScheduleHeader = {
@@ -183,30 +185,29 @@ export interface ScheduleHost {
   now(): bigint;
 }
 
-interface Schedule {
-  seq: number;
-  atNs: bigint;
-}
-
 /** Header names removed from the copy (scheduler.go getScheduledMessages). */
 function strippedFromCopy(key: string): boolean {
   return key.startsWith("Nats-Schedule") || key.startsWith("Nats-Expected-") || key === "Nats-Msg-Id" || key === MSG_TTL_HEADER || key === "Nats-Rollup";
 }
 
-/** One stream's schedules, by schedule subject. */
+/**
+ * One stream's schedules: the schedule message's sequence by subject, and when each is due in a
+ * min-heap (the TTL index the stores use), so the stream keeps one timer however many there are.
+ */
 export class MsgSchedules {
   readonly #host: ScheduleHost;
-  readonly #bySubject = new Map<string, Schedule>();
+  /** Schedule subject → the sequence of its schedule message. */
+  readonly #bySubject = new Map<string, number>();
+  readonly #subjectOf = new Map<number, string>();
+  /** When each schedule (by sequence) is due next, ms since the epoch. */
+  readonly #due = new TtlIndex();
+  readonly #dueMs = new Map<number, number>();
   #timer: NodeJS.Timeout | undefined;
-  #timerAt = 0n;
+  #timerAtMs = 0;
   #stopped = false;
 
   constructor(host: ScheduleHost) {
     this.#host = host;
-  }
-
-  get size(): number {
-    return this.#bySubject.size;
   }
 
   /** Reads the schedules back from the stored messages (after a restart, or when turned on). */
@@ -224,37 +225,56 @@ export class MsgSchedules {
     this.#arm();
   }
 
+  #set(subject: string, seq: number, atNs: bigint): void {
+    const old = this.#bySubject.get(subject);
+    if (old !== undefined && old !== seq) this.#forget(subject);
+    this.#bySubject.set(subject, seq);
+    this.#subjectOf.set(seq, subject);
+    const dueMs = Number(atNs / 1_000_000n);
+    this.#dueMs.set(seq, dueMs);
+    this.#due.addDue(seq, dueMs);
+  }
+
+  #forget(subject: string): void {
+    const seq = this.#bySubject.get(subject);
+    if (seq === undefined) return;
+    this.#bySubject.delete(subject);
+    this.#subjectOf.delete(seq);
+    this.#dueMs.delete(seq);
+    this.#due.delete(seq);
+  }
+
   /** memstore.go storeRawMsg, "Message scheduling". */
   #observe(seq: number, subject: string, headers: Uint8Array | undefined, timeNs: bigint): void {
     const pattern = rawHeaderValue(headers, ScheduleHeader.Pattern);
     const scheduler = rawHeaderValue(headers, ScheduleHeader.Scheduler);
     const next = pattern === "" ? undefined : nextFire(pattern, zoneOf(headers), timeNs, this.#host.now());
-    if (next !== undefined) this.#bySubject.set(subject, { seq, atNs: next.atNs });
-    else if (scheduler === "") this.#bySubject.delete(subject);
+    if (next !== undefined) this.#set(subject, seq, next.atNs);
+    else if (scheduler === "") this.#forget(subject);
     // A repeating schedule's copy says when it fires next.
     const nextText = rawHeaderValue(headers, ScheduleHeader.Next);
     if (nextText !== "" && nextText !== SCHEDULE_NEXT_PURGE && scheduler !== "") {
       const atNs = parseNanos(nextText);
-      const schedule = this.#bySubject.get(scheduler);
-      if (atNs !== undefined && schedule !== undefined) schedule.atNs = atNs;
+      const scheduleSeq = this.#bySubject.get(scheduler);
+      if (atNs !== undefined && scheduleSeq !== undefined) this.#set(scheduler, scheduleSeq, atNs);
     }
   }
 
   #arm(): void {
     if (this.#stopped) return;
-    let earliest: bigint | undefined;
-    for (const s of this.#bySubject.values()) if (earliest === undefined || s.atNs < earliest) earliest = s.atNs;
+    const earliest = this.#due.nextDueMs();
     if (earliest === undefined) {
       if (this.#timer !== undefined) clearTimeout(this.#timer);
       this.#timer = undefined;
       return;
     }
     // Not more often than every 250 ms, so that firing never crowds out publishing (scheduler.go resetTimer).
-    const delayMs = Math.max(250, Number((earliest - this.#host.now()) / 1_000_000n));
-    const at = this.#host.now() + BigInt(delayMs) * 1_000_000n;
-    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    const nowMs = Number(this.#host.now() / 1_000_000n);
+    const delayMs = Math.max(250, earliest - nowMs);
+    const atMs = nowMs + delayMs;
+    if (this.#timer !== undefined && this.#timerAtMs <= atMs) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timerAt = at;
+    this.#timerAtMs = atMs;
     this.#timer = setTimeout(this.#fire, delayMs);
     this.#timer.unref();
   }
@@ -262,27 +282,31 @@ export class MsgSchedules {
   readonly #fire = (): void => {
     this.#timer = undefined;
     if (this.#stopped) return;
-    const now = this.#host.now();
-    const due = [...this.#bySubject.entries()].filter(([, s]) => s.atNs <= now).sort((a, b) => a[1].seq - b[1].seq);
-    for (const [subject, schedule] of due) this.#fireOne(subject, schedule);
+    // Taken out of the heap; each one fired is put back by its copy, or a period on.
+    for (const seq of this.#due.takeDue(Number(this.#host.now() / 1_000_000n))) {
+      const subject = this.#subjectOf.get(seq);
+      const dueMs = this.#dueMs.get(seq);
+      if (subject === undefined || dueMs === undefined) continue;
+      this.#fireOne(subject, seq, BigInt(dueMs) * 1_000_000n);
+    }
     this.#arm();
   };
 
-  #fireOne(subject: string, schedule: Schedule): void {
+  #fireOne(subject: string, seq: number, atNs: bigint): void {
     const store = this.#host.store;
-    const msg = store.load(schedule.seq);
+    const msg = store.load(seq);
     // Removed since (deleted, purged, replaced): the schedule goes with it.
     if (msg === undefined || msg.subject !== subject) {
-      this.#bySubject.delete(subject);
+      this.#forget(subject);
       return;
     }
     const headers = msg.headers;
     const pattern = rawHeaderValue(headers, ScheduleHeader.Pattern);
     const target = rawHeaderValue(headers, ScheduleHeader.Target);
-    const next = pattern === "" ? undefined : nextFire(pattern, zoneOf(headers), schedule.atNs, this.#host.now());
+    const next = pattern === "" ? undefined : nextFire(pattern, zoneOf(headers), atNs, this.#host.now());
     const ttl = rawHeaderValue(headers, ScheduleHeader.Ttl);
     if (next === undefined || target === "" || (ttl !== "" && parseMsgTtl(ttl) === "invalid")) {
-      this.#bySubject.delete(subject);
+      this.#forget(subject);
       return;
     }
     const rollup = rawHeaderValue(headers, ScheduleHeader.Rollup);
@@ -296,8 +320,9 @@ export class MsgSchedules {
     if (ttl !== "") lines.push(`${MSG_TTL_HEADER}: ${ttl}`);
     if (rollup !== "") lines.push(`Nats-Rollup: ${rollup}`);
     const block = Buffer.from(`NATS/1.0\r\n${lines.join("\r\n")}\r\n\r\n`, "latin1");
-    // Until its copy is stored (which moves or removes it), the schedule waits a period.
-    schedule.atNs = next.repeat ? next.atNs : this.#host.now() + 1_000_000_000n;
+    // Until its copy is stored (which moves or removes it), the schedule waits a period
+    // (a one-off: a second, should its copy be refused).
+    this.#set(subject, seq, next.repeat ? next.atNs : this.#host.now() + 1_000_000_000n);
     this.#host.publishScheduled(target, block, Buffer.from(from.data));
   }
 
@@ -306,6 +331,9 @@ export class MsgSchedules {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#bySubject.clear();
+    this.#subjectOf.clear();
+    this.#dueMs.clear();
+    this.#due.clear();
   }
 }
 
