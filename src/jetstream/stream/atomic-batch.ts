@@ -114,13 +114,6 @@ export class AtomicBatches {
     this.#target = target;
   }
 
-  /** Messages staged across this stream's open batches. */
-  get stagedMessages(): number {
-    let n = 0;
-    for (const b of this.#open.values()) n += b.staged.length;
-    return n;
-  }
-
   /** Drops every open batch (the stream goes, or `allow_atomic` was turned off). */
   clear(): void {
     for (const id of [...this.#open.keys()]) this.#drop(id);

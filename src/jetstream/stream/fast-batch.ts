@@ -84,10 +84,6 @@ export class FastBatches {
     this.#target = target;
   }
 
-  get size(): number {
-    return this.#open.size;
-  }
-
   clear(): void {
     for (const id of [...this.#open.keys()]) this.#drop(id);
   }

@@ -113,11 +113,6 @@ export class Stream implements StreamHandle, BatchTarget {
     this.#schedules.rebuild();
   }
 
-  /** Messages staged in this stream's open atomic batches (bounded by BATCH_LIMITS). */
-  get stagedBatchMessages(): number {
-    return this.#atomicBatches.stagedMessages;
-  }
-
   /** `$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.<stream>` (stream.go sendStreamBatchAbandonedAdvisory). */
   batchAbandoned(id: string, reason: BatchAbandonReason): void {
     if (this.#closed) return;
