@@ -12,6 +12,8 @@ import { NO_ACCOUNT_LIMITS, type AccountJetStreamLimits, type ResolvedJetStreamO
 import { ApiDispatcher, type ApiHost } from "./api/dispatcher.ts";
 import { forwardWrite, mappedDomainWrite } from "./api/domain-mappings.ts";
 import { Stream, type StreamHost } from "./stream/stream.ts";
+import { BatchInflight } from "./stream/atomic-batch.ts";
+import { JS_API_LEVEL } from "./shared/api-level.ts";
 import { storeLimits } from "./stream/config.ts";
 import type { StreamConfig } from "./shared/types.ts";
 import { openStoreFactories } from "./store-factories.ts";
@@ -75,6 +77,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       logger,
       consumersOf: (stream) => service.#consumersOf(stream),
       hasRoomFor: (storage) => service.#hasRoomFor(storage),
+      batchInflight: new BatchInflight(),
     };
     this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: () => this.#account.limits.maxConsumers, strict: options.strict });
     this.ready = this.#start();
@@ -258,7 +261,8 @@ export class JetStream implements ApiHost, StreamRegistry {
     return {
       ...accountLimitsJson(this.#account.limits, { memory, storage, streams: this.#streams.size, consumers }),
       ...(this.options.domain !== undefined && { domain: this.options.domain }),
-      api: { total: this.#dispatcher.stats.total, errors: this.#dispatcher.stats.errors },
+      // `level` first, as nats-server's JetStreamAPIStats (jetstream_versioning.go JSApiLevel).
+      api: { level: JS_API_LEVEL, total: this.#dispatcher.stats.total, errors: this.#dispatcher.stats.errors },
     };
   }
 

@@ -73,6 +73,7 @@ import { accountz, accstatz, type AccountView, type AccountzOptions, type Accsta
 import { SubjectMappings } from "../core/subject-mappings.ts";
 import type { TraceServer } from "../core/message-trace.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
+import { JS_API_LEVEL } from "../jetstream/shared/api-level.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 import { LeafNodesLoader } from "./leaf-loader.ts";
@@ -428,7 +429,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   #clusterUrlsChanged(): void {
     this.#buildInfoPrefix();
     for (const client of this.#clients.values()) {
-      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)}}`));
+      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)}${this.#apiLevel()}}`));
     }
   }
 
@@ -751,7 +752,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#routes?.lameDuck();
       for (const client of this.#clients.values()) {
         if (client.connectOptions.protocol >= PROTO_VERSION) {
-          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true}`));
+          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true${this.#apiLevel()}}`));
         }
       }
       const signal = this.#stopping.signal;
@@ -1112,9 +1113,19 @@ export class Server extends TypedEmitter<ServerEvents> {
   #infoFor(cid: number, info: ConnectionInfo, nonce: string | undefined): Buffer {
     const json = this.#clientInfoJson(cid, info);
     const withNonce = nonce === undefined ? json : `${json},"nonce":"${nonce}"`;
-    // nats-server's Info struct puts `domain` after the client's fields and the nonce.
+    // nats-server's Info struct puts `domain` after the client's fields and the nonce, and
+    // `api_lvl` after those.
     const domain = this.#options.jetstream?.domain;
-    return encodeInfo(domain === undefined ? `${withNonce}}` : `${withNonce},"domain":${JSON.stringify(domain)}}`);
+    const withDomain = domain === undefined ? withNonce : `${withNonce},"domain":${JSON.stringify(domain)}`;
+    return encodeInfo(`${withDomain}${this.#apiLevel()}}`);
+  }
+
+  /**
+   * INFO's `api_lvl` (nats-server 2.11+, which sends it always): here only with JetStream on,
+   * so that without it INFO stays byte for byte the one of the 2.10 this broker reports.
+   */
+  #apiLevel(): string {
+    return this.#options.jetstream === undefined ? "" : `,"api_lvl":${JS_API_LEVEL}`;
   }
 
   /** The INFO JSON for one client, without its closing brace (so fields can follow). */

@@ -50,6 +50,12 @@ export type StreamConfig = {
   subject_delete_marker_ttl?: number;
   /** A counter stream (nats-server 2.12): `Nats-Incr` publishes, `{"val":"N"}` bodies. */
   allow_msg_counter?: boolean;
+  /** Atomic batch publish (nats-server 2.12): `Nats-Batch-Id` messages stored all or nothing. */
+  allow_atomic?: boolean;
+  /** Scheduled messages (nats-server 2.12): `Nats-Schedule` publishes fire copies later; once on, it stays on. */
+  allow_msg_schedules?: boolean;
+  /** Fast-ingest batches (nats-server 2.14, API level 4): `.$FI` replies with flow-control acks. */
+  allow_batched?: boolean;
   metadata?: Record<string, string>;
 };
 

@@ -38,6 +38,14 @@ export class TtlIndex {
     this.#push({ dueMs, seq });
   }
 
+  /** Due at `dueMs` (ms since the epoch), replacing any time `seq` had: scheduled messages use it too. */
+  addDue(seq: number, dueMs: number): void {
+    this.#never.delete(seq);
+    this.#due.set(seq, dueMs);
+    this.#push({ dueMs, seq });
+    if (this.#heap.length > 2 * this.#due.size + REBUILD_SLACK) this.#rebuild();
+  }
+
   isNever(seq: number): boolean {
     return this.#never.has(seq);
   }

@@ -5,6 +5,8 @@
  * as `configUpdateCheck`. Every message text is nats-server's.
  */
 import type { ApiError } from "../shared/contracts.ts";
+import { BatchErrors } from "../shared/batch-errors.ts";
+import { ScheduleErrors } from "./schedules.ts";
 import { JsErrors } from "../shared/api-errors.ts";
 import { isValidLiteralSubject, isValidSubject } from "../../subjects/subject.ts";
 import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap.ts";
@@ -113,6 +115,9 @@ function decode(input: unknown): Decoded {
   const discardNewPer = field<boolean>(obj, "discard_new_per_subject", "boolean", false);
   const allowMsgTtl = field<boolean>(obj, "allow_msg_ttl", "boolean", false);
   const allowMsgCounter = field<boolean>(obj, "allow_msg_counter", "boolean", false);
+  const allowAtomic = field<boolean>(obj, "allow_atomic", "boolean", false);
+  const allowSchedules = field<boolean>(obj, "allow_msg_schedules", "boolean", false);
+  const allowBatched = field<boolean>(obj, "allow_batched", "boolean", false);
   const markerTtl = field<number>(obj, "subject_delete_marker_ttl", "integer", 0);
   const config: StreamConfig = {
     name: field<string>(obj, "name", "string", ""),
@@ -149,6 +154,10 @@ function decode(input: unknown): Decoded {
     ...(allowMsgTtl && { allow_msg_ttl: true }),
     ...(markerTtl !== 0 && { subject_delete_marker_ttl: markerTtl }),
     ...(allowMsgCounter && { allow_msg_counter: true }),
+    // omitempty in nats-server's StreamConfig: absent unless on.
+    ...(allowAtomic && { allow_atomic: true }),
+    ...(allowSchedules && { allow_msg_schedules: true }),
+    ...(allowBatched && { allow_batched: true }),
     ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
   };
   return { config };
@@ -201,6 +210,9 @@ function checkMirrorAndSources(cfg: StreamConfig, subjectsGiven: boolean): ApiEr
     if (subjectsGiven) return JsErrors.sourcing(10034, "stream mirrors can not contain subjects");
     if ((cfg.sources ?? []).length > 0) return JsErrors.sourcing(10031, "stream mirrors can not also contain other sources");
     if (cfg.allow_msg_counter === true) return JsErrors.mirrorWithCounters();
+    if (cfg.allow_atomic === true) return BatchErrors.mirrorWithAtomic();
+    if (cfg.allow_batched === true) return BatchErrors.mirrorWithFast();
+    if (cfg.allow_msg_schedules === true) return ScheduleErrors.mirror();
     const transforms = m.subject_transforms ?? [];
     if (m.filter_subject !== undefined && transforms.length > 0) return JsErrors.sourcing(10150, "mirror with multiple subject transforms cannot also have a single subject filter");
     // Markers would take sequences of their own and the mirror would part from its origin.
@@ -216,6 +228,7 @@ function checkMirrorAndSources(cfg: StreamConfig, subjectsGiven: boolean): ApiEr
     }
     if (m.external === undefined && !isValidName(m.name)) return JsErrors.sourcing(10142, "mirrored stream name is invalid");
   }
+  if ((cfg.sources ?? []).length > 0 && cfg.allow_msg_schedules === true) return ScheduleErrors.source();
   const names = new Set<string>();
   for (const src of cfg.sources ?? []) {
     if (src === null || !isValidName(src.name)) return JsErrors.sourcing(10141, "sourced stream name is invalid");
@@ -358,6 +371,7 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   if (cfg.allow_msg_counter === true) {
     if (cfg.discard === "new") return invalid("counter stream cannot use discard new");
     if (cfg.allow_msg_ttl === true) return invalid("counter stream cannot use message TTLs");
+    if (cfg.allow_msg_schedules === true) return invalid("counter stream cannot use message schedules");
     if (cfg.retention !== "limits") return invalid("counter stream can only use limits retention");
   }
   if (cfg.discard_new_per_subject === true) {
@@ -376,6 +390,15 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
     }
   } else if (markerTtl < 0) {
     return invalid("subject delete marker TTL must not be negative");
+  }
+  // A schedule is kept as its subject's last message: rollups are switched on, as nats-server
+  // does outside pedantic mode.
+  if (cfg.allow_msg_schedules === true) {
+    if (cfg.discard === "new") return invalid("message scheduling cannot use discard new");
+    if (!cfg.allow_rollup_hdrs) {
+      cfg.allow_rollup_hdrs = true;
+      cfg.deny_purge = false;
+    }
   }
   if (cfg.mirror_direct && cfg.mirror === undefined) return invalid("stream has no mirror but does have mirror direct");
 
@@ -470,6 +493,7 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   if (!cfg.deny_delete && old.deny_delete) return invalid("stream configuration update can not cancel deny message deletes");
   if (!cfg.deny_purge && old.deny_purge) return invalid("stream configuration update can not cancel deny purge");
   if (old.allow_msg_ttl === true && cfg.allow_msg_ttl !== true) return invalid("message TTL status can not be disabled");
+  if (old.allow_msg_schedules === true && cfg.allow_msg_schedules !== true) return invalid("message schedules can not be disabled");
   if ((old.allow_msg_counter === true) !== (cfg.allow_msg_counter === true)) return invalid("stream configuration update can not change message counter setting");
   if (cfg.sealed) {
     // A sealed stream never changes again: nothing ages out, nothing is deleted or purged.

@@ -16,6 +16,7 @@ import type { StreamConfig } from "../shared/types.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 import { MSG_TTL_HEADER, parseMsgTtl, type MsgTtl } from "../store/msg-ttl.ts";
 import { applyIncrement, checkIncrement } from "./counter.ts";
+import { checkSchedule, SCHEDULE_NEXT_PURGE, ScheduleHeader } from "./schedules.ts";
 
 /** Header names the publish path reads (server/stream.go `JS*` constants). */
 export const JsHeader = {
@@ -104,9 +105,23 @@ export interface Inbound {
   readonly data: Uint8Array;
   /** Brought by a source (nats-server's `sourced`): a TTL is not refused on a stream without `allow_msg_ttl`. */
   readonly sourced?: boolean;
+  /** Part of a batch: the PubAck says the batch and its count instead of a counter's value. */
+  readonly batch?: { readonly id: string; readonly count: number };
+  /**
+   * Who hears the outcome instead of `reply`: batches answer with flow-control messages or
+   * only at their commit, not once per message.
+   */
+  readonly answer?: (outcome: CaptureOutcome) => void;
 }
 
-function ackError(target: CaptureTarget, error: ApiError): string {
+/** What became of one captured message. */
+export type CaptureOutcome =
+  | { readonly kind: "stored"; readonly seq: number; readonly ack: string }
+  | { readonly kind: "duplicate"; readonly seq: number }
+  | { readonly kind: "refused"; readonly error: ApiError };
+
+/** A refused PubAck (`{"error":…,"stream":"S","seq":0}`). */
+export function ackError(target: Pick<CaptureTarget, "name">, error: ApiError): string {
   return JSON.stringify({ error, stream: target.name, seq: 0 });
 }
 
@@ -126,9 +141,15 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   let msg = inbound;
   // A `no_ack` stream never answers, not even a refusal (nats-server `doAck`).
   const reply = target.config.no_ack === true ? "" : msg.reply;
-  const refuse = (error: ApiError): void => {
-    if (reply !== "") target.respond(reply, ackError(target, error));
-  };
+  const answer =
+    msg.answer ??
+    ((outcome: CaptureOutcome): void => {
+      if (reply === "") return;
+      if (outcome.kind === "refused") target.respond(reply, ackError(target, outcome.error));
+      else if (outcome.kind === "duplicate") target.respond(reply, `${target.ackPrefix}${outcome.seq},"duplicate": true}`);
+      else target.respond(reply, outcome.ack);
+    });
+  const refuse = (error: ApiError): void => answer({ kind: "refused", error });
   const cfg = target.config;
   if (cfg.sealed) return refuse(JsErrors.sealed());
 
@@ -139,6 +160,7 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   let rollup = "";
   let ttl: MsgTtl = 0;
   let incr: bigint | undefined;
+  let addedRollup = false;
   if (parsed !== undefined) {
     // Counter increments are looked at before any other header (stream.go processJetStreamMsg).
     const increment = checkIncrement(parsed, msg.data.length, cfg.allow_msg_counter === true, msg.sourced === true);
@@ -169,19 +191,27 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
       if (expected !== target.lastSeq) return refuse(JsErrors.wrongLastSequence(target.lastSeq));
     }
 
+    // Schedules (nats-server 2.12): checked after the expected sequences, as stream.go does.
+    if (msg.sourced !== true) {
+      const schedule = checkSchedule(parsed, msg.subject, cfg, target.store);
+      if ("error" in schedule) return refuse(schedule.error);
+      // A schedule is kept as the last message of its subject.
+      if (schedule.addRollup) {
+        headers = withAddedRollup(headers!);
+        addedRollup = true;
+      }
+    }
+
     msgId = parsed.get(JsHeader.MsgId);
     if (msgId !== "") {
       const seq = target.duplicates.find(msgId, target.now());
-      if (seq > 0) {
-        if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq},"duplicate": true}`);
-        return;
-      }
+      if (seq > 0) return answer({ kind: "duplicate", seq });
     }
 
     const expectedLastId = parsed.get(JsHeader.ExpectedLastMsgId);
     if (expectedLastId !== "" && expectedLastId !== target.lastMsgId) return refuse(JsErrors.wrongLastMsgId(target.lastMsgId));
 
-    rollup = parsed.get(JsHeader.Rollup);
+    rollup = addedRollup ? "sub" : parsed.get(JsHeader.Rollup);
     if (rollup !== "") {
       if (!cfg.allow_rollup_hdrs || cfg.deny_purge) return refuse(JsErrors.rollupFailed("rollup not permitted"));
       if (rollup !== "sub" && rollup !== "all") return refuse(JsErrors.rollupFailed(`rollup value invalid: ${JSON.stringify(rollup)}`));
@@ -209,6 +239,8 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
     msg = { ...msg, data: counted.data };
     ackTail = `,"val":${JSON.stringify(counted.total)}}`;
   }
+  // A batch's PubAck says the batch instead (stream.go processJetStreamMsg).
+  if (msg.batch !== undefined) ackTail = `,"batch":${JSON.stringify(msg.batch.id)},"count":${msg.batch.count}}`;
   if (ttl === "invalid") return refuse(JsErrors.msgTtlInvalid());
   // A TTL shorter than the markers' would let a message expire with a marker for its subject
   // still there, and no marker would follow (stream.go: at least the marker TTL, unless one
@@ -246,7 +278,7 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
     target.lastMsgId = msgId;
     if (msgId !== "") target.duplicates.remember(msgId, seq, target.now());
     republish(seq, timeNs);
-    if (reply !== "") target.respond(reply, `${target.ackPrefix}${seq}${ackTail}`);
+    answer({ kind: "stored", seq, ack: `${target.ackPrefix}${seq}${ackTail}` });
     return;
   }
 
@@ -261,10 +293,15 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   if (msgId !== "") target.duplicates.remember(msgId, stored.seq, stored.timeNs);
   if (rollup === "sub") target.store.purge({ filter: msg.subject, keep: 1 });
   else if (rollup === "all") target.store.purge({ keep: 1 });
+  // A one-off schedule's copy (or a publisher cancelling a schedule) removes the schedule.
+  if (parsed !== undefined && parsed.get(ScheduleHeader.Next) === SCHEDULE_NEXT_PURGE) {
+    const scheduler = parsed.get(ScheduleHeader.Scheduler);
+    if (scheduler !== "" && isValidLiteralSubject(scheduler)) target.store.purge({ filter: scheduler });
+  }
   // Republished before the ack, as nats-server queues them in that order.
   republish(stored.seq, stored.timeNs);
   // The ack goes out once the message is in the store, before consumers see it.
-  if (reply !== "") target.respond(reply, `${target.ackPrefix}${stored.seq}${ackTail}`);
+  answer({ kind: "stored", seq: stored.seq, ack: `${target.ackPrefix}${stored.seq}${ackTail}` });
   target.stored(stored.seq, msg.subject);
 }
 
@@ -283,6 +320,11 @@ function republishStored(target: CaptureTarget, to: string, msg: Inbound, header
       ? Buffer.from(`NATS/1.0\r\n${lines}\r\n`, "latin1")
       : Buffer.concat([headers.subarray(0, headers.length - 2), Buffer.from(`${lines}\r\n`, "latin1")]);
   target.republish(to, block, headersOnly ? undefined : Buffer.from(msg.data));
+}
+
+/** The header block with `Nats-Rollup: sub` added at its end (stream.go `genHeader`). */
+function withAddedRollup(block: Uint8Array): Uint8Array {
+  return Buffer.concat([block.subarray(0, block.length - 2), Buffer.from(`${JsHeader.Rollup}: sub\r\n\r\n`, "latin1")]);
 }
 
 /** The header block with its `Nats-TTL` set to `seconds` (replaced where it stood). */

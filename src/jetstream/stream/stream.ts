@@ -8,7 +8,12 @@ import type { BusApi, ConsumerHandle, StreamHandle } from "../shared/contracts.t
 import type { ConsumerStore, PurgeRequest, StreamStore } from "../store/stream-store.ts";
 import type { StreamConfig, StreamInfo, StreamSourceInfo, StreamStateJson, StoredMsgJson } from "../shared/types.ts";
 import type { DirectMsg } from "../../direct/direct-message.ts";
-import { capture, DuplicateWindow, type CaptureTarget } from "./publish.ts";
+import { capture, DuplicateWindow, type Inbound } from "./publish.ts";
+import { AtomicBatches, BatchHeader, BatchInflight, type BatchAbandonReason, type BatchTarget } from "./atomic-batch.ts";
+import { FastBatches, parseFastBatchReply } from "./fast-batch.ts";
+import { MsgSchedules } from "./schedules.ts";
+import { MsgHeaders } from "../../direct/headers.ts";
+import { ADVISORY_PREFIX, ADVISORY_TYPE, publishAdvisory } from "../shared/advisories.ts";
 import { formatNanos } from "../shared/rfc3339.ts";
 import { sourceIndexName, storeLimits } from "./config.ts";
 import { SourceFeed } from "./source-feed.ts";
@@ -29,6 +34,8 @@ export interface StreamHost {
   consumersOf(stream: string): readonly ConsumerHandle[];
   /** Server-wide limits (maxMemory/maxStore): false once this storage type's are exceeded. */
   hasRoomFor(storage: StreamConfig["storage"]): boolean;
+  /** Open batches counted across the account's streams (a stream alone counts its own when absent). */
+  readonly batchInflight?: BatchInflight;
 }
 
 /** Bytes a message counts for, as nats-server's memStoreMsgSize and fileStoreMsgSize. */
@@ -43,7 +50,7 @@ export interface MsgGetRequest {
   next_by_subj?: string;
 }
 
-export class Stream implements StreamHandle, CaptureTarget {
+export class Stream implements StreamHandle, BatchTarget {
   readonly name: string;
   readonly store: StreamStore;
   /** When the stream was created (ns since epoch): STREAM.INFO `created`. */
@@ -62,6 +69,10 @@ export class Stream implements StreamHandle, CaptureTarget {
   readonly #sourceNext = new Map<string, number>();
   readonly #storedListeners = new Set<(seq: number, subject: string) => void>();
   #closed = false;
+  readonly inflight: BatchInflight;
+  readonly #atomicBatches: AtomicBatches;
+  readonly #fastBatches: FastBatches;
+  #schedules: MsgSchedules | undefined;
 
   constructor(host: StreamHost, config: StreamConfig, store: StreamStore, createdNs: bigint) {
     this.#host = host;
@@ -76,6 +87,42 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.#inputTransform = inputTransform(config);
     this.#rebuildDuplicates();
     this.#watchForMarkers();
+    this.inflight = host.batchInflight ?? new BatchInflight();
+    this.#atomicBatches = new AtomicBatches(this);
+    this.#fastBatches = new FastBatches(this);
+    this.#startSchedules();
+  }
+
+  /** With `allow_msg_schedules`, the schedules come back from the stored messages. */
+  #startSchedules(): void {
+    if (this.#config.allow_msg_schedules !== true || this.#schedules !== undefined) return;
+    this.#schedules = new MsgSchedules({
+      store: this.store,
+      now: () => nowNs(),
+      // A copy goes through the capture path as a sourced message does (stream.go: the
+      // store's callback calls processJetStreamMsg with sourced set).
+      publishScheduled: (subject, headers, data) => {
+        if (this.#closed) return;
+        try {
+          capture(this, { subject: this.#transformed(subject), reply: "", headers, data, sourced: true });
+        } catch (err) {
+          logCaught(this.#host.logger, `JetStream failed to store a scheduled msg on stream '${this.name}'`, err);
+        }
+      },
+    });
+    this.#schedules.rebuild();
+  }
+
+  /** `$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.<stream>` (stream.go sendStreamBatchAbandonedAdvisory). */
+  batchAbandoned(id: string, reason: BatchAbandonReason): void {
+    if (this.#closed) return;
+    const domain = this.#host.domain;
+    publishAdvisory(this.#host.bus, `${ADVISORY_PREFIX}.STREAM.BATCH_ABANDONED.${this.name}`, `${ADVISORY_TYPE}.stream_batch_abandoned`, {
+      stream: this.name,
+      ...(domain !== undefined && { domain }),
+      batch: id,
+      reason,
+    });
   }
 
   /** Subject delete markers are placed by this stream when its store reports an expired subject. */
@@ -157,7 +204,9 @@ export class Stream implements StreamHandle, CaptureTarget {
     try {
       if (originSeq > this.lastSeq + 1) this.store.skipTo(originSeq);
       subject = this.#transformed(subject);
-      this.store.store(subject, headers !== undefined && headers.length > 0 ? headers : undefined, data, timeNs);
+      // Batches are the origin's business (stream.go processInboundMirrorMsg drops Nats-Batch-*).
+      const kept = withoutBatchHeaders(headers);
+      this.store.store(subject, kept !== undefined && kept.length > 0 ? kept : undefined, data, timeNs);
     } catch (err) {
       logCaught(this.#host.logger, `JetStream failed to store a mirrored msg on stream '${this.name}'`, err);
       return false;
@@ -178,7 +227,7 @@ export class Stream implements StreamHandle, CaptureTarget {
     // The subject as the origin has it, before this source's transform (stream.go
     // processInboundSourceMsg writes the header first); counters key their sources on it.
     const value = `${name} ${originSeq} ${filters} ${dests} ${originSubject}`;
-    const block = withHeader(headers, "Nats-Stream-Source", value);
+    const block = withHeader(withoutBatchHeaders(headers), "Nats-Stream-Source", value);
     capture(this, { subject: this.#transformed(subject), reply: "", headers: block, data, sourced: true });
     this.#sourceNext.set(iname, originSeq + 1);
     return true;
@@ -219,7 +268,14 @@ export class Stream implements StreamHandle, CaptureTarget {
   readonly #onMessage = (_err: Error | null, msg: DirectMsg): void => {
     if (this.#closed) return;
     try {
-      capture(this, { subject: this.#transformed(msg.subject), reply: msg.reply, headers: msg.rawHeaders, data: msg.data });
+      const inbound: Inbound = { subject: this.#transformed(msg.subject), reply: msg.reply, headers: msg.rawHeaders, data: msg.data };
+      // Batches are told apart as stream.go's ingest loop does: a `.$FI` reply first, then `Nats-Batch-Id`.
+      const fast = parseFastBatchReply(msg.reply);
+      const raw = msg.rawHeaders;
+      const parsed = raw !== undefined && raw.length > 0 && Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).includes(BatchHeader.Id) ? MsgHeaders.decode(raw) : undefined;
+      if (fast !== undefined) this.#fastBatches.accept(inbound, fast, parsed ?? (raw !== undefined && raw.length > 0 ? MsgHeaders.decode(raw) : undefined));
+      else if (parsed !== undefined && parsed.get(BatchHeader.Id) !== "") this.#atomicBatches.accept(inbound, parsed.get(BatchHeader.Id), parsed);
+      else capture(this, inbound);
     } catch (err) {
       // A store failure must not reach the publisher's connection, let alone the host.
       logCaught(this.#host.logger, `JetStream failed to store a msg on stream '${this.name}'`, err);
@@ -252,6 +308,7 @@ export class Stream implements StreamHandle, CaptureTarget {
   }
 
   stored(seq: number, subject: string): void {
+    this.#schedules?.stored(seq);
     for (const listener of this.#storedListeners) {
       try {
         listener(seq, subject);
@@ -324,6 +381,10 @@ export class Stream implements StreamHandle, CaptureTarget {
     this.#republisher = republisher(config);
     this.#inputTransform = inputTransform(config);
     this.duplicates.windowNs = config.duplicate_window;
+    // Turning batches off drops the open ones (stream.go update: deleteAtomicBatches, deleteFastBatches).
+    if (config.allow_atomic !== true) this.#atomicBatches.clear();
+    if (config.allow_batched !== true) this.#fastBatches.clear();
+    this.#startSchedules();
     this.#watchForMarkers();
     this.store.updateLimits(storeLimits(config));
     if (feedsChanged) this.#stopFeeds();
@@ -421,6 +482,9 @@ export class Stream implements StreamHandle, CaptureTarget {
   /** Stops capturing; the store stays open. */
   stop(): void {
     this.#closed = true;
+    this.#atomicBatches.clear();
+    this.#fastBatches.clear();
+    this.#schedules?.stop();
     this.#stopCapture();
     this.#stopFeeds();
     this.#storedListeners.clear();
@@ -478,6 +542,16 @@ function headerValue(block: Uint8Array, key: string): string {
   if (at < 0) return "";
   const end = text.indexOf("\r\n", at + 2);
   return text.slice(at + 2 + key.length + 1, end < 0 ? undefined : end).trim();
+}
+
+/** The header block without `Nats-Batch-*` headers (stream.go `removeHeaderIfPrefixPresent`). */
+function withoutBatchHeaders(block: Uint8Array | undefined): Uint8Array | undefined {
+  if (block === undefined || block.length === 0) return block;
+  const buf = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  if (!buf.includes("\r\nNats-Batch-")) return block;
+  const lines = buf.toString("latin1").slice(0, -4).split("\r\n");
+  const kept = lines.filter((l, i) => i === 0 || !l.startsWith("Nats-Batch-"));
+  return Buffer.from(`${kept.join("\r\n")}\r\n\r\n`, "latin1");
 }
 
 /** `block` with `key: value` set (replaced when present), or a new block with only that header. */
