@@ -16,6 +16,10 @@ import { ResponseType } from "../shared/types.ts";
 import { parseRequest, type ParsedBody } from "./request-body.ts";
 import { streamApi, type StreamApiHost } from "./stream-api.ts";
 import { directGet } from "./direct-get.ts";
+import { responseOf } from "./response-types.ts";
+import { requiresHigherApiLevel } from "../shared/api-level.ts";
+
+const REQUIRED_API_LEVEL = "Nats-Required-Api-Level";
 
 /** What the dispatcher needs of the JetStream service. */
 export interface ApiHost extends StreamApiHost {
@@ -125,6 +129,18 @@ export class ApiDispatcher {
 
   async #handle(tokens: string[], msg: DirectMsg, body: ParsedBody): Promise<void> {
     const [first, second] = tokens;
+    // jetstream_versioning.go errorOnRequiredApiLevel: a request that needs a higher API level
+    // than this broker's is refused before its handler runs (pulls and direct gets are not
+    // checked, as in nats-server).
+    const required = msg.headers?.get(REQUIRED_API_LEVEL) ?? "";
+    if (required !== "" && requiresHigherApiLevel(required)) {
+      const response = responseOf(tokens);
+      if (response !== undefined) {
+        this.stats.total++;
+        new ApiReply(msg, this.stats, response.type).error(JsErrors.requiredApiLevel(), response.extra);
+        return;
+      }
+    }
     if (first === "INFO" && tokens.length === 1) {
       this.stats.total++;
       new ApiReply(msg, this.stats, ResponseType.AccountInfo).ok(this.#host.accountInfo());

@@ -7,46 +7,14 @@
  */
 import type { DirectMsg } from "../../direct/direct-message.ts";
 import { JsErrors } from "../shared/api-errors.ts";
-import { ResponseType } from "../shared/types.ts";
-import { streamApi } from "./stream-api.ts";
-
-const CONSUMER_TYPES: Readonly<Record<string, string>> = {
-  CREATE: "io.nats.jetstream.api.v1.consumer_create_response",
-  DURABLE: "io.nats.jetstream.api.v1.consumer_create_response",
-  INFO: "io.nats.jetstream.api.v1.consumer_info_response",
-  DELETE: "io.nats.jetstream.api.v1.consumer_delete_response",
-  NAMES: "io.nats.jetstream.api.v1.consumer_names_response",
-  LIST: "io.nats.jetstream.api.v1.consumer_list_response",
-};
-
-/** The zero fields nats-server's paged responses carry beside the error. */
-const EMPTY_PAGE = { total: 0, offset: 0, limit: 0 };
-
-/**
- * The response type of an API request and the zero fields that go with its error (as
- * nats-server 2.9.10 sends them), or undefined for what is not a request of the API.
- */
-function responseOf(tokens: readonly string[]): { type: string; extra?: Record<string, unknown> } | undefined {
-  const [first, second] = tokens;
-  if (first === "INFO" && tokens.length === 1) return { type: ResponseType.AccountInfo };
-  if (first === "STREAM") {
-    const handler = streamApi(tokens.slice(1));
-    if (handler === undefined) return undefined;
-    if (second === "NAMES") return { type: handler.type, extra: { ...EMPTY_PAGE, streams: null } };
-    if (second === "LIST") return { type: handler.type, extra: { ...EMPTY_PAGE, streams: [] } };
-    return { type: handler.type, ...(handler.errorExtra === undefined ? {} : { extra: handler.errorExtra }) };
-  }
-  if (first === "CONSUMER" && second !== undefined && second !== "MSG") {
-    const type = CONSUMER_TYPES[second];
-    if (type === undefined) return undefined;
-    return second === "NAMES" || second === "LIST" ? { type, extra: { ...EMPTY_PAGE, consumers: [] } } : { type };
-  }
-  return undefined;
-}
+import { responseOf } from "./response-types.ts";
 
 /** Answers one request on `<prefix>...`; returns whether it had a taker. */
 export function answerNotEnabled(msg: DirectMsg, prefixLength: number): boolean {
-  const response = responseOf(msg.subject.slice(prefixLength).split("."));
+  const tokens = msg.subject.slice(prefixLength).split(".");
+  // A reset is taken by the consumer itself in nats-server: with no JetStream, nobody takes it.
+  if (tokens[0] === "CONSUMER" && tokens[1] === "RESET") return false;
+  const response = responseOf(tokens);
   if (response === undefined) return false;
   if (msg.reply !== "") msg.respond(JSON.stringify({ type: response.type, error: JsErrors.notEnabledForAccount(), ...response.extra }));
   return true;

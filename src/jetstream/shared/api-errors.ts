@@ -51,6 +51,8 @@ export const JsErrors = {
   maxBytesRequired: (): ApiError => error(400, 10113, "account requires a stream config to have max bytes set"),
   /** JSStreamMaxStreamBytesExceeded: above the account's `memory/storage_max_stream_bytes`. */
   maxStreamBytesExceeded: (): ApiError => error(400, 10122, "stream max bytes exceeds account limit max stream bytes"),
+  /** JSRequiredApiLevelErr: `Nats-Required-Api-Level` above this broker's API level. */
+  requiredApiLevel: (): ApiError => error(412, 10185, "JetStream minimum api level required"),
   /** JSNotEnabledForAccountErr: JetStream is on, but not for the requester's account. */
   notEnabledForAccount: (): ApiError => error(503, 10039, "JetStream not enabled for account"),
   /** JSStreamCreateErrF */

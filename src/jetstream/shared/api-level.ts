@@ -5,3 +5,9 @@
  * demand it with `Nats-Required-Api-Level`.
  */
 export const JS_API_LEVEL = 4;
+
+/** `Nats-Required-Api-Level` this broker cannot meet (jetstream_versioning.go `errorOnRequiredApiLevel`). */
+export function requiresHigherApiLevel(value: string): boolean {
+  if (!/^[+-]?\d+$/.test(value)) return true;
+  return Number(value) > JS_API_LEVEL;
+}

@@ -13,7 +13,7 @@
  */
 import type { ApiError } from "../shared/contracts.ts";
 import { BatchErrors } from "../shared/batch-errors.ts";
-import { JS_API_LEVEL } from "../shared/api-level.ts";
+import { requiresHigherApiLevel } from "../shared/api-level.ts";
 import { DiscardNewRefusal, JsErrors } from "../shared/api-errors.ts";
 import { MsgHeaders } from "../../direct/headers.ts";
 import { isValidSubject } from "../../subjects/subject.ts";
@@ -99,11 +99,6 @@ function withAddedHeader(block: Uint8Array | undefined, key: string, value: stri
   return Buffer.concat([block.subarray(0, block.length - 2), line]);
 }
 
-/** `Nats-Required-Api-Level` this broker cannot meet (jetstream_versioning.go `errorOnRequiredApiLevel`). */
-export function requiresHigherApiLevel(value: string): boolean {
-  if (!/^[+-]?\d+$/.test(value)) return true;
-  return Number(value) > JS_API_LEVEL;
-}
 
 /** One stream's open atomic batches. */
 export class AtomicBatches {

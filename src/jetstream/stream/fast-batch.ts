@@ -14,7 +14,8 @@ import { BatchErrors } from "../shared/batch-errors.ts";
 import { JsErrors } from "../shared/api-errors.ts";
 import type { MsgHeaders } from "../../direct/headers.ts";
 import { ackError, capture, type CaptureOutcome, type Inbound } from "./publish.ts";
-import { BATCH_LIMITS, BatchHeader, requiresHigherApiLevel, withoutHeader, type BatchTarget } from "./atomic-batch.ts";
+import { BATCH_LIMITS, BatchHeader, withoutHeader, type BatchTarget } from "./atomic-batch.ts";
+import { requiresHigherApiLevel } from "../shared/api-level.ts";
 
 /** The reply's last token (stream.go `FastBatchSuffix`). */
 const SUFFIX = ".$FI";
