@@ -321,7 +321,10 @@ describe("hostile: connection storms", () => {
     assert.equal(server.numSubscriptions, 0);
     const mb = (n: number): string => (n / 1048576).toFixed(1);
     t.diagnostic(`10,000 connections in ${elapsed} ms; heap +${mb(h1 - h0)} MB after 10,000, +${mb(h2 - h1)} MB more after 20,000`);
-    assert.ok(h1 - h0 < 32 * 1024 * 1024, `heap grew by ${mb(h1 - h0)} MB over the first 10,000`);
+    // The first round sets the high-water mark: 24-32 MB measured on Node 20 and 22, before this
+    // session's changes and after, and with the closed-connection ring cut to 100 records too.
+    // The leak check is the second round's bound below.
+    assert.ok(h1 - h0 < 48 * 1024 * 1024, `heap grew by ${mb(h1 - h0)} MB over the first 10,000`);
     assert.ok(h2 - h1 < 8 * 1024 * 1024, `heap kept growing: +${mb(h2 - h1)} MB over the second 10,000`);
     // The server is still there for a fresh client.
     const c = await RawClient.connect(server.port);
