@@ -99,10 +99,10 @@ export interface AccstatzOptions {
 }
 
 export function accstatz(view: MonitorView, options: AccstatzOptions = {}): Json {
-  const byAccount = new Map<string, { conns: number; sent: { msgs: number; bytes: number }; received: { msgs: number; bytes: number }; slow: number }>();
+  const byAccount = new Map<string, { conns: number; sent: { msgs: number; bytes: number }; received: { msgs: number; bytes: number } }>();
   for (const client of view.clients()) {
     let row = byAccount.get(client.account);
-    if (row === undefined) byAccount.set(client.account, (row = { conns: 0, sent: { msgs: 0, bytes: 0 }, received: { msgs: 0, bytes: 0 }, slow: 0 }));
+    if (row === undefined) byAccount.set(client.account, (row = { conns: 0, sent: { msgs: 0, bytes: 0 }, received: { msgs: 0, bytes: 0 } }));
     row.conns++;
     // From the account's side, as nats-server counts: what its clients sent it is received.
     row.received.msgs += client.inMsgs;
@@ -123,7 +123,8 @@ export function accstatz(view: MonitorView, options: AccstatzOptions = {}): Json
       total_conns: row?.conns ?? 0,
       sent: row?.sent ?? { msgs: 0, bytes: 0 },
       received: row?.received ?? { msgs: 0, bytes: 0 },
-      slow_consumers: row?.slow ?? 0,
+      // A slow consumer is cut and counted server-wide (/varz); no account keeps its own count.
+      slow_consumers: 0,
     });
   }
   return { server_id: view.id, now: goTime(Date.now()), account_statz: statz };

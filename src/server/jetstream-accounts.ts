@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../base/logger.ts";
-import type { Account } from "../core/account.ts";
+import { GLOBAL_ACCOUNT, type Account } from "../core/account.ts";
 import type { DirectApi } from "../direct/direct-api.ts";
 import { NO_ACCOUNT_LIMITS, type AccountJetStreamLimits, type ResolvedJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import type { JetStream, JetStreamAccount } from "../jetstream/jetstream.ts";
@@ -37,7 +37,7 @@ export class JetStreamAccounts {
     this.#setup = setup;
     for (const account of setup.accounts) {
       if (account === setup.system) continue;
-      const limits = setup.enabled === "global" ? (account.name === "$G" ? NO_ACCOUNT_LIMITS : undefined) : setup.enabled.get(account.name);
+      const limits = setup.enabled === "global" ? (account.name === GLOBAL_ACCOUNT ? NO_ACCOUNT_LIMITS : undefined) : setup.enabled.get(account.name);
       this.#start(account, limits);
     }
     this.ready = Promise.all([...[...this.#enabled.values()].map((e) => e.loader), ...this.#others.values()].map((loader) => loader.ready)).then(() => undefined);
