@@ -90,7 +90,8 @@ export async function startService(t: TestContext, options: ServiceOptions): Pro
             const a = decision.admit;
             const userJwt = await encodeUser(a.name ?? "callout-user", a.sub ?? userNkey, a.signer ?? options.issuer, a.user ?? {}, {
               aud: a.account,
-              ...(a.expSeconds === undefined ? {} : { exp: Math.floor(Date.now() / 1000) + a.expSeconds }),
+              // JWT times are whole seconds: rounded down, "1 s from now" could already be past on a busy machine.
+              ...(a.expSeconds === undefined ? {} : { exp: Math.ceil(Date.now() / 1000) + a.expSeconds }),
             });
             response = await encodeAuthorizationResponse(userNkey, serverId, options.issuer, { jwt: userJwt }, {});
           }
