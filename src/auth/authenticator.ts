@@ -7,6 +7,7 @@
 import { AUTH_TIMEOUT } from "../base/constants.ts";
 import { InvalidOptionError } from "../base/errors.ts";
 import { AuthCallout, calloutTimeout, checkCalloutOptions, type AuthCalloutOptions, type CalloutBus } from "./auth-callout.ts";
+import { connectionTypeAllowed, parseConnectionTypes } from "./connection-types.ts";
 import { checkSecret, isBcrypt, loadBcrypt, loadNkeys, verifyNonceSignature } from "./credentials.ts";
 import type { Permissions } from "../core/permissions.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
@@ -24,6 +25,11 @@ export interface UserConfig {
   permissions?: Permissions;
   /** The account the user is in; set for the users listed under `accounts`. */
   account?: string;
+  /**
+   * `allowed_connection_types`: the kinds of connection the user may come in over (`STANDARD`,
+   * `WEBSOCKET`, `IN_PROCESS` for `server.connect()`, `LEAFNODE`, ...). Absent or empty: any.
+   */
+  allowedConnectionTypes?: string[];
 }
 
 /** The host's own authentication, sync or async. */
@@ -83,6 +89,8 @@ export class Authenticator implements ConnectAuthenticator {
         this.#byName.set(u.user, u);
       }
       if (u.user === undefined && u.nkey === undefined) throw new InvalidOptionError("authorization.users", "an entry needs a user or an nkey");
+      const unknown = parseConnectionTypes(u.allowedConnectionTypes ?? []).unknown;
+      if (unknown.length > 0) throw new InvalidOptionError("authorization.users", `invalid connection types ${JSON.stringify(unknown)}`);
     }
     if ((o.user === undefined) !== (o.password === undefined)) {
       throw new InvalidOptionError("authorization", "user and password go together");
@@ -136,27 +144,29 @@ export class Authenticator implements ConnectAuthenticator {
 
   #local(connect: ConnectCredentials, context: AuthContext, nonce: string | undefined): AuthResult | Promise<AuthResult> {
     const o = this.#options;
-    if (this.#mapCertificates && this.#byName.size > 0 && context.tls !== undefined) return this.#fromCertificate(context.tls);
+    if (this.#mapCertificates && this.#byName.size > 0 && context.tls !== undefined) return this.#fromCertificate(context.tls, context.transport);
     if (connect.nkey !== "" && this.#byNkey.size > 0) {
       const entry = this.#byNkey.get(connect.nkey);
       if (entry === undefined || nonce === undefined || !verifyNonceSignature(connect.nkey, nonce, connect.sig)) return false;
+      if (!connectionTypeAllowed(entry.allowedConnectionTypes, context.transport)) return false;
       return asUser(connect.nkey, entry);
     }
     if (connect.user !== "" && this.#byName.size > 0) {
       const entry = this.#byName.get(connect.user);
       if (entry?.password === undefined) return false;
+      if (!connectionTypeAllowed(entry.allowedConnectionTypes, context.transport)) return false;
       return then(checkSecret(connect.pass, entry.password), (ok) => ok && asUser(connect.user, entry));
     }
     if (o.token !== undefined) {
-      if (connect.authToken === "") return this.#noAuth(connect);
+      if (connect.authToken === "") return this.#noAuth(connect, context);
       return then(checkSecret(connect.authToken, o.token), (ok) => ok && { user: "[token]" });
     }
     if (o.user !== undefined && o.password !== undefined) {
-      if (connect.user === "") return this.#noAuth(connect);
+      if (connect.user === "") return this.#noAuth(connect, context);
       if (connect.user !== o.user) return false;
       return then(checkSecret(connect.pass, o.password), (ok) => ok && { user: o.user! });
     }
-    return this.#noAuth(connect);
+    return this.#noAuth(connect, context);
   }
 
   /** A configured user by name (or nkey), for `server.as(name)`. */
@@ -166,21 +176,25 @@ export class Authenticator implements ConnectAuthenticator {
   }
 
   /** TLS verify_and_map: the certificate's names, most specific first, against `users`. */
-  #fromCertificate(tls: NonNullable<AuthContext["tls"]>): AuthResult {
+  #fromCertificate(tls: NonNullable<AuthContext["tls"]>, transport: string): AuthResult {
     if (!tls.authorized) return false;
     const cn = /(?:^|,)CN=([^,]+)/.exec(tls.subject ?? "")?.[1];
     for (const name of [...tls.altNames, tls.subject, cn]) {
       if (name === undefined) continue;
       const entry = this.#byName.get(name);
-      if (entry !== undefined) return asUser(name, entry);
+      // auth.go: the mapping lookup skips users not allowed on the connection type.
+      if (entry !== undefined && connectionTypeAllowed(entry.allowedConnectionTypes, transport)) return asUser(name, entry);
     }
     return false;
   }
 
   /** No credentials: `no_auth_user` if configured and the client sent none at all. */
-  #noAuth(connect: ConnectCredentials): AuthResult {
+  #noAuth(connect: ConnectCredentials, context: AuthContext): AuthResult {
     const sentNothing = connect.user === "" && connect.pass === "" && connect.authToken === "" && connect.nkey === "";
-    return sentNothing ? this.noAuthUser ?? false : false;
+    const user = this.noAuthUser;
+    if (!sentNothing || user === undefined) return false;
+    // auth.go: no_auth_user stands for its entry in users, connection types included.
+    return connectionTypeAllowed(this.#byName.get(user.user)?.allowedConnectionTypes, context.transport) && user;
   }
 }
 

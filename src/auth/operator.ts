@@ -18,6 +18,8 @@ import { verifyNonceSignature } from "./credentials.ts";
 import { readJwtDirectory } from "./jwt-directory.ts";
 import { decodeJwt } from "./nkey-jwt.ts";
 import { permissionsOf } from "./jwt-permissions.ts";
+import { connectionTypeAllowed } from "./connection-types.ts";
+import { connectWindow, sourceAllowed, sourceList, timeRanges } from "./user-jwt-limits.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -204,7 +206,7 @@ export class TrustedOperators {
   }
 
   /** The user a CONNECT's JWT proves, or why not (nats-server logs the reason; clients see `Authorization Violation`). */
-  user(connect: ConnectCredentials, nonce: string | undefined, now = Date.now()): AuthenticatedUser | string {
+  user(connect: ConnectCredentials, nonce: string | undefined, context?: AuthContext, now = Date.now()): AuthenticatedUser | string {
     if (connect.jwt === "") return "no user JWT";
     let claims: Claims;
     try {
@@ -212,7 +214,7 @@ export class TrustedOperators {
     } catch (err) {
       return `invalid user JWT: ${(err as Error).message}`;
     }
-    return this.#admit(claims, connect, nonce, now);
+    return this.#admit(claims, connect, nonce, now, context);
   }
 
   /** The accounts whose JWT asks for an auth callout, with its settings. */
@@ -243,7 +245,7 @@ export class TrustedOperators {
   }
 
   /** Checks a decoded user JWT; with no CONNECT, there is no nonce to check (a callout's user). */
-  #admit(claims: Claims, connect: ConnectCredentials | undefined, nonce: string | undefined, now: number): AuthenticatedUser | string {
+  #admit(claims: Claims, connect: ConnectCredentials | undefined, nonce: string | undefined, now: number, context?: AuthContext): AuthenticatedUser | string {
     if (typeOf(claims) !== "user") return "not a user JWT";
     const nats = claims.nats ?? {};
     const issuerAccount = typeof nats["issuer_account"] === "string" && nats["issuer_account"] !== "" ? nats["issuer_account"] : claims.iss;
@@ -261,13 +263,22 @@ export class TrustedOperators {
     const revokedAt = account.revocations[claims.sub] ?? account.revocations["*"];
     if (revokedAt !== undefined && issued <= revokedAt) return "user JWT revoked";
     const limits = template ?? nats;
+    // auth.go checks the connection type after the scoped signer's template is applied.
+    const types = Array.isArray(limits["allowed_connection_types"]) ? limits["allowed_connection_types"].filter((t): t is string => typeof t === "string") : [];
+    if (context !== undefined && !connectionTypeAllowed(types, context.transport)) return "Connection type not allowed";
     if (connect !== undefined && limits["bearer_token"] !== true) {
       if (nonce === undefined || !verifyNonceSignature(claims.sub, nonce, connect.sig)) return "signature of the nonce does not verify";
     }
-    const expires = [claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000, account.expires].filter((x): x is number => x !== undefined);
+    if (context !== undefined && !sourceAllowed(sourceList(limits["src"]), context.remoteAddress)) return `Bad src Ip ${context.remoteAddress ?? ""}`;
+    const window = connectWindow(timeRanges(limits["times"]), typeof limits["times_location"] === "string" ? limits["times_location"] : "", now);
+    if (!window.allowed) return "Outside connect times";
+    const expires = [claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000, account.expires, window.validForMs === undefined ? undefined : now + window.validForMs].filter(
+      (x): x is number => x !== undefined,
+    );
     const name = connect === undefined && claims.name !== undefined && claims.name !== "" ? claims.name : claims.sub;
     const user: AuthenticatedUser = { user: name, account: account.key, permissions: permissionsOf(limits) };
     if (typeof limits["subs"] === "number" && limits["subs"] >= 0) user.maxSubscriptions = limits["subs"];
+    if (typeof limits["payload"] === "number" && limits["payload"] >= 0) user.maxPayload = limits["payload"];
     if (expires.length > 0) user.expires = Math.min(...expires);
     return user;
   }
@@ -307,7 +318,7 @@ export class OperatorAuthenticator implements ConnectAuthenticator {
     if (entry !== undefined) {
       return entry.callout.authorize(connect, context, nonce, calloutTimeout(this.timeout ?? AUTH_TIMEOUT)).then((r) => entry.callout.restrict(r));
     }
-    const user = this.#trusted.user(connect, nonce);
+    const user = this.#trusted.user(connect, nonce, context);
     if (typeof user === "string") return false;
     // An auth user of a callout account may not publish requests that look like the server's.
     const account = user.account === undefined ? undefined : this.#callouts.get(user.account);
@@ -409,6 +420,9 @@ function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
   const limits = isRecord(nats["limits"]) ? nats["limits"] : {};
   const limit = (key: string): number => (typeof limits[key] === "number" ? (limits[key] as number) : 0);
   const out: AccountDefinition = { limits: { connections: limit("conn"), subscriptions: limit("subs") } };
+  // Unlike conn and subs, a missing payload limit is read as none: zero would refuse every
+  // non-empty message of JWTs written by hand or by libraries that leave the field out.
+  if (typeof limits["payload"] === "number" && limits["payload"] >= 0) out.limits!.payload = limits["payload"];
   if (exports.length > 0) out.exports = exports;
   if (imports.length > 0) out.imports = imports;
   return out;

@@ -70,7 +70,7 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
   return out;
 }
 
-/** opts.go parseAccountLimits: connections and subscriptions; the others are warned about. */
+/** opts.go parseAccountLimits: connections, subscriptions and payload; leaf nodes are warned about. */
 function limitsBlock(entry: ConfigEntry, warnings: string[]): AccountLimits {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block of account limits");
   const out: AccountLimits = {};
@@ -87,6 +87,8 @@ function limitsBlock(entry: ConfigEntry, warnings: string[]): AccountLimits {
         break;
       case "max_payload":
       case "max_pay":
+        out.payload = integerIn(at, -1, 2 ** 31 - 1);
+        break;
       case "max_leafnodes":
       case "max_leafs":
         warnings.push(`${formatPosition(sub.keyPos)}: account limit ${JSON.stringify(sub.key)} is not supported yet; ignored`);

@@ -14,6 +14,7 @@
 import type { AuthCalloutOptions } from "../auth/auth-callout.ts";
 import type { AuthOptions, UserConfig } from "../auth/authenticator.ts";
 import { loadNkeys } from "../auth/credentials.ts";
+import { parseConnectionTypes } from "../auth/connection-types.ts";
 import type { Permissions, ResponsePermission, SubjectPermission } from "../core/permissions.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import { nodeTls, type TlsOptions } from "../transport/tls.ts";
@@ -41,9 +42,6 @@ const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 /** nats-server warns about an authorization timeout above a minute (probably an unquoted `1m`). */
 const HIGH_AUTH_TIMEOUT_MS = 60_000;
-
-/** The connection types nats-server knows (jwt ConnectionType*). */
-const CONNECTION_TYPES = new Set(["STANDARD", "WEBSOCKET", "LEAFNODE", "LEAFNODE_WS", "MQTT", "MQTT_WS", "IN_PROCESS"]);
 
 function blockEntries(entry: ConfigEntry, expected: string): ConfigMap {
   if (entry.value.kind !== "map") throw wrongType(entry, expected);
@@ -202,29 +200,18 @@ export interface MappedAuthorization {
   readonly passwordless: readonly string[];
 }
 
-/**
- * `allowed_connection_types`: nats-embedded serves clients over TCP (STANDARD) and WebSocket
- * only, and cannot restrict a user to one of them. A list allowing both restricts nothing here,
- * so it is accepted; any other list is refused, since ignoring it would let the user in over
- * a connection type the list excludes.
- */
-function connectionTypes(entry: ConfigEntry): void {
+/** `allowed_connection_types`: the list, upper-cased; a type nats-server does not know is an error, as in opts.go. */
+function connectionTypes(entry: ConfigEntry): string[] {
   const value = entry.value;
   const items = value.kind === "array" ? value.items : [value];
-  const types = new Set<string>();
-  const unknown: string[] = [];
+  const types: string[] = [];
   for (const item of items) {
     if (item.kind !== "string") throw wrongType(itemEntry(item, entry.key), "a connection type string (STANDARD, WEBSOCKET, ...)");
-    const type = item.value.toUpperCase();
-    if (CONNECTION_TYPES.has(type)) types.add(type);
-    else unknown.push(type);
+    types.push(item.value);
   }
+  const { allowed, unknown } = parseConnectionTypes(types);
   if (unknown.length > 0) throw problem(entry, `invalid connection types ${JSON.stringify(unknown)}`);
-  if (types.has("STANDARD") && types.has("WEBSOCKET")) return;
-  throw problem(
-    entry,
-    `${JSON.stringify(entry.key)} restricting a user to ${[...types].join(", ") || "no connection type"} is not supported yet, and ignoring it would let the user in over the others: allow both STANDARD and WEBSOCKET, or remove it`,
-  );
+  return [...allowed];
 }
 
 /** `proxy_required: true` (nats-server 2.12): refused, false is fine. */
@@ -240,6 +227,7 @@ function userEntry(item: ConfigValue, path: string, passwordless: string[]): Use
   let password: string | undefined;
   let nkey: string | undefined;
   let permissions: Permissions | undefined;
+  let allowedConnectionTypes: string[] | undefined;
   const problems: ConfigProblem[] = [];
   for (const sub of item.entries.values()) {
     const at = nested(sub, `${path}.${sub.key}`);
@@ -264,7 +252,7 @@ function userEntry(item: ConfigValue, path: string, passwordless: string[]): Use
         case "allowed_connection_types":
         case "connection_types":
         case "clients":
-          connectionTypes(at);
+          allowedConnectionTypes = connectionTypes(at);
           break;
         case "proxy_required":
           proxyRequired(at);
@@ -278,7 +266,10 @@ function userEntry(item: ConfigValue, path: string, passwordless: string[]): Use
   if (nkey !== undefined) {
     if (user !== undefined || password !== undefined) throw problem(entry, "nkey users do not take usernames or passwords");
     if (!isUserNkey(nkey)) throw problem(entry, `not a valid public nkey for a user: ${JSON.stringify(nkey)}`);
-    return permissions === undefined ? { nkey } : { nkey, permissions };
+    const out: UserConfig = { nkey };
+    if (permissions !== undefined) out.permissions = permissions;
+    if (allowedConnectionTypes !== undefined) out.allowedConnectionTypes = allowedConnectionTypes;
+    return out;
   }
   if (user === undefined) throw problem(entry, "user entry requires a user (or an nkey)");
   if (password === undefined) {
@@ -289,6 +280,7 @@ function userEntry(item: ConfigValue, path: string, passwordless: string[]): Use
   const out: UserConfig = { user };
   if (password !== undefined) out.password = password;
   if (permissions !== undefined) out.permissions = permissions;
+  if (allowedConnectionTypes !== undefined) out.allowedConnectionTypes = allowedConnectionTypes;
   return out;
 }
 

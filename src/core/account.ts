@@ -17,6 +17,8 @@ export class Account {
   maxConnections = -1;
   /** Subscriptions per connection; -1 for no limit (an account JWT's `limits.subs`). */
   maxSubscriptions = -1;
+  /** Payload bytes per message a connection may publish; -1 for no limit (an account JWT's `limits.payload`). */
+  maxPayload = -1;
   /** Client connections in the account now. */
   connections = 0;
   /** Its subject mappings, applied to what its clients and in-process API publish; undefined for none. */

@@ -57,6 +57,8 @@ export interface AccountLimits {
   connections?: number;
   /** Subscriptions per connection (`max_subscriptions`, a JWT's `subs`). */
   subscriptions?: number;
+  /** Bytes of one message's payload a connection of the account may publish (a JWT's `payload`). */
+  payload?: number;
 }
 
 /** One account's definition (beside its users, which authentication holds). */
@@ -147,6 +149,7 @@ export class Accounts {
     const limits = definition.limits;
     account.maxConnections = limits?.connections ?? -1;
     account.maxSubscriptions = limits?.subscriptions ?? -1;
+    account.maxPayload = limits?.payload ?? -1;
     const mappings = definition.mappings;
     account.mappings = mappings !== undefined && Object.keys(mappings).length > 0 ? new SubjectMappings(mappings, `accounts.${name}.mappings`) : undefined;
     const msgTrace = definition.msgTrace;

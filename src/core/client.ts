@@ -68,6 +68,8 @@ export interface ClientHost {
   readonly auth: ConnectAuthenticator;
   /** Who this server is, for the trace events of messages its clients publish (message-trace.ts). */
   traceServer?(): TraceServer;
+  /** The INFO frame for this client now, with its own `max_payload` (an async INFO). */
+  asyncInfo?(client: Client): Buffer;
 }
 
 /** How the bytes of a connection reached us. */
@@ -115,6 +117,8 @@ export class Client implements ProtocolHandler, MessageSink {
   readonly #subs = new Map<string, Subscription>();
   #closed = false;
   #connectReceived = false;
+  /** The first PONG after CONNECT went out (nats-server's `firstPongSent`): the moment for an updated INFO. */
+  #firstPongSent = false;
 
   /** Authentication: the nonce INFO carried, the timer, and the outcome. */
   #nonce: string | undefined;
@@ -135,6 +139,8 @@ export class Client implements ProtocolHandler, MessageSink {
   #counted = false;
   /** Subscriptions allowed by the account's and the user's limits; -1 for none. */
   #maxSubscriptions = -1;
+  /** The account's and user's payload limit (a JWT's `payload`), -1 for none; the server's applies as well. */
+  #userMaxPayload = -1;
   /** `-V`: every protocol op in and out goes to the logger's trace level, as nats-server. */
   readonly #trace: boolean;
 
@@ -349,6 +355,9 @@ export class Client implements ProtocolHandler, MessageSink {
     const limits = [account.maxSubscriptions, user.maxSubscriptions ?? -1].filter((n) => n >= 0);
     this.#maxSubscriptions = limits.length === 0 ? -1 : Math.min(...limits);
     if (this.#maxSubscriptions >= 0 && this.#subs.size >= this.#maxSubscriptions) this.#queueFrame(encodeError(WireError.MaxSubscriptionsExceeded));
+    // Payload likewise: the server's max_payload, tightened by the account's and the user's.
+    this.#userMaxPayload = tightest(account.maxPayload, user.maxPayload ?? -1);
+    this.#applyParserLimits();
     this.user = user.user;
     this.permissions = user.permissions;
     this.#expireAt(user.expires);
@@ -568,6 +577,24 @@ export class Client implements ProtocolHandler, MessageSink {
     }
     this.#conn.keepalive.pingReceived();
     this.#queueFrame(PONG_FRAME);
+    if (!this.#firstPongSent && this.#connectReceived) this.#afterFirstPong();
+  }
+
+  /**
+   * client.go processPing: after the first PONG, a client that understands async INFO is sent
+   * an updated one if its payload limit is not the server's (a JWT's `payload` tightened it),
+   * so that the client refuses oversized messages itself.
+   */
+  #afterFirstPong(): void {
+    this.#firstPongSent = true;
+    if (this.connectOptions.protocol < 1 || this.maxPayload === this.#host.options.maxPayload) return;
+    const info = this.#host.asyncInfo?.(this);
+    if (info !== undefined) this.#queueFrame(info);
+  }
+
+  /** The payload limit of this connection: the server's, tightened by its account's and user's. */
+  get maxPayload(): number {
+    return tightest(this.#host.options.maxPayload, this.#userMaxPayload);
   }
 
   onPong(): void {
@@ -591,10 +618,14 @@ export class Client implements ProtocolHandler, MessageSink {
 
   /** The server's limits changed (`server.reload`): the parser and the keepalive follow. */
   applyLimits(): void {
-    const { maxControlLine, maxPayload } = this.#host.options;
-    this.#parser.setLimits({ maxControlLine, maxPayload });
+    this.#applyParserLimits();
     if (this.#closed || !this.#conn.keepalive.running) return;
     this.#conn.keepalive.start(this.#host.options.pingInterval);
+  }
+
+  #applyParserLimits(): void {
+    const { maxControlLine } = this.#host.options;
+    this.#parser.setLimits({ maxControlLine, maxPayload: this.maxPayload });
   }
 
   /** Queues a frame from the server (an async INFO, say). */
@@ -757,4 +788,11 @@ export class Client implements ProtocolHandler, MessageSink {
     // Up to 20% jitter so that clients connected together are not pinged together.
     return d + Math.floor(Math.random() * (d / 5));
   }
+}
+
+/** The smallest of the limits that are set (>= 0); -1 when none is. */
+function tightest(a: number, b: number): number {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return Math.min(a, b);
 }

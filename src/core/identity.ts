@@ -50,6 +50,8 @@ export interface AuthenticatedUser {
   expires?: number | undefined;
   /** Subscriptions this user may hold on one connection (a user JWT's `subs`); -1 or absent for no limit. */
   maxSubscriptions?: number | undefined;
+  /** Payload bytes per message this user may publish (a user JWT's `payload`); -1 or absent for no limit. */
+  maxPayload?: number | undefined;
 }
 
 /** A refusal is `false` (or null/undefined); anything else must be an {@link AuthenticatedUser}. */

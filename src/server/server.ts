@@ -241,6 +241,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       },
       clientConnected: (client) => server.#system?.clientConnected(client),
       userInfo: (client) => server.#system?.userInfo(client),
+      asyncInfo: (client) => server.#asyncInfo(client),
       traceServer: () => server.#traceServer(),
     };
     this.#direct = this.#newDirectApi(this.#account);
@@ -429,7 +430,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   #clusterUrlsChanged(): void {
     this.#buildInfoPrefix();
     for (const client of this.#clients.values()) {
-      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)}${this.#apiLevel()}}`));
+      if (client.connectOptions.protocol >= PROTO_VERSION) client.send(this.#asyncInfo(client));
     }
   }
 
@@ -752,7 +753,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#routes?.lameDuck();
       for (const client of this.#clients.values()) {
         if (client.connectOptions.protocol >= PROTO_VERSION) {
-          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info)},"ldm":true${this.#apiLevel()}}`));
+          client.send(encodeInfo(`${this.#clientInfoJson(client.cid, client.info, client.maxPayload)},"ldm":true${this.#apiLevel()}}`));
         }
       }
       const signal = this.#stopping.signal;
@@ -1128,9 +1129,15 @@ export class Server extends TypedEmitter<ServerEvents> {
     return this.#options.jetstream === undefined ? "" : `,"api_lvl":${JS_API_LEVEL}`;
   }
 
+  /** An INFO sent after the greeting: the client's own, its payload limit included (client.go generateClientInfoJSON). */
+  #asyncInfo(client: Client): Buffer {
+    return encodeInfo(`${this.#clientInfoJson(client.cid, client.info, client.maxPayload)}${this.#apiLevel()}}`);
+  }
+
   /** The INFO JSON for one client, without its closing brace (so fields can follow). */
-  #clientInfoJson(cid: number, info: ConnectionInfo): string {
-    const prefix = info.transport === "websocket" ? this.#wsInfoPrefix : this.#infoPrefix;
+  #clientInfoJson(cid: number, info: ConnectionInfo, maxPayload = this.#options.maxPayload): string {
+    let prefix = info.transport === "websocket" ? this.#wsInfoPrefix : this.#infoPrefix;
+    if (maxPayload !== this.#options.maxPayload) prefix = prefix.replace(`"max_payload":${this.#options.maxPayload}`, `"max_payload":${maxPayload}`);
     let json = `${prefix},"client_id":${cid}`;
     if (info.remoteAddress !== undefined) json += `,"client_ip":${JSON.stringify(info.remoteAddress)}`;
     return json;

@@ -147,16 +147,18 @@ describe("config: authorization", () => {
     mappingError("authorization {\n  auth_callout { issuer: x }\n}", /^expected the issuer to be a valid public account nkey, got "x"/, 2, 18, "authorization.auth_callout.issuer");
     mappingError("authorization { proxy_required: true, token: t }", /^"authorization.proxy_required" is not supported \(PROXY protocol\)/, 1, 17);
     assert.deepEqual(mapped("authorization { proxy_required: false, token: t }").options.authorization, { token: "t" });
-    mappingError(
-      "authorization { users: [{ user: a, password: a, allowed_connection_types: [STANDARD] }] }",
-      /^"authorization.users\[0\].allowed_connection_types" restricting a user to STANDARD is not supported yet, and ignoring it would let the user in over the others/,
-      1,
-      49,
-    );
     mappingError("authorization { users: [{ user: a, password: a, clients: [STANDARD, BOGUS] }] }", /^invalid connection types \["BOGUS"\]/, 1, 49);
-    // Both kinds of client connection we serve: the list restricts nothing here.
+  });
+
+  it("reads allowed_connection_types (and its aliases) upper-cased, for password and nkey users", () => {
+    assert.deepEqual(mapped("authorization { users: [{ user: a, password: a, allowed_connection_types: [STANDARD] }] }").options.authorization, {
+      users: [{ user: "a", password: "a", allowedConnectionTypes: ["STANDARD"] }],
+    });
     assert.deepEqual(mapped("authorization { users: [{ user: a, password: a, connection_types: [standard, websocket, mqtt] }] }").options.authorization, {
-      users: [{ user: "a", password: "a" }],
+      users: [{ user: "a", password: "a", allowedConnectionTypes: ["STANDARD", "WEBSOCKET", "MQTT"] }],
+    });
+    assert.deepEqual(mapped("authorization { users: [{ nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4, clients: in_process }] }").options.authorization, {
+      users: [{ nkey: "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4", allowedConnectionTypes: ["IN_PROCESS"] }],
     });
   });
 
