@@ -8,6 +8,8 @@ import { connect } from "@nats-io/transport-node";
 import { ConfigError, createServer } from "../../src/index.ts";
 import { optionsFromConfig } from "../../src/config/to-options.ts";
 import { parseConfig } from "../../src/config/parser.ts";
+import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
+import { RawClient } from "../helpers/raw-client.ts";
 
 const FILE = "/etc/nats/accounts.conf";
 const mapped = (text: string) => optionsFromConfig(parseConfig(text, { file: FILE, env: {} }), { file: FILE });
@@ -124,18 +126,18 @@ accounts {
 });
 
 describe("account limits in a configuration file", () => {
-  it("max_connections and max_subscriptions are enforced as nats-server does; max_payload is warned about", async (t) => {
+  it("max_connections, max_subscriptions and max_payload are enforced as nats-server does; max_leafnodes is warned about", async (t) => {
     const { options, warnings } = mapped(`
 accounts {
   A: {
     users: [ { user: a, password: pw } ]
-    limits: { max_connections: 1, max_subs: 1, max_payload: 1024 }
+    limits: { max_connections: 1, max_subs: 1, max_payload: 1024, max_leafnodes: 2 }
   }
 }
 `);
-    assert.deepEqual(options.accounts?.["A"]?.limits, { connections: 1, subscriptions: 1 });
+    assert.deepEqual(options.accounts?.["A"]?.limits, { connections: 1, subscriptions: 1, payload: 1024 });
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /account limit "max_payload" is not supported yet; ignored/);
+    assert.match(warnings[0]!, /account limit "max_leafnodes" is not supported yet; ignored/);
     const server = createServer({ ...options, port: 0, host: "127.0.0.1" });
     await server.listen();
     t.after(() => server.close());
@@ -144,5 +146,30 @@ accounts {
     t.after(() => first.close());
     await assert.rejects(connect({ servers: url, user: "a", pass: "pw", reconnect: false }), /maximum account active connections exceeded/i);
     assert.throws(() => mapped("accounts { A { limits: { max_colour: 1 } } }"), /Unknown field "max_colour" parsing account limits/);
+  });
+
+  it("an account's max_payload: the client is told its limit and cut past it, as by nats-server 2.9.10", { skip: !hasNatsServer() && "nats-server not installed" }, async (t) => {
+    const config = "accounts {\n  A: {\n    users: [ { user: a, password: pw } ]\n    limits: { max_payload: 16 }\n  }\n}\n";
+    const reference = await startNatsServer([], { config });
+    t.after(() => reference.stop());
+    const server = createServer({ ...mapped(config).options, port: 0, host: "127.0.0.1" });
+    await server.listen();
+    t.after(() => server.close());
+    const seen: string[][] = [];
+    for (const port of [server.ports.nats!.port, reference.port]) {
+      const nc = await connect({ servers: `nats://127.0.0.1:${port}`, user: "a", pass: "pw", reconnect: false });
+      const told = String(nc.info?.max_payload);
+      await nc.close();
+      const raw = await RawClient.connect(port);
+      t.after(() => raw.destroy());
+      raw.send('CONNECT {"user":"a","pass":"pw","verbose":false,"protocol":1}\r\nPUB x 16\r\n0123456789abcdef\r\nPING\r\n');
+      await raw.waitFor("PONG\r\n");
+      raw.send("PUB x 17\r\n0123456789abcdefg\r\n");
+      await raw.waitClosed();
+      const frames = raw.text().split("\r\n").filter((line) => line !== "" && !line.startsWith("INFO "));
+      seen.push([told, ...frames]);
+    }
+    assert.deepEqual(seen[0], ["16", "PONG", "-ERR 'Maximum Payload Violation'"]);
+    assert.deepEqual(seen[0], seen[1]);
   });
 });
