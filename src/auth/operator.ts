@@ -18,6 +18,8 @@ import { verifyNonceSignature } from "./credentials.ts";
 import { readJwtDirectory } from "./jwt-directory.ts";
 import { decodeJwt } from "./nkey-jwt.ts";
 import { permissionsOf } from "./jwt-permissions.ts";
+import { isActivated, tokenProblem } from "./activation.ts";
+import { isSubjectSubset } from "../core/account-links.ts";
 import { connectionTypeAllowed } from "./connection-types.ts";
 import { connectWindow, sourceAllowed, sourceList, timeRanges } from "./user-jwt-limits.ts";
 
@@ -67,7 +69,18 @@ interface TrustedAccount {
   readonly signingKeys: ReadonlyMap<string, ScopedKey | undefined>;
   /** User key (or `*`) → seconds: users issued at or before are revoked. */
   readonly revocations: Readonly<Record<string, number>>;
+  /** Exports and imports as written; an import's activation token is checked by {@link TrustedOperators.definition}. */
   readonly definition: AccountDefinition;
+  /** Per import of `definition` (same order): the token it carries for a `token_req` export, if any. */
+  readonly importTokens: readonly (ImportToken | undefined)[];
+  /** Its exports that require a token, with their `revocations`. */
+  readonly privateExports: readonly PrivateExport[];
+  /**
+   * Why the JWT fails validation though its signature is trusted (an import's activation token
+   * is malformed or for another account): nats-server keeps such an account out, so its users
+   * are refused and nothing links to it. Undefined for a valid account.
+   */
+  readonly invalid: string | undefined;
   /** The account JWT itself, for claim lookups. */
   readonly jwt: string;
   /** Its `iat`: an update older than what is held is not taken. */
@@ -84,6 +97,21 @@ interface AccountCallout {
   /** Accounts (keys) the service may place users in besides this one; `*` for any. */
   readonly allowedAccounts: readonly string[];
   readonly xkey: string | undefined;
+}
+
+/** An import's activation token and what it is checked against. */
+interface ImportToken {
+  readonly exporter: string;
+  readonly kind: "stream" | "service";
+  readonly subject: string;
+  readonly token: string;
+}
+
+/** An export with `token_req`. */
+interface PrivateExport {
+  readonly kind: "stream" | "service";
+  readonly subject: string;
+  readonly revocations: Readonly<Record<string, number>>;
 }
 
 /** The operators, and the accounts they signed. */
@@ -147,13 +175,18 @@ export class TrustedOperators {
     if (expectedKey !== undefined && claims.sub !== expectedKey) return `the JWT is for account ${claims.sub}`;
     if (!this.#operatorKeys.has(claims.iss)) return "the account JWT is not signed by a trusted operator";
     const nats = claims.nats ?? {};
+    const { definition, importTokens, privateExports } = accountDefinition(nats);
+    const problems = importTokens.map((t) => (t === undefined ? undefined : tokenProblem({ importer: claims.sub, ...t }, t.exporter, this.#decode)));
     return {
+      invalid: problems.find((p) => p !== undefined),
       key: claims.sub,
       name: claims.name ?? claims.sub,
       expires: claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000,
       signingKeys: new Map(signingKeys(nats)),
       revocations: isRecord(nats["revocations"]) ? (nats["revocations"] as Record<string, number>) : {},
-      definition: accountDefinition(nats),
+      definition,
+      importTokens,
+      privateExports,
       jwt: jwt.trim(),
       issuedAt: claims.iat ?? 0,
       jetstream: jetstreamLimits(nats),
@@ -170,11 +203,30 @@ export class TrustedOperators {
   update(jwt: string, expectedKey: string | undefined, known: boolean): { key: string; definition: AccountDefinition } | "older" | "unknown" | string {
     const account = this.#account(jwt, expectedKey);
     if (typeof account === "string") return account;
+    if (account.invalid !== undefined) return account.invalid;
     const held = this.#accounts.get(account.key);
     if (held === undefined && known) return "unknown";
     if (held !== undefined && held.issuedAt > account.issuedAt) return "older";
     this.#accounts.set(account.key, account);
-    return { key: account.key, definition: account.definition };
+    return { key: account.key, definition: this.#definition(account) };
+  }
+
+  /**
+   * The account as the router takes it: each import that carries an activation token is marked
+   * activated when the token passes against its exporter as now held (activation.ts).
+   */
+  #definition(account: TrustedAccount): AccountDefinition {
+    if (account.importTokens.every((t) => t === undefined)) return account.definition;
+    const now = Date.now();
+    const imports = (account.definition.imports ?? []).map((imp, i) => {
+      const token = account.importTokens[i];
+      const exporter = token === undefined ? undefined : this.#accounts.get(token.exporter);
+      if (token === undefined || exporter === undefined) return imp;
+      const exported = exporter.privateExports.find((e) => e.kind === token.kind && isSubjectSubset(token.subject, e.subject));
+      const issuer = { key: exporter.key, signingKeys: exporter.signingKeys, revocations: exported?.revocations ?? {} };
+      return isActivated({ importer: account.key, ...token }, issuer, this.#decode, now) ? { ...imp, activated: true } : imp;
+    });
+    return { ...account.definition, imports };
   }
 
   /** The account JWT held for `key` (claim lookups). */
@@ -190,7 +242,7 @@ export class TrustedOperators {
   /** The accounts as the router needs them, by public key. */
   accountDefinitions(): Record<string, AccountDefinition> {
     const out: Record<string, AccountDefinition> = {};
-    for (const [key, account] of this.#accounts) out[key] = account.definition;
+    for (const [key, account] of this.#accounts) if (account.invalid === undefined) out[key] = this.#definition(account);
     return out;
   }
 
@@ -251,6 +303,7 @@ export class TrustedOperators {
     const issuerAccount = typeof nats["issuer_account"] === "string" && nats["issuer_account"] !== "" ? nats["issuer_account"] : claims.iss;
     const account = this.#accounts.get(issuerAccount);
     if (account === undefined) return `account ${issuerAccount} not found`;
+    if (account.invalid !== undefined) return `account ${issuerAccount} not valid: ${account.invalid}`;
     let template: Record<string, unknown> | undefined;
     if (claims.iss !== account.key) {
       if (!account.signingKeys.has(claims.iss)) return "user JWT not issued by its account or one of its signing keys";
@@ -382,29 +435,39 @@ function signingKeys(nats: Record<string, unknown> | undefined): [string, Scoped
   return out;
 }
 
-/** An account JWT's exports and imports, as the router's account definition. */
-function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
+/** An account JWT's exports and imports, as the router's account definition, with what activation tokens need. */
+function accountDefinition(nats: Record<string, unknown>): { definition: AccountDefinition; importTokens: (ImportToken | undefined)[]; privateExports: PrivateExport[] } {
   const exports: AccountExport[] = [];
+  const privateExports: PrivateExport[] = [];
   for (const e of Array.isArray(nats["exports"]) ? (nats["exports"] as unknown[]) : []) {
     if (!isRecord(e) || typeof e["subject"] !== "string") continue;
-    // A private export needs an activation token per importer: not built, so not importable.
-    if (e["token_req"] === true) continue;
-    if (e["type"] === "service") {
-      const exp: AccountExport = { service: e["subject"] };
+    const kind = e["type"] === "service" ? "service" : "stream";
+    // A private export: each importer needs an activation token the exporter signed for it.
+    if (e["token_req"] === true) {
+      privateExports.push({ kind, subject: e["subject"], revocations: isRecord(e["revocations"]) ? (e["revocations"] as Record<string, number>) : {} });
+    }
+    const tokenRequired = e["token_req"] === true ? { tokenRequired: true } : {};
+    if (kind === "service") {
+      const exp: AccountExport = { service: e["subject"], ...tokenRequired };
       const type = typeof e["response_type"] === "string" ? e["response_type"].toLowerCase() : "singleton";
       if (type === "stream" || type === "chunked") exp.responseType = type;
       if (typeof e["response_threshold"] === "number" && e["response_threshold"] > 0) exp.responseThreshold = Math.max(1, Math.round(e["response_threshold"] / 1e6));
       exports.push(exp);
     } else {
-      exports.push({ stream: e["subject"] });
+      exports.push({ stream: e["subject"], ...tokenRequired });
     }
   }
   const imports: AccountImport[] = [];
+  const importTokens: (ImportToken | undefined)[] = [];
   for (const i of Array.isArray(nats["imports"]) ? (nats["imports"] as unknown[]) : []) {
     if (!isRecord(i) || typeof i["subject"] !== "string" || typeof i["account"] !== "string") continue;
     const source = { account: i["account"], subject: i["subject"] };
     const local = typeof i["local_subject"] === "string" && i["local_subject"] !== "" ? i["local_subject"] : undefined;
     const to = typeof i["to"] === "string" && i["to"] !== "" ? i["to"] : undefined;
+    const kind = i["type"] === "service" ? "service" : "stream";
+    // jwt Import.Validate: a service import's `to`, when set, is the subject the token must cover.
+    const tokenSubject = kind === "service" && to !== undefined ? to : i["subject"];
+    const token = typeof i["token"] === "string" && i["token"] !== "" ? { exporter: i["account"], kind, subject: tokenSubject, token: i["token"] } as const : undefined;
     // accounts.go: a service's local_subject is what the importer publishes on; without it,
     // the importer publishes on `subject` and the exporter hears `to` (when set).
     if (i["type"] === "service") {
@@ -414,6 +477,7 @@ function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
     }
     else if (local !== undefined) imports.push({ stream: source, to: local });
     else imports.push({ stream: source, ...(to === undefined ? {} : { prefix: to }) });
+    importTokens.push(token);
   }
   // An account JWT's limits as nats-server decodes them: a missing one is zero, so an account
   // JWT without `limits` admits no connection (nsc writes -1, no limit, for each).
@@ -425,7 +489,7 @@ function accountDefinition(nats: Record<string, unknown>): AccountDefinition {
   if (typeof limits["payload"] === "number" && limits["payload"] >= 0) out.limits!.payload = limits["payload"];
   if (exports.length > 0) out.exports = exports;
   if (imports.length > 0) out.imports = imports;
-  return out;
+  return { definition: out, importTokens, privateExports };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface AccountExport {
   service?: string;
   /** Only these accounts may import it; every account when absent (a public export). */
   accounts?: string[];
+  /** @internal An account JWT's `token_req`: only imports {@link AccountImport.activated} by a token may use it. */
+  tokenRequired?: boolean;
   /** For a service: how many responses one request gets. Default `singleton`. */
   responseType?: ServiceResponseType;
   /** For a service: milliseconds the responses to one request may take. Default 2 minutes. */
@@ -42,6 +44,8 @@ export interface AccountImport {
   service?: { account: string; subject: string };
   /** Stream: the subjects appear here as `<prefix>.<subject>`. */
   prefix?: string;
+  /** @internal Carries an activation token its exporter signed for this account (checked in auth/activation.ts). */
+  activated?: boolean;
   /** The subject it has in this account (same wildcards, in the same order). */
   to?: string;
   /**
@@ -263,6 +267,9 @@ function planImport(
   );
   // nats-server's words for both (accounts.go AddStreamImport, AddServiceImport).
   if (exported === undefined) throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} does not export ${source.subject}`);
+  if (exported.tokenRequired === true && imp.activated !== true) {
+    throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} requires an activation token for ${source.subject}`);
+  }
   if (exported.accounts !== undefined && !exported.accounts.includes(importer)) {
     throw new InvalidOptionError(at, `${kind} import not authorized: ${source.account} exports ${source.subject} only to ${exported.accounts.join(", ")}`);
   }
