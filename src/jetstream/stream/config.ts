@@ -540,5 +540,6 @@ export function storeLimits(cfg: StreamConfig): StoreLimits {
     maxMsgsPerSubject: cfg.max_msgs_per_subject,
     allowMsgTtl: cfg.allow_msg_ttl === true,
     subjectDeleteMarkers: (cfg.subject_delete_marker_ttl ?? 0) > 0,
+    compression: cfg.compression,
   };
 }
