@@ -377,8 +377,8 @@ export class SegmentLog {
     // At rest means all of it: the segments still queued, and the active one, without which a
     // stream smaller than one segment would never be compressed. The next open expands the
     // active one again.
+    this.#stop(); // first: it writes a held record, which may be all the active segment has
     const raw = this.compression === "s2" ? this.#segments.filter((s) => !s.compressed && s.size > 0 && s.maxSeqRef >= this.#host.firstSeq()) : [];
-    this.#stop();
     for (const segment of raw) this.#inBackground(`compressing ${segment.path} at close`, () => this.#sealer.sealNow(segment));
     for (const segment of this.#segments) segment.close();
   }

@@ -211,7 +211,8 @@ export class Segment {
       const raw = this.#chunk(chunk);
       parts.push(raw.subarray(Math.max(offset, chunk.rawOffset) - chunk.rawOffset, Math.min(end, chunkEnd) - chunk.rawOffset));
     }
-    const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    // A copy: a view would keep the whole ~64 KiB chunk alive for as long as the caller holds one message.
+    const out = parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
     if (out.length !== length) throw new Error(`segment ${this.path}: short read at ${offset}`);
     return out;
   }
@@ -231,7 +232,7 @@ export class Segment {
     return offset;
   }
 
-  /** Raw record bytes; from a compressed segment, a view into the decompressed chunk (never written again). */
+  /** Raw record bytes (from a compressed segment, copied out of the decompressed chunk). */
   read(offset: number, length: number): Buffer {
     if (this.#compressed !== undefined) return this.#readCompressed(this.#compressed, offset, length);
     return this.#readFile(offset, length);
