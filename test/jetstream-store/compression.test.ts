@@ -5,9 +5,11 @@
  * throwing into the caller.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { uncompress } from "snappyjs";
 import { FileStore, type FileStoreOptions } from "../../src/jetstream/store/file-store.ts";
@@ -250,5 +252,46 @@ describe("file store compression (s2)", () => {
     const missing = results.filter((m) => m === undefined).length;
     assert.ok(missing > 0 && missing < 1000, `missing ${missing}`);
     assert.ok(errors.some((e) => e.includes("cannot read seq")), errors.join("; "));
+  });
+
+  it("loses nothing store() returned when the process is killed, sealing or not", async () => {
+    const script = fileURLToPath(new URL("./crash-writer.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", script, temp.dir, "s2"], { stdio: ["ignore", "pipe", "pipe"] });
+    const acked: number[] = [];
+    let buffered = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`writer did not get going: ${stderr}`)), 30_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split("\n");
+        buffered = lines.pop()!;
+        for (const line of lines) acked.push(Number(line));
+        // Past a few 64 KiB segments, so some are sealed (compressed) and one may be in the works.
+        if (acked.length >= 3000) {
+          clearTimeout(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      child.on("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    assert.equal(await exited, "SIGKILL", `the writer was killed, not finished: ${stderr}`);
+    const dir = path.join(temp.dir, "jetstream", "CRASH");
+    const files = segmentFiles(path.join("jetstream", "CRASH"));
+    assert.ok(files.some(isCompressed), "some segment was compressed before the kill");
+    const store = new FileStore(dir, S2, OPTIONS);
+    open.push(store);
+    assert.equal(store.recovery.damagedChunks, 0);
+    const state = store.state();
+    assert.ok(state.lastSeq >= acked.at(-1)!, `last ${state.lastSeq} < acked ${acked.at(-1)}`);
+    for (const seq of acked) assert.equal(store.load(seq)?.data.length, 200, `acked seq ${seq} survived`);
+    assert.equal(state.messages, state.lastSeq, "no gaps");
+    assert.equal(store.store("after", undefined, bytes("")).seq, state.lastSeq + 1);
   });
 });
