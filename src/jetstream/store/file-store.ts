@@ -309,8 +309,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
 
   override updateLimits(limits: StoreLimits): void {
     super.updateLimits(limits);
-    // Segments sealed from now on follow the new setting; those on disk stay readable either way.
-    this.#log.compression = limits.compression ?? "none";
+    this.#log.setCompression(limits.compression ?? "none");
   }
 
   /** True while a sealed segment waits to be compressed in the background (for tests and benchmarks). */

@@ -67,8 +67,7 @@ export class SegmentLog {
   #syncTimer: NodeJS.Timeout | undefined;
   #rewriteScheduled: NodeJS.Immediate | undefined;
   #stopped = false;
-  /** What sealed segments are stored as from now on; segments already on disk stay as they are (both read back). */
-  compression: StoreCompression;
+  #compression: StoreCompression;
   readonly #sealer: SegmentSealer;
 
   constructor(dir: string, segmentSize: number, syncPolicy: SyncPolicy, compression: StoreCompression, host: SegmentLogHost) {
@@ -76,11 +75,20 @@ export class SegmentLog {
     this.#segmentSize = segmentSize;
     this.#syncPolicy = syncPolicy;
     this.#host = host;
-    this.compression = compression;
+    this.#compression = compression;
     this.#sealer = new SegmentSealer({
       wanted: (segment) => this.#wantsSeal(segment),
       reportError: (what, err) => host.reportError(`file store ${dir}: ${what}`, err),
     });
+  }
+
+  /**
+   * How sealed segments are kept. Turning `s2` on queues every raw sealed segment, as an open
+   * with `s2` does; turning it off leaves compressed segments as they are (both kinds are read).
+   */
+  setCompression(compression: StoreCompression): void {
+    this.#compression = compression;
+    if (this.#active !== undefined) for (const segment of this.#segments) this.#queueSeal(segment);
   }
 
   /** True while a segment waits to be compressed. */
@@ -340,7 +348,7 @@ export class SegmentLog {
 
   #wantsSeal(segment: Segment): boolean {
     return (
-      this.compression === "s2" &&
+      this.#compression === "s2" &&
       !this.#stopped &&
       segment !== this.#active &&
       !segment.compressed &&
@@ -378,7 +386,7 @@ export class SegmentLog {
     // stream smaller than one segment would never be compressed. The next open expands the
     // active one again.
     this.#stop(); // first: it writes a held record, which may be all the active segment has
-    const raw = this.compression === "s2" ? this.#segments.filter((s) => !s.compressed && s.size > 0 && s.maxSeqRef >= this.#host.firstSeq()) : [];
+    const raw = this.#compression === "s2" ? this.#segments.filter((s) => !s.compressed && s.size > 0 && s.maxSeqRef >= this.#host.firstSeq()) : [];
     for (const segment of raw) this.#inBackground(`compressing ${segment.path} at close`, () => this.#sealer.sealNow(segment));
     for (const segment of this.#segments) segment.close();
   }
