@@ -8,3 +8,17 @@ export const fileKind: StoreKind = directoryKind(
   (dir) => new FileStoreFactory(dir, { segmentSize: 4096, syncPolicy: "never", consumerSaveDelayMs: 0 }),
   fileStoreMessageSize,
 );
+
+/** The same with `compression: "s2"`: sealed segments (and the active one at close) are compressed, and every shared case must still hold. */
+export const fileS2Kind: StoreKind = directoryKind(
+  "file (s2)",
+  (dir) => {
+    const factory = new FileStoreFactory(dir, { segmentSize: 4096, syncPolicy: "never", consumerSaveDelayMs: 0 });
+    return {
+      open: (stream, config, limits) => factory.open(stream, config, { ...limits, compression: "s2" }),
+      recover: () => factory.recover(),
+      saveConfig: (stream, config) => factory.saveConfig(stream, config),
+    };
+  },
+  fileStoreMessageSize,
+);

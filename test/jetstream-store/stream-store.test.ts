@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { RemovalReason, StoreLimits, StreamStore } from "../../src/jetstream/store/stream-store.ts";
-import { fileKind } from "./file-kind.ts";
+import { fileKind, fileS2Kind } from "./file-kind.ts";
 import { type StoreKind, bytes, memoryKind, text, waitFor } from "./harness.ts";
 
-const KINDS: readonly StoreKind[] = [memoryKind, fileKind];
+const KINDS: readonly StoreKind[] = [memoryKind, fileKind, fileS2Kind];
 
 for (const kind of KINDS) {
   describe(`${kind.name} store`, () => {

@@ -16,6 +16,12 @@ export const JsErrors = {
    * message, which no client parses.
    */
   invalidJson: (): ApiError => error(400, 10025, "invalid JSON"),
+  /**
+   * JSInvalidJSONErr with the words of a field's own decoder, which Go's json passes through
+   * unwrapped: a bad stream `compression` is `invalid JSON: unknown compression algorithm`
+   * (filestore.go StoreCompression.UnmarshalJSON) from every release that has the field.
+   */
+  invalidJsonBecause: (reason: string): ApiError => error(400, 10025, `invalid JSON: ${reason}`),
   /** JSInvalidJSONErr with the decoder's words, as nats-server 2.12's strict validation sends it. */
   unknownField: (name: string): ApiError => error(400, 10025, `invalid JSON: json: unknown field ${JSON.stringify(name)}`),
   /** JSNotEmptyRequestErr */

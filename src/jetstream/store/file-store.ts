@@ -73,6 +73,8 @@ export interface RecoveryReport {
   truncatedBytes: number;
   /** Damaged records skipped inside segments (each loses one message, tombstone batch or state marker). */
   skippedRecords: number;
+  /** Compressed chunks that failed their checks (each loses the records in it, ~64 KiB of raw data). */
+  damagedChunks: number;
   /** True when the index came from the checkpoint a clean close left (no segment was scanned). */
   fromCheckpoint: boolean;
 }
@@ -99,6 +101,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       this.#msgsDir,
       Math.max(1024, options.segmentSize ?? DEFAULT_SEGMENT_SIZE),
       options.syncPolicy ?? { intervalMs: DEFAULT_SYNC_INTERVAL_MS },
+      limits.compression ?? "none",
       {
         firstSeq: () => this.firstSeq,
         stateRecord: () => encodeState(this.firstSeq, this.lastSeq, this.lastTimeNs),
@@ -153,7 +156,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     this.#finishRecovery(entries, checkpoint.firstSeq, checkpoint.lastSeq, checkpoint.lastTimeNs);
     this.#persistedFirst = checkpoint.persistedFirst;
     this.#persistedLast = checkpoint.persistedLast;
-    return { segments: this.#log.segmentCount, truncatedBytes: 0, skippedRecords: 0, fromCheckpoint: true };
+    return { segments: this.#log.segmentCount, truncatedBytes: 0, skippedRecords: 0, damagedChunks: 0, fromCheckpoint: true };
   }
 
   #recoverByScan(ids: readonly number[]): RecoveryReport {
@@ -168,6 +171,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     let lastTimeNs = 0n;
     let truncatedBytes = 0;
     let skippedRecords = 0;
+    let damagedChunks = 0;
     for (const id of ids) {
       const segment = Segment.open(this.#msgsDir, id);
       this.#log.adopt(segment);
@@ -203,6 +207,7 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       });
       truncatedBytes += scanned.truncatedBytes;
       skippedRecords += scanned.skippedRecords;
+      damagedChunks += scanned.damagedChunks;
     }
     if (!entries.every((entry, i) => i === 0 || entries[i - 1]!.seq < entry.seq)) entries.sort((a, b) => a.seq - b.seq);
     if (tombstones.length > 0) {
@@ -218,7 +223,11 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
     this.#persistedFirst = firstFloor;
     this.#persistedLast = lastSeq;
     this.#finishRecovery(entries, firstFloor, lastSeq, lastTimeNs);
-    return { segments: this.#log.segmentCount, truncatedBytes, skippedRecords, fromCheckpoint: false };
+    if (damagedChunks > 0) {
+      // As nats-server on a corrupt block: say what was lost and carry on with the rest.
+      this.reportError(`file store ${this.#dir}: ${damagedChunks} damaged compressed chunk(s) skipped, their messages are lost`, new Error("compressed chunk fails its checks"));
+    }
+    return { segments: this.#log.segmentCount, truncatedBytes, skippedRecords, damagedChunks, fromCheckpoint: false };
   }
 
   #finishRecovery(entries: readonly FileEntry[], firstFloor: number, lastSeq: number, lastTimeNs: bigint): void {
@@ -245,7 +254,8 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
         lastTimeNs: this.lastTimeNs,
         persistedFirst: this.#persistedFirst,
         persistedLast: this.#persistedLast,
-        segments: segments.map((s) => ({ id: s.id, size: s.size, maxSeqRef: s.maxSeqRef })),
+        // The size on disk: that is what the next open compares (a compressed file is smaller than its records).
+        segments: segments.map((s) => ({ id: s.id, size: s.fileSize, maxSeqRef: s.maxSeqRef })),
         entries,
         ghosts: ghosts.map((g) => ({ seq: g.seq, record: indexOf.get(g.record)!, tombstone: indexOf.get(g.tombstone)! })),
       });
@@ -295,6 +305,16 @@ export class FileStore extends IndexedStreamStore<FileEntry> {
       if (storing) throw err;
       this.reportError(`file store ${this.#dir}: recording a removal failed`, err);
     }
+  }
+
+  override updateLimits(limits: StoreLimits): void {
+    super.updateLimits(limits);
+    this.#log.setCompression(limits.compression ?? "none");
+  }
+
+  /** True while a sealed segment waits to be compressed in the background (for tests and benchmarks). */
+  get compressing(): boolean {
+    return this.#log.sealing;
   }
 
   protected override storeFinished(): void {

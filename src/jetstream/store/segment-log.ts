@@ -2,11 +2,13 @@
  * The file store's segments as one log: appends go to the active segment (rotated at a size),
  * removals become tombstones, and space comes back by unlinking dead segments and rewriting
  * mostly dead ones. It knows records and files; which messages are live, and the sequence range,
- * it asks the store (`SegmentLogHost`).
+ * it asks the store (`SegmentLogHost`). With `s2` compression a segment is compressed once it
+ * is no longer the active one (segment-sealer.ts), and at a clean close the active one too.
  */
 import { RecordKind, decodeFrame, encodeDelete, frameLengthAt } from "./record-codec.ts";
 import { Segment } from "./segment.ts";
-import type { SyncPolicy } from "./stream-store.ts";
+import { SegmentSealer } from "./segment-sealer.ts";
+import type { StoreCompression, SyncPolicy } from "./stream-store.ts";
 
 /** Room for the DELETE and STATE record headers a rewrite adds, so a tiny segment is not rewritten over and over. */
 const REWRITE_SLACK_BYTES = 128;
@@ -65,12 +67,33 @@ export class SegmentLog {
   #syncTimer: NodeJS.Timeout | undefined;
   #rewriteScheduled: NodeJS.Immediate | undefined;
   #stopped = false;
+  #compression: StoreCompression;
+  readonly #sealer: SegmentSealer;
 
-  constructor(dir: string, segmentSize: number, syncPolicy: SyncPolicy, host: SegmentLogHost) {
+  constructor(dir: string, segmentSize: number, syncPolicy: SyncPolicy, compression: StoreCompression, host: SegmentLogHost) {
     this.#dir = dir;
     this.#segmentSize = segmentSize;
     this.#syncPolicy = syncPolicy;
     this.#host = host;
+    this.#compression = compression;
+    this.#sealer = new SegmentSealer({
+      wanted: (segment) => this.#wantsSeal(segment),
+      reportError: (what, err) => host.reportError(`file store ${dir}: ${what}`, err),
+    });
+  }
+
+  /**
+   * How sealed segments are kept. Turning `s2` on queues every raw sealed segment, as an open
+   * with `s2` does; turning it off leaves compressed segments as they are (both kinds are read).
+   */
+  setCompression(compression: StoreCompression): void {
+    this.#compression = compression;
+    if (this.#active !== undefined) for (const segment of this.#segments) this.#queueSeal(segment);
+  }
+
+  /** True while a segment waits to be compressed. */
+  get sealing(): boolean {
+    return this.#sealer.busy;
   }
 
   get segmentCount(): number {
@@ -101,7 +124,9 @@ export class SegmentLog {
     const first = this.#host.firstSeq();
     this.#releaseGhosts((seq) => seq < first);
     const last = this.#segments.at(-1);
-    this.#active = last !== undefined && last.size < this.#segmentSize ? last : this.#newSegment();
+    this.#active = last !== undefined && last.size < this.#segmentSize && this.#reopenable(last) ? last : this.#newSegment();
+    // Segments a crash left raw, or written before compression was turned on.
+    for (const segment of this.#segments) this.#queueSeal(segment);
     if (typeof this.#syncPolicy === "object" && this.#syncPolicy.intervalMs > 0) {
       this.#syncTimer = setInterval(() => this.#inBackground("periodic fsync", () => this.syncAll()), this.#syncPolicy.intervalMs);
       this.#syncTimer.unref();
@@ -118,7 +143,7 @@ export class SegmentLog {
   /** Places a message record; it is written with whatever the same operation adds, or by `writeHeld()`. */
   hold(record: Buffer, seq: number): { segment: Segment; offset: number } {
     this.writeHeld();
-    if (this.#current.size > 0 && this.#current.size + record.length > this.#segmentSize) this.#active = this.#newSegment();
+    if (this.#current.size > 0 && this.#current.size + record.length > this.#segmentSize) this.#rotate();
     const segment = this.#current;
     this.#held = record;
     segment.liveBytes += record.length;
@@ -153,7 +178,7 @@ export class SegmentLog {
     if (records.length > 0) {
       // With a held message the records follow it into its segment (which may run a little past the size).
       if (this.#held === undefined && this.#current.size > 0 && this.#current.size + records.reduce((n, r) => n + r.length, 0) > this.#segmentSize) {
-        this.#active = this.#newSegment();
+        this.#rotate();
       }
       const tombstone = this.#current;
       if (this.#held !== undefined) records.unshift(this.#held);
@@ -305,6 +330,48 @@ export class SegmentLog {
     }
     segment.maxSeqRef = maxSeqRef;
     segment.neededTombstones = kept.length;
+    this.#queueSeal(segment);
+  }
+
+  // ---- compression ---------------------------------------------------------------------------
+
+  /** A new active segment; the old one is full and, with compression, is compressed in the background. */
+  #rotate(): void {
+    const previous = this.#active;
+    this.#active = this.#newSegment();
+    if (previous !== undefined) this.#queueSeal(previous);
+  }
+
+  #queueSeal(segment: Segment): void {
+    if (this.#wantsSeal(segment)) this.#sealer.queue(segment);
+  }
+
+  #wantsSeal(segment: Segment): boolean {
+    return (
+      this.#compression === "s2" &&
+      !this.#stopped &&
+      segment !== this.#active &&
+      !segment.compressed &&
+      segment.size > 0 &&
+      segment.maxSeqRef >= this.#host.firstSeq() &&
+      this.#segments.includes(segment)
+    );
+  }
+
+  /**
+   * Whether the last segment found at open can take appends. A compressed one (the active
+   * segment a clean close compressed) is expanded back to raw records first; one that cannot be
+   * read whole stays as it is and a new segment starts.
+   */
+  #reopenable(segment: Segment): boolean {
+    if (!segment.compressed) return true;
+    try {
+      segment.replace(segment.readAll());
+      return true;
+    } catch (err) {
+      this.#host.reportError(`file store ${this.#dir}: segment ${segment.path} cannot be reopened for appends`, err);
+      return false;
+    }
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -313,9 +380,14 @@ export class SegmentLog {
     for (const segment of this.#segments) segment.sync();
   }
 
-  /** Stops the timers, syncs and closes every segment. */
+  /** Stops the timers, compresses what is still raw (with `s2`), syncs and closes every segment. */
   close(): void {
-    this.#stop();
+    // At rest means all of it: the segments still queued, and the active one, without which a
+    // stream smaller than one segment would never be compressed. The next open expands the
+    // active one again.
+    this.#stop(); // first: it writes a held record, which may be all the active segment has
+    const raw = this.#compression === "s2" ? this.#segments.filter((s) => !s.compressed && s.size > 0 && s.maxSeqRef >= this.#host.firstSeq()) : [];
+    for (const segment of raw) this.#inBackground(`compressing ${segment.path} at close`, () => this.#sealer.sealNow(segment));
     for (const segment of this.#segments) segment.close();
   }
 
@@ -328,6 +400,7 @@ export class SegmentLog {
 
   #stop(): void {
     this.#stopped = true;
+    this.#sealer.stop();
     this.writeHeld();
     if (this.#syncTimer !== undefined) clearInterval(this.#syncTimer);
     this.#syncTimer = undefined;

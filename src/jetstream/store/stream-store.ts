@@ -36,7 +36,16 @@ export interface StoreLimits {
    * is handed to the marker handler (see `onSubjectDeleteMarker`) instead of only removed.
    */
   readonly subjectDeleteMarkers?: boolean;
+  /**
+   * Stream `compression` (not a limit, but a setting the store applies on open and update like
+   * the limits): the file store compresses sealed segments with `s2`; the memory store, as
+   * nats-server's, stores as is. Default `none`.
+   */
+  readonly compression?: StoreCompression;
 }
+
+/** How the file store keeps message data at rest, as nats-server's StoreCompression. */
+export type StoreCompression = "none" | "s2";
 
 /** What STREAM.INFO's `state` reports (the store computes it). */
 export interface StoreState {

@@ -24,8 +24,15 @@ const MAX_NAME_LEN = 255;
 const MAX_DESCRIPTION_LEN = 4 * 1024;
 const MAX_METADATA_LEN = 128 * 1024;
 
-/** Thrown inside decoding only, turned into `invalid JSON` at the edge. */
-class DecodeError extends Error {}
+/** Thrown inside decoding only, turned into `invalid JSON` at the edge (with `reason` when nats-server's decoder gives one). */
+class DecodeError extends Error {
+  readonly reason: string | undefined;
+
+  constructor(key: string, reason?: string) {
+    super(key);
+    this.reason = reason;
+  }
+}
 
 type Json = Record<string, unknown>;
 
@@ -45,6 +52,15 @@ function oneOf<T extends string>(obj: Json, key: string, allowed: readonly T[], 
   // Go's enum UnmarshalJSON refuses anything else: nats-server answers `invalid JSON`.
   if (!(allowed as readonly string[]).includes(value)) throw new DecodeError(key);
   return value as T;
+}
+
+/** Stream `compression`: a string other than "s2" or "none" is refused with the words of nats-server's StoreCompression decoder. */
+function compression(obj: Json): "none" | "s2" {
+  // Go hands even a JSON null to that decoder, which finds no algorithm in it.
+  if (obj.compression === null) throw new DecodeError("compression", "unknown compression algorithm");
+  const value = field<string>(obj, "compression", "string", "none");
+  if (value !== "none" && value !== "s2") throw new DecodeError("compression", "unknown compression algorithm");
+  return value;
 }
 
 /** Is this a name nats-server accepts for a stream (`isValidAssetName`)? */
@@ -137,7 +153,7 @@ function decode(input: unknown): Decoded {
     duplicate_window: field<number>(obj, "duplicate_window", "integer", 0),
     ...(mirror !== undefined && { mirror }),
     ...(sources !== undefined && sources.length > 0 && { sources }),
-    compression: oneOf<"none" | "s2">(obj, "compression", ["none", "s2"], "none"),
+    compression: compression(obj),
     ...(firstSeq > 0 && { first_seq: firstSeq }),
     ...(subjectTransform !== undefined && { subject_transform: subjectTransform }),
     ...(republish !== undefined && { republish }),
@@ -333,7 +349,7 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
   try {
     decoded = decode(input);
   } catch (err) {
-    if (err instanceof DecodeError) return { ok: false, error: JsErrors.invalidJson() };
+    if (err instanceof DecodeError) return { ok: false, error: err.reason === undefined ? JsErrors.invalidJson() : JsErrors.invalidJsonBecause(err.reason) };
     throw err;
   }
   const cfg = decoded.config;
@@ -540,5 +556,6 @@ export function storeLimits(cfg: StreamConfig): StoreLimits {
     maxMsgsPerSubject: cfg.max_msgs_per_subject,
     allowMsgTtl: cfg.allow_msg_ttl === true,
     subjectDeleteMarkers: (cfg.subject_delete_marker_ttl ?? 0) > 0,
+    compression: cfg.compression,
   };
 }
