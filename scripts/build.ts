@@ -3,7 +3,8 @@
  *
  * Two formats, because CommonJS consumers cannot all load an ES module: Node 22.12+ can
  * `require()` one, but Jest's CommonJS runtime cannot on any Node line. So:
- * - dist/*.js: ES modules with split chunks, so that what is not configured is not loaded;
+ * - dist/*.js: ES modules with split chunks, so that what is not configured is not loaded; the
+ *   config-file reader is its own entry (dist/config.js), loaded on first use (below);
  * - dist/cjs/*.js: one CommonJS bundle, whose `testing` entry requires the same bundle's
  *   index, so a CommonJS process holds one copy of the broker's classes, not two.
  * dist/cjs/ carries its own package.json ("type": "commonjs") and a copy of the declarations,
@@ -37,12 +38,42 @@ const common = {
   absWorkingDir: root,
 } as const;
 
+/**
+ * The config-file reader is a fifth of the code an import would load, and most programs never
+ * read a file. Its functions are synchronous (`createServer({ configFile })` too), so an
+ * `import()` cannot defer it; `require()` of an ES module can (Node 22.12+, Deno, Bun). In the
+ * ES build, the package's entry and the server reach the reader through small functions that
+ * load dist/config.js on first call. `ConfigError` stays a static import: both sides share its
+ * chunk, so `instanceof` holds. (Sources and the CommonJS bundle load the reader as written.)
+ */
+const lazyConfigReader: Plugin = {
+  name: "lazy-config-reader",
+  setup(b) {
+    const callers = new Set([join(root, "src", "index.ts"), join(root, "src", "server", "server.ts")]);
+    b.onResolve({ filter: /\/config\/(index|load)\.ts$/ }, (args) => (callers.has(args.importer) ? { path: "config-reader", namespace: "lazy-config" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "lazy-config" }, () => ({
+      resolveDir: join(root, "src", "config"),
+      loader: "js",
+      contents: [
+        `import { createRequire } from "node:module";`,
+        `export { ConfigError } from "./config-error.ts";`,
+        `let reader;`,
+        `const load = () => (reader ??= createRequire(import.meta.url)("./config.js"));`,
+        `export function loadConfigFile(...args) { return load().loadConfigFile(...args); }`,
+        `export function parseConfig(...args) { return load().parseConfig(...args); }`,
+        `export function parseConfigFile(...args) { return load().parseConfigFile(...args); }`,
+      ].join("\n"),
+    }));
+  },
+};
+
 await build({
   ...common,
-  entryPoints: ["src/index.ts", "src/testing.ts", "src/cli.ts"],
+  entryPoints: { index: "src/index.ts", testing: "src/testing.ts", cli: "src/cli.ts", config: "src/config/index.ts" },
   format: "esm",
   splitting: true,
   outdir: dist,
+  plugins: [lazyConfigReader],
 });
 
 // In the CommonJS bundle, testing.ts's import of the server resolves to the index bundle.

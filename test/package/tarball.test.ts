@@ -97,6 +97,31 @@ describe("the packed tarball, installed into a fresh app", { timeout: 600_000 },
     assert.equal(run(process.execPath, ["esm.mjs"], app).stdout, "orders.created 42\n");
   });
 
+  it("import: the config reader loads on first use, synchronously, with one ConfigError class", () => {
+    // dist/config.js is required on first call (scripts/build.ts): not at import, and, from
+    // node_modules, without Node's require(esm) warning on any supported line.
+    const script = `
+      import { register } from "node:module";
+      import { writeFileSync } from "node:fs";
+      const loaded = [];
+      const { port1, port2 } = new MessageChannel();
+      port1.on("message", (url) => loaded.push(url));
+      port1.unref();
+      register("data:text/javascript,export function initialize(p){globalThis.p=p} export async function load(u,c,n){globalThis.p.postMessage(u);return n(u,c)}", { data: port2, transferList: [port2] });
+      const { createServer, parseConfig, ConfigError } = await import("nats-embedded");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const atImport = loaded.some((u) => u.endsWith("/dist/config.js"));
+      try { parseConfig("port: ["); } catch (err) { console.log("ConfigError", err instanceof ConfigError); }
+      writeFileSync("nats.conf", "server_name: from-file\\n");
+      const server = createServer({ configFile: "nats.conf" });
+      console.log("at import", atImport, server.varz().server_name);
+      await server.close();`;
+    writeFileSync(join(app, "config.mjs"), script);
+    const result = run(process.execPath, ["config.mjs"], app);
+    assert.equal(result.stdout, "ConfigError true\nat import false from-file\n");
+    assert.equal(result.stderr, "");
+  });
+
   it("require(): the CommonJS example answers a request, and nats-embedded/testing loads the same build", () => {
     cpSync(join(repo, "examples", "commonjs", "service.cjs"), join(app, "service.cjs"));
     assert.equal(run(process.execPath, ["service.cjs"], app).stdout, "time.now -> 1970-01-01T00:00:00.000Z\n");
