@@ -4,7 +4,8 @@
  * Two formats, because CommonJS consumers cannot all load an ES module: Node 22.12+ can
  * `require()` one, but Jest's CommonJS runtime cannot on any Node line. So:
  * - dist/*.js: ES modules with split chunks, so that what is not configured is not loaded; the
- *   config-file reader is its own entry (dist/config.js), loaded on first use (below);
+ *   config-file reader and the monitoring computations are entries of their own, loaded on
+ *   first use (below);
  * - dist/cjs/*.js: one CommonJS bundle, whose `testing` entry requires the same bundle's
  *   index, so a CommonJS process holds one copy of the broker's classes, not two.
  * dist/cjs/ carries its own package.json ("type": "commonjs") and a copy of the declarations,
@@ -39,41 +40,92 @@ const common = {
 } as const;
 
 /**
- * The config-file reader is a fifth of the code an import would load, and most programs never
- * read a file. Its functions are synchronous (`createServer({ configFile })` too), so an
- * `import()` cannot defer it; `require()` of an ES module can (Node 22.12+, Deno, Bun). In the
- * ES build, the package's entry and the server reach the reader through small functions that
- * load dist/config.js on first call. `ConfigError` stays a static import: both sides share its
- * chunk, so `instanceof` holds. (Sources and the CommonJS bundle load the reader as written.)
+ * Parts whose functions are synchronous but that most programs never call: the config-file
+ * reader (a fifth of the code an import would compile; `createServer({ configFile })` is
+ * synchronous too), the monitoring computations (`server.varz()`, `connz()`, ...; the
+ * monitoring port loads them anyway), operator mode and the auth callout (built by
+ * `createServer()` when configured). An `import()` cannot defer them; `require()` of an ES
+ * module can (Node 22.12+, Deno, Bun). So in the ES build each is an entry of its own, and the
+ * modules named in `callers` reach it through small functions that require it on first call.
+ * What must stay one class for `instanceof` (`ConfigError`) stays a static import: both sides
+ * share its chunk. Sources and the CommonJS bundle load these parts as written.
  */
-const lazyConfigReader: Plugin = {
-  name: "lazy-config-reader",
+interface LazyPart {
+  entry: string;
+  source: string;
+  /** Imports of `source` from these files go through the wrappers. */
+  callers: string[];
+  functions: string[];
+  /** Constructed with `new`: the wrapper returns the real class's instance (no `instanceof` on the wrapper). */
+  classes?: string[];
+  staticExports?: string;
+}
+const LAZY_PARTS: LazyPart[] = [
+  {
+    entry: "config",
+    source: "src/config/index.ts",
+    callers: ["src/index.ts:./config/index.ts", "src/server/server.ts:../config/load.ts"],
+    functions: ["loadConfigFile", "parseConfig", "parseConfigFile"],
+    staticExports: `export { ConfigError } from ${JSON.stringify(join(root, "src/config/config-error.ts"))};`,
+  },
+  {
+    entry: "monitor",
+    source: "src/monitor/index.ts",
+    callers: ["src/server/server.ts:../monitor/index.ts"],
+    functions: ["varz", "connz", "subsz", "jsz", "routez", "leafz", "healthz", "accountz", "accstatz"],
+  },
+  {
+    entry: "operator",
+    source: "src/auth/operator.ts",
+    callers: ["src/server/server.ts:../auth/operator.ts"],
+    functions: [],
+    classes: ["TrustedOperators", "OperatorAuthenticator"],
+  },
+  {
+    entry: "auth-callout",
+    source: "src/auth/auth-callout.ts",
+    callers: ["src/auth/authenticator.ts:./auth-callout.ts"],
+    functions: ["calloutTimeout", "checkCalloutOptions"],
+    classes: ["AuthCallout"],
+  },
+];
+
+const lazyParts: Plugin = {
+  name: "lazy-parts",
   setup(b) {
-    const callers = new Set([join(root, "src", "index.ts"), join(root, "src", "server", "server.ts")]);
-    b.onResolve({ filter: /\/config\/(index|load)\.ts$/ }, (args) => (callers.has(args.importer) ? { path: "config-reader", namespace: "lazy-config" } : undefined));
-    b.onLoad({ filter: /.*/, namespace: "lazy-config" }, () => ({
-      resolveDir: join(root, "src", "config"),
-      loader: "js",
-      contents: [
+    const byImport = new Map<string, LazyPart>();
+    for (const part of LAZY_PARTS) {
+      for (const caller of part.callers) {
+        const [file, specifier] = caller.split(":") as [string, string];
+        byImport.set(`${join(root, file)}\0${specifier}`, part);
+      }
+    }
+    b.onResolve({ filter: /\.ts$/ }, (args) => {
+      const part = byImport.get(`${args.importer}\0${args.path}`);
+      return part === undefined ? undefined : { path: part.entry, namespace: "lazy-part" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-part" }, (args) => {
+      const part = LAZY_PARTS.find((p) => p.entry === args.path)!;
+      const lines = [
         `import { createRequire } from "node:module";`,
-        `export { ConfigError } from "./config-error.ts";`,
-        `let reader;`,
-        `const load = () => (reader ??= createRequire(import.meta.url)("./config.js"));`,
-        `export function loadConfigFile(...args) { return load().loadConfigFile(...args); }`,
-        `export function parseConfig(...args) { return load().parseConfig(...args); }`,
-        `export function parseConfigFile(...args) { return load().parseConfigFile(...args); }`,
-      ].join("\n"),
-    }));
+        part.staticExports ?? "",
+        `let loaded;`,
+        `const load = () => (loaded ??= createRequire(import.meta.url)("./${part.entry}.js"));`,
+        ...part.functions.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
+        ...(part.classes ?? []).map((name) => `export function ${name}(...args) { return new (load().${name})(...args); }`),
+      ];
+      return { contents: lines.join("\n"), loader: "js", resolveDir: root };
+    });
   },
 };
 
 await build({
   ...common,
-  entryPoints: { index: "src/index.ts", testing: "src/testing.ts", cli: "src/cli.ts", config: "src/config/index.ts" },
+  entryPoints: { index: "src/index.ts", testing: "src/testing.ts", cli: "src/cli.ts", ...Object.fromEntries(LAZY_PARTS.map((p) => [p.entry, p.source])) },
   format: "esm",
   splitting: true,
   outdir: dist,
-  plugins: [lazyConfigReader],
+  plugins: [lazyParts],
 });
 
 // In the CommonJS bundle, testing.ts's import of the server resolves to the index bundle.

@@ -76,7 +76,7 @@ export type {
 export { MsgHeaders, headers } from "./direct/headers.ts";
 export type { HeadersInit } from "./direct/headers.ts";
 export { MonitorRequestError } from "./monitor/query.ts";
-export { CONNZ_SORTS } from "./monitor/index.ts";
+export { CONNZ_SORTS } from "./monitor/connz-sorts.ts";
 export type {
   Varz,
   WebsocketVarz,

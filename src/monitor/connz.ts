@@ -9,30 +9,14 @@ import type { ClosedClientRecord } from "./introspection.ts";
 import type { MonitorView } from "./monitor-view.ts";
 import { goDuration, goTime, goUptime, msToNs } from "./go-format.ts";
 import { MonitorRequestError, type ConnState } from "./query.ts";
+import { CONNZ_SORTS, type ConnzSort } from "./connz-sorts.ts";
 
 /** Connections listed when no `limit` is given (nats-server `DefaultConnListSize`). */
 export const DEFAULT_CONN_LIST_SIZE = 1024;
 
 export { GLOBAL_ACCOUNT };
 
-/** Sort orders of `/connz` (nats-server `SortOpt`). Only `cid`/`start`, `uptime` and `reason` ascend. */
-export const CONNZ_SORTS = [
-  "cid",
-  "start",
-  "subs",
-  "pending",
-  "msgs_to",
-  "msgs_from",
-  "bytes_to",
-  "bytes_from",
-  "last",
-  "idle",
-  "uptime",
-  "stop",
-  "reason",
-  "rtt",
-] as const;
-export type ConnzSort = (typeof CONNZ_SORTS)[number];
+export { CONNZ_SORTS, type ConnzSort };
 
 /** Options of {@link connz}; the HTTP query parameters of the same names map onto them. */
 export interface ConnzOptions {

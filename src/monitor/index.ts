@@ -19,6 +19,6 @@ export {
   type JetStreamVarz,
 } from "./jsz.ts";
 export { routez, type Routez, type RoutezOptions, type RouteInfo, type ClusterVarz } from "./routez.ts";
-export type { AccountzOptions, AccstatzOptions } from "./accountz.ts";
+export { accountz, accstatz, type AccountzOptions, type AccstatzOptions } from "./accountz.ts";
 export { leafz, type Leafz, type LeafzOptions, type LeafInfo, type LeafNodeVarz, type RemoteLeafVarz } from "./leafz.ts";
 export { MonitorRequestError, type ConnState } from "./query.ts";

@@ -38,6 +38,8 @@ import type {
 } from "../direct/public-types.ts";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import {
+  accountz,
+  accstatz,
   connz,
   healthz,
   jsz,
@@ -69,7 +71,7 @@ import { encodeError } from "../protocol/encoder.ts";
 import type { Listener, ServerPorts } from "../base/listener.ts";
 import { JetStreamAccounts } from "./jetstream-accounts.ts";
 import { serveClaims } from "./claims.ts";
-import { accountz, accstatz, type AccountView, type AccountzOptions, type AccstatzOptions } from "../monitor/accountz.ts";
+import type { AccountView, AccountzOptions, AccstatzOptions } from "../monitor/accountz.ts";
 import { SubjectMappings } from "../core/subject-mappings.ts";
 import type { TraceServer } from "../core/message-trace.ts";
 import type { AccountJetStreamLimits } from "../jetstream/jetstream-options.ts";
