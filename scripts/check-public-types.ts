@@ -87,7 +87,11 @@ function walk(node: ts.Node, owner: string): void {
   const symbol = referenced(node);
   if (symbol !== undefined && !(symbol.flags & ts.SymbolFlags.TypeParameter) && !exported.has(symbol)) {
     const file = symbol.declarations?.[0]?.getSourceFile().fileName ?? "";
-    if (file.startsWith(out)) {
+    // tsc writes `declare const X_base: …` for `class X extends <expression>`: users never
+    // name it, so only what its type names is checked.
+    const synthesizedBase = (symbol.flags & ts.SymbolFlags.Variable) !== 0 && symbol.name.endsWith("_base");
+    if (file.startsWith(out) && synthesizedBase) visit(symbol);
+    else if (file.startsWith(out)) {
       const key = `${symbol.name} (${path.relative(out, file).replace(/\.d\.ts$/, ".ts")})`;
       if (!missing.has(key)) missing.set(key, new Set());
       missing.get(key)!.add(owner);

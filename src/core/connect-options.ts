@@ -1,4 +1,9 @@
-import sjson from "secure-json-parse";
+import { createRequire } from "node:module";
+import type sjsonModule from "secure-json-parse";
+
+const require = createRequire(import.meta.url);
+/** Loaded with the first CONNECT rather than at import (a CommonJS package: import pays for the CommonJS loader). */
+let sjson: typeof sjsonModule | undefined;
 
 /** What a client declared in CONNECT, with nats-server's wire names mapped to camelCase. */
 export interface ConnectOptions {
@@ -84,6 +89,7 @@ const INT32_MAX = 2 ** 31 - 1;
 export function applyConnect(json: string, current: ConnectOptions): ConnectOptions | undefined {
   let parsed: unknown;
   try {
+    sjson ??= require("secure-json-parse") as typeof sjsonModule;
     parsed = sjson.parse(json, undefined, { protoAction: "remove", constructorAction: "remove" });
   } catch {
     return undefined;

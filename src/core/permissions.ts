@@ -4,7 +4,8 @@
  * that win, queue-scoped subscribe allows (`"subject queue"`), deny enforced at delivery for
  * wildcard subscriptions that overlap a denied subject, and `allow_responses`.
  */
-import { LRUCache } from "lru-cache";
+import { createRequire } from "node:module";
+import type { LRUCache } from "lru-cache";
 import { Sublist } from "../subjects/sublist.ts";
 import { subjectHasWildcard } from "../subjects/subject.ts";
 
@@ -94,6 +95,15 @@ export function subsetMatch(subject: string, pattern: string): boolean {
   return s.length === p.length;
 }
 
+const require = createRequire(import.meta.url);
+let Lru: typeof LRUCache | undefined;
+
+/** A cache of checked subjects; lru-cache is loaded with the first user that has permissions, not at import. */
+function permissionCache(): LRUCache<string, boolean> {
+  Lru ??= (require("lru-cache") as typeof import("lru-cache")).LRUCache;
+  return new Lru<string, boolean>({ max: PERM_CACHE_SIZE });
+}
+
 /** Permissions compiled into sublists, ready for checks on the hot path. */
 export class CompiledPermissions {
   readonly #pubAllow: Sublist<Entry> | undefined;
@@ -101,8 +111,8 @@ export class CompiledPermissions {
   readonly #subAllow: Sublist<Entry> | undefined;
   readonly #subDeny: Sublist<Entry> | undefined;
   readonly #subDenyList: readonly string[];
-  readonly #pubCache = new LRUCache<string, boolean>({ max: PERM_CACHE_SIZE });
-  readonly #denyCache = new LRUCache<string, boolean>({ max: PERM_CACHE_SIZE });
+  readonly #pubCache = permissionCache();
+  readonly #denyCache = permissionCache();
   /** allow_responses settings, or undefined. */
   readonly responses: { readonly max: number; readonly expires: number } | undefined;
   readonly source: Permissions;

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Server as NetServer, Socket } from "node:net";
 import { duplexPair, type Duplex } from "node:stream";
-import { TypedEmitter } from "tiny-typed-emitter";
+import { EventEmitter } from "node:events";
+import type { TypedEmitter } from "tiny-typed-emitter";
 import { PROTO_VERSION, SERVER_VERSION } from "../base/constants.ts";
 import { InvalidArgumentError, ServerClosedError, InvalidOptionError } from "../base/errors.ts";
 import { encodeInfo } from "../protocol/encoder.ts";
@@ -133,7 +134,9 @@ function newServerId(): string {
   return id;
 }
 
-export class Server extends TypedEmitter<ServerEvents> {
+// tiny-typed-emitter's TypedEmitter is Node's EventEmitter with types: extending EventEmitter
+// itself under those types spares an import the CommonJS loader that package needs at runtime.
+export class Server extends (EventEmitter as unknown as new () => TypedEmitter<ServerEvents>) {
   /** Unique id of this server, as INFO `server_id`. */
   readonly id: string;
   /**
