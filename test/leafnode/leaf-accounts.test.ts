@@ -1,0 +1,193 @@
+/**
+ * Leaf nodes bound to accounts, two of our brokers in one process: remotes that bind local
+ * accounts, a leaf port whose users are in accounts, isolation between accounts across the
+ * link, imports applied to leaf traffic, `/leafz` and the CONNECT-side INFO, and bad input.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, createServer, InvalidOptionError, type ServerOptions } from "../../src/index.ts";
+import { RawClient } from "../helpers/raw-client.ts";
+import { eventually, linksUp, startLeafBroker } from "./helpers.ts";
+import { client, listen, publishUntilReceived, settle } from "./leaf-accounts-helpers.ts";
+
+const users = (name: string): { user: string; password: string }[] => [{ user: name, password: name }];
+
+/** A hub with accounts X and Y, and leaf users `lx` (in X) and `ly` (in Y). */
+const hubOptions = (extra: Partial<ServerOptions> = {}): ServerOptions => ({
+  accounts: { X: { users: users("cx") }, Y: { users: users("cy") } },
+  leafnodes: {
+    port: 0,
+    authorization: {
+      users: [
+        { user: "lx", password: "lx", account: "X" },
+        { user: "ly", password: "ly", account: "Y" },
+      ],
+    },
+  },
+  ...extra,
+});
+
+/** A leaf with accounts A and B, A dialing the hub as `lx`, B as `ly`. */
+const leafOptions = (hubLeafPort: number): ServerOptions => ({
+  accounts: { A: { users: users("ca") }, B: { users: users("cb") } },
+  leafnodes: {
+    remotes: [
+      { urls: [`nats-leaf://127.0.0.1:${hubLeafPort}`], user: "lx", password: "lx", account: "A" },
+      { urls: [`nats-leaf://127.0.0.1:${hubLeafPort}`], user: "ly", password: "ly", account: "B" },
+    ],
+  },
+});
+
+describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 60_000 }, () => {
+  it("carries A↔X and B↔Y, and nothing across accounts, both ways", async (t) => {
+    const hub = await startLeafBroker(t, hubOptions());
+    const leaf = await startLeafBroker(t, leafOptions(hub.leafNodePort!));
+    await linksUp(leaf, 2);
+    await linksUp(hub, 2);
+
+    const ca = await client(t, leaf.url, { user: "ca", pass: "ca" });
+    const cb = await client(t, leaf.url, { user: "cb", pass: "cb" });
+    const cx = await client(t, hub.url, { user: "cx", pass: "cx" });
+    const cy = await client(t, hub.url, { user: "cy", pass: "cy" });
+    const inA = await listen(ca, "t.>");
+    const inB = await listen(cb, "t.>");
+    const inX = await listen(cx, "t.>");
+    const inY = await listen(cy, "t.>");
+
+    // Leaf → hub.
+    await publishUntilReceived(ca, "t.fromA", "a", inX);
+    await publishUntilReceived(cb, "t.fromB", "b", inY);
+    // Hub → leaf.
+    await publishUntilReceived(cx, "t.fromX", "x", inA);
+    await publishUntilReceived(cy, "t.fromY", "y", inB);
+    await settle(ca, cb, cx, cy);
+
+    const subjects = (got: string[]): string[] => [...new Set(got.map((s) => s.split(":")[0]))].sort();
+    assert.deepEqual(subjects(inX.got), ["t.fromA", "t.fromX"]);
+    assert.deepEqual(subjects(inY.got), ["t.fromB", "t.fromY"]);
+    assert.deepEqual(subjects(inA.got), ["t.fromA", "t.fromX"]);
+    assert.deepEqual(subjects(inB.got), ["t.fromB", "t.fromY"]);
+
+    // Each side reports the account of each link.
+    assert.deepEqual(leaf.leafNodes.map((l) => l.account).sort(), ["A", "B"]);
+    assert.deepEqual(hub.leafNodes.map((l) => l.account).sort(), ["X", "Y"]);
+    assert.deepEqual(hub.leafz().leafs.map((l) => l.account).sort(), ["X", "Y"]);
+    assert.deepEqual(hub.leafz({ account: "X" }).leafs.map((l) => l.account), ["X"]);
+    assert.equal(hub.leafz({ account: "$G" }).leafnodes, 0);
+    assert.deepEqual(
+      leaf.varz().leaf.remotes?.map((r) => r.local_account),
+      ["A", "B"],
+    );
+    // The hub only hears of the interest of the link's own account.
+    const xLink = hub.leafz({ account: "X", subs: true }).leafs[0]!;
+    assert.ok(xLink.subscriptions_list?.includes("t.>"), JSON.stringify(xLink));
+  });
+
+  it("applies the hub's imports and exports to what leaves in those accounts send and want", async (t) => {
+    const hub = await startLeafBroker(
+      t,
+      hubOptions({
+        accounts: {
+          X: { users: users("cx"), imports: [{ stream: { account: "Y", subject: "events.>" } }], exports: [{ stream: "up.>" }] },
+          Y: { users: users("cy"), exports: [{ stream: "events.>" }], imports: [{ stream: { account: "X", subject: "up.>" }, prefix: "fromX" }] },
+        },
+      }),
+    );
+    const leaf = await startLeafBroker(t, leafOptions(hub.leafNodePort!));
+    await linksUp(leaf, 2);
+    const ca = await client(t, leaf.url, { user: "ca", pass: "ca" });
+    const cb = await client(t, leaf.url, { user: "cb", pass: "cb" });
+    const cy = await client(t, hub.url, { user: "cy", pass: "cy" });
+    const inA = await listen(ca, "events.>");
+    const inB = await listen(cb, "events.>");
+    // Y's stream reaches A's subscriber (its link lives in X) through X's import; B's link
+    // lives in Y itself, so B gets it directly.
+    await publishUntilReceived(cy, "events.1", "e1", inA);
+    await eventually(() => inB.got.includes("events.1:e1"), "B (bound to Y) to get Y's message");
+    // A publish from the leaf in A (bound to X) flows through X's export into Y.
+    const inY = await listen(cy, "fromX.up.>");
+    await publishUntilReceived(ca, "up.1", "u1", inY, "fromX.up.1");
+    await settle(ca, cb, cy);
+    assert.ok(inY.got.every((m) => m === "fromX.up.1:u1"), JSON.stringify(inY.got));
+  });
+
+  it("binds the single leaf user to its `account`", async (t) => {
+    const hub = await startLeafBroker(t, {
+      accounts: { X: { users: users("cx") } },
+      leafnodes: { port: 0, authorization: { user: "leaf", password: "pw", account: "X" } },
+    });
+    const leaf = await startLeafBroker(t, {
+      leafnodes: { remotes: [{ urls: [`nats-leaf://leaf:pw@127.0.0.1:${hub.leafNodePort!}`] }] },
+    });
+    await linksUp(hub);
+    assert.equal(hub.leafNodes[0]!.account, "X");
+    assert.equal(leaf.leafNodes[0]!.account, "$G");
+    const onLeaf = await client(t, leaf.url);
+    const cx = await client(t, hub.url, { user: "cx", pass: "cx" });
+    const inLeaf = await listen(onLeaf, "q");
+    await publishUntilReceived(cx, "q", "1", inLeaf);
+  });
+
+  it("with no leaf authorization, checks a spoke as a client: no_auth_user's account, or the user's", async (t) => {
+    const hub = await startLeafBroker(t, {
+      accounts: { X: { users: users("cx") }, Y: { users: users("cy") } },
+      authorization: { noAuthUser: "cy" },
+      leafnodes: { port: 0 },
+    });
+    const anonymous = await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hub.leafNodePort!}`] }] } });
+    const asX = await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`nats-leaf://cx:cx@127.0.0.1:${hub.leafNodePort!}`] }] } });
+    await linksUp(hub, 2);
+    await linksUp(anonymous);
+    await linksUp(asX);
+    const byPeer = new Map(hub.leafNodes.map((l) => [l.serverId, l.account]));
+    assert.equal(byPeer.get(anonymous.id), "Y");
+    assert.equal(byPeer.get(asX.id), "X");
+  });
+
+  it("tells the spoke its account in the INFO that accepts its CONNECT (remote_account)", async (t) => {
+    const hub = await startLeafBroker(t, hubOptions());
+    const raw = await RawClient.connect(hub.leafNodePort!);
+    t.after(() => raw.destroy());
+    await raw.waitFor("INFO ");
+    raw.send(`CONNECT {"server_id":"NRAW","name":"raw","user":"ly","pass":"ly","headers":true,"remote_account":"B"}\r\nPING\r\n`);
+    await raw.waitFor(/"connect_info":true[^\r]*\r\n/);
+    const second = raw.text().split("\r\n").find((line) => line.includes('"connect_info":true'));
+    assert.match(second ?? "", /"remote_account":"Y"/);
+  });
+
+  it("refuses a wrong leaf password with Authorization Violation, and no link", async (t) => {
+    const hub = await startLeafBroker(t, hubOptions());
+    const leaf = await startLeafBroker(t, {
+      accounts: { A: {} },
+      leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hub.leafNodePort!}`], user: "lx", password: "wrong", account: "A", reconnectDelay: 60_000 }] },
+    });
+    const errors: string[] = [];
+    leaf.on("leafnode:error", (_l, text) => errors.push(text));
+    await eventually(() => errors.length > 0, "the hub's -ERR");
+    assert.deepEqual(errors, ["Authorization Violation"]);
+    assert.equal(hub.leafNodes.length, 0);
+    assert.equal(leaf.leafNodes.length, 0);
+  });
+
+  it("refuses to start with an account that does not exist (options and config file)", (t) => {
+    assert.throws(
+      () => createServer({ leafnodes: { remotes: [{ urls: ["nats-leaf://127.0.0.1:1"], account: "NOPE" }] } }),
+      (err: unknown) => err instanceof InvalidOptionError && /cannot find local account "NOPE" specified in leafnode remote/.test(err.message),
+    );
+    assert.throws(
+      () => createServer({ leafnodes: { port: 0, authorization: { users: [{ user: "u", password: "p", account: "NOPE" }] } } }),
+      (err: unknown) => err instanceof InvalidOptionError && /cannot find local account "NOPE" specified in leafnode authorization/.test(err.message),
+    );
+    const dir = mkdtempSync(join(tmpdir(), "leaf-accounts-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "leaf.conf");
+    writeFileSync(file, 'accounts { A {} }\nleafnodes {\n  remotes [ { url: "nats-leaf://127.0.0.1:1", account: C } ]\n}\n');
+    assert.throws(
+      () => createServer({ configFile: file }),
+      (err: unknown) => err instanceof ConfigError && err.message.includes(`${file}:3:`) && /cannot find local account "C" specified in leafnode remote/.test(err.message),
+    );
+  });
+});
