@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, createServer, InvalidOptionError, type ServerOptions } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
-import { eventually, linksUp, startLeafBroker } from "./helpers.ts";
+import { traces } from "../trace/helpers.ts";
+import { eventually, freePort, linksUp, sleep, startLeafBroker } from "./helpers.ts";
 import { client, listen, publishUntilReceived, settle } from "./leaf-accounts-helpers.ts";
 
 const users = (name: string): { user: string; password: string }[] => [{ user: name, password: name }];
@@ -156,6 +157,47 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
     await raw.waitFor(/"connect_info":true[^\r]*\r\n/);
     const second = raw.text().split("\r\n").find((line) => line.includes('"connect_info":true'));
     assert.match(second ?? "", /"remote_account":"Y"/);
+  });
+
+  it("traces a leaf-borne message in the link's account on each side", async (t) => {
+    const hub = await startLeafBroker(t, hubOptions());
+    const leaf = await startLeafBroker(t, leafOptions(hub.leafNodePort!));
+    await linksUp(leaf, 2);
+    const ca = await client(t, leaf.url, { user: "ca", pass: "ca" });
+    const cx = await client(t, hub.url, { user: "cx", pass: "cx" });
+    const inX = await listen(cx, "tr.x");
+    await publishUntilReceived(ca, "tr.x", "probe", inX);
+    const wait = await traces(ca, "tr.events");
+    // The hub's events come back to A through X's link: wait until it wants them.
+    await eventually(() => hub.leafz({ account: "X", subs: true }).leafs[0]!.subscriptions_list?.includes("tr.events") === true, "A's trace interest at the hub");
+    ca.publish("tr.x", "traced", { traceDestination: "tr.events" });
+    const events = await wait(2);
+    const ingress = (name: string) => events.find((e) => e.server.name === name)?.events[0];
+    assert.deepEqual([ingress(hub.options.serverName ?? hub.id)?.kind, ingress(hub.options.serverName ?? hub.id)?.acc], [4, "X"]);
+    assert.deepEqual([ingress(leaf.options.serverName ?? leaf.id)?.kind, ingress(leaf.options.serverName ?? leaf.id)?.acc], [0, "A"]);
+  });
+
+  it("names the bound account when two brokers dial each other in a loop", async (t) => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const side = (port: number, peer: number): ServerOptions => ({
+      accounts: { L: {} },
+      leafnodes: {
+        port,
+        authorization: { user: "loop", password: "pw", account: "L" },
+        remotes: [{ urls: [`nats-leaf://loop:pw@127.0.0.1:${peer}`], account: "L", reconnectDelay: 50 }],
+      },
+    });
+    const a = createServer({ serverName: "A", host: "127.0.0.1", port: 0, ...side(portA, portB) });
+    const b = createServer({ serverName: "B", host: "127.0.0.1", port: 0, ...side(portB, portA) });
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const errors: string[] = [];
+    a.on("leafnode:error", (_l, text) => errors.push(text));
+    b.on("leafnode:error", (_l, text) => errors.push(text));
+    await Promise.all([a.listen(), b.listen()]);
+    await eventually(() => errors.some((e) => e.includes("Loop detected")), "a loop report", 10_000);
+    await sleep(100);
+    const loops = errors.filter((e) => e.includes("Loop detected"));
+    assert.ok(loops.every((e) => e.includes('Loop detected for leafnode account="L"')), JSON.stringify(loops));
   });
 
   it("refuses a wrong leaf password with Authorization Violation, and no link", async (t) => {
