@@ -295,9 +295,11 @@ export class Server extends TypedEmitter<ServerEvents> {
    * operator mode a remote names an account by its public key, and the leaf port has no users.
    */
   #checkLeafAccounts(config: ResolvedLeafNodes): void {
+    if (this.#trusted !== undefined && (config.authorization?.users?.length ?? 0) > 0) {
+      throw new InvalidOptionError("leafnodes.authorization.users", "operator mode does not allow specifying users in leafnode config");
+    }
     for (const { name, where } of leafAccountNames(config)) {
       if (this.#trusted !== undefined) {
-        if (where.startsWith("leafnodes.authorization")) throw new InvalidOptionError(where, "operator mode does not allow specifying users in leafnode config");
         if (!/^A[A-Z2-7]{55}$/.test(name)) throw new InvalidOptionError(where, "operator mode requires account nkeys in remotes");
       } else if (this.#accounts.get(name) === undefined) {
         throw new InvalidOptionError(where, `cannot find local account ${JSON.stringify(name)} specified in leafnode ${where.includes("remotes") ? "remote" : "authorization"}`);

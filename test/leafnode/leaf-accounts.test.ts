@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { encodeOperator } from "@nats-io/jwt";
+import { createOperator } from "@nats-io/nkeys";
 import { ConfigError, createServer, InvalidOptionError, type ServerOptions } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { traces } from "../trace/helpers.ts";
@@ -214,7 +216,8 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
     assert.equal(leaf.leafNodes.length, 0);
   });
 
-  it("refuses to start with an account that does not exist (options and config file)", (t) => {
+  it("refuses to start with an account that does not exist (options and config file)", async (t) => {
+    const operatorJwt = await encodeOperator("OP", createOperator());
     assert.throws(
       () => createServer({ leafnodes: { remotes: [{ urls: ["nats-leaf://127.0.0.1:1"], account: "NOPE" }] } }),
       (err: unknown) => err instanceof InvalidOptionError && /cannot find local account "NOPE" specified in leafnode remote/.test(err.message),
@@ -222,6 +225,16 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
     assert.throws(
       () => createServer({ leafnodes: { port: 0, authorization: { users: [{ user: "u", password: "p", account: "NOPE" }] } } }),
       (err: unknown) => err instanceof InvalidOptionError && /cannot find local account "NOPE" specified in leafnode authorization/.test(err.message),
+    );
+    // Operator mode: a remote names its local account by public key; the leaf port has no users.
+    const operator = { operators: [operatorJwt], accounts: {} };
+    assert.throws(
+      () => createServer({ operator, leafnodes: { remotes: [{ urls: ["nats-leaf://127.0.0.1:1"], account: "A" }] } }),
+      (err: unknown) => err instanceof InvalidOptionError && /operator mode requires account nkeys in remotes/.test(err.message),
+    );
+    assert.throws(
+      () => createServer({ operator, leafnodes: { port: 0, authorization: { users: [{ user: "u", password: "p" }] } } }),
+      (err: unknown) => err instanceof InvalidOptionError && /operator mode does not allow specifying users in leafnode config/.test(err.message),
     );
     const dir = mkdtempSync(join(tmpdir(), "leaf-accounts-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
