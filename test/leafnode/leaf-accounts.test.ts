@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { encodeOperator } from "@nats-io/jwt";
 import { createOperator } from "@nats-io/nkeys";
+import { parseConfig } from "../../src/config/parser.ts";
+import { optionsFromConfig } from "../../src/config/to-options.ts";
 import { ConfigError, createServer, InvalidOptionError, type ServerOptions } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { traces } from "../trace/helpers.ts";
@@ -200,6 +202,29 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
     await sleep(100);
     const loops = errors.filter((e) => e.includes("Loop detected"));
     assert.ok(loops.every((e) => e.includes('Loop detected for leafnode account="L"')), JSON.stringify(loops));
+  });
+
+  it("reads remotes' `account` (alias `local`) and leaf users' `account` from a config file", () => {
+    const text = `accounts { A {}, B {}, X {}, Y {} }
+leafnodes {
+  port: -1
+  authorization { users [ { user: lx, password: lx, account: X }, { user: lg, password: lg } ] }
+  remotes [ { url: "nats-leaf://h:1", account: A }, { url: "nats-leaf://h:2", local: B }, { url: "nats-leaf://h:3" } ]
+}
+`;
+    const { options, warnings } = optionsFromConfig(parseConfig(text, { file: "leaf.conf", env: {} }), { file: "leaf.conf" });
+    assert.deepEqual(options.leafnodes?.remotes?.map((r) => r.account), ["A", "B", undefined]);
+    assert.deepEqual(options.leafnodes?.authorization?.users, [
+      { user: "lx", password: "lx", account: "X" },
+      { user: "lg", password: "lg" },
+    ]);
+    assert.deepEqual(warnings, []);
+    const single = optionsFromConfig(parseConfig(`accounts { X {} }\nleafnodes { port: -1, authorization { user: l, password: p, account: X } }\n`, { file: "s.conf", env: {} }), { file: "s.conf" });
+    assert.deepEqual(single.options.leafnodes?.authorization, { user: "l", password: "p", account: "X" });
+    assert.throws(
+      () => optionsFromConfig(parseConfig(`leafnodes { port: -1, authorization { user: l, password: p, account: Z } }\n`, { file: "z.conf", env: {} }), { file: "z.conf" }),
+      (err: unknown) => err instanceof ConfigError && /z\.conf:1:61: cannot find local account "Z" specified in leafnode authorization/.test(err.message),
+    );
   });
 
   it("refuses a wrong leaf password with Authorization Violation, and no link", async (t) => {
