@@ -86,6 +86,14 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
       leaf.varz().leaf.remotes?.map((r) => r.local_account),
       ["A", "B"],
     );
+    // /accountz and /accstatz count each account's leaf links.
+    const detail = hub.accountz({ account: "X" })["account_detail"] as { leafnode_connections: number };
+    assert.equal(detail.leafnode_connections, 1);
+    const statz = (hub.accstatz({ accounts: ["X", "Y", "$G"] })["account_statz"] as { acc: string; conns: number; leafnodes: number; total_conns: number }[]).map((r) => [r.acc, r.conns, r.leafnodes, r.total_conns]);
+    assert.deepEqual(statz, [
+      ["X", 1, 1, 2],
+      ["Y", 1, 1, 2],
+    ]);
     // The hub only hears of the interest of the link's own account.
     const xLink = hub.leafz({ account: "X", subs: true }).leafs[0]!;
     assert.ok(xLink.subscriptions_list?.includes("t.>"), JSON.stringify(xLink));
