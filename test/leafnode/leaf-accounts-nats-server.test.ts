@@ -13,7 +13,7 @@ import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jw
 import { createAccount, createOperator, createUser } from "@nats-io/nkeys";
 import { credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
-import { eventually, freePort, linksUp, startHub, startLeafBroker } from "./helpers.ts";
+import { eventually, freePort, linksUp, sleep, startHub, startLeafBroker } from "./helpers.ts";
 import { client, listen, publishUntilReceived, settle, type Inbox } from "./leaf-accounts-helpers.ts";
 
 const skip = hasNatsServer() ? false : "nats-server is not installed";
@@ -63,6 +63,20 @@ async function leafzAccounts(httpPort: number): Promise<string[]> {
   return (z.leafs ?? []).map((l) => l.account).sort();
 }
 
+/**
+ * Polls `accountsOf` until it lists as many links as `want`, then asserts it equals `want`: a
+ * side that dialed counts its link up once its CONNECT is sent, before the other side lists it.
+ */
+async function accountsBecome(accountsOf: () => Promise<string[]>, want: string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let got = await accountsOf();
+  while (got.length < want.length && Date.now() < deadline) {
+    await sleep(50);
+    got = await accountsOf();
+  }
+  assert.deepEqual(got, want);
+}
+
 const NATS_ACCOUNTS_XY = `accounts { X { users [{user: cx, password: cx}] }, Y { users [{user: cy, password: cy}] } }`;
 const NATS_ACCOUNTS_AB = `accounts { A { users [{user: ca, password: ca}] }, B { users [{user: cb, password: cb}] } }`;
 const pair = (name: string): { user: string; password: string }[] => [{ user: name, password: name }];
@@ -104,7 +118,7 @@ describe("leaf nodes bound to accounts, with nats-server 2.9.10", { skip, timeou
       },
     });
     await linksUp(leaf, 2);
-    assert.deepEqual(await leafzAccounts(hub.httpPort), ["X", "Y"]);
+    await accountsBecome(() => leafzAccounts(hub.httpPort), ["X", "Y"]);
     assert.deepEqual(leaf.leafNodes.map((l) => l.account).sort(), ["A", "B"]);
     await assertIsolated({
       a: await client(t, leaf.url, { user: "ca", pass: "ca" }),
@@ -136,7 +150,7 @@ describe("leaf nodes bound to accounts, with nats-server 2.9.10", { skip, timeou
     t.after(() => spoke.stop());
     await linksUp(hub, 2);
     assert.deepEqual(hub.leafNodes.map((l) => l.account).sort(), ["X", "Y"]);
-    assert.deepEqual(await leafzAccounts(httpPort), ["A", "B"]);
+    await accountsBecome(() => leafzAccounts(httpPort), ["A", "B"]);
     const spokeUrl = `nats://127.0.0.1:${spoke.port}`;
     await assertIsolated({
       a: await client(t, spokeUrl, { user: "ca", pass: "ca" }),
@@ -163,7 +177,7 @@ describe("leaf nodes bound to accounts, with nats-server 2.9.10", { skip, timeou
       },
     });
     await linksUp(leaf, 2);
-    assert.deepEqual(await leafzAccounts(hub.httpPort), [f.p, f.q].sort());
+    await accountsBecome(() => leafzAccounts(hub.httpPort), [f.p, f.q].sort());
     await assertIsolated({
       a: await client(t, leaf.url, { user: "ca", pass: "ca" }),
       b: await client(t, leaf.url, { user: "cb", pass: "cb" }),
@@ -193,6 +207,24 @@ describe("leaf nodes bound to accounts, with nats-server 2.9.10", { skip, timeou
       x: await client(t, hub.url, credsOf(f.pCreds)),
       y: await client(t, hub.url, credsOf(f.qCreds)),
     });
+  });
+
+  it("without leaf authorization, both hubs check a spoke as a client: no_auth_user's account, or its user's", async (t) => {
+    // One spoke after the other, so that each account seen is known to be that spoke's.
+    // Our side counts a link up once its CONNECT is sent: the hub's list is polled.
+    const expected = async (accountsOf: () => Promise<string[]>, hubLeafPort: number): Promise<void> => {
+      const sees = (want: string[]): Promise<void> => accountsBecome(accountsOf, want);
+      await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hubLeafPort}`] }] } });
+      await sees(["Y"]);
+      await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`nats-leaf://cx:cx@127.0.0.1:${hubLeafPort}`] }] } });
+      await sees(["X", "Y"]);
+    };
+    // nats-server: users in accounts, no_auth_user in Y, a leaf port with no authorization.
+    const natsHub = await startHub(t, { leafAuth: "", extra: `${NATS_ACCOUNTS_XY}\nno_auth_user: cy\n` });
+    await expected(() => leafzAccounts(natsHub.httpPort), natsHub.leafPort);
+    // Ours, from the same settings.
+    const ourHub = await startLeafBroker(t, { accounts: { X: { users: pair("cx") }, Y: { users: pair("cy") } }, authorization: { noAuthUser: "cy" }, leafnodes: { port: 0 } });
+    await expected(async () => ourHub.leafNodes.map((l) => l.account).sort(), ourHub.leafNodePort!);
   });
 
   it("a wrong leaf password gets nats-server's Authorization Violation from both hubs", async (t) => {
