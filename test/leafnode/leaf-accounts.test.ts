@@ -15,6 +15,7 @@ import { optionsFromConfig } from "../../src/config/to-options.ts";
 import { ConfigError, createServer, InvalidOptionError, type ServerOptions } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { traces } from "../trace/helpers.ts";
+import { routesUp, routeUrl, startNode } from "../cluster/helpers.ts";
 import { eventually, freePort, linksUp, sleep, startLeafBroker } from "./helpers.ts";
 import { client, listen, publishUntilReceived, settle } from "./leaf-accounts-helpers.ts";
 
@@ -125,6 +126,30 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
     await publishUntilReceived(ca, "up.1", "u1", inY, "fromX.up.1");
     await settle(ca, cb, cy);
     assert.ok(inY.got.every((m) => m === "fromX.up.1:u1"), JSON.stringify(inY.got));
+  });
+
+  it("carries a leaf's account across the hub's cluster routes, and only that account", async (t) => {
+    const accounts = { X: { users: users("cx") }, Y: { users: users("cy") } };
+    const n1 = await startNode(t, { host: "127.0.0.1", ...hubOptions() });
+    const n2 = await startNode(t, { host: "127.0.0.1", accounts }, { routes: [routeUrl(n1)] });
+    await routesUp(n1);
+    const leaf = await startLeafBroker(t, leafOptions(n1.leafNodePort!));
+    await linksUp(leaf, 2);
+    const ca = await client(t, leaf.url, { user: "ca", pass: "ca" });
+    const cb = await client(t, leaf.url, { user: "cb", pass: "cb" });
+    const cx = await client(t, n2.url, { user: "cx", pass: "cx" });
+    const cy = await client(t, n2.url, { user: "cy", pass: "cy" });
+    const inA = await listen(ca, "r.>");
+    const inB = await listen(cb, "r.>");
+    const inY = await listen(cy, "r.>");
+    // X on the other node of the cluster reaches A through the route then the leaf link...
+    await publishUntilReceived(cx, "r.fromX", "x", inA);
+    // ...and A reaches Y's node only in X: Y's subscriber there must not see it.
+    const inX = await listen(cx, "r.>");
+    await publishUntilReceived(ca, "r.fromA", "a", inX);
+    await settle(ca, cb, cx, cy);
+    assert.deepEqual(inB.got, []);
+    assert.deepEqual(inY.got, []);
   });
 
   it("binds the single leaf user to its `account`", async (t) => {
