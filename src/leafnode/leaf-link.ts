@@ -110,6 +110,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** Hub-imposed (solicit) or user (accept) permissions; undefined = all allowed. */
   #perms: CompiledPermissions | undefined;
   #nonce: string | undefined;
+  /**
+   * Accept side, while an asynchronous authentication (an auth callout, a host hook) decides:
+   * the ops the spoke sent after its CONNECT, replayed in order once it is accepted. nats-server
+   * reads nothing more until then; here the stream is paused and what was already read waits.
+   */
+  #deferred: (() => void)[] | undefined;
+  #deferredBytes = 0;
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** `LMSG <subject> ` for the last plain message sent, as clients cache their MSG prefix. */
   #lastPlainSubject = "";
@@ -340,6 +347,10 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     };
     const verdict = this.#host.authenticate(creds, this.#nonce);
     const apply = (admission: LeafAdmission | false): void => {
+      const paused = this.#deferred !== undefined;
+      const deferred = this.#deferred ?? [];
+      this.#deferred = undefined;
+      this.#deferredBytes = 0;
       if (this.#closed) return;
       if (admission === false) {
         this.#fail("Authentication Failure", "Authorization Violation");
@@ -353,9 +364,19 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       // leafnode.go sendPermsAndAccountInfo: a spoke told info_on_connect waits for this INFO.
       this.#queue(encodeInfo(this.#host.connectInfo(this.cid, account.name, user.permissions)));
       this.#establish();
+      for (const op of deferred) {
+        if (this.#closed) break;
+        op();
+      }
+      if (paused && !this.#closed) this.#conn.stream.resume();
     };
-    if (verdict instanceof Promise) verdict.then(apply, () => apply(false));
-    else apply(verdict);
+    if (verdict instanceof Promise) {
+      this.#deferred = [];
+      this.#conn.stream.pause();
+      verdict.then(apply, () => apply(false));
+    } else {
+      apply(verdict);
+    }
   }
 
   #establish(): void {
@@ -412,7 +433,18 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   // ---- interest: what the peer tells us -----------------------------------------------------
 
+  /** Keeps an op for after the pending authentication; false when none is pending. */
+  #defer(op: () => void, bytes: number): boolean {
+    if (this.#deferred === undefined) return false;
+    this.#deferredBytes += bytes;
+    // Bounded as any pending input: a spoke cannot make us hold more than max_pending.
+    if (this.#deferredBytes > this.#host.options.maxPending) this.#fail("Slow Consumer (Pending Bytes)", undefined);
+    else this.#deferred.push(op);
+    return true;
+  }
+
   onLeafSub(subject: string, queue: string | undefined, weight: number): void {
+    if (this.#defer(() => this.onLeafSub(subject, queue, weight), subject.length + (queue?.length ?? 0))) return;
     if (this.#trace) this.#traceIn(queue === undefined ? `LS+ ${subject}` : `LS+ ${subject} ${queue} ${weight}`);
     if (!this.#established) {
       this.#fail("Authentication Failure", "Authorization Violation");
@@ -436,6 +468,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   }
 
   onLeafUnsub(subject: string, queue: string | undefined): void {
+    if (this.#defer(() => this.onLeafUnsub(subject, queue), subject.length + (queue?.length ?? 0))) return;
     if (this.#trace) this.#traceIn(queue === undefined ? `LS- ${subject}` : `LS- ${subject} ${queue}`);
     const key = interestKey(subject, queue);
     const sub = this.#remoteByKey.get(key);
@@ -565,6 +598,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   // ---- messages in --------------------------------------------------------------------------
 
   onLeafMsg(subject: string, reply: string, queues: readonly string[] | undefined, headerSize: number, data: Buffer, start: number, end: number): void {
+    if (this.#deferred !== undefined) {
+      // The parser's buffer is not ours to keep: the message is copied.
+      const copy = Buffer.from(data.subarray(start, end));
+      const groups = queues === undefined ? undefined : [...queues];
+      this.#defer(() => this.onLeafMsg(subject, reply, groups, headerSize, copy, 0, copy.length), copy.length + subject.length + reply.length);
+      return;
+    }
     if (this.#trace) this.#traceIn(msgLine(headerSize >= 0, subject, reply, queues ?? EMPTY_QUEUES, headerSize, end - start));
     if (!this.#established) {
       this.#fail("Authentication Failure", "Authorization Violation");
@@ -596,6 +636,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   // ---- keepalive and errors -----------------------------------------------------------------
 
   onPing(): void {
+    if (this.#defer(() => this.onPing(), 4)) return;
     if (this.#trace) this.#traceIn("PING");
     this.#conn.keepalive.pingReceived();
     this.#queue(PONG_FRAME);

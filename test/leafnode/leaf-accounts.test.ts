@@ -15,6 +15,7 @@ import { optionsFromConfig } from "../../src/config/to-options.ts";
 import { ConfigError, createServer, InvalidOptionError, type ServerOptions } from "../../src/index.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { traces } from "../trace/helpers.ts";
+import { newIssuer, startService } from "../auth-callout/helpers.ts";
 import { routesUp, routeUrl, startNode } from "../cluster/helpers.ts";
 import { eventually, freePort, linksUp, sleep, startLeafBroker } from "./helpers.ts";
 import { client, listen, publishUntilReceived, settle } from "./leaf-accounts-helpers.ts";
@@ -185,6 +186,25 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
     assert.equal(byPeer.get(asX.id), "X");
   });
 
+  it("with no leaf authorization, an auth callout decides a spoke's account, told it is a Leafnode", async (t) => {
+    const issuer = newIssuer();
+    const hub = await startLeafBroker(t, {
+      accounts: { X: { users: users("cx") }, AUTH: { users: [{ user: "auth", password: "auth" }] } },
+      authorization: { callout: { issuer: issuer.getPublicKey(), authUsers: ["auth"], account: "AUTH" } },
+      leafnodes: { port: 0 },
+    });
+    const svc = await startService(t, { url: hub.url, user: "auth", pass: "auth", issuer, decide: () => ({ admit: { account: "X" } }) });
+    const leaf = await startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`nats-leaf://spoke:pw@127.0.0.1:${hub.leafNodePort!}`] }] } });
+    await linksUp(hub);
+    assert.equal(hub.leafNodes[0]!.account, "X");
+    const info = svc.requests[0]!.nats.client_info as { kind?: string; type?: string; user?: string };
+    assert.deepEqual([info.kind, info.type, info.user], ["Leafnode", undefined, "spoke"]);
+    const onLeaf = await client(t, leaf.url);
+    const cx = await client(t, hub.url, { user: "cx", pass: "cx" });
+    const inLeaf = await listen(onLeaf, "cb");
+    await publishUntilReceived(cx, "cb", "1", inLeaf);
+  });
+
   it("tells the spoke its account in the INFO that accepts its CONNECT (remote_account)", async (t) => {
     const hub = await startLeafBroker(t, hubOptions());
     const raw = await RawClient.connect(hub.leafNodePort!);
@@ -224,10 +244,13 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
         remotes: [{ urls: [`nats-leaf://loop:pw@127.0.0.1:${peer}`], account: "L", reconnectDelay: 50 }],
       },
     });
-    const a = createServer({ serverName: "A", host: "127.0.0.1", port: 0, ...side(portA, portB) });
-    const b = createServer({ serverName: "B", host: "127.0.0.1", port: 0, ...side(portB, portA) });
-    t.after(() => Promise.all([a.close(), b.close()]));
+    // Both sides may detect the loop at once and close before the other's -ERR arrives: what
+    // each logs is read, beside what each is told.
     const errors: string[] = [];
+    const logger = { error: (m: string) => void errors.push(m), warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} };
+    const a = createServer({ serverName: "A", host: "127.0.0.1", port: 0, logger, ...side(portA, portB) });
+    const b = createServer({ serverName: "B", host: "127.0.0.1", port: 0, logger, ...side(portB, portA) });
+    t.after(() => Promise.all([a.close(), b.close()]));
     a.on("leafnode:error", (_l, text) => errors.push(text));
     b.on("leafnode:error", (_l, text) => errors.push(text));
     await Promise.all([a.listen(), b.listen()]);
