@@ -205,6 +205,26 @@ describe("leaf nodes bound to accounts (our broker on both sides)", { timeout: 6
     await publishUntilReceived(cx, "cb", "1", inLeaf);
   });
 
+  it("holds what a spoke sends after CONNECT until an asynchronous authentication admits it, then replays it", async (t) => {
+    const hub = await startLeafBroker(t, {
+      accounts: { X: { users: users("cx") } },
+      leafnodes: { port: 0, authorization: { authenticate: () => new Promise((resolve) => setTimeout(() => resolve({ user: "slow", account: "X" }), 200)) } },
+    });
+    const cx = await client(t, hub.url, { user: "cx", pass: "cx" });
+    const inX = await listen(cx, "held.>");
+    const raw = await RawClient.connect(hub.leafNodePort!);
+    t.after(() => raw.destroy());
+    await raw.waitFor("INFO ");
+    // One write: CONNECT, an interest, a message and a PING, all before the verdict.
+    raw.send(`CONNECT {"server_id":"NRAW","name":"raw","headers":true}\r\nLS+ held.sub\r\nLMSG held.pub 5\r\nhello\r\nPING\r\n`);
+    await raw.waitFor("PONG\r\n");
+    assert.match(raw.text(), /"connect_info":true[^\r]*"remote_account":"X"/);
+    await eventually(() => inX.got.includes("held.pub:hello"), "the held LMSG delivered in X");
+    assert.equal(hub.leafNodes[0]!.account, "X");
+    assert.deepEqual(hub.leafz({ subs: true }).leafs[0]!.subscriptions_list?.filter((s) => s.startsWith("held")), ["held.sub"]);
+    assert.equal(raw.closed, false);
+  });
+
   it("tells the spoke its account in the INFO that accepts its CONNECT (remote_account)", async (t) => {
     const hub = await startLeafBroker(t, hubOptions());
     const raw = await RawClient.connect(hub.leafNodePort!);
