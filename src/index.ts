@@ -15,6 +15,7 @@ export type { SyncPolicy } from "./jetstream/store/stream-store.ts";
 export type { TlsOptions, ResolvedTls, TlsMaterial } from "./transport/tls.ts";
 export type {
   LeafNodeOptions,
+  LeafAuthorization,
   LeafRemoteOptions,
   LeafRemoteTls,
   LeafCredentials,

@@ -269,8 +269,9 @@ function clientInfo(connect: ConnectCredentials, context: AuthContext, nonce: st
     host: context.remoteAddress ?? "",
     user: connect.user !== "" ? connect.user : connect.nkey,
     name: connect.name,
-    kind: "Client",
-    type: context.transport === "websocket" ? "websocket" : "nats",
+    // client.go kindString/clientTypeString: a leaf node (checked as a client when its port has
+    // no authorization of its own) is a `Leafnode` with no client type.
+    ...(context.transport === "leafnode" ? { kind: "Leafnode" } : { kind: "Client", type: context.transport === "websocket" ? "websocket" : "nats" }),
   };
   // As nats-server: the nonce only when the client signed it, so the service can check the signature.
   if (connect.sig !== "" && nonce !== undefined) info["nonce"] = nonce;

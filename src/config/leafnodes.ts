@@ -1,10 +1,12 @@
 /**
  * The `leafnodes { }` block (opts.go parseLeafNodes, parseRemoteLeafNodes) mapped onto the
- * `leafnodes` option: `listen`/`port`/`host`, `authorization`, `tls`, `reconnect`, and
- * `remotes` with `url`/`urls`, `credentials`, `nkey`, `tls`, `deny_imports`/`deny_exports`.
- * Keys for features we do not have (compression, websocket remotes, accounts) are warnings.
+ * `leafnodes` option: `listen`/`port`/`host`, `authorization` (with `account`, and users with
+ * theirs), `tls`, `reconnect`, and `remotes` with `url`/`urls`, `account`, `credentials`,
+ * `nkey`, `tls`, `deny_imports`/`deny_exports`. Keys for features we do not have (compression,
+ * websocket remotes) are warnings. The accounts named are returned with where they were
+ * written, for the check that each exists once the whole file is read.
  */
-import type { LeafNodeOptions, LeafRemoteOptions, LeafRemoteTls } from "../leafnode/options.ts";
+import type { LeafAuthorization, LeafNodeOptions, LeafRemoteOptions, LeafRemoteTls } from "../leafnode/options.ts";
 import { boolean, collect, integer, itemEntry, nested, nonEmptyString, problem, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
 import { parseGoDuration } from "./duration.ts";
@@ -12,10 +14,18 @@ import { authorizationBlock, tlsBlock } from "./security.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
 
 const LEAF_IGNORED = new Set(["advertise", "no_advertise", "compression", "min_version", "isolate_leafnode_interest", "write_deadline", "tls_handshake_first"]);
-const REMOTE_IGNORED = new Set(["account", "hub", "compression", "ws_compression", "ws_no_masking", "no_randomize", "dont_randomize", "first_info_timeout", "signature_handler", "proxy", "local"]);
+const REMOTE_IGNORED = new Set(["hub", "compression", "ws_compression", "ws_no_masking", "no_randomize", "dont_randomize", "first_info_timeout", "signature_handler", "proxy"]);
+
+/** An account a `leafnodes` block names, and where (for leafnode.go validateLeafNode's check). */
+export interface LeafAccountRef {
+  readonly name: string;
+  readonly entry: ConfigEntry;
+  /** `remote` or `authorization`, as nats-server's message says. */
+  readonly role: "remote" | "authorization";
+}
 
 /** `leafnodes { }`. Undefined when it asks for neither a port nor a remote. */
-export function leafnodesBlock(entry: ConfigEntry, warnings: string[]): LeafNodeOptions | undefined {
+export function leafnodesBlock(entry: ConfigEntry, warnings: string[], accounts: LeafAccountRef[] = []): LeafNodeOptions | undefined {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block");
   const out: LeafNodeOptions = {};
   const problems: ConfigProblem[] = [];
@@ -39,7 +49,7 @@ export function leafnodesBlock(entry: ConfigEntry, warnings: string[]): LeafNode
           out.host = nonEmptyString(at);
           return;
         case "authorization":
-          out.authorization = authorizationBlock(at, warnings).options;
+          out.authorization = leafAuthorizationBlock(at, warnings, accounts);
           return;
         case "tls":
           out.tls = tlsBlock(at, warnings);
@@ -50,7 +60,7 @@ export function leafnodesBlock(entry: ConfigEntry, warnings: string[]): LeafNode
           reconnect = durationMs(at);
           return;
         case "remotes":
-          out.remotes = remotes(at, warnings);
+          out.remotes = remotes(at, warnings, accounts);
           return;
       }
       if (LEAF_IGNORED.has(name)) {
@@ -97,9 +107,55 @@ function durationMs(at: ConfigEntry): number {
   return Math.ceil(ms);
 }
 
-function remotes(at: ConfigEntry, warnings: string[]): LeafRemoteOptions[] {
+function remotes(at: ConfigEntry, warnings: string[], accounts: LeafAccountRef[]): LeafRemoteOptions[] {
   if (at.value.kind !== "array") throw wrongType(at, "an array of remotes");
-  return at.value.items.map((item, i) => remote(itemEntry(item, `leafnodes.remotes[${i}]`), warnings));
+  return at.value.items.map((item, i) => remote(itemEntry(item, `leafnodes.remotes[${i}]`), warnings, accounts));
+}
+
+/**
+ * `authorization { }` of the leaf port (opts.go parseLeafAuthorization): the client block's
+ * keys, plus `account` for the single user and for each of `users`. The accounts are taken
+ * out before the client block's parser reads the rest, then put back on their users.
+ */
+function leafAuthorizationBlock(at: ConfigEntry, warnings: string[], accounts: LeafAccountRef[]): LeafAuthorization {
+  if (at.value.kind !== "map") throw wrongType(at, "a block");
+  let account: string | undefined;
+  const userAccounts = new Map<number, string>();
+  const entries = new Map<string, ConfigEntry>();
+  for (const [key, sub] of at.value.entries) {
+    const path = nested(sub, `${at.key}.${sub.key}`);
+    if (key.toLowerCase() === "account") {
+      account = nonEmptyString(path);
+      accounts.push({ name: account, entry: path, role: "authorization" });
+      continue;
+    }
+    if (key.toLowerCase() === "users" && sub.value.kind === "array") {
+      const items = sub.value.items.map((item, i) => {
+        if (item.kind !== "map") return item;
+        const kept = new Map<string, ConfigEntry>();
+        for (const [k, v] of item.entries) {
+          if (k.toLowerCase() !== "account") {
+            kept.set(k, v);
+            continue;
+          }
+          const name = nonEmptyString(nested(v, `${path.key}[${i}].${k}`));
+          userAccounts.set(i, name);
+          accounts.push({ name, entry: nested(v, `${path.key}[${i}].${k}`), role: "authorization" });
+        }
+        return { ...item, entries: kept };
+      });
+      entries.set(key, { ...sub, value: { ...sub.value, items } });
+      continue;
+    }
+    entries.set(key, sub);
+  }
+  const options: LeafAuthorization = authorizationBlock({ ...at, value: { ...at.value, entries } }, warnings).options;
+  options.users?.forEach((user, i) => {
+    const name = userAccounts.get(i);
+    if (name !== undefined) user.account = name;
+  });
+  if (account !== undefined) options.account = account;
+  return options;
 }
 
 function strings(at: ConfigEntry): string[] {
@@ -111,7 +167,7 @@ function strings(at: ConfigEntry): string[] {
   });
 }
 
-function remote(entry: ConfigEntry, warnings: string[]): LeafRemoteOptions {
+function remote(entry: ConfigEntry, warnings: string[], accounts: LeafAccountRef[]): LeafRemoteOptions {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block");
   const out: LeafRemoteOptions = { urls: [] };
   for (const sub of entry.value.entries.values()) {
@@ -121,6 +177,11 @@ function remote(entry: ConfigEntry, warnings: string[]): LeafRemoteOptions {
       case "url":
       case "urls":
         out.urls.push(...strings(at));
+        continue;
+      case "account":
+      case "local":
+        out.account = nonEmptyString(at);
+        accounts.push({ name: out.account, entry: at, role: "remote" });
         continue;
       case "credentials":
       case "creds":

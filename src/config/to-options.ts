@@ -8,6 +8,8 @@
  * file, line and column; a key we do not support yet is a warning.
  */
 import { DEFAULT_PORT, MAX_PENDING_SIZE, MAX_PAYLOAD_SIZE } from "../base/constants.ts";
+import { GLOBAL_ACCOUNT } from "../core/account.ts";
+import { DEFAULT_SYSTEM_ACCOUNT } from "../core/accounts.ts";
 import type { ServerOptions } from "../options/options.ts";
 import type { WebSocketOptions } from "../transport/websocket-options.ts";
 import { boolean, collect, durationString, integer, integerIn, nested, nonEmptyString, problem, withinTimer, wrongType } from "./checks.ts";
@@ -19,7 +21,7 @@ import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { KeyStatus, NATS_SERVER_KEYS } from "./keys.ts";
 import { authorizationBlock, tlsBlock } from "./security.ts";
 import type { TlsOptions } from "../transport/tls.ts";
-import { leafnodesBlock } from "./leafnodes.ts";
+import { leafnodesBlock, type LeafAccountRef } from "./leafnodes.ts";
 import { clusterBlock } from "./cluster.ts";
 import { jetStreamBlock } from "./jetstream.ts";
 import { describeValue, formatPosition, type ConfigEntry, type ConfigMap } from "./value.ts";
@@ -63,6 +65,8 @@ interface Draft {
   operator?: { jwts?: string[]; preload?: Record<string, string>; resolver?: ConfigEntry; dir?: string; entry: ConfigEntry };
   /** `accounts`: present (even if it failed), and the names of every account's users. */
   accounts?: { readonly userNames: ReadonlySet<string>; readonly passwordless: readonly string[] } | "failed";
+  /** Accounts the `leafnodes` block names, checked against `accounts` once every key is read. */
+  leafAccounts?: LeafAccountRef[];
   /** `no_auth_user`, checked against `authorization` once every key is read. */
   noAuthUser?: { readonly name: string; readonly entry: ConfigEntry };
   /** Top-level `store_dir`: JetStream's directory, if a `jetstream` key turns it on. */
@@ -106,6 +110,7 @@ export function optionsFromConfig(parsed: ConfigMap, context: { readonly file?: 
   }
   collect(problems, () => applyNoAuthUser(draft));
   collect(problems, () => applyOperator(draft));
+  for (const ref of draft.leafAccounts ?? []) collect(problems, () => checkLeafAccount(draft, ref));
   // opts.go: a top-level store_dir is JetStream's directory, unless the block gives its own.
   const js = draft.options.jetstream;
   if (draft.storeDir !== undefined && typeof js === "object" && js.storeDir === undefined) draft.options.jetstream = { ...js, storeDir: draft.storeDir };
@@ -153,6 +158,18 @@ function applyNoAuthUser(draft: Draft): void {
     throw problem(entry, `no_auth_user: ${JSON.stringify(name)} not present as user in ${where}`);
   }
   draft.options.authorization = { ...draft.options.authorization, noAuthUser: name };
+}
+
+/**
+ * leafnode.go validateLeafNode: an account a remote or a leaf user names must exist (`$G`, the
+ * system account, or one of `accounts`). In operator mode the server checks it, against JWTs.
+ */
+function checkLeafAccount(draft: Draft, ref: LeafAccountRef): void {
+  if (draft.operator !== undefined || draft.accounts === "failed") return;
+  const { name, entry, role } = ref;
+  const system = draft.options.systemAccount;
+  const known = name === GLOBAL_ACCOUNT || (system !== false && name === (system ?? DEFAULT_SYSTEM_ACCOUNT)) || Object.hasOwn(draft.options.accounts ?? {}, name);
+  if (!known) throw problem(entry, `cannot find local account ${JSON.stringify(name)} specified in leafnode ${role}`);
 }
 
 /** `operator` with `resolver: MEMORY` and its `resolver_preload`: all three, or none. */
@@ -368,7 +385,8 @@ const MAPPERS: Readonly<Record<string, Mapper>> = {
     MAPPERS["store_dir"]!(entry, draft);
   },
   leafnodes(entry, draft) {
-    const leafnodes = leafnodesBlock(entry, draft.warnings);
+    draft.leafAccounts = [];
+    const leafnodes = leafnodesBlock(entry, draft.warnings, draft.leafAccounts);
     if (leafnodes === undefined) delete draft.options.leafnodes;
     else set(draft, entry, "leafnodes", leafnodes);
   },

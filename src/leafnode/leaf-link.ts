@@ -2,11 +2,13 @@
  * One leaf node connection, either side of it: the link this broker dialed to a hub
  * ("solicit", we are the spoke) or one a leaf node dialed to us ("accept", we are its hub).
  *
- * The link is one more kind of subscriber in the server's one `Sublist`: every interest the
- * peer announces (`LS+`) becomes a {@link Subscription} whose sink is this link, so the one
- * router delivers local publishes to it and it frames them as `LMSG`/`HMSG` (leafnode.go
- * sendLeafMsg). What arrives from the peer goes back to the manager, which routes it to local
- * subscribers and other links, never back to this one.
+ * The link lives in one account (leafnode.go: a leaf connection is registered with one
+ * account, as a client is): the remote's `account` on the solicit side, the authenticated
+ * user's on the accept side. It is one more kind of subscriber in that account's `Sublist`:
+ * every interest the peer announces (`LS+`) becomes a {@link Subscription} whose sink is this
+ * link, so the one router delivers the account's publishes to it and it frames them as
+ * `LMSG`/`HMSG` (leafnode.go sendLeafMsg). What arrives from the peer goes back to the
+ * manager, which routes it in the same account, never back to this link.
  *
  * Buffering, flushing, the write deadline, the slow-consumer policy, keepalive and tracing
  * are the connection core's ({@link Connection}), as for a client: a link adds its handshake,
@@ -16,14 +18,14 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
 import { CompiledPermissions } from "../core/permissions.ts";
-import type { AuthenticatedUser, ConnectCredentials } from "../auth/authenticator.ts";
+import type { ConnectCredentials } from "../auth/authenticator.ts";
 import { encodeInfo, PONG_FRAME } from "../protocol/encoder.ts";
 import { LeafParser, type LeafProtocolHandler } from "../protocol/leaf-parser.ts";
 import { ParseError, type ParseErrorCode } from "../protocol/parser-states.ts";
 import { Connection, ConnectionKind } from "../core/connection.ts";
 import { PublisherCache } from "../core/publisher-cache.ts";
 import { SERVER_VERSION } from "../base/constants.ts";
-import { GLOBAL_ACCOUNT } from "../core/account.ts";
+import type { Account } from "../core/account.ts";
 import { deliverTraced, hasTraceHeader, MSG_TRACE_PROTO, stampHop, TraceKind } from "../core/message-trace.ts";
 import { TraceError } from "../core/message-trace-errors.ts";
 import { currentTrace } from "../core/router.ts";
@@ -33,7 +35,7 @@ import { DEFAULT_DIAL_TLS, dialTls } from "../transport/tls.ts";
 import { Sublist, type MatchResult } from "../subjects/sublist.ts";
 import { isValidSubject } from "../subjects/subject.ts";
 import { encodeLeafSub, encodeLeafUnsub, interestKey, leafMsgPrefix, LDS_PREFIX } from "./leaf-encoder.ts";
-import type { LinkHost } from "./link-host.ts";
+import type { LeafAdmission, LinkHost } from "./link-host.ts";
 import type { ResolvedLeafRemote } from "./options.ts";
 import { hubPermissions, leafConnectJson } from "./solicit-handshake.ts";
 
@@ -66,7 +68,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   readonly echo = false;
   readonly kind = SinkKind.leaf;
   /** This link's match cache for what its peer publishes, as every publisher has one. */
-  readonly publisher: PublisherCache;
+  #publisher: PublisherCache;
   /** A leaf's permissions decide what crosses the link (see #mayExport), not what the router delivers. */
   readonly guard = undefined;
   readonly role: LeafRole;
@@ -83,6 +85,8 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   outBytes = 0;
 
   readonly #host: LinkHost;
+  /** The account the link lives in; an accepted link is rebound once its user is known. */
+  #account: Account;
   /** `-V`: every op in and out goes to the logger's trace level, as nats-server's leaf traces. */
   readonly #trace: boolean;
   /** The stream, the outbound queue, keepalive and tracing. */
@@ -106,6 +110,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** Hub-imposed (solicit) or user (accept) permissions; undefined = all allowed. */
   #perms: CompiledPermissions | undefined;
   #nonce: string | undefined;
+  /**
+   * Accept side, while an asynchronous authentication (an auth callout, a host hook) decides:
+   * the ops the spoke sent after its CONNECT, replayed in order once it is accepted. nats-server
+   * reads nothing more until then; here the stream is paused and what was already read waits.
+   */
+  #deferred: (() => void)[] | undefined;
+  #deferredBytes = 0;
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** `LMSG <subject> ` for the last plain message sent, as clients cache their MSG prefix. */
   #lastPlainSubject = "";
@@ -113,9 +124,14 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   #lastHeaderSubject = "";
   #lastHeaderPrefix: Buffer | undefined;
 
-  constructor(host: LinkHost, stream: Duplex, role: LeafRole, cid: number, solicit?: SolicitParams) {
+  /**
+   * @param account The solicit side's bound account; on the accept side a placeholder until
+   *   the spoke's CONNECT names its account (nothing reaches the sublist before that).
+   */
+  constructor(host: LinkHost, stream: Duplex, role: LeafRole, cid: number, account: Account, solicit?: SolicitParams) {
     this.#host = host;
-    this.publisher = new PublisherCache(host.sublist);
+    this.#account = account;
+    this.#publisher = account.publisher();
     this.role = role;
     this.cid = cid;
     this.#solicit = solicit;
@@ -144,6 +160,16 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   get established(): boolean {
     return this.#established;
+  }
+
+  /** The account the link lives in (`/leafz` `account`). */
+  get account(): Account {
+    return this.#account;
+  }
+
+  /** This link's match cache for what its peer publishes, in its account. */
+  get publisher(): PublisherCache {
+    return this.#publisher;
   }
 
   get closed(): boolean {
@@ -278,7 +304,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** leafnode.go sendLeafConnect; the first PING measures the link. */
   #sendConnect(): void {
     const { remote, url } = this.#solicit!;
-    const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName);
+    const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName, this.#account.name);
     this.#queue(Buffer.from(`CONNECT ${json}\r\nPING\r\n`, "utf8"));
     this.#conn.keepalive.pingSent();
     // The hub answers an auth failure with -ERR and a close; otherwise we are in.
@@ -320,19 +346,37 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       version: str("version"),
     };
     const verdict = this.#host.authenticate(creds, this.#nonce);
-    const apply = (user: AuthenticatedUser | false): void => {
+    const apply = (admission: LeafAdmission | false): void => {
+      const paused = this.#deferred !== undefined;
+      const deferred = this.#deferred ?? [];
+      this.#deferred = undefined;
+      this.#deferredBytes = 0;
       if (this.#closed) return;
-      if (user === false) {
+      if (admission === false) {
         this.#fail("Authentication Failure", "Authorization Violation");
         return;
       }
+      const { user, account } = admission;
+      // auth.go registerLeafWithAccount: the link now lives in the user's account.
+      this.#account = account;
+      this.#publisher = account.publisher();
       if (user.permissions !== undefined) this.#perms = new CompiledPermissions(user.permissions);
       // leafnode.go sendPermsAndAccountInfo: a spoke told info_on_connect waits for this INFO.
-      this.#queue(encodeInfo(this.#host.connectInfo(this.cid, user.permissions)));
+      this.#queue(encodeInfo(this.#host.connectInfo(this.cid, account.name, user.permissions)));
       this.#establish();
+      for (const op of deferred) {
+        if (this.#closed) break;
+        op();
+      }
+      if (paused && !this.#closed) this.#conn.stream.resume();
     };
-    if (verdict instanceof Promise) verdict.then(apply, () => apply(false));
-    else apply(verdict);
+    if (verdict instanceof Promise) {
+      this.#deferred = [];
+      this.#conn.stream.pause();
+      verdict.then(apply, () => apply(false));
+    } else {
+      apply(verdict);
+    }
   }
 
   #establish(): void {
@@ -389,7 +433,18 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
 
   // ---- interest: what the peer tells us -----------------------------------------------------
 
+  /** Keeps an op for after the pending authentication; false when none is pending. */
+  #defer(op: () => void, bytes: number): boolean {
+    if (this.#deferred === undefined) return false;
+    this.#deferredBytes += bytes;
+    // Bounded as any pending input: a spoke cannot make us hold more than max_pending.
+    if (this.#deferredBytes > this.#host.options.maxPending) this.#fail("Slow Consumer (Pending Bytes)", undefined);
+    else this.#deferred.push(op);
+    return true;
+  }
+
   onLeafSub(subject: string, queue: string | undefined, weight: number): void {
+    if (this.#defer(() => this.onLeafSub(subject, queue, weight), subject.length + (queue?.length ?? 0))) return;
     if (this.#trace) this.#traceIn(queue === undefined ? `LS+ ${subject}` : `LS+ ${subject} ${queue} ${weight}`);
     if (!this.#established) {
       this.#fail("Authentication Failure", "Authorization Violation");
@@ -409,17 +464,18 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       return;
     }
     this.#remoteByKey.set(key, sub);
-    this.#host.sublist.insert(sub);
+    this.#account.sublist.insert(sub);
   }
 
   onLeafUnsub(subject: string, queue: string | undefined): void {
+    if (this.#defer(() => this.onLeafUnsub(subject, queue), subject.length + (queue?.length ?? 0))) return;
     if (this.#trace) this.#traceIn(queue === undefined ? `LS- ${subject}` : `LS- ${subject} ${queue}`);
     const key = interestKey(subject, queue);
     const sub = this.#remoteByKey.get(key);
     if (sub === undefined) return;
     this.#remoteByKey.delete(key);
     this.#remote.remove(sub);
-    this.#host.sublist.remove(sub);
+    this.#account.sublist.remove(sub);
   }
 
   // ---- messages out -------------------------------------------------------------------------
@@ -441,7 +497,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   deliver(sub: Subscription, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     if (this.#closed || !this.#established) return false;
     if (!this.#mayExport(subject)) {
-      currentTrace()?.linkRefused(this, { kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT }, TraceError.pubViolation);
+      currentTrace()?.linkRefused(this, { kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: this.#account.name }, TraceError.pubViolation);
       return false;
     }
     const remote = this.#remote.match(subject);
@@ -450,7 +506,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       this.#send(subject, reply, this.#groupsWeTake(subject, remote, data, start), headerSize, data, start, end);
       return true;
     }
-    if (!this.#takesGroup(this.#host.sublist.match(subject), sub.queue, data, start)) return false;
+    if (!this.#takesGroup(this.#account.sublist.match(subject), sub.queue, data, start)) return false;
     if (remote.psubs.length === 0) this.#send(subject, reply, [sub.queue], headerSize, data, start, end);
     return true;
   }
@@ -467,7 +523,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** The queue groups of `remote` whose message goes to this link. */
   #groupsWeTake(subject: string, remote: MatchResult<Subscription>, data: Payload, start: number): readonly string[] {
     if (remote.qsubs.length === 0) return EMPTY_QUEUES;
-    const all = this.#host.sublist.match(subject);
+    const all = this.#account.sublist.match(subject);
     let taken: string[] | undefined;
     for (const group of remote.qsubs) {
       const queue = group[0]!.queue!;
@@ -501,7 +557,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   #send(subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void {
     const trace = headerSize > 0 ? currentTrace() : undefined;
     if (trace !== undefined) {
-      const target = { kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT };
+      const target = { kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: this.#account.name };
       const stamped = stampHop(trace, this, target, this.#peerProto >= MSG_TRACE_PROTO, headerSize, data as Uint8Array, start, end);
       if (stamped === undefined) return;
       ({ headerSize, data, end } = stamped);
@@ -542,6 +598,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   // ---- messages in --------------------------------------------------------------------------
 
   onLeafMsg(subject: string, reply: string, queues: readonly string[] | undefined, headerSize: number, data: Buffer, start: number, end: number): void {
+    if (this.#deferred !== undefined) {
+      // The parser's buffer is not ours to keep: the message is copied.
+      const copy = Buffer.from(data.subarray(start, end));
+      const groups = queues === undefined ? undefined : [...queues];
+      this.#defer(() => this.onLeafMsg(subject, reply, groups, headerSize, copy, 0, copy.length), copy.length + subject.length + reply.length);
+      return;
+    }
     if (this.#trace) this.#traceIn(msgLine(headerSize >= 0, subject, reply, queues ?? EMPTY_QUEUES, headerSize, end - start));
     if (!this.#established) {
       this.#fail("Authentication Failure", "Authorization Violation");
@@ -563,7 +626,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     if (headerSize > 0 && hasTraceHeader(data, start, headerSize)) {
       const h = this.#host;
       const server = { id: h.serverId, name: h.serverName, host: h.options.host, version: SERVER_VERSION, jetstream: false };
-      const ingress = { server, kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: GLOBAL_ACCOUNT, publisher: this.publisher, subject };
+      const ingress = { server, kind: TraceKind.leaf, cid: this.cid, name: this.peerName, account: this.#account.name, publisher: this.publisher, subject };
       deliverTraced(ingress, headerSize, data, start, end, (hs, d, s, e) => h.routeInbound(this, subject, reply, queues, hs, d, s, e));
       return;
     }
@@ -573,6 +636,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   // ---- keepalive and errors -----------------------------------------------------------------
 
   onPing(): void {
+    if (this.#defer(() => this.onPing(), 4)) return;
     if (this.#trace) this.#traceIn("PING");
     this.#conn.keepalive.pingReceived();
     this.#queue(PONG_FRAME);
@@ -596,7 +660,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** leafnode.go handleLeafNodeLoop. */
   #loopDetected(tellPeer: boolean): void {
     this.#loop = true;
-    const text = `Loop detected for leafnode account="$G". Delaying attempt to reconnect for 30s`;
+    const text = `Loop detected for leafnode account=${JSON.stringify(this.#account.name)}. Delaying attempt to reconnect for 30s`;
     this.#host.logger.error(`leafnode cid:${this.cid} - ${text}`);
     if (tellPeer) this.#conn.sendError(text);
     this.close("Protocol Violation");
@@ -640,7 +704,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const subs = [...this.#remoteByKey.values()];
     this.#remoteByKey.clear();
     this.#remote.removeBatch(subs);
-    this.#host.sublist.removeBatch(subs);
+    this.#account.sublist.removeBatch(subs);
     this.#conn.close(reason);
     this.#host.closed(this, { reason, loop: this.#loop, established: this.#established });
   }

@@ -2,8 +2,11 @@
  * Leaf nodes for one server: the remotes it dials (each redialed with backoff across its URLs
  * and the ones the hub advertises), the leaf port it accepts on, and the links that result.
  *
- * Interest: every change in the server's sublist reaches {@link LeafNodes.interestChanged},
- * which updates each link's interest map with nats-server's rules (leafnode.go updateSmap): a
+ * Accounts: each link lives in one account (a remote's `account`, an accepted spoke's user's),
+ * and only that account's interest and messages cross it.
+ *
+ * Interest: every change in an account's sublist reaches the links of that account, which
+ * update their interest maps with nats-server's rules (leafnode.go updateSmap): a
  * link never hears of its own interest; a hub (solicited link) hears of local interest and of
  * interest from leaf nodes that connect to us, never of other hubs'; a leaf node that connects
  * to us hears of everything; loop detection subjects always travel.
@@ -11,7 +14,10 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
-import { Authenticator, type AuthenticatedUser, type ConnectCredentials } from "../auth/authenticator.ts";
+import { Authenticator, type AuthenticatedUser, type AuthResult, type ConnectCredentials } from "../auth/authenticator.ts";
+import { GLOBAL_ACCOUNT, type Account } from "../core/account.ts";
+import type { ConnectAuthenticator } from "../core/identity.ts";
+import type { InterestFeed } from "../core/interest-feed.ts";
 import type { SubjectPermission } from "../core/permissions.ts";
 import { newNonce } from "../auth/credentials.ts";
 import { SERVER_VERSION } from "../base/constants.ts";
@@ -23,8 +29,7 @@ import { SinkKind, type MessageSink, type Subscription } from "../core/subscript
 import { startTls } from "../transport/tls.ts";
 import { LDS_PREFIX } from "./leaf-encoder.ts";
 import { LeafLink, type LeafCloseInfo } from "./leaf-link.ts";
-import type { LinkHost } from "./link-host.ts";
-import type { ObservedSublist } from "./observed-sublist.ts";
+import type { LeafAdmission, LinkHost } from "./link-host.ts";
 import type { ResolvedLeafNodes, ResolvedLeafRemote } from "./options.ts";
 import { RemoteDialer } from "./remote-dialer.ts";
 import { routeFromLink } from "./route-inbound.ts";
@@ -32,7 +37,15 @@ import { routeFromLink } from "./route-inbound.ts";
 /** What the manager needs from the server. */
 export interface LeafNodesHost {
   readonly options: ConnectionSettings & { readonly host: string };
-  readonly sublist: ObservedSublist;
+  /** Every account now, with the feed of its sublist's changes; later ones come through {@link LeafNodes.addAccount}. */
+  accounts(): readonly { readonly account: Account; readonly feed: InterestFeed }[];
+  /** The account a remote or a user names; undefined when there is none by that name. */
+  account(name: string): Account | undefined;
+  /**
+   * The server's client authentication: a leaf port without `authorization` checks a spoke
+   * as a client (auth.go isLeafNodeAuthorized falls back to isClientAuthorized).
+   */
+  readonly clientAuth: ConnectAuthenticator;
   readonly stats: TrafficStats;
   readonly serverId: string;
   readonly serverName: string;
@@ -67,6 +80,8 @@ export interface LeafLinkInfo {
   /** The peer's server id and name. */
   serverId: string;
   serverName: string;
+  /** The local account the link lives in. */
+  account: string;
   /** The URL dialed (solicit side). */
   url: string | undefined;
   /** Subjects (and queue groups) each side has announced. */
@@ -96,6 +111,9 @@ export class LeafNodes {
   readonly #dialers: RemoteDialer[] = [];
   readonly #linkHost: LinkHost;
   readonly #auth: Authenticator;
+  /** Each account's interest feed, by account name: what a new link of the account is told. */
+  readonly #feeds = new Map<string, InterestFeed>();
+  readonly #unobserve: (() => void)[] = [];
   readonly lds = `${LDS_PREFIX}${nuid()}`;
   #listener: NetServer | undefined;
   #port: number | undefined;
@@ -113,7 +131,6 @@ export class LeafNodes {
       get logger() {
         return host.options.logger;
       },
-      sublist: host.sublist,
       stats: host.stats,
       serverId: host.serverId,
       serverName: host.serverName,
@@ -121,10 +138,10 @@ export class LeafNodes {
       handshakeTimeout: HANDSHAKE_TIMEOUT,
       isLink: (sink: MessageSink): sink is LeafLink => sink.kind === SinkKind.leaf,
       authenticate: (creds, nonce) => manager.#authenticate(creds, nonce),
-      connectInfo: (cid, permissions) => {
+      connectInfo: (cid, account, permissions) => {
         // leafnode.go sendPermsAndAccountInfo: the spoke's `import` is what it may receive, `export` what it may send.
         const perms = permissions === undefined ? "" : `,"import":${JSON.stringify(asList(permissions.subscribe))},"export":${JSON.stringify(asList(permissions.publish))}`;
-        return `${manager.#hubInfo(cid, undefined).slice(0, -1)},"connect_info":true,"remote_account":"$G"${perms}}`;
+        return `${manager.#hubInfo(cid, undefined).slice(0, -1)},"connect_info":true,"remote_account":${JSON.stringify(account)}${perms}}`;
       },
       established: (link) => manager.#established(link),
       routeInbound: (source, subject, reply, queues, headerSize, data, start, end) =>
@@ -137,7 +154,7 @@ export class LeafNodes {
       },
       closed: (link, info) => manager.#linkClosed(link, info),
     };
-    host.sublist.listener = (sub, delta) => this.interestChanged(sub, delta);
+    for (const { account, feed } of host.accounts()) this.addAccount(account, feed);
     for (const remote of config.remotes) this.#dialers.push(new RemoteDialer(this, remote));
   }
 
@@ -196,17 +213,27 @@ export class LeafNodes {
     const listener = this.#listener;
     this.#listener = undefined;
     if (listener !== undefined) await new Promise<void>((resolve) => listener.close(() => resolve()));
-    this.#host.sublist.listener = undefined;
+    for (const stop of this.#unobserve.splice(0)) stop();
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** A subscription came (+1) or went (-1): every link whose peer should know is told. */
-  interestChanged(sub: Subscription, delta: 1 | -1): void {
+  /** Follows an account's interest (one that came after the start too: an operator's claim update). */
+  addAccount(account: Account, feed: InterestFeed): void {
+    if (this.#feeds.has(account.name)) return;
+    this.#feeds.set(account.name, feed);
+    this.#unobserve.push(feed.observe((sub, delta) => this.#interestChanged(account, sub, delta)));
+  }
+
+  /**
+   * A subscription of `account` came (+1) or went (-1): every link of that account whose peer
+   * should know is told. A link still in its handshake is not: it gets the whole map once established.
+   */
+  #interestChanged(account: Account, sub: Subscription, delta: 1 | -1): void {
     for (const link of this.#links) {
-      if (this.#advertises(link, sub)) link.updateInterest(sub.subject, sub.queue, delta);
+      if (link.established && link.account === account && this.#advertises(link, sub)) link.updateInterest(sub.subject, sub.queue, delta);
     }
   }
 
@@ -221,7 +248,7 @@ export class LeafNodes {
   }
 
   #established(link: LeafLink): void {
-    for (const sub of this.#host.sublist.all()) {
+    for (const sub of this.#feeds.get(link.account.name)?.all() ?? []) {
       if (this.#advertises(link, sub)) link.updateInterest(sub.subject, sub.queue, 1);
     }
     // Every link carries our loop detection subject (leafnode.go initLeafNodeSmapAndSendSubs).
@@ -248,6 +275,7 @@ export class LeafNodes {
       role: link.role,
       serverId: link.peerId,
       serverName: link.peerName,
+      account: link.account.name,
       url: this.#urls.get(link),
       remoteInterest: link.remoteInterest,
       localInterest: link.localInterest,
@@ -264,7 +292,14 @@ export class LeafNodes {
       socket.destroy();
       return undefined;
     }
-    const link = new LeafLink(this.#linkHost, socket, "solicit", this.#host.nextCid(), { remote, url });
+    const account = this.#host.account(remote.account);
+    if (account === undefined) {
+      // Checked at createServer(); an operator's account can still be gone by now.
+      this.#host.options.logger.error(`leafnode - unable to bind remote to local account ${JSON.stringify(remote.account)}: no such account`);
+      socket.destroy();
+      return undefined;
+    }
+    const link = new LeafLink(this.#linkHost, socket, "solicit", this.#host.nextCid(), account, { remote, url });
     this.#links.add(link);
     this.#urls.set(link, `${url.protocol}//${url.host}`);
     return link;
@@ -303,7 +338,8 @@ export class LeafNodes {
   }
 
   #admit(stream: Duplex, cid: number, nonce: string, greeted: boolean): void {
-    const link = new LeafLink(this.#linkHost, stream, "accept", cid);
+    // In $G until the spoke's CONNECT names its account; nothing enters a sublist before that.
+    const link = new LeafLink(this.#linkHost, stream, "accept", cid, this.#host.account(GLOBAL_ACCOUNT)!);
     this.#links.add(link);
     link.greet(greeted ? undefined : this.#hubInfo(cid, nonce), nonce);
   }
@@ -326,7 +362,7 @@ export class LeafNodes {
       host,
       port,
       headers: true,
-      ...(this.#auth.required && { auth_required: true }),
+      ...((this.#auth.required || this.#host.clientAuth.required) && { auth_required: true }),
       ...(this.#config.tls !== undefined && { tls_required: true }),
       max_payload: o.maxPayload,
       client_id: cid,
@@ -336,17 +372,34 @@ export class LeafNodes {
     });
   }
 
-  #authenticate(creds: ConnectCredentials, nonce: string | undefined): AuthenticatedUser | false | Promise<AuthenticatedUser | false> {
-    if (!this.#auth.required) return { user: "" };
+  /**
+   * auth.go isLeafNodeAuthorized: the leaf port's own users when it has any, else the spoke is
+   * checked as a client (users of accounts, `no_auth_user`, operator JWTs); then the link is
+   * bound to the user's account (registerLeafWithAccount), refused when there is none.
+   */
+  #authenticate(creds: ConnectCredentials, nonce: string | undefined): LeafAdmission | false | Promise<LeafAdmission | false> {
+    const auth: ConnectAuthenticator = this.#auth.required ? this.#auth : this.#host.clientAuth;
+    if (!auth.required) return this.#bind({ user: "" });
     const context = { transport: "leafnode", remoteAddress: undefined, tls: undefined };
-    const settle = (r: AuthenticatedUser | false | null | undefined): AuthenticatedUser | false => (r === null || r === undefined || r === false ? false : r);
+    const settle = (r: AuthResult): LeafAdmission | false => (r === null || r === undefined || r === false ? false : this.#bind(r));
     try {
-      const result = this.#auth.authenticate(creds, context, nonce);
+      const result = auth.authenticate(creds, context, nonce);
       return result instanceof Promise ? result.then(settle, () => false) : settle(result);
     } catch {
       return false;
     }
   }
+
+  #bind(user: AuthenticatedUser): LeafAdmission | false {
+    const name = user.account ?? GLOBAL_ACCOUNT;
+    const account = this.#host.account(name);
+    if (account === undefined) {
+      this.#host.options.logger.error(`leafnode - authentication of user ${JSON.stringify(user.user)} failed, unable to lookup account ${JSON.stringify(name)}`);
+      return false;
+    }
+    return { user, account };
+  }
+
 }
 
 /** A permission list as nats-server's JSON `SubjectPermission` (`{ allow, deny }`). */

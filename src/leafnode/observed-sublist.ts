@@ -1,30 +1,24 @@
 /**
- * The server's sublist when leaf nodes are configured: the same `Sublist`, telling the leaf
- * node manager whenever interest comes or goes, whoever added it (network clients, in-process
- * subscribers, links). Without leaf nodes the server uses a plain `Sublist` and pays nothing.
+ * An account's sublist when leaf nodes or routes are configured: the same `Sublist`, telling
+ * the leaf node manager and the routes whenever interest comes or goes, whoever added it
+ * (network clients, in-process subscribers, links). Without either, accounts use a plain
+ * `Sublist` and pay nothing.
  */
+import type { InterestFeed, InterestListener } from "../core/interest-feed.ts";
 import type { Subscription } from "../core/subscription.ts";
 import { Sublist, type SublistOptions } from "../subjects/sublist.ts";
 
-export type InterestListener = (sub: Subscription, delta: 1 | -1) => void;
-
-export class ObservedSublist extends Sublist<Subscription> {
+export class ObservedSublist extends Sublist<Subscription> implements InterestFeed {
   /** Every subscription in the sublist: inserts of one already present are not news. */
   readonly #present = new Set<Subscription>();
-  #listener: InterestListener | undefined;
-  /** Further listeners (routes), beside the leaf node manager's. */
+  /** Whom to tell: the leaf node manager and the routes. */
   readonly #observers: InterestListener[] = [];
 
   constructor(options?: SublistOptions<Subscription>) {
     super(options);
   }
 
-  /** Whom to tell; set once the manager exists. */
-  set listener(listener: InterestListener | undefined) {
-    this.#listener = listener;
-  }
-
-  /** Adds a listener beside {@link listener}; returns what removes it. */
+  /** Adds a listener; returns what removes it. */
   observe(listener: InterestListener): () => void {
     this.#observers.push(listener);
     return () => {
@@ -34,7 +28,6 @@ export class ObservedSublist extends Sublist<Subscription> {
   }
 
   #tell(sub: Subscription, delta: 1 | -1): void {
-    this.#listener?.(sub, delta);
     for (const observer of this.#observers) observer(sub, delta);
   }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { InvalidOptionError } from "../base/errors.ts";
 import type { AuthOptions } from "../auth/authenticator.ts";
+import { GLOBAL_ACCOUNT } from "../core/account.ts";
 import { resolveTls, type ResolvedTls, type TlsOptions } from "../transport/tls.ts";
 
 /** nats-server DEFAULT_LEAF_NODE_RECONNECT: wait between attempts to reach a remote. */
@@ -36,6 +37,12 @@ export interface LeafCredentials {
 export interface LeafRemoteOptions extends LeafCredentials {
   /** Hub URLs (`nats-leaf://`, `nats://`, `tls://` or `host:port`); tried in turn. */
   urls: string[];
+  /**
+   * The local account this link binds (nats-server's remote `account`): its subscriptions'
+   * interest goes to the hub, the hub's messages are delivered in it only, and its publishes
+   * flow to the hub. Default `$G`. In operator mode, an account public key (`A...`).
+   */
+  account?: string;
   /**
    * TLS to the hub: `true` for the system CAs, or `ca`/`caFile` to trust, and `cert`/`key` for
    * mutual TLS. Without it, TLS is still used when the hub's INFO says `tls_required`.
@@ -71,15 +78,28 @@ export interface LeafNodeOptions {
   port?: number;
   /** Bind address of the leaf port; defaults to the server's `host`. */
   host?: string;
-  /** Who may connect as a leaf node (user/password, token, users, nkeys). Open when left out. */
-  authorization?: AuthOptions;
+  /**
+   * Who may connect as a leaf node (user/password, token, users, nkeys), and the account each
+   * is bound to (a user's `account`). Left out, a leaf node is checked as a client would be
+   * (the server's `authorization`, its accounts' users, `noAuthUser`, operator JWTs), as
+   * nats-server does; with no client authentication either, it is bound to `$G`.
+   */
+  authorization?: LeafAuthorization;
   /** TLS for the leaf port (INFO says `tls_required`). */
   tls?: TlsOptions;
+}
+
+/** nats-server's `leafnodes { authorization { } }`: client-style authentication plus `account`. */
+export interface LeafAuthorization extends AuthOptions {
+  /** The account the single `user` is bound to (a `users` entry names its own). Default `$G`. */
+  account?: string;
 }
 
 /** A remote with its credentials read and its URLs parsed. */
 export interface ResolvedLeafRemote {
   readonly urls: readonly URL[];
+  /** The local account the link binds (`$G` unless configured). */
+  readonly account: string;
   readonly user: string | undefined;
   readonly password: string | undefined;
   readonly token: string | undefined;
@@ -104,6 +124,7 @@ export interface ResolvedLeafRemoteTls {
 export interface ResolvedLeafNodes {
   readonly remotes: readonly ResolvedLeafRemote[];
   readonly listen: { readonly port: number; readonly host: string | undefined } | undefined;
+  /** The leaf port's own authentication, each user with its account; undefined: checked as clients are. */
   readonly authorization: AuthOptions | undefined;
   readonly tls: ResolvedTls | undefined;
 }
@@ -162,8 +183,11 @@ function resolveRemote(remote: LeafRemoteOptions, i: number): ResolvedLeafRemote
   if (!Number.isInteger(reconnectDelay) || reconnectDelay < 1 || reconnectDelay > 2 ** 31 - 1) {
     throw new InvalidOptionError(`${where}.reconnectDelay`, `must be a positive integer (ms), got ${String(reconnectDelay)}`);
   }
+  const account = remote.account ?? GLOBAL_ACCOUNT;
+  if (typeof account !== "string" || account === "") throw new InvalidOptionError(`${where}.account`, "must be an account name");
   return {
     urls,
+    account,
     user: remote.user,
     password: remote.password,
     token: remote.token,
@@ -209,5 +233,28 @@ export function resolveLeafNodes(options: LeafNodeOptions | undefined): Resolved
     listen = { port: options.port, host: options.host };
   }
   if (remotes.length === 0 && listen === undefined) return undefined;
-  return { remotes, listen, authorization: options.authorization, tls: resolveTls(options.tls, "leafnodes.tls") };
+  return { remotes, listen, authorization: leafAuthorization(options.authorization), tls: resolveTls(options.tls, "leafnodes.tls") };
+}
+
+/**
+ * The leaf port's authorization with every account spelled out on its users (auth.go
+ * isLeafNodeAuthorized): the single `user` becomes a one-user list bound to `account`; a
+ * listed user without an account is in `$G`, as nats-server binds it, whatever `account` says.
+ */
+function leafAuthorization(auth: LeafAuthorization | undefined): AuthOptions | undefined {
+  if (auth === undefined) return undefined;
+  const { account, ...rest } = auth;
+  if (account !== undefined && (typeof account !== "string" || account === "")) throw new InvalidOptionError("leafnodes.authorization.account", "must be an account name");
+  if (account === undefined || rest.user === undefined) return rest;
+  if ((rest.users?.length ?? 0) > 0) throw new InvalidOptionError("leafnodes.authorization", "can not have a single user/pass and a users array");
+  const { user, password, ...others } = rest;
+  return { ...others, users: [{ user, ...(password !== undefined && { password }), account }] };
+}
+
+/** Every account the `leafnodes` option names (remotes and leaf users), to check that each exists. */
+export function leafAccountNames(config: ResolvedLeafNodes): { name: string; where: string }[] {
+  const names: { name: string; where: string }[] = [];
+  config.remotes.forEach((r, i) => names.push({ name: r.account, where: `leafnodes.remotes[${i}].account` }));
+  for (const u of config.authorization?.users ?? []) if (u.account !== undefined) names.push({ name: u.account, where: "leafnodes.authorization.users" });
+  return names;
 }

@@ -81,6 +81,12 @@ export class RemoteDialer {
         return;
       }
       this.#link = this.#manager.solicited(socket, this.#remote, url);
+      if (this.#link === undefined) {
+        // Refused before it was a link (its local account is gone): try again later.
+        this.#failures++;
+        this.#schedule(this.#backoff());
+        return;
+      }
       // Errors from here on are the link's to handle (it closes and tells us).
       socket.on("error", () => undefined);
     });

@@ -12,10 +12,11 @@ import type { ResolvedLeafRemote } from "./options.ts";
 /**
  * The leaf CONNECT: server-ish fields and one kind of credentials, never `lang` (a `lang` tells
  * the hub a client dialed its leaf port). A creds file gives `jwt` + `sig`, an nkey seed `nkey`
- * + `sig` (the nonce signed, base64url as nats-server expects); URL userinfo wins over
+ * + `sig` (the nonce signed, base64url as nats-server expects); `remote_account` names the local
+ * account the link binds; URL userinfo wins over
  * `user`/`password`; a user with no password is sent as a token too, as nats-server does.
  */
-export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: string, serverId: string, serverName: string): string {
+export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: string, serverId: string, serverName: string, account: string): string {
   const connect: Record<string, unknown> = {
     version: SERVER_VERSION,
     server_id: serverId,
@@ -23,6 +24,8 @@ export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: str
     headers: true,
     // server.go MsgTraceProto, as nats-server's leafConnectInfo: the hub may send us traced messages.
     protocol: MSG_TRACE_PROTO,
+    // leafConnectInfo RemoteAccount: tells the hub which of our accounts the link binds.
+    remote_account: account,
   };
   if (remote.nkeySeed !== undefined) {
     const kp = fromSeed(new TextEncoder().encode(remote.nkeySeed));

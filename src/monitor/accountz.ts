@@ -46,7 +46,7 @@ function detail(view: MonitorView, { account, definition, jetstream }: AccountVi
     expired: false,
     complete: true,
     jetstream_enabled: jetstream,
-    leafnode_connections: 0,
+    leafnode_connections: leafLinksIn(view, account.name),
     client_connections: account.connections,
     subscriptions: account.sublist.count,
   };
@@ -91,6 +91,13 @@ function mappingJson(source: string, destinations: readonly MappingDestination[]
 /** Go's names of the response types (`Singleton`, `Streamed`, `Chunked`). */
 const RESPONSE_TYPE_NAMES = { singleton: "Singleton", stream: "Streamed", chunked: "Chunked" } as const;
 
+/** Leaf links bound to the account (nats-server numLocalLeafNodes). */
+function leafLinksIn(view: MonitorView, account: string): number {
+  let n = 0;
+  for (const link of view.leafNodes?.establishedLinks() ?? []) if (link.account.name === account) n++;
+  return n;
+}
+
 export interface AccstatzOptions {
   /** Also accounts with no connection (`?unused=1`). */
   unused?: boolean;
@@ -115,12 +122,14 @@ export function accstatz(view: MonitorView, options: AccstatzOptions = {}): Json
   for (const { account } of view.accounts?.() ?? []) {
     if (wanted !== undefined && !wanted.has(account.name)) continue;
     const row = byAccount.get(account.name);
-    if (row === undefined && options.unused !== true) continue;
+    const leafnodes = leafLinksIn(view, account.name);
+    // monitor.go AccountStatz: an account with a client or a leaf link, or every one with `unused`.
+    if (row === undefined && leafnodes === 0 && options.unused !== true) continue;
     statz.push({
       acc: account.name,
       conns: row?.conns ?? 0,
-      leafnodes: 0,
-      total_conns: row?.conns ?? 0,
+      leafnodes,
+      total_conns: (row?.conns ?? 0) + leafnodes,
       sent: row?.sent ?? { msgs: 0, bytes: 0 },
       received: row?.received ?? { msgs: 0, bytes: 0 },
       // A slow consumer is cut and counted server-wide (/varz); no account keeps its own count.

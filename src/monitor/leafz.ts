@@ -11,7 +11,6 @@ import type { LeafLink } from "../leafnode/leaf-link.ts";
 import type { ResolvedLeafNodes } from "../leafnode/options.ts";
 import { goDuration, goTime, msToNs } from "./go-format.ts";
 import type { MonitorView } from "./monitor-view.ts";
-import { GLOBAL_ACCOUNT } from "../core/account.ts";
 
 /** nats-server's TLS_TIMEOUT (seconds), reported as leaf `tls_timeout` when none is configured. */
 const DEFAULT_TLS_TIMEOUT_SECONDS = 2;
@@ -20,7 +19,7 @@ const DEFAULT_TLS_TIMEOUT_SECONDS = 2;
 export interface LeafzOptions {
   /** List each link's subjects (`subscriptions_list`). */
   subs?: boolean;
-  /** Only links bound to this account (`acc`); the broker's links are all in `$G`. */
+  /** Only links bound to this account (`acc`). */
   account?: string;
 }
 
@@ -83,7 +82,7 @@ function leafInfo(link: LeafLink, subs: boolean): LeafInfo {
   return {
     name: link.peerName,
     is_spoke: link.role === "solicit",
-    account: GLOBAL_ACCOUNT,
+    account: link.account.name,
     ip,
     port,
     rtt: goDuration(msToNs(link.rtt)),
@@ -99,7 +98,8 @@ function leafInfo(link: LeafLink, subs: boolean): LeafInfo {
 /** The `/leafz` document for the server behind `view`. */
 export function leafz(view: MonitorView, options: LeafzOptions = {}): Leafz {
   const account = options.account ?? "";
-  const links = account === "" || account === GLOBAL_ACCOUNT ? (view.leafNodes?.establishedLinks() ?? []) : [];
+  const all = view.leafNodes?.establishedLinks() ?? [];
+  const links = account === "" ? all : all.filter((link) => link.account.name === account);
   const leafs = links.sort((a, b) => a.cid - b.cid).map((link) => leafInfo(link, options.subs === true));
   return { server_id: view.id, now: goTime(Date.now()), leafnodes: leafs.length, leafs };
 }
@@ -110,7 +110,7 @@ export function leafNodeCount(view: MonitorView): number {
 }
 
 function remoteVarz(remote: ResolvedLeafNodes["remotes"][number]): RemoteLeafVarz {
-  const out: RemoteLeafVarz = { local_account: GLOBAL_ACCOUNT };
+  const out: RemoteLeafVarz = { local_account: remote.account };
   if (remote.tls !== undefined) out.tls_timeout = DEFAULT_TLS_TIMEOUT_SECONDS;
   out.urls = remote.urls.map((url) => url.host);
   if (remote.denyExports.length > 0 || remote.denyImports.length > 0) {

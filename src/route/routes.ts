@@ -16,6 +16,7 @@ import { GLOBAL_ACCOUNT, type Account } from "../core/account.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
+import type { InterestFeed } from "../core/interest-feed.ts";
 import type { CompiledPermissions } from "../core/permissions.ts";
 import { SinkKind, type Subscription } from "../core/subscription.ts";
 import { dialTls, startTls } from "../transport/tls.ts";
@@ -25,11 +26,7 @@ import { JetStreamBridge } from "./jetstream-bridge.ts";
 import { deliverFromRoute, type RoutedLeafFilter } from "./route-inbound.ts";
 import { ROUTE_PROTO, RouteLink } from "./route-link.ts";
 
-/** A sublist that reports interest changes (the server's observed sublists). */
-export interface InterestFeed {
-  all(): Iterable<Subscription>;
-  observe(listener: (sub: Subscription, delta: 1 | -1) => void): () => void;
-}
+export type { InterestFeed } from "../core/interest-feed.ts";
 
 /** What the route manager needs from the server. */
 export interface RoutesHost {

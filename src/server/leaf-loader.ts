@@ -9,6 +9,8 @@
  * remotes and port with no links, which is what the manager itself would show.
  */
 import { Authenticator } from "../auth/authenticator.ts";
+import type { Account } from "../core/account.ts";
+import type { InterestFeed } from "../core/interest-feed.ts";
 import type { LeafLinkInfo, LeafNodes, LeafNodesHost } from "../leafnode/leaf-nodes.ts";
 import type { ResolvedLeafNodes } from "../leafnode/options.ts";
 import type { LeafNodesView } from "../monitor/introspection.ts";
@@ -64,6 +66,11 @@ export class LeafNodesLoader {
 
   get port(): number | undefined {
     return this.#manager?.port;
+  }
+
+  /** An account that came after the start; a manager still loading finds it in the host's list. */
+  addAccount(account: Account, feed: InterestFeed): void {
+    this.#manager?.addAccount(account, feed);
   }
 
   links(): LeafLinkInfo[] {

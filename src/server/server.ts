@@ -80,6 +80,7 @@ import { JS_API_LEVEL } from "../jetstream/shared/api-level.ts";
 import type { LeafLinkInfo } from "../leafnode/leaf-nodes.ts";
 import { ObservedSublist } from "../leafnode/observed-sublist.ts";
 import { LeafNodesLoader } from "./leaf-loader.ts";
+import { leafAccountNames, type ResolvedLeafNodes } from "../leafnode/options.ts";
 import type { LeafLink } from "../leafnode/leaf-link.ts";
 import { SinkKind } from "../core/subscription.ts";
 import type { InterestFeed, RouteLinkInfo, Routes } from "../route/routes.ts";
@@ -216,13 +217,14 @@ export class Server extends (EventEmitter as unknown as new () => TypedEmitter<S
     this.#sublist = observed ?? new Sublist<Subscription>();
     this.#account = new Account(GLOBAL_ACCOUNT, this.#sublist);
     if (this.#options.mappings !== undefined) this.#account.mappings = new SubjectMappings(this.#options.mappings);
-    // Routes carry every account's interest, so each account's sublist reports its changes.
-    const newSublist = clustered ? () => new ObservedSublist() : undefined;
+    // Routes and leaf links carry every account's interest, so each account's sublist reports its changes.
+    const newSublist = observed !== undefined ? () => new ObservedSublist() : undefined;
     const warnBadImport = (err: InvalidOptionError): void => this.#options.logger.warn(`Account import left out: ${err.message}`);
     this.#accounts =
       this.#trusted === undefined
         ? new Accounts(this.#account, this.#options.accounts, this.#options.systemAccount, undefined, newSublist)
         : new Accounts(this.#account, this.#trusted.accountDefinitions(), this.#input.systemAccount ?? this.#trusted.systemAccount ?? this.#options.systemAccount, warnBadImport, newSublist);
+    if (leafConfig !== undefined) this.#checkLeafAccounts(leafConfig);
     // After the accounts: an auth callout checks that its account exists.
     this.#auth = this.#trusted === undefined ? new Authenticator(this.#options.authorization, this.#options.tls?.verifyAndMap, this.#calloutBus) : new OperatorAuthenticator(this.#trusted, this.#calloutBus);
     this.#buildInfoPrefix();
@@ -273,7 +275,11 @@ export class Server extends (EventEmitter as unknown as new () => TypedEmitter<S
               get options() {
                 return server.#options;
               },
-              sublist: observed,
+              accounts: () => this.#accounts.list().map((account) => ({ account, feed: account.sublist as unknown as InterestFeed })),
+              account: (name) => this.#accounts.get(name),
+              get clientAuth() {
+                return server.#auth;
+              },
               stats: this.#stats,
               serverId: this.id,
               serverName: this.#options.serverName ?? this.id,
@@ -288,6 +294,23 @@ export class Server extends (EventEmitter as unknown as new () => TypedEmitter<S
             },
             leafConfig,
           );
+  }
+
+  /**
+   * leafnode.go validateLeafNode: every account a remote or a leaf user names exists; in
+   * operator mode a remote names an account by its public key, and the leaf port has no users.
+   */
+  #checkLeafAccounts(config: ResolvedLeafNodes): void {
+    if (this.#trusted !== undefined && (config.authorization?.users?.length ?? 0) > 0) {
+      throw new InvalidOptionError("leafnodes.authorization.users", "operator mode does not allow specifying users in leafnode config");
+    }
+    for (const { name, where } of leafAccountNames(config)) {
+      if (this.#trusted !== undefined) {
+        if (!/^A[A-Z2-7]{55}$/.test(name)) throw new InvalidOptionError(where, "operator mode requires account nkeys in remotes");
+      } else if (this.#accounts.get(name) === undefined) {
+        throw new InvalidOptionError(where, `cannot find local account ${JSON.stringify(name)} specified in leafnode ${where.includes("remotes") ? "remote" : "authorization"}`);
+      }
+    }
   }
 
   /** Registered routes to the other servers of the cluster. */
@@ -951,6 +974,7 @@ export class Server extends (EventEmitter as unknown as new () => TypedEmitter<S
         const known = this.#accounts.get(key) !== undefined;
         const account = this.#accounts.upsert(key, definition);
         if (!known) this.#routes?.addAccount(account, account.sublist as unknown as InterestFeed);
+        if (!known) this.#leafNodes?.addAccount(account, account.sublist as unknown as InterestFeed);
         void this.#jetstream?.accountChanged(account, trusted.jetstreamAccounts().get(key)).catch((err: unknown) => logger.error(`JetStream for account ${key}: ${String(err)}`));
         for (const client of [...this.#clients.values()]) if (client.account === key) client.reauthenticate();
       },
