@@ -8,11 +8,12 @@
  * (an account's the payload and leaf node limits) and refused otherwise.
  */
 import type { AccountExport, AccountImport, AccountLimits, ServiceResponseType } from "../core/accounts.ts";
+import type { Permissions } from "../core/permissions.ts";
 import type { AccountOptions } from "../options/options.ts";
 import type { AccountJetStreamOptions } from "../jetstream/jetstream-options.ts";
 import { boolean, collect, durationString, integer, integerIn, itemEntry, nested, nonEmptyString, problem, string, wrongType } from "./checks.ts";
 import { ConfigError, type ConfigProblem } from "./config-error.ts";
-import { usersList } from "./security.ts";
+import { permissionsBlock, usersList } from "./security.ts";
 import { mappingsBlock } from "./mappings.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
 
@@ -21,8 +22,6 @@ export interface MappedAccounts {
   /** Every user name and nkey of every account, for `no_auth_user`. */
   readonly userNames: ReadonlySet<string>;
 }
-
-const NOT_YET = new Set(["default_permissions"]);
 
 export function accountsBlock(entry: ConfigEntry, warnings: string[], passwordless: string[]): MappedAccounts {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block of accounts");
@@ -51,22 +50,25 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
   // nats-server accepts `A: {}` and an account with nothing in it.
   if (entry.value.kind !== "map") throw wrongType(entry, "a block with users, exports and imports");
   const problems: ConfigProblem[] = [];
+  let defaults: Permissions | undefined;
   for (const sub of entry.value.entries.values()) {
     const at = nested(sub, `${entry.key}.${sub.key}`);
     collect(problems, () => {
       const name = sub.key.toLowerCase();
       if (name === "users") out.users = usersList(at, passwordless);
+      else if (name === "default_permissions") defaults = permissionsBlock(at);
       else if (name === "exports") out.exports = list(at, exportEntry);
       else if (name === "imports") out.imports = list(at, importEntry);
       else if (name === "limits") out.limits = limitsBlock(at, warnings);
       else if (name === "jetstream" || name === "js") out.jetstream = accountJetStream(at, warnings);
       else if (name === "mappings" || name === "maps") out.mappings = mappingsBlock(at, warnings);
       else if (name === "msg_trace" || name === "trace_dest") out.msgTrace = msgTraceBlock(at);
-      else if (NOT_YET.has(name)) warnings.push(`${formatPosition(sub.keyPos)}: account ${JSON.stringify(sub.key)} is not supported yet; ignored`);
       else if (!sub.usedAsVariable) throw problem(at, `unknown field ${JSON.stringify(sub.key)}`);
     });
   }
   if (problems.length > 0) throw ConfigError.of(problems);
+  // opts.go applyDefaultPermissions: the account's users without permissions of their own get these.
+  if (defaults !== undefined) out.users = out.users?.map((u) => (u.permissions === undefined ? { ...u, permissions: defaults } : u));
   return out;
 }
 

@@ -172,4 +172,45 @@ accounts {
     assert.deepEqual(seen[0], ["16", "PONG", "-ERR 'Maximum Payload Violation'"]);
     assert.deepEqual(seen[0], seen[1]);
   });
+
+  it("an account's default_permissions apply to its users without their own, as in nats-server 2.9.10", async (t) => {
+    const config = `accounts {
+  A: {
+    default_permissions: { publish: "ok.>", subscribe: ">" }
+    users: [ { user: a, password: pw }, { user: b, password: pw, permissions: { publish: ">", subscribe: ">" } } ]
+  }
+}
+`;
+    const { options } = mapped(config);
+    assert.deepEqual(
+      options.accounts?.["A"]?.users?.map((u) => [u.user, u.permissions]),
+      [
+        ["a", { publish: { allow: ["ok.>"] }, subscribe: { allow: [">"] } }],
+        ["b", { publish: { allow: [">"] }, subscribe: { allow: [">"] } }],
+      ],
+    );
+    const server = createServer({ ...options, port: 0, host: "127.0.0.1" });
+    await server.listen();
+    t.after(() => server.close());
+    const ports = [server.ports.nats!.port];
+    if (hasNatsServer()) {
+      const reference = await startNatsServer([], { config });
+      t.after(() => reference.stop());
+      ports.push(reference.port);
+    }
+    const seen: string[][] = [];
+    for (const port of ports) {
+      const lines: string[] = [];
+      for (const user of ["a", "b"]) {
+        const raw = await RawClient.connect(port);
+        t.after(() => raw.destroy());
+        raw.send(`CONNECT {"user":"${user}","pass":"pw","verbose":false,"protocol":1}\r\nPUB ok.1 0\r\n\r\nPUB no.1 0\r\n\r\nPING\r\n`);
+        await raw.waitFor("PONG\r\n");
+        lines.push(`${user}: ${raw.text().split("\r\n").filter((l) => l !== "" && !l.startsWith("INFO ")).join(" | ")}`);
+      }
+      seen.push(lines);
+    }
+    assert.deepEqual(seen[0], ["a: -ERR 'Permissions Violation for Publish to \"no.1\"' | PONG", "b: PONG"]);
+    if (seen.length > 1) assert.deepEqual(seen[0], seen[1]);
+  });
 });
