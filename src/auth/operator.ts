@@ -484,9 +484,11 @@ function accountDefinition(nats: Record<string, unknown>): { definition: Account
   const limits = isRecord(nats["limits"]) ? nats["limits"] : {};
   const limit = (key: string): number => (typeof limits[key] === "number" ? (limits[key] as number) : 0);
   const out: AccountDefinition = { limits: { connections: limit("conn"), subscriptions: limit("subs") } };
-  // Unlike conn and subs, a missing payload limit is read as none: zero would refuse every
-  // non-empty message of JWTs written by hand or by libraries that leave the field out.
+  // Unlike conn and subs, a missing payload or leaf limit is read as none: zero would refuse
+  // every non-empty message (every leaf link) of JWTs written by hand or by libraries that
+  // leave the field out.
   if (typeof limits["payload"] === "number" && limits["payload"] >= 0) out.limits!.payload = limits["payload"];
+  if (typeof limits["leaf"] === "number" && limits["leaf"] >= 0) out.limits!.leafNodes = limits["leaf"];
   if (exports.length > 0) out.exports = exports;
   if (imports.length > 0) out.imports = imports;
   return { definition: out, importTokens, privateExports };

@@ -59,7 +59,7 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
       else if (name === "default_permissions") defaults = permissionsBlock(at);
       else if (name === "exports") out.exports = list(at, exportEntry);
       else if (name === "imports") out.imports = list(at, importEntry);
-      else if (name === "limits") out.limits = limitsBlock(at, warnings);
+      else if (name === "limits") out.limits = limitsBlock(at);
       else if (name === "jetstream" || name === "js") out.jetstream = accountJetStream(at, warnings);
       else if (name === "mappings" || name === "maps") out.mappings = mappingsBlock(at, warnings);
       else if (name === "msg_trace" || name === "trace_dest") out.msgTrace = msgTraceBlock(at);
@@ -72,8 +72,8 @@ function accountBlock(entry: ConfigEntry, warnings: string[], passwordless: stri
   return out;
 }
 
-/** opts.go parseAccountLimits: connections, subscriptions and payload; leaf nodes are warned about. */
-function limitsBlock(entry: ConfigEntry, warnings: string[]): AccountLimits {
+/** opts.go parseAccountLimits: connections, subscriptions, payload and leaf nodes. */
+function limitsBlock(entry: ConfigEntry): AccountLimits {
   if (entry.value.kind !== "map") throw wrongType(entry, "a block of account limits");
   const out: AccountLimits = {};
   for (const sub of entry.value.entries.values()) {
@@ -93,7 +93,7 @@ function limitsBlock(entry: ConfigEntry, warnings: string[]): AccountLimits {
         break;
       case "max_leafnodes":
       case "max_leafs":
-        warnings.push(`${formatPosition(sub.keyPos)}: account limit ${JSON.stringify(sub.key)} is not supported yet; ignored`);
+        out.leafNodes = integerIn(at, -1, 2 ** 31 - 1);
         break;
       default:
         if (!sub.usedAsVariable) throw problem(at, `Unknown field ${JSON.stringify(sub.key)} parsing account limits`);

@@ -19,6 +19,8 @@ export class Account {
   maxSubscriptions = -1;
   /** Payload bytes per message a connection may publish; -1 for no limit (an account JWT's `limits.payload`). */
   maxPayload = -1;
+  /** Leaf node links at once, both directions; -1 for no limit (`max_leafnodes`, an account JWT's `limits.leaf`). */
+  maxLeafNodes = -1;
   /** Client connections in the account now. */
   connections = 0;
   /** Its subject mappings, applied to what its clients and in-process API publish; undefined for none. */

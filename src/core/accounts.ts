@@ -63,6 +63,8 @@ export interface AccountLimits {
   subscriptions?: number;
   /** Bytes of one message's payload a connection of the account may publish (a JWT's `payload`). */
   payload?: number;
+  /** Leaf node links the account may have at once, both directions (`max_leafnodes`, a JWT's `leaf`). */
+  leafNodes?: number;
 }
 
 /** One account's definition (beside its users, which authentication holds). */
@@ -154,6 +156,7 @@ export class Accounts {
     account.maxConnections = limits?.connections ?? -1;
     account.maxSubscriptions = limits?.subscriptions ?? -1;
     account.maxPayload = limits?.payload ?? -1;
+    account.maxLeafNodes = limits?.leafNodes ?? -1;
     const mappings = definition.mappings;
     account.mappings = mappings !== undefined && Object.keys(mappings).length > 0 ? new SubjectMappings(mappings, `accounts.${name}.mappings`) : undefined;
     const msgTrace = definition.msgTrace;

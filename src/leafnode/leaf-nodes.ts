@@ -299,6 +299,12 @@ export class LeafNodes {
       socket.destroy();
       return undefined;
     }
+    if (this.#atLeafLimit(account)) {
+      // leafnode.go: registering the link with its account fails (maxAccountConnExceeded).
+      this.#host.options.logger.error(`leafnode - account ${JSON.stringify(account.name)}: maximum account active connections exceeded`);
+      socket.destroy();
+      return undefined;
+    }
     const link = new LeafLink(this.#linkHost, socket, "solicit", this.#host.nextCid(), account, { remote, url });
     this.#links.add(link);
     this.#urls.set(link, `${url.protocol}//${url.host}`);
@@ -397,7 +403,21 @@ export class LeafNodes {
       this.#host.options.logger.error(`leafnode - authentication of user ${JSON.stringify(user.user)} failed, unable to lookup account ${JSON.stringify(name)}`);
       return false;
     }
+    // auth.go registerLeafWithAccount: an account at its leaf limit refuses the login.
+    if (this.#atLeafLimit(account)) return false;
     return { user, account };
+  }
+
+  /**
+   * accounts.go maxTotalLeafNodesReached: the account's links, both directions, against its
+   * limit. A dialed link counts from its start (it is bound from the start); an accepted one
+   * once its login bound it (before, it only stands in `$G`).
+   */
+  #atLeafLimit(account: Account): boolean {
+    if (account.maxLeafNodes < 0) return false;
+    let links = 0;
+    for (const link of this.#links) if (link.account === account && (link.established || link.role === "solicit")) links++;
+    return links >= account.maxLeafNodes;
   }
 
 }

@@ -126,7 +126,7 @@ accounts {
 });
 
 describe("account limits in a configuration file", () => {
-  it("max_connections, max_subscriptions and max_payload are enforced as nats-server does; max_leafnodes is warned about", async (t) => {
+  it("max_connections, max_subscriptions, max_payload and max_leafnodes are read and enforced as nats-server does", async (t) => {
     const { options, warnings } = mapped(`
 accounts {
   A: {
@@ -135,9 +135,8 @@ accounts {
   }
 }
 `);
-    assert.deepEqual(options.accounts?.["A"]?.limits, { connections: 1, subscriptions: 1, payload: 1024 });
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /account limit "max_leafnodes" is not supported yet; ignored/);
+    assert.deepEqual(options.accounts?.["A"]?.limits, { connections: 1, subscriptions: 1, payload: 1024, leafNodes: 2 });
+    assert.deepEqual(warnings, []);
     const server = createServer({ ...options, port: 0, host: "127.0.0.1" });
     await server.listen();
     t.after(() => server.close());

@@ -347,3 +347,40 @@ leafnodes {
     );
   });
 });
+
+describe("an account's leaf node limit", { timeout: 60_000 }, () => {
+  it("max_leafnodes bounds the links an account has, on the accepting and on the dialing side", async (t) => {
+    // Accepting: X takes one leaf link; the second login as a user of X is refused.
+    const hub = await startLeafBroker(t, hubOptions({ accounts: { X: { users: users("cx"), limits: { leafNodes: 1 } }, Y: { users: users("cy") } } }));
+    const twoIntoX: ServerOptions = {
+      accounts: { A: { users: users("ca") }, B: { users: users("cb") } },
+      leafnodes: {
+        remotes: [
+          { urls: [`nats-leaf://127.0.0.1:${hub.leafNodePort!}`], user: "lx", password: "lx", account: "A" },
+          { urls: [`nats-leaf://127.0.0.1:${hub.leafNodePort!}`], user: "lx", password: "lx", account: "B" },
+        ],
+      },
+    };
+    const leaf = await startLeafBroker(t, twoIntoX);
+    await linksUp(hub, 1);
+    await sleep(500);
+    assert.deepEqual(hub.leafNodes.map((l) => l.account), ["X"]);
+    assert.equal(leaf.leafNodes.length, 1);
+
+    // Dialing: A may have one link, so of two remotes binding A only one is made.
+    const hub2 = await startLeafBroker(t, hubOptions());
+    const leaf2 = await startLeafBroker(t, {
+      accounts: { A: { users: users("ca"), limits: { leafNodes: 1 } } },
+      leafnodes: {
+        remotes: [
+          { urls: [`nats-leaf://127.0.0.1:${hub2.leafNodePort!}`], user: "lx", password: "lx", account: "A" },
+          { urls: [`nats-leaf://127.0.0.1:${hub2.leafNodePort!}`], user: "ly", password: "ly", account: "A" },
+        ],
+      },
+    });
+    await linksUp(leaf2, 1);
+    await sleep(500);
+    assert.deepEqual(leaf2.leafNodes.map((l) => l.account), ["A"]);
+    assert.equal(hub2.leafNodes.length, 1);
+  });
+});
