@@ -1,8 +1,9 @@
 /**
  * The `cluster { }` block (opts.go parseCluster) mapped onto the `cluster` option: `name`,
  * `listen`/`host`/`port`, `routes`, `authorization { user, password, timeout }`,
- * `no_advertise`, `connect_retries`, `tls`, `permissions { import, export }`. Keys for what we do not have yet (pools,
- * compression, advertise) are warnings.
+ * `no_advertise`, `advertise` (or `cluster_advertise`), `connect_retries`, `tls`,
+ * `permissions { import, export }`. Keys for what we do not have yet (pools, compression) are
+ * warnings.
  */
 import type { ClusterOptions } from "../route/options.ts";
 import { boolean, collect, integer, nested, nonEmptyString, problem, secondsOrDuration, wrongType } from "./checks.ts";
@@ -11,8 +12,6 @@ import { subjectPermission, tlsBlock } from "./security.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
 
 const CLUSTER_IGNORED = new Set([
-  "advertise",
-  "cluster_advertise",
   "pool_size",
   "accounts",
   "compression",
@@ -54,6 +53,11 @@ export function clusterBlock(entry: ConfigEntry, warnings: string[]): ClusterOpt
           return;
         case "no_advertise":
           out.noAdvertise = boolean(at);
+          return;
+        // opts.go parseCluster: both spellings set Cluster.Advertise.
+        case "advertise":
+        case "cluster_advertise":
+          out.advertise = nonEmptyString(at);
           return;
         case "connect_retries":
           out.connectRetries = integer(at);
