@@ -26,6 +26,13 @@ export interface RouteInfo {
   /** `nats-route://host:port/`: where to dial the server this INFO describes (gossip). */
   ip?: string;
   ldm?: boolean;
+  /**
+   * 2.10+ route pooling (route.go): the size of the sender's pool, the index of this connection
+   * in it, and the account a dedicated ("pinned") route is for. We send none of them.
+   */
+  route_pool_size?: number;
+  route_pool_idx?: number;
+  route_account?: string;
   [key: string]: unknown;
 }
 

@@ -218,6 +218,14 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       this.#host.peerUrlsChanged(this);
       return;
     }
+    // We are a pool-less server (route.go: as nats-server with pool_size -1): one route per
+    // peer carries every account. A 2.10+ peer dials a dedicated route for each pinned account
+    // ($SYS by default) besides its main one; refused with nats-server's words, the main route
+    // untouched (it must never count as a duplicate of it).
+    if (typeof info.route_account === "string" && info.route_account !== "") {
+      this.#fail("Protocol Violation", `Not possible to have a dedicated route for account ${JSON.stringify(info.route_account)} between those servers`);
+      return;
+    }
     this.#infoReceived = true;
     this.peerId = info.server_id;
     this.peerName = typeof info.server_name === "string" ? info.server_name : info.server_id;

@@ -513,6 +513,8 @@ export class Routes {
   #implicitRoute(info: RouteInfo): void {
     if (this.#closed || info.server_id === this.#host.serverId || this.#byId.has(info.server_id)) return;
     if (typeof info.ip !== "string") return;
+    // A pinned account's route: a pool-less server does not dial those (route.go processImplicitRoute).
+    if (typeof info.route_account === "string" && info.route_account !== "") return;
     let url: URL;
     try {
       url = new URL(info.ip);

@@ -35,7 +35,9 @@ describe("cluster configuration", () => {
       connectRetries: 5,
       advertise: "nat.example.com:16222",
     });
-    assert.deepEqual(m.warnings, [`${FILE}:10:9: "pool_size" in "cluster" is not supported yet; ignored`]);
+    assert.deepEqual(m.warnings, [
+      `${FILE}:10:9: "pool_size" 3 in "cluster": routes are not pooled here, one route per server carries every account (as pool_size: -1); ignored`,
+    ]);
   });
 
   it("defaults the route port as nats-server, and -1 picks one", () => {
