@@ -75,6 +75,12 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** The peer's server id and name, from its INFO (solicit) or CONNECT (accept). */
   peerId = "";
   peerName = "";
+  /**
+   * The cluster the peer server belongs to ("" when it is in none): from the spoke's CONNECT
+   * or the hub's INFO (leafnode.go remoteCluster). Messages and interest from a leaf node
+   * cluster are not echoed back to it through another of its servers.
+   */
+  remoteCluster = "";
   /** Hub URLs the peer advertised (`leafnode_urls`), for reconnecting elsewhere. */
   advertisedUrls: readonly string[] = [];
   inMsgs = 0;
@@ -247,6 +253,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     }
     this.peerId = typeof info["server_id"] === "string" ? info["server_id"] : "";
     this.peerName = typeof info["server_name"] === "string" ? info["server_name"] : this.peerId;
+    this.remoteCluster = typeof info["cluster"] === "string" ? info["cluster"] : "";
     this.#peerHeaders = info["headers"] === true;
     this.#peerProto = typeof info["proto"] === "number" ? info["proto"] : 0;
     this.#nonce = typeof info["nonce"] === "string" ? info["nonce"] : undefined;
@@ -306,6 +313,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const str = (k: string): string => (typeof c[k] === "string" ? (c[k] as string) : "");
     this.peerId = str("server_id");
     this.peerName = str("name") || this.peerId;
+    this.remoteCluster = str("cluster");
     this.#peerProto = typeof c["protocol"] === "number" ? c["protocol"] : 0;
     this.#peerHeaders = c["headers"] === true;
     const creds: ConnectCredentials = {

@@ -214,6 +214,10 @@ export class LeafNodes {
   #advertises(link: LeafLink, sub: Subscription): boolean {
     const sink = sub.sink;
     if (sink === link) return false;
+    // leafnode.go: interest from a leaf node cluster (a route's LS+, or another link of that
+    // cluster) is not told to that cluster again: it has it through its own routes.
+    const origin = sub.origin ?? (sink.kind === SinkKind.leaf ? (sink as LeafLink).remoteCluster : "");
+    if (origin !== "" && origin === link.remoteCluster) return false;
     if (sink.kind !== SinkKind.leaf) return true;
     if (sub.subject.startsWith(LDS_PREFIX)) return true;
     // A hub hears of our own leaf nodes' interest, never of another hub's.

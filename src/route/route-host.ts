@@ -69,7 +69,10 @@ export interface RouteHost {
   readonly traceServer: TraceServer;
   /** An account by name; undefined when we have none by that name. */
   account(name: string): Account | undefined;
-  /** A message from the peer, for local subscribers and leaf links (never another route). */
+  /**
+   * A message from the peer, for local subscribers and leaf links (never another route);
+   * `origin` is the leaf node cluster of an LMSG ("" otherwise).
+   */
   routeInbound(
     source: RouteLink,
     publisher: PublisherCache,
@@ -80,6 +83,7 @@ export interface RouteHost {
     data: Buffer,
     start: number,
     end: number,
+    origin: string,
   ): void;
   slowConsumer(link: RouteLink, reason: CloseReasonText): void;
   closed(link: RouteLink, reason: string): void;

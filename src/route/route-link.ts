@@ -262,9 +262,12 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
 
   // ---- interest: what the peer tells us -----------------------------------------------------
 
-  /** route.go processRemoteSub. */
-  onRouteSub(account: string, subject: string, queue: string | undefined, weight: number): void {
-    this.#conn.trace?.in(queue === undefined ? `RS+ ${account} ${subject}` : `RS+ ${account} ${subject} ${queue} ${weight}`);
+  /** route.go processRemoteSub (RS+, and LS+ with the leaf node cluster it comes from). */
+  onRouteSub(account: string, subject: string, queue: string | undefined, weight: number, origin: string): void {
+    if (this.#conn.trace !== undefined) {
+      const op = origin === "" ? "RS+" : `LS+ ${origin}`;
+      this.#conn.trace.in(queue === undefined ? `${op} ${account} ${subject}` : `${op} ${account} ${subject} ${queue} ${weight}`);
+    }
     if (!this.#mayProceed() || !this.#registered) return;
     const acc = this.#host.account(account);
     if (acc === undefined) {
@@ -298,6 +301,8 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     while (subs.length < want) {
       const sub = new Subscription(this, subject, queue, key);
       sub.denyCheck = denyCheck;
+      // The sid leaves the origin out (route.go): the first announcement's origin stays.
+      sub.origin = subs[0]?.origin ?? (origin === "" ? undefined : origin);
       subs.push(sub);
       acc.sublist.insert(sub);
     }
@@ -382,7 +387,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
 
   // ---- messages in --------------------------------------------------------------------------
 
-  onRouteMsg(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void {
+  onRouteMsg(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number, origin: string): void {
     if (!this.#mayProceed() || !this.#registered) return;
     // Nothing we do not import arrives from a peer that honours our interest; one that sends
     // it anyway is not heard.
@@ -405,10 +410,10 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     const acc = headerSize > 0 ? this.#host.account(account) : undefined;
     if (headerSize > 0 && hasTraceHeader(data, start, headerSize, acc)) {
       const ingress = { server: this.#host.traceServer, kind: TraceKind.router, cid: this.cid, name: this.peerName, account, publisher, subject, msgTrace: acc };
-      deliverTraced(ingress, headerSize, data, start, end, (h, d, s, e) => this.#host.routeInbound(this, publisher, subject, reply, queues, h, d, s, e));
+      deliverTraced(ingress, headerSize, data, start, end, (h, d, s, e) => this.#host.routeInbound(this, publisher, subject, reply, queues, h, d, s, e, origin));
       return;
     }
-    this.#host.routeInbound(this, publisher, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end);
+    this.#host.routeInbound(this, publisher, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end, origin);
   }
 
   // ---- keepalive and errors -----------------------------------------------------------------

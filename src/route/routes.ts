@@ -166,8 +166,8 @@ export class Routes {
       get traceServer() {
         return { id: host.serverId, name: host.serverName, host: host.options.host, version: SERVER_VERSION, jetstream: false, cluster: manager.#clusterName };
       },
-      routeInbound: (_source, publisher, subject, reply, queues, headerSize, data, start, end) =>
-        deliverFromRoute(publisher, host.leafTakesRouted, subject, reply, queues, headerSize, data, start, end),
+      routeInbound: (_source, publisher, subject, reply, queues, headerSize, data, start, end, origin) =>
+        deliverFromRoute(publisher, host.leafTakesRouted, subject, reply, queues, headerSize, data, start, end, origin),
       slowConsumer: (link, reason) => {
         const { ip, port } = link.remoteEndpoint;
         host.options.logger.warn(`route rid:${link.cid} - Slow Consumer Detected: ${reason}`);
@@ -393,6 +393,9 @@ export class Routes {
       cluster: this.#clusterName,
       ...(this.#dynamicName && { cluster_dynamic: true }),
       ...(!this.#config.noAdvertise && clientUrl !== undefined && { connect_urls: [clientUrl] }),
+      // route.go: we take LS+/LS-/LMSG (leaf node origin cluster), so a peer tells us which leaf
+      // node cluster interest and messages come from; we send none of them ourselves.
+      lnoc: true,
     });
   }
 
@@ -426,6 +429,7 @@ export class Routes {
       name: this.#host.serverId,
       cluster: this.#clusterName,
       dynamic: this.#dynamicName,
+      lnoc: true,
     });
   }
 

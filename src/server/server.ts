@@ -409,8 +409,10 @@ export class Server extends TypedEmitter<ServerEvents> {
         accounts,
         systemAccount: this.#accounts.system,
         clientUrl: () => (server.#port === undefined ? undefined : `${server.#options.host}:${server.#port}`),
-        // client.go processMsgResults: from a route, only to leaf nodes that connect to us.
-        leafTakesRouted: (sink) => sink.kind !== SinkKind.leaf || (sink as LeafLink).role === "accept",
+        // client.go processMsgResults: from a route, only to leaf nodes that connect to us, and
+        // never back to the leaf node cluster an LMSG came from (cluster-wide no echo).
+        leafTakesRouted: (sink, origin) =>
+          sink.kind !== SinkKind.leaf || ((sink as LeafLink).role === "accept" && (origin === "" || (sink as LeafLink).remoteCluster !== origin)),
         nextCid: () => server.#nextCid++,
         clusterUrlsChanged: () => server.#clusterUrlsChanged(),
         routeUp: (route) => server.#emitSafely("route:connect", route),

@@ -1,0 +1,128 @@
+/**
+ * Leaf node origin on routes (`lnoc`, `LS+`/`LS-`/`LMSG`), against nats-server 2.9.10.
+ *
+ * A hub cluster of nats-server H and our node O; a leaf node cluster "spoke" of two
+ * nats-servers, L1 a leaf of H and L2 a leaf of O. L1 and L2 reach each other over their own
+ * route, so a message between them must not come back to the spoke through the hubs as well.
+ * nats-server prevents that by telling its routes which leaf node cluster interest and messages
+ * come from (route.go addRouteSubOrUnsubProtoToBuf, client.go msgHeaderForRouteOrLeaf) and by
+ * not handing them back to that cluster (client.go processMsgResults, leafnode.go
+ * initLeafNodeSmapAndSendSubs). We announce `lnoc` and take those forms: each message once.
+ */
+import assert from "node:assert/strict";
+import { describe, it, type TestContext } from "node:test";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createServer, type Server } from "../../src/index.ts";
+import { hasNatsServer, startNatsServer, type NatsServerProcess } from "../helpers/nats-server-process.ts";
+import { RawClient } from "../helpers/raw-client.ts";
+import { freePort } from "../leafnode/helpers.ts";
+import { eventually, routesUp, sleep, startNode } from "./helpers.ts";
+
+const skip = hasNatsServer() ? false : "nats-server is not installed";
+
+interface Topology {
+  h: NatsServerProcess;
+  o: Server & { url: string };
+  l1: NatsServerProcess;
+  l2: NatsServerProcess;
+}
+
+async function ns(t: TestContext, config: string): Promise<NatsServerProcess> {
+  const p = await startNatsServer([], config);
+  t.after(() => p.stop());
+  return p;
+}
+
+async function topology(t: TestContext): Promise<Topology> {
+  const o = createServer({ port: 0, host: "127.0.0.1", serverName: "O", cluster: { name: "hub", port: 0 }, leafnodes: { port: 0 } });
+  t.after(() => o.close());
+  await o.listen();
+  const [hCluster, hLeaf, l1Cluster] = [await freePort(), await freePort(), await freePort()];
+  const h = await ns(
+    t,
+    `server_name: H\ncluster { name: hub, listen: "127.0.0.1:${hCluster}", routes: ["nats-route://127.0.0.1:${o.clusterPort}"] }\nleafnodes { listen: "127.0.0.1:${hLeaf}" }\n`,
+  );
+  const l1 = await ns(t, `server_name: L1\ncluster { name: spoke, listen: "127.0.0.1:${l1Cluster}" }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${hLeaf}" } ] }\n`);
+  const l2 = await ns(
+    t,
+    `server_name: L2\ncluster { name: spoke, listen: "127.0.0.1:-1", routes: ["nats-route://127.0.0.1:${l1Cluster}"] }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${o.leafNodePort!}" } ] }\n`,
+  );
+  await routesUp(o, 1, 10_000);
+  await eventually(() => o.leafNodes.length === 1, "L2 is a leaf node of O", 10_000);
+  return { h, o: o as Server & { url: string }, l1, l2 };
+}
+
+async function client(t: TestContext, port: number): Promise<NatsConnection> {
+  const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false });
+  t.after(() => nc.close());
+  return nc;
+}
+
+/**
+ * Subscribes on `subPort`, publishes on `pubPort` until the interest has reached every server
+ * (and then a little longer, for the slower paths through the hubs), then counts: each message
+ * exactly once.
+ */
+async function exactlyOnce(t: TestContext, pubPort: number, subPort: number, subject: string): Promise<void> {
+  const sub = await client(t, subPort);
+  const pub = await client(t, pubPort);
+  let got = 0;
+  sub.subscribe(subject, { callback: () => void got++ });
+  await sub.flush();
+  for (const deadline = Date.now() + 10_000; got === 0; ) {
+    if (Date.now() > deadline) throw new Error(`nothing on ${subject}`);
+    pub.publish(subject, "probe");
+    await pub.flush();
+    await sleep(20);
+  }
+  // Interest through the hubs takes longer than over the spoke's own route: let it settle.
+  await sleep(1500);
+  got = 0;
+  for (let i = 0; i < 20; i++) pub.publish(subject, String(i));
+  await pub.flush();
+  await sleep(1000);
+  assert.equal(got, 20, `each of 20 messages once on ${subject}`);
+}
+
+describe("leaf node origin over routes (nats-server 2.9.10)", { skip, timeout: 90_000 }, () => {
+  it("announces lnoc in route INFO and CONNECT", async (t) => {
+    const node = await startNode(t);
+    const raw = await RawClient.connect(node.clusterPort);
+    t.after(() => raw.destroy());
+    await raw.waitFor(/^INFO \{.*\} \r\n/);
+    const info = JSON.parse(/^INFO (\{.*\}) \r\n/.exec(raw.text())![1]!) as Record<string, unknown>;
+    assert.equal(info["lnoc"], true);
+  });
+
+  it("a message from the spoke through nats-server's hub is not echoed to the spoke by ours (LMSG)", async (t) => {
+    const { l1, l2 } = await topology(t);
+    await exactlyOnce(t, l1.port, l2.port, "origin.l1.to.l2");
+  });
+
+  it("interest from the spoke through nats-server's hub is not told back to the spoke by ours (LS+)", async (t) => {
+    const { l1, l2 } = await topology(t);
+    await exactlyOnce(t, l2.port, l1.port, "origin.l2.to.l1");
+  });
+
+  it("two servers of one leaf node cluster on our hub: no echo from one to the other", async (t) => {
+    const o = createServer({ port: 0, host: "127.0.0.1", leafnodes: { port: 0 } });
+    t.after(() => o.close());
+    await o.listen();
+    const l1Cluster = await freePort();
+    const leaf = (name: string, cluster: string): string =>
+      `server_name: ${name}\ncluster { name: spoke, ${cluster} }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${o.leafNodePort!}" } ] }\n`;
+    const l1 = await ns(t, leaf("L1", `listen: "127.0.0.1:${l1Cluster}"`));
+    const l2 = await ns(t, leaf("L2", `listen: "127.0.0.1:-1", routes: ["nats-route://127.0.0.1:${l1Cluster}"]`));
+    await eventually(() => o.leafNodes.length === 2, "both leaf nodes", 10_000);
+    await exactlyOnce(t, l1.port, l2.port, "origin.leaf.to.leaf");
+    await exactlyOnce(t, Number(new URL(o.url!).port), l2.port, "origin.hub.to.leaf");
+  });
+
+  it("hub clients still get the spoke's messages and the spoke the hubs'", async (t) => {
+    const { h, o, l1, l2 } = await topology(t);
+    await exactlyOnce(t, l1.port, Number(new URL(o.url).port), "origin.l1.to.o");
+    await exactlyOnce(t, l2.port, h.port, "origin.l2.to.h");
+    await exactlyOnce(t, Number(new URL(o.url).port), l1.port, "origin.o.to.l1");
+    await exactlyOnce(t, h.port, l2.port, "origin.h.to.l2");
+  });
+});
