@@ -22,7 +22,8 @@ export function routeFromLink(
   const result = source.publisher.match(subject);
   const deliver = currentTrace() === undefined ? deliverOne : deliverOneTraced;
   // Routes among the subscribers take the message once, with the queue groups they got.
-  const mark = beginDelivery();
+  // Routes tell their peers which leaf node cluster this came from (LMSG): no echo into it.
+  const mark = beginDelivery(source.remoteCluster);
   // client.go processMsgResults: JetStream sends a message to an inbox with its stream subject
   // folded into the ack reply (`$JS.ACK.…@orders.1`); local subscribers get it unfolded, other
   // links get it as it came.

@@ -70,6 +70,8 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   #registered = false;
   #closed = false;
   #peerHeaders = true;
+  /** The peer takes LS+/LMSG (route.go `lnoc`, in its INFO or CONNECT). */
+  #peerLnoc = false;
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** Deliveries collect this route's targets while it is alive (router.ts). */
   readonly #unregisterCollecting = registerCollectingSink();
@@ -194,6 +196,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     this.#connectReceived = true;
     this.peerId = str("name");
     this.#peerHeaders = c["headers"] === true;
+    if (c["lnoc"] === true) this.#peerLnoc = true;
   }
 
   /** route.go processRouteInfo. */
@@ -230,6 +233,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     this.peerId = info.server_id;
     this.peerName = typeof info.server_name === "string" ? info.server_name : info.server_id;
     this.#peerHeaders = info.headers === true;
+    if (info["lnoc"] === true) this.#peerLnoc = true;
     this.peerClientUrls = Array.isArray(info.connect_urls) ? strings(info.connect_urls) : [];
     this.peerInfo = info;
     if (this.url === undefined && typeof info.host === "string" && typeof info.port === "number") {
@@ -345,8 +349,12 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   /** Route interest has no `max`. */
   maxReached(): void {}
 
-  /** `RMSG <account> <subject> [+ <reply> <queues…> | | <queues…> | <reply>] <size>` (client.go msgHeaderForRouteOrLeaf). */
-  sendCollected(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void {
+  /**
+   * `RMSG <account> <subject> [+ <reply> <queues…> | | <queues…> | <reply>] <size>` (client.go
+   * msgHeaderForRouteOrLeaf); from a leaf node cluster (`origin`) and to a peer that takes it,
+   * `LMSG <origin> <account> …`, which always has a header size (0 for none).
+   */
+  sendCollected(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number, origin: string): void {
     if (this.#closed) return;
     const trace = headerSize > 0 ? currentTrace() : undefined;
     if (trace !== undefined) {
@@ -360,7 +368,9 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       start += headerSize;
       headerSize = -1;
     }
-    const op = headerSize >= 0 ? "HMSG" : "RMSG";
+    const lmsg = origin !== "" && this.#peerLnoc;
+    if (lmsg && headerSize < 0) headerSize = 0;
+    const op = lmsg ? `LMSG ${origin}` : headerSize >= 0 ? "HMSG" : "RMSG";
     let prefix: Buffer;
     let tailReply = reply;
     if (queues.length > 0) {

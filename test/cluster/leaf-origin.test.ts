@@ -104,6 +104,56 @@ describe("leaf node origin over routes (nats-server 2.9.10)", { skip, timeout: 9
     await exactlyOnce(t, l2.port, l1.port, "origin.l2.to.l1");
   });
 
+  it("a message from the spoke through our hub reaches nats-server's hub as LMSG, not echoed to the spoke", async (t) => {
+    const { o, l1, l2 } = await topology(t);
+    // A hub client on O wants the subject too, so L2 sends its messages to O, and O routes
+    // them to H (where L1 wants them): H must learn they came from the spoke.
+    const hubSide = await client(t, Number(new URL(o.url).port));
+    let onHub = 0;
+    hubSide.subscribe("origin.l2.both", { callback: () => void onHub++ });
+    await hubSide.flush();
+    await exactlyOnce(t, l2.port, l1.port, "origin.l2.both");
+    assert.ok(onHub >= 20, `the hub client got them too: ${onHub}`);
+  });
+
+  it("sends LMSG only to a route peer that announced lnoc, RMSG to one that did not", async (t) => {
+    const o = createServer({ port: 0, host: "127.0.0.1", cluster: { name: "hub", port: 0 }, leafnodes: { port: 0 } });
+    t.after(() => o.close());
+    await o.listen();
+    const peer = async (id: string, lnoc: boolean): Promise<RawClient> => {
+      const raw = await RawClient.connect(o.clusterPort!);
+      t.after(() => raw.destroy());
+      await raw.waitFor(/^INFO \{.*\} \r\n/);
+      const extra = lnoc ? ',"lnoc":true' : "";
+      raw.send(
+        `CONNECT {"echo":true,"verbose":false,"pedantic":false,"headers":true,"name":"${id}","cluster":"hub"${extra}}\r\n` +
+          `INFO {"server_id":"${id}","host":"127.0.0.1","port":1,"headers":true,"cluster":"hub","proto":2${extra}}\r\nRS+ $G lmsg.x\r\nPING\r\n`,
+      );
+      await raw.waitFor("PONG\r\n");
+      return raw;
+    };
+    const withLnoc = await peer("NLNOCPEER000000000000000000000000000000000000000000000000", true);
+    const without = await peer("NOLNOCPEER00000000000000000000000000000000000000000000000", false);
+    await routesUp(o, 2);
+    const leaf = await ns(t, `server_name: L1\ncluster { name: spoke, listen: "127.0.0.1:-1" }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${o.leafNodePort!}" } ] }\n`);
+    await eventually(() => o.leafNodes.length === 1, "the leaf node", 10_000);
+    const pub = await client(t, leaf.port);
+    // Until the leaf node has heard of the routes' interest, its messages stay on its side.
+    for (const deadline = Date.now() + 10_000; !withLnoc.text().includes("lmsg.x"); ) {
+      if (Date.now() > deadline) throw new Error("no message from the leaf node crossed");
+      pub.publish("lmsg.x", "y");
+      await pub.flush();
+      await sleep(20);
+    }
+    await withLnoc.waitFor("LMSG spoke $G lmsg.x 0 1\r\ny\r\n");
+    await without.waitFor("RMSG $G lmsg.x 1\r\ny\r\n");
+    assert.equal(without.text().includes("LMSG"), false);
+    // A message from our own client has no origin: RMSG to both.
+    o.publish("lmsg.x", "z");
+    await withLnoc.waitFor("RMSG $G lmsg.x 1\r\nz\r\n");
+    await without.waitFor("RMSG $G lmsg.x 1\r\nz\r\n");
+  });
+
   it("two servers of one leaf node cluster on our hub: no echo from one to the other", async (t) => {
     const o = createServer({ port: 0, host: "127.0.0.1", leafnodes: { port: 0 } });
     t.after(() => o.close());
