@@ -285,7 +285,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** leafnode.go sendLeafConnect; the first PING measures the link. */
   #sendConnect(): void {
     const { remote, url } = this.#solicit!;
-    const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName);
+    const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName, this.#host.clusterName());
     this.#queue(Buffer.from(`CONNECT ${json}\r\nPING\r\n`, "utf8"));
     this.#conn.keepalive.pingSent();
     // The hub answers an auth failure with -ERR and a close; otherwise we are in.

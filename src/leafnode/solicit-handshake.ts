@@ -15,7 +15,7 @@ import type { ResolvedLeafRemote } from "./options.ts";
  * + `sig` (the nonce signed, base64url as nats-server expects); URL userinfo wins over
  * `user`/`password`; a user with no password is sent as a token too, as nats-server does.
  */
-export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: string, serverId: string, serverName: string): string {
+export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: string, serverId: string, serverName: string, cluster?: string): string {
   const connect: Record<string, unknown> = {
     version: SERVER_VERSION,
     server_id: serverId,
@@ -24,6 +24,9 @@ export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: str
     // server.go MsgTraceProto, as nats-server's leafConnectInfo: the hub may send us traced messages.
     protocol: MSG_TRACE_PROTO,
   };
+  // leafnode.go sendLeafConnect: a member of a cluster says which, so that the hub does not
+  // echo the cluster's messages and interest back into it through another of its members.
+  if (cluster !== undefined) connect["cluster"] = cluster;
   if (remote.nkeySeed !== undefined) {
     const kp = fromSeed(new TextEncoder().encode(remote.nkeySeed));
     const sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");

@@ -271,6 +271,8 @@ export class Server extends TypedEmitter<ServerEvents> {
               stats: this.#stats,
               serverId: this.id,
               serverName: this.#options.serverName ?? this.id,
+              // The routes may start after the first leaf CONNECT: the configured name until then.
+              clusterName: () => server.#routes?.clusterName ?? server.#options.cluster?.name,
               nextCid: () => server.#nextCid++,
               linkUp: (link) => server.#emitSafely("leafnode:connect", link),
               linkDown: (link, reason) => server.#emitSafely("leafnode:close", link, reason),

@@ -168,6 +168,36 @@ describe("leaf node origin over routes (nats-server 2.9.10)", { skip, timeout: 9
     await exactlyOnce(t, Number(new URL(o.url!).port), l2.port, "origin.hub.to.leaf");
   });
 
+  it("our nodes as a leaf node cluster of nats-server's hub cluster: each message once (CONNECT cluster)", async (t) => {
+    const [h1Cluster, h1Leaf, h2Leaf] = [await freePort(), await freePort(), await freePort()];
+    const h1 = await ns(t, `server_name: H1\ncluster { name: hub, listen: "127.0.0.1:${h1Cluster}" }\nleafnodes { listen: "127.0.0.1:${h1Leaf}" }\n`);
+    const h2 = await ns(
+      t,
+      `server_name: H2\ncluster { name: hub, listen: "127.0.0.1:-1", routes: ["nats-route://127.0.0.1:${h1Cluster}"] }\nleafnodes { listen: "127.0.0.1:${h2Leaf}" }\n`,
+    );
+    const spoke = async (name: string, hubLeaf: number, routes: string[]): Promise<Server & { url: string; clusterPort: number }> => {
+      const s = createServer({
+        port: 0,
+        host: "127.0.0.1",
+        serverName: name,
+        cluster: { name: "spoke", port: 0, routes },
+        leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hubLeaf}`] }] },
+      });
+      t.after(() => s.close());
+      await s.listen();
+      return s as Server & { url: string; clusterPort: number };
+    };
+    const s1 = await spoke("S1", h1Leaf, []);
+    const s2 = await spoke("S2", h2Leaf, [`nats-route://127.0.0.1:${s1.clusterPort}`]);
+    await routesUp(s2, 1, 10_000);
+    await eventually(() => s1.leafNodes.length === 1 && s2.leafNodes.length === 1, "both spokes on their hubs", 10_000);
+    const port = (s: { url: string }): number => Number(new URL(s.url).port);
+    await exactlyOnce(t, port(s1), port(s2), "spoke.s1.to.s2");
+    await exactlyOnce(t, port(s2), port(s1), "spoke.s2.to.s1");
+    await exactlyOnce(t, h1.port, port(s2), "spoke.h1.to.s2");
+    await exactlyOnce(t, port(s1), h2.port, "spoke.s1.to.h2");
+  });
+
   it("hub clients still get the spoke's messages and the spoke the hubs'", async (t) => {
     const { h, o, l1, l2 } = await topology(t);
     await exactlyOnce(t, l1.port, Number(new URL(o.url).port), "origin.l1.to.o");
