@@ -40,10 +40,17 @@ import { hubPermissions, leafConnectJson } from "./solicit-handshake.ts";
 /** Which end of the link we are. */
 export type LeafRole = "solicit" | "accept";
 
+/** nats-server's ErrLeafNodeHasSameClusterName text. */
+const SAME_CLUSTER_NAME = "remote leafnode has same cluster name";
+
 /** What a closed link tells its manager. */
 export interface LeafCloseInfo {
   readonly reason: string;
-  /** A loop was detected (either side): don't redial soon. */
+  /**
+   * A loop was detected (either side), or the hub refused our cluster name as its own: don't
+   * redial soon (30 s both, leafnode.go leafNodeReconnectDelayAfterLoopDetected and
+   * leafNodeReconnectDelayAfterClusterNameSame).
+   */
   readonly loop: boolean;
   /** The handshake completed at some point. */
   readonly established: boolean;
@@ -314,6 +321,12 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.peerId = str("server_id");
     this.peerName = str("name") || this.peerId;
     this.remoteCluster = str("cluster");
+    // leafnode.go processLeafNodeConnect: a spoke cluster named as ours would be ours.
+    const ours = this.#host.clusterName();
+    if (this.remoteCluster !== "" && this.remoteCluster === ours) {
+      this.#fail("Cluster Names Identical", SAME_CLUSTER_NAME);
+      return;
+    }
     this.#peerProto = typeof c["protocol"] === "number" ? c["protocol"] : 0;
     this.#peerHeaders = c["headers"] === true;
     const creds: ConnectCredentials = {
@@ -598,7 +611,10 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.#host.logger.error(`leafnode cid:${this.cid} - remote error: ${text}`);
     this.#host.remoteError(this, text);
     if (text.includes("Loop detected")) this.#loopDetected(false);
-    else if (text.includes("Authorization Violation") || text.includes("Authentication")) this.close("Authentication Failure");
+    else if (text.includes(SAME_CLUSTER_NAME)) {
+      this.#loop = true;
+      this.close("Cluster Names Identical");
+    } else if (text.includes("Authorization Violation") || text.includes("Authentication")) this.close("Authentication Failure");
   }
 
   /** leafnode.go handleLeafNodeLoop. */

@@ -198,6 +198,28 @@ describe("leaf node origin over routes (nats-server 2.9.10)", { skip, timeout: 9
     await exactlyOnce(t, port(s1), h2.port, "spoke.s1.to.h2");
   });
 
+  it("a leaf node cluster named as the hub's is refused, both ways (ErrLeafNodeHasSameClusterName)", async (t) => {
+    // nats-server as the spoke of our hub.
+    const o = createServer({ port: 0, host: "127.0.0.1", cluster: { name: "same", port: 0 }, leafnodes: { port: 0 } });
+    t.after(() => o.close());
+    await o.listen();
+    const spokeNs = await ns(t, `cluster { name: same, listen: "127.0.0.1:-1" }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${o.leafNodePort!}" } ] }\n`);
+    await eventually(() => spokeNs.log().includes("remote leafnode has same cluster name"), "nats-server told why", 10_000);
+    assert.equal(o.leafNodes.length, 0);
+    // Our node as the spoke of nats-server's hub.
+    const hubLeaf = await freePort();
+    await ns(t, `cluster { name: same, listen: "127.0.0.1:-1" }\nleafnodes { listen: "127.0.0.1:${hubLeaf}" }\n`);
+    const errors: string[] = [];
+    const spoke = createServer({ port: 0, host: "127.0.0.1", cluster: { name: "same", port: 0 }, leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hubLeaf}`] }] } });
+    spoke.on("leafnode:error", (_link, text) => void errors.push(text));
+    t.after(() => spoke.close());
+    await spoke.listen();
+    await eventually(() => errors.some((e) => e.includes("remote leafnode has same cluster name")), "the hub's refusal", 10_000);
+    await sleep(1500);
+    assert.equal(spoke.leafNodes.length, 0);
+    assert.equal(errors.length, 1, "not redialed at once (30 s, as nats-server)");
+  });
+
   it("hub clients still get the spoke's messages and the spoke the hubs'", async (t) => {
     const { h, o, l1, l2 } = await topology(t);
     await exactlyOnce(t, l1.port, Number(new URL(o.url).port), "origin.l1.to.o");
