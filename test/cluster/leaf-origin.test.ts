@@ -220,6 +220,27 @@ describe("leaf node origin over routes (nats-server 2.9.10)", { skip, timeout: 9
     assert.equal(errors.length, 1, "not redialed at once (30 s, as nats-server)");
   });
 
+  it("all embedded: our hub cluster and our spoke cluster, each message once", async (t) => {
+    const node = async (name: string, cluster: { name: string; routes?: string[] }, leafnodes: NonNullable<Parameters<typeof createServer>[0]>["leafnodes"]) => {
+      const s = createServer({ port: 0, host: "127.0.0.1", serverName: name, cluster: { port: 0, ...cluster }, leafnodes });
+      t.after(() => s.close());
+      await s.listen();
+      return s as Server & { url: string; clusterPort: number; leafNodePort: number };
+    };
+    const h1 = await node("H1", { name: "hub" }, { port: 0 });
+    const h2 = await node("H2", { name: "hub", routes: [`nats-route://127.0.0.1:${h1.clusterPort}`] }, { port: 0 });
+    await routesUp(h2, 1);
+    const s1 = await node("S1", { name: "spoke" }, { remotes: [{ urls: [`nats-leaf://127.0.0.1:${h1.leafNodePort}`] }] });
+    const s2 = await node("S2", { name: "spoke", routes: [`nats-route://127.0.0.1:${s1.clusterPort}`] }, { remotes: [{ urls: [`nats-leaf://127.0.0.1:${h2.leafNodePort}`] }] });
+    await routesUp(s2, 1);
+    await eventually(() => h1.leafNodes.length === 1 && h2.leafNodes.length === 1, "both spokes on their hubs", 10_000);
+    const port = (s: { url: string }): number => Number(new URL(s.url).port);
+    await exactlyOnce(t, port(s1), port(s2), "emb.s1.to.s2");
+    await exactlyOnce(t, port(s2), port(s1), "emb.s2.to.s1");
+    await exactlyOnce(t, port(h1), port(s2), "emb.h1.to.s2");
+    await exactlyOnce(t, port(s1), port(h2), "emb.s1.to.h2");
+  });
+
   it("hub clients still get the spoke's messages and the spoke the hubs'", async (t) => {
     const { h, o, l1, l2 } = await topology(t);
     await exactlyOnce(t, l1.port, Number(new URL(o.url).port), "origin.l1.to.o");
