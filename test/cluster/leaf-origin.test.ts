@@ -84,7 +84,7 @@ async function exactlyOnce(t: TestContext, pubPort: number, subPort: number, sub
   assert.equal(got, 20, `each of 20 messages once on ${subject}`);
 }
 
-describe("leaf node origin over routes (nats-server 2.9.10)", { skip, timeout: 90_000 }, () => {
+describe("leaf node origin over routes (nats-server 2.9.10)", { skip, timeout: 180_000 }, () => {
   it("announces lnoc in route INFO and CONNECT", async (t) => {
     const node = await startNode(t);
     const raw = await RawClient.connect(node.clusterPort);
