@@ -32,6 +32,7 @@ Cluster Options:
         --cluster <cluster-url>      Cluster URL for solicited routes (nats://[user:pass@]host:port)
         --cluster_name <string>      Cluster Name, if not set one will be dynamically generated
         --no_advertise <bool>        Do not advertise known cluster information to clients
+        --cluster_advertise <str>    Cluster URL to advertise to other servers
 
 JetStream Options:
     -js, --jetstream                 Enable JetStream
@@ -95,6 +96,7 @@ const Target = {
   ClusterName: "clusterName",
   Routes: "routes",
   NoAdvertise: "noAdvertise",
+  ClusterAdvertise: "clusterAdvertise",
 } as const;
 type TargetValue = (typeof Target)[keyof typeof Target];
 
@@ -154,6 +156,7 @@ const FLAGS: ReadonlyMap<string, FlagSpec> = new Map([
   ["cluster_name", text(Target.ClusterName)],
   ["routes", text(Target.Routes)],
   ["no_advertise", flag(Target.NoAdvertise)],
+  ["cluster_advertise", text(Target.ClusterAdvertise)],
 ]);
 
 /** What the flags set, and only that: a flag not given leaves the file's value in place. */
@@ -176,7 +179,7 @@ export interface CliFlags {
   readonly jetstream?: boolean;
   /** `-sd`: the store directory, over the file's `store_dir`. */
   readonly storeDir?: string;
-  /** `--cluster`, `--cluster_name`, `--routes`, `--no_advertise`: each over the file's `cluster` field. */
+  /** `--cluster`, `--cluster_name`, `--routes`, `--no_advertise`, `--cluster_advertise`: each over the file's `cluster` field. */
   readonly cluster?: Partial<NonNullable<ServerOptions["cluster"]>>;
 }
 
@@ -333,6 +336,9 @@ export function parseCommandLine(argv: readonly string[]): CliRequest {
       case Target.ClusterName:
         (cluster ??= {}).name = value;
         break;
+      case Target.ClusterAdvertise:
+        (cluster ??= {}).advertise = value;
+        break;
       case Target.Routes:
         (cluster ??= {}).routes = value
           .split(",")
@@ -376,7 +382,7 @@ export function resolveSettings(flags: CliFlags, config?: Pick<MappedConfig, "op
   if (flags.noHttps === true) delete options.https;
   if (flags.cluster !== undefined) {
     const merged = { ...config?.options.cluster, ...flags.cluster };
-    if (merged.port === undefined) throw new Error("--routes, --cluster_name and --no_advertise need --cluster (the route listen URL) or a cluster block");
+    if (merged.port === undefined) throw new Error("--routes, --cluster_name, --no_advertise and --cluster_advertise need --cluster (the route listen URL) or a cluster block");
     options.cluster = { ...merged, port: merged.port };
   }
   const jetstream = jetStreamFromFlags(flags, config?.options.jetstream);

@@ -1,8 +1,10 @@
 /**
  * The `cluster { }` block (opts.go parseCluster) mapped onto the `cluster` option: `name`,
  * `listen`/`host`/`port`, `routes`, `authorization { user, password, timeout }`,
- * `no_advertise`, `connect_retries`, `tls`, `permissions { import, export }`. Keys for what we do not have yet (pools,
- * compression, advertise) are warnings.
+ * `no_advertise`, `advertise` (or `cluster_advertise`), `connect_retries`, `tls`,
+ * `permissions { import, export }`, and `pool_size` (routes are never pooled: -1 is taken as
+ * it is, any other size with a warning). Keys for what we do not have yet (pinned accounts,
+ * compression) are warnings.
  */
 import type { ClusterOptions } from "../route/options.ts";
 import { boolean, collect, integer, nested, nonEmptyString, problem, secondsOrDuration, wrongType } from "./checks.ts";
@@ -11,9 +13,6 @@ import { subjectPermission, tlsBlock } from "./security.ts";
 import { formatPosition, type ConfigEntry, type ConfigValue } from "./value.ts";
 
 const CLUSTER_IGNORED = new Set([
-  "advertise",
-  "cluster_advertise",
-  "pool_size",
   "accounts",
   "compression",
   "ping_interval",
@@ -55,9 +54,26 @@ export function clusterBlock(entry: ConfigEntry, warnings: string[]): ClusterOpt
         case "no_advertise":
           out.noAdvertise = boolean(at);
           return;
+        // opts.go parseCluster: both spellings set Cluster.Advertise.
+        case "advertise":
+        case "cluster_advertise":
+          out.advertise = nonEmptyString(at);
+          return;
         case "connect_retries":
           out.connectRetries = integer(at);
           return;
+        case "pool_size": {
+          // Our routes are never pooled: one route per peer carries every account, which is
+          // what nats-server's pool_size -1 means (and what a 2.10+ peer falls back to with a
+          // server whose INFO has no route_pool_size). Any other size is taken, and said so.
+          const size = integer(at);
+          if (size !== -1) {
+            warnings.push(
+              `${formatPosition(at.keyPos)}: "pool_size" ${size} in "cluster": routes are not pooled here, one route per server carries every account (as pool_size: -1); ignored`,
+            );
+          }
+          return;
+        }
         case "authorization":
           out.authorization = authorization(at);
           return;

@@ -296,7 +296,8 @@ function deliverOutsideTrace(sub: Subscription, subject: string, reply: string, 
  * collected frame once the message's delivery is over.
  */
 export interface CollectingSink extends MessageSink {
-  sendCollected(scope: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void;
+  /** `origin`: the leaf node cluster the message came from ("" when none), see {@link beginDelivery}. */
+  sendCollected(scope: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number, origin: string): void;
 }
 
 interface Target {
@@ -309,6 +310,7 @@ interface Target {
   data: Payload;
   start: number;
   end: number;
+  origin: string;
 }
 
 const NO_QUEUES: readonly string[] = [];
@@ -336,25 +338,33 @@ let scopeStart = 0;
 /**
  * Opens a delivery whose collecting targets are sent by {@link endDelivery}; `deliverTo` does it
  * itself, an entry point that calls {@link deliverOne} directly (a message from a link) does it
- * around its deliveries. Returns the mark to end with.
+ * around its deliveries. Returns the mark to end with. `origin` names the leaf node cluster a
+ * message from a leaf link came from: routes tell their peers (route.go LMSG). A delivery
+ * nested in this one (a subscriber publishing from its callback) opens its own, with none.
  */
-export function beginDelivery(): number {
+export function beginDelivery(origin = ""): number {
   outerStarts.push(scopeStart);
+  outerOrigins.push(deliveryOrigin);
+  deliveryOrigin = origin;
   scopeStart = targets.length;
   return scopeStart;
 }
 /** The enclosing deliveries' starts (empty: no delivery in progress). */
 const outerStarts: number[] = [];
+/** The innermost delivery's origin, and the enclosing ones'. */
+let deliveryOrigin = "";
+const outerOrigins: string[] = [];
 
 /** Sends what the delivery opened at `mark` collected, and returns to the enclosing one. */
 export function endDelivery(mark: number): void {
   scopeStart = outerStarts.pop() ?? 0;
+  deliveryOrigin = outerOrigins.pop() ?? "";
   if (targets.length > mark) sendTargets(mark);
 }
 
 function sendTargets(mark: number): void {
   const mine = targets.splice(mark);
-  for (const t of mine) t.sink.sendCollected(t.scope, t.subject, t.reply, t.queues.length === 0 ? NO_QUEUES : t.queues, t.headerSize, t.data, t.start, t.end);
+  for (const t of mine) t.sink.sendCollected(t.scope, t.subject, t.reply, t.queues.length === 0 ? NO_QUEUES : t.queues, t.headerSize, t.data, t.start, t.end, t.origin);
 }
 
 /**
@@ -364,7 +374,7 @@ function sendTargets(mark: number): void {
  */
 export function collectTarget(sink: CollectingSink, scope: string, queue: string | undefined, subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): void {
   if (outerStarts.length === 0) {
-    sink.sendCollected(scope, subject, reply, queue === undefined ? NO_QUEUES : [queue], headerSize, data, start, end);
+    sink.sendCollected(scope, subject, reply, queue === undefined ? NO_QUEUES : [queue], headerSize, data, start, end, "");
     return;
   }
   for (let i = scopeStart; i < targets.length; i++) {
@@ -374,5 +384,5 @@ export function collectTarget(sink: CollectingSink, scope: string, queue: string
       return;
     }
   }
-  targets.push({ sink, scope, subject, reply, queues: queue === undefined ? [] : [queue], headerSize, data, start, end });
+  targets.push({ sink, scope, subject, reply, queues: queue === undefined ? [] : [queue], headerSize, data, start, end, origin: deliveryOrigin });
 }

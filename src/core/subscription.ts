@@ -83,6 +83,12 @@ export class Subscription implements SublistEntry {
   /** A wildcard subscription overlapping its owner's deny list: check each delivery. */
   denyCheck = false;
   /**
+   * A route's interest that a peer announced with `LS+`: the leaf node cluster it comes from
+   * (route.go processRemoteSub). Never told to leaf links of that same cluster, which have it
+   * already (leafnode.go initLeafNodeSmapAndSendSubs).
+   */
+  origin: string | undefined = undefined;
+  /**
    * `MSG <subject> <sid> ` / `HMSG <subject> <sid> ` for the last subject delivered: a literal
    * subscription always hits, a wildcard one while the same subject repeats. Saves building and
    * encoding the control line once per message per subscriber.

@@ -42,10 +42,17 @@ import { hubPermissions, leafConnectJson } from "./solicit-handshake.ts";
 /** Which end of the link we are. */
 export type LeafRole = "solicit" | "accept";
 
+/** nats-server's ErrLeafNodeHasSameClusterName text. */
+const SAME_CLUSTER_NAME = "remote leafnode has same cluster name";
+
 /** What a closed link tells its manager. */
 export interface LeafCloseInfo {
   readonly reason: string;
-  /** A loop was detected (either side): don't redial soon. */
+  /**
+   * A loop was detected (either side), or the hub refused our cluster name as its own: don't
+   * redial soon (30 s both, leafnode.go leafNodeReconnectDelayAfterLoopDetected and
+   * leafNodeReconnectDelayAfterClusterNameSame).
+   */
   readonly loop: boolean;
   /** The handshake completed at some point. */
   readonly established: boolean;
@@ -77,6 +84,12 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** The peer's server id and name, from its INFO (solicit) or CONNECT (accept). */
   peerId = "";
   peerName = "";
+  /**
+   * The cluster the peer server belongs to ("" when it is in none): from the spoke's CONNECT
+   * or the hub's INFO (leafnode.go remoteCluster). Messages and interest from a leaf node
+   * cluster are not echoed back to it through another of its servers.
+   */
+  remoteCluster = "";
   /** Hub URLs the peer advertised (`leafnode_urls`), for reconnecting elsewhere. */
   advertisedUrls: readonly string[] = [];
   inMsgs = 0;
@@ -273,6 +286,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     }
     this.peerId = typeof info["server_id"] === "string" ? info["server_id"] : "";
     this.peerName = typeof info["server_name"] === "string" ? info["server_name"] : this.peerId;
+    this.remoteCluster = typeof info["cluster"] === "string" ? info["cluster"] : "";
     this.#peerHeaders = info["headers"] === true;
     this.#peerProto = typeof info["proto"] === "number" ? info["proto"] : 0;
     this.#nonce = typeof info["nonce"] === "string" ? info["nonce"] : undefined;
@@ -304,7 +318,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
   /** leafnode.go sendLeafConnect; the first PING measures the link. */
   #sendConnect(): void {
     const { remote, url } = this.#solicit!;
-    const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName, this.#account.name);
+    const json = leafConnectJson(remote, url, this.#nonce ?? "", this.#host.serverId, this.#host.serverName, this.#account.name, this.#host.clusterName());
     this.#queue(Buffer.from(`CONNECT ${json}\r\nPING\r\n`, "utf8"));
     this.#conn.keepalive.pingSent();
     // The hub answers an auth failure with -ERR and a close; otherwise we are in.
@@ -332,6 +346,13 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     const str = (k: string): string => (typeof c[k] === "string" ? (c[k] as string) : "");
     this.peerId = str("server_id");
     this.peerName = str("name") || this.peerId;
+    this.remoteCluster = str("cluster");
+    // leafnode.go processLeafNodeConnect: a spoke cluster named as ours would be ours.
+    const ours = this.#host.clusterName();
+    if (this.remoteCluster !== "" && this.remoteCluster === ours) {
+      this.#fail("Cluster Names Identical", SAME_CLUSTER_NAME);
+      return;
+    }
     this.#peerProto = typeof c["protocol"] === "number" ? c["protocol"] : 0;
     this.#peerHeaders = c["headers"] === true;
     const creds: ConnectCredentials = {
@@ -654,7 +675,10 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
     this.#host.logger.error(`leafnode cid:${this.cid} - remote error: ${text}`);
     this.#host.remoteError(this, text);
     if (text.includes("Loop detected")) this.#loopDetected(false);
-    else if (text.includes("Authorization Violation") || text.includes("Authentication")) this.close("Authentication Failure");
+    else if (text.includes(SAME_CLUSTER_NAME)) {
+      this.#loop = true;
+      this.close("Cluster Names Identical");
+    } else if (text.includes("Authorization Violation") || text.includes("Authentication")) this.close("Authentication Failure");
   }
 
   /** leafnode.go handleLeafNodeLoop. */

@@ -49,6 +49,12 @@ export interface LeafNodesHost {
   readonly stats: TrafficStats;
   readonly serverId: string;
   readonly serverName: string;
+  /**
+   * The cluster this server is a member of (undefined: none), named in our CONNECT and hub INFO
+   * so that the other side keeps a leaf node cluster's messages from echoing back into it
+   * (leafnode.go sendLeafConnect, remoteCluster).
+   */
+  clusterName(): string | undefined;
   nextCid(): number;
   /** Events: a link is up, a link went down, a peer reported an error. */
   linkUp(info: LeafLinkInfo): void;
@@ -134,6 +140,7 @@ export class LeafNodes {
       stats: host.stats,
       serverId: host.serverId,
       serverName: host.serverName,
+      clusterName: () => host.clusterName(),
       lds: this.lds,
       handshakeTimeout: HANDSHAKE_TIMEOUT,
       isLink: (sink: MessageSink): sink is LeafLink => sink.kind === SinkKind.leaf,
@@ -241,6 +248,14 @@ export class LeafNodes {
   #advertises(link: LeafLink, sub: Subscription): boolean {
     const sink = sub.sink;
     if (sink === link) return false;
+    // leafnode.go: interest from a leaf node cluster (a route's LS+, or another link of that
+    // cluster) is not told to that cluster again: it has it through its own routes.
+    const origin = sub.origin ?? (sink.kind === SinkKind.leaf ? (sink as LeafLink).remoteCluster : "");
+    if (origin !== "" && origin === link.remoteCluster) return false;
+    // leafnode.go initLeafNodeSmapAndSendSubs, updateSmap: a spoke tells its hub only about
+    // local interest, never its routes' (each member of a leaf node cluster has its own link;
+    // telling the hub a route's interest too would bring the message twice).
+    if (sink.kind === SinkKind.route) return link.role === "accept";
     if (sink.kind !== SinkKind.leaf) return true;
     if (sub.subject.startsWith(LDS_PREFIX)) return true;
     // A hub hears of our own leaf nodes' interest, never of another hub's.
@@ -358,6 +373,7 @@ export class LeafNodes {
     const o = this.#host.options;
     const host = this.#config.listen?.host ?? o.host;
     const port = this.#port ?? 0;
+    const cluster = this.#host.clusterName();
     return JSON.stringify({
       server_id: this.#host.serverId,
       server_name: this.#host.serverName,
@@ -375,6 +391,7 @@ export class LeafNodes {
       ...(nonce !== undefined && { nonce }),
       info_on_connect: true,
       leafnode_urls: [`${host}:${port}`],
+      ...(cluster !== undefined && { cluster }),
     });
   }
 

@@ -21,6 +21,8 @@ export interface LinkHost {
   readonly stats: TrafficStats;
   readonly serverId: string;
   readonly serverName: string;
+  /** The cluster this server is a member of, if any (our CONNECT's `cluster`). */
+  clusterName(): string | undefined;
   /** This server's loop detection subject (`$LDS.<random>`). */
   readonly lds: string;
   /** Milliseconds a link has to finish its handshake. */

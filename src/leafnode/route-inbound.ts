@@ -22,7 +22,8 @@ export function routeFromLink(
   const result = source.publisher.match(subject);
   const deliver = currentTrace() === undefined ? deliverOne : deliverOneTraced;
   // Routes among the subscribers take the message once, with the queue groups they got.
-  const mark = beginDelivery();
+  // Routes tell their peers which leaf node cluster this came from (LMSG): no echo into it.
+  const mark = beginDelivery(source.remoteCluster);
   // client.go processMsgResults: JetStream sends a message to an inbox with its stream subject
   // folded into the ack reply (`$JS.ACK.…@orders.1`); local subscribers get it unfolded, other
   // links get it as it came.
@@ -38,6 +39,8 @@ export function routeFromLink(
     const sink = sub.sink;
     if (sink === source) continue;
     if (sink.kind === SinkKind.leaf) {
+      // client.go processMsgResults: never to another link of the source's leaf node cluster.
+      if (sameCluster(source, sink as LeafLink)) continue;
       forwards ??= new Map();
       if (!forwards.has(sink as LeafLink)) forwards.set(sink as LeafLink, []);
       continue;
@@ -64,13 +67,18 @@ export function routeFromLink(
   endDelivery(mark);
 }
 
+/** Both links lead to servers of one leaf node cluster (leaf to leaf, no echo). */
+function sameCluster(source: LeafLink, other: LeafLink): boolean {
+  return source.remoteCluster !== "" && source.remoteCluster === other.remoteCluster;
+}
+
 /** A random link (other than `source`) among the members of `group`, or undefined. */
 function pickLink(group: readonly Subscription[], source: LeafLink): LeafLink | undefined {
   const n = group.length;
   const first = n === 1 ? 0 : Math.floor(Math.random() * n);
   for (let k = 0; k < n; k++) {
     const sink = group[(first + k) % n]!.sink;
-    if (sink.kind === SinkKind.leaf && sink !== source) return sink as LeafLink;
+    if (sink.kind === SinkKind.leaf && sink !== source && !sameCluster(source, sink as LeafLink)) return sink as LeafLink;
   }
   return undefined;
 }

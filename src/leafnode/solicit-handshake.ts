@@ -16,7 +16,7 @@ import type { ResolvedLeafRemote } from "./options.ts";
  * account the link binds; URL userinfo wins over
  * `user`/`password`; a user with no password is sent as a token too, as nats-server does.
  */
-export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: string, serverId: string, serverName: string, account: string): string {
+export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: string, serverId: string, serverName: string, account: string, cluster?: string): string {
   const connect: Record<string, unknown> = {
     version: SERVER_VERSION,
     server_id: serverId,
@@ -27,6 +27,9 @@ export function leafConnectJson(remote: ResolvedLeafRemote, url: URL, nonce: str
     // leafConnectInfo RemoteAccount: tells the hub which of our accounts the link binds.
     remote_account: account,
   };
+  // leafnode.go sendLeafConnect: a member of a cluster says which, so that the hub does not
+  // echo the cluster's messages and interest back into it through another of its members.
+  if (cluster !== undefined) connect["cluster"] = cluster;
   if (remote.nkeySeed !== undefined) {
     const kp = fromSeed(new TextEncoder().encode(remote.nkeySeed));
     const sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");

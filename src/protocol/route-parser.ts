@@ -1,7 +1,9 @@
 /**
  * Incremental parser for the route protocol (kind ROUTER in nats-server's `server/parser.go`):
- * INFO, CONNECT, PING, PONG, +OK, -ERR, `RS+`/`RS-` (interest, with the account first) and
- * `RMSG`/`HMSG` (messages, with the account first and the queue groups they are for).
+ * INFO, CONNECT, PING, PONG, +OK, -ERR, `RS+`/`RS-` (interest, with the account first),
+ * `RMSG`/`HMSG` (messages, with the account first and the queue groups they are for), and
+ * their leaf-origin forms `LS+`/`LS-`/`LMSG`, which a peer sends once we announce `lnoc`: the
+ * name of the leaf node cluster the interest or message came from goes first.
  *
  * Routes carry few ops per message compared with clients, so the control line is found with
  * one scan for LF, bounded by the control-line limit as it is carried across reads, and then
@@ -19,16 +21,20 @@ export interface RouteProtocolHandler {
   onPong(): void;
   onOk(): void;
   onErr(text: string): void;
-  /** `RS+ <account> <subject>[ <queue> <weight>]`. */
-  onRouteSub(account: string, subject: string, queue: string | undefined, weight: number): void;
-  /** `RS- <account> <subject>[ <queue>]`. */
+  /**
+   * `RS+ <account> <subject>[ <queue> <weight>]`, or `LS+ <origin> <account> …` with the leaf
+   * node cluster the interest comes from (`origin`, "" for RS+).
+   */
+  onRouteSub(account: string, subject: string, queue: string | undefined, weight: number, origin: string): void;
+  /** `RS- <account> <subject>[ <queue>]` (and `LS-`, the same arguments from a peer without `lnocu`). */
   onRouteUnsub(account: string, subject: string, queue: string | undefined): void;
   /**
    * `RMSG`/`HMSG`: `queues` is empty when the message names none (then no queue group takes
    * it); `headerSize` is -1 for RMSG. The payload is `data[start, end)`, possibly the read
-   * chunk itself: copy the region to keep it past this call.
+   * chunk itself: copy the region to keep it past this call. `origin` is the leaf node cluster
+   * an `LMSG` came from ("" for RMSG/HMSG); an LMSG always has header sizes (0: no headers).
    */
-  onRouteMsg(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void;
+  onRouteMsg(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number, origin: string): void;
 }
 
 export interface RouteParserLimits {
@@ -51,6 +57,7 @@ export class RouteParser {
   #line: Buffer[] = [];
   #lineLen = 0;
   /** The message whose payload is being read. */
+  #origin = "";
   #account = "";
   #subject = "";
   #reply = "";
@@ -130,7 +137,7 @@ export class RouteParser {
   }
 
   #deliver(data: Buffer, start: number, end: number): void {
-    this.#handler.onRouteMsg(this.#account, this.#subject, this.#reply, this.#queues, this.#headerSize, data, start, end);
+    this.#handler.onRouteMsg(this.#account, this.#subject, this.#reply, this.#queues, this.#headerSize, data, start, end, this.#origin);
   }
 
   /** One control line (without CRLF). */
@@ -161,25 +168,35 @@ export class RouteParser {
         h.onConnect(rest);
         return ParseError.None;
       case "RS+":
-        return this.#sub(rest);
+        return this.#sub(rest, false);
+      case "LS+":
+        return this.#sub(rest, true);
       case "RS-":
+      case "LS-":
         return this.#unsub(rest);
       case "RMSG":
-        return this.#msg(rest, false);
+        return this.#msg(rest, false, false);
       case "HMSG":
-        return this.#msg(rest, true);
+        return this.#msg(rest, true, false);
+      case "LMSG":
+        return this.#msg(rest, true, true);
       default:
         return ParseError.UnknownOperation;
     }
   }
 
-  /** route.go processRemoteSub: `<account> <subject>` or `<account> <subject> <queue> <weight>`. */
-  #sub(rest: string): ParseErrorCode {
-    const a = rest.split(FIELDS).filter((f) => f !== "");
-    if (a.length === 2) this.#handler.onRouteSub(a[0]!, a[1]!, undefined, 0);
+  /**
+   * route.go processRemoteSub: `<account> <subject>` or `<account> <subject> <queue> <weight>`,
+   * after `<origin>` for LS+.
+   */
+  #sub(rest: string, hasOrigin: boolean): ParseErrorCode {
+    const all = rest.split(FIELDS).filter((f) => f !== "");
+    const origin = hasOrigin ? (all[0] ?? "") : "";
+    const a = hasOrigin ? all.slice(1) : all;
+    if (a.length === 2) this.#handler.onRouteSub(a[0]!, a[1]!, undefined, 0, origin);
     else if (a.length === 4) {
       const w = Number.parseInt(a[3]!, 10);
-      this.#handler.onRouteSub(a[0]!, a[1]!, a[2]!, Number.isFinite(w) && w > 0 ? w : 1);
+      this.#handler.onRouteSub(a[0]!, a[1]!, a[2]!, Number.isFinite(w) && w > 0 ? w : 1, origin);
     } else return ParseError.BadArguments;
     return ParseError.None;
   }
@@ -195,10 +212,13 @@ export class RouteParser {
   /**
    * route.go processRoutedMsgArgs / processRoutedHeaderMsgArgs:
    * `<account> <subject> [<reply>] [<hdr>] <size>`, or with queue groups
-   * `<account> <subject> + <reply> <queues…> [<hdr>] <size>` / `<account> <subject> | <queues…> [<hdr>] <size>`.
+   * `<account> <subject> + <reply> <queues…> [<hdr>] <size>` / `<account> <subject> | <queues…> [<hdr>] <size>`;
+   * processRoutedOriginClusterMsgArgs: LMSG is `<origin>` and then HMSG's arguments.
    */
-  #msg(rest: string, headers: boolean): ParseErrorCode {
-    const a = rest.split(FIELDS).filter((f) => f !== "");
+  #msg(rest: string, headers: boolean, hasOrigin: boolean): ParseErrorCode {
+    const all = rest.split(FIELDS).filter((f) => f !== "");
+    if (hasOrigin && all.length === 0) return ParseError.BadArguments;
+    const a = hasOrigin ? all.slice(1) : all;
     const sizes = headers ? 2 : 1;
     if (a.length < 2 + sizes) return ParseError.BadArguments;
     let reply = "";
@@ -218,6 +238,7 @@ export class RouteParser {
     const hdr = headers ? parseDecimal(a[a.length - 2]!) : -1;
     if (size < 0 || (headers && (hdr < 0 || hdr > size))) return ParseError.BadArguments;
     if (size > this.#limits.maxPayload) return ParseError.PayloadTooLarge;
+    this.#origin = hasOrigin ? all[0]! : "";
     this.#account = a[0]!;
     this.#subject = a[1]!;
     this.#reply = reply;

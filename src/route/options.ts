@@ -31,6 +31,14 @@ export interface ClusterOptions {
   /** Don't tell clients about the other members' client URLs (INFO `connect_urls`). */
   noAdvertise?: boolean;
   /**
+   * `host[:port]` the other members dial to reach this server (nats-server `cluster.advertise`,
+   * `--cluster_advertise`): our route INFO carries it as `host`, `port` and `ip`, and they gossip
+   * it to the members that join later. Without a port (or with 0 or -1) the route port is
+   * used. For a server behind NAT, a proxy or a port mapping; the route port still listens where
+   * `host`/`port` say.
+   */
+  advertise?: string;
+  /**
    * Attempts to reach a configured route before giving up (nats-server `connect_retries`);
    * 0, the default, retries for ever.
    */
@@ -62,6 +70,8 @@ export interface ResolvedCluster {
   readonly port: number;
   readonly routes: readonly URL[];
   readonly noAdvertise: boolean;
+  /** `cluster.advertise`, split; `port` undefined means the route port. */
+  readonly advertise: { readonly host: string; readonly port: number | undefined } | undefined;
   readonly connectRetries: number;
   readonly authorization: { readonly user: string; readonly password: string; readonly timeout: number } | undefined;
   /** Route permissions, checked; undefined when they restrict nothing. */
@@ -117,12 +127,32 @@ export function resolveCluster(cluster: ClusterOptions | undefined): ResolvedClu
     port,
     routes,
     noAdvertise: cluster.noAdvertise === true,
+    advertise: cluster.advertise === undefined ? undefined : parseAdvertise(cluster.advertise),
     connectRetries: retries,
     authorization:
       auth === undefined ? undefined : { user: auth.user, password: auth.password, timeout: auth.timeout !== undefined ? auth.timeout * 1000 : ROUTE_AUTH_TIMEOUT },
     tls,
     permissions: resolvePermissions(cluster.permissions),
   };
+}
+
+/**
+ * `host`, `host:port` or `[v6]:port`, as nats-server's parseHostPort (util.go): a missing port,
+ * 0 or -1 means the route port; a bare IPv6 address is refused there too ("too many colons").
+ * Checked at createServer(), where nats-server fails only once it starts routing (route.go
+ * setRouteInfoHostPortAndIP).
+ */
+function parseAdvertise(text: unknown): { host: string; port: number | undefined } {
+  if (typeof text !== "string" || text.trim() === "") throw new InvalidOptionError("cluster.advertise", "must be a non-empty host or host:port");
+  const value = text.trim();
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(-?\d+))?$/.exec(value);
+  const host = m?.[1] ?? m?.[2];
+  if (m === null || host === undefined || host === "" || /\s|\/|@/.test(host)) {
+    throw new InvalidOptionError("cluster.advertise", `${JSON.stringify(text)} is not a host or host:port`);
+  }
+  const port = m[3] === undefined || m[3] === "" ? undefined : Number(m[3]);
+  if (port !== undefined && (port < -1 || port > 65535)) throw new InvalidOptionError("cluster.advertise", `port must be from -1 to 65535, got ${port}`);
+  return { host, port: port === undefined || port <= 0 ? undefined : port };
 }
 
 function resolvePermissions(p: ClusterOptions["permissions"]): ClusterOptions["permissions"] {

@@ -26,6 +26,13 @@ export interface RouteInfo {
   /** `nats-route://host:port/`: where to dial the server this INFO describes (gossip). */
   ip?: string;
   ldm?: boolean;
+  /**
+   * 2.10+ route pooling (route.go): the size of the sender's pool, the index of this connection
+   * in it, and the account a dedicated ("pinned") route is for. We send none of them.
+   */
+  route_pool_size?: number;
+  route_pool_idx?: number;
+  route_account?: string;
   [key: string]: unknown;
 }
 
@@ -62,7 +69,10 @@ export interface RouteHost {
   readonly traceServer: TraceServer;
   /** An account by name; undefined when we have none by that name. */
   account(name: string): Account | undefined;
-  /** A message from the peer, for local subscribers and leaf links (never another route). */
+  /**
+   * A message from the peer, for local subscribers and leaf links (never another route);
+   * `origin` is the leaf node cluster of an LMSG ("" otherwise).
+   */
   routeInbound(
     source: RouteLink,
     publisher: PublisherCache,
@@ -73,6 +83,7 @@ export interface RouteHost {
     data: Buffer,
     start: number,
     end: number,
+    origin: string,
   ): void;
   slowConsumer(link: RouteLink, reason: CloseReasonText): void;
   closed(link: RouteLink, reason: string): void;

@@ -9,8 +9,11 @@ import { beginDelivery, currentTrace, deliverOne, deliverOneTraced, endDelivery 
 import { jsAckDeliverIndex } from "../subjects/js-ack-reply.ts";
 import { SinkKind, type MessageSink, type Subscription } from "../core/subscription.ts";
 
-/** Whether a leaf link's sink may receive a routed message (client.go: hub-side leaf links only). */
-export type RoutedLeafFilter = (sink: MessageSink) => boolean;
+/**
+ * Whether a leaf link's sink may receive a routed message (client.go: hub-side leaf links
+ * only, and not those of the leaf node cluster an LMSG came from: `origin`, "" for none).
+ */
+export type RoutedLeafFilter = (sink: MessageSink, origin: string) => boolean;
 
 export function deliverFromRoute(
   publisher: PublisherCache,
@@ -22,6 +25,7 @@ export function deliverFromRoute(
   data: Buffer,
   start: number,
   end: number,
+  origin: string,
 ): void {
   const result = publisher.match(subject);
   const deliver = currentTrace() === undefined ? deliverOne : deliverOneTraced;
@@ -39,7 +43,7 @@ export function deliverFromRoute(
     const kind = sub.sink.kind;
     if (kind === SinkKind.route) continue;
     if (kind === SinkKind.leaf) {
-      if (leafTakesRouted(sub.sink)) deliver(sub, subject, reply, headerSize, data, start, end);
+      if (leafTakesRouted(sub.sink, origin)) deliver(sub, subject, reply, headerSize, data, start, end);
       continue;
     }
     deliver(sub, localSubject, localReply, headerSize, data, start, end);
@@ -47,8 +51,8 @@ export function deliverFromRoute(
   if (queues.length > 0) {
     for (const group of result.qsubs) {
       if (!queues.includes(group[0]!.queue!)) continue;
-      if (deliverToMember(group, false, leafTakesRouted, localSubject, localReply, headerSize, data, start, end)) continue;
-      deliverToMember(group, true, leafTakesRouted, subject, reply, headerSize, data, start, end);
+      if (deliverToMember(group, false, leafTakesRouted, origin, localSubject, localReply, headerSize, data, start, end)) continue;
+      deliverToMember(group, true, leafTakesRouted, origin, subject, reply, headerSize, data, start, end);
     }
   }
   endDelivery(mark);
@@ -59,6 +63,7 @@ function deliverToMember(
   group: readonly Subscription[],
   leaf: boolean,
   leafTakesRouted: RoutedLeafFilter,
+  origin: string,
   subject: string,
   reply: string,
   headerSize: number,
@@ -74,7 +79,7 @@ function deliverToMember(
     const kind = sub.sink.kind;
     if (kind === SinkKind.route) continue;
     if ((kind === SinkKind.leaf) !== leaf) continue;
-    if (leaf && !leafTakesRouted(sub.sink)) continue;
+    if (leaf && !leafTakesRouted(sub.sink, origin)) continue;
     if (deliver(sub, subject, reply, headerSize, data, start, end)) return true;
   }
   return false;

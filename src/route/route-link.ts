@@ -70,6 +70,8 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   #registered = false;
   #closed = false;
   #peerHeaders = true;
+  /** The peer takes LS+/LMSG (route.go `lnoc`, in its INFO or CONNECT). */
+  #peerLnoc = false;
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** Deliveries collect this route's targets while it is alive (router.ts). */
   readonly #unregisterCollecting = registerCollectingSink();
@@ -194,6 +196,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     this.#connectReceived = true;
     this.peerId = str("name");
     this.#peerHeaders = c["headers"] === true;
+    if (c["lnoc"] === true) this.#peerLnoc = true;
   }
 
   /** route.go processRouteInfo. */
@@ -218,10 +221,19 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       this.#host.peerUrlsChanged(this);
       return;
     }
+    // We are a pool-less server (route.go: as nats-server with pool_size -1): one route per
+    // peer carries every account. A 2.10+ peer dials a dedicated route for each pinned account
+    // ($SYS by default) besides its main one; refused with nats-server's words, the main route
+    // untouched (it must never count as a duplicate of it).
+    if (typeof info.route_account === "string" && info.route_account !== "") {
+      this.#fail("Protocol Violation", `Not possible to have a dedicated route for account ${JSON.stringify(info.route_account)} between those servers`);
+      return;
+    }
     this.#infoReceived = true;
     this.peerId = info.server_id;
     this.peerName = typeof info.server_name === "string" ? info.server_name : info.server_id;
     this.#peerHeaders = info.headers === true;
+    if (info["lnoc"] === true) this.#peerLnoc = true;
     this.peerClientUrls = Array.isArray(info.connect_urls) ? strings(info.connect_urls) : [];
     this.peerInfo = info;
     if (this.url === undefined && typeof info.host === "string" && typeof info.port === "number") {
@@ -254,9 +266,12 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
 
   // ---- interest: what the peer tells us -----------------------------------------------------
 
-  /** route.go processRemoteSub. */
-  onRouteSub(account: string, subject: string, queue: string | undefined, weight: number): void {
-    this.#conn.trace?.in(queue === undefined ? `RS+ ${account} ${subject}` : `RS+ ${account} ${subject} ${queue} ${weight}`);
+  /** route.go processRemoteSub (RS+, and LS+ with the leaf node cluster it comes from). */
+  onRouteSub(account: string, subject: string, queue: string | undefined, weight: number, origin: string): void {
+    if (this.#conn.trace !== undefined) {
+      const op = origin === "" ? "RS+" : `LS+ ${origin}`;
+      this.#conn.trace.in(queue === undefined ? `${op} ${account} ${subject}` : `${op} ${account} ${subject} ${queue} ${weight}`);
+    }
     if (!this.#mayProceed() || !this.#registered) return;
     const acc = this.#host.account(account);
     if (acc === undefined) {
@@ -290,6 +305,8 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     while (subs.length < want) {
       const sub = new Subscription(this, subject, queue, key);
       sub.denyCheck = denyCheck;
+      // The sid leaves the origin out (route.go): the first announcement's origin stays.
+      sub.origin = subs[0]?.origin ?? (origin === "" ? undefined : origin);
       subs.push(sub);
       acc.sublist.insert(sub);
     }
@@ -332,8 +349,12 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
   /** Route interest has no `max`. */
   maxReached(): void {}
 
-  /** `RMSG <account> <subject> [+ <reply> <queues…> | | <queues…> | <reply>] <size>` (client.go msgHeaderForRouteOrLeaf). */
-  sendCollected(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number): void {
+  /**
+   * `RMSG <account> <subject> [+ <reply> <queues…> | | <queues…> | <reply>] <size>` (client.go
+   * msgHeaderForRouteOrLeaf); from a leaf node cluster (`origin`) and to a peer that takes it,
+   * `LMSG <origin> <account> …`, which always has a header size (0 for none).
+   */
+  sendCollected(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Payload, start: number, end: number, origin: string): void {
     if (this.#closed) return;
     const trace = headerSize > 0 ? currentTrace() : undefined;
     if (trace !== undefined) {
@@ -347,7 +368,9 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
       start += headerSize;
       headerSize = -1;
     }
-    const op = headerSize >= 0 ? "HMSG" : "RMSG";
+    const lmsg = origin !== "" && this.#peerLnoc;
+    if (lmsg && headerSize < 0) headerSize = 0;
+    const op = lmsg ? `LMSG ${origin}` : headerSize >= 0 ? "HMSG" : "RMSG";
     let prefix: Buffer;
     let tailReply = reply;
     if (queues.length > 0) {
@@ -374,7 +397,7 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
 
   // ---- messages in --------------------------------------------------------------------------
 
-  onRouteMsg(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number): void {
+  onRouteMsg(account: string, subject: string, reply: string, queues: readonly string[], headerSize: number, data: Buffer, start: number, end: number, origin: string): void {
     if (!this.#mayProceed() || !this.#registered) return;
     // Nothing we do not import arrives from a peer that honours our interest; one that sends
     // it anyway is not heard.
@@ -397,10 +420,10 @@ export class RouteLink implements RouteProtocolHandler, CollectingSink {
     const acc = headerSize > 0 ? this.#host.account(account) : undefined;
     if (headerSize > 0 && hasTraceHeader(data, start, headerSize, acc)) {
       const ingress = { server: this.#host.traceServer, kind: TraceKind.router, cid: this.cid, name: this.peerName, account, publisher, subject, msgTrace: acc };
-      deliverTraced(ingress, headerSize, data, start, end, (h, d, s, e) => this.#host.routeInbound(this, publisher, subject, reply, queues, h, d, s, e));
+      deliverTraced(ingress, headerSize, data, start, end, (h, d, s, e) => this.#host.routeInbound(this, publisher, subject, reply, queues, h, d, s, e, origin));
       return;
     }
-    this.#host.routeInbound(this, publisher, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end);
+    this.#host.routeInbound(this, publisher, subject, reply, queues, headerSize === 0 ? -1 : headerSize, data, start, end, origin);
   }
 
   // ---- keepalive and errors -----------------------------------------------------------------

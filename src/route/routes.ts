@@ -163,8 +163,8 @@ export class Routes {
       get traceServer() {
         return { id: host.serverId, name: host.serverName, host: host.options.host, version: SERVER_VERSION, jetstream: false, cluster: manager.#clusterName };
       },
-      routeInbound: (_source, publisher, subject, reply, queues, headerSize, data, start, end) =>
-        deliverFromRoute(publisher, host.leafTakesRouted, subject, reply, queues, headerSize, data, start, end),
+      routeInbound: (_source, publisher, subject, reply, queues, headerSize, data, start, end, origin) =>
+        deliverFromRoute(publisher, host.leafTakesRouted, subject, reply, queues, headerSize, data, start, end, origin),
       slowConsumer: (link, reason) => {
         const { ip, port } = link.remoteEndpoint;
         host.options.logger.warn(`route rid:${link.cid} - Slow Consumer Detected: ${reason}`);
@@ -381,8 +381,7 @@ export class Routes {
       version: SERVER_VERSION,
       proto: ROUTE_PROTO,
       go: `node${process.versions.node}`,
-      host: this.#config.host ?? o.host,
-      port: this.#port ?? this.#config.port,
+      ...this.#advertised(),
       headers: true,
       ...(this.#config.authorization !== undefined && { auth_required: true }),
       ...(this.#config.tls !== undefined && { tls_required: true, tls_verify: true }),
@@ -391,7 +390,24 @@ export class Routes {
       cluster: this.#clusterName,
       ...(this.#dynamicName && { cluster_dynamic: true }),
       ...(!this.#config.noAdvertise && clientUrl !== undefined && { connect_urls: [clientUrl] }),
+      // route.go: we take LS+/LS-/LMSG (leaf node origin cluster), so a peer tells us which leaf
+      // node cluster interest and messages come from; we send none of them ourselves.
+      lnoc: true,
     });
+  }
+
+  /**
+   * Where the other members reach us (route.go setRouteInfoHostPortAndIP): with `advertise`,
+   * INFO `host`, `port` and `ip` all name the advertised address, and the members that hear of
+   * us by gossip dial `ip`; without it, the listen address and no `ip` (each peer then builds
+   * one from the address it sees us at).
+   */
+  #advertised(): { host: string; port: number; ip?: string } {
+    const port = this.#port ?? this.#config.port;
+    const adv = this.#config.advertise;
+    if (adv === undefined) return { host: this.#config.host ?? this.#host.options.host, port };
+    const advPort = adv.port ?? port;
+    return { host: adv.host, port: advPort, ip: `nats-route://${joinHostPort(adv.host, advPort)}/` };
   }
 
   /** route.go sendRouteConnect: `name` is our server id; credentials from the URL, else the cluster's. */
@@ -410,6 +426,7 @@ export class Routes {
       name: this.#host.serverId,
       cluster: this.#clusterName,
       dynamic: this.#dynamicName,
+      lnoc: true,
     });
   }
 
@@ -471,7 +488,7 @@ export class Routes {
     const info = link.peerInfo;
     if (info !== undefined && this.#byId.size > 1) {
       const { nonce: _nonce, ...rest } = info;
-      const ip = typeof rest.ip === "string" && rest.ip !== "" ? rest.ip : link.url?.href;
+      const ip = typeof rest.ip === "string" && rest.ip !== "" ? rest.ip : this.#gossipIp(link, info);
       const json = JSON.stringify({ ...rest, ...(ip !== undefined && { ip }) });
       for (const other of this.#byId.values()) if (other !== link) other.sendInfo(json);
     }
@@ -481,10 +498,24 @@ export class Routes {
     if (!this.#config.noAdvertise && link.peerClientUrls.length > 0) this.#host.clusterUrlsChanged();
   }
 
+  /**
+   * The `ip` we gossip for a peer that advertises none (route.go processRouteInfo): the address
+   * its connection comes from with the route port its INFO gives, so that a peer listening on
+   * 0.0.0.0 is still reachable; a stream with no address (a test pipe) falls back to the URL.
+   * Never the dialed URL's credentials.
+   */
+  #gossipIp(link: RouteLink, info: RouteInfo): string | undefined {
+    const { ip } = link.remoteEndpoint;
+    if (ip !== "" && typeof info.port === "number") return `nats-route://${joinHostPort(ip.replace(/^::ffff:/, ""), info.port)}/`;
+    return link.url === undefined ? undefined : `nats-route://${link.url.host}/`;
+  }
+
   /** route.go processImplicitRoute: dial a server we heard of, unless we know it already. */
   #implicitRoute(info: RouteInfo): void {
     if (this.#closed || info.server_id === this.#host.serverId || this.#byId.has(info.server_id)) return;
     if (typeof info.ip !== "string") return;
+    // A pinned account's route: a pool-less server does not dial those (route.go processImplicitRoute).
+    if (typeof info.route_account === "string" && info.route_account !== "") return;
     let url: URL;
     try {
       url = new URL(info.ip);
@@ -580,6 +611,11 @@ export class Routes {
     const frame = Buffer.from(n > 0 ? subLine(account, key, n) : `RS- ${account} ${key}\r\n`, "utf8");
     for (const link of this.#byId.values()) link.sendInterest(frame);
   }
+}
+
+/** `host:port`, with an IPv6 host in brackets (Go's net.JoinHostPort). */
+function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** `RS+ <account> <subject>` or `RS+ <account> <subject> <queue> <weight>` (route.go addRouteSubOrUnsubProtoToBuf). */

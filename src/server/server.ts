@@ -283,6 +283,8 @@ export class Server extends (EventEmitter as unknown as new () => TypedEmitter<S
               stats: this.#stats,
               serverId: this.id,
               serverName: this.#options.serverName ?? this.id,
+              // The routes may start after the first leaf CONNECT: the configured name until then.
+              clusterName: () => server.#routes?.clusterName ?? server.#options.cluster?.name,
               nextCid: () => server.#nextCid++,
               linkUp: (link) => server.#emitSafely("leafnode:connect", link),
               linkDown: (link, reason) => server.#emitSafely("leafnode:close", link, reason),
@@ -438,8 +440,10 @@ export class Server extends (EventEmitter as unknown as new () => TypedEmitter<S
         accounts,
         systemAccount: this.#accounts.system,
         clientUrl: () => (server.#port === undefined ? undefined : `${server.#options.host}:${server.#port}`),
-        // client.go processMsgResults: from a route, only to leaf nodes that connect to us.
-        leafTakesRouted: (sink) => sink.kind !== SinkKind.leaf || (sink as LeafLink).role === "accept",
+        // client.go processMsgResults: from a route, only to leaf nodes that connect to us, and
+        // never back to the leaf node cluster an LMSG came from (cluster-wide no echo).
+        leafTakesRouted: (sink, origin) =>
+          sink.kind !== SinkKind.leaf || ((sink as LeafLink).role === "accept" && (origin === "" || (sink as LeafLink).remoteCluster !== origin)),
         nextCid: () => server.#nextCid++,
         clusterUrlsChanged: () => server.#clusterUrlsChanged(),
         routeUp: (route) => server.#emitSafely("route:connect", route),

@@ -22,6 +22,7 @@ describe("cluster configuration", () => {
         authorization { user: ruser, password: rpass, timeout: 3 }
         no_advertise: true
         connect_retries: 5
+        advertise: "nat.example.com:16222"
         pool_size: 3
       }`);
     assert.deepEqual(m.options.cluster, {
@@ -32,13 +33,23 @@ describe("cluster configuration", () => {
       authorization: { user: "ruser", password: "rpass", timeout: 3 },
       noAdvertise: true,
       connectRetries: 5,
+      advertise: "nat.example.com:16222",
     });
-    assert.deepEqual(m.warnings, [`${FILE}:9:9: "pool_size" in "cluster" is not supported yet; ignored`]);
+    assert.deepEqual(m.warnings, [
+      `${FILE}:10:9: "pool_size" 3 in "cluster": routes are not pooled here, one route per server carries every account (as pool_size: -1); ignored`,
+    ]);
   });
 
   it("defaults the route port as nats-server, and -1 picks one", () => {
     assert.equal(mapped("cluster { name: x }").options.cluster?.port, 6222);
     assert.equal(mapped("cluster { port: -1 }").options.cluster?.port, 0);
+  });
+
+  it("takes advertise under either of nats-server's names (opts.go: advertise, cluster_advertise)", () => {
+    assert.equal(mapped('cluster { port: 1, advertise: "10.0.0.1" }').options.cluster?.advertise, "10.0.0.1");
+    assert.equal(mapped('cluster { port: 1, cluster_advertise: "[fd00::1]:7000" }').options.cluster?.advertise, "[fd00::1]:7000");
+    assert.deepEqual(mapped('cluster { port: 1, advertise: "h:2" }').warnings, []);
+    assert.throws(() => mapped("cluster { advertise: 5 }"), /advertise/);
   });
 
   it("refuses an unknown key", () => {
@@ -57,6 +68,18 @@ describe("cluster configuration", () => {
       noAdvertise: true,
       routes: ["nats-route://127.0.0.1:7001", "nats-route://127.0.0.1:7002"],
     });
+  });
+
+  it("takes --cluster_advertise over the file's advertise", () => {
+    const request = parseCommandLine(["--cluster", "nats://127.0.0.1:-1", "--cluster_advertise", "public.example.com:16222"]);
+    assert.ok("flags" in request);
+    assert.deepEqual(request.flags.cluster, { port: 0, host: "127.0.0.1", advertise: "public.example.com:16222" });
+    const settings = resolveSettings(request.flags, mapped('cluster { name: east, port: 6333, advertise: "file.example.com" }'));
+    assert.equal(settings.options.cluster?.advertise, "public.example.com:16222");
+    // As the other cluster flags, it needs a route listener from --cluster or the file.
+    const alone = parseCommandLine(["--cluster_advertise", "h:1"]);
+    assert.ok("flags" in alone);
+    assert.throws(() => resolveSettings(alone.flags, undefined), /--cluster_advertise need --cluster/);
   });
 
   it("checks the cluster option at createServer()", () => {

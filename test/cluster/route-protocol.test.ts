@@ -70,6 +70,29 @@ describe("route protocol edges", { timeout: 60_000 }, () => {
     await eventually(() => node.numSubscriptions === 2, "the peer's interest gone");
   });
 
+  it("takes LS+, LS- and LMSG (leaf node origin), split anywhere", async (t) => {
+    const node = await startNode(t);
+    const got: string[] = [];
+    node.subscribe("lo.>", { callback: (_e, m) => void got.push(`${m.subject}|${m.reply ?? ""}|${m.string()}`) });
+    const raw = await rawPeer(t, node);
+    raw.send(handshake());
+    await routesUp(node);
+    // LMSG: the origin, then HMSG's arguments; a header size of 0 means no headers.
+    await raw.sendBytewise("LMSG spoke $G lo.a 0 2\r\nhi\r\nLMSG spoke $G lo.b r.1 0 3\r\nyes\r\nLS+ spoke $G out.lo\r\nLS+ spoke $G out.q g 2\r\nPING\r\n");
+    await raw.waitFor("PONG\r\n");
+    await eventually(() => got.length === 2, "two LMSG deliveries");
+    assert.deepEqual(got, ["lo.a||hi", "lo.b|r.1|yes"]);
+    // LS+ is interest like RS+: local messages go to the peer.
+    node.publish("out.lo", "x");
+    await raw.waitFor("RMSG $G out.lo 1\r\nx\r\n");
+    raw.send("LS- $G out.lo\r\nLS- $G out.q g\r\nPING\r\n");
+    await raw.waitFor("PONG\r\n");
+    await eventually(() => node.numSubscriptions === 1, "the LS- interest gone");
+    // An LMSG without its sizes is a protocol error, as an RMSG's.
+    raw.send("LMSG spoke $G lo.c\r\n");
+    await raw.waitClosed();
+  });
+
   it("weighs a route's queue members by the weight it announced", async (t) => {
     const node = await startNode(t);
     let local = 0;
