@@ -20,6 +20,7 @@ import { decodeJwt } from "./nkey-jwt.ts";
 import { permissionsOf } from "./jwt-permissions.ts";
 import { isActivated, tokenProblem } from "./activation.ts";
 import { isSubjectSubset } from "../core/account-links.ts";
+import { SubjectMappings, type MappingDestination, type SubjectMappingOptions } from "../core/subject-mappings.ts";
 import { connectionTypeAllowed } from "./connection-types.ts";
 import { connectWindow, sourceAllowed, sourceList, timeRanges } from "./user-jwt-limits.ts";
 
@@ -175,10 +176,10 @@ export class TrustedOperators {
     if (expectedKey !== undefined && claims.sub !== expectedKey) return `the JWT is for account ${claims.sub}`;
     if (!this.#operatorKeys.has(claims.iss)) return "the account JWT is not signed by a trusted operator";
     const nats = claims.nats ?? {};
-    const { definition, importTokens, privateExports } = accountDefinition(nats);
+    const { definition, importTokens, privateExports, mappingProblem } = accountDefinition(nats);
     const problems = importTokens.map((t) => (t === undefined ? undefined : tokenProblem({ importer: claims.sub, ...t }, t.exporter, this.#decode)));
     return {
-      invalid: problems.find((p) => p !== undefined),
+      invalid: mappingProblem ?? problems.find((p) => p !== undefined),
       key: claims.sub,
       name: claims.name ?? claims.sub,
       expires: claims.exp === undefined || claims.exp === 0 ? undefined : claims.exp * 1000,
@@ -403,6 +404,43 @@ export class OperatorAuthenticator implements ConnectAuthenticator {
   }
 }
 
+/**
+ * An account JWT's `mappings` (`{ "src": [{ subject, weight?, cluster? }] }`), as accounts.go
+ * `updateAccountClaimsWithRefresh` adds them: a weight of 0 or none is 100. A destination for a
+ * named cluster is left out (nats-server uses it only inside that cluster). What jwt's
+ * `Mapping.Validate` calls an error (a destination with a wildcard, weights over 100) makes the
+ * whole account JWT invalid, as in nats-server; a mapping that is otherwise refused is skipped.
+ */
+function jwtMappings(value: unknown): { mappings: SubjectMappingOptions | undefined; problem: string | undefined } {
+  if (!isRecord(value)) return { mappings: undefined, problem: undefined };
+  const out: Record<string, MappingDestination[]> = {};
+  for (const [source, list] of Object.entries(value)) {
+    if (!Array.isArray(list)) continue;
+    const destinations: MappingDestination[] = [];
+    let total = 0;
+    for (const d of list as unknown[]) {
+      if (!isRecord(d) || typeof d["subject"] !== "string") continue;
+      const subject = d["subject"];
+      if (subject.split(".").some((t) => t === "*" || t === ">")) {
+        return { mappings: undefined, problem: `Subject ${JSON.stringify(subject)} in weighted mapping ${JSON.stringify(source)} is not allowed to contains wildcard` };
+      }
+      const weight = typeof d["weight"] === "number" && d["weight"] > 0 ? d["weight"] : 100;
+      total += weight;
+      if (typeof d["cluster"] === "string" && d["cluster"] !== "") continue;
+      destinations.push({ destination: subject, weight });
+    }
+    if (total > 100) return { mappings: undefined, problem: `Mapping ${JSON.stringify(source)} exceeds 100% among all of it's weighted to mappings` };
+    if (destinations.length === 0) continue;
+    try {
+      new SubjectMappings({ [source]: destinations }, "mappings");
+      out[source] = destinations;
+    } catch {
+      // nats-server logs a mapping it cannot add and carries on without it.
+    }
+  }
+  return { mappings: Object.keys(out).length === 0 ? undefined : out, problem: undefined };
+}
+
 /** An account JWT's `authorization`: none unless it names auth users (nats-server's hasExternalAuth). */
 function accountCallout(nats: Record<string, unknown>): AccountCallout | undefined {
   const auth = nats["authorization"];
@@ -436,7 +474,12 @@ function signingKeys(nats: Record<string, unknown> | undefined): [string, Scoped
 }
 
 /** An account JWT's exports and imports, as the router's account definition, with what activation tokens need. */
-function accountDefinition(nats: Record<string, unknown>): { definition: AccountDefinition; importTokens: (ImportToken | undefined)[]; privateExports: PrivateExport[] } {
+function accountDefinition(nats: Record<string, unknown>): {
+  definition: AccountDefinition;
+  importTokens: (ImportToken | undefined)[];
+  privateExports: PrivateExport[];
+  mappingProblem: string | undefined;
+} {
   const exports: AccountExport[] = [];
   const privateExports: PrivateExport[] = [];
   for (const e of Array.isArray(nats["exports"]) ? (nats["exports"] as unknown[]) : []) {
@@ -491,7 +534,9 @@ function accountDefinition(nats: Record<string, unknown>): { definition: Account
   if (typeof limits["leaf"] === "number" && limits["leaf"] >= 0) out.limits!.leafNodes = limits["leaf"];
   if (exports.length > 0) out.exports = exports;
   if (imports.length > 0) out.imports = imports;
-  return { definition: out, importTokens, privateExports };
+  const { mappings, problem } = jwtMappings(nats["mappings"]);
+  if (mappings !== undefined) out.mappings = mappings;
+  return { definition: out, importTokens, privateExports, mappingProblem: problem };
 }
 
 /**
