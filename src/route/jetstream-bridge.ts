@@ -3,13 +3,15 @@
  * `$JS.API.>` service import from the system account (accounts.go addServiceImportSub,
  * client.go processServiceImport), done the way a nats-server member without JetStream does it.
  *
- * A nats-server member never announces the `$G` import to its routes (the import subscription
- * is `noForward`) and ignores an import for a message that came over a route: every server
- * imports for its own clients. So a `$G` request on `$JS.API.…` from a client of ours goes
- * nowhere unless we import it ourselves: re-published in the system account, with the
- * `Nats-Request-Info` header naming the account (jetstream_api.go getRequestInfo reads it;
- * without it apiDispatch drops the request) and a reply subject of ours in the system account,
- * whose answer is handed back to the client's reply subject in `$G`.
+ * A nats-server member never announces an account's import to its routes (the import
+ * subscription is `noForward`) and ignores an import for a message that came over a route:
+ * every server imports for its own clients. So a request on `$JS.API.…` from a client of ours
+ * goes nowhere unless we import it ourselves: re-published in the system account, with the
+ * `Nats-Request-Info` header naming the client's account (jetstream_api.go getRequestInfo reads
+ * it; without it apiDispatch drops the request) and a reply subject of ours in the system
+ * account, whose answer is handed back to the client's reply subject in its account. One bridge
+ * per account (`$G` and each configured one): the JetStream members answer for the account the
+ * header names, with its own streams, or `10039` where it has no JetStream.
  *
  * The import exists while some route has `$JS.API.>` interest in the system account (a
  * JetStream member), as nats-server imports only for an account with JetStream enabled.
@@ -41,10 +43,11 @@ export interface BridgeIdentity {
 }
 
 export class JetStreamBridge {
-  readonly #global: Account;
+  /** The account whose clients' requests this bridge imports. */
+  readonly #account: Account;
   readonly #system: Account;
   readonly #identity: BridgeIdentity;
-  readonly #globalPublisher: PublisherCache;
+  readonly #accountPublisher: PublisherCache;
   readonly #systemPublisher: PublisherCache;
   /** `_R_.<random>.`: our reply subjects in the system account. */
   readonly #prefix = `_R_.${randomBytes(6).toString("base64url").replace(/[-_]/g, "x")}.`;
@@ -55,12 +58,14 @@ export class JetStreamBridge {
   #importSub: Subscription | undefined;
   #replySub: Subscription | undefined;
 
-  constructor(global: Account, system: Account, identity: BridgeIdentity) {
-    this.#global = global;
+  /** @param jetStreamRoutes routes already known to be JetStream members (a bridge for an account added later). */
+  constructor(account: Account, system: Account, identity: BridgeIdentity, jetStreamRoutes = 0) {
+    this.#account = account;
     this.#system = system;
     this.#identity = identity;
-    this.#globalPublisher = global.publisher();
+    this.#accountPublisher = account.publisher();
     this.#systemPublisher = system.publisher();
+    if (jetStreamRoutes > 0) this.routeInterest(JS_API_ALL, undefined, jetStreamRoutes);
   }
 
   /** Whether the import is on (some route is a JetStream member). */
@@ -74,7 +79,7 @@ export class JetStreamBridge {
   }
 
   /** A route's interest in the system account changed: `$JS.API.>` turns the import on and off. */
-  routeInterest(subject: string, queue: string | undefined, delta: 1 | -1): void {
+  routeInterest(subject: string, queue: string | undefined, delta: number): void {
     if (subject !== JS_API_ALL || queue !== undefined) return;
     this.#jetStreamRoutes = Math.max(0, this.#jetStreamRoutes + delta);
     if (this.#jetStreamRoutes > 0 && this.#importSub === undefined) this.#open();
@@ -82,7 +87,7 @@ export class JetStreamBridge {
   }
 
   close(): void {
-    if (this.#importSub !== undefined) this.#global.sublist.remove(this.#importSub);
+    if (this.#importSub !== undefined) this.#account.sublist.remove(this.#importSub);
     if (this.#replySub !== undefined) this.#system.sublist.remove(this.#replySub);
     this.#importSub = undefined;
     this.#replySub = undefined;
@@ -111,15 +116,15 @@ export class JetStreamBridge {
     this.#importSub = new Subscription(importer, JS_API_ALL, undefined, "jetstream-import");
     this.#replySub = new Subscription(replies, `${this.#prefix}>`, undefined, "jetstream-import-replies");
     this.#system.sublist.insert(this.#replySub);
-    this.#global.sublist.insert(this.#importSub);
+    this.#account.sublist.insert(this.#importSub);
   }
 
-  /** A `$G` request: into the system account, with the account named and our reply subject. */
+  /** A client's request: into the system account, with its account named and our reply subject. */
   #request(subject: string, reply: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset + start, end - start);
     const header = requestHeader(
       headerSize >= 0 ? bytes.subarray(0, headerSize) : undefined,
-      JSON.stringify({ acc: this.#global.name, server: this.#identity.serverName, cluster: this.#identity.clusterName(), kind: "Client", client_type: "nats" }),
+      JSON.stringify({ acc: this.#account.name, server: this.#identity.serverName, cluster: this.#identity.clusterName(), kind: "Client", client_type: "nats" }),
     );
     const body = headerSize >= 0 ? bytes.subarray(headerSize) : bytes;
     const message = Buffer.concat([header, body]);
@@ -131,12 +136,12 @@ export class JetStreamBridge {
     return route(this.#systemPublisher, undefined, subject, systemReply, header.length, message, 0, message.length);
   }
 
-  /** An answer in the system account: to the client's reply subject in `$G`, once. */
+  /** An answer in the system account: to the client's reply subject in its account, once. */
   #response(subject: string, headerSize: number, data: Payload, start: number, end: number): boolean {
     const pending = this.#pending.get(subject);
     if (pending === undefined) return false;
     this.#pending.delete(subject);
-    route(this.#globalPublisher, undefined, pending.reply, "", headerSize, data, start, end);
+    route(this.#accountPublisher, undefined, pending.reply, "", headerSize, data, start, end);
     return true;
   }
 

@@ -12,7 +12,7 @@ import type { Duplex } from "node:stream";
 import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from "node:net";
 import { newNonce } from "../auth/credentials.ts";
 import { SERVER_VERSION } from "../base/constants.ts";
-import { GLOBAL_ACCOUNT, type Account } from "../core/account.ts";
+import type { Account } from "../core/account.ts";
 import type { TrafficStats } from "../core/client.ts";
 import type { CloseReasonText } from "../core/close-reason.ts";
 import type { ConnectionSettings } from "../core/connection-settings.ts";
@@ -22,7 +22,7 @@ import { SinkKind, type Subscription } from "../core/subscription.ts";
 import { dialTls, startTls } from "../transport/tls.ts";
 import { compileRoutePermissions, DEFAULT_ROUTE_CONNECT, DEFAULT_ROUTE_DIAL, DEFAULT_ROUTE_RECONNECT, type ResolvedCluster } from "./options.ts";
 import type { ConnectRefusal, RouteHost, RouteInfo } from "./route-host.ts";
-import { JetStreamBridge } from "./jetstream-bridge.ts";
+import { JetStreamBridge, JS_API_ALL } from "./jetstream-bridge.ts";
 import { deliverFromRoute, type RoutedLeafFilter } from "./route-inbound.ts";
 import { ROUTE_PROTO, RouteLink } from "./route-link.ts";
 
@@ -104,7 +104,10 @@ export class Routes {
   /** `cluster.permissions`, compiled once for every route. */
   readonly #permissions: CompiledPermissions | undefined;
   /** `$G`'s JetStream API, served by JetStream members of the cluster. */
-  readonly #jetstream: JetStreamBridge | undefined;
+  /** Per account (the system account aside): its clients' `$JS.API` requests to the cluster's JetStream members. */
+  readonly #bridges = new Map<string, JetStreamBridge>();
+  /** Routes with `$JS.API.>` interest in the system account: JetStream members. */
+  #jetStreamRoutes = 0;
   #listener: NetServer | undefined;
   /** Accepted sockets still in their TLS handshake: close() ends them too. */
   readonly #handshaking = new Set<Socket>();
@@ -126,7 +129,15 @@ export class Routes {
   addAccount(account: Account, feed: InterestFeed): void {
     if (this.#byName.has(account.name)) return;
     this.#byName.set(account.name, account);
+    this.#addBridge(account);
     this.#observe(account, feed);
+  }
+
+  #addBridge(account: Account): void {
+    const system = this.#host.systemAccount;
+    if (system === undefined || account === system || this.#bridges.has(account.name)) return;
+    const identity = { serverName: this.#host.serverName, clusterName: () => this.#clusterName };
+    this.#bridges.set(account.name, new JetStreamBridge(account, system, identity, this.#jetStreamRoutes));
   }
 
   constructor(host: RoutesHost, config: ResolvedCluster) {
@@ -136,10 +147,7 @@ export class Routes {
     this.#dynamicName = config.dynamicName;
     this.#permissions = compileRoutePermissions(config.permissions);
     for (const { account } of host.accounts) this.#byName.set(account.name, account);
-    const global = this.#byName.get(GLOBAL_ACCOUNT);
-    const system = host.systemAccount;
-    this.#jetstream =
-      global === undefined || system === undefined ? undefined : new JetStreamBridge(global, system, { serverName: host.serverName, clusterName: () => this.#clusterName });
+    for (const { account } of host.accounts) this.#addBridge(account);
     for (const { account, feed } of host.accounts) this.#observe(account, feed);
     const manager = this;
     this.#linkHost = {
@@ -239,7 +247,7 @@ export class Routes {
     if (this.#closed) return;
     this.#closed = true;
     for (const unobserve of this.#unobserve.splice(0)) unobserve();
-    this.#jetstream?.close();
+    for (const bridge of this.#bridges.values()) bridge.close();
     for (const dialer of this.#dialers) {
       if (dialer.timer !== undefined) clearTimeout(dialer.timer);
       dialer.socket?.destroy();
@@ -601,7 +609,10 @@ export class Routes {
   }
 
   #interestChanged(account: string, rm: Map<string, number>, sub: Subscription, delta: 1 | -1): void {
-    if (sub.sink.kind === SinkKind.route && account === this.#host.systemAccount?.name) this.#jetstream?.routeInterest(sub.subject, sub.queue, delta);
+    if (sub.sink.kind === SinkKind.route && account === this.#host.systemAccount?.name && sub.subject === JS_API_ALL && sub.queue === undefined) {
+      this.#jetStreamRoutes = Math.max(0, this.#jetStreamRoutes + delta);
+      for (const bridge of this.#bridges.values()) bridge.routeInterest(sub.subject, sub.queue, delta);
+    }
     const n = this.#count(rm, sub, delta);
     if (n < 0 || this.#byId.size === 0) return;
     if (!this.#imports(sub.subject)) return;

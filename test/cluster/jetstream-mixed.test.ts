@@ -17,11 +17,11 @@ import { eventually, routesUp, routeUrl, startNode } from "./helpers.ts";
 
 const skip = hasNatsServer() ? false : "nats-server is not installed";
 
-async function jsNatsServer(t: TestContext, name: string, clusterPort: number, routes: string[]): Promise<NatsServerProcess> {
+async function jsNatsServer(t: TestContext, name: string, clusterPort: number, routes: string[], extra = ""): Promise<NatsServerProcess> {
   const storeDir = mkdtempSync(join(tmpdir(), "cluster-js-"));
   const routeList = routes.map((r) => JSON.stringify(r)).join(", ");
   const ns = await startNatsServer([], {
-    config: `server_name: ${name}\njetstream { store_dir: "${storeDir}" }\ncluster { name: test, listen: "127.0.0.1:${clusterPort}", routes: [${routeList}] }\n`,
+    config: `server_name: ${name}\njetstream { store_dir: "${storeDir}" }\ncluster { name: test, listen: "127.0.0.1:${clusterPort}", routes: [${routeList}] }\n${extra}`,
     startTimeoutMs: 15_000,
   });
   t.after(async () => {
@@ -85,6 +85,30 @@ describe("JetStream on nats-server, clients on our node", { skip, timeout: 120_0
     const state = (await (await jetstreamManager(direct)).streams.info("ORDERS")).state;
     assert.equal(state.messages, 2);
     await eventually(() => ours.routes.length === 2, "routes still up");
+  });
+
+  it("with accounts: each account's clients on our node reach that account's JetStream, and only it", async (t) => {
+    const accounts = `accounts {\n  A: { users: [ { user: a, password: a } ], jetstream: enabled }\n  B: { users: [ { user: b, password: b } ] }\n}\n`;
+    const ours = await startNode(t, { serverName: "ours", accounts: { A: { users: [{ user: "a", password: "a" }] }, B: { users: [{ user: "b", password: "b" }] } } });
+    const [p1, p2] = [await freePort(), await freePort()];
+    const r = (p: number): string => `nats-route://127.0.0.1:${p}`;
+    const ns1 = await jsNatsServer(t, "ns1", p1, [r(p2), routeUrl(ours)], accounts);
+    await jsNatsServer(t, "ns2", p2, [r(p1), routeUrl(ours)], accounts);
+    await routesUp(ours, 2, 10_000);
+    const inA = await connect({ servers: ours.url, user: "a", pass: "a", reconnect: false });
+    t.after(() => inA.close());
+    const jsm = await until(() => jetstreamManager(inA, { timeout: 1000 }), "account A's JetStream through our node");
+    await until(() => jsm.streams.add({ name: "A_ORDERS", subjects: ["orders.>"], num_replicas: 2 }), "a stream in A");
+    const ack = await until(() => jetstream(inA).publish("orders.1", "a"), "the stream's interest on our node");
+    assert.equal(ack.stream, "A_ORDERS");
+    // Account B has no JetStream on the cluster: the members say so, through our node too.
+    const inB = await connect({ servers: ours.url, user: "b", pass: "b", reconnect: false });
+    t.after(() => inB.close());
+    await assert.rejects(jetstreamManager(inB, { timeout: 2000 }), /jetstream not enabled/i);
+    // A client of nats-server in A sees the stream; one in B does not share A's streams.
+    const direct = await connect({ servers: `127.0.0.1:${ns1.port}`, user: "a", pass: "a", reconnect: false });
+    t.after(() => direct.close());
+    assert.equal((await (await jetstreamManager(direct)).streams.info("A_ORDERS")).state.messages, 1);
   });
 
   it("three JetStream nats-servers that do not know our node: it dials one, and its clients get an R3 stream", async (t) => {
