@@ -6,13 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
-import { encodeAccount, encodeActivation, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
-import { createAccount, createOperator, createUser, type KeyPair } from "@nats-io/nkeys";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { encodeAccount, encodeActivation, encodeOperator } from "@nats-io/jwt";
+import { createAccount, createOperator, type KeyPair } from "@nats-io/nkeys";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { startBroker } from "../helpers/broker.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
-
-const UNLIMITED = { limits: { conn: -1, subs: -1, data: -1, payload: -1, leaf: -1, imports: -1, exports: -1, wildcards: true } };
+import { natsServerOperatorConfig, UNLIMITED, userIn } from "./operator-fixture.ts";
 const IMPORTERS = ["valid", "none", "otherAccount", "revoked", "narrower", "narrowMatch", "expired", "signingKey", "wrongKind"] as const;
 type Importer = (typeof IMPORTERS)[number];
 const REFUSED = "AuthorizationError: Authorization Violation";
@@ -77,14 +76,6 @@ async function fixture(): Promise<Fixture> {
   return { operatorJwt, accounts, exporter, importers, sys };
 }
 
-async function userIn(t: TestContext, url: string, account: KeyPair): Promise<NatsConnection> {
-  const user = createUser();
-  const jwt = await encodeUser("u", user, account, { subs: -1, data: -1, payload: -1 });
-  const nc = await connect({ servers: url, authenticator: credsAuthenticator(fmtCreds(jwt, user)), reconnect: false });
-  t.after(() => nc.close());
-  return nc;
-}
-
 /** Who received what: each importer listens on the exported subjects; the exporter publishes and answers. */
 async function observe(t: TestContext, url: string, f: Fixture): Promise<Record<string, string[]>> {
   const got: Record<string, string[]> = {};
@@ -139,10 +130,7 @@ describe("activation tokens", { timeout: 60_000 }, () => {
       wrongKind: [REFUSED],
     });
     if (!hasNatsServer()) return t.diagnostic("nats-server not installed: no differential");
-    const preload = Object.entries(f.accounts)
-      .map(([key, jwt]) => `  ${key}: "${jwt}"`)
-      .join("\n");
-    const reference = await startNatsServer([], { config: `operator: "${f.operatorJwt}"\nsystem_account: ${f.sys.getPublicKey()}\nresolver: MEMORY\nresolver_preload {\n${preload}\n}\n` });
+    const reference = await startNatsServer([], { config: natsServerOperatorConfig(f.operatorJwt, f.sys.getPublicKey(), f.accounts) });
     t.after(() => reference.stop());
     assert.deepEqual(await observe(t, `nats://127.0.0.1:${reference.port}`, f), seen);
   });

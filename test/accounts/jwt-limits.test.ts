@@ -10,10 +10,10 @@ import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jw
 import { createAccount, createOperator, createUser, type KeyPair } from "@nats-io/nkeys";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { startBroker } from "../helpers/broker.ts";
+import { credsFor, natsServerOperatorConfig, UNLIMITED, UNLIMITED_USER } from "./operator-fixture.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
 
-const UNLIMITED = { conn: -1, subs: -1, data: -1, payload: -1, leaf: -1, imports: -1, exports: -1, wildcards: true };
 
 interface Fixture {
   operatorJwt: string;
@@ -31,34 +31,20 @@ async function fixture(): Promise<Fixture> {
   const sys = createAccount();
   const operatorJwt = await encodeOperator("OP", operator, { system_account: sys.getPublicKey() });
   const accounts = {
-    [open.getPublicKey()]: await encodeAccount("OPEN", open, { limits: UNLIMITED }, { signer: operator }),
-    [small.getPublicKey()]: await encodeAccount("SMALL", small, { limits: { ...UNLIMITED, payload: 8 } }, { signer: operator }),
-    [sys.getPublicKey()]: await encodeAccount("SYS", sys, { limits: UNLIMITED }, { signer: operator }),
+    [open.getPublicKey()]: await encodeAccount("OPEN", open, UNLIMITED, { signer: operator }),
+    [small.getPublicKey()]: await encodeAccount("SMALL", small, { limits: { ...UNLIMITED.limits, payload: 8 } }, { signer: operator }),
+    [sys.getPublicKey()]: await encodeAccount("SYS", sys, UNLIMITED, { signer: operator }),
   };
   return { operatorJwt, accounts, open, small, sys };
 }
 
-/** nats-server's config for the same operator and accounts (memory resolver). */
-function natsServerConfig(f: Fixture): string {
-  const preload = Object.entries(f.accounts)
-    .map(([key, jwt]) => `  ${key}: "${jwt}"`)
-    .join("\n");
-  return `operator: "${f.operatorJwt}"\nsystem_account: ${f.sys.getPublicKey()}\nresolver: MEMORY\nresolver_preload {\n${preload}\n}\n`;
-}
-
-/** A user JWT with nsc's defaults (no limit) plus `claims`, as a .creds file. */
-async function creds(account: KeyPair, claims: Record<string, unknown> = {}): Promise<Uint8Array> {
-  const user = createUser();
-  const jwt = await encodeUser("u", user, account, { subs: -1, data: -1, payload: -1, ...claims });
-  return fmtCreds(jwt, user);
-}
 
 /** Both brokers, each with a url; nats-server only where the binary is installed. */
 async function brokers(t: TestContext, f: Fixture): Promise<{ name: string; url: string }[]> {
   const ours = await startBroker(t, { operator: { operators: [f.operatorJwt], accounts: f.accounts } });
   const out = [{ name: "nats-embedded", url: ours.url }];
   if (hasNatsServer()) {
-    const reference = await startNatsServer([], { config: natsServerConfig(f) });
+    const reference = await startNatsServer([], { config: natsServerOperatorConfig(f.operatorJwt, f.sys.getPublicKey(), f.accounts) });
     t.after(() => reference.stop());
     out.push({ name: "nats-server", url: `nats://127.0.0.1:${reference.port}` });
   }
@@ -112,7 +98,7 @@ describe("JWT limits, as nats-server enforces them", { timeout: 60_000 }, () => 
     ];
     for (const broker of await brokers(t, f)) {
       for (const [what, claims, expected] of cases) {
-        const { outcome } = await tryConnect(t, broker.url, await creds(f.open, claims));
+        const { outcome } = await tryConnect(t, broker.url, await credsFor(f.open, claims));
         assert.equal(outcome, expected, `${broker.name}: ${what}`);
       }
     }
@@ -124,7 +110,7 @@ describe("JWT limits, as nats-server enforces them", { timeout: 60_000 }, () => 
     for (const broker of await brokers(t, f)) {
       const started = Date.now();
       const window = { start: clock(offsetHours, -3600), end: clock(offsetHours, 2) };
-      const { outcome, nc } = await tryConnect(t, broker.url, await creds(f.open, { times: [window], times_location: zone }));
+      const { outcome, nc } = await tryConnect(t, broker.url, await credsFor(f.open, { times: [window], times_location: zone }));
       assert.equal(outcome, "ok", broker.name);
       const err = await nc!.closed();
       assert.match(String(err), /authentication expired/i, broker.name);
@@ -141,7 +127,7 @@ describe("JWT limits, as nats-server enforces them", { timeout: 60_000 }, () => 
       // From two hours before now until two hours after: it crosses midnight in that zone.
       const window = { start: clock(offsetHours, -2 * 3600), end: clock(offsetHours, 2 * 3600) };
       assert.ok(window.start > window.end, `the range crosses midnight: ${window.start}-${window.end}`);
-      const { outcome } = await tryConnect(t, ours.url, await creds(f.open, { times: [window], times_location: zone }));
+      const { outcome } = await tryConnect(t, ours.url, await credsFor(f.open, { times: [window], times_location: zone }));
       assert.equal(outcome, "ok", `at about ${hour}:00 in ${zone}`);
     }
   });
@@ -158,7 +144,7 @@ describe("JWT limits, as nats-server enforces them", { timeout: 60_000 }, () => 
       const port = Number(new URL(broker.url).port);
       for (const [what, account, claims, limit] of cases) {
         const user = createUser();
-        const jwt = await encodeUser("u", user, account, { subs: -1, data: -1, payload: -1, ...claims });
+        const jwt = await encodeUser("u", user, account, { ...UNLIMITED_USER, ...claims });
         // The official client learns the limit from an INFO after the first PONG (client.go
         // processPing) and refuses a larger message itself.
         const { outcome, nc } = await tryConnect(t, broker.url, fmtCreds(jwt, user));

@@ -4,20 +4,21 @@
  */
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
-import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
-import { createAccount, createOperator, createUser, type KeyPair } from "@nats-io/nkeys";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { encodeAccount, encodeOperator } from "@nats-io/jwt";
+import { createAccount, createOperator } from "@nats-io/nkeys";
 import { startBroker } from "../helpers/broker.ts";
 import { hasNatsServer, startNatsServer } from "../helpers/nats-server-process.ts";
+import { natsServerOperatorConfig, UNLIMITED, userIn } from "./operator-fixture.ts";
 
-const UNLIMITED = { limits: { conn: -1, subs: -1, data: -1, payload: -1, leaf: -1, imports: -1, exports: -1, wildcards: true } };
-
-async function userIn(t: TestContext, url: string, account: KeyPair): Promise<NatsConnection> {
-  const user = createUser();
-  const jwt = await encodeUser("u", user, account, { subs: -1, data: -1, payload: -1 });
-  const nc = await connect({ servers: url, authenticator: credsAuthenticator(fmtCreds(jwt, user)), reconnect: false });
-  t.after(() => nc.close());
-  return nc;
+/** Our broker and, where installed, nats-server, on the same operator and accounts: their client URLs. */
+async function brokers(t: TestContext, operatorJwt: string, systemAccount: string, accounts: Record<string, string>): Promise<string[]> {
+  const urls = [(await startBroker(t, { operator: { operators: [operatorJwt], accounts } })).url];
+  if (hasNatsServer()) {
+    const reference = await startNatsServer([], { config: natsServerOperatorConfig(operatorJwt, systemAccount, accounts) });
+    t.after(() => reference.stop());
+    urls.push(`nats://127.0.0.1:${reference.port}`);
+  }
+  return urls;
 }
 
 describe("mappings in an account JWT", { timeout: 30_000 }, () => {
@@ -38,13 +39,7 @@ describe("mappings in an account JWT", { timeout: 30_000 }, () => {
       [plain.getPublicKey()]: await encodeAccount("PLAIN", plain, UNLIMITED, { signer: operator }),
       [sys.getPublicKey()]: await encodeAccount("SYS", sys, UNLIMITED, { signer: operator }),
     };
-    const urls = [(await startBroker(t, { operator: { operators: [operatorJwt], accounts } })).url];
-    if (hasNatsServer()) {
-      const preload = Object.entries(accounts).map(([key, jwt]) => `  ${key}: "${jwt}"`).join("\n");
-      const reference = await startNatsServer([], { config: `operator: "${operatorJwt}"\nsystem_account: ${sys.getPublicKey()}\nresolver: MEMORY\nresolver_preload {\n${preload}\n}\n` });
-      t.after(() => reference.stop());
-      urls.push(`nats://127.0.0.1:${reference.port}`);
-    }
+    const urls = await brokers(t, operatorJwt, sys.getPublicKey(), accounts);
     const seen: Record<string, string[]>[] = [];
     for (const url of urls) {
       const got: Record<string, string[]> = { mapped: [], plain: [] };
@@ -75,13 +70,7 @@ describe("mappings in an account JWT", { timeout: 30_000 }, () => {
       [bad.getPublicKey()]: await encodeAccount("BAD", bad, { ...UNLIMITED, mappings: { "legacy.>": [{ subject: "modern.>" }] } } as never, { signer: operator }),
       [sys.getPublicKey()]: await encodeAccount("SYS", sys, UNLIMITED, { signer: operator }),
     };
-    const urls = [(await startBroker(t, { operator: { operators: [operatorJwt], accounts } })).url];
-    if (hasNatsServer()) {
-      const preload = Object.entries(accounts).map(([key, jwt]) => `  ${key}: "${jwt}"`).join("\n");
-      const reference = await startNatsServer([], { config: `operator: "${operatorJwt}"\nsystem_account: ${sys.getPublicKey()}\nresolver: MEMORY\nresolver_preload {\n${preload}\n}\n` });
-      t.after(() => reference.stop());
-      urls.push(`nats://127.0.0.1:${reference.port}`);
-    }
+    const urls = await brokers(t, operatorJwt, sys.getPublicKey(), accounts);
     for (const url of urls) await assert.rejects(userIn(t, url, bad), /authorization violation/i, url);
   });
 });

@@ -11,6 +11,7 @@ import { connect, credsAuthenticator, jwtAuthenticator, type NatsConnection } fr
 import { createServer, type ServerOptions } from "../../src/index.ts";
 import { startBroker } from "../helpers/broker.ts";
 import { RawClient } from "../helpers/raw-client.ts";
+import { UNLIMITED } from "./operator-fixture.ts";
 
 interface Fixture {
   operatorJwt: string;
@@ -21,11 +22,6 @@ interface Fixture {
   ordersSigner: KeyPair;
 }
 
-/**
- * nsc's defaults: no limit. (An account JWT without `limits` admits no connection at all in
- * nats-server, whose decoded limits are then zero.)
- */
-const UNLIMITED = { limits: { conn: -1, subs: -1, data: -1, payload: -1, leaf: -1, imports: -1, exports: -1, wildcards: true } };
 
 async function fixture(): Promise<Fixture> {
   const operator = createOperator();
