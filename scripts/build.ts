@@ -107,10 +107,10 @@ const lazyParts: Plugin = {
     b.onLoad({ filter: /.*/, namespace: "lazy-part" }, (args) => {
       const part = LAZY_PARTS.find((p) => p.entry === args.path)!;
       const lines = [
-        `import { createRequire } from "node:module";`,
         part.staticExports ?? "",
         `let loaded;`,
-        `const load = () => (loaded ??= createRequire(import.meta.url)("./${part.entry}.js"));`,
+        // Not \`import … from "node:module"\`: that import alone measured 4 MB more RSS at import.
+        `const load = () => (loaded ??= process.getBuiltinModule("node:module").createRequire(import.meta.url)("./${part.entry}.js"));`,
         ...part.functions.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
         ...(part.classes ?? []).map((name) => `export function ${name}(...args) { return new (load().${name})(...args); }`),
       ];

@@ -8,9 +8,8 @@
  * CommonJS package, the same instance as an `import` of it elsewhere) comes through `require`.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { createRequire } from "node:module";
+import { requireOnUse } from "../base/require-on-use.ts";
 
-const require = createRequire(import.meta.url);
 let nkeys: typeof import("@nats-io/nkeys") | undefined;
 let bcrypt: Promise<typeof import("bcryptjs").default> | undefined;
 
@@ -42,7 +41,7 @@ export function loadBcrypt(): Promise<typeof import("bcryptjs").default> {
   // require, not import(): the CommonJS build must not contain import(), which Jest's
   // CommonJS runtime cannot run. bcryptjs ships a CommonJS build for require.
   bcrypt ??= Promise.resolve().then(
-    () => require("bcryptjs") as typeof import("bcryptjs").default,
+    () => requireOnUse("bcryptjs") as typeof import("bcryptjs").default,
     (err: unknown) => {
       bcrypt = undefined;
       throw err;
@@ -58,7 +57,7 @@ export function newNonce(): string {
 
 /** @nats-io/nkeys, loaded on first call: when nkey users are configured, or the first check. */
 export function loadNkeys(): typeof import("@nats-io/nkeys") {
-  nkeys ??= require("@nats-io/nkeys") as typeof import("@nats-io/nkeys");
+  nkeys ??= requireOnUse("@nats-io/nkeys") as typeof import("@nats-io/nkeys");
   return nkeys;
 }
 

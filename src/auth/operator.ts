@@ -8,7 +8,6 @@
  * JWTs are decoded and their signatures verified by `@nats-io/jwt` (on `@nats-io/nkeys`), loaded
  * only when operator mode is configured.
  */
-import { createRequire } from "node:module";
 import { InvalidOptionError } from "../base/errors.ts";
 import type { AccountDefinition, AccountExport, AccountImport, AccountJetStreamLimits } from "../core/accounts.ts";
 import type { AuthContext, AuthenticatedUser, AuthResult, ConnectAuthenticator, ConnectCredentials } from "../core/identity.ts";
@@ -23,8 +22,8 @@ import { isSubjectSubset } from "../core/account-links.ts";
 import { SubjectMappings, type MappingDestination, type SubjectMappingOptions } from "../core/subject-mappings.ts";
 import { connectionTypeAllowed } from "./connection-types.ts";
 import { connectWindow, sourceAllowed, sourceList, timeRanges } from "./user-jwt-limits.ts";
+import { requireOnUse } from "../base/require-on-use.ts";
 
-const require = createRequire(import.meta.url);
 
 /** Operator mode's options: nats-server's `operator`, `resolver`, `resolver_preload`. */
 export interface OperatorOptions {
@@ -55,7 +54,7 @@ interface Claims {
 type Decode = (jwt: string) => Claims;
 
 function decoder(): Decode {
-  return (require("@nats-io/jwt") as { decode: Decode }).decode;
+  return (requireOnUse("@nats-io/jwt") as { decode: Decode }).decode;
 }
 
 interface ScopedKey {

@@ -3,10 +3,9 @@
  * networks it may come from) and `times` with `times_location` (the hours of the day it may
  * connect in), as nats-server jwt.go `validateSrc` and `validateTimes` check them.
  */
-import { createRequire } from "node:module";
 import type { BlockList } from "node:net";
+import { requireOnUse } from "../base/require-on-use.ts";
 
-const require = createRequire(import.meta.url);
 
 /** `src`: a list of CIDRs (older JWTs: one comma-separated string); absent or empty allows any source. */
 export function sourceList(value: unknown): string[] {
@@ -25,7 +24,7 @@ export function sourceAllowed(cidrs: readonly string[], host: string | undefined
   // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d; Go's net.IP treats both as one.
   const address = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1] ?? host;
   // node:net only when a JWT names networks: an in-process bus never loads it.
-  const net = require("node:net") as typeof import("node:net");
+  const net = requireOnUse("node:net") as typeof import("node:net");
   const family = net.isIP(address);
   if (family === 0) return false;
   const list: BlockList = new net.BlockList();

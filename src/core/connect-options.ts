@@ -1,7 +1,6 @@
-import { createRequire } from "node:module";
 import type sjsonModule from "secure-json-parse";
+import { requireOnUse } from "../base/require-on-use.ts";
 
-const require = createRequire(import.meta.url);
 /** Loaded with the first CONNECT rather than at import (a CommonJS package: import pays for the CommonJS loader). */
 let sjson: typeof sjsonModule | undefined;
 
@@ -89,7 +88,7 @@ const INT32_MAX = 2 ** 31 - 1;
 export function applyConnect(json: string, current: ConnectOptions): ConnectOptions | undefined {
   let parsed: unknown;
   try {
-    sjson ??= require("secure-json-parse") as typeof sjsonModule;
+    sjson ??= requireOnUse("secure-json-parse") as typeof sjsonModule;
     parsed = sjson.parse(json, undefined, { protoAction: "remove", constructorAction: "remove" });
   } catch {
     return undefined;

@@ -4,10 +4,10 @@
  * that win, queue-scoped subscribe allows (`"subject queue"`), deny enforced at delivery for
  * wildcard subscriptions that overlap a denied subject, and `allow_responses`.
  */
-import { createRequire } from "node:module";
 import type { LRUCache } from "lru-cache";
 import { Sublist } from "../subjects/sublist.ts";
 import { subjectHasWildcard } from "../subjects/subject.ts";
+import { requireOnUse } from "../base/require-on-use.ts";
 
 /** Allow and deny lists of subjects (wildcards allowed). */
 export interface SubjectPermission {
@@ -95,12 +95,11 @@ export function subsetMatch(subject: string, pattern: string): boolean {
   return s.length === p.length;
 }
 
-const require = createRequire(import.meta.url);
 let Lru: typeof LRUCache | undefined;
 
 /** A cache of checked subjects; lru-cache is loaded with the first user that has permissions, not at import. */
 function permissionCache(): LRUCache<string, boolean> {
-  Lru ??= (require("lru-cache") as typeof import("lru-cache")).LRUCache;
+  Lru ??= (requireOnUse("lru-cache") as typeof import("lru-cache")).LRUCache;
   return new Lru<string, boolean>({ max: PERM_CACHE_SIZE });
 }
 

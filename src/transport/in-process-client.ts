@@ -11,11 +11,10 @@
  * `connect()` replacing the factory cannot break it. Both packages are optional peer
  * dependencies, loaded only when `connect()` is first used, so the host's copies are used.
  */
-import { createRequire } from "node:module";
 import type { Duplex } from "node:stream";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import { requireOnUse } from "../base/require-on-use.ts";
 
-const require = createRequire(import.meta.url);
 
 /** Something that can open an in-memory client connection (the server). */
 export interface PipeProvider {
@@ -41,9 +40,9 @@ function loadModules(): Promise<TransportModules> {
     try {
       // Both are CommonJS packages; require, not import(), keeps import() out of the CommonJS
       // build, which Jest's CommonJS runtime cannot run.
-      const core = require("@nats-io/nats-core/internal") as typeof import("@nats-io/nats-core/internal");
+      const core = requireOnUse("@nats-io/nats-core/internal") as typeof import("@nats-io/nats-core/internal");
       // transport-node has no exports map; its NodeTransport is reachable by path.
-      const node = require("@nats-io/transport-node/lib/node_transport.js") as typeof import("@nats-io/transport-node/lib/node_transport.js");
+      const node = requireOnUse("@nats-io/transport-node/lib/node_transport.js") as typeof import("@nats-io/transport-node/lib/node_transport.js");
       return {
         setTransportFactory: core.setTransportFactory as TransportModules["setTransportFactory"],
         connectImpl: (opts) => core.NatsConnectionImpl.connect(opts),

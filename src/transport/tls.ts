@@ -5,11 +5,11 @@
  * `Secure Connection - TLS Required` when the handshake times out (server.go tlsTimeout).
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type { PeerCertificate, SecureContext, TLSSocket } from "node:tls";
 import { InvalidOptionError } from "../base/errors.ts";
 import type { PeerIdentity } from "../core/identity.ts";
+import { requireOnUse } from "../base/require-on-use.ts";
 
 export type { PeerIdentity } from "../core/identity.ts";
 
@@ -55,7 +55,6 @@ export interface TlsMaterial {
 
 const DEFAULT_TLS_TIMEOUT = 2000;
 
-const require = createRequire(import.meta.url);
 
 /**
  * node:tls, on first use: loading it costs ~25 ms at start-up, and a server without `tls`
@@ -63,7 +62,7 @@ const require = createRequire(import.meta.url);
  * certificates synchronously.
  */
 export function nodeTls(): typeof import("node:tls") {
-  return require("node:tls") as typeof import("node:tls");
+  return requireOnUse("node:tls") as typeof import("node:tls");
 }
 
 function pem(option: string, value: string | Buffer | undefined, file: string | undefined): string | Buffer | undefined {
