@@ -13,6 +13,7 @@ import { subjectsCollide } from "../shared/subject-overlap.ts";
 import { LIST_LIMIT, MAX_SUBJECT_DETAILS, NAMES_LIMIT, ResponseType, type StreamConfig } from "../shared/types.ts";
 import { parseNanos } from "../shared/rfc3339.ts";
 import type { ApiError } from "../shared/contracts.ts";
+import { withServerVersion } from "../shared/version-metadata.ts";
 
 /** What the stream handlers need of the JetStream service. */
 export interface StreamApiHost {
@@ -100,7 +101,7 @@ function create(name: string): StreamHandler {
       if (existing !== undefined) {
         // Creating what exists is fine when nothing differs (nats-server `addStream`).
         if (!sameConfig(existing.config, config)) return reply.error(JsErrors.streamNameExists());
-        return reply.ok({ ...createInfo(existing), did_create: true });
+        return reply.ok({ ...withServerVersion(createInfo(existing)), did_create: true });
       }
       if (overlapsOtherStream(host, config)) return reply.error(JsErrors.subjectsOverlap());
       const reservation = host.checkReservation(config);
@@ -111,7 +112,7 @@ function create(name: string): StreamHandler {
       } catch (err) {
         return reply.error(JsErrors.streamCreate(err instanceof Error ? err.message : String(err)));
       }
-      reply.ok({ ...createInfo(stream), did_create: true });
+      reply.ok({ ...withServerVersion(createInfo(stream)), did_create: true });
     },
   };
 }
@@ -142,7 +143,7 @@ function update(name: string): StreamHandler {
       const reservation = host.checkReservation(allowed.value);
       if (reservation !== undefined) return reply.error(reservation);
       host.updateStream(stream, allowed.value);
-      reply.ok(stream.info());
+      reply.ok(withServerVersion(stream.info()));
     },
   };
 }
@@ -183,7 +184,7 @@ function info(name: string): StreamHandler {
           }
         }
       }
-      reply.ok({ ...paging, ...streamInfo });
+      reply.ok({ ...paging, ...withServerVersion(streamInfo) });
     },
   };
 }
@@ -278,6 +279,7 @@ const list: StreamHandler = {
     if (page === undefined) return reply.error(JsErrors.invalidJson());
     const matching = filtered(host, page.subject);
     const offset = Math.min(page.offset, matching.length);
+    // The stored config, without this server's version keys (jsStreamListRequest).
     const streams = matching.slice(offset, offset + LIST_LIMIT).map((s) => s.info());
     reply.ok({ total: matching.length, offset, limit: LIST_LIMIT, streams });
   },

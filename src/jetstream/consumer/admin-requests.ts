@@ -9,6 +9,7 @@ import type { DirectMsg } from "../../direct/direct-message.ts";
 import { ConsumerErrors, VALID_GROUP_NAME, type ConsumerConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { GO_ZERO_TIME, formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
+import { consumerRequiredLevel, staticMetadata, withServerVersion } from "../shared/version-metadata.ts";
 
 const RESPONSE = {
   pause: "io.nats.jetstream.api.v1.consumer_pause_response",
@@ -59,6 +60,8 @@ export function pauseRequest(ctx: AdminContext, msg: DirectMsg, stream: string, 
   const config: ConsumerConfig = { ...consumer.config };
   if (stored === undefined) delete config.pause_until;
   else config.pause_until = stored;
+  // The pause changes the level the consumer needs (jsConsumerPauseRequest: setStaticConsumerMetadata).
+  config.metadata = staticMetadata(config.metadata, consumerRequiredLevel(config));
   ctx.reconfigure(consumer, config);
   const remaining = zero ? 0 : Number(untilNs - nowNanos());
   respond(msg, RESPONSE.pause, {
@@ -109,7 +112,7 @@ export function resetRequest(ctx: AdminContext, msg: DirectMsg, stream: string, 
   const result = consumer.reset(seq);
   if ("error" in result) return fail(ConsumerErrors.invalidReset(result.error));
   ctx.interestChanged(consumer);
-  respond(msg, RESPONSE.reset, { ...consumer.info(), reset_seq: result.seq });
+  respond(msg, RESPONSE.reset, { ...withServerVersion(consumer.info()), reset_seq: result.seq });
 }
 
 function parseJson(text: string): unknown {

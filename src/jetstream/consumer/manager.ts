@@ -31,6 +31,7 @@ import { formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 import { subjectsCollide } from "../shared/subject-overlap.ts";
 import { LIST_LIMIT, NAMES_LIMIT } from "../shared/types.ts";
+import { comparableMetadata, consumerRequiredLevel, staticMetadata, withServerVersion } from "../shared/version-metadata.ts";
 
 const RESPONSE = {
   create: "io.nats.jetstream.api.v1.consumer_create_response",
@@ -260,7 +261,7 @@ export class StreamConsumers implements ConsumerManager {
     if (stream === undefined) return fail(ConsumerErrors.streamNotFound());
     const result = this.#addConsumer(stream, config, action as "" | "create" | "update", pedantic);
     if ("error" in result) return fail(result.error);
-    respond(msg, RESPONSE.create, result.consumer.info());
+    respond(msg, RESPONSE.create, withServerVersion(result.consumer.info()));
     result.consumer.announcePause();
   }
 
@@ -272,6 +273,8 @@ export class StreamConsumers implements ConsumerManager {
       if (current.config.pause_until === undefined) delete config.pause_until;
       else config.pause_until = current.config.pause_until;
     }
+    // After the pause is settled, as jsConsumerCreateRequest calls setStaticConsumerMetadata.
+    config.metadata = staticMetadata(config.metadata, consumerRequiredLevel(config));
     const view = streamView(stream);
     const refused = applyConsumerDefaults(config, view, pedantic);
     if (refused !== undefined) return { error: refused };
@@ -283,7 +286,9 @@ export class StreamConsumers implements ConsumerManager {
     if (requestedName !== undefined) {
       const existing = consumers.get(requestedName);
       if (existing !== undefined) {
-        if (action === "create" && !configsEqual(config, existing.config)) return { error: ConsumerErrors.alreadyExists() };
+        // The version keys do not count (consumer.go addConsumerWithAction's copyConsumerMetadata).
+        const comparable = { ...config, metadata: comparableMetadata(config.metadata, existing.config.metadata) };
+        if (action === "create" && !configsEqual(comparable, existing.config)) return { error: ConsumerErrors.alreadyExists() };
         if (workqueue && !this.#partitionUnique(stream.name, requestedName, filtersOf(config))) return { error: ConsumerErrors.wqConsumerNotUnique() };
         const refusal = checkConsumerUpdate(existing.config, config, existing.isPushBound());
         if (typeof refusal === "string") return { error: ConsumerErrors.createError(refusal) };
@@ -382,7 +387,7 @@ export class StreamConsumers implements ConsumerManager {
     if (this.#streams.get(streamName) === undefined) return respond(msg, RESPONSE.info, { error: ConsumerErrors.streamNotFound() });
     const consumer = this.#byStream.get(streamName)?.get(name);
     if (consumer === undefined) return respond(msg, RESPONSE.info, { error: ConsumerErrors.consumerNotFound() });
-    respond(msg, RESPONSE.info, consumer.info());
+    respond(msg, RESPONSE.info, withServerVersion(consumer.info()));
   }
 
   async #deleteRequest(msg: DirectMsg, streamName: string, name: string): Promise<void> {
@@ -425,6 +430,7 @@ export class StreamConsumers implements ConsumerManager {
       total: consumers.length,
       offset,
       limit,
+      // The stored config, without this server's version keys (jsConsumerListRequest).
       consumers: list ? page.map((c) => c.info()) : page.map((c) => c.name),
     });
   }

@@ -13,6 +13,7 @@ import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap
 import type { DiscardPolicy, RePublish, RetentionPolicy, StorageType, StreamConfig, StreamSource, SubjectTransformConfig } from "../shared/types.ts";
 import { SubjectTransform, TransformError, validateMapping } from "../../subjects/subject-transform.ts";
 import type { StoreLimits } from "../store/stream-store.ts";
+import { comparableMetadata, staticMetadata, streamRequiredLevel } from "../shared/version-metadata.ts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -174,8 +175,10 @@ function decode(input: unknown): Decoded {
     ...(allowAtomic && { allow_atomic: true }),
     ...(allowSchedules && { allow_msg_schedules: true }),
     ...(allowBatched && { allow_batched: true }),
-    ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
   };
+  // The required API level is worked out from the request as sent, before any default
+  // (jetstream_api.go calls setStaticStreamMetadata right after decoding).
+  config.metadata = staticMetadata(metadata, streamRequiredLevel(config));
   return { config };
 }
 
@@ -530,9 +533,15 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   return { ok: true, value: cfg };
 }
 
-/** Whether two checked configurations are the same (STREAM.CREATE of an existing stream is idempotent). */
-export function sameConfig(a: StreamConfig, b: StreamConfig): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+/**
+ * Whether a checked create request asks for what exists (STREAM.CREATE of an existing stream
+ * is idempotent); the version keys of the metadata do not count (stream.go addStream's
+ * copyStreamMetadata).
+ */
+export function sameConfig(existing: StreamConfig, requested: StreamConfig): boolean {
+  const metadata = comparableMetadata(requested.metadata, existing.metadata);
+  const { metadata: _ignored, ...rest } = requested;
+  return JSON.stringify(canonical(existing)) === JSON.stringify(canonical({ ...rest, ...(metadata !== undefined && { metadata }) }));
 }
 
 function canonical(value: unknown): unknown {
