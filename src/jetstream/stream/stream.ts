@@ -303,6 +303,10 @@ export class Stream implements StreamHandle, BatchTarget {
     return this.#host.hasRoomFor(this.#config.storage);
   }
 
+  maxPayload(): number {
+    return this.#host.bus.maxPayload();
+  }
+
   messageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {
     return messageSize(this.#config.storage, subject, headers, data);
   }
