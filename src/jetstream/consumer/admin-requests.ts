@@ -9,6 +9,7 @@ import type { DirectMsg } from "../../direct/direct-message.ts";
 import { ConsumerErrors, VALID_GROUP_NAME, type ConsumerConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { GO_ZERO_TIME, formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
+import { CONSUMER_PAUSE_REQUEST, decodeFields } from "../shared/strict-fields.ts";
 import { consumerRequiredLevel, staticMetadata, withServerVersion } from "../shared/version-metadata.ts";
 
 const RESPONSE = {
@@ -30,6 +31,8 @@ export interface AdminContext {
    * (resetStartingSeqLocked's checkStateForInterestStream).
    */
   interestChanged(consumer: Consumer): void;
+  /** Strict API validation (nats-server 2.12): a PAUSE body with an unknown field is refused. */
+  readonly strict: boolean;
 }
 
 /** `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>` with `{"pause_until": …}`; no time (or Go's zero time) resumes. */
@@ -42,7 +45,10 @@ export function pauseRequest(ctx: AdminContext, msg: DirectMsg, stream: string, 
   if (text.startsWith("{") || text.startsWith("[")) {
     const body = parseJson(text);
     if (body === undefined || typeof body !== "object" || body === null || Array.isArray(body)) return fail(ConsumerErrors.invalidJson());
-    const until = (body as Record<string, unknown>)["pause_until"];
+    // Decoded by unmarshalRequest (strict), unlike UNPIN and RESET bodies (json.Unmarshal).
+    const decoded = decodeFields(body as Record<string, unknown>, CONSUMER_PAUSE_REQUEST, ctx.strict);
+    if ("unknown" in decoded) return fail(ConsumerErrors.unknownField(decoded.unknown));
+    const until = decoded.fields["pause_until"];
     if (until !== undefined && until !== null) {
       const ns = typeof until === "string" ? parseNanos(until) : undefined;
       if (ns === undefined) return fail(ConsumerErrors.invalidJson());

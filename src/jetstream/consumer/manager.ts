@@ -4,7 +4,7 @@
  * stream. Requests are answered with nats-server's JSON shapes and error codes; nothing a
  * client sends can throw out of `handle()`.
  */
-import { canonicalFields, CONSUMER_CREATE_REQUEST, unknownField } from "../shared/strict-fields.ts";
+import { canonicalFields, CONSUMER_CREATE_REQUEST, CONSUMERS_REQUEST, decodeFields, unknownField } from "../shared/strict-fields.ts";
 import { createHash, randomUUID } from "node:crypto";
 import sjson from "secure-json-parse";
 import type { DirectMsg } from "../../direct/direct-message.ts";
@@ -93,6 +93,7 @@ export class StreamConsumers implements ConsumerManager {
         this.#saveConfig(consumer);
       },
       interestChanged: (consumer) => consumersChanged(consumer.stream),
+      strict: this.#strict,
     };
   }
 
@@ -417,7 +418,9 @@ export class StreamConsumers implements ConsumerManager {
       if (request === undefined || typeof request !== "object" || request === null || Array.isArray(request)) {
         return respond(msg, type, { error: ConsumerErrors.invalidJson() });
       }
-      const o = (request as Record<string, unknown>)["offset"];
+      const decoded = decodeFields(request as Record<string, unknown>, CONSUMERS_REQUEST, this.#strict);
+      if ("unknown" in decoded) return respond(msg, type, { error: ConsumerErrors.unknownField(decoded.unknown) });
+      const o = decoded.fields["offset"];
       if (o !== undefined && o !== null && (typeof o !== "number" || !Number.isInteger(o))) return respond(msg, type, { error: ConsumerErrors.invalidJson() });
       offset = Math.max(0, (o as number | undefined) ?? 0);
     }
