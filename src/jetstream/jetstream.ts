@@ -79,7 +79,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       hasRoomFor: (storage) => service.#hasRoomFor(storage),
       batchInflight: new BatchInflight(),
     };
-    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: () => this.#account.limits.maxConsumers, strict: options.strict });
+    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: () => this.#account.limits.maxConsumers, strict: options.strict, ...(options.domain !== undefined && { domain: options.domain }) });
     this.ready = this.#start();
     this.#dispatcher = new ApiDispatcher(this, this.ready);
     // Subscribed at once, so that requests sent during recovery wait in line rather than

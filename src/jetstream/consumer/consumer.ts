@@ -36,6 +36,8 @@ import type { ConsumerState, StoredMessage } from "../store/stream-store.ts";
 /** What a consumer needs from its manager. */
 export interface ConsumerHost {
   readonly bus: BusApi;
+  /** The JetStream domain, when one is configured: the consumer's advisories carry it. */
+  readonly domain?: string;
   /** The consumer found itself inactive past its threshold: the manager deletes it. */
   inactive(consumer: Consumer): void;
   /** An exception that must not reach a client or the host; logged. */

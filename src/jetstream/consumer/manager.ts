@@ -50,6 +50,8 @@ export interface ConsumerContext {
   readonly maxConsumers?: () => number;
   /** Strict API validation (nats-server 2.12): a create request with an unknown field is refused. */
   readonly strict?: boolean;
+  /** The JetStream domain, when one is configured (consumer advisories carry it). */
+  readonly domain?: string;
 }
 
 /** What a durable keeps in its ConsumerStore besides its state. */
@@ -82,6 +84,7 @@ export class StreamConsumers implements ConsumerManager {
     this.#strict = context.strict === true;
     this.#host = {
       bus: this.#bus,
+      ...(context.domain !== undefined && { domain: context.domain }),
       inactive: (consumer) => void this.#delete(consumer).catch((err: unknown) => this.#caught("deleting an inactive consumer", err)),
       caught: (what, err) => this.#caught(what, err),
     };
