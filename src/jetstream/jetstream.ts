@@ -175,6 +175,13 @@ export class JetStream implements ApiHost, StreamRegistry {
     return [...this.#streams.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  directResponders(name: string): Stream[] {
+    const origin = this.#streams.get(name);
+    const responders = origin?.config.allow_direct === true ? [origin] : [];
+    for (const stream of this.#streams.values()) if (stream.answersDirectFor(name)) responders.push(stream);
+    return responders;
+  }
+
   async createStream(config: StreamConfig): Promise<Stream> {
     const factories = this.#factories;
     if (factories === undefined) throw new Error("JetStream is not started");

@@ -116,8 +116,7 @@ export class ApiDispatcher {
       return tokens.length === 4 && this.#host.consumers !== undefined && this.#host.consumers.has(tokens[2]!, tokens[3]!);
     }
     if (first === "DIRECT" && second === "GET") {
-      const stream = tokens.length >= 3 ? this.#host.stream(tokens[2]!) : undefined;
-      return stream !== undefined && stream.config.allow_direct;
+      return tokens.length >= 3 && this.#host.directResponders(tokens[2]!).length > 0;
     }
     return true;
   }

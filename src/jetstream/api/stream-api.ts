@@ -33,6 +33,12 @@ export interface StreamApiHost {
   stream(name: string): Stream | undefined;
   /** Every stream, sorted by name. */
   streams(): Stream[];
+  /**
+   * The streams that answer `$JS.API.DIRECT.GET.<name>[.>]`, the members of nats-server's
+   * `_zz_` queue group for it: the stream itself when it has `allow_direct`, and its caught-up
+   * `mirror_direct` mirrors.
+   */
+  directResponders(name: string): Stream[];
   /** Opens the store and starts the stream; throws when the store cannot be opened. */
   createStream(config: StreamConfig): Promise<Stream>;
   /**
