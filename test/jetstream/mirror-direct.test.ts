@@ -64,7 +64,7 @@ for (const transport of TRANSPORTS) {
         // The official client's direct API reaches the mirror under the origin's name.
         const got = await h.jsm.direct.getMessage("O", { last_by_subj: "o.1" });
         assert.equal(got?.string(), "m1");
-        assert.equal(got?.stream, "M");
+        assert.equal(got?.header.get("Nats-Stream"), "M");
         // The mirror's own name is not served: it has no allow_direct of its own.
         assert.equal(await direct(h.nc, "$JS.API.DIRECT.GET.M", JSON.stringify({ seq: 1 })), "503");
       });
