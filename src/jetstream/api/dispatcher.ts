@@ -16,6 +16,7 @@ import { ResponseType } from "../shared/types.ts";
 import { parseRequest, type ParsedBody } from "./request-body.ts";
 import { streamApi, type StreamApiHost } from "./stream-api.ts";
 import { directGet } from "./direct-get.ts";
+import { status } from "./direct-get-reply.ts";
 import { responseOf } from "./response-types.ts";
 import { requiresHigherApiLevel } from "../shared/api-level.ts";
 
@@ -129,14 +130,19 @@ export class ApiDispatcher {
   async #handle(tokens: string[], msg: DirectMsg, body: ParsedBody): Promise<void> {
     const [first, second] = tokens;
     // jetstream_versioning.go errorOnRequiredApiLevel: a request that needs a higher API level
-    // than this broker's is refused before its handler runs (pulls and direct gets are not
-    // checked, as in nats-server).
+    // than this broker's is refused before its handler runs; a direct get with a status
+    // (stream.go processDirectGetRequest), a pull by its consumer (consumer.go).
     const required = msg.headers?.get(REQUIRED_API_LEVEL) ?? "";
     if (required !== "" && requiresHigherApiLevel(required)) {
       const response = responseOf(tokens);
       if (response !== undefined) {
         this.stats.total++;
         new ApiReply(msg, this.stats, response.type).error(JsErrors.requiredApiLevel(), response.extra);
+        return;
+      }
+      if (first === "DIRECT" && second === "GET") {
+        this.stats.total++;
+        status(msg, 412, "Required Api Level");
         return;
       }
     }

@@ -31,6 +31,7 @@ import { formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 import { subjectsCollide } from "../shared/subject-overlap.ts";
 import { LIST_LIMIT, NAMES_LIMIT } from "../shared/types.ts";
+import { requiresHigherApiLevel } from "../shared/api-level.ts";
 import { comparableMetadata, consumerRequiredLevel, staticMetadata, withServerVersion } from "../shared/version-metadata.ts";
 
 const RESPONSE = {
@@ -200,7 +201,8 @@ export class StreamConsumers implements ConsumerManager {
    */
   #next(streamName: string, name: string, msg: DirectMsg): void {
     if (msg.reply === "") return;
-    this.#byStream.get(streamName)?.get(name)?.nextRequest(msg.reply, msg.string());
+    const required = msg.headers?.get("Nats-Required-Api-Level") ?? "";
+    this.#byStream.get(streamName)?.get(name)?.nextRequest(msg.reply, msg.string(), required !== "" && requiresHigherApiLevel(required));
   }
 
   /** jetstream_api.go jsConsumerCreateRequest + stream.go addConsumerWithAction. */
