@@ -55,15 +55,16 @@ for (const transport of TRANSPORTS) {
 
       it("a client's own _nats keys are replaced; creating the same stream again ignores them", async (t) => {
         const h = await startJetStream(t, transport);
-        const body = { name: "V", subjects: ["v"], storage, metadata: { "_nats.req.level": "9", "_nats.ver": "1.0.0", "_nats.level": "99", x: "y" } };
+        const body = { name: "V", subjects: ["v"], storage, metadata: { "_nats.req.level": "9", "_nats.ver": "1.0.0", "_nats.level": "99", "_nats.own": "k", x: "y" } };
         const first = await h.request("$JS.API.STREAM.CREATE.V", JSON.stringify(body));
-        assert.deepEqual((first.json["config"] as { metadata: unknown }).metadata, shown(0, { x: "y" }));
+        // Other _nats.* keys are the client's to keep: nats-server drops or sets only these three.
+        assert.deepEqual((first.json["config"] as { metadata: unknown }).metadata, shown(0, { "_nats.own": "k", x: "y" }));
         const again = await h.request("$JS.API.STREAM.CREATE.V", JSON.stringify(body));
         assert.equal(again.json["error"], undefined);
-        const other = await h.request("$JS.API.STREAM.CREATE.V", JSON.stringify({ ...body, metadata: { x: "z" } }));
+        const other = await h.request("$JS.API.STREAM.CREATE.V", JSON.stringify({ ...body, metadata: { "_nats.own": "k", x: "z" } }));
         assert.deepEqual(other.json["error"], { code: 400, err_code: 10058, description: "stream name already in use with a different configuration" });
         // The text in the raw answer is Go's: map keys sorted.
-        assert.match(again.text, /"metadata":\{"_nats\.level":"4","_nats\.req\.level":"0","_nats\.ver":"2\.14\.0","x":"y"\}/);
+        assert.match(again.text, /"metadata":\{"_nats\.level":"4","_nats\.own":"k","_nats\.req\.level":"0","_nats\.ver":"2\.14\.0","x":"y"\}/);
       });
     });
 
