@@ -29,6 +29,7 @@ export interface StreamLevelFields {
   allow_atomic?: boolean;
   allow_msg_schedules?: boolean;
   allow_batched?: boolean;
+  persist_mode?: string;
 }
 
 /** The consumer config fields the required level depends on. */
@@ -41,12 +42,11 @@ export interface ConsumerLevelFields {
 
 /**
  * The level a stream config needs: TTLs and delete markers 1 (2.11); counters, atomic batches
- * and schedules 2 (2.12); fast-ingest batches 4 (2.14). nats-server's async `persist_mode`
- * also needs 2; this broker does not take that field.
+ * and schedules 2 (2.12), as does the async `persist_mode` (2.12); fast-ingest batches 4 (2.14).
  */
 export function streamRequiredLevel(cfg: StreamLevelFields): number {
   if (cfg.allow_batched === true) return 4;
-  if (cfg.allow_msg_counter === true || cfg.allow_atomic === true || cfg.allow_msg_schedules === true) return 2;
+  if (cfg.allow_msg_counter === true || cfg.allow_atomic === true || cfg.allow_msg_schedules === true || cfg.persist_mode === "async") return 2;
   if (cfg.allow_msg_ttl === true || (cfg.subject_delete_marker_ttl ?? 0) > 0) return 1;
   return 0;
 }

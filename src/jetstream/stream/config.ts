@@ -64,6 +64,15 @@ function compression(obj: Json): "none" | "s2" {
   return value;
 }
 
+/** `persist_mode` as nats-server's PersistModeType decoder reads it: "default", "" or "async"; anything else (null too) fails. */
+function persistModeOf(obj: Json): "default" | "async" {
+  if (!("persist_mode" in obj)) return "default";
+  const value = obj["persist_mode"];
+  if (value === "default" || value === "") return "default";
+  if (value === "async") return "async";
+  throw new DecodeError("persist_mode");
+}
+
 /** Is this a name nats-server accepts for a stream (`isValidAssetName`)? */
 export function isValidName(name: string): boolean {
   return name !== "" && !/[.*>\s\\/]/.test(name);
@@ -135,6 +144,7 @@ function decode(input: unknown): Decoded {
   const allowAtomic = field<boolean>(obj, "allow_atomic", "boolean", false);
   const allowSchedules = field<boolean>(obj, "allow_msg_schedules", "boolean", false);
   const allowBatched = field<boolean>(obj, "allow_batched", "boolean", false);
+  const persistMode = persistModeOf(obj);
   const markerTtl = field<number>(obj, "subject_delete_marker_ttl", "integer", 0);
   const config: StreamConfig = {
     name: field<string>(obj, "name", "string", ""),
@@ -175,6 +185,8 @@ function decode(input: unknown): Decoded {
     ...(allowAtomic && { allow_atomic: true }),
     ...(allowSchedules && { allow_msg_schedules: true }),
     ...(allowBatched && { allow_batched: true }),
+    // omitempty: "default" (or "") is written as nothing, as nats-server's PersistModeType.
+    ...(persistMode === "async" && { persist_mode: "async" as const }),
   };
   // The required API level is worked out from the request as sent, before any default
   // (jetstream_api.go calls setStaticStreamMetadata right after decoding).
@@ -419,6 +431,12 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
       cfg.deny_purge = false;
     }
   }
+  // checkStreamCfg, right after the schedule rules.
+  if (cfg.persist_mode === "async") {
+    if (cfg.storage !== "file") return invalid("async persist mode is only supported on file storage");
+    if (cfg.num_replicas > 1) return invalid("async persist mode is not supported on replicated streams");
+    if (cfg.allow_atomic === true) return invalid("async persist mode is not supported with atomic batch publish");
+  }
   if (cfg.mirror_direct && cfg.mirror === undefined) return invalid("stream has no mirror but does have mirror direct");
 
   const subjectsGiven = cfg.subjects.length > 0;
@@ -514,6 +532,7 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   if (old.allow_msg_ttl === true && cfg.allow_msg_ttl !== true) return invalid("message TTL status can not be disabled");
   if (old.allow_msg_schedules === true && cfg.allow_msg_schedules !== true) return invalid("message schedules can not be disabled");
   if ((old.allow_msg_counter === true) !== (cfg.allow_msg_counter === true)) return invalid("stream configuration update can not change message counter setting");
+  if (old.persist_mode !== cfg.persist_mode) return invalid("stream configuration update can not change persist mode");
   if (cfg.sealed) {
     // A sealed stream never changes again: nothing ages out, nothing is deleted or purged.
     cfg.max_age = 0;
