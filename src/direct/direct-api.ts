@@ -295,6 +295,11 @@ export class DirectApi {
     this.#inBytes = 0;
   }
 
+  /** The server's max_payload as of now (it follows reloads). */
+  get maxPayload(): number {
+    return this.#maxPayload;
+  }
+
   /** The server's max_payload changed (`server.reload`). */
   setMaxPayload(maxPayload: number): void {
     this.#maxPayload = maxPayload;

@@ -58,6 +58,7 @@ export function createBus(account: Account, direct: DirectApi, logger: Logger): 
       return { unsubscribe: () => void account.sublist.remove(entry) };
     },
     hasInterest: (subject) => hasInterest(account, subject),
+    maxPayload: () => direct.maxPayload,
     deliver(deliverSubject, subject, data, options) {
       const headers = options?.headers;
       const hasHeaders = headers !== undefined && headers.length > 0;

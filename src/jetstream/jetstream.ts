@@ -79,7 +79,7 @@ export class JetStream implements ApiHost, StreamRegistry {
       hasRoomFor: (storage) => service.#hasRoomFor(storage),
       batchInflight: new BatchInflight(),
     };
-    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: () => this.#account.limits.maxConsumers, strict: options.strict });
+    this.#consumers = (consumers ?? ((context) => new StreamConsumers(context)))({ bus, streams: this, logger, maxConsumers: () => this.#account.limits.maxConsumers, strict: options.strict, ...(options.domain !== undefined && { domain: options.domain }) });
     this.ready = this.#start();
     this.#dispatcher = new ApiDispatcher(this, this.ready);
     // Subscribed at once, so that requests sent during recovery wait in line rather than
@@ -173,6 +173,13 @@ export class JetStream implements ApiHost, StreamRegistry {
 
   streams(): Stream[] {
     return [...this.#streams.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  directResponders(name: string): Stream[] {
+    const origin = this.#streams.get(name);
+    const responders = origin?.config.allow_direct === true ? [origin] : [];
+    for (const stream of this.#streams.values()) if (stream.answersDirectFor(name)) responders.push(stream);
+    return responders;
   }
 
   async createStream(config: StreamConfig): Promise<Stream> {

@@ -30,3 +30,29 @@ test("Nats-Required-Api-Level above 4, or not a number, is refused before the re
   assert.deepEqual(info["api"], { level: 4, total: info["api"] && (info["api"] as Record<string, number>)["total"], errors: (info["api"] as Record<string, number>)["errors"] });
   assert.equal((nc as unknown as { info: { api_lvl?: number } }).info.api_lvl, 4);
 });
+
+test("a direct get or a pull asking a higher level gets the 412 Required Api Level status", async (t) => {
+  // stream.go processDirectGetRequest / processDirectGetLastBySubjectRequest and consumer.go
+  // processNextMsgRequest (after its push-consumer check) answer with a bare status.
+  const server = createServer({ jetstream: true });
+  await server.listen();
+  t.after(() => server.close());
+  const nc = await server.connect();
+  t.after(() => nc.close());
+  const request = async (subject: string, body: string, level?: string): Promise<string> => {
+    const h = headers();
+    if (level !== undefined) h.set("Nats-Required-Api-Level", level);
+    const m = await nc.request(subject, body, { headers: h, timeout: 2000 });
+    return m.headers?.code ? `${m.headers.code} ${m.headers.description}` : m.string();
+  };
+  const api = (subject: string, body: unknown) => nc.request(subject, JSON.stringify(body), { timeout: 2000 });
+  await api("$JS.API.STREAM.CREATE.S", { name: "S", subjects: ["s.>"], storage: "memory", allow_direct: true });
+  await nc.request("s.1", "one", { timeout: 2000 });
+  await api("$JS.API.CONSUMER.CREATE.S.pull", { stream_name: "S", config: { name: "pull", ack_policy: "none" } });
+  await api("$JS.API.CONSUMER.CREATE.S.push", { stream_name: "S", config: { name: "push", ack_policy: "none", deliver_subject: "out" } });
+  assert.equal(await request("$JS.API.DIRECT.GET.S", JSON.stringify({ seq: 1 }), "5"), "412 Required Api Level");
+  assert.equal(await request("$JS.API.DIRECT.GET.S.s.1", "", "x"), "412 Required Api Level");
+  assert.equal(await request("$JS.API.DIRECT.GET.S", JSON.stringify({ seq: 1 }), "4"), "one");
+  assert.equal(await request("$JS.API.CONSUMER.MSG.NEXT.S.pull", JSON.stringify({ batch: 1 }), "5"), "412 Required Api Level");
+  assert.equal(await request("$JS.API.CONSUMER.MSG.NEXT.S.push", JSON.stringify({ batch: 1 }), "5"), "409 Consumer is push based");
+});

@@ -81,6 +81,10 @@ function normalize(text: string): unknown {
     if (typeof copy["name"] === "string" && /^[0-9A-Za-z]{8}$/.test(copy["name"] as string) && copy["name"] !== "eph") copy["name"] = "GENERATED";
     const config = { ...(copy["config"] as Record<string, unknown> | undefined) };
     delete config["name"];
+    // nats-server 2.11's version keys (`_nats.*`, version-metadata.test.ts) are not in 2.9.10.
+    const metadata = Object.fromEntries(Object.entries((config["metadata"] ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("_nats.")));
+    if (Object.keys(metadata).length > 0) config["metadata"] = metadata;
+    else delete config["metadata"];
     if (copy["config"] !== undefined) copy["config"] = config;
     return copy;
   };

@@ -71,12 +71,14 @@ describe("consumer metadata", () => {
     const h = await startJetStream(t, "in-process");
     await h.jsm.streams.add({ name: "ORDERS", subjects: ["orders.>"], storage: StorageType.Memory });
     const created = await h.jsm.consumers.add("ORDERS", { durable_name: "m", ack_policy: AckPolicy.Explicit, metadata: { owner: "billing", "tier.level": "2" } });
-    assert.deepEqual(created.config.metadata, { owner: "billing", "tier.level": "2" });
+    // With nats-server 2.11's version keys (version-metadata.test.ts): all three in answers, the stored one in LIST.
+    const versions = { "_nats.level": "4", "_nats.req.level": "0", "_nats.ver": "2.14.0" };
+    assert.deepEqual(created.config.metadata, { owner: "billing", "tier.level": "2", ...versions });
     const updated = await h.jsm.consumers.update("ORDERS", "m", { metadata: { owner: "shipping" } });
-    assert.deepEqual(updated.config.metadata, { owner: "shipping" });
-    assert.deepEqual((await h.jsm.consumers.info("ORDERS", "m")).config.metadata, { owner: "shipping" });
+    assert.deepEqual(updated.config.metadata, { owner: "shipping", ...versions });
+    assert.deepEqual((await h.jsm.consumers.info("ORDERS", "m")).config.metadata, { owner: "shipping", ...versions });
     const listed = await h.jsm.consumers.list("ORDERS").next();
-    assert.deepEqual(listed[0]?.config.metadata, { owner: "shipping" });
+    assert.deepEqual(listed[0]?.config.metadata, { owner: "shipping", "_nats.req.level": "0" });
     assert.deepEqual((await create(h, "ORDERS", { name: "bad", metadata: { owner: 1 } }, undefined))["error"], { code: 400, err_code: 10025, description: "invalid JSON" });
   });
 });

@@ -26,10 +26,12 @@ for (const transport of TRANSPORTS) {
       it("metadata is echoed, replaced on update and bounded", async (t) => {
         const h = await startJetStream(t, transport);
         const si = await h.jsm.streams.add({ name: "M", subjects: ["m"], storage, metadata: { owner: "team-a", tier: "gold" } });
-        assert.deepEqual(si.config.metadata, { owner: "team-a", tier: "gold" });
+        // With nats-server 2.11's version keys (version-metadata.test.ts).
+        const versions = { "_nats.level": "4", "_nats.req.level": "0", "_nats.ver": "2.14.0" };
+        assert.deepEqual(si.config.metadata, { owner: "team-a", tier: "gold", ...versions });
         const updated = await h.jsm.streams.update("M", { subjects: ["m"], metadata: { owner: "team-b" } });
-        assert.deepEqual(updated.config.metadata, { owner: "team-b" });
-        assert.deepEqual((await h.jsm.streams.info("M")).config.metadata, { owner: "team-b" });
+        assert.deepEqual(updated.config.metadata, { owner: "team-b", ...versions });
+        assert.deepEqual((await h.jsm.streams.info("M")).config.metadata, { owner: "team-b", ...versions });
         const big = await h.request("$JS.API.STREAM.CREATE.B", JSON.stringify({ name: "B", storage, metadata: { k: "v".repeat(128 * 1024) } }));
         assert.deepEqual(big.json["error"], { code: 500, err_code: 10052, description: "stream metadata exceeds maximum size of 131072 bytes" });
         const wrongType = await h.request("$JS.API.STREAM.CREATE.B", JSON.stringify({ name: "B", storage, metadata: { k: 1 } }));
@@ -79,7 +81,7 @@ describe("2.10 stream settings after a restart", () => {
     const jsm = await jetstreamManager(nc);
     const si = await jsm.streams.info("R");
     assert.equal(si.config.first_seq, 50);
-    assert.deepEqual(si.config.metadata, { a: "1" });
+    assert.deepEqual(si.config.metadata, { a: "1", "_nats.level": "4", "_nats.req.level": "0", "_nats.ver": "2.14.0" });
     assert.deepEqual([si.state.first_seq, si.state.last_seq], [50, 51]);
     const js = jetstream(nc);
     assert.equal((await js.publish("r.y", "3")).seq, 52);

@@ -6,8 +6,10 @@
  * headers; a batch (`batch`, nats-server 2.11) adds `Nats-Num-Pending` and `Nats-Last-Sequence`
  * to each and ends with a `204 EOB` status; `multi_last` is answered by direct-get-multi.ts.
  * Failures are status messages (`404 Message Not Found`, `408 …`). A stream without
- * `allow_direct` (or no stream) has no taker: the requester hears no responders (dispatcher.ts).
+ * `allow_direct` (or no stream) has no taker: the requester hears no responders (dispatcher.ts),
+ * unless a caught-up `mirror_direct` mirror of it answers in its place.
  */
+import { randomInt } from "node:crypto";
 import type { DirectMsg } from "../../direct/direct-message.ts";
 import { asObject, type ParsedBody } from "./request-body.ts";
 import type { StreamApiHost } from "./stream-api.ts";
@@ -19,8 +21,11 @@ import type { StoredMessage } from "../store/stream-store.ts";
 
 /** `tokens` are those after `DIRECT.GET.`: the stream, then (last-by-subject form) the subject. */
 export function directGet(host: StreamApiHost, tokens: readonly string[], body: ParsedBody, msg: DirectMsg): void {
-  const stream = host.stream(tokens[0]!);
-  if (stream === undefined || !stream.config.allow_direct) return;
+  // The origin and its mirror_direct mirrors share one queue group: one of them, picked at
+  // random as a queue member is, answers from its own store and under its own name.
+  const responders = host.directResponders(tokens[0]!);
+  const stream = responders[responders.length === 1 ? 0 : randomInt(responders.length)];
+  if (stream === undefined) return;
   if (msg.reply === "") return;
   let request: DirectGetRequest;
   if (tokens.length > 1) {

@@ -16,6 +16,7 @@ import { ResponseType } from "../shared/types.ts";
 import { parseRequest, type ParsedBody } from "./request-body.ts";
 import { streamApi, type StreamApiHost } from "./stream-api.ts";
 import { directGet } from "./direct-get.ts";
+import { status } from "./direct-get-reply.ts";
 import { responseOf } from "./response-types.ts";
 import { requiresHigherApiLevel } from "../shared/api-level.ts";
 
@@ -116,8 +117,7 @@ export class ApiDispatcher {
       return tokens.length === 4 && this.#host.consumers !== undefined && this.#host.consumers.has(tokens[2]!, tokens[3]!);
     }
     if (first === "DIRECT" && second === "GET") {
-      const stream = tokens.length >= 3 ? this.#host.stream(tokens[2]!) : undefined;
-      return stream !== undefined && stream.config.allow_direct;
+      return tokens.length >= 3 && this.#host.directResponders(tokens[2]!).length > 0;
     }
     return true;
   }
@@ -130,14 +130,19 @@ export class ApiDispatcher {
   async #handle(tokens: string[], msg: DirectMsg, body: ParsedBody): Promise<void> {
     const [first, second] = tokens;
     // jetstream_versioning.go errorOnRequiredApiLevel: a request that needs a higher API level
-    // than this broker's is refused before its handler runs (pulls and direct gets are not
-    // checked, as in nats-server).
+    // than this broker's is refused before its handler runs; a direct get with a status
+    // (stream.go processDirectGetRequest), a pull by its consumer (consumer.go).
     const required = msg.headers?.get(REQUIRED_API_LEVEL) ?? "";
     if (required !== "" && requiresHigherApiLevel(required)) {
       const response = responseOf(tokens);
       if (response !== undefined) {
         this.stats.total++;
         new ApiReply(msg, this.stats, response.type).error(JsErrors.requiredApiLevel(), response.extra);
+        return;
+      }
+      if (first === "DIRECT" && second === "GET") {
+        this.stats.total++;
+        status(msg, 412, "Required Api Level");
         return;
       }
     }

@@ -3,7 +3,18 @@
  * the same checks in the same order, the same response shapes (including the zero fields
  * nats-server's structs carry next to an error, such as STREAM.INFO's `total/offset/limit`).
  */
-import { canonicalFields, STREAM_CONFIG_REQUEST, unknownField } from "../shared/strict-fields.ts";
+import {
+  canonicalFields,
+  decodeFields,
+  MSG_DELETE_REQUEST,
+  MSG_GET_REQUEST,
+  STREAM_CONFIG_REQUEST,
+  STREAM_INFO_REQUEST,
+  STREAM_NAMES_REQUEST,
+  STREAM_PURGE_REQUEST,
+  unknownField,
+  type Schema,
+} from "../shared/strict-fields.ts";
 import type { ApiReply } from "./dispatcher.ts";
 import { JsErrors } from "../shared/api-errors.ts";
 import { asObject, type ParsedBody } from "./request-body.ts";
@@ -13,6 +24,7 @@ import { subjectsCollide } from "../shared/subject-overlap.ts";
 import { LIST_LIMIT, MAX_SUBJECT_DETAILS, NAMES_LIMIT, ResponseType, type StreamConfig } from "../shared/types.ts";
 import { parseNanos } from "../shared/rfc3339.ts";
 import type { ApiError } from "../shared/contracts.ts";
+import { withServerVersion } from "../shared/version-metadata.ts";
 
 /** What the stream handlers need of the JetStream service. */
 export interface StreamApiHost {
@@ -21,6 +33,12 @@ export interface StreamApiHost {
   stream(name: string): Stream | undefined;
   /** Every stream, sorted by name. */
   streams(): Stream[];
+  /**
+   * The streams that answer `$JS.API.DIRECT.GET.<name>[.>]`, the members of nats-server's
+   * `_zz_` queue group for it: the stream itself when it has `allow_direct`, and its caught-up
+   * `mirror_direct` mirrors.
+   */
+  directResponders(name: string): Stream[];
   /** Opens the store and starts the stream; throws when the store cannot be opened. */
   createStream(config: StreamConfig): Promise<Stream>;
   /**
@@ -100,7 +118,7 @@ function create(name: string): StreamHandler {
       if (existing !== undefined) {
         // Creating what exists is fine when nothing differs (nats-server `addStream`).
         if (!sameConfig(existing.config, config)) return reply.error(JsErrors.streamNameExists());
-        return reply.ok({ ...createInfo(existing), did_create: true });
+        return reply.ok({ ...withServerVersion(createInfo(existing)), did_create: true });
       }
       if (overlapsOtherStream(host, config)) return reply.error(JsErrors.subjectsOverlap());
       const reservation = host.checkReservation(config);
@@ -111,7 +129,7 @@ function create(name: string): StreamHandler {
       } catch (err) {
         return reply.error(JsErrors.streamCreate(err instanceof Error ? err.message : String(err)));
       }
-      reply.ok({ ...createInfo(stream), did_create: true });
+      reply.ok({ ...withServerVersion(createInfo(stream)), did_create: true });
     },
   };
 }
@@ -142,7 +160,7 @@ function update(name: string): StreamHandler {
       const reservation = host.checkReservation(allowed.value);
       if (reservation !== undefined) return reply.error(reservation);
       host.updateStream(stream, allowed.value);
-      reply.ok(stream.info());
+      reply.ok(withServerVersion(stream.info()));
     },
   };
 }
@@ -158,14 +176,15 @@ function info(name: string): StreamHandler {
       let subjectsFilter = "";
       let offset = 0;
       if (body.looksLikeJson) {
-        const req = asObject(body);
-        if (req === undefined) return reply.error(JsErrors.invalidJson(), INFO_EXTRA);
-        if (!optional(req, "deleted_details", "boolean") || !optional(req, "subjects_filter", "string") || !optional(req, "offset", "number")) {
+        const req = requestFields(host, body, STREAM_INFO_REQUEST);
+        if ("error" in req) return reply.error(req.error, INFO_EXTRA);
+        const f = req.fields;
+        if (!optional(f, "deleted_details", "boolean") || !optional(f, "subjects_filter", "string") || !optional(f, "offset", "number")) {
           return reply.error(JsErrors.invalidJson(), INFO_EXTRA);
         }
-        deletedDetails = req["deleted_details"] === true;
-        subjectsFilter = (req["subjects_filter"] as string | undefined) ?? "";
-        offset = Math.max(0, Math.trunc((req["offset"] as number | undefined) ?? 0));
+        deletedDetails = f["deleted_details"] === true;
+        subjectsFilter = (f["subjects_filter"] as string | undefined) ?? "";
+        offset = Math.max(0, Math.trunc((f["offset"] as number | undefined) ?? 0));
       }
       const stream = host.stream(name);
       if (stream === undefined) return reply.error(JsErrors.streamNotFound(), INFO_EXTRA);
@@ -183,7 +202,7 @@ function info(name: string): StreamHandler {
           }
         }
       }
-      reply.ok({ ...paging, ...streamInfo });
+      reply.ok({ ...paging, ...withServerVersion(streamInfo) });
     },
   };
 }
@@ -224,8 +243,10 @@ function purge(name: string): StreamHandler {
     run(host, body, reply) {
       let request: { filter?: string; seq?: number; keep?: number } | undefined;
       if (body.looksLikeJson) {
-        const req = asObject(body);
-        if (req === undefined || !optional(req, "filter", "string") || !optional(req, "seq", "integer") || !optional(req, "keep", "integer")) {
+        const decoded = requestFields(host, body, STREAM_PURGE_REQUEST);
+        if ("error" in decoded) return reply.error(decoded.error, PURGE_EXTRA);
+        const req = decoded.fields;
+        if (!optional(req, "filter", "string") || !optional(req, "seq", "integer") || !optional(req, "keep", "integer")) {
           return reply.error(JsErrors.invalidJson(), PURGE_EXTRA);
         }
         const seq = (req["seq"] as number | undefined) ?? 0;
@@ -246,11 +267,24 @@ function purge(name: string): StreamHandler {
 }
 
 /** STREAM.NAMES / STREAM.LIST paging and subject filter (`JSApiStreamNamesRequest`). */
-function pageRequest(body: ParsedBody): { offset: number; subject: string } | undefined {
+function pageRequest(host: StreamApiHost, body: ParsedBody): { offset: number; subject: string } | { error: ApiError } {
   if (!body.looksLikeJson) return { offset: 0, subject: "" };
-  const req = asObject(body);
-  if (req === undefined || !optional(req, "offset", "integer") || !optional(req, "subject", "string")) return undefined;
+  const decoded = requestFields(host, body, STREAM_NAMES_REQUEST);
+  if ("error" in decoded) return decoded;
+  const req = decoded.fields;
+  if (!optional(req, "offset", "integer") || !optional(req, "subject", "string")) return { error: JsErrors.invalidJson() };
   return { offset: Math.max(0, (req["offset"] as number | undefined) ?? 0), subject: (req["subject"] as string | undefined) ?? "" };
+}
+
+/**
+ * A JSON object body as nats-server's `unmarshalRequest` decodes it: names matched without
+ * regard to case; with strict validation on, an unknown field is `10025 … unknown field`.
+ */
+function requestFields(host: StreamApiHost, body: ParsedBody, schema: Schema): { fields: Record<string, unknown> } | { error: ApiError } {
+  const req = asObject(body);
+  if (req === undefined) return { error: JsErrors.invalidJson() };
+  const decoded = decodeFields(req, schema, host.strict);
+  return "unknown" in decoded ? { error: JsErrors.unknownField(decoded.unknown) } : decoded;
 }
 
 function filtered(host: StreamApiHost, subject: string): Stream[] {
@@ -262,8 +296,8 @@ function filtered(host: StreamApiHost, subject: string): Stream[] {
 const names: StreamHandler = {
   type: ResponseType.StreamNames,
   run(host, body, reply) {
-    const page = pageRequest(body);
-    if (page === undefined) return reply.error(JsErrors.invalidJson());
+    const page = pageRequest(host, body);
+    if ("error" in page) return reply.error(page.error);
     const matching = filtered(host, page.subject);
     const offset = Math.min(page.offset, matching.length);
     const streams = matching.slice(offset, offset + NAMES_LIMIT).map((s) => s.name);
@@ -274,10 +308,11 @@ const names: StreamHandler = {
 const list: StreamHandler = {
   type: ResponseType.StreamList,
   run(host, body, reply) {
-    const page = pageRequest(body);
-    if (page === undefined) return reply.error(JsErrors.invalidJson());
+    const page = pageRequest(host, body);
+    if ("error" in page) return reply.error(page.error);
     const matching = filtered(host, page.subject);
     const offset = Math.min(page.offset, matching.length);
+    // The stored config, without this server's version keys (jsStreamListRequest).
     const streams = matching.slice(offset, offset + LIST_LIMIT).map((s) => s.info());
     reply.ok({ total: matching.length, offset, limit: LIST_LIMIT, streams });
   },
@@ -291,7 +326,7 @@ export interface MsgGetFields {
   batch: number;
   max_bytes: number;
   start_time: bigint | undefined;
-  no_hdrs: boolean;
+  no_hdr: boolean;
 }
 
 /** Decodes a message get request; undefined when a field has the wrong type. */
@@ -303,7 +338,7 @@ export function decodeMsgGet(req: Record<string, unknown>): MsgGetFields | undef
     ["batch", "integer"],
     ["max_bytes", "integer"],
     ["start_time", "string"],
-    ["no_hdrs", "boolean"],
+    ["no_hdr", "boolean"],
   ];
   for (const [key, kind] of fields) if (!optional(req, key, kind)) return undefined;
   const startText = req["start_time"] as string | undefined;
@@ -318,7 +353,7 @@ export function decodeMsgGet(req: Record<string, unknown>): MsgGetFields | undef
     batch: (req["batch"] as number | undefined) ?? 0,
     max_bytes: (req["max_bytes"] as number | undefined) ?? 0,
     start_time: start,
-    no_hdrs: req["no_hdrs"] === true,
+    no_hdr: req["no_hdr"] === true,
   };
 }
 
@@ -327,8 +362,9 @@ function msgGet(name: string): StreamHandler {
     type: ResponseType.MsgGet,
     run(host, body, reply) {
       if (body.blank || body.empty) return reply.error(JsErrors.badRequest());
-      const req = asObject(body);
-      const get = req === undefined ? undefined : decodeMsgGet(req);
+      const req = requestFields(host, body, MSG_GET_REQUEST);
+      if ("error" in req) return reply.error(req.error);
+      const get = decodeMsgGet(req.fields);
       if (get === undefined) return reply.error(JsErrors.invalidJson());
       if (get.batch > 0 || get.max_bytes > 0) return reply.error(JsErrors.badRequest());
       const hasStart = get.start_time !== undefined;
@@ -346,7 +382,7 @@ function msgGet(name: string): StreamHandler {
       const seq = hasStart ? stream.seqFromTime(get.start_time!) : get.seq;
       const msg = stream.find({ seq, last_by_subj: get.last_by_subj, next_by_subj: hasStart && get.next_by_subj === "" ? ">" : get.next_by_subj });
       if (msg === undefined) return reply.error(JsErrors.noMessageFound());
-      reply.ok({ message: Stream.messageJson(msg, get.no_hdrs) });
+      reply.ok({ message: Stream.messageJson(msg, get.no_hdr) });
     },
   };
 }
@@ -356,8 +392,10 @@ function msgDelete(name: string): StreamHandler {
     type: ResponseType.MsgDelete,
     run(host, body, reply) {
       if (body.blank || body.empty) return reply.error(JsErrors.badRequest());
-      const req = asObject(body);
-      if (req === undefined || !optional(req, "seq", "integer") || !optional(req, "no_erase", "boolean")) return reply.error(JsErrors.invalidJson());
+      const decoded = requestFields(host, body, MSG_DELETE_REQUEST);
+      if ("error" in decoded) return reply.error(decoded.error);
+      const req = decoded.fields;
+      if (!optional(req, "seq", "integer") || !optional(req, "no_erase", "boolean")) return reply.error(JsErrors.invalidJson());
       const seq = (req["seq"] as number | undefined) ?? 0;
       const stream = host.stream(name);
       if (stream === undefined) return reply.error(JsErrors.streamNotFound());

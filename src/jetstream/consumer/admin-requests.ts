@@ -9,6 +9,8 @@ import type { DirectMsg } from "../../direct/direct-message.ts";
 import { ConsumerErrors, VALID_GROUP_NAME, type ConsumerConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { GO_ZERO_TIME, formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
+import { CONSUMER_PAUSE_REQUEST, decodeFields } from "../shared/strict-fields.ts";
+import { consumerRequiredLevel, staticMetadata, withServerVersion } from "../shared/version-metadata.ts";
 
 const RESPONSE = {
   pause: "io.nats.jetstream.api.v1.consumer_pause_response",
@@ -29,6 +31,8 @@ export interface AdminContext {
    * (resetStartingSeqLocked's checkStateForInterestStream).
    */
   interestChanged(consumer: Consumer): void;
+  /** Strict API validation (nats-server 2.12): a PAUSE body with an unknown field is refused. */
+  readonly strict: boolean;
 }
 
 /** `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>` with `{"pause_until": …}`; no time (or Go's zero time) resumes. */
@@ -41,7 +45,10 @@ export function pauseRequest(ctx: AdminContext, msg: DirectMsg, stream: string, 
   if (text.startsWith("{") || text.startsWith("[")) {
     const body = parseJson(text);
     if (body === undefined || typeof body !== "object" || body === null || Array.isArray(body)) return fail(ConsumerErrors.invalidJson());
-    const until = (body as Record<string, unknown>)["pause_until"];
+    // Decoded by unmarshalRequest (strict), unlike UNPIN and RESET bodies (json.Unmarshal).
+    const decoded = decodeFields(body as Record<string, unknown>, CONSUMER_PAUSE_REQUEST, ctx.strict);
+    if ("unknown" in decoded) return fail(ConsumerErrors.unknownField(decoded.unknown));
+    const until = decoded.fields["pause_until"];
     if (until !== undefined && until !== null) {
       const ns = typeof until === "string" ? parseNanos(until) : undefined;
       if (ns === undefined) return fail(ConsumerErrors.invalidJson());
@@ -59,6 +66,8 @@ export function pauseRequest(ctx: AdminContext, msg: DirectMsg, stream: string, 
   const config: ConsumerConfig = { ...consumer.config };
   if (stored === undefined) delete config.pause_until;
   else config.pause_until = stored;
+  // The pause changes the level the consumer needs (jsConsumerPauseRequest: setStaticConsumerMetadata).
+  config.metadata = staticMetadata(config.metadata, consumerRequiredLevel(config));
   ctx.reconfigure(consumer, config);
   const remaining = zero ? 0 : Number(untilNs - nowNanos());
   respond(msg, RESPONSE.pause, {
@@ -109,7 +118,7 @@ export function resetRequest(ctx: AdminContext, msg: DirectMsg, stream: string, 
   const result = consumer.reset(seq);
   if ("error" in result) return fail(ConsumerErrors.invalidReset(result.error));
   ctx.interestChanged(consumer);
-  respond(msg, RESPONSE.reset, { ...consumer.info(), reset_seq: result.seq });
+  respond(msg, RESPONSE.reset, { ...withServerVersion(consumer.info()), reset_seq: result.seq });
 }
 
 function parseJson(text: string): unknown {

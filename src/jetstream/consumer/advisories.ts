@@ -14,11 +14,14 @@ export class ConsumerAdvisories {
   readonly #bus: BusApi;
   readonly #stream: string;
   readonly #consumer: string;
+  /** The JetStream domain, when one is configured: every advisory names it (`domain`, omitempty). */
+  readonly #domain: string | undefined;
 
-  constructor(bus: BusApi, stream: string, consumer: string) {
+  constructor(bus: BusApi, stream: string, consumer: string, domain?: string) {
     this.#bus = bus;
     this.#stream = stream;
     this.#consumer = consumer;
+    this.#domain = domain;
   }
 
   /** JSConsumerDeliveryExceededAdvisory: `seq` went out `deliveries` times and will not again. */
@@ -54,21 +57,32 @@ export class ConsumerAdvisories {
 
   /** JSConsumerGroupPinnedAdvisory: `group`'s messages now go to the client holding `pinnedId`. */
   pinned(group: string, pinnedId: string): void {
-    this.#send("PINNED", "consumer_group_pinned", { account: "$G", group, pinned_id: pinnedId });
+    this.#send("PINNED", "consumer_group_pinned", { account: "$G", group, pinned_id: pinnedId }, "early");
   }
 
   /** JSConsumerGroupUnpinnedAdvisory: the pin went, by `CONSUMER.UNPIN` ("admin") or `priority_timeout`. */
   unpinned(group: string, reason: "admin" | "timeout"): void {
-    this.#send("UNPINNED", "consumer_group_unpinned", { account: "$G", group, reason });
+    this.#send("UNPINNED", "consumer_group_unpinned", { account: "$G", group, reason }, "early");
   }
 
-  #send(kind: string, type: string, fields: Record<string, unknown>): void {
-    this.#publish(`${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`, `${ADVISORY_TYPE}.${type}`, fields);
+  #send(kind: string, type: string, fields: Record<string, unknown>, domainAt: "early" | "last" = "last"): void {
+    this.#publish(`${PREFIX}.${kind}.${this.#stream}.${this.#consumer}`, `${ADVISORY_TYPE}.${type}`, fields, domainAt);
   }
 
-  #publish(subject: string, type: string, fields: Record<string, unknown>): void {
-    // The pin advisories name the account first, as their Go structs do.
+  /**
+   * The pin advisories name the account first and the domain right after the consumer; the
+   * others the domain last: the field orders of their Go structs (jetstream_events.go).
+   */
+  #publish(subject: string, type: string, fields: Record<string, unknown>, domainAt: "early" | "last" = "last"): void {
     const { account, ...rest } = fields;
-    publishAdvisory(this.#bus, subject, type, { ...(account !== undefined && { account }), stream: this.#stream, consumer: this.#consumer, ...rest });
+    const domain = this.#domain === undefined ? {} : { domain: this.#domain };
+    publishAdvisory(this.#bus, subject, type, {
+      ...(account !== undefined && { account }),
+      stream: this.#stream,
+      consumer: this.#consumer,
+      ...(domainAt === "early" && domain),
+      ...rest,
+      ...(domainAt === "last" && domain),
+    });
   }
 }

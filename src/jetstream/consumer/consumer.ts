@@ -36,6 +36,8 @@ import type { ConsumerState, StoredMessage } from "../store/stream-store.ts";
 /** What a consumer needs from its manager. */
 export interface ConsumerHost {
   readonly bus: BusApi;
+  /** The JetStream domain, when one is configured: the consumer's advisories carry it. */
+  readonly domain?: string;
   /** The consumer found itself inactive past its threshold: the manager deletes it. */
   inactive(consumer: Consumer): void;
   /** An exception that must not reach a client or the host; logged. */
@@ -278,10 +280,16 @@ export class Consumer implements ConsumerHandle {
   }
 
   /** `$JS.API.CONSUMER.MSG.NEXT`: a pull request (consumer.go processNextMsgRequest). */
-  nextRequest(reply: string, body: string): void {
+  /** A pull request; `levelTooHigh`: its `Nats-Required-Api-Level` asks more than this broker has. */
+  nextRequest(reply: string, body: string, levelTooHigh = false): void {
     if (this.#core.closed || reply === "") return;
     if (this.#pulls === undefined) {
       this.#core.status(reply, ConsumerStatus.pushBased());
+      return;
+    }
+    // After the push check, as consumer.go processNextMsgRequest.
+    if (levelTooHigh) {
+      this.#core.status(reply, ConsumerStatus.requiredApiLevel());
       return;
     }
     const now = Date.now();

@@ -31,7 +31,7 @@ export class ConsumerCore {
   readonly #host: { caught(what: string, err: unknown): void };
 
   constructor(
-    host: { readonly bus: BusApi; caught(what: string, err: unknown): void },
+    host: { readonly bus: BusApi; readonly domain?: string; caught(what: string, err: unknown): void },
     stream: StreamHandle,
     name: string,
     config: ConsumerConfig,
@@ -41,7 +41,7 @@ export class ConsumerCore {
     this.stream = stream;
     this.name = name;
     this.config = config;
-    this.advisories = new ConsumerAdvisories(host.bus, stream.name, name);
+    this.advisories = new ConsumerAdvisories(host.bus, stream.name, name, host.domain);
     this.kick = hooks.kick;
     this.persist = hooks.persist;
     this.#host = host;

@@ -4,7 +4,7 @@
  * stream. Requests are answered with nats-server's JSON shapes and error codes; nothing a
  * client sends can throw out of `handle()`.
  */
-import { canonicalFields, CONSUMER_CREATE_REQUEST, unknownField } from "../shared/strict-fields.ts";
+import { canonicalFields, CONSUMER_CREATE_REQUEST, CONSUMERS_REQUEST, decodeFields, unknownField } from "../shared/strict-fields.ts";
 import { createHash, randomUUID } from "node:crypto";
 import sjson from "secure-json-parse";
 import type { DirectMsg } from "../../direct/direct-message.ts";
@@ -31,6 +31,8 @@ import { formatNanos, nowNanos, parseNanos } from "../shared/rfc3339.ts";
 import type { StreamStore } from "../store/stream-store.ts";
 import { subjectsCollide } from "../shared/subject-overlap.ts";
 import { LIST_LIMIT, NAMES_LIMIT } from "../shared/types.ts";
+import { requiresHigherApiLevel } from "../shared/api-level.ts";
+import { comparableMetadata, consumerRequiredLevel, staticMetadata, withServerVersion } from "../shared/version-metadata.ts";
 
 const RESPONSE = {
   create: "io.nats.jetstream.api.v1.consumer_create_response",
@@ -49,6 +51,8 @@ export interface ConsumerContext {
   readonly maxConsumers?: () => number;
   /** Strict API validation (nats-server 2.12): a create request with an unknown field is refused. */
   readonly strict?: boolean;
+  /** The JetStream domain, when one is configured (consumer advisories carry it). */
+  readonly domain?: string;
 }
 
 /** What a durable keeps in its ConsumerStore besides its state. */
@@ -81,6 +85,7 @@ export class StreamConsumers implements ConsumerManager {
     this.#strict = context.strict === true;
     this.#host = {
       bus: this.#bus,
+      ...(context.domain !== undefined && { domain: context.domain }),
       inactive: (consumer) => void this.#delete(consumer).catch((err: unknown) => this.#caught("deleting an inactive consumer", err)),
       caught: (what, err) => this.#caught(what, err),
     };
@@ -92,6 +97,7 @@ export class StreamConsumers implements ConsumerManager {
         this.#saveConfig(consumer);
       },
       interestChanged: (consumer) => consumersChanged(consumer.stream),
+      strict: this.#strict,
     };
   }
 
@@ -195,7 +201,8 @@ export class StreamConsumers implements ConsumerManager {
    */
   #next(streamName: string, name: string, msg: DirectMsg): void {
     if (msg.reply === "") return;
-    this.#byStream.get(streamName)?.get(name)?.nextRequest(msg.reply, msg.string());
+    const required = msg.headers?.get("Nats-Required-Api-Level") ?? "";
+    this.#byStream.get(streamName)?.get(name)?.nextRequest(msg.reply, msg.string(), required !== "" && requiresHigherApiLevel(required));
   }
 
   /** jetstream_api.go jsConsumerCreateRequest + stream.go addConsumerWithAction. */
@@ -260,7 +267,7 @@ export class StreamConsumers implements ConsumerManager {
     if (stream === undefined) return fail(ConsumerErrors.streamNotFound());
     const result = this.#addConsumer(stream, config, action as "" | "create" | "update", pedantic);
     if ("error" in result) return fail(result.error);
-    respond(msg, RESPONSE.create, result.consumer.info());
+    respond(msg, RESPONSE.create, withServerVersion(result.consumer.info()));
     result.consumer.announcePause();
   }
 
@@ -272,6 +279,8 @@ export class StreamConsumers implements ConsumerManager {
       if (current.config.pause_until === undefined) delete config.pause_until;
       else config.pause_until = current.config.pause_until;
     }
+    // After the pause is settled, as jsConsumerCreateRequest calls setStaticConsumerMetadata.
+    config.metadata = staticMetadata(config.metadata, consumerRequiredLevel(config));
     const view = streamView(stream);
     const refused = applyConsumerDefaults(config, view, pedantic);
     if (refused !== undefined) return { error: refused };
@@ -283,7 +292,9 @@ export class StreamConsumers implements ConsumerManager {
     if (requestedName !== undefined) {
       const existing = consumers.get(requestedName);
       if (existing !== undefined) {
-        if (action === "create" && !configsEqual(config, existing.config)) return { error: ConsumerErrors.alreadyExists() };
+        // The version keys do not count (consumer.go addConsumerWithAction's copyConsumerMetadata).
+        const comparable = { ...config, metadata: comparableMetadata(config.metadata, existing.config.metadata) };
+        if (action === "create" && !configsEqual(comparable, existing.config)) return { error: ConsumerErrors.alreadyExists() };
         if (workqueue && !this.#partitionUnique(stream.name, requestedName, filtersOf(config))) return { error: ConsumerErrors.wqConsumerNotUnique() };
         const refusal = checkConsumerUpdate(existing.config, config, existing.isPushBound());
         if (typeof refusal === "string") return { error: ConsumerErrors.createError(refusal) };
@@ -382,7 +393,7 @@ export class StreamConsumers implements ConsumerManager {
     if (this.#streams.get(streamName) === undefined) return respond(msg, RESPONSE.info, { error: ConsumerErrors.streamNotFound() });
     const consumer = this.#byStream.get(streamName)?.get(name);
     if (consumer === undefined) return respond(msg, RESPONSE.info, { error: ConsumerErrors.consumerNotFound() });
-    respond(msg, RESPONSE.info, consumer.info());
+    respond(msg, RESPONSE.info, withServerVersion(consumer.info()));
   }
 
   async #deleteRequest(msg: DirectMsg, streamName: string, name: string): Promise<void> {
@@ -412,7 +423,9 @@ export class StreamConsumers implements ConsumerManager {
       if (request === undefined || typeof request !== "object" || request === null || Array.isArray(request)) {
         return respond(msg, type, { error: ConsumerErrors.invalidJson() });
       }
-      const o = (request as Record<string, unknown>)["offset"];
+      const decoded = decodeFields(request as Record<string, unknown>, CONSUMERS_REQUEST, this.#strict);
+      if ("unknown" in decoded) return respond(msg, type, { error: ConsumerErrors.unknownField(decoded.unknown) });
+      const o = decoded.fields["offset"];
       if (o !== undefined && o !== null && (typeof o !== "number" || !Number.isInteger(o))) return respond(msg, type, { error: ConsumerErrors.invalidJson() });
       offset = Math.max(0, (o as number | undefined) ?? 0);
     }
@@ -425,6 +438,7 @@ export class StreamConsumers implements ConsumerManager {
       total: consumers.length,
       offset,
       limit,
+      // The stored config, without this server's version keys (jsConsumerListRequest).
       consumers: list ? page.map((c) => c.info()) : page.map((c) => c.name),
     });
   }

@@ -34,6 +34,8 @@ export const ConsumerStatus = {
   consumerDeleted: () => status(409, "Consumer Deleted"),
   /** MSG.NEXT on a push consumer (4679). */
   pushBased: () => status(409, "Consumer is push based"),
+  /** MSG.NEXT whose Nats-Required-Api-Level is above this broker's (processNextMsgRequest). */
+  requiredApiLevel: () => status(412, "Required Api Level"),
   /** A no_wait request while earlier requests already claim everything pending. */
   requestsPending: () => status(408, "Requests Pending"),
   /** A malformed pull request (4686). */

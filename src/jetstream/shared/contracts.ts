@@ -30,6 +30,8 @@ export interface BusApi {
    * Implemented with the router: `deliverTo(match(deliverSubject), undefined, subject, …)`.
    */
   deliver(deliverSubject: string, subject: string, data: Uint8Array, options?: { reply?: string; headers?: Uint8Array }): boolean;
+  /** The server's `max_payload` as of now: a counter's new total must fit it (stream.go processJetStreamMsg). */
+  maxPayload(): number;
 }
 
 /** A stream as the consumer side sees it. */

@@ -4,7 +4,9 @@
  * struct does not have is refused with `400 10025 invalid JSON: json: unknown field "<name>"`,
  * nested objects included, matching names without regard to case as Go's decoder does. The
  * field sets are those of nats-server 2.14's structs (stream.go `StreamConfig` and what it
- * holds, consumer.go `ConsumerConfig` and `CreateConsumerRequest`).
+ * holds, consumer.go `ConsumerConfig` and `CreateConsumerRequest`, jetstream_api.go's request
+ * structs). nats-server decodes these requests so; DIRECT.GET, CONSUMER.MSG.NEXT, RESET and
+ * UNPIN bodies go through a plain `json.Unmarshal`, which takes any field.
  */
 
 /** A field's value: anything (a scalar, a map of strings), an object, or an array of objects. */
@@ -50,6 +52,31 @@ const CONSUMER_CONFIG = fields(
 
 /** CONSUMER.CREATE (and DURABLE.CREATE). */
 export const CONSUMER_CREATE_REQUEST: Schema = fields("stream_name action pedantic", { config: CONSUMER_CONFIG });
+
+/** STREAM.NAMES and STREAM.LIST (`JSApiStreamNamesRequest`, `JSApiStreamListRequest`). */
+export const STREAM_NAMES_REQUEST: Schema = fields("offset subject");
+/** STREAM.INFO (`JSApiStreamInfoRequest`). */
+export const STREAM_INFO_REQUEST: Schema = fields("offset deleted_details subjects_filter");
+/** STREAM.PURGE (`JSApiStreamPurgeRequest`). */
+export const STREAM_PURGE_REQUEST: Schema = fields("seq filter keep");
+/** STREAM.MSG.GET (`JSApiMsgGetRequest`, whose batch fields MSG.GET decodes and then refuses). */
+export const MSG_GET_REQUEST: Schema = fields("seq last_by_subj next_by_subj batch max_bytes start_time multi_last up_to_seq up_to_time no_hdr");
+/** STREAM.MSG.DELETE (`JSApiMsgDeleteRequest`). */
+export const MSG_DELETE_REQUEST: Schema = fields("seq no_erase");
+/** CONSUMER.NAMES and CONSUMER.LIST (`JSApiConsumersRequest`). */
+export const CONSUMERS_REQUEST: Schema = fields("offset");
+/** CONSUMER.PAUSE (`JSApiConsumerPauseRequest`). */
+export const CONSUMER_PAUSE_REQUEST: Schema = fields("pause_until");
+
+/**
+ * A request object as nats-server's `unmarshalRequest` reads it: field names matched without
+ * regard to case, and under `strict` the first unknown field refused (its name returned).
+ */
+export function decodeFields(value: Record<string, unknown>, schema: Schema, strict: boolean): { fields: Record<string, unknown> } | { unknown: string } {
+  const unknown = strict ? unknownField(value, schema) : undefined;
+  if (unknown !== undefined) return { unknown };
+  return { fields: canonicalFields(value, schema) as Record<string, unknown> };
+}
 
 /** The first field of `value` (depth first, in document order) that `schema` does not have. */
 export function unknownField(value: unknown, schema: Schema): string | undefined {

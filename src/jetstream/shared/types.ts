@@ -56,6 +56,12 @@ export type StreamConfig = {
   allow_msg_schedules?: boolean;
   /** Fast-ingest batches (nats-server 2.14, API level 4): `.$FI` replies with flow-control acks. */
   allow_batched?: boolean;
+  /**
+   * nats-server 2.12's `persist_mode`: "async" lets nats-server acknowledge before its file
+   * store flushes; absent is "default". Here a file stream writes each message before its
+   * PubAck either way, so "async" is kept and checked but loses nothing.
+   */
+  persist_mode?: "async";
   metadata?: Record<string, string>;
 };
 

@@ -13,6 +13,7 @@ import { subjectIsSubsetMatch, subjectsCollide } from "../shared/subject-overlap
 import type { DiscardPolicy, RePublish, RetentionPolicy, StorageType, StreamConfig, StreamSource, SubjectTransformConfig } from "../shared/types.ts";
 import { SubjectTransform, TransformError, validateMapping } from "../../subjects/subject-transform.ts";
 import type { StoreLimits } from "../store/stream-store.ts";
+import { comparableMetadata, staticMetadata, streamRequiredLevel } from "../shared/version-metadata.ts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
@@ -61,6 +62,15 @@ function compression(obj: Json): "none" | "s2" {
   const value = field<string>(obj, "compression", "string", "none");
   if (value !== "none" && value !== "s2") throw new DecodeError("compression", "unknown compression algorithm");
   return value;
+}
+
+/** `persist_mode` as nats-server's PersistModeType decoder reads it: "default", "" or "async"; anything else (null too) fails. */
+function persistModeOf(obj: Json): "default" | "async" {
+  if (!("persist_mode" in obj)) return "default";
+  const value = obj["persist_mode"];
+  if (value === "default" || value === "") return "default";
+  if (value === "async") return "async";
+  throw new DecodeError("persist_mode");
 }
 
 /** Is this a name nats-server accepts for a stream (`isValidAssetName`)? */
@@ -134,6 +144,7 @@ function decode(input: unknown): Decoded {
   const allowAtomic = field<boolean>(obj, "allow_atomic", "boolean", false);
   const allowSchedules = field<boolean>(obj, "allow_msg_schedules", "boolean", false);
   const allowBatched = field<boolean>(obj, "allow_batched", "boolean", false);
+  const persistMode = persistModeOf(obj);
   const markerTtl = field<number>(obj, "subject_delete_marker_ttl", "integer", 0);
   const config: StreamConfig = {
     name: field<string>(obj, "name", "string", ""),
@@ -174,8 +185,12 @@ function decode(input: unknown): Decoded {
     ...(allowAtomic && { allow_atomic: true }),
     ...(allowSchedules && { allow_msg_schedules: true }),
     ...(allowBatched && { allow_batched: true }),
-    ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
+    // omitempty: "default" (or "") is written as nothing, as nats-server's PersistModeType.
+    ...(persistMode === "async" && { persist_mode: "async" as const }),
   };
+  // The required API level is worked out from the request as sent, before any default
+  // (jetstream_api.go calls setStaticStreamMetadata right after decoding).
+  config.metadata = staticMetadata(metadata, streamRequiredLevel(config));
   return { config };
 }
 
@@ -416,6 +431,12 @@ export function checkStreamConfig(input: unknown, precheck?: (decoded: StreamCon
       cfg.deny_purge = false;
     }
   }
+  // checkStreamCfg, right after the schedule rules.
+  if (cfg.persist_mode === "async") {
+    if (cfg.storage !== "file") return invalid("async persist mode is only supported on file storage");
+    if (cfg.num_replicas > 1) return invalid("async persist mode is not supported on replicated streams");
+    if (cfg.allow_atomic === true) return invalid("async persist mode is not supported with atomic batch publish");
+  }
   if (cfg.mirror_direct && cfg.mirror === undefined) return invalid("stream has no mirror but does have mirror direct");
 
   const subjectsGiven = cfg.subjects.length > 0;
@@ -511,6 +532,7 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   if (old.allow_msg_ttl === true && cfg.allow_msg_ttl !== true) return invalid("message TTL status can not be disabled");
   if (old.allow_msg_schedules === true && cfg.allow_msg_schedules !== true) return invalid("message schedules can not be disabled");
   if ((old.allow_msg_counter === true) !== (cfg.allow_msg_counter === true)) return invalid("stream configuration update can not change message counter setting");
+  if (old.persist_mode !== cfg.persist_mode) return invalid("stream configuration update can not change persist mode");
   if (cfg.sealed) {
     // A sealed stream never changes again: nothing ages out, nothing is deleted or purged.
     cfg.max_age = 0;
@@ -530,9 +552,15 @@ export function checkStreamUpdate(old: StreamConfig, next: StreamConfig): Checke
   return { ok: true, value: cfg };
 }
 
-/** Whether two checked configurations are the same (STREAM.CREATE of an existing stream is idempotent). */
-export function sameConfig(a: StreamConfig, b: StreamConfig): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+/**
+ * Whether a checked create request asks for what exists (STREAM.CREATE of an existing stream
+ * is idempotent); the version keys of the metadata do not count (stream.go addStream's
+ * copyStreamMetadata).
+ */
+export function sameConfig(existing: StreamConfig, requested: StreamConfig): boolean {
+  const metadata = comparableMetadata(requested.metadata, existing.metadata);
+  const { metadata: _ignored, ...rest } = requested;
+  return JSON.stringify(canonical(existing)) === JSON.stringify(canonical({ ...rest, ...(metadata !== undefined && { metadata }) }));
 }
 
 function canonical(value: unknown): unknown {

@@ -85,6 +85,8 @@ export interface CaptureTarget {
   hasConsumerInterest(subject: string): boolean;
   /** Server-wide resource check (maxMemory/maxStore): false once they are exceeded. */
   hasRoomFor(): boolean;
+  /** The server's `max_payload`: a counter's new total, with its headers, must fit it. */
+  maxPayload(): number;
   /** Bytes a message counts for in this stream's store. */
   messageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number;
   /** After a message is stored. */
@@ -219,6 +221,20 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
   }
   if (cfg.allow_msg_counter === true && incr === undefined) return refuse(JsErrors.counterIncrMissing());
 
+  // The increment becomes the new total here, before the size checks, which then see the
+  // message as it will be stored (stream.go processJetStreamMsg). The PubAck says the total.
+  let ackTail = "}";
+  if (incr !== undefined && cfg.allow_msg_counter === true) {
+    const counted = applyIncrement(target.store, msg.subject, headers, msg.data, incr);
+    if ("error" in counted) return refuse(counted.error);
+    // A total (with its headers) past the server's max_payload is refused as too large.
+    const size = (counted.headers?.length ?? 0) + counted.data.length;
+    if (size > target.maxPayload()) return refuse(JsErrors.messageTooLarge());
+    headers = counted.headers;
+    msg = { ...msg, data: counted.data };
+    ackTail = `,"val":${JSON.stringify(counted.total)}}`;
+  }
+
   const headerSize = headers?.length ?? 0;
   const maxMsgSize = cfg.max_msg_size;
   if (maxMsgSize >= 0 && headerSize + msg.data.length > maxMsgSize) return refuse(JsErrors.messageTooLarge());
@@ -230,15 +246,6 @@ export function capture(target: CaptureTarget, inbound: Inbound): void {
     if (refusal !== undefined) return refuse(JsErrors.storeFailed(refusal));
   }
   if (!target.hasRoomFor()) return refuse(JsErrors.insufficientResources());
-  // The PubAck of a counter stream says the new total (`"val"`).
-  let ackTail = "}";
-  if (incr !== undefined && cfg.allow_msg_counter === true) {
-    const counted = applyIncrement(target.store, msg.subject, headers, msg.data, incr);
-    if ("error" in counted) return refuse(counted.error);
-    headers = counted.headers;
-    msg = { ...msg, data: counted.data };
-    ackTail = `,"val":${JSON.stringify(counted.total)}}`;
-  }
   // A batch's PubAck says the batch instead (stream.go processJetStreamMsg).
   if (msg.batch !== undefined) ackTail = `,"batch":${JSON.stringify(msg.batch.id)},"count":${msg.batch.count}}`;
   if (ttl === "invalid") return refuse(JsErrors.msgTtlInvalid());

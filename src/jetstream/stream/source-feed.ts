@@ -19,6 +19,11 @@ import type { StreamSource } from "../shared/types.ts";
 const HEARTBEAT_NS = 1_000_000_000;
 /** `sourceHealthCheckInterval`: silence this long means the consumer is gone; also its inactive threshold. */
 const HEALTH_CHECK_MS = 10_000;
+/**
+ * `dgetCaughtUpThresh`: a mirror with `mirror_direct` joins its origin's direct-get responders
+ * once a delivery says fewer messages than this are still to come (processInboundMirrorMsg).
+ */
+const DIRECT_CAUGHT_UP = 10;
 /** How long a consumer create may take before it is asked again. */
 const CREATE_TIMEOUT_MS = 5_000;
 /** Retries back off from this to the health-check interval. */
@@ -47,6 +52,11 @@ export class SourceFeed {
   error: ApiError | undefined;
   /** When the origin was last heard from (Date.now()), 0 when never. */
   lastContactMs = 0;
+  /**
+   * Whether the feed has once come within `dgetCaughtUpThresh` of its origin; from then on it
+   * stays so (nats-server keeps the mirror's direct-get subscription once made).
+   */
+  caughtUp = false;
   readonly #bus: BusApi;
   readonly #logger: Logger;
   readonly #kind: "M" | "S";
@@ -218,6 +228,7 @@ export class SourceFeed {
     this.#dseq = consumerSeq;
     this.#sseq = streamSeq;
     this.lag = pending > 0 ? pending - 1 : 0;
+    if (pending < DIRECT_CAUGHT_UP) this.caughtUp = true;
   }
 }
 

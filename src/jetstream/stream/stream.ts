@@ -164,6 +164,16 @@ export class Stream implements StreamHandle, BatchTarget {
 
   // ---- mirror and sources --------------------------------------------------------------------
 
+  /**
+   * Whether this stream answers direct gets for stream `origin` too: a mirror of it with
+   * `mirror_direct`, once it has caught up with it (stream.go subscribeToMirrorDirect, called
+   * from processInboundMirrorMsg when fewer than 10 messages are pending).
+   */
+  answersDirectFor(origin: string): boolean {
+    const mirror = this.#config.mirror;
+    return mirror !== undefined && mirror.name === origin && this.#config.mirror_direct && this.#feeds[0]?.caughtUp === true;
+  }
+
   #startFeeds(): void {
     const { mirror, sources } = this.#config;
     const { bus, logger } = this.#host;
@@ -301,6 +311,10 @@ export class Stream implements StreamHandle, BatchTarget {
 
   hasRoomFor(): boolean {
     return this.#host.hasRoomFor(this.#config.storage);
+  }
+
+  maxPayload(): number {
+    return this.#host.bus.maxPayload();
   }
 
   messageSize(subject: string, headers: Uint8Array | undefined, data: Uint8Array): number {
