@@ -245,10 +245,11 @@ const JSZ_EQUAL = new Set([
   "num_replicas", "duplicate_window",
 ]);
 
-/** Stream config fields of later releases (2.10) the broker's STREAM.INFO carries too. */
+/** Config fields of later releases (2.10+) the broker's STREAM.INFO carries too. */
 const JSZ_OURS_ONLY = new Map([
   ["compression", "StreamConfig.compression, nats-server 2.10"],
   ["consumer_limits", "StreamConfig.consumer_limits, nats-server 2.10"],
+  ["metadata", "stream and consumer metadata with _nats.req.level, stored since nats-server 2.11 (jetstream_versioning.go)"],
 ]);
 
 test("/jsz and /varz jetstream have nats-server 2.9.10's fields, types and workload values", { timeout: 60_000 }, async (t) => {
