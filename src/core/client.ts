@@ -352,8 +352,7 @@ export class Client implements ProtocolHandler, MessageSink {
       this.#publisher = account.publisher();
     }
     // The tighter of the account's and the user's per-connection limits (client.go applyAccountLimits).
-    const limits = [account.maxSubscriptions, user.maxSubscriptions ?? -1].filter((n) => n >= 0);
-    this.#maxSubscriptions = limits.length === 0 ? -1 : Math.min(...limits);
+    this.#maxSubscriptions = tightest(account.maxSubscriptions, user.maxSubscriptions ?? -1);
     if (this.#maxSubscriptions >= 0 && this.#subs.size >= this.#maxSubscriptions) this.#queueFrame(encodeError(WireError.MaxSubscriptionsExceeded));
     // Payload likewise: the server's max_payload, tightened by the account's and the user's.
     this.#userMaxPayload = tightest(account.maxPayload, user.maxPayload ?? -1);
