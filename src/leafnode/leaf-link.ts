@@ -366,7 +366,7 @@ export class LeafLink implements LeafProtocolHandler, MessageSink {
       lang: "",
       version: str("version"),
     };
-    const verdict = this.#host.authenticate(creds, this.#nonce);
+    const verdict = this.#host.authenticate(creds, this.#nonce, this.remoteEndpoint.ip || undefined);
     const apply = (admission: LeafAdmission | false): void => {
       const paused = this.#deferred !== undefined;
       const deferred = this.#deferred ?? [];

@@ -144,7 +144,7 @@ export class LeafNodes {
       lds: this.lds,
       handshakeTimeout: HANDSHAKE_TIMEOUT,
       isLink: (sink: MessageSink): sink is LeafLink => sink.kind === SinkKind.leaf,
-      authenticate: (creds, nonce) => manager.#authenticate(creds, nonce),
+      authenticate: (creds, nonce, remoteAddress) => manager.#authenticate(creds, nonce, remoteAddress),
       connectInfo: (cid, account, permissions) => {
         // leafnode.go sendPermsAndAccountInfo: the spoke's `import` is what it may receive, `export` what it may send.
         const perms = permissions === undefined ? "" : `,"import":${JSON.stringify(asList(permissions.subscribe))},"export":${JSON.stringify(asList(permissions.publish))}`;
@@ -400,10 +400,11 @@ export class LeafNodes {
    * checked as a client (users of accounts, `no_auth_user`, operator JWTs); then the link is
    * bound to the user's account (registerLeafWithAccount), refused when there is none.
    */
-  #authenticate(creds: ConnectCredentials, nonce: string | undefined): LeafAdmission | false | Promise<LeafAdmission | false> {
+  #authenticate(creds: ConnectCredentials, nonce: string | undefined, remoteAddress: string | undefined): LeafAdmission | false | Promise<LeafAdmission | false> {
     const auth: ConnectAuthenticator = this.#auth.required ? this.#auth : this.#host.clientAuth;
     if (!auth.required) return this.#bind({ user: "" });
-    const context = { transport: "leafnode", remoteAddress: undefined, tls: undefined };
+    // The spoke's address: a user JWT's `src` is checked against it, as for a client.
+    const context = { transport: "leafnode", remoteAddress, tls: undefined };
     const settle = (r: AuthResult): LeafAdmission | false => (r === null || r === undefined || r === false ? false : this.#bind(r));
     try {
       const result = auth.authenticate(creds, context, nonce);

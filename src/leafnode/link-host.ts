@@ -32,7 +32,7 @@ export interface LinkHost {
    * Accept side: checks a spoke's CONNECT (the leaf port's authorization, else as a client's)
    * and names the account the link binds; false when refused or the account is unknown.
    */
-  authenticate(creds: ConnectCredentials, nonce: string | undefined): LeafAdmission | false | Promise<LeafAdmission | false>;
+  authenticate(creds: ConnectCredentials, nonce: string | undefined, remoteAddress: string | undefined): LeafAdmission | false | Promise<LeafAdmission | false>;
   /**
    * Accept side: the INFO that tells a spoke its CONNECT was accepted (`connect_info`), with
    * the account it is bound to (`remote_account`) and its permissions as `import`/`export`

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { encodeOperator } from "@nats-io/jwt";
-import { createOperator } from "@nats-io/nkeys";
+import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
+import { createAccount, createOperator, createUser } from "@nats-io/nkeys";
 import { parseConfig } from "../../src/config/parser.ts";
 import { optionsFromConfig } from "../../src/config/to-options.ts";
 import { ConfigError, createServer, InvalidOptionError, type ServerOptions } from "../../src/index.ts";
@@ -19,6 +19,7 @@ import { newIssuer, startService } from "../auth-callout/helpers.ts";
 import { routesUp, routeUrl, startNode } from "../cluster/helpers.ts";
 import { eventually, freePort, linksUp, sleep, startLeafBroker } from "./helpers.ts";
 import { client, listen, publishUntilReceived, settle } from "./leaf-accounts-helpers.ts";
+import { UNLIMITED, UNLIMITED_USER } from "../accounts/operator-fixture.ts";
 
 const users = (name: string): { user: string; password: string }[] => [{ user: name, password: name }];
 
@@ -382,5 +383,30 @@ describe("an account's leaf node limit", { timeout: 60_000 }, () => {
     await sleep(500);
     assert.deepEqual(leaf2.leafNodes.map((l) => l.account), ["A"]);
     assert.equal(hub2.leafNodes.length, 1);
+  });
+});
+
+describe("a spoke's user JWT limits on an operator-mode hub", { timeout: 60_000 }, () => {
+  it("checks `src` against the spoke's address, as for a client", async (t) => {
+    const operator = createOperator();
+    const account = createAccount();
+    const operatorJwt = await encodeOperator("OP", operator);
+    const accounts = { [account.getPublicKey()]: await encodeAccount("P", account, UNLIMITED, { signer: operator }) };
+    const hub = await startLeafBroker(t, { operator: { operators: [operatorJwt], accounts }, leafnodes: { port: 0 } });
+    const dir = mkdtempSync(join(tmpdir(), "leaf-src-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const spoke = async (name: string, src: string[]): Promise<Awaited<ReturnType<typeof startLeafBroker>>> => {
+      const user = createUser();
+      const file = join(dir, `${name}.creds`);
+      writeFileSync(file, fmtCreds(await encodeUser(name, user, account, { ...UNLIMITED_USER, src }), user));
+      return startLeafBroker(t, { leafnodes: { remotes: [{ urls: [`nats-leaf://127.0.0.1:${hub.leafNodePort!}`], credentialsFile: file }] } });
+    };
+    const outside = await spoke("outside", ["10.0.0.0/8"]);
+    const inside = await spoke("inside", ["127.0.0.0/8"]);
+    await linksUp(inside, 1);
+    await sleep(500);
+    assert.equal(hub.leafNodes.length, 1, "only the spoke from an allowed network is in");
+    assert.deepEqual(hub.leafNodes.map((l) => l.account), [account.getPublicKey()]);
+    assert.equal(outside.leafNodes.length, 0);
   });
 });
