@@ -40,6 +40,12 @@ export interface ImportWithToken {
  * cover the import's. Undefined when none of these holds.
  */
 export function tokenProblem(imp: ImportWithToken, exporter: string, decode: (jwt: string) => ActivationClaims): string | undefined {
+  const checked = decodeToken(imp, exporter, decode);
+  return typeof checked === "string" ? checked : undefined;
+}
+
+/** The token's claims when {@link tokenProblem} finds nothing, or the problem. */
+function decodeToken(imp: ImportWithToken, exporter: string, decode: (jwt: string) => ActivationClaims): ActivationClaims | string {
   let claims: ActivationClaims;
   try {
     claims = decode(imp.token.trim());
@@ -52,7 +58,7 @@ export function tokenProblem(imp: ImportWithToken, exporter: string, decode: (jw
   if (nats["kind"] !== imp.kind) return `mismatch between token import type ${String(nats["kind"])} and type of import ${imp.kind}`;
   const subject = nats["subject"];
   if (typeof subject !== "string" || !isSubjectSubset(imp.subject, subject)) return `activation token import subject ${JSON.stringify(subject)} doesn't match import ${JSON.stringify(imp.subject)}`;
-  return undefined;
+  return claims;
 }
 
 /**
@@ -61,8 +67,8 @@ export function tokenProblem(imp: ImportWithToken, exporter: string, decode: (jw
  * not revoked by the export (accounts.go `checkActivation`). `decode` verifies the signature.
  */
 export function isActivated(imp: ImportWithToken, exporter: ActivationIssuer, decode: (jwt: string) => ActivationClaims, now: number): boolean {
-  if (tokenProblem(imp, exporter.key, decode) !== undefined) return false;
-  const claims = decode(imp.token.trim());
+  const claims = decodeToken(imp, exporter.key, decode);
+  if (typeof claims === "string") return false;
   const nats = claims.nats ?? {};
   if (nats["type"] !== "activation") return false;
   if (claims.iss !== exporter.key && !exporter.signingKeys.has(claims.iss)) return false;
