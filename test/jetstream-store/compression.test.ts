@@ -5,16 +5,15 @@
  * throwing into the caller.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { uncompress } from "snappyjs";
 import { FileStore, type FileStoreOptions } from "../../src/jetstream/store/file-store.ts";
 import type { StoreLimits } from "../../src/jetstream/store/stream-store.ts";
 import { UNLIMITED, bytes, tempDir, text, waitFor } from "./harness.ts";
+import { killWriterAfter } from "./kill-writer.ts";
 
 let temp: { dir: string; remove: () => Promise<void> };
 const open: FileStore[] = [];
@@ -257,33 +256,9 @@ describe("file store compression (s2)", () => {
   });
 
   it("loses nothing store() returned when the process is killed, sealing or not", async () => {
-    const script = fileURLToPath(new URL("./crash-writer.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", script, temp.dir, "s2"], { stdio: ["ignore", "pipe", "pipe"] });
-    const acked: number[] = [];
-    let buffered = "";
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`writer did not get going: ${stderr}`)), 30_000);
-      child.stdout.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split("\n");
-        buffered = lines.pop()!;
-        for (const line of lines) acked.push(Number(line));
-        // Past a few 64 KiB segments, so some are sealed (compressed) and one may be in the works.
-        if (acked.length >= 3000) {
-          clearTimeout(timer);
-          child.kill("SIGKILL");
-          resolve();
-        }
-      });
-      child.on("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    assert.equal(await exited, "SIGKILL", `the writer was killed, not finished: ${stderr}`);
+    // Past a few 64 KiB segments, so some are sealed (compressed) and one may be in the works.
+    const { acked, signal, stderr } = await killWriterAfter(temp.dir, 3000, ["s2"]);
+    assert.equal(signal, "SIGKILL", `the writer was killed, not finished: ${stderr}`);
     const dir = path.join(temp.dir, "jetstream", "CRASH");
     const files = segmentFiles(path.join("jetstream", "CRASH"));
     assert.ok(files.some(isCompressed), "some segment was compressed before the kill");

@@ -5,15 +5,14 @@
  * store() had returned.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { FileStoreFactory } from "../../src/jetstream/store/file-store-factory.ts";
 import { FileStore, type FileStoreOptions } from "../../src/jetstream/store/file-store.ts";
 import type { StoreLimits, StreamStore } from "../../src/jetstream/store/stream-store.ts";
 import { UNLIMITED, bytes, sleep, tempDir, text, waitFor } from "./harness.ts";
+import { killWriterAfter } from "./kill-writer.ts";
 
 let temp: { dir: string; remove: () => Promise<void> };
 const open: StreamStore[] = [];
@@ -499,32 +498,8 @@ describe("file store", () => {
   });
 
   it("loses nothing store() returned when the process is killed -9", { timeout: 60_000 }, async () => {
-    const script = fileURLToPath(new URL("./crash-writer.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", script, temp.dir], { stdio: ["ignore", "pipe", "pipe"] });
-    const acked: number[] = [];
-    let buffered = "";
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`writer did not get going: ${stderr}`)), 30_000);
-      child.stdout.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split("\n");
-        buffered = lines.pop()!;
-        for (const line of lines) acked.push(Number(line));
-        if (acked.length >= 3000) {
-          clearTimeout(timer);
-          child.kill("SIGKILL");
-          resolve();
-        }
-      });
-      child.on("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    assert.equal(await exited, "SIGKILL", `the writer was killed, not finished: ${stderr}`);
+    const { acked, signal, stderr } = await killWriterAfter(temp.dir, 3000);
+    assert.equal(signal, "SIGKILL", `the writer was killed, not finished: ${stderr}`);
     const store = await openStore({ segmentSize: 64 * 1024 }, {}, "CRASH");
     const state = store.state();
     const highest = acked.at(-1)!;
